@@ -1,0 +1,199 @@
+"""The edit gateway: every change an annotator makes goes through these functions.
+
+Each one validates, commits immediately (an edit is saved when it is made) and
+returns a small ``Change`` record that says what changed, so the GUI can
+refresh its views from one signal and its undo stack can reverse it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+from app.core.store import Store
+from app.core.validation import InvalidInput, NewSpan, validate
+from app.models import ARTICLE_STATUSES, db_timestamp
+
+
+@dataclass(frozen=True)
+class Change:
+    """What one edit changed: enough for views to refresh and for undo to reverse it."""
+
+    kind: str  # span_added, span_removed, span_changed, status_changed, articles_deleted
+    article_ids: tuple[int, ...]
+    span_id: int | None = None
+    before: dict[str, Any] = field(default_factory=dict)
+    after: dict[str, Any] = field(default_factory=dict)
+
+
+def _dump(attributes: dict[str, Any]) -> str:
+    return orjson.dumps(attributes, option=orjson.OPT_SORT_KEYS).decode()
+
+
+def _label_id(conn: Any, name: str) -> int:
+    row = conn.execute(text("SELECT id FROM label WHERE name = :n"), {"n": name}).first()
+    if row is None:
+        raise InvalidInput(f"There is no label called {name}.")
+    return int(row[0])
+
+
+def _span_state(conn: Any, span_id: int) -> dict[str, Any]:
+    row = conn.execute(
+        text(
+            'SELECT span.article_id, span.start, span."end", label.name, span.text, span.annotator, '
+            "span.origin, span.attributes FROM span JOIN label ON label.id = span.label_id WHERE span.id = :i"
+        ),
+        {"i": span_id},
+    ).first()
+    if row is None:
+        raise InvalidInput(f"Span {span_id} no longer exists.")
+    keys = ("article_id", "start", "end", "label", "text", "annotator", "origin", "attributes")
+    state = dict(zip(keys, row, strict=True))
+    state["attributes"] = orjson.loads(state["attributes"])
+    return state
+
+
+def add_span(
+    store: Store,
+    article_id: int,
+    start: int,
+    end: int,
+    label: str,
+    *,
+    annotator: str,
+    origin: str = "manual",
+    attributes: dict[str, Any] | None = None,
+) -> Change:
+    span = validate(
+        NewSpan,
+        {"start": start, "end": end, "label": label, "annotator": annotator, "origin": origin,
+         "attributes": attributes or {}},
+    )
+    now = db_timestamp()
+    with store.begin() as conn:
+        row = conn.execute(text("SELECT text FROM article WHERE id = :i"), {"i": article_id}).first()
+        if row is None:
+            raise InvalidInput(f"Article {article_id} no longer exists.")
+        span.check_against(row[0])
+        surface = row[0][span.start : span.end]
+        try:
+            span_id = conn.execute(
+                text(
+                    'INSERT INTO span (article_id, start, "end", label_id, text, annotator, origin, attributes, '
+                    "created_at, updated_at) VALUES (:a, :s, :e, :l, :t, :who, :o, :attr, :now, :now) RETURNING id"
+                ),
+                {"a": article_id, "s": span.start, "e": span.end, "l": _label_id(conn, label), "t": surface,
+                 "who": annotator, "o": origin, "attr": _dump(span.attributes), "now": now},
+            ).scalar_one()
+        except IntegrityError:
+            raise InvalidInput(f"“{surface}” is already labelled {label}.") from None
+        _touch(conn, [article_id], now)
+    after = {"article_id": article_id, "start": span.start, "end": span.end, "label": label, "text": surface,
+             "annotator": annotator, "origin": origin, "attributes": span.attributes}
+    return Change("span_added", (article_id,), span_id, after=after)
+
+
+def remove_span(store: Store, span_id: int) -> Change:
+    with store.begin() as conn:
+        before = _span_state(conn, span_id)
+        conn.execute(text("DELETE FROM span WHERE id = :i"), {"i": span_id})
+        _touch(conn, [before["article_id"]], db_timestamp())
+    return Change("span_removed", (before["article_id"],), span_id, before=before)
+
+
+def update_span(
+    store: Store, span_id: int, *, label: str | None = None, attributes: dict[str, Any] | None = None
+) -> Change:
+    """Change a span's label and/or replace its attributes (claimant, verdict, note, ...)."""
+    now = db_timestamp()
+    with store.begin() as conn:
+        before = _span_state(conn, span_id)
+        after = dict(before)
+        if label is not None:
+            after["label"] = label
+            try:
+                conn.execute(
+                    text("UPDATE span SET label_id = :l, updated_at = :now WHERE id = :i"),
+                    {"l": _label_id(conn, label), "now": now, "i": span_id},
+                )
+            except IntegrityError:
+                raise InvalidInput(f"“{before['text']}” is already labelled {label}.") from None
+        if attributes is not None:
+            after["attributes"] = dict(attributes)
+            conn.execute(
+                text("UPDATE span SET attributes = :a, updated_at = :now WHERE id = :i"),
+                {"a": _dump(attributes), "now": now, "i": span_id},
+            )
+        _touch(conn, [before["article_id"]], now)
+    return Change("span_changed", (before["article_id"],), span_id, before=before, after=after)
+
+
+def set_status(store: Store, article_ids: Sequence[int], status: str) -> Change:
+    if status not in ARTICLE_STATUSES:
+        raise InvalidInput(f"Unknown status {status!r}; use one of {', '.join(ARTICLE_STATUSES)}.")
+    ids = [int(i) for i in article_ids]
+    with store.begin() as conn:
+        before = dict(_in_chunks(conn, "SELECT id, status FROM article WHERE id IN ({})", ids))
+        for chunk in _chunked(ids):
+            conn.execute(
+                text(f"UPDATE article SET status = :s, updated_at = :now WHERE id IN ({_marks(chunk)})"),
+                {"s": status, "now": db_timestamp()},
+            )
+    return Change("status_changed", tuple(ids), before={"status": before}, after={"status": status})
+
+
+def restore_statuses(store: Store, statuses: dict[int, str]) -> Change:
+    """Undo of ``set_status``: give each article back its own earlier status."""
+    now = db_timestamp()
+    with store.begin() as conn:
+        for art_id, status in statuses.items():
+            conn.execute(text("UPDATE article SET status = :s, updated_at = :now WHERE id = :i"),
+                         {"s": status, "now": now, "i": art_id})
+    return Change("status_changed", tuple(statuses), after={"status": statuses})
+
+
+def count_spans(store: Store, article_ids: Sequence[int]) -> int:
+    ids = [int(i) for i in article_ids]
+    with store.begin() as conn:
+        return sum(n for (n,) in _in_chunks(conn, "SELECT count(*) FROM span WHERE article_id IN ({})", ids))
+
+
+def delete_articles(store: Store, article_ids: Sequence[int]) -> Change:
+    """Delete articles with their spans and sources (not undoable: the GUI asks first)."""
+    ids = [int(i) for i in article_ids]
+    with store.begin() as conn:
+        store.search.unindex(conn, ids)
+        for chunk in _chunked(ids):
+            conn.execute(text(f"DELETE FROM article WHERE id IN ({_marks(chunk)})"))
+    return Change("articles_deleted", tuple(ids))
+
+
+def _touch(conn: Any, article_ids: list[int], now: Any) -> None:
+    # An article being labelled is "in progress" until marked done or skipped.
+    conn.execute(
+        text(
+            f"UPDATE article SET updated_at = :now, status = CASE WHEN status = 'new' THEN 'in_progress' "
+            f"ELSE status END WHERE id IN ({_marks(article_ids)})"
+        ),
+        {"now": now},
+    )
+
+
+def _marks(ids: Sequence[int]) -> str:
+    return ",".join(str(int(i)) for i in ids) or "NULL"
+
+
+def _chunked(ids: list[int], size: int = 500) -> list[list[int]]:
+    return [ids[i : i + size] for i in range(0, len(ids), size)] or [[]]
+
+
+def _in_chunks(conn: Any, sql: str, ids: list[int]) -> list[Any]:
+    rows: list[Any] = []
+    for chunk in _chunked(ids):
+        rows.extend(conn.execute(text(sql.format(_marks(chunk)))).all())
+    return rows

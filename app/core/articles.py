@@ -1,0 +1,225 @@
+"""Writing articles into the store, and reading them back in pages.
+
+All writes are set-based (one INSERT per batch and table) and each batch is one
+transaction, so an article is stored whole with its spans and search entry, or
+not at all.
+"""
+
+from __future__ import annotations
+
+import uuid
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import orjson
+from sqlalchemy import Connection, insert, text
+from sqlalchemy.exc import IntegrityError
+
+from app.core.store import Store
+from app.core.text_norm import canonical_url, text_hash
+from app.core.validation import NewArticle
+from app.models import Article, ArticleSource, Label, Span, utcnow
+
+
+@dataclass(frozen=True)
+class StoreOutcome:
+    outcome: str  # "imported" or "duplicate"
+    article_id: int
+    uid: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class ArticleRow:
+    """What the library shows of an article (no text)."""
+
+    id: int
+    uid: str
+    title: str
+    site_name: str | None
+    published: str | None
+    status: str
+    url: str | None
+    updated_at: datetime
+    span_counts: dict[str, int] = field(default_factory=dict)
+
+
+def new_uid() -> str:
+    return uuid.uuid4().hex[:16]
+
+
+def label_ids(conn: Connection, names: Iterable[str], *, create: bool = True) -> dict[str, int]:
+    """Ids of labels by name; unknown names become new entity labels when ``create``."""
+    wanted = set(names)
+    known = {n: i for i, n in conn.execute(text("SELECT id, name FROM label"))}
+    missing = sorted(wanted - known.keys())
+    if missing and create:
+        position = conn.execute(text("SELECT coalesce(max(position), -1) + 1 FROM label")).scalar_one()
+        for offset, name in enumerate(missing):
+            conn.execute(insert(Label.__table__).values(name=name, kind="entity", position=position + offset))
+        known = {n: i for i, n in conn.execute(text("SELECT id, name FROM label"))}
+    return {n: known[n] for n in wanted if n in known}
+
+
+def _find_duplicate(conn: Connection, thash: str, curl: str | None) -> tuple[int, str, str] | None:
+    row = conn.execute(
+        text("SELECT id, uid, title FROM article WHERE text_hash = :h OR (:c IS NOT NULL AND canonical_url = :c) LIMIT 1"),
+        {"h": thash, "c": curl},
+    ).first()
+    return (row[0], row[1], row[2]) if row else None
+
+
+def duplicate_reason(article_id: int, uid: str, title: str) -> str:
+    shown = f"“{title}”" if title else f"article {uid}"
+    return f"Already in the dataset as {shown} (id {uid})."
+
+
+def store_articles(store: Store, articles: Sequence[NewArticle], *, annotator: str = "") -> list[StoreOutcome]:
+    """Store validated articles in one transaction; duplicates are reported, not stored.
+
+    Returns one outcome per input article, in order. Raises on a database error,
+    in which case nothing of this batch was written.
+    """
+    now = utcnow()
+    outcomes: list[StoreOutcome | None] = [None] * len(articles)
+    with store.begin() as conn:
+        seen_hash: dict[str, int] = {}
+        seen_url: dict[str, int] = {}
+        rows: list[dict[str, object]] = []
+        pending: list[int] = []  # index into ``articles`` of each row
+        for i, art in enumerate(articles):
+            thash = text_hash(art.text)
+            curl = art.canonical_url or canonical_url(art.url)
+            dup = _find_duplicate(conn, thash, curl)
+            if dup is not None:
+                outcomes[i] = StoreOutcome("duplicate", dup[0], dup[1], duplicate_reason(*dup))
+                continue
+            earlier = seen_hash.get(thash, seen_url.get(curl or "", -1))
+            if earlier >= 0:
+                outcomes[i] = StoreOutcome("duplicate", -1, "", f"Same article as item {earlier + 1} of this batch.")
+                continue
+            seen_hash[thash] = i
+            if curl:
+                seen_url[curl] = i
+            pending.append(i)
+            rows.append(
+                {
+                    "uid": art.uid or new_uid(),
+                    "url": art.url,
+                    "canonical_url": curl,
+                    "title": art.title or "",
+                    "author": art.author,
+                    "published": art.published,
+                    "site_name": art.site_name,
+                    "language": art.language,
+                    "text": art.text,
+                    "text_hash": thash,
+                    "extractor": art.extractor,
+                    "extractor_version": art.extractor_version,
+                    "source_kind": art.source_kind,
+                    "source": art.source,
+                    "status": art.status,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+        if not rows:
+            return [o for o in outcomes if o is not None]
+        uid_clash = _existing_uids(conn, [str(r["uid"]) for r in rows])
+        for r in rows:
+            if r["uid"] in uid_clash:
+                r["uid"] = new_uid()  # an id taken by another article: keep both, give a new one
+        result = conn.execute(
+            insert(Article.__table__).returning(Article.__table__.c.id, sort_by_parameter_order=True), rows
+        )
+        ids = [r[0] for r in result]
+        store.search.index_range(conn, min(ids), max(ids))
+        _insert_children(conn, [articles[i] for i in pending], ids, now, annotator)
+        for i, art_id, row in zip(pending, ids, rows, strict=True):
+            outcomes[i] = StoreOutcome("imported", art_id, str(row["uid"]))
+    return [o for o in outcomes if o is not None]
+
+
+def _existing_uids(conn: Connection, uids: list[str]) -> set[str]:
+    found: set[str] = set()
+    for i in range(0, len(uids), 500):
+        chunk = uids[i : i + 500]
+        params = {f"u{j}": u for j, u in enumerate(chunk)}
+        marks = ",".join(f":u{j}" for j in range(len(chunk)))
+        found.update(r[0] for r in conn.execute(text(f"SELECT uid FROM article WHERE uid IN ({marks})"), params))
+    return found
+
+
+def _insert_children(
+    conn: Connection, articles: list[NewArticle], ids: list[int], now: datetime, annotator: str
+) -> None:
+    sources = [
+        {
+            "article_id": art_id,
+            "compression": "zlib",
+            "content_type": art.content_type,
+            "data": zlib.compress(art.source_bytes, 6),
+        }
+        for art, art_id in zip(articles, ids, strict=True)
+        if art.source_bytes
+    ]
+    if sources:
+        conn.execute(insert(ArticleSource.__table__), sources)
+    names = {s.label for art in articles for s in art.spans}
+    if not names:
+        return
+    lids = label_ids(conn, names)
+    spans = []
+    for art, art_id in zip(articles, ids, strict=True):
+        seen: set[tuple[int, int, str, str]] = set()
+        for s in art.spans:
+            who = s.annotator or annotator
+            key = (s.start, s.end, s.label, who)
+            if key in seen:
+                continue  # the same span twice in one record: keep one
+            seen.add(key)
+            spans.append(
+                {
+                    "article_id": art_id,
+                    "start": s.start,
+                    "end": s.end,
+                    "label_id": lids[s.label],
+                    "text": art.text[s.start : s.end],
+                    "annotator": who,
+                    "origin": s.origin,
+                    "attributes": orjson.dumps(s.attributes, option=orjson.OPT_SORT_KEYS).decode(),
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+    if spans:
+        conn.execute(insert(Span.__table__), spans)
+
+
+def store_article(store: Store, article: NewArticle, *, annotator: str = "") -> StoreOutcome:
+    return store_articles(store, [article], annotator=annotator)[0]
+
+
+def store_articles_resilient(
+    store: Store, articles: Sequence[NewArticle], *, annotator: str = ""
+) -> list[StoreOutcome | Exception]:
+    """Like ``store_articles`` but a batch that fails is retried one article at a time,
+    so one bad article cannot take its neighbours down with it."""
+    try:
+        return list(store_articles(store, articles, annotator=annotator))
+    except IntegrityError:
+        results: list[StoreOutcome | Exception] = []
+        for art in articles:
+            try:
+                results.append(store_article(store, art, annotator=annotator))
+            except IntegrityError as exc:
+                results.append(exc)
+        return results
+
+
+def source_bytes(store: Store, article_id: int) -> bytes | None:
+    with store.begin() as conn:
+        row = conn.execute(text("SELECT data FROM article_source WHERE article_id = :i"), {"i": article_id}).first()
+    return zlib.decompress(row[0]) if row else None

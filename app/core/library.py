@@ -1,0 +1,239 @@
+"""Reading the dataset: keyset pages of articles, counts, search, one article in full.
+
+Paging is by keyset (``WHERE (key, id) > (?, ?)``), never OFFSET, so any page
+of 100k articles costs the same as the first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import text
+
+from app.core.articles import ArticleRow
+from app.core.store import Store
+
+# Sort keys the library offers, and the column each maps to.
+SORT_COLUMNS = {"id": "article.id", "updated": "article.updated_at", "title": "article.title", "status": "article.status"}
+
+
+@dataclass(frozen=True)
+class ArticleFilter:
+    statuses: Sequence[str] = ()
+    query: str = ""
+    has_label: str | None = None
+    lacks_label: str | None = None
+
+
+@dataclass(frozen=True)
+class SpanRecord:
+    id: int
+    start: int
+    end: int
+    label: str
+    text: str
+    annotator: str
+    origin: str
+    attributes: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ArticleDetail:
+    id: int
+    uid: str
+    url: str | None
+    title: str
+    author: str | None
+    published: str | None
+    site_name: str | None
+    language: str | None
+    text: str
+    status: str
+    source_kind: str
+    source: str | None
+    updated_at: datetime
+    spans: list[SpanRecord] = field(default_factory=list)
+
+
+def _where(store: Store, flt: ArticleFilter) -> tuple[list[str], dict[str, Any]] | None:
+    """SQL conditions for a filter; None when it can match nothing (e.g. a query of punctuation)."""
+    conds: list[str] = []
+    params: dict[str, Any] = {}
+    if flt.statuses:
+        marks = ",".join(f":st{i}" for i in range(len(flt.statuses)))
+        conds.append(f"article.status IN ({marks})")
+        params.update({f"st{i}": s for i, s in enumerate(flt.statuses)})
+    if flt.query.strip():
+        clause = store.search.match_clause(flt.query)
+        if clause is None:
+            return None
+        conds.append(clause[0])
+        params.update(clause[1])
+    for key, negate in (("has_label", False), ("lacks_label", True)):
+        name = getattr(flt, key)
+        if name:
+            conds.append(
+                ("NOT " if negate else "")
+                + f"EXISTS (SELECT 1 FROM span JOIN label ON label.id = span.label_id "
+                f"WHERE span.article_id = article.id AND label.name = :{key})"
+            )
+            params[key] = name
+    return conds, params
+
+
+def list_articles(
+    store: Store,
+    flt: ArticleFilter = ArticleFilter(),
+    *,
+    sort: str = "id",
+    descending: bool = False,
+    after: tuple[Any, int] | None = None,
+    limit: int = 100,
+) -> list[ArticleRow]:
+    """One keyset page: the ``limit`` articles after ``after`` = (sort value, id) of the last row shown."""
+    column = SORT_COLUMNS[sort]
+    where = _where(store, flt)
+    if where is None:
+        return []
+    conds, params = where
+    op = "<" if descending else ">"
+    if after is not None:
+        if sort == "id":
+            conds.append(f"article.id {op} :after_id")
+        else:
+            conds.append(f"({column}, article.id) {op} (:after_key, :after_id)")
+            params["after_key"] = after[0]
+        params["after_id"] = after[1]
+    direction = "DESC" if descending else "ASC"
+    order = "article.id" if sort == "id" else f"{column} {direction}, article.id"
+    sql = (
+        "SELECT id, uid, title, site_name, published, status, url, updated_at FROM article"
+        + (" WHERE " + " AND ".join(conds) if conds else "")
+        + f" ORDER BY {order} {direction if sort == 'id' else ''} LIMIT :limit"
+    )
+    params["limit"] = limit
+    with store.begin() as conn:
+        rows = conn.execute(text(sql), params).all()
+        counts = span_counts(conn, [r[0] for r in rows])
+    return [
+        ArticleRow(
+            id=r[0], uid=r[1], title=r[2], site_name=r[3], published=r[4], status=r[5], url=r[6],
+            updated_at=_as_datetime(r[7]), span_counts=counts.get(r[0], {}),
+        )
+        for r in rows
+    ]
+
+
+def sort_key(row: ArticleRow, sort: str) -> tuple[Any, int]:
+    """The ``after`` value that continues a listing after ``row``."""
+    value = {"id": row.id, "updated": row.updated_at, "title": row.title, "status": row.status}[sort]
+    return (value, row.id)
+
+
+def span_counts(conn: Any, article_ids: list[int]) -> dict[int, dict[str, int]]:
+    if not article_ids:
+        return {}
+    marks = ",".join(str(int(i)) for i in article_ids)
+    result: dict[int, dict[str, int]] = {}
+    for art_id, name, n in conn.execute(
+        text(
+            "SELECT span.article_id, label.name, count(*) FROM span JOIN label ON label.id = span.label_id "
+            f"WHERE span.article_id IN ({marks}) GROUP BY span.article_id, label.name"
+        )
+    ):
+        result.setdefault(art_id, {})[name] = n
+    return result
+
+
+def count_articles(store: Store, flt: ArticleFilter = ArticleFilter()) -> int:
+    where = _where(store, flt)
+    if where is None:
+        return 0
+    conds, params = where
+    sql = "SELECT count(*) FROM article" + (" WHERE " + " AND ".join(conds) if conds else "")
+    with store.begin() as conn:
+        return int(conn.execute(text(sql), params).scalar_one())
+
+
+def status_counts(store: Store) -> dict[str, int]:
+    with store.begin() as conn:
+        return {s: n for s, n in conn.execute(text("SELECT status, count(*) FROM article GROUP BY status"))}
+
+
+def label_counts(store: Store) -> dict[str, int]:
+    """Spans per label, every label listed (zero when unused)."""
+    with store.begin() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT label.name, count(span.id) FROM label LEFT JOIN span ON span.label_id = label.id "
+                "GROUP BY label.id, label.name ORDER BY label.position, label.name"
+            )
+        )
+        return {name: n for name, n in rows}
+
+
+def search(store: Store, query: str, limit: int = 50) -> list[ArticleRow]:
+    """The best ``limit`` matches for what a user typed, best first. Never raises on odd input."""
+    with store.begin() as conn:
+        ids = store.search.search_ids(conn, query, limit)
+    if not ids:
+        return []
+    rows = {r.id: r for r in _rows_by_id(store, ids)}
+    return [rows[i] for i in ids if i in rows]
+
+
+def _rows_by_id(store: Store, ids: list[int]) -> list[ArticleRow]:
+    marks = ",".join(str(int(i)) for i in ids)
+    with store.begin() as conn:
+        rows = conn.execute(
+            text(f"SELECT id, uid, title, site_name, published, status, url, updated_at FROM article WHERE id IN ({marks})")
+        ).all()
+        counts = span_counts(conn, ids)
+    return [
+        ArticleRow(
+            id=r[0], uid=r[1], title=r[2], site_name=r[3], published=r[4], status=r[5], url=r[6],
+            updated_at=_as_datetime(r[7]), span_counts=counts.get(r[0], {}),
+        )
+        for r in rows
+    ]
+
+
+def get_article(store: Store, article_id: int) -> ArticleDetail | None:
+    with store.begin() as conn:
+        row = conn.execute(
+            text(
+                "SELECT id, uid, url, title, author, published, site_name, language, text, status, "
+                "source_kind, source, updated_at FROM article WHERE id = :i"
+            ),
+            {"i": article_id},
+        ).first()
+        if row is None:
+            return None
+        spans = [
+            SpanRecord(
+                id=s[0], start=s[1], end=s[2], label=s[3], text=s[4], annotator=s[5], origin=s[6],
+                attributes=orjson.loads(s[7]),
+            )
+            for s in conn.execute(
+                text(
+                    'SELECT span.id, span.start, span."end", label.name, span.text, span.annotator, span.origin, '
+                    "span.attributes FROM span JOIN label ON label.id = span.label_id "
+                    'WHERE span.article_id = :i ORDER BY span.start, span."end" DESC, label.position'
+                ),
+                {"i": article_id},
+            )
+        ]
+    return ArticleDetail(
+        id=row[0], uid=row[1], url=row[2], title=row[3], author=row[4], published=row[5], site_name=row[6],
+        language=row[7], text=row[8], status=row[9], source_kind=row[10], source=row[11],
+        updated_at=_as_datetime(row[12]), spans=spans,
+    )
+
+
+def _as_datetime(value: Any) -> datetime:
+    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return parsed.replace(tzinfo=None)

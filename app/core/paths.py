@@ -1,0 +1,59 @@
+"""Where a user's data, settings and logs live (platformdirs).
+
+``ARTICLE_CURATOR_HOME`` redirects every path below one folder: tests and
+portable installs use it so that a real profile is never touched.
+``ARTICLE_CURATOR_DB`` picks the dataset used when ``--db`` is not given.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+APP_DIR_NAME = "ArticleCurator"
+HOME_ENV = "ARTICLE_CURATOR_HOME"
+DB_ENV = "ARTICLE_CURATOR_DB"
+
+
+def _base(kind: str) -> Path:
+    home = os.environ.get(HOME_ENV)
+    if home:
+        return Path(home) / kind
+    dirs = platformdirs.PlatformDirs(APP_DIR_NAME, appauthor=False)
+    return Path(
+        {
+            "data": dirs.user_data_dir,
+            "config": dirs.user_config_dir,
+            "logs": dirs.user_log_dir,
+            "cache": dirs.user_cache_dir,
+        }[kind]
+    )
+
+
+def data_dir() -> Path:
+    return _base("data")
+
+
+def config_dir() -> Path:
+    return _base("config")
+
+
+def log_dir() -> Path:
+    return _base("logs")
+
+
+def default_dataset_path() -> Path:
+    return data_dir() / "datasets" / "default.curator.sqlite"
+
+
+def resolve_dataset(location: str | os.PathLike[str] | None) -> str:
+    """Turn ``--db``'s value (a path, a SQLAlchemy URL, or nothing) into a SQLAlchemy URL."""
+    if location is None or str(location) == "":
+        location = os.environ.get(DB_ENV) or default_dataset_path()
+    text = str(location)
+    if "://" in text:
+        return text
+    path = Path(text).expanduser().resolve()
+    return f"sqlite:///{path}"

@@ -1,0 +1,127 @@
+"""Opening a dataset: engine, connection settings, migrations, sessions.
+
+One dataset is one SQLite file by default; a SQLAlchemy URL (e.g.
+``postgresql+psycopg://...``) points the same code at a server. Everything that
+differs between the two lives in ``search_backend`` and ``_configure_sqlite``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
+from sqlalchemy.pool import NullPool
+from sqlmodel import Session
+
+from app.core import migrations
+from app.core.paths import resolve_dataset
+from app.core.search_backend import SearchBackend, backend_for
+
+BUSY_TIMEOUT_MS = 5000
+
+
+class StoreError(Exception):
+    """A dataset could not be opened or used; ``str()`` is a sentence for the user."""
+
+
+def _configure_sqlite(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    cur = dbapi_conn.cursor()
+    # WAL lets the GUI read while an import writes; FULL makes every committed
+    # annotation survive a power loss (it costs well under a millisecond).
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=FULL")
+    # SQLite leaves foreign keys off unless asked, on every connection.
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cur.close()
+
+
+class Store:
+    """An open dataset. Thread-safe to share; each thread takes its own sessions."""
+
+    def __init__(self, engine: Engine, location: str) -> None:
+        self.engine = engine
+        self.location = location
+        self.search: SearchBackend = backend_for(engine.dialect.name)
+        self.backup_path: Path | None = None
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @property
+    def path(self) -> Path | None:
+        """The dataset file, for SQLite datasets."""
+        if not self.is_sqlite:
+            return None
+        database = self.engine.url.database
+        return Path(database) if database else None
+
+    def session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """A connection inside one transaction: committed on success, rolled back on error."""
+        with self.engine.begin() as conn:
+            yield conn
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def create_store_engine(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise StoreError(f"Not a dataset path or database address: {url}") from exc
+    if parsed.get_backend_name() == "sqlite":
+        # A pool per thread would hold the WAL open; plain connections are cheap.
+        engine = create_engine(
+            parsed, poolclass=NullPool, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000}
+        )
+        event.listen(engine, "connect", _configure_sqlite)
+        return engine
+    return create_engine(parsed, pool_pre_ping=True)
+
+
+def open_store(location: str | os.PathLike[str] | None = None, *, upgrade: bool = True) -> Store:
+    """Open (creating if needed) the dataset at ``location`` and bring its schema up to date."""
+    url = resolve_dataset(location)
+    engine = create_store_engine(url)
+    store = Store(engine, url)
+    path = store.path
+    if path is not None:
+        if path.exists() and path.is_dir():
+            raise StoreError(f"{path} is a folder, not a dataset file.")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"Cannot create the folder for the dataset {path}: {exc.strerror}.") from exc
+    try:
+        current = migrations.current_revision(engine)
+        head = migrations.head_revision()
+        if current != head:
+            if not upgrade:
+                raise StoreError(f"The dataset {store.location} needs an upgrade of its format.")
+            if path is not None and current is not None:
+                store.backup_path = migrations.backup_sqlite(path, current)
+            migrations.upgrade(engine)
+    except DatabaseError as exc:
+        engine.dispose()
+        where = path or store.location
+        if isinstance(exc, OperationalError) and "locked" in str(exc):
+            raise StoreError(f"The dataset {where} is busy: another program is writing to it.") from exc
+        raise StoreError(f"{where} is not an Article Curator dataset, or it is damaged.") from exc
+    return store

@@ -1,0 +1,31 @@
+"""SQLModel tables of a dataset. Plain data: no Qt, no I/O beyond what SQLModel does."""
+
+from app.models.tables import (
+    ARTICLE_STATUSES,
+    IMPORT_OUTCOMES,
+    LABEL_KINDS,
+    SOURCE_KINDS,
+    SPAN_ORIGINS,
+    Article,
+    ArticleSource,
+    ImportLog,
+    Label,
+    Span,
+    db_timestamp,
+    utcnow,
+)
+
+__all__ = [
+    "ARTICLE_STATUSES",
+    "IMPORT_OUTCOMES",
+    "LABEL_KINDS",
+    "SOURCE_KINDS",
+    "SPAN_ORIGINS",
+    "Article",
+    "ArticleSource",
+    "ImportLog",
+    "Label",
+    "Span",
+    "db_timestamp",
+    "utcnow",
+]

@@ -1,0 +1,121 @@
+"""The tables of one dataset.
+
+SQLModel ``table=True`` classes do not validate their input, so every write goes
+through the core (``app.core``), which validates first. The schema itself is
+owned by the Alembic migrations in ``app/migrations``; these classes must match
+them (a test compares the two).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import CheckConstraint, Column, Index, LargeBinary, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+ARTICLE_STATUSES = ("new", "in_progress", "done", "skipped")
+SOURCE_KINDS = ("url", "file", "jsonl", "paste")
+LABEL_KINDS = ("entity", "claim")
+SPAN_ORIGINS = ("manual", "imported", "suggested")
+IMPORT_OUTCOMES = ("imported", "duplicate", "failed")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def db_timestamp() -> datetime:
+    """Now, in UTC, as the tables store it (naive), for statements written in plain SQL."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Article(SQLModel, table=True):
+    __tablename__ = "article"
+    __table_args__ = (
+        Index("ix_article_status_id", "status", "id"),
+        Index("ix_article_updated_at", "updated_at", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    uid: str = Field(unique=True, max_length=40, description="Stable public id used in exports.")
+    url: str | None = None
+    canonical_url: str | None = Field(default=None, unique=True)
+    title: str = ""
+    author: str | None = None
+    published: str | None = Field(default=None, description="Publication date, ISO 8601.")
+    site_name: str | None = None
+    language: str | None = None
+    # Spans point into this text by character offset: it is never re-extracted silently.
+    text: str
+    text_hash: str = Field(unique=True, max_length=64)
+    extractor: str | None = None
+    extractor_version: str | None = None
+    source_kind: str = Field(max_length=16)
+    source: str | None = None
+    status: str = Field(default="new", max_length=16)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ArticleSource(SQLModel, table=True):
+    """Downloaded source bytes, compressed, so the text can be re-extracted on purpose.
+
+    Kept out of ``article`` so that listing, searching and exporting never page
+    through megabytes of HTML.
+    """
+
+    __tablename__ = "article_source"
+
+    article_id: int = Field(primary_key=True, foreign_key="article.id", ondelete="CASCADE")
+    compression: str = Field(default="zlib", max_length=16)
+    content_type: str | None = None
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class Label(SQLModel, table=True):
+    __tablename__ = "label"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=64)
+    kind: str = Field(default="entity", max_length=16)
+    color: str = Field(default="#888888", max_length=16)
+    shortcut: str | None = Field(default=None, unique=True, max_length=32)
+    description: str = ""
+    position: int = 0
+
+
+class Span(SQLModel, table=True):
+    __tablename__ = "span"
+    __table_args__ = (
+        UniqueConstraint("article_id", "start", "end", "label_id", "annotator", name="uq_span_identity"),
+        CheckConstraint('start >= 0 AND start < "end"', name="ck_span_range"),
+        Index("ix_span_article", "article_id", "start"),
+        Index("ix_span_label", "label_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    article_id: int = Field(foreign_key="article.id", ondelete="CASCADE")
+    start: int
+    end: int
+    label_id: int = Field(foreign_key="label.id", ondelete="RESTRICT")
+    text: str
+    annotator: str = Field(default="", max_length=128)
+    origin: str = Field(default="manual", max_length=16)
+    # JSON object; for CLAIM spans at least claimant, verdict and note.
+    attributes: str = "{}"
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ImportLog(SQLModel, table=True):
+    __tablename__ = "import_log"
+    __table_args__ = (Index("ix_import_log_batch", "batch", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    batch: str = Field(max_length=40, description="Groups the items of one import run.")
+    source: str
+    outcome: str = Field(max_length=16)
+    reason: str = ""
+    article_id: int | None = Field(default=None, foreign_key="article.id", ondelete="SET NULL")
+    title: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)

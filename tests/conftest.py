@@ -1,0 +1,45 @@
+"""Shared fixtures: every test runs with its own data/config folders and dataset file."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Local test servers must never be reached through a proxy from the environment.
+os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
+
+pytest_plugins = ["tests.conftest_http"]
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point every platform folder (data, config, logs) at a fresh temp folder."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("ARTICLE_CURATOR_HOME", str(home))
+    monkeypatch.delenv("ARTICLE_CURATOR_DB", raising=False)
+    return home
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "dataset.sqlite"
+
+
+@pytest.fixture
+def store(db_path: Path) -> Iterator[object]:
+    from app.core.store import open_store
+
+    s = open_store(db_path)
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="session")
+def sample_text() -> str:
+    return (DATA / "meta-llama-turnover.txt").read_text(encoding="utf-8")

@@ -1,0 +1,239 @@
+"""The ``article-curator`` command: the GUI by default, subcommands for headless work.
+
+Exit status: 0 when everything worked, 1 when some items failed (the rest were
+kept), 2 for usage errors. Nothing a user can cause prints a Python traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from app import __version__
+from app.core.cancel import CancelToken
+
+EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    db_help = "dataset file or database URL (default: the dataset in your data folder, or $ARTICLE_CURATOR_DB)"
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", metavar="PATH_OR_URL", help=db_help)
+
+    parser = _Parser(
+        prog="article-curator",
+        description="Build labelled training sets (people, organisations, claims) from news articles. "
+        "Without a subcommand, starts the desktop app.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("import", parents=[common], help="import URLs, feeds, sitemaps, files or folders")
+    p.add_argument("sources", nargs="+", metavar="URL|PATH")
+    p.add_argument("--workers", type=int, default=0, help="extraction processes (default: one per core)")
+    p.add_argument("--timeout", type=float, default=20.0, help="seconds allowed per URL (default 20)")
+    p.add_argument("--concurrency", type=int, default=8, help="downloads at once (default 8)")
+    p.add_argument("--max-mb", type=float, default=10.0, help="largest page to download, in MB (default 10)")
+    p.add_argument("--annotator", default="", help="annotator name stored with imported spans")
+
+    p = sub.add_parser("export", parents=[common], help="export labelled JSONL")
+    p.add_argument("out", metavar="OUT.jsonl")
+    p.add_argument("--format", choices=("native", "spacy", "doccano"), default="native")
+    p.add_argument("--status", action="append", default=[], help="only articles with this status (repeatable)")
+    p.add_argument("--label", action="append", default=[], help="only spans with this label (repeatable)")
+    p.add_argument("--annotator", action="append", default=[], help="only spans by this annotator (repeatable)")
+    p.add_argument("--split", metavar="TRAIN,DEV,TEST", help="e.g. 0.8,0.1,0.1: add a deterministic split")
+    p.add_argument("--seed", type=int, default=13)
+    p.add_argument("--split-files", action="store_true", help="write one file per split instead of a field")
+
+    sub.add_parser("stats", parents=[common], help="articles per status and spans per label")
+
+    p = sub.add_parser("search", parents=[common], help="full-text search over titles and texts")
+    p.add_argument("query", nargs="+")
+    p.add_argument("--limit", type=int, default=20)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        return _start_gui(args.db)
+    from app.core.store import StoreError, open_store
+
+    try:
+        store = open_store(args.db)
+    except StoreError as exc:
+        print(f"article-curator: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        handler = {"import": cmd_import, "export": cmd_export, "stats": cmd_stats, "search": cmd_search}
+        return handler[args.command](store, args)
+    except KeyboardInterrupt:
+        print("\nInterrupted: what was finished is kept.", file=sys.stderr)
+        return EXIT_SOME_FAILED
+    finally:
+        store.close()
+
+
+def _start_gui(db: str | None) -> int:
+    try:
+        from app.widgets.app import run_gui  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        print(
+            "The desktop app is not part of this build yet; use the subcommands "
+            "(import, export, stats, search). See 'article-curator --help'.",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    return int(run_gui(db))
+
+
+class ProgressDisplay:
+    """A one-line bar on a terminal; plain lines (every few percent) when piped."""
+
+    def __init__(self, stream: TextIO, verb: str) -> None:
+        self.stream = stream
+        self.verb = verb
+        self.tty = stream.isatty()
+        self.last_step = -1
+
+    def __call__(self, done: int, total: int, item: str, outcome: object = None) -> None:
+        total = max(total, done, 1)
+        if self.tty:
+            width = 30
+            filled = int(width * done / total)
+            name = item if len(item) <= 50 else "…" + item[-49:]
+            self.stream.write(f"\r{self.verb} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} {name:<50}")
+            self.stream.flush()
+            return
+        step = done * 20 // total  # a line every 5 %
+        if step != self.last_step or done == total:
+            self.last_step = step
+            self.stream.write(f"{self.verb}: {done}/{total}\n")
+            self.stream.flush()
+
+    def close(self) -> None:
+        if self.tty:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def cmd_import(store: object, args: argparse.Namespace) -> int:
+    from app.core.extractor import ExtractOptions
+    from app.core.fetcher import FetchOptions
+    from app.core.importer import ImportOptions, import_sources
+
+    options = ImportOptions(
+        fetch=FetchOptions(timeout=args.timeout, concurrency=max(1, args.concurrency),
+                           max_bytes=int(args.max_mb * 1024 * 1024)),
+        extract=ExtractOptions(),
+        workers=max(0, args.workers),
+        annotator=args.annotator,
+    )
+    display = ProgressDisplay(sys.stderr, "Importing")
+    cancel = CancelToken()
+    try:
+        report = import_sources(store, args.sources, options, progress=display, cancel=cancel)  # type: ignore[arg-type]
+    except KeyboardInterrupt:
+        cancel.cancel()
+        raise
+    finally:
+        display.close()
+    print(f"Imported: {report.imported}   Duplicates: {report.duplicates}   Failed: {len(report.failures)}")
+    for o in report.outcomes:
+        if o.outcome == "duplicate":
+            print(f"  duplicate  {o.source}: {o.reason}")
+    for o in report.failures:
+        print(f"  failed     {o.source}: {o.reason}")
+    return EXIT_SOME_FAILED if report.failures else EXIT_OK
+
+
+def _parse_split(text: str | None) -> tuple[float, float, float] | None:
+    if not text:
+        return None
+    try:
+        parts = tuple(float(p) for p in text.split(","))
+    except ValueError:
+        raise ValueError("--split takes three numbers separated by commas, e.g. 0.8,0.1,0.1") from None
+    if len(parts) != 3 or any(p < 0 for p in parts) or abs(sum(parts) - 1.0) > 1e-6:
+        raise ValueError("--split takes three non-negative ratios that add up to 1, e.g. 0.8,0.1,0.1")
+    return parts  # type: ignore[return-value]
+
+
+def cmd_export(store: object, args: argparse.Namespace) -> int:
+    from app.core.exporter import ExportOptions, export_jsonl
+    from app.models import ARTICLE_STATUSES
+
+    try:
+        split = _parse_split(args.split)
+        bad = [s for s in args.status if s not in ARTICLE_STATUSES]
+        if bad:
+            raise ValueError(f"unknown status {bad[0]!r}; use one of {', '.join(ARTICLE_STATUSES)}")
+    except ValueError as exc:
+        print(f"article-curator export: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    out = Path(args.out)
+    if out.is_dir():
+        print(f"article-curator export: error: {out} is a folder; give a file name such as {out / 'export.jsonl'}",
+              file=sys.stderr)
+        return EXIT_USAGE
+    options = ExportOptions(format=args.format, statuses=tuple(args.status), labels=tuple(args.label),
+                            annotators=tuple(args.annotator), split=split, seed=args.seed,
+                            split_files=args.split_files)
+    display = ProgressDisplay(sys.stderr, "Exporting")
+    try:
+        summary = export_jsonl(store, out, options, progress=display)  # type: ignore[arg-type]
+    except OSError as exc:
+        print(f"article-curator export: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_SOME_FAILED
+    finally:
+        display.close()
+    print(f"Exported {summary.articles} articles ({args.format}).")
+    for label, n in sorted(summary.spans_per_label.items()):
+        print(f"  {label}: {n} spans")
+    for path in summary.paths:
+        print(f"  wrote {path}")
+    return EXIT_OK
+
+
+def cmd_stats(store: object, args: argparse.Namespace) -> int:
+    from app.core import library
+    from app.models import ARTICLE_STATUSES
+
+    statuses = library.status_counts(store)  # type: ignore[arg-type]
+    print(f"Dataset: {getattr(store, 'location', '')}")
+    print(f"Articles: {sum(statuses.values())}")
+    for status in ARTICLE_STATUSES:
+        print(f"  {status:<12}{statuses.get(status, 0):>8}")
+    print("Spans per label:")
+    for label, n in library.label_counts(store).items():  # type: ignore[arg-type]
+        print(f"  {label:<12}{n:>8}")
+    return EXIT_OK
+
+
+def cmd_search(store: object, args: argparse.Namespace) -> int:
+    from app.core import library
+
+    query = " ".join(args.query)
+    rows = library.search(store, query, limit=max(1, args.limit))  # type: ignore[arg-type]
+    if not rows:
+        print(f"No articles match {query!r}.")
+        return EXIT_OK
+    for row in rows:
+        print(f"{row.uid}  [{row.status}]  {row.title or '(untitled)'}  {row.url or ''}".rstrip())
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

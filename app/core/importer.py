@@ -1,0 +1,447 @@
+"""The import pipeline: URLs, feeds, sitemaps, files and folders into the store.
+
+Downloads run on a bounded thread pool, extraction in killable worker
+processes (``ExtractorPool``), and the calling thread stores finished articles
+in small batches (one transaction each, so an article is stored whole or not at
+all). Every input item ends with an ``ItemOutcome`` and a reason a person
+understands, written to the import log; nothing a source does can stop the
+batch. ``progress`` is called after each item and ``cancel`` is polled often.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from sqlalchemy import insert, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.core import feeds
+from app.core.articles import StoreOutcome, duplicate_reason, store_articles_resilient
+from app.core.cancel import CancelToken
+from app.core.extractor import ExtractionError, ExtractOptions, ExtractorPool
+from app.core.fetcher import FetchError, FetchOptions, FetchResult, fetch, make_client
+from app.core.file_sources import (
+    FileSourceError,
+    decode,
+    expand_folder,
+    file_kind,
+    read_bytes,
+    read_text_file,
+)
+from app.core.jsonl_reader import iter_jsonl_records
+from app.core.store import Store
+from app.core.text_norm import canonical_url
+from app.core.validation import InvalidInput, NewArticle, validate
+from app.models import ImportLog, utcnow
+
+log = logging.getLogger(__name__)
+
+STORE_BATCH = 64
+STORE_INTERVAL = 0.25  # seconds: finished articles never wait longer than this to be saved
+MAX_SITEMAP_DEPTH = 2
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    fetch: FetchOptions = field(default_factory=FetchOptions)
+    extract: ExtractOptions = field(default_factory=ExtractOptions)
+    workers: int = 0  # extraction processes; 0 = one per core
+    annotator: str = ""
+
+
+@dataclass(frozen=True)
+class ItemOutcome:
+    source: str
+    outcome: str  # imported, duplicate, failed
+    reason: str = ""
+    article_id: int | None = None
+    uid: str | None = None
+    title: str | None = None
+
+
+@dataclass
+class ImportReport:
+    batch: str
+    outcomes: list[ItemOutcome] = field(default_factory=list)
+    cancelled: bool = False
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for o in self.outcomes if o.outcome == outcome)
+
+    @property
+    def imported(self) -> int:
+        return self.count("imported")
+
+    @property
+    def duplicates(self) -> int:
+        return self.count("duplicate")
+
+    @property
+    def failures(self) -> list[ItemOutcome]:
+        return [o for o in self.outcomes if o.outcome == "failed"]
+
+
+ProgressFn = Callable[[int, int, str, ItemOutcome | None], None]
+
+
+@dataclass(frozen=True)
+class _Ready:
+    """An article ready to store, from one source item."""
+
+    source: str
+    article: NewArticle
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class _Failed:
+    source: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class _Expanded:
+    """A feed or sitemap: more URLs to import in its place."""
+
+    source: str
+    urls: list[str]
+    sitemaps: list[str]
+    depth: int
+
+
+def is_url(source: str) -> bool:
+    return urlsplit(source.strip()).scheme.lower() in ("http", "https")
+
+
+class _Run:
+    """State of one ``import_sources`` call."""
+
+    def __init__(self, store: Store, options: ImportOptions, progress: ProgressFn | None, cancel: CancelToken) -> None:
+        self.store = store
+        self.options = options
+        self.progress = progress
+        self.cancel = cancel
+        self.report = ImportReport(batch=uuid.uuid4().hex[:12])
+        self.total = 0
+        self.buffer: list[_Ready] = []
+        self.last_flush = time.monotonic()
+        self.seen_urls: set[str] = set()
+
+    # -- outcomes ------------------------------------------------------------
+    def finish(self, outcomes: list[ItemOutcome]) -> None:
+        """Record outcomes in the report and the import log, and tell the caller."""
+        if not outcomes:
+            return
+        now = utcnow()
+        try:
+            with self.store.begin() as conn:
+                conn.execute(
+                    insert(ImportLog.__table__),
+                    [
+                        {"batch": self.report.batch, "source": o.source, "outcome": o.outcome, "reason": o.reason,
+                         "article_id": o.article_id, "title": o.title, "created_at": now}
+                        for o in outcomes
+                    ],
+                )
+        except SQLAlchemyError:
+            # The log is a convenience; the report still carries every outcome.
+            log.warning("could not write %d import log rows", len(outcomes), exc_info=True)
+        for o in outcomes:
+            self.report.outcomes.append(o)
+            if self.progress:
+                self.progress(len(self.report.outcomes), max(self.total, len(self.report.outcomes)), o.source, o)
+
+    def fail(self, source: str, reason: str) -> None:
+        self.finish([ItemOutcome(source, "failed", reason)])
+
+    # -- storing ---------------------------------------------------------------
+    def add(self, ready: _Ready) -> None:
+        self.buffer.append(ready)
+        if len(self.buffer) >= STORE_BATCH or time.monotonic() - self.last_flush > STORE_INTERVAL:
+            self.flush()
+
+    def flush(self) -> None:
+        self.last_flush = time.monotonic()
+        if not self.buffer:
+            return
+        batch, self.buffer = self.buffer, []
+        try:
+            results = store_articles_resilient(self.store, [r.article for r in batch], annotator=self.options.annotator)
+        except SQLAlchemyError as exc:
+            reason = f"Could not save to the dataset: {_db_reason(exc)}"
+            self.finish([ItemOutcome(r.source, "failed", reason, title=r.article.title) for r in batch])
+            return
+        outcomes = []
+        for ready, result in zip(batch, results, strict=True):
+            title = ready.article.title or None
+            if isinstance(result, StoreOutcome):
+                reason = result.reason if result.outcome == "duplicate" else ready.note
+                art_id = result.article_id if result.article_id > 0 else None
+                outcomes.append(ItemOutcome(ready.source, result.outcome, reason, art_id, result.uid or None, title))
+            else:
+                outcomes.append(ItemOutcome(ready.source, "failed", f"Could not save: {_db_reason(result)}", title=title))
+        self.finish(outcomes)
+
+    def existing_by_url(self, url: str) -> ItemOutcome | None:
+        curl = canonical_url(url)
+        if curl is None:
+            return None
+        with self.store.begin() as conn:
+            row = conn.execute(
+                text("SELECT id, uid, title FROM article WHERE canonical_url = :c"), {"c": curl}
+            ).first()
+        if row is None:
+            return None
+        return ItemOutcome(url, "duplicate", duplicate_reason(row[0], row[1], row[2]), row[0], row[1], row[2])
+
+
+def _db_reason(exc: BaseException) -> str:
+    message = str(getattr(exc, "orig", exc)).split("\n")[0]
+    if "disk" in message or "full" in message:
+        return "the disk is full."
+    if "locked" in message or "busy" in message:
+        return "the dataset is locked by another program; try again."
+    if "readonly" in message or "read-only" in message:
+        return "the dataset is read-only."
+    return message + "."
+
+
+def import_sources(
+    store: Store,
+    sources: Sequence[str | os.PathLike[str]],
+    options: ImportOptions | None = None,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+) -> ImportReport:
+    """Import URLs, feed/sitemap URLs, files and folders. Never raises for bad input."""
+    options = options or ImportOptions()
+    cancel = cancel or CancelToken()
+    run = _Run(store, options, progress, cancel)
+
+    urls: list[str] = []
+    html_files: list[Path] = []
+    other_files: list[Path] = []
+    for raw in sources:
+        source = str(raw).strip()
+        if not source:
+            continue
+        if is_url(source):
+            urls.append(source)
+            continue
+        if "://" in source:
+            run.total += 1
+            run.fail(source, "Only http and https addresses can be imported.")
+            continue
+        path = Path(source).expanduser()
+        if not path.exists():
+            run.total += 1
+            run.fail(source, "No such file or folder, and not a web address (http:// or https://).")
+            continue
+        files = expand_folder(path) if path.is_dir() else [path]
+        for f in files:
+            (html_files if file_kind(f) == "html" else other_files).append(f)
+    run.total += len(urls) + len(html_files) + len(other_files)
+
+    for path in other_files:
+        if cancel.cancelled:
+            break
+        _import_plain_file(run, path)
+    run.flush()
+
+    if (urls or html_files) and not cancel.cancelled:
+        _import_web_items(run, urls, html_files)
+    run.flush()
+    run.report.cancelled = cancel.cancelled
+    return run.report
+
+
+def import_text(store: Store, text_value: str, *, title: str = "", url: str | None = None,
+                annotator: str = "") -> ItemOutcome:
+    """Store text pasted by the user as an article."""
+    source = url or "pasted text"
+    try:
+        article = validate(NewArticle, {"text": text_value.strip(), "title": title.strip(), "url": url,
+                                        "source_kind": "paste", "source": source})
+    except InvalidInput as exc:
+        return ItemOutcome(source, "failed", f"Not imported: {exc}")
+    result = store_articles_resilient(store, [article], annotator=annotator)[0]
+    if isinstance(result, StoreOutcome):
+        return ItemOutcome(source, result.outcome, result.reason, result.article_id, result.uid, title or None)
+    return ItemOutcome(source, "failed", f"Could not save: {_db_reason(result)}")
+
+
+# -- files that need no extraction ----------------------------------------------
+
+def _import_plain_file(run: _Run, path: Path) -> None:
+    source = str(path)
+    kind = file_kind(path)
+    if kind is None:
+        run.fail(source, f"Unsupported file type “{path.suffix or path.name}”: use .html, .txt, .md, .jsonl or .json.")
+        return
+    if kind == "text":
+        try:
+            tf = read_text_file(path)
+            article = validate(NewArticle, {"text": tf.text, "title": tf.title, "source_kind": "file",
+                                            "source": source})
+        except FileSourceError as exc:
+            run.fail(source, exc.reason)
+            return
+        except InvalidInput as exc:
+            run.fail(source, f"Not imported: {exc}")
+            return
+        run.add(_Ready(source, article, tf.encoding_note))
+        return
+    _import_jsonl_file(run, path)
+
+
+def _import_jsonl_file(run: _Run, path: Path) -> None:
+    run.total -= 1  # the file is counted as its records instead
+    any_record = False
+    for result in iter_jsonl_records(path):
+        if run.cancel.cancelled:
+            return
+        any_record = True
+        run.total += 1
+        if isinstance(result, NewArticle):
+            run.add(_Ready(_record_source(path, result), result))
+        else:
+            run.fail(f"{path}:{result.line}", result.reason)
+    if not any_record:
+        run.total += 1
+        run.fail(str(path), "The file holds no records.")
+
+
+def _record_source(path: Path, article: NewArticle) -> str:
+    return article.url or article.source or str(path)
+
+
+# -- URLs and HTML files: download and extraction off the calling thread ---------
+
+def _import_web_items(run: _Run, urls: list[str], html_files: list[Path]) -> None:
+    opts = run.options
+    workers = opts.workers or os.cpu_count() or 1
+    threads = max(opts.fetch.concurrency, workers * 2)
+    client = make_client(opts.fetch) if urls else None
+    pool = ExtractorPool(workers, opts.extract)
+    executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="import")
+    pending: set[Future[_Ready | _Failed | _Expanded]] = set()
+
+    def submit_url(url: str, depth: int = 0) -> None:
+        key = canonical_url(url) or url
+        if key in run.seen_urls:
+            run.finish([ItemOutcome(url, "duplicate", "Listed twice in this import.")])
+            return
+        run.seen_urls.add(key)
+        existing = run.existing_by_url(url)
+        if existing is not None:
+            run.finish([existing])
+            return
+        pending.add(executor.submit(_prepare_url, url, depth, opts, client, pool, run.cancel))
+
+    try:
+        for url in urls:
+            submit_url(url)
+        for path in html_files:
+            pending.add(executor.submit(_prepare_html_file, path, pool))
+        while pending:
+            done, _ = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+            if run.cancel.cancelled:
+                break
+            for fut in done:
+                pending.discard(fut)
+                try:
+                    result = fut.result()
+                except CancelledError:
+                    continue
+                if isinstance(result, _Ready):
+                    run.add(result)
+                elif isinstance(result, _Failed):
+                    run.fail(result.source, result.reason)
+                else:
+                    _expand(run, result, submit_url, pending, executor, opts, client, pool)
+            if time.monotonic() - run.last_flush > STORE_INTERVAL:
+                run.flush()
+    finally:
+        if run.cancel.cancelled:
+            for fut in pending:
+                fut.cancel()
+            pool.cancel_pending()
+        executor.shutdown(wait=True, cancel_futures=True)
+        pool.close()
+        if client is not None:
+            client.close()
+
+
+def _expand(run: _Run, exp: _Expanded, submit_url: Callable[..., None], pending: set[Future],  # type: ignore[type-arg]
+            executor: ThreadPoolExecutor, opts: ImportOptions, client: object, pool: ExtractorPool) -> None:
+    found = len(exp.urls) + len(exp.sitemaps)
+    if found == 0:
+        run.fail(exp.source, "The feed or sitemap lists no article addresses.")
+        return
+    run.total += found - 1  # the feed itself is replaced by what it lists
+    for url in exp.urls:
+        submit_url(url, exp.depth)
+    for sitemap in exp.sitemaps:
+        if exp.depth >= MAX_SITEMAP_DEPTH:
+            run.fail(sitemap, f"Sitemap not followed: sitemaps nested deeper than {MAX_SITEMAP_DEPTH} levels.")
+        else:
+            submit_url(sitemap, exp.depth + 1)
+
+
+def _prepare_url(url: str, depth: int, opts: ImportOptions, client: object, pool: ExtractorPool,
+                 cancel: CancelToken) -> _Ready | _Failed | _Expanded:
+    try:
+        fetched = fetch(url, opts.fetch, cancel, client)  # type: ignore[arg-type]
+    except FetchError as exc:
+        return _Failed(url, exc.reason)
+    if feeds.looks_like_feed_or_sitemap(fetched.body, fetched.content_type):
+        exp = feeds.expand(fetched.body, fetched.final_url)
+        if exp is not None:
+            return _Expanded(url, exp.article_urls, exp.sitemap_urls, depth)
+    return _extract(url, fetched.body, fetched.charset, pool, fetched)
+
+
+def _prepare_html_file(path: Path, pool: ExtractorPool) -> _Ready | _Failed:
+    source = str(path)
+    try:
+        data = read_bytes(path, pool.options.max_input_bytes)
+    except FileSourceError as exc:
+        return _Failed(source, exc.reason)
+    return _extract(source, data, None, pool, None)
+
+
+def _extract(source: str, body: bytes, charset: str | None, pool: ExtractorPool,
+             fetched: FetchResult | None) -> _Ready | _Failed:
+    try:
+        html, note = decode(body, charset)
+    except FileSourceError as exc:
+        return _Failed(source, exc.reason)
+    url = fetched.final_url if fetched else None
+    try:
+        doc = pool.submit(html, url).result()
+    except ExtractionError as exc:
+        return _Failed(source, exc.reason)
+    except CancelledError:
+        return _Failed(source, "Cancelled.")
+    try:
+        article = validate(
+            NewArticle,
+            {
+                "text": doc.text, "title": doc.title or "", "url": url, "author": doc.author, "published": doc.date,
+                "site_name": doc.site_name, "language": doc.language,
+                "source_kind": "url" if fetched else "file", "source": source,
+                "extractor": doc.extractor, "extractor_version": doc.extractor_version,
+                "source_bytes": body, "content_type": fetched.content_type if fetched else "text/html",
+            },
+        )
+    except InvalidInput as exc:
+        return _Failed(source, f"Not imported: {exc}")
+    return _Ready(source, article, note)

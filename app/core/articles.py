@@ -64,11 +64,30 @@ def label_ids(conn: Connection, names: Iterable[str], *, create: bool = True) ->
 
 
 def _find_duplicate(conn: Connection, thash: str, curl: str | None) -> tuple[int, str, str] | None:
-    row = conn.execute(
-        text("SELECT id, uid, title FROM article WHERE text_hash = :h OR (:c IS NOT NULL AND canonical_url = :c) LIMIT 1"),
-        {"h": thash, "c": curl},
-    ).first()
+    # Two plain statements rather than ":c IS NULL OR ...": PostgreSQL cannot type a bare NULL parameter.
+    row = conn.execute(text("SELECT id, uid, title FROM article WHERE text_hash = :h"), {"h": thash}).first()
+    if row is None and curl is not None:
+        row = conn.execute(text("SELECT id, uid, title FROM article WHERE canonical_url = :c"), {"c": curl}).first()
     return (row[0], row[1], row[2]) if row else None
+
+
+def _find_duplicates(
+    conn: Connection, hashes: Iterable[str], urls: Iterable[str]
+) -> tuple[dict[str, tuple[int, str, str]], dict[str, tuple[int, str, str]]]:
+    """Stored articles with any of these text hashes or canonical URLs, looked up per
+    chunk rather than per article: one query per article costs more than storing it."""
+    found: list[dict[str, tuple[int, str, str]]] = []
+    for column, values in (("text_hash", hashes), ("canonical_url", urls)):
+        by_value: dict[str, tuple[int, str, str]] = {}
+        wanted = sorted(set(values))
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            params = {f"v{j}": v for j, v in enumerate(chunk)}
+            marks = ",".join(f":v{j}" for j in range(len(chunk)))
+            for row in conn.execute(text(f"SELECT id, uid, title, {column} FROM article WHERE {column} IN ({marks})"), params):
+                by_value.setdefault(row[3], (row[0], row[1], row[2]))
+        found.append(by_value)
+    return found[0], found[1]
 
 
 def duplicate_reason(article_id: int, uid: str, title: str) -> str:
@@ -89,10 +108,11 @@ def store_articles(store: Store, articles: Sequence[NewArticle], *, annotator: s
         seen_url: dict[str, int] = {}
         rows: list[dict[str, object]] = []
         pending: list[int] = []  # index into ``articles`` of each row
+        keys = [(text_hash(art.text), art.canonical_url or canonical_url(art.url)) for art in articles]
+        stored_hash, stored_url = _find_duplicates(conn, (h for h, _ in keys), (u for _, u in keys if u))
         for i, art in enumerate(articles):
-            thash = text_hash(art.text)
-            curl = art.canonical_url or canonical_url(art.url)
-            dup = _find_duplicate(conn, thash, curl)
+            thash, curl = keys[i]
+            dup = stored_hash.get(thash) or (stored_url.get(curl) if curl else None)
             if dup is not None:
                 outcomes[i] = StoreOutcome("duplicate", dup[0], dup[1], duplicate_reason(*dup))
                 continue

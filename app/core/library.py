@@ -109,11 +109,13 @@ def list_articles(
             params["after_key"] = after[0]
         params["after_id"] = after[1]
     direction = "DESC" if descending else "ASC"
-    order = "article.id" if sort == "id" else f"{column} {direction}, article.id"
+    # The id breaks ties in the same direction as the key, or the row-value
+    # comparison above would skip or repeat rows that share a key.
+    order = f"article.id {direction}" if sort == "id" else f"{column} {direction}, article.id {direction}"
     sql = (
         "SELECT id, uid, title, site_name, published, status, url, updated_at FROM article"
         + (" WHERE " + " AND ".join(conds) if conds else "")
-        + f" ORDER BY {order} {direction if sort == 'id' else ''} LIMIT :limit"
+        + f" ORDER BY {order} LIMIT :limit"
     )
     params["limit"] = limit
     with store.begin() as conn:
@@ -237,3 +239,46 @@ def get_article(store: Store, article_id: int) -> ArticleDetail | None:
 def _as_datetime(value: Any) -> datetime:
     parsed = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     return parsed.replace(tzinfo=None)
+
+
+# Orders the library table offers (a superset of SORT_COLUMNS). Missing values
+# sort as empty text, so every order is total and the id breaks ties.
+ID_SORTS = {
+    "id": "article.id",
+    "title": "article.title",
+    "site": "coalesce(article.site_name, '')",
+    "published": "coalesce(article.published, '')",
+    # Statuses in the order of the work, not of the alphabet.
+    "status": "CASE article.status WHEN 'new' THEN 0 WHEN 'in_progress' THEN 1 WHEN 'done' THEN 2 ELSE 3 END",
+    "updated": "article.updated_at",
+}
+
+
+def list_article_ids(
+    store: Store, flt: ArticleFilter = ArticleFilter(), *, sort: str = "id", descending: bool = False
+) -> list[int]:
+    """Ids of every article matching ``flt``, in display order: one query, ids only.
+
+    A table of 100k articles keeps this list and fetches its rows a screenful
+    at a time with ``article_rows``. The DBAPI cursor is read directly: building
+    a result row object per id costs several times the query itself.
+    """
+    where = _where(store, flt)
+    if where is None:
+        return []
+    conds, params = where
+    direction = "DESC" if descending else "ASC"
+    order = f"article.id {direction}" if sort == "id" else f"{ID_SORTS[sort]} {direction}, article.id {direction}"
+    sql = "SELECT article.id FROM article" + (" WHERE " + " AND ".join(conds) if conds else "") + f" ORDER BY {order}"
+    with store.begin() as conn:
+        result = conn.execute(text(sql), params)
+        return [row[0] for row in result.cursor]
+
+
+def article_rows(store: Store, article_ids: Sequence[int]) -> dict[int, ArticleRow]:
+    """The library rows of these articles by id; ids no longer stored are left out."""
+    ids = [int(i) for i in article_ids]
+    found: dict[int, ArticleRow] = {}
+    for start in range(0, len(ids), 500):
+        found.update((r.id, r) for r in _rows_by_id(store, ids[start : start + 500]))
+    return found

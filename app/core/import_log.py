@@ -1,0 +1,135 @@
+"""Queries over the import log: earlier import runs, their items, and what to retry.
+
+Every item an import handles leaves one ``import_log`` row (see ``importer``);
+rows of one run share a ``batch`` id. These read-only helpers feed the import
+pane's history and its "Retry failed" button, and work for the CLI too.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, case, func, select
+
+from app.core.importer import is_url
+from app.core.store import Store
+from app.models import ImportLog
+
+_LOG = ImportLog.__table__.c  # type: ignore[attr-defined]
+# A failed JSONL record is logged as "<file>:<line>"; retrying means re-reading the file.
+_RECORD_SOURCE = re.compile(r"^(?P<path>.+):(?P<line>\d+)$")
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    """One import run, as the history list shows it."""
+
+    batch: str
+    started: datetime  # UTC, aware
+    finished: datetime  # UTC, aware
+    total: int
+    imported: int
+    duplicates: int
+    failed: int
+
+
+@dataclass(frozen=True)
+class LogItem:
+    """One item of an import run, with the same fields as the importer's ``ItemOutcome``."""
+
+    source: str
+    outcome: str  # imported, duplicate, failed
+    reason: str
+    article_id: int | None
+    title: str | None
+    created_at: datetime  # UTC, aware
+
+
+def _utc(value: datetime) -> datetime:
+    # The table stores naive UTC; callers convert to local time for display.
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+
+
+def _count(outcome: str) -> ColumnElement[Any]:
+    return func.sum(case((_LOG.outcome == outcome, 1), else_=0))
+
+
+def recent_batches(store: Store, limit: int = 50) -> list[BatchSummary]:
+    """The latest ``limit`` import runs, newest first, with counts per outcome."""
+    last_row = func.max(_LOG.id)
+    query = (
+        select(
+            _LOG.batch,
+            func.min(_LOG.created_at),
+            func.max(_LOG.created_at),
+            func.count(),
+            _count("imported"),
+            _count("duplicate"),
+            _count("failed"),
+        )
+        .group_by(_LOG.batch)
+        # Row ids grow with time, and unlike timestamps they never tie.
+        .order_by(last_row.desc())
+        .limit(max(0, int(limit)))
+    )
+    with store.begin() as conn:
+        rows = conn.execute(query).all()
+    return [
+        BatchSummary(batch, _utc(started), _utc(finished), int(total), int(imported or 0), int(dups or 0),
+                     int(failed or 0))
+        for batch, started, finished, total, imported, dups, failed in rows
+    ]
+
+
+def batch_items(store: Store, batch: str) -> list[LogItem]:
+    """Every item of one run, in the order the import finished them."""
+    query = (
+        select(_LOG.source, _LOG.outcome, _LOG.reason, _LOG.article_id, _LOG.title, _LOG.created_at)
+        .where(_LOG.batch == batch)
+        .order_by(_LOG.id)
+    )
+    with store.begin() as conn:
+        rows = conn.execute(query).all()
+    return [LogItem(src, outcome, reason or "", aid, title, _utc(at)) for src, outcome, reason, aid, title, at in rows]
+
+
+def _retry_source(source: str) -> str | None:
+    """What to import again for a failed item, or None when it cannot be retried."""
+    if is_url(source):
+        return source
+    if Path(source).expanduser().exists():
+        return source
+    match = _RECORD_SOURCE.match(source)
+    if match and Path(match["path"]).expanduser().is_file():
+        # Records that did import meanwhile come back as duplicates, which is harmless.
+        return match["path"]
+    return None  # pasted text, a file that is gone, an unsupported scheme
+
+
+def failed_sources(store: Store, batch: str | None = None) -> list[str]:
+    """Sources to import again: the failed items of ``batch``, or, without a batch,
+    every source whose latest attempt in any run failed.
+
+    Each source is listed once, in log order; items that can no longer be
+    retried (pasted text, deleted files) are left out.
+    """
+    if batch is not None:
+        query = select(_LOG.source).where(_LOG.batch == batch, _LOG.outcome == "failed").order_by(_LOG.id)
+    else:
+        latest = select(func.max(_LOG.id)).group_by(_LOG.source).scalar_subquery()
+        query = select(_LOG.source).where(_LOG.id.in_(latest), _LOG.outcome == "failed").order_by(_LOG.id)
+    with store.begin() as conn:
+        sources = conn.execute(query).scalars().all()
+    out: list[str] = []
+    seen: set[str] = set()
+    for source in sources:
+        retry = _retry_source(source)
+        if retry is not None and retry not in seen:
+            seen.add(retry)
+            out.append(retry)
+    return out

@@ -1,0 +1,328 @@
+"""Reading labelled JSONL (or JSON) files for import: the inverse of ``exporter``.
+
+Every record becomes either a validated ``NewArticle`` or a ``RecordError``
+that says which line is wrong and why, in words a user can act on. One bad
+line never stops the others from importing.
+
+Recognised record shapes (detected per record, so mixed files work):
+
+* our ``native`` export: ``{"id", "url", "title", "text", "meta": {...},
+  "status", "spans": [{"start", "end", "label", "text", "annotator",
+  "attributes"}]}``;
+* spaCy / Prodigy tasks: ``{"text", "spans": [{"start", "end", "label"}],
+  "meta": {...}}``. Prodigy records answered ``"reject"`` or ``"ignore"`` are
+  left out (a ``RecordError`` with ``skipped=True``): their spans are what the
+  annotator turned down, so importing them would teach a model the opposite;
+* doccano: ``{"text", "label": [[start, end, "LABEL"], ...]}``, its older
+  ``"labels"`` spelling, and its ``"entities": [{"start_offset",
+  "end_offset", "label"}]`` relation-extraction variant; its other keys are
+  metadata;
+* plain ``{"text", "title"?, "url"?, ...}``.
+
+Article fields are looked up at the top level first, then in ``"meta"``. A
+record that names its ``source_kind`` (our own exports do) keeps its source;
+any other gets ``source_kind="jsonl"`` and the file path as its source. An
+``"id"`` that is a valid uid is kept, so re-importing an export into a new
+dataset gives the same ids back; other ids (e.g. doccano's numbers) are
+ignored and the article gets a new uid.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+
+from app.core.validation import NewArticle, describe_validation_error
+from app.models import ARTICLE_STATUSES, SOURCE_KINDS
+
+_UID = re.compile(r"^[A-Za-z0-9_.:-]{1,40}$")
+_BOM = b"\xef\xbb\xbf"
+_SKIPPED_ANSWERS = ("reject", "ignore")
+_SHOWN_CHARS = 40
+
+
+@dataclass(frozen=True)
+class RecordError:
+    """A record that could not be imported (or was deliberately left out, when ``skipped``)."""
+
+    line: int  # line number in a JSONL file, record number in a JSON list; 0 for the whole file
+    reason: str  # a full sentence, starting with where: "line 7: not valid JSON (...)."
+    skipped: bool = False
+
+
+RecordResult = NewArticle | RecordError
+
+
+class RecordProblem(ValueError):
+    """What is wrong with one record, without the "line N: " prefix."""
+
+    def __init__(self, reason: str, skipped: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.skipped = skipped
+
+
+def iter_jsonl_records(path: str | Path) -> Iterator[RecordResult]:
+    """Articles (or errors) from a ``.jsonl`` file, one per non-blank line, or from a ``.json`` file
+    holding one record or a list of records. Streams JSONL: memory does not grow with file size."""
+    path = Path(path)
+    try:
+        with path.open("rb") as f:
+            head = f.read(4)
+    except OSError as exc:
+        yield RecordError(0, f"Cannot read {path}: {exc.strerror or exc}.")
+        return
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        yield RecordError(0, f"{path.name} is not UTF-8 (it looks like UTF-16); save it as UTF-8 and import again.")
+        return
+    if path.suffix.lower() == ".json":
+        results = _read_json_document(path)
+        if results is not None:
+            yield from results
+            return
+        # Not one JSON document: most likely JSON Lines saved with a .json name.
+    yield from _read_lines(path)
+
+
+def _read_lines(path: Path) -> Iterator[RecordResult]:
+    source = str(path)
+    records = 0
+    try:
+        with path.open("rb") as f:
+            for number, raw in enumerate(f, start=1):
+                if number == 1 and raw.startswith(_BOM):
+                    raw = raw[len(_BOM):]
+                raw = raw.strip()  # also drops the \r of CRLF files
+                if not raw:
+                    continue
+                records += 1
+                yield _one(raw, f"line {number}", number, source)
+    except OSError as exc:
+        yield RecordError(0, f"Cannot read {path}: {exc.strerror or exc}.")
+        return
+    if records == 0:
+        yield RecordError(0, f"{path.name} is empty: it holds no records.")
+
+
+def _read_json_document(path: Path) -> list[RecordResult] | None:
+    """Records of a whole-file JSON document; None when the file is not one JSON value."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return [RecordError(0, f"Cannot read {path}: {exc.strerror or exc}.")]
+    data = data.removeprefix(_BOM)
+    if not data.strip():
+        return [RecordError(0, f"{path.name} is empty: it holds no records.")]
+    try:
+        value = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        try:
+            decoded = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return [RecordError(0, f"{path.name} is not UTF-8 text (undecodable byte at position {exc.start}); "
+                                   "save it as UTF-8 and import again.")]
+        try:
+            value = json.loads(decoded)
+        except (json.JSONDecodeError, RecursionError):
+            return None
+        if not _storable(value):
+            return [RecordError(0, f"{path.name} {_SURROGATE}")]
+    source = str(path)
+    if isinstance(value, list):
+        if not value:
+            return [RecordError(0, f"{path.name} is empty: its list holds no records.")]
+        return [_convert(item, f"record {i}", i, source) for i, item in enumerate(value, start=1)]
+    return [_convert(value, "record 1", 1, source)]
+
+
+def _one(raw: bytes, where: str, number: int, source: str) -> RecordResult:
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        try:
+            decoded = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return RecordError(number, f"{where}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at position "
+                                       f"{exc.start + 1}); is the file saved as UTF-8?")
+        try:
+            # The standard library explains what is wrong more clearly, and accepts the
+            # few things orjson refuses (NaN, lone surrogates), which are checked below.
+            value = json.loads(decoded)
+        except json.JSONDecodeError as exc:
+            return RecordError(number, f"{where}: not valid JSON ({exc.msg} at column {exc.colno}).")
+        except RecursionError:
+            return RecordError(number, f"{where}: not valid JSON (nested too deeply).")
+        if not _storable(value):
+            return RecordError(number, f"{where}: {_SURROGATE}")
+    return _convert(value, where, number, source)
+
+
+_SURROGATE = "holds an invalid character (a lone surrogate escape such as \\ud800)."
+
+
+def _storable(value: Any) -> bool:
+    """False when a value holds text that cannot be stored as UTF-8 (lone surrogates)."""
+    try:
+        orjson.dumps(value)
+    except orjson.JSONEncodeError:
+        return False
+    return True
+
+
+def _convert(value: Any, where: str, number: int, source: str) -> RecordResult:
+    try:
+        return record_to_article(value, source)
+    except RecordProblem as problem:
+        return RecordError(number, f"{where}: {problem.reason}", problem.skipped)
+
+
+# --- one record -----------------------------------------------------------------------------------
+
+
+def _kind(value: Any) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "true/false", type(None): "null"}.get(
+        type(value), "a number"
+    )
+
+
+def _shown(s: str) -> str:
+    return repr(s if len(s) <= _SHOWN_CHARS else s[: _SHOWN_CHARS - 1] + "…")
+
+
+def _field(record: dict[str, Any], meta: dict[str, Any], *keys: str) -> str | None:
+    """The first string value under ``keys``, at the top level first, then in ``meta``."""
+    for where in (record, meta):
+        for key in keys:
+            value = where.get(key)
+            if isinstance(value, str):
+                return value
+    return None
+
+
+def _uid(record: dict[str, Any], meta: dict[str, Any]) -> str | None:
+    for where in (record, meta):
+        for key in ("id", "uid"):
+            value = where.get(key)
+            if isinstance(value, str) and _UID.match(value):
+                return value
+    return None
+
+
+def record_to_article(record: Any, source: str) -> NewArticle:
+    """One decoded JSON record as a validated article; raises ``RecordProblem`` with the reason."""
+    if not isinstance(record, dict):
+        raise RecordProblem(f"not a JSON object (found {_kind(record)}).")
+    answer = record.get("answer")
+    if answer in _SKIPPED_ANSWERS:
+        raise RecordProblem(f'left out: the Prodigy answer is "{answer}".', skipped=True)
+    body = record.get("text")
+    if body is None and isinstance(record.get("data"), str):
+        body = record["data"]  # doccano 1.0-1.2 exports
+    if body is None:
+        raise RecordProblem('no "text" field.')
+    if not isinstance(body, str):
+        raise RecordProblem(f'"text" is {_kind(body)}, not a string.')
+    if not body.strip():
+        raise RecordProblem('the "text" field is empty.')
+    meta = record.get("meta")
+    if not isinstance(meta, dict):
+        meta = {}
+
+    status = _field(record, meta, "status")
+    if status is not None and status not in ARTICLE_STATUSES:
+        raise RecordProblem(f"status {status!r} is not one of {', '.join(ARTICLE_STATUSES)}.")
+    source_kind = _field(record, meta, "source_kind")
+    if source_kind in SOURCE_KINDS:
+        kept_source = _field(record, meta, "source")
+    else:
+        source_kind, kept_source = "jsonl", _field(record, meta, "source") or source
+
+    data: dict[str, Any] = {
+        "text": body,
+        "title": _field(record, meta, "title") or "",
+        "uid": _uid(record, meta),
+        "url": _field(record, meta, "url"),
+        "author": _field(record, meta, "author"),
+        "published": _field(record, meta, "date", "published"),
+        "site_name": _field(record, meta, "site_name"),
+        "language": _field(record, meta, "language"),
+        "source_kind": source_kind,
+        "source": kept_source,
+        "status": status or "new",
+        "spans": _spans(record, body),
+    }
+    try:
+        return NewArticle.model_validate(data)
+    except ValidationError as exc:
+        raise RecordProblem(describe_validation_error(exc) + ".") from None
+
+
+def _spans(record: dict[str, Any], body: str) -> list[dict[str, Any]]:
+    for key in ("spans", "label", "labels", "entities"):
+        if key in record and record[key] is not None:
+            items = record[key]
+            break
+    else:
+        return []
+    if not isinstance(items, list):
+        raise RecordProblem(f'"{key}" is {_kind(items)}, not a list of spans.')
+    spans = []
+    seen: set[tuple[int, int, str, str]] = set()
+    for n, item in enumerate(items, start=1):
+        span = _span(item, n, key, body)
+        identity = (span["start"], span["end"], span["label"], span["annotator"])
+        if identity not in seen:  # a span listed twice is one span
+            seen.add(identity)
+            spans.append(span)
+    return spans
+
+
+def _span(item: Any, n: int, key: str, body: str) -> dict[str, Any]:
+    annotator = ""
+    attributes: dict[str, Any] = {}
+    claimed: Any = None
+    if isinstance(item, dict):
+        start = item.get("start", item.get("start_offset"))
+        end = item.get("end", item.get("end_offset"))
+        label = item.get("label")
+        claimed = item.get("text")
+        if isinstance(item.get("annotator"), str):
+            annotator = item["annotator"]
+        raw_attrs = item.get("attributes")
+        if raw_attrs is not None:
+            if not isinstance(raw_attrs, dict):
+                raise RecordProblem(f"span {n} has attributes that are {_kind(raw_attrs)}, not an object.")
+            attributes = raw_attrs
+    elif isinstance(item, list) and len(item) >= 3:
+        start, end, label = item[0], item[1], item[2]
+    elif isinstance(item, str) and key in ("label", "labels"):
+        raise RecordProblem(f'"{key}" holds categories ({item!r}), not spans; only span labels can be imported.')
+    else:
+        raise RecordProblem(f"span {n} is {_kind(item)}, not a span (an object or [start, end, label]).")
+
+    for name, value in (("start", start), ("end", end)):
+        if value is None:
+            raise RecordProblem(f'span {n} has no "{name}".')
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise RecordProblem(f"span {n} has a {name} that is not a whole number ({value!r}).")
+    if not isinstance(label, str) or not label.strip():
+        raise RecordProblem(f"span {start}-{end} has no label.")
+    if len(label) > 64:
+        raise RecordProblem(f"span {start}-{end} has a label longer than 64 characters.")
+    if start < 0 or end <= start:
+        raise RecordProblem(f"span {start}-{end} is empty or reversed.")
+    if end > len(body):
+        raise RecordProblem(f"span {start}-{end} ends past the end of the text ({len(body)} characters).")
+    if claimed is not None:
+        found = body[start:end]
+        if claimed != found:
+            raise RecordProblem(f"span {start}-{end} says {_shown(str(claimed))} but the text there is {_shown(found)}.")
+    return {"start": start, "end": end, "label": label, "annotator": annotator, "origin": "imported",
+            "attributes": attributes}

@@ -1,0 +1,81 @@
+"""User settings: declared once, typed, versioned, stored as JSON in the config folder.
+
+Window geometry and dock layout are Qt's business (QSettings); everything else
+a user chooses lives here, so the CLI and the GUI agree on it.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from app.core.paths import config_dir
+
+SCHEMA_VERSION = 1
+DEFAULT_VERDICTS = ("unverified", "true", "false", "misleading", "other")
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no user name in some sandboxes
+        return "annotator"
+
+
+@dataclass
+class Settings:
+    annotator: str = field(default_factory=_os_user)
+    fetch_timeout: float = 20.0
+    fetch_concurrency: int = 8
+    fetch_max_mb: float = 10.0
+    extract_workers: int = 0
+    verdicts: list[str] = field(default_factory=lambda: list(DEFAULT_VERDICTS))
+    recent_datasets: list[str] = field(default_factory=list)
+    last_dataset: str = ""
+    show_key_hint: bool = True
+    schema_version: int = SCHEMA_VERSION
+
+    def remember_dataset(self, location: str, keep: int = 8) -> None:
+        self.recent_datasets = [location] + [d for d in self.recent_datasets if d != location][: keep - 1]
+        self.last_dataset = location
+
+
+def settings_path() -> Path:
+    return config_dir() / "settings.json"
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Settings from disk; unknown keys are ignored and bad values fall back to defaults."""
+    path = path or settings_path()
+    try:
+        raw: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return Settings()
+    defaults = Settings()
+    values = {}
+    for f in fields(Settings):
+        if f.name in raw and isinstance(raw[f.name], type(getattr(defaults, f.name))):
+            values[f.name] = raw[f.name]
+    values["schema_version"] = SCHEMA_VERSION
+    return Settings(**values)
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> None:
+    """Write atomically: a crash mid-write leaves the previous settings intact."""
+    path = path or settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".settings-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(asdict(settings), f, indent=2)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,657 @@
+"""The annotation panel: one article, its spans, and the keys that label them.
+
+Keys (text or span list focused):
+  label key (1, 2, 3 … from the label set)  label the selected text (snapped to words),
+                                             or relabel the selected span
+  Delete / Backspace                          delete the selected span
+  Alt+A, then a label key                     label every occurrence of the selected words
+  Esc                                         cancel Alt+A, or deselect
+
+Every edit goes through the ``EditGateway``; the panel redraws from its
+``changes_applied`` signal, so undo, redo and edits made elsewhere show up the
+same way as its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QColor, QDesktopServices, QFont, QKeyEvent, QKeySequence, QMouseEvent, QPalette, QTextCursor
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core import library
+from app.core.annotations import Change
+from app.core.labels import LabelInfo, list_labels
+from app.core.library import ArticleDetail, SpanRecord
+from app.core.selection import find_occurrences, snap_to_words
+from app.core.settings import Settings
+from app.core.store import Store
+from app.models import ARTICLE_STATUSES
+from app.widgets.article_text_view import ArticleTextView, accent, is_dark, mix, readable_text
+from app.widgets.claim_details import ClaimDetails, claimant_candidates
+from app.widgets.edits import EditGateway
+from app.widgets.icons import icon
+from app.widgets.span_list import SpanList, preview
+
+STATUS_COLOURS = {"new": "#64748b", "in_progress": "#f59e0b", "done": "#10b981", "skipped": "#94a3b8"}
+LINK_SCHEMES = ("http", "https")
+ARM_KEY = QKeySequence("Alt+A")[0].toCombined()
+HINT = "Select text and press a label key · click a span, then a key to relabel · Del deletes · Alt+A: all occurrences"
+
+
+def _combined(event: QKeyEvent) -> int:
+    return event.keyCombination().toCombined() & ~int(Qt.KeyboardModifier.KeypadModifier.value)
+
+
+def plain_label(text: str = "", parent: QWidget | None = None) -> QLabel:
+    """A label that never interprets its text as HTML."""
+    label = QLabel(parent)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setText(text)
+    return label
+
+
+def muted_label(text: str = "") -> QLabel:
+    """Secondary text (metadata, hints) in the palette's placeholder colour: quieter, still readable."""
+    label = plain_label(text)
+    label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+    return label
+
+
+def tinted(colour: QColor, dark_alpha: float = 0.30, light_alpha: float = 0.16) -> tuple[str, str, str]:
+    """Background, text and border colours of a strip or pill tinted with ``colour``.
+
+    Derived from the application palette: a widget's own palette is already
+    changed by its style sheet, so it cannot be the source.
+    """
+    pal = QApplication.palette()
+    back = mix(pal.color(QPalette.ColorRole.Base), colour, dark_alpha if is_dark(pal) else light_alpha)
+    return back.name(), readable_text(back, pal.color(QPalette.ColorRole.Text)).name(), accent(colour, pal).name()
+
+
+class _Styled:
+    """A widget whose style sheet is computed, and computed again when the palette changes (dark mode)."""
+
+    def style_sheet(self) -> str:
+        raise NotImplementedError
+
+    def restyle(self) -> None:
+        sheet = self.style_sheet()
+        if sheet != self.styleSheet():  # type: ignore[attr-defined]
+            self.setStyleSheet(sheet)  # type: ignore[attr-defined]
+
+    def event(self, event: QEvent) -> bool:
+        handled = super().event(event)  # type: ignore[misc]
+        # A style sheet fixes the widget's palette: only the application-wide change arrives, and
+        # it never reaches changeEvent().
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self.restyle()
+        return handled
+
+
+class MessageBanner(_Styled, QFrame):
+    """A strip above the text for failures (red) and hints; never modal."""
+
+    COLOURS = {"error": "#dc2626", "armed": "#7c3aed", "info": "#2563eb"}
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("messageBanner")
+        self.message = plain_label()
+        self.message.setWordWrap(True)
+        close = QToolButton(text="✕", autoRaise=True, toolTip="Dismiss (Esc)")
+        close.clicked.connect(self.dismiss)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 6, 6, 6)
+        layout.addWidget(self.message, 1)
+        layout.addWidget(close)
+        self.kind = ""
+        self._timer = QTimer(self, singleShot=True, timeout=self.dismiss)
+        self.hide()
+
+    def style_sheet(self) -> str:
+        colour = self.COLOURS.get(self.kind, "#2563eb")
+        back, fore, edge = tinted(QColor(colour), 0.24, 0.12)
+        return (f"#messageBanner {{ background: {back}; border: 1px solid {edge}; border-left: 5px solid {colour};"
+                f" border-radius: 4px; }} #messageBanner QLabel {{ color: {fore}; }}")
+
+    def show_message(self, text: str, kind: str = "error", seconds: float = 0) -> None:
+        self.kind = kind
+        self.message.setText(text)
+        self.restyle()
+        self.show()
+        if seconds:
+            self._timer.start(int(seconds * 1000))
+        else:
+            self._timer.stop()
+
+    def dismiss(self) -> None:
+        self.kind = ""
+        self.hide()
+
+
+class LabelButton(_Styled, QPushButton):
+    """A label's button: its colour, its key and its name ("1  PERSON")."""
+
+    def __init__(self, info: LabelInfo) -> None:
+        key = f"{info.shortcut}  " if info.shortcut else ""
+        super().__init__(f"{key}{info.name}".replace("&", "&&"))
+        self.info = info
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the text keeps the focus and its selection
+        self.setToolTip(info.description or info.name + (f"\nKey: {info.shortcut}" if info.shortcut else ""))
+        self.restyle()
+
+    def style_sheet(self) -> str:
+        back, fore, edge = tinted(QColor(self.info.color))
+        hover = tinted(QColor(self.info.color), 0.45, 0.30)[0]
+        return (f"QPushButton {{ background: {back}; color: {fore}; border: 1px solid {edge};"
+                f" border-left: 6px solid {self.info.color}; border-radius: 4px; padding: 5px 12px; font-weight: 600; }}"
+                f" QPushButton:hover {{ background: {hover}; }}")
+
+
+class StatusBadge(_Styled, QToolButton):
+    """The article's status as a coloured pill; its menu changes it."""
+
+    status_chosen = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.status = "new"
+        self.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setToolTip("Status of this article; click to change it")
+        menu = QMenu(self)
+        for status in ARTICLE_STATUSES:
+            action = menu.addAction(icon(f"status.{status}"), f"Mark {status.replace('_', ' ')}")
+            action.triggered.connect(lambda _=False, s=status: self.status_chosen.emit(s))
+        self.setMenu(menu)
+
+    def set_status(self, status: str) -> None:
+        self.status = status
+        self.setText(status.replace("_", " "))
+        self.restyle()
+
+    def style_sheet(self) -> str:
+        back, fore, edge = tinted(QColor(STATUS_COLOURS.get(self.status, "#64748b")))
+        return (f"QToolButton {{ background: {back}; color: {fore}; border: 1px solid {edge}; border-radius: 11px;"
+                " padding: 3px 12px; font-weight: 600; } QToolButton::menu-indicator { image: none; width: 0; }")
+
+
+class LinkLabel(QLabel):
+    """An article's URL as plain text in the link colour; a click opens it in the browser (web addresses only)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.url = ""
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setForegroundRole(QPalette.ColorRole.Link)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        font = self.font()
+        font.setUnderline(True)
+        self.setFont(font)
+
+    def set_url(self, url: str | None) -> None:
+        self.url = url or ""
+        self.setText(self.url if len(self.url) <= 80 else self.url[:79] + "…")
+        self.setToolTip(f"Open in the browser: {self.url}")
+        self.setVisible(bool(self.url))
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(event.position().toPoint()):
+            self.open()
+
+    def open(self) -> bool:
+        url = QUrl(self.url)
+        if not url.isValid() or url.scheme().lower() not in LINK_SCHEMES:
+            return False
+        return QDesktopServices.openUrl(url)
+
+
+class LabelBar(QWidget):
+    """One button per label, the all-occurrences switch and a reminder of the keys."""
+
+    label_chosen = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.buttons: dict[str, LabelButton] = {}
+        self.row = QHBoxLayout(self)
+        self.row.setContentsMargins(0, 0, 0, 0)
+        self.row.setSpacing(6)
+        self.all_button = QToolButton(text="All occurrences", checkable=True, icon=icon("all_occurrences"))
+        self.all_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.all_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.all_button.setToolTip("Alt+A: the next label applies to every occurrence of the selected words")
+        self.hint = muted_label(HINT)
+        self.hint.setWordWrap(True)
+
+    def set_labels(self, labels: list[LabelInfo]) -> None:
+        for button in self.buttons.values():
+            button.deleteLater()
+        while self.row.count():
+            self.row.takeAt(0)
+        self.buttons = {info.name: LabelButton(info) for info in labels}
+        for name, button in self.buttons.items():
+            button.clicked.connect(lambda _=False, n=name: self.label_chosen.emit(n))
+            self.row.addWidget(button)
+        self.row.addSpacing(8)
+        self.row.addWidget(self.all_button)
+        self.row.addSpacing(8)
+        self.row.addWidget(self.hint, 1)
+
+
+class AnnotationPanel(QWidget):
+    span_selection_changed = Signal(object)  # span id or None
+
+    def __init__(self, store: Store, gateway: EditGateway, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store, self.gateway, self.settings = store, gateway, settings
+        self._article: ArticleDetail | None = None
+        self._labels: dict[str, LabelInfo] = {}
+        self._keys: dict[int, LabelInfo] = {}
+        self._armed = False  # Alt+A was pressed: the next label key labels every occurrence
+        self._quiet = False  # while labelling all occurrences: one refresh at the end
+
+        self.title = plain_label()
+        self.title.setWordWrap(True)
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.7)
+        font.setWeight(QFont.Weight.DemiBold)
+        self.title.setFont(font)
+        self.status_badge = StatusBadge()
+        self.meta = muted_label()
+        self.link = LinkLabel()
+        self.banner = MessageBanner()
+        self.label_bar = LabelBar()
+        self.view = ArticleTextView()
+        self.span_list = SpanList()
+        self.claim_details = ClaimDetails(gateway, settings.verdicts)
+
+        head = QHBoxLayout()
+        head.addWidget(self.title, 1)
+        head.addWidget(self.status_badge, 0, Qt.AlignmentFlag.AlignTop)
+        meta_row = QHBoxLayout()
+        meta_row.setSpacing(10)
+        meta_row.addWidget(self.meta)
+        meta_row.addWidget(self.link)
+        meta_row.addStretch(1)
+        spans_box = QWidget()
+        spans_layout = QVBoxLayout(spans_box)
+        spans_layout.setContentsMargins(0, 0, 0, 0)
+        spans_title = plain_label("Spans")
+        spans_title.setContentsMargins(8, 6, 8, 2)
+        spans_title.setFont(self.claim_details.heading.font())
+        spans_layout.addWidget(spans_title)
+        spans_layout.addWidget(self.span_list)
+        side = QSplitter(Qt.Orientation.Vertical)
+        side.addWidget(spans_box)
+        side.addWidget(self.claim_details)
+        side.setStretchFactor(0, 1)
+        side.setChildrenCollapsible(False)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.view)
+        self.splitter.addWidget(side)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setSizes([900, 380])
+        self.splitter.setChildrenCollapsible(False)
+
+        content = QWidget()
+        body = QVBoxLayout(content)
+        body.setContentsMargins(16, 12, 16, 12)
+        body.setSpacing(8)
+        body.addLayout(head)
+        body.addLayout(meta_row)
+        body.addWidget(self.banner)
+        body.addWidget(self.label_bar)
+        body.addWidget(self.splitter, 1)
+        empty = muted_label("Open an article from the library to start labelling.")
+        empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(empty)
+        self.pages.addWidget(content)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.pages)
+
+        self.view.installEventFilter(self)
+        self.span_list.installEventFilter(self)
+        self.view.span_clicked.connect(lambda span_id: self.select_span(span_id, reveal=False))
+        self.view.background_clicked.connect(lambda: self.select_span(None))
+        self.view.selectionChanged.connect(self._on_text_selection)
+        self.view.context_menu_requested.connect(self._fill_context_menu)
+        self.span_list.span_selected.connect(self.select_span)
+        self.label_bar.label_chosen.connect(self._on_label_button)
+        self.label_bar.all_button.toggled.connect(self._set_armed)
+        self.status_badge.status_chosen.connect(self._set_status)
+        gateway.changes_applied.connect(self._on_changes)
+        gateway.edit_failed.connect(lambda message: self.banner.show_message(message, "error"))
+        self.reload_labels()
+
+    # -- public API ----------------------------------------------------------------------
+    @property
+    def current_article_id(self) -> int | None:
+        return self._article.id if self._article else None
+
+    def article(self) -> ArticleDetail | None:
+        return self._article
+
+    def open_article(self, article_id: int | None) -> None:
+        detail = library.get_article(self.store, article_id) if article_id is not None else None
+        self._article = detail
+        self._set_armed(False)
+        self.banner.dismiss()
+        if detail is None:
+            self.pages.setCurrentIndex(0)
+            self.view.set_article("", [])
+            self.span_list.set_content(self._labels.values(), [])
+            self.claim_details.set_claim(None)
+            return
+        self.title.setText(detail.title or "(untitled)")
+        self.meta.setText("  ·  ".join(p for p in (detail.site_name, detail.author, detail.published) if p))
+        self.link.set_url(detail.url)
+        self.status_badge.set_status(detail.status)
+        self.view.set_article(detail.text, detail.spans)
+        self.span_list.set_content(self._labels.values(), detail.spans)
+        self.claim_details.set_claim(None)
+        self.pages.setCurrentIndex(1)
+        self.view.moveCursor(QTextCursor.MoveOperation.Start)
+        self.span_selection_changed.emit(None)
+
+    def reload_labels(self) -> None:
+        labels = list_labels(self.store)
+        self._labels = {lb.name: lb for lb in labels}
+        self._keys = {}
+        for lb in labels:
+            sequence = QKeySequence(lb.shortcut or "")
+            if lb.shortcut and sequence.count():
+                self._keys[sequence[0].toCombined()] = lb
+        self.label_bar.set_labels(labels)
+        self.view.set_labels(labels)
+        spans = self._article.spans if self._article else []
+        self.span_list.set_content(labels, spans)
+        self.select_span(self.selected_span_id())
+
+    def selected_span_id(self) -> int | None:
+        return self.view.selected_span_id()
+
+    def selected_span(self) -> SpanRecord | None:
+        span_id = self.selected_span_id()
+        spans = self._article.spans if self._article else []
+        return next((s for s in spans if s.id == span_id), None)
+
+    def select_span(self, span_id: int | None, *, reveal: bool = True) -> None:
+        self.view.set_selected_span(span_id, reveal=reveal)
+        self.span_list.select_span(self.view.selected_span_id())
+        self._show_claim()
+        self.span_selection_changed.emit(self.view.selected_span_id())
+
+    def apply_label(self, name: str) -> None:
+        """What pressing a label's key does: label the selected text, or relabel the selected span."""
+        info = self._labels.get(name)
+        if self._article is None or info is None:
+            return
+        if self._armed:
+            self.label_all_occurrences(name)
+            return
+        selection = self.view.selection_range()
+        span = self.selected_span()
+        if selection is not None:
+            self._add(info, *selection)
+        elif span is not None:
+            if span.label != name:
+                self.gateway.relabel_span(span.id, span.label, name)
+        else:
+            self.banner.show_message(f"Select some text first, then press {info.shortcut or name} to label it "
+                                     f"{name}.", "info", seconds=6)
+
+    def label_all_occurrences(self, name: str) -> int:
+        """Label every whole-word occurrence of the selected words (or selected span) as ``name``; one undo step."""
+        self._set_armed(False)
+        article, info = self._article, self._labels.get(name)
+        if article is None or info is None:
+            return 0
+        needle = self._needle()
+        if not needle:
+            self.banner.show_message("Select a word or a span first, then press Alt+A and a label key.", "info", 6)
+            return 0
+        taken = {(s.start, s.end) for s in article.spans if s.label == name}
+        todo = [o for o in find_occurrences(article.text, needle) if o not in taken]
+        if not todo:
+            self.banner.show_message(f"Every “{preview(needle, 60)}” is already labelled {name}.", "info", 6)
+            return 0
+        stack = self.gateway.undo_stack
+        added = 0
+        self._quiet = True
+        stack.beginMacro(f"Label all “{preview(needle, 40)}” as {name}")
+        try:
+            for start, end in todo:
+                added += self.gateway.add_span(article.id, start, end, name, self._new_attributes(info)) is not None
+        finally:
+            stack.endMacro()
+            self._quiet = False
+            self._reload()
+        self.view.clear_text_selection()
+        self.banner.show_message(f"Labelled {added} more “{preview(needle, 60)}” as {name}.", "info", 5)
+        return added
+
+    def delete_selected_span(self) -> bool:
+        span = self.selected_span()
+        if span is None:
+            return False
+        return self.gateway.remove_span(span.id, span.label) is not None
+
+    # -- keys ------------------------------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        kind = event.type()
+        if kind in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress) and isinstance(event, QKeyEvent):
+            if self._article is None or not self._wants(event):
+                return False
+            if kind == QEvent.Type.ShortcutOverride:
+                event.accept()  # the key is ours here, not a window shortcut's
+                return True
+            self._handle_key(event)
+            return True
+        return super().eventFilter(watched, event)
+
+    def _wants(self, event: QKeyEvent) -> bool:
+        combo = _combined(event)
+        if combo in self._keys or combo == ARM_KEY:
+            return True
+        if event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+            return False
+        key = event.key()
+        if key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+            return self.selected_span_id() is not None
+        if key == Qt.Key.Key_Escape:
+            return self._armed or self.selected_span_id() is not None or self.banner.isVisible()
+        return False
+
+    def _handle_key(self, event: QKeyEvent) -> None:
+        combo = _combined(event)
+        if combo in self._keys:
+            self.apply_label(self._keys[combo].name)
+        elif combo == ARM_KEY:
+            self._set_armed(not self._armed)
+        elif event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+            self.delete_selected_span()
+        elif event.key() == Qt.Key.Key_Escape:
+            if self._armed:
+                self._set_armed(False)
+            elif self.selected_span_id() is not None:
+                self.select_span(None)
+            else:
+                self.banner.dismiss()
+
+    def _set_armed(self, armed: bool) -> None:
+        if armed and self._article is not None and not self._needle():
+            self.banner.show_message("Select a word or a span first, then press Alt+A and a label key.", "info", 6)
+            armed = False
+        self._armed = armed
+        self.label_bar.all_button.blockSignals(True)
+        self.label_bar.all_button.setChecked(armed)
+        self.label_bar.all_button.blockSignals(False)
+        if armed:
+            keys = ", ".join(f"{lb.shortcut} {lb.name}" for lb in self._labels.values() if lb.shortcut)
+            self.banner.show_message(f"Label every “{preview(self._needle(), 60)}” as…  press {keys} "
+                                     "(Esc cancels)", "armed")
+        elif self.banner.kind == "armed":
+            self.banner.dismiss()
+
+    # -- edits -----------------------------------------------------------------------------
+    def _add(self, info: LabelInfo, start: int, end: int) -> None:
+        article = self._article
+        assert article is not None
+        snapped = snap_to_words(article.text, start, end)
+        if snapped is None:
+            self.banner.show_message("The selection holds no words to label.", "info", seconds=5)
+            return
+        existing = next((s for s in article.spans if (s.start, s.end, s.label) == (*snapped, info.name)), None)
+        if existing is not None:
+            self.view.clear_text_selection()
+            self.select_span(existing.id, reveal=False)
+            return
+        change = self.gateway.add_span(article.id, *snapped, info.name, self._new_attributes(info))
+        if change is not None and change.span_id is not None:
+            self.view.clear_text_selection()
+            self.select_span(change.span_id, reveal=False)
+
+    @staticmethod
+    def _new_attributes(info: LabelInfo) -> dict[str, str] | None:
+        return {"claimant": "", "verdict": "unverified", "note": ""} if info.kind == "claim" else None
+
+    def _needle(self) -> str:
+        article = self._article
+        if article is None:
+            return ""
+        selection = self.view.selection_range()
+        if selection is not None:
+            snapped = snap_to_words(article.text, *selection)
+            return article.text[snapped[0] : snapped[1]] if snapped else ""
+        span = self.selected_span()
+        return span.text if span else ""
+
+    def _set_status(self, status: str) -> None:
+        if self._article is not None and status != self._article.status:
+            self.gateway.set_status([self._article.id], status)
+
+    # -- refresh ------------------------------------------------------------------------------
+    def _on_changes(self, change: Change) -> None:
+        if self._article is None or self._quiet or self._article.id not in change.article_ids:
+            return
+        if change.kind == "articles_deleted":
+            self.open_article(None)
+            return
+        if self.banner.kind == "error":
+            self.banner.dismiss()
+        spans = self._patched(change)
+        if spans is None:
+            self._reload()
+        else:
+            self._show_spans(replace(self._article, spans=spans))
+
+    def _patched(self, change: Change) -> list[SpanRecord] | None:
+        """The article's spans after a span edit, from the change record alone; None when it cannot tell.
+
+        Saves a database round trip per key press. The first edit of a "new" article also
+        changes its status, so that one is read back instead.
+        """
+        article = self._article
+        if article is None or article.status == "new" or change.span_id is None:
+            return None
+        spans = {s.id: s for s in article.spans}
+        after = change.after
+        if change.kind == "span_added" and after:
+            spans[change.span_id] = SpanRecord(change.span_id, after["start"], after["end"], after["label"],
+                                               after["text"], after["annotator"], after["origin"],
+                                               dict(after["attributes"]))
+        elif change.kind == "span_removed":
+            spans.pop(change.span_id, None)
+        elif change.kind == "span_changed" and change.span_id in spans and after:
+            old = spans[change.span_id]
+            spans[old.id] = replace(old, label=after["label"], attributes=dict(after["attributes"]))
+        else:
+            return None
+        order = {name: info.position for name, info in self._labels.items()}
+        return sorted(spans.values(), key=lambda s: (s.start, -s.end, order.get(s.label, 0)))
+
+    def _reload(self) -> None:
+        """Fetch the open article again and redraw what changed (spans, status)."""
+        if self._article is None:
+            return
+        detail = library.get_article(self.store, self._article.id)
+        if detail is None:
+            self.open_article(None)
+        elif detail.text != self._article.text:
+            selected = self.selected_span_id()
+            self.open_article(detail.id)
+            self.select_span(selected)
+        else:
+            self._show_spans(detail)
+
+    def _show_spans(self, detail: ArticleDetail) -> None:
+        self._article = detail
+        self.status_badge.set_status(detail.status)
+        self.view.set_spans(detail.spans)
+        self.span_list.set_spans(detail.spans)
+        self.span_list.select_span(self.view.selected_span_id())
+        self._show_claim()
+
+    def _show_claim(self) -> None:
+        span = self.selected_span()
+        info = self._labels.get(span.label) if span else None
+        if span is None or info is None or info.kind != "claim" or self._article is None:
+            self.claim_details.set_claim(None)
+            return
+        self.claim_details.set_claim(span, claimant_candidates(span, self._article.spans))
+
+    def _on_text_selection(self) -> None:
+        if self.view.textCursor().hasSelection() and self.selected_span_id() is not None:
+            self.select_span(None, reveal=False)
+
+    def _on_label_button(self, name: str) -> None:
+        self.apply_label(name)
+        self.view.setFocus()
+
+    def _fill_context_menu(self, menu: QMenu) -> None:
+        if self._article is None:
+            return
+        menu.addSeparator()
+        needle = self._needle()
+        selection = self.view.selection_range()
+        if selection is not None:
+            label_as = menu.addMenu("Label as")
+            all_as = menu.addMenu(f"Label all occurrences of “{preview(needle, 30)}” as")
+        elif needle:
+            label_as = menu.addMenu("Change label to")
+            all_as = menu.addMenu(f"Label all occurrences of “{preview(needle, 30)}” as")
+        else:
+            return
+        for info in self._labels.values():
+            key = f"\t{info.shortcut}" if info.shortcut else ""
+            label_as.addAction(f"{info.name}{key}", lambda n=info.name: self.apply_label(n))
+            all_as.addAction(info.name, lambda n=info.name: self.label_all_occurrences(n))
+        span = self.selected_span()
+        if span is not None and selection is None:
+            menu.addAction(icon("delete"), f"Delete {span.label} span\tDel", self.delete_selected_span)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            # Children with style sheets keep their palette and are not told: restyle them from here.
+            for child in self.findChildren(QWidget):
+                if isinstance(child, _Styled):
+                    child.restyle()

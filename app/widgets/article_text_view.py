@@ -1,0 +1,450 @@
+"""The article text with its spans drawn in their label colours.
+
+Spans are stored in the document as character formats. The text is cut at
+every span edge into segments; each segment gets one precomputed format that
+blends the tints of all spans covering it (so a PERSON inside a CLAIM shows
+both), and the formats are applied in one edit block. After an edit only the
+range of the changed spans is formatted again, so the layout of the rest of
+the document is kept and nothing far from the edit is laid out again.
+
+The emphasis of the selected span (an outline) and the bar beside a CLAIM are
+painted over the visible part only.
+
+Offsets outside this module are Python string indices; Qt counts UTF-16 units.
+``to_qt``/``from_qt`` convert (an emoji before a span shifts it by one unit).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QContextMenuEvent,
+    QFont,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPen,
+    QTextCharFormat,
+    QTextCursor,
+    QTextOption,
+)
+from PySide6.QtWidgets import QFrame, QPlainTextEdit, QWidget
+
+from app.core.labels import LabelInfo
+from app.core.library import SpanRecord
+from app.core.selection import OffsetMap
+
+DOCUMENT_MARGIN = 18
+CLAIM_BAR_X = 5
+CLAIM_BAR_WIDTH = 4
+
+
+def is_dark(palette: QPalette) -> bool:
+    return palette.color(QPalette.ColorRole.Base).lightnessF() < 0.5
+
+
+def mix(under: QColor, over: QColor, alpha: float) -> QColor:
+    """``over`` laid on ``under`` with opacity ``alpha``, as an opaque colour."""
+    return QColor.fromRgbF(
+        under.redF() + (over.redF() - under.redF()) * alpha,
+        under.greenF() + (over.greenF() - under.greenF()) * alpha,
+        under.blueF() + (over.blueF() - under.blueF()) * alpha,
+    )
+
+
+def luminance(color: QColor) -> float:
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * channel(color.redF()) + 0.7152 * channel(color.greenF()) + 0.0722 * channel(color.blueF())
+
+
+def contrast(a: QColor, b: QColor) -> float:
+    la, lb = sorted((luminance(a), luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def readable_text(background: QColor, preferred: QColor) -> QColor:
+    """The preferred text colour unless it is hard to read on ``background``."""
+    if contrast(background, preferred) >= 4.5:
+        return preferred
+    black, white = QColor("#111111"), QColor("#ffffff")
+    return black if contrast(background, black) >= contrast(background, white) else white
+
+
+def accent(color: QColor, palette: QPalette) -> QColor:
+    """A label colour made strong enough for lines and outlines on the palette's base."""
+    return color.lighter(125) if is_dark(palette) else color.darker(135)
+
+
+@dataclass(frozen=True)
+class Tints:
+    """Opacity of a label colour over the text background, by palette brightness."""
+
+    entity: float
+    entity_selected: float
+    claim: float
+    claim_selected: float
+
+    @classmethod
+    def for_palette(cls, palette: QPalette) -> Tints:
+        # A dark base needs more colour for the same visible tint.
+        if is_dark(palette):
+            return cls(entity=0.42, entity_selected=0.62, claim=0.16, claim_selected=0.26)
+        return cls(entity=0.28, entity_selected=0.48, claim=0.09, claim_selected=0.18)
+
+
+@dataclass(frozen=True)
+class _Span:
+    id: int
+    start: int  # UTF-16 positions
+    end: int
+    label: str
+
+
+class ArticleTextView(QPlainTextEdit):
+    """Read-only, selectable article text; spans tinted by label, CLAIMs underlined with a bar."""
+
+    span_clicked = Signal(int)
+    background_clicked = Signal()
+    context_menu_requested = Signal(object)  # the QMenu about to be shown; add actions to it
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setReadOnly(True)
+        self.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setUndoRedoEnabled(False)
+        self.setCursorWidth(2)
+        font = QFont(self.font())
+        font.setPointSizeF(max(11.5, font.pointSizeF() * 1.3))
+        self.setFont(font)
+        self.document().setDocumentMargin(DOCUMENT_MARGIN)
+        self._text = ""
+        self._offsets = OffsetMap("")
+        self._labels: dict[str, LabelInfo] = {}
+        self._spans: dict[int, _Span] = {}
+        self._selected: int | None = None
+        self._formats: dict[tuple[tuple[str, bool], ...], QTextCharFormat] = {}
+        self._press_pos: QPoint | None = None
+        self._styling = False
+
+    # -- offsets -----------------------------------------------------------------
+    def to_qt(self, index: int) -> int:
+        return self._offsets.to_utf16(index)
+
+    def from_qt(self, position: int) -> int:
+        return self._offsets.from_utf16(position)
+
+    # -- content -----------------------------------------------------------------
+    def set_labels(self, labels: Iterable[LabelInfo]) -> None:
+        self._labels = {lb.name: lb for lb in labels}
+        self._restyle_all()
+
+    def set_article(self, text: str, spans: Sequence[SpanRecord]) -> None:
+        """Show a new text with its spans: one plain-text load, then one formatting pass."""
+        self._text = text
+        self._offsets = OffsetMap(text)
+        self._selected = None
+        self._spans = self._convert(spans)
+        self._styling = True
+        try:
+            self.setPlainText(_for_display(text))
+        finally:
+            self._styling = False
+        self._restyle_all(fresh=True)
+
+    def set_spans(self, spans: Sequence[SpanRecord]) -> None:
+        """Replace the spans of the shown text; only the ranges that changed are formatted again."""
+        new = self._convert(spans)
+        old = self._spans
+        ranges = [(s.start, s.end) for i, s in old.items() if new.get(i) != s]
+        ranges += [(s.start, s.end) for i, s in new.items() if old.get(i) != s]
+        self._spans = new
+        if self._selected is not None and self._selected not in new:
+            self._selected = None
+        if ranges:
+            self._restyle(ranges)
+
+    def text(self) -> str:
+        return self._text
+
+    def _convert(self, spans: Sequence[SpanRecord]) -> dict[int, _Span]:
+        to_qt = self._offsets.to_utf16
+        return {s.id: _Span(s.id, to_qt(s.start), to_qt(s.end), s.label) for s in spans}
+
+    # -- selection ----------------------------------------------------------------
+    def selected_span_id(self) -> int | None:
+        return self._selected
+
+    def set_selected_span(self, span_id: int | None, *, reveal: bool = True) -> None:
+        if span_id is not None and span_id not in self._spans:
+            span_id = None
+        previous = self._selected
+        if span_id == previous:
+            if span_id is not None and reveal:
+                self._reveal(self._spans[span_id])
+            return
+        self._selected = span_id
+        self._restyle([(self._spans[i].start, self._spans[i].end) for i in (previous, span_id) if i in self._spans])
+        if span_id is not None and reveal:
+            self._reveal(self._spans[span_id])
+        self.viewport().update()
+
+    def _reveal(self, span: _Span) -> None:
+        """Scroll so the whole span is in view and put the caret at its start, without a text selection."""
+        cursor = self.textCursor()
+        cursor.setPosition(span.end)
+        self.setTextCursor(cursor)
+        self.ensureCursorVisible()
+        cursor.setPosition(span.start)
+        self.setTextCursor(cursor)
+        self.ensureCursorVisible()
+
+    def selection_range(self) -> tuple[int, int] | None:
+        """The selected text as Python string offsets, or None when nothing is selected."""
+        cursor = self.textCursor()
+        if not cursor.hasSelection():
+            return None
+        return self.from_qt(cursor.selectionStart()), self.from_qt(cursor.selectionEnd())
+
+    def select_range(self, start: int, end: int) -> None:
+        """Select ``text[start:end]`` (Python offsets), as a user would with shift+arrows."""
+        cursor = self.textCursor()
+        cursor.setPosition(self.to_qt(start))
+        cursor.setPosition(self.to_qt(end), QTextCursor.MoveMode.KeepAnchor)
+        self.setTextCursor(cursor)
+
+    def clear_text_selection(self) -> None:
+        cursor = self.textCursor()
+        if cursor.hasSelection():
+            cursor.clearSelection()
+            self.setTextCursor(cursor)
+
+    def span_at(self, index: int) -> int | None:
+        """The innermost span covering the character at Python offset ``index``."""
+        q = self.to_qt(index)
+        best: _Span | None = None
+        for span in self._spans.values():
+            if span.start <= q < span.end and (best is None or span.end - span.start < best.end - best.start):
+                best = span
+        return best.id if best else None
+
+    def char_index_at(self, point: QPoint) -> int | None:
+        """The Python offset of the character under a viewport point, or None past the end of a line."""
+        cursor = self.cursorForPosition(point)
+        pos = cursor.position()
+        rect = self.cursorRect(cursor)
+        if point.x() < rect.x():
+            pos -= 1
+        if pos < 0 or pos >= self.document().characterCount() - 1:
+            return None
+        block = self.document().findBlock(pos)
+        if pos - block.position() >= block.length() - 1:  # the end of a paragraph, not a character
+            return None
+        return self.from_qt(pos)
+
+    # -- mouse and menu -------------------------------------------------------------
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        self._press_pos = event.position().toPoint()
+        super().mousePressEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        super().mouseReleaseEvent(event)
+        press, self._press_pos = self._press_pos, None
+        if event.button() != Qt.MouseButton.LeftButton or press is None:
+            return
+        if self.textCursor().hasSelection():
+            return
+        if (event.position().toPoint() - press).manhattanLength() > 4:
+            return
+        index = self.char_index_at(event.position().toPoint())
+        span_id = self.span_at(index) if index is not None else None
+        if span_id is None:
+            self.background_clicked.emit()
+        else:
+            self.span_clicked.emit(span_id)
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802 - Qt override
+        menu = self.createStandardContextMenu(event.pos())
+        self.context_menu_requested.emit(menu)
+        menu.exec(event.globalPos())
+        menu.deleteLater()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and not self._styling:
+            self._restyle_all()
+
+    # -- formats ---------------------------------------------------------------------
+    def _restyle_all(self, *, fresh: bool = False) -> None:
+        self._formats.clear()
+        if self._text:
+            self._restyle([(0, self.document().characterCount() - 1)], clear_first=not fresh)
+        self.viewport().update()
+
+    def _restyle(self, ranges: list[tuple[int, int]], *, clear_first: bool = True) -> None:
+        """Format the segments inside ``ranges`` (UTF-16) again, in one edit block."""
+        limit = self.document().characterCount() - 1
+        merged: list[list[int]] = []
+        for lo, hi in sorted(ranges):
+            if merged and lo <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], hi)
+            else:
+                merged.append([lo, hi])
+        cursor = QTextCursor(self.document())
+        keep = QTextCursor.MoveMode.KeepAnchor
+        self._styling = True
+        cursor.beginEditBlock()
+        try:
+            for lo, hi in merged:
+                lo, hi = max(0, lo), min(hi, limit)
+                if clear_first and lo < hi:
+                    cursor.setPosition(lo)
+                    cursor.setPosition(hi, keep)
+                    cursor.setCharFormat(QTextCharFormat())
+                for start, end, covering in self._segments(lo, hi):
+                    cursor.setPosition(start)
+                    cursor.setPosition(end, keep)
+                    cursor.setCharFormat(self._format(covering))
+        finally:
+            cursor.endEditBlock()
+            self._styling = False
+
+    def _segments(self, lo: int, hi: int) -> list[tuple[int, int, list[_Span]]]:
+        """Maximal pieces of ``lo:hi`` covered by the same spans (uncovered pieces are left out)."""
+        inside = [s for s in self._spans.values() if s.start < hi and s.end > lo]
+        if not inside:
+            return []
+        edges = sorted({lo, hi, *(max(lo, s.start) for s in inside), *(min(hi, s.end) for s in inside)})
+        by_start = sorted(inside, key=lambda s: s.start)
+        active: list[_Span] = []
+        out: list[tuple[int, int, list[_Span]]] = []
+        k = 0
+        for a, b in zip(edges, edges[1:], strict=False):
+            active = [s for s in active if s.end > a]
+            while k < len(by_start) and by_start[k].start <= a:
+                if by_start[k].end > a:
+                    active.append(by_start[k])
+                k += 1
+            if active:
+                out.append((a, b, list(active)))
+        return out
+
+    def _format(self, covering: list[_Span]) -> QTextCharFormat:
+        """One format for a piece of text covered by ``covering``; cached by labels and selection."""
+
+        def order(span: _Span) -> tuple[int, int]:
+            # Claims go underneath, then longer spans under the shorter ones they contain.
+            kind = self._labels[span.label].kind if span.label in self._labels else "entity"
+            return (0 if kind == "claim" else 1, -(span.end - span.start))
+
+        layers = sorted(covering, key=order)
+        key = tuple((s.label, s.id == self._selected) for s in layers)
+        fmt = self._formats.get(key)
+        if fmt is not None:
+            return fmt
+        palette = self.palette()
+        tints = Tints.for_palette(palette)
+        background = palette.color(QPalette.ColorRole.Base)
+        fmt = QTextCharFormat()
+        claim_colour: QColor | None = None
+        for label, selected in key:
+            info = self._labels.get(label)
+            colour = QColor(info.color if info else "#888888")
+            if info is not None and info.kind == "claim":
+                background = mix(background, colour, tints.claim_selected if selected else tints.claim)
+                claim_colour = colour
+            else:
+                background = mix(background, colour, tints.entity_selected if selected else tints.entity)
+        fmt.setBackground(background)
+        fmt.setForeground(readable_text(background, palette.color(QPalette.ColorRole.Text)))
+        if claim_colour is not None:
+            fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.SingleUnderline)
+            fmt.setUnderlineColor(accent(claim_colour, palette))
+        self._formats[key] = fmt
+        return fmt
+
+    # -- painting: claim bars and the selected span's outline ---------------------------
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+        super().paintEvent(event)
+        if not self._spans:
+            return
+        visible = self._visible_lines()
+        if not visible:
+            return
+        first, last = visible[0][0], visible[-1][1]
+        painter = QPainter(self.viewport())
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        palette = self.palette()
+        for span in self._spans.values():
+            info = self._labels.get(span.label)
+            if info is None or info.kind != "claim" or span.end <= first or span.start >= last:
+                continue
+            rects = self._line_rects(visible, span.start, span.end)
+            if rects:
+                top, bottom = rects[0].top(), rects[-1].bottom()
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(accent(QColor(info.color), palette))
+                painter.drawRoundedRect(QRectF(CLAIM_BAR_X, top + 1, CLAIM_BAR_WIDTH, bottom - top - 2), 2, 2)
+        selected = self._spans.get(self._selected) if self._selected is not None else None
+        if selected is not None and selected.end > first and selected.start < last:
+            info = self._labels.get(selected.label)
+            pen = QPen(accent(QColor(info.color if info else "#888888"), palette), 2)
+            painter.setPen(pen)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            for rect in self._line_rects(visible, selected.start, selected.end):
+                painter.drawRoundedRect(rect.adjusted(-2, 0, 2, 0), 3, 3)
+        painter.end()
+
+    def _visible_lines(self) -> list[tuple[int, int, QRectF, object]]:
+        """(start, end, rect, QTextLine) of each laid-out line in view, in viewport coordinates."""
+        lines: list[tuple[int, int, QRectF, object]] = []
+        block = self.firstVisibleBlock()
+        offset = self.contentOffset()
+        top = self.blockBoundingGeometry(block).translated(offset).top()
+        height = self.viewport().height()
+        while block.isValid() and top <= height:
+            layout = block.layout()
+            base = block.position()
+            origin = QPointF(offset.x(), top) + layout.position()
+            for n in range(layout.lineCount()):
+                line = layout.lineAt(n)
+                rect = line.rect().translated(origin)
+                lines.append((base + line.textStart(), base + line.textStart() + line.textLength(), rect, line))
+            top += self.blockBoundingRect(block).height()
+            block = block.next()
+        return lines
+
+    def _line_rects(self, visible: list[tuple[int, int, QRectF, object]], start: int, end: int) -> list[QRectF]:
+        rects = []
+        for line_start, line_end, rect, line in visible:
+            if line_end <= start or line_start >= end or line_start == line_end:
+                continue
+            block_pos = self.document().findBlock(line_start).position()
+            x1 = line.cursorToX(max(start, line_start) - block_pos)[0]  # type: ignore[attr-defined]
+            x2 = line.cursorToX(min(end, line_end) - block_pos)[0]  # type: ignore[attr-defined]
+            left, right = sorted((x1, x2))
+            origin_x = rect.left() - line.rect().left()  # type: ignore[attr-defined]
+            rects.append(QRectF(origin_x + left, rect.top(), right - left, rect.height()))
+        return rects
+
+
+def _for_display(text: str) -> str:
+    """The text as the document should hold it, with the same length in UTF-16 units.
+
+    Qt turns "\\r\\n" into one paragraph break, which would shift every later
+    offset; a carriage return before a newline becomes an (invisible) space.
+    """
+    if "\r" in text:
+        text = text.replace("\r\n", " \n").replace("\r", "\n")
+    return text.replace("\ufdd0", "\ufffd").replace("\ufdd1", "\ufffd")

@@ -1,0 +1,178 @@
+"""Every edit the GUI makes goes through ``EditGateway``: one undo stack, one signal.
+
+Each user action becomes a ``QUndoCommand`` whose redo()/undo() call the core's
+edit functions (``app.core.annotations``), which commit at once. Views refresh
+from ``changes_applied``, never from each other. A save that fails (disk full,
+locked dataset) is reported through ``edit_failed`` and the command is dropped
+from the stack, so the screen never shows an edit that is not stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.core import annotations
+from app.core.annotations import Change
+from app.core.store import Store
+from app.core.validation import InvalidInput
+
+
+class _SpanHandle:
+    """The current id of one span, shared by every command that edits it."""
+
+    __slots__ = ("id",)
+
+    def __init__(self, span_id: int) -> None:
+        self.id = span_id
+
+
+class _Command(QUndoCommand):
+    def __init__(self, gateway: EditGateway, text: str, do: Callable[[], Change],
+                 undo: Callable[[Change], Change]) -> None:
+        super().__init__(text)
+        self.gateway = gateway
+        self._do = do
+        self._undo = undo
+        self.change: Change | None = None
+        self.error: str | None = None
+
+    def redo(self) -> None:
+        try:
+            self.change = self._do()
+        except (InvalidInput, SQLAlchemyError, OSError) as exc:
+            self.error = self.gateway.describe(exc)
+            self.setObsolete(True)
+            return
+        self.gateway.changes_applied.emit(self.change)
+
+    def undo(self) -> None:
+        assert self.change is not None
+        try:
+            reverse = self._undo(self.change)
+        except (InvalidInput, SQLAlchemyError, OSError) as exc:
+            self.gateway.edit_failed.emit(f"Could not undo: {self.gateway.describe(exc)}")
+            return
+        self.gateway.changes_applied.emit(reverse)
+
+
+class EditGateway(QObject):
+    changes_applied = Signal(object)  # Change
+    edit_failed = Signal(str)
+
+    def __init__(self, store: Store, annotator: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.annotator = annotator
+        self.undo_stack = QUndoStack(self)
+        # Undoing a delete (or redoing an add) stores the span again under a new
+        # id. Commands hold a handle per span whose id follows the span, and the
+        # registry maps only live ids to handles, so a reused id never aliases.
+        self._handles: dict[int, _SpanHandle] = {}
+
+    def handle(self, span_id: int) -> _SpanHandle:
+        return self._handles.setdefault(span_id, _SpanHandle(span_id))
+
+    def _stored(self, handle: _SpanHandle, span_id: int) -> None:
+        handle.id = span_id
+        self._handles[span_id] = handle
+
+    def _removed(self, handle: _SpanHandle) -> None:
+        self._handles.pop(handle.id, None)
+
+    @staticmethod
+    def describe(exc: BaseException) -> str:
+        if isinstance(exc, InvalidInput):
+            return str(exc)
+        message = str(getattr(exc, "orig", exc)).split("\n")[0]
+        if "locked" in message or "busy" in message:
+            return "The dataset is locked by another program; the edit was not saved. Try again."
+        if "full" in message or "disk" in message:
+            return "The disk is full; the edit was not saved. Free some space and try again."
+        if "readonly" in message or "read-only" in message:
+            return "The dataset is read-only; the edit was not saved."
+        return f"The edit was not saved: {message}"
+
+    def _push(self, text: str, do: Callable[[], Change], undo: Callable[[Change], Change]) -> Change | None:
+        command = _Command(self, text, do, undo)
+        self.undo_stack.push(command)  # push() calls redo()
+        if command.error is not None:
+            self.edit_failed.emit(command.error)
+            return None
+        return command.change
+
+    # -- span edits -------------------------------------------------------------
+    def add_span(self, article_id: int, start: int, end: int, label: str,
+                 attributes: dict[str, Any] | None = None) -> Change | None:
+        handle = _SpanHandle(0)
+
+        def do() -> Change:
+            change = annotations.add_span(self.store, article_id, start, end, label, annotator=self.annotator,
+                                          attributes=attributes)
+            self._stored(handle, change.span_id or 0)
+            return change
+
+        def undo(_: Change) -> Change:
+            change = annotations.remove_span(self.store, handle.id)
+            self._removed(handle)
+            return change
+
+        return self._push(f"Add {label} span", do, undo)
+
+    def remove_span(self, span_id: int, label: str) -> Change | None:
+        handle = self.handle(span_id)
+
+        def do() -> Change:
+            change = annotations.remove_span(self.store, handle.id)
+            self._removed(handle)
+            return change
+
+        def undo(change: Change) -> Change:
+            b = change.before
+            again = annotations.add_span(self.store, b["article_id"], b["start"], b["end"], b["label"],
+                                         annotator=b["annotator"], origin=b["origin"], attributes=b["attributes"])
+            self._stored(handle, again.span_id or 0)
+            return again
+
+        return self._push(f"Delete {label} span", do, undo)
+
+    def relabel_span(self, span_id: int, old_label: str, new_label: str) -> Change | None:
+        handle = self.handle(span_id)
+        return self._push(
+            f"Change {old_label} span to {new_label}",
+            lambda: annotations.update_span(self.store, handle.id, label=new_label),
+            lambda c: annotations.update_span(self.store, handle.id, label=c.before["label"]),
+        )
+
+    def set_attributes(self, span_id: int, attributes: dict[str, Any], what: str = "claim details") -> Change | None:
+        handle = self.handle(span_id)
+        return self._push(
+            f"Edit {what}",
+            lambda: annotations.update_span(self.store, handle.id, attributes=attributes),
+            lambda c: annotations.update_span(self.store, handle.id, attributes=c.before["attributes"]),
+        )
+
+    def set_status(self, article_ids: list[int], status: str) -> Change | None:
+        shown = status.replace("_", " ")
+        what = f"Mark {len(article_ids)} articles {shown}" if len(article_ids) > 1 else f"Mark article {shown}"
+        return self._push(
+            what,
+            lambda: annotations.set_status(self.store, article_ids, status),
+            lambda c: annotations.restore_statuses(self.store, c.before["status"]),
+        )
+
+    def delete_articles(self, article_ids: list[int]) -> Change | None:
+        """Not undoable (the caller asks first); clears the stack since its edits may refer to them."""
+        try:
+            change = annotations.delete_articles(self.store, article_ids)
+        except (SQLAlchemyError, OSError) as exc:
+            self.edit_failed.emit(self.describe(exc))
+            return None
+        self.undo_stack.clear()
+        self._handles.clear()
+        self.changes_applied.emit(change)
+        return change

@@ -1,0 +1,400 @@
+"""The export dialog: choose a format, filters, an optional split and a file, then export in the background.
+
+All checking is the core's (``ExportOptions`` refuses bad splits, statuses and
+formats); the dialog shows its message inline instead of raising, and never
+starts an export it knows will fail.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QPalette
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QRadioButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.cancel import Cancelled, CancelToken
+from app.core.dataset_info import list_annotators
+from app.core.exporter import (
+    FORMATS,
+    SPLIT_NAMES,
+    ExportError,
+    ExportOptions,
+    ExportSummary,
+    ProgressFn,
+    export_jsonl,
+    split_paths,
+)
+from app.core.labels import list_labels
+from app.core.settings import Settings
+from app.core.store import Store
+from app.core.validation import InvalidInput
+from app.models import ARTICLE_STATUSES
+from app.widgets.icons import icon, label_icon
+from app.widgets.import_items_model import OUTCOME_COLORS
+from app.widgets.tasks import Task, run_task
+
+FORMAT_INFO = {
+    "native": ("Native", "Every field and every annotator's spans with attributes; re-imports without loss."),
+    "spacy": ("spaCy / Prodigy", "One {text, spans, meta} task per line, as Prodigy and spaCy's char_span read it."),
+    "doccano": ("doccano", "One {text, label: [[start, end, LABEL]]} line per article, for doccano's importer."),
+}
+STATUS_TEXT = {"new": "New", "in_progress": "In progress", "done": "Done", "skipped": "Skipped"}
+DEFAULT_SPLIT = (0.8, 0.1, 0.1)
+LABELS_PER_ROW = 4
+
+
+def default_destination(store: Store) -> Path:
+    # Next to the user's documents, not the dataset: datasets live in a hidden app folder.
+    name = store.path.name.split(".")[0] if store.path is not None else "dataset"
+    docs = Path.home() / "Documents"
+    return (docs if docs.is_dir() else Path.home()) / f"{name}-export.jsonl"
+
+
+def _note(text: str) -> QLabel:
+    """A line of explanation, in the palette's secondary text colour."""
+    label = QLabel(text)
+    label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+    return label
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def summary_lines(summary: ExportSummary) -> list[str]:
+    """What an export wrote, in a few lines for people."""
+    lines = [f"Exported {_plural(summary.articles, 'article')} to {_plural(len(summary.paths), 'file')}."]
+    if summary.spans_per_label:
+        lines.append("Spans: " + " · ".join(f"{name} {n}" for name, n in summary.spans_per_label.items()))
+    else:
+        lines.append("No spans matched the filters.")
+    if summary.per_split:
+        lines.append("Splits: " + " · ".join(f"{name} {n}" for name, n in summary.per_split.items()))
+    if summary.paths:
+        lines.append("Saved as " + ", ".join(p.name for p in summary.paths) + f" in {summary.paths[0].parent}")
+    return lines
+
+
+class ExportDialog(QDialog):
+    export_finished = Signal(object)  # ExportSummary, after a successful export
+
+    def __init__(self, store: Store, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.settings = settings
+        self._task: Task | None = None
+        self._close_when_done = False
+        self._confirmed: Path | None = None  # a path whose overwrite the file dialog already confirmed
+        self._folder: Path | None = None
+        self.setWindowTitle("Export labelled articles")
+        self.setWindowIcon(icon("export"))
+        self.setMinimumWidth(680)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self._format_box())
+        layout.addWidget(self._filter_box())
+        layout.addWidget(self._split_box())
+        layout.addLayout(self._destination_row())
+
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet(f"color: {OUTCOME_COLORS['failed']};")
+        self.message.hide()
+        layout.addWidget(self.message)
+
+        self.progress = QProgressBar()
+        self.progress.setFormat("%v of %m articles")
+        self.progress.setTextVisible(False)
+        self.cancel_button = QPushButton(icon("cancel"), "Cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        progress_row = QHBoxLayout()
+        progress_row.addWidget(self.progress, 1)
+        progress_row.addWidget(self.cancel_button)
+        layout.addLayout(progress_row)
+
+        layout.addWidget(self._result_box())
+
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.export_button = self.buttons.addButton("Export", QDialogButtonBox.ButtonRole.ActionRole)
+        self.export_button.setIcon(icon("export"))
+        self.export_button.setDefault(True)
+        self.export_button.clicked.connect(self.export)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+
+    # -- form ------------------------------------------------------------------------
+    def _format_box(self) -> QGroupBox:
+        box = QGroupBox("Format")
+        grid = QGridLayout(box)
+        self.format_group = QButtonGroup(self)
+        self.format_buttons: dict[str, QRadioButton] = {}
+        for row, fmt in enumerate(FORMATS):
+            title, explanation = FORMAT_INFO[fmt]
+            button = QRadioButton(title)
+            grid.addWidget(button, row, 0)
+            grid.addWidget(_note(explanation), row, 1)
+            self.format_group.addButton(button)
+            self.format_buttons[fmt] = button
+        grid.setColumnStretch(1, 1)
+        self.format_buttons["native"].setChecked(True)
+        return box
+
+    def _filter_box(self) -> QGroupBox:
+        box = QGroupBox("Which articles and spans")
+        form = QFormLayout(box)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
+        statuses = QHBoxLayout()
+        self.status_checks: dict[str, QCheckBox] = {}
+        for status in ARTICLE_STATUSES:
+            check = QCheckBox(STATUS_TEXT.get(status, status))
+            check.setIcon(icon(f"status.{status}"))
+            check.setChecked(True)
+            statuses.addWidget(check)
+            self.status_checks[status] = check
+        statuses.addStretch(1)
+        form.addRow("Statuses:", statuses)
+
+        labels = QGridLayout()
+        self.label_checks: dict[str, QCheckBox] = {}
+        for i, lb in enumerate(list_labels(self.store)):
+            check = QCheckBox(lb.name)
+            check.setIcon(label_icon(lb.name, lb.kind, lb.color))
+            check.setChecked(True)
+            check.setToolTip(lb.description)
+            labels.addWidget(check, i // LABELS_PER_ROW, i % LABELS_PER_ROW)
+            self.label_checks[lb.name] = check
+        labels.setColumnStretch(LABELS_PER_ROW, 1)
+        form.addRow("Labels:", labels)
+
+        self.annotator_combo = QComboBox()
+        self.annotator_combo.addItem("All annotators", None)
+        for name in list_annotators(self.store):
+            self.annotator_combo.addItem(name, name)
+        form.addRow("Annotator:", self.annotator_combo)
+        return box
+
+    def _split_box(self) -> QGroupBox:
+        self.split_box = QGroupBox("Split into train, dev and test")
+        self.split_box.setCheckable(True)
+        self.split_box.setChecked(False)
+        row = QHBoxLayout()
+        self.ratio_spins: dict[str, QDoubleSpinBox] = {}
+        for name, ratio in zip(SPLIT_NAMES, DEFAULT_SPLIT, strict=True):
+            spin = QDoubleSpinBox()
+            spin.setRange(0.0, 1.0)
+            spin.setSingleStep(0.05)
+            spin.setDecimals(2)
+            spin.setValue(ratio)
+            row.addWidget(QLabel(f"{name.capitalize()}:"))
+            row.addWidget(spin)
+            self.ratio_spins[name] = spin
+        self.seed_spin = QSpinBox()
+        self.seed_spin.setRange(0, 999_999)
+        self.seed_spin.setValue(ExportOptions().seed)
+        self.seed_spin.setToolTip("Articles keep their split between exports as long as the seed stays the same.")
+        row.addSpacing(12)
+        row.addWidget(QLabel("Seed:"))
+        row.addWidget(self.seed_spin)
+        row.addStretch(1)
+        self.split_files_check = QCheckBox("One file per split (name.train.jsonl, name.dev.jsonl, name.test.jsonl)")
+        inner = QVBoxLayout(self.split_box)
+        inner.addLayout(row)
+        inner.addWidget(self.split_files_check)
+        inner.addWidget(_note("Otherwise each line gets a \"split\" field. With the same seed, an article "
+                              "stays in its split."))
+        return self.split_box
+
+    def _destination_row(self) -> QHBoxLayout:
+        self.path_edit = QLineEdit(str(default_destination(self.store)))
+        self.path_edit.setAccessibleName("Export file")
+        self.browse_button = QPushButton(icon("dataset.open"), "Browse…")
+        self.browse_button.clicked.connect(self._browse)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Save to:"))
+        row.addWidget(self.path_edit, 1)
+        row.addWidget(self.browse_button)
+        return row
+
+    def _result_box(self) -> QGroupBox:
+        self.result_box = QGroupBox("Result")
+        self.result_label = QLabel()
+        self.result_label.setWordWrap(True)
+        self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.open_folder_button = QPushButton(icon("folder"), "Open folder")
+        self.open_folder_button.clicked.connect(self.open_folder)
+        row = QHBoxLayout(self.result_box)
+        row.addWidget(self.result_label, 1)
+        row.addWidget(self.open_folder_button)
+        self.result_box.hide()
+        return self.result_box
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export to", self.path_edit.text(),
+                                              "JSON Lines (*.jsonl);;All files (*)")
+        if path:
+            if not Path(path).suffix:
+                path += ".jsonl"
+            self.path_edit.setText(path)
+            self._confirmed = Path(path)  # the file dialog asked about overwriting
+
+    # -- reading the form ------------------------------------------------------------
+    def selected_format(self) -> str:
+        return next(fmt for fmt, b in self.format_buttons.items() if b.isChecked())
+
+    def options(self) -> ExportOptions:
+        """The options the form describes; raises InvalidInput with a message for people."""
+        statuses = [s for s, c in self.status_checks.items() if c.isChecked()]
+        if not statuses:
+            raise InvalidInput("Tick at least one status.")
+        labels = [n for n, c in self.label_checks.items() if c.isChecked()]
+        if self.label_checks and not labels:
+            raise InvalidInput("Tick at least one label.")
+        annotator = self.annotator_combo.currentData()
+        split = None
+        if self.split_box.isChecked():
+            # Rounded like the spin boxes show them, so 0.7 + 0.2 + 0.1 adds up to exactly 1.
+            split = tuple(round(s.value(), 2) for s in self.ratio_spins.values())
+        return ExportOptions(
+            format=self.selected_format(),
+            # Everything ticked means "no filter", so labels and statuses added later are included too.
+            statuses=() if len(statuses) == len(self.status_checks) else tuple(statuses),
+            labels=() if len(labels) == len(self.label_checks) else tuple(labels),
+            annotators=(annotator,) if annotator else (),
+            split=split,  # type: ignore[arg-type]
+            seed=self.seed_spin.value(),
+            split_files=bool(split) and self.split_files_check.isChecked(),
+        )
+
+    def destination(self) -> Path:
+        text = self.path_edit.text().strip()
+        if not text:
+            raise InvalidInput("Choose where to save the export.")
+        path = Path(text).expanduser()
+        if path.is_dir():
+            raise InvalidInput(f"{path} is a folder; add a file name such as export.jsonl.")
+        if not path.parent.is_dir():
+            raise InvalidInput(f"The folder {path.parent} does not exist.")
+        return path
+
+    # -- running ---------------------------------------------------------------------
+    def is_busy(self) -> bool:
+        return self._task is not None
+
+    def export(self) -> bool:
+        """Start the export; False, with the reason shown in the dialog, when the form is not valid."""
+        if self.is_busy():
+            return False
+        try:
+            options, path = self.options(), self.destination()
+        except InvalidInput as exc:
+            self._show_message(str(exc))
+            return False
+        targets = list(split_paths(path, options.split).values()) if options.split_files and options.split \
+            else [path]
+        existing = [t for t in targets if t.exists() and t != self._confirmed]
+        if existing and QMessageBox.question(
+            self, "Replace files?", "Replace " + ", ".join(t.name for t in existing) + "?"
+        ) != QMessageBox.StandardButton.Yes:
+            return False
+        self._show_message("")
+        self.result_box.hide()
+        store = self.store
+
+        def work(progress: ProgressFn, cancel: CancelToken) -> ExportSummary:  # runs on a worker thread
+            return export_jsonl(store, path, options, progress=progress, cancel=cancel)
+
+        self.progress.setRange(0, 0)
+        self.progress.setTextVisible(True)
+        self._task = run_task(work, self._done, self._failed, self._progressed)
+        self._set_busy(True)
+        return True
+
+    def cancel(self) -> None:
+        if self._task is not None:
+            self._task.cancel.cancel()
+            self.cancel_button.setEnabled(False)
+
+    def reject(self) -> None:
+        # Closing while the export runs cancels it first; the dialog closes once the worker let go.
+        if self.is_busy():
+            self._close_when_done = True
+            self.cancel()
+            return
+        super().reject()
+
+    def _progressed(self, done: int, total: int, _item: str) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+
+    def _done(self, summary: ExportSummary) -> None:
+        self._end()
+        self.progress.setRange(0, max(summary.articles, 1))
+        self.progress.setValue(summary.articles)
+        self._folder = summary.paths[0].parent if summary.paths else None
+        self.result_label.setText("\n".join(summary_lines(summary)))
+        self.result_box.show()
+        self.export_finished.emit(summary)
+        self._close_if_asked()
+
+    def _failed(self, exc: BaseException) -> None:
+        self._end()
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.progress.setTextVisible(False)
+        if isinstance(exc, Cancelled):
+            self._show_message("Export cancelled; no file was written or changed.")
+        elif isinstance(exc, OSError):
+            self._show_message(f"Could not write the export: {exc.strerror or exc}. No file was changed.")
+        elif isinstance(exc, ExportError):
+            self._show_message(str(exc))
+        else:
+            self._show_message(f"The export failed: {exc}")
+        self._close_if_asked()
+
+    def _end(self) -> None:
+        self._task = None
+        self._set_busy(False)
+
+    def _close_if_asked(self) -> None:
+        if self._close_when_done:
+            super().reject()
+
+    def open_folder(self) -> None:
+        if self._folder is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self._folder)))
+
+    def _set_busy(self, busy: bool) -> None:
+        for box in self.findChildren(QGroupBox):
+            if box is not self.result_box:
+                box.setEnabled(not busy)
+        self.path_edit.setEnabled(not busy)
+        self.browse_button.setEnabled(not busy)
+        self.export_button.setEnabled(not busy)
+        self.cancel_button.setEnabled(busy)
+
+    def _show_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setVisible(bool(text))

@@ -1,0 +1,337 @@
+"""Edit a dataset's labels: name, kind, colour, key and description.
+
+Each change is saved at once through ``app.core.labels``, which refuses what
+would break the dataset (a key another label uses, a duplicate name, deleting a
+label that spans use) with an ``InvalidInput`` whose message is shown as is.
+Spans refer to labels by id, so a renamed label is renamed on every span.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QRegularExpression, Qt, Signal
+from PySide6.QtGui import QColor, QKeyEvent, QPalette, QRegularExpressionValidator
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QColorDialog,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core import labels as core
+from app.core.labels import LabelInfo
+from app.core.store import Store
+from app.core.validation import InvalidInput
+from app.models import LABEL_KINDS
+from app.widgets.icons import icon, label_icon
+
+KIND_TEXT = {"entity": "Entity", "claim": "Claim"}
+# New labels get the first of these no other label has: distinct on light and dark backgrounds.
+NEW_COLORS = ("#3b82f6", "#f59e0b", "#10b981", "#ef4444", "#8b5cf6", "#ec4899", "#14b8a6", "#84cc16",
+              "#f97316", "#6366f1", "#0ea5e9", "#a855f7")
+_KEY = QRegularExpression(r"^\S?$")  # one key, no space: the annotation view binds it to the label
+
+
+def _kind_combo() -> QComboBox:
+    combo = QComboBox()
+    for kind in LABEL_KINDS:
+        combo.addItem(icon(f"label.{kind}"), KIND_TEXT.get(kind, kind), kind)
+    return combo
+
+
+class _FieldEdit(QLineEdit):
+    """A line edit that keeps Return to itself.
+
+    QLineEdit passes Return on, so inside a dialog it would also press the
+    dialog's default button: confirming a key would close the settings.
+    """
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt API)
+        super().keyPressEvent(event)
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            event.accept()
+
+
+def _key_edit() -> QLineEdit:
+    edit = _FieldEdit()
+    edit.setMaxLength(1)
+    edit.setValidator(QRegularExpressionValidator(_KEY, edit))
+    edit.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    edit.setPlaceholderText("none")
+    return edit
+
+
+class LabelEditor(QWidget):
+    labels_changed = Signal()
+
+    COLUMNS = ("Name", "Kind", "Colour", "Key", "Description")
+    NAME, KIND, COLOR, KEY, DESCRIPTION = range(5)
+
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self._labels: list[LabelInfo] = []
+        self._loading = False
+
+        self.table = QTableWidget(0, len(self.COLUMNS))
+        self.table.setHorizontalHeaderLabels(self.COLUMNS)
+        self.table.verticalHeader().hide()
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
+                                   | QAbstractItemView.EditTrigger.EditKeyPressed)
+        self.table.setWordWrap(False)  # one line per label; the tooltip holds a long description
+        header = self.table.horizontalHeader()
+        for col in (self.NAME, self.KIND, self.COLOR):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(self.KEY, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(self.KEY, self.fontMetrics().horizontalAdvance("Key") + 40)
+        header.setStretchLastSection(True)
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 16)
+        self.table.itemChanged.connect(self._item_changed)
+        self.table.itemSelectionChanged.connect(self._update_buttons)
+
+        self.new_name = _FieldEdit()
+        self.new_name.setPlaceholderText("New label name")
+        self.new_name.returnPressed.connect(self.add_from_form)
+        self.new_kind = _kind_combo()
+        self.new_key = _key_edit()
+        self.new_key.setFixedWidth(self.fontMetrics().horizontalAdvance("none") + 24)
+        self.add_button = QPushButton(icon("label.entity"), "Add")
+        self.add_button.clicked.connect(self.add_from_form)
+        self.rename_button = QPushButton("Rename")
+        self.rename_button.clicked.connect(self.rename_selected)
+        self.delete_button = QPushButton(icon("delete"), "Delete")
+        self.delete_button.clicked.connect(self.delete_selected)
+        for button in (self.add_button, self.rename_button, self.delete_button):
+            button.setAutoDefault(False)  # Return in the dialog means OK, not the last button clicked
+
+        form = QHBoxLayout()
+        form.addWidget(self.new_name, 1)
+        form.addWidget(self.new_kind)
+        form.addWidget(QLabel("Key:"))
+        form.addWidget(self.new_key)
+        form.addWidget(self.add_button)
+        form.addSpacing(24)
+        form.addWidget(self.rename_button)
+        form.addWidget(self.delete_button)
+
+        note = QLabel("Changes are saved at once. Spans follow their label, so renaming a label renames it "
+                      "on every span. Double-click a name or description to edit it.")
+        note.setWordWrap(True)
+        note.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(form)
+        layout.addWidget(note)
+        self.reload()
+
+    # -- table -----------------------------------------------------------------------
+    def labels(self) -> list[LabelInfo]:
+        return list(self._labels)
+
+    def row_of(self, name: str) -> int:
+        return next((i for i, lb in enumerate(self._labels) if lb.name == name), -1)
+
+    def reload(self) -> None:
+        self._loading = True
+        try:
+            self._labels = core.list_labels(self.store)
+            self.table.setRowCount(0)
+            self.table.setRowCount(len(self._labels))
+            for row, lb in enumerate(self._labels):
+                self._fill_row(row, lb)
+        finally:
+            self._loading = False
+        self._update_buttons()
+
+    def _fill_row(self, row: int, lb: LabelInfo) -> None:
+        name = QTableWidgetItem(label_icon(lb.name, lb.kind, lb.color), lb.name)
+        name.setToolTip("Double-click to rename")
+        self.table.setItem(row, self.NAME, name)
+        description = QTableWidgetItem(lb.description)
+        description.setToolTip(lb.description)
+        self.table.setItem(row, self.DESCRIPTION, description)
+        # Cells holding widgets take no text; an empty, non-editable item keeps selection drawing right.
+        for col in (self.KIND, self.COLOR, self.KEY):
+            item = QTableWidgetItem()
+            item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+            self.table.setItem(row, col, item)
+
+        kind = _kind_combo()
+        kind.setCurrentIndex(max(0, kind.findData(lb.kind)))
+        kind.currentIndexChanged.connect(lambda _i, c=kind, i=lb.id: self._kind_changed(i, c))
+        self.table.setCellWidget(row, self.KIND, kind)
+
+        swatch = QToolButton()
+        swatch.setToolTip(f"Choose the colour of {lb.name}")
+        swatch.setAccessibleName(f"Colour of {lb.name}")
+        swatch.clicked.connect(lambda _c=False, i=lb.id: self.choose_color(i))
+        self._paint_swatch(swatch, lb.color)
+        self.table.setCellWidget(row, self.COLOR, swatch)
+
+        key = _key_edit()
+        key.setText(lb.shortcut or "")
+        key.setToolTip(f"The key that applies {lb.name} to the selected text")
+        key.editingFinished.connect(lambda e=key, i=lb.id: self._key_changed(i, e))
+        self.table.setCellWidget(row, self.KEY, key)
+
+    @staticmethod
+    def _paint_swatch(button: QToolButton, color: str) -> None:
+        button.setText(color)
+        text = "#000000" if QColor(color).lightnessF() > 0.6 else "#ffffff"  # readable on the swatch
+        button.setStyleSheet(f"QToolButton {{ background: {color}; color: {text}; border: 1px solid palette(mid);"
+                             " border-radius: 3px; padding: 2px 8px; font-family: monospace; }")
+
+    def key_edit(self, name: str) -> QLineEdit:
+        return self.table.cellWidget(self.row_of(name), self.KEY)  # type: ignore[return-value]
+
+    def kind_combo(self, name: str) -> QComboBox:
+        return self.table.cellWidget(self.row_of(name), self.KIND)  # type: ignore[return-value]
+
+    # -- changes ---------------------------------------------------------------------
+    def _apply(self, change: Callable[[], LabelInfo], title: str) -> LabelInfo | None:
+        """Run one core change; on refusal show its message and return None."""
+        try:
+            info = change()
+        except InvalidInput as exc:
+            QMessageBox.warning(self, title, str(exc))
+            return None
+        row = next(i for i, lb in enumerate(self._labels) if lb.id == info.id)
+        self._labels[row] = info
+        self.labels_changed.emit()
+        return info
+
+    def _item_changed(self, item: QTableWidgetItem) -> None:
+        if self._loading or item.column() not in (self.NAME, self.DESCRIPTION):
+            return
+        row = item.row()
+        old = self._labels[row]
+        if item.column() == self.NAME:
+            new_name = item.text().strip()
+            if new_name == old.name:
+                return
+            info = self._apply(lambda: core.update_label(self.store, old.id, name=new_name), "Label not renamed")
+            self._set_item_text(item, info.name if info else old.name)
+            if info:
+                item.setIcon(label_icon(info.name, info.kind, info.color))
+        else:
+            if item.text() == old.description:
+                return
+            info = self._apply(lambda: core.update_label(self.store, old.id, description=item.text()),
+                               "Description not changed")
+            if info is None:
+                self._set_item_text(item, old.description)
+
+    def _set_item_text(self, item: QTableWidgetItem, value: str) -> None:
+        self._loading = True
+        try:
+            item.setText(value)
+        finally:
+            self._loading = False
+
+    def _label(self, label_id: int) -> LabelInfo:
+        return next(lb for lb in self._labels if lb.id == label_id)
+
+    def _key_changed(self, label_id: int, edit: QLineEdit) -> None:
+        old = self._label(label_id)
+        key = edit.text().strip()
+        if key == (old.shortcut or ""):
+            return
+        # Put the stored key back before the message box takes focus: losing focus finishes
+        # the edit again, and by then there must be nothing left to apply.
+        edit.setText(old.shortcut or "")
+        if key:
+            info = self._apply(lambda: core.update_label(self.store, label_id, shortcut=key), "Key not changed")
+        else:
+            info = self._apply(lambda: core.update_label(self.store, label_id, clear_shortcut=True), "Key not changed")
+        if info is not None:
+            edit.setText(info.shortcut or "")
+
+    def _kind_changed(self, label_id: int, combo: QComboBox) -> None:
+        old = self._label(label_id)
+        info = self._apply(lambda: core.update_label(self.store, label_id, kind=combo.currentData()),
+                           "Kind not changed")
+        if info is None:
+            combo.blockSignals(True)
+            combo.setCurrentIndex(max(0, combo.findData(old.kind)))
+            combo.blockSignals(False)
+            return
+        self._refresh_icon(info)
+
+    def choose_color(self, label_id: int) -> None:
+        old = self._label(label_id)
+        color = QColorDialog.getColor(QColor(old.color), self, f"Colour of {old.name}")
+        if not color.isValid() or color.name() == old.color.lower():
+            return
+        info = self._apply(lambda: core.update_label(self.store, label_id, color=color.name()), "Colour not changed")
+        if info is not None:
+            row = self._labels.index(info)
+            self._paint_swatch(self.table.cellWidget(row, self.COLOR), info.color)  # type: ignore[arg-type]
+            self._refresh_icon(info)
+
+    def _refresh_icon(self, info: LabelInfo) -> None:
+        item = self.table.item(self._labels.index(info), self.NAME)
+        if item is not None:
+            item.setIcon(label_icon(info.name, info.kind, info.color))
+
+    def add_from_form(self) -> LabelInfo | None:
+        name = self.new_name.text().strip()
+        if not name:
+            QMessageBox.warning(self, "Label not added", "Type a name for the new label first.")
+            return None
+        used = {lb.color.lower() for lb in self._labels}
+        color = next((c for c in NEW_COLORS if c not in used), "#888888")
+        try:
+            info = core.add_label(self.store, name, kind=self.new_kind.currentData(), color=color,
+                                  shortcut=self.new_key.text().strip() or None)
+        except InvalidInput as exc:
+            QMessageBox.warning(self, "Label not added", str(exc))
+            return None
+        self.new_name.clear()
+        self.new_key.clear()
+        self.reload()
+        self.table.selectRow(self.row_of(info.name))
+        self.labels_changed.emit()
+        return info
+
+    def selected_label(self) -> LabelInfo | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self._labels[rows[0].row()] if rows else None
+
+    def rename_selected(self) -> None:
+        label = self.selected_label()
+        if label is not None:
+            self.table.editItem(self.table.item(self._labels.index(label), self.NAME))
+
+    def delete_selected(self) -> None:
+        label = self.selected_label()
+        if label is None:
+            return
+        if QMessageBox.question(self, "Delete label", f"Delete the label {label.name}?") \
+                != QMessageBox.StandardButton.Yes:
+            return
+        try:
+            core.delete_label(self.store, label.id)
+        except InvalidInput as exc:
+            QMessageBox.warning(self, "Label not deleted", str(exc))
+            return
+        self.reload()
+        self.labels_changed.emit()
+
+    def _update_buttons(self) -> None:
+        selected = self.selected_label() is not None
+        self.rename_button.setEnabled(selected)
+        self.delete_button.setEnabled(selected)

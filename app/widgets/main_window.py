@@ -1,0 +1,370 @@
+"""The main window: wires the library, the annotation panel and the import pane together.
+
+It owns the shared actions (menus, toolbar, shortcuts) and nothing else: each
+pane does its own work, edits go through the one ``EditGateway``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QUrl, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QTabWidget,
+    QToolBar,
+    QWidget,
+)
+
+from app import __version__
+from app.core import library
+from app.core.annotations import Change
+from app.core.settings import Settings, save_settings
+from app.core.store import Store
+from app.widgets.annotation_panel import AnnotationPanel
+from app.widgets.edits import EditGateway
+from app.widgets.icons import icon
+from app.widgets.import_pane import ImportPane
+from app.widgets.library_view import LibraryView
+from app.widgets.shortcuts_dialog import show_shortcuts
+from app.widgets.tasks import wait_for_all
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    id: str
+    text: str
+    shortcut: str | QKeySequence.StandardKey | None
+    icon: str | None
+    handler: Callable[[], object]
+    tip: str = ""
+
+
+class _Panes(NamedTuple):
+    library: LibraryView
+    annotation: AnnotationPanel
+    import_pane: ImportPane
+    import_dock: QDockWidget
+
+
+class MainWindow(QMainWindow):
+    dataset_switch_requested = Signal(str)
+
+    def __init__(self, store: Store, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.settings = settings
+        self.gateway = EditGateway(store, settings.annotator, self)
+        self.setWindowTitle(f"Article Curator — {self._dataset_name()}")
+        self.setAcceptDrops(True)
+        self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
+
+        library_view = LibraryView(store, self.gateway, self)
+        annotation = AnnotationPanel(store, self.gateway, settings, self)
+        import_pane = ImportPane(store, settings, self)
+        dock = QDockWidget("Import", self)
+        dock.setObjectName("import_dock")
+        dock.setWidget(import_pane)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self.panes = _Panes(library_view, annotation, import_pane, dock)
+
+        self.tabs = QTabWidget(self)
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(library_view, icon("library"), "Library")
+        self.tabs.addTab(annotation, icon("annotate"), "Annotate")
+        self.setCentralWidget(self.tabs)
+
+        self.actions_by_id: dict[str, QAction] = {}
+        self._build_actions()
+        self._build_menus()
+        self._status = QLabel(self)
+        self.statusBar().addPermanentWidget(self._status)
+
+        library_view.article_activated.connect(self.open_article)
+        import_pane.articles_imported.connect(lambda _ids: library_view.articles_added())
+        import_pane.import_finished.connect(lambda _report: self._update_status())
+        import_pane.article_activated.connect(self.open_article)
+        self.gateway.changes_applied.connect(self._on_change)
+        self.gateway.edit_failed.connect(lambda msg: self.statusBar().showMessage(msg, 10000))
+        self._restore_state()
+        self._update_status()
+
+    # -- actions and menus ---------------------------------------------------------
+    def _specs(self) -> list[ActionSpec]:
+        K = QKeySequence.StandardKey
+        return [
+            ActionSpec("new_dataset", "&New Dataset…", K.New, "dataset.new", self.new_dataset),
+            ActionSpec("open_dataset", "&Open Dataset…", K.Open, "dataset.open", self.open_dataset),
+            ActionSpec("import_files", "&Import Files…", "Ctrl+I", "import", self.import_files),
+            ActionSpec("export", "&Export…", "Ctrl+E", "export", self.export),
+            ActionSpec("quit", "&Quit", K.Quit, "quit", self.close),
+            ActionSpec("settings", "&Settings…", K.Preferences if not QKeySequence(K.Preferences).isEmpty()
+                       else "Ctrl+,", "settings", self.show_settings),
+            ActionSpec("show_library", "&Library", "Ctrl+1", "library", lambda: self.show_pane("library")),
+            ActionSpec("show_annotate", "&Annotate", "Ctrl+2", "annotate", lambda: self.show_pane("annotate")),
+            ActionSpec("show_import", "&Import Pane", "Ctrl+3", "import", lambda: self.show_pane("import")),
+            ActionSpec("find", "&Search Library", K.Find, "search", self.focus_search),
+            ActionSpec("done_next", "Mark &Done and Next", "Ctrl+Return", "done", self.mark_done_and_next,
+                       "Mark this article done and open the next one"),
+            ActionSpec("skip", "S&kip and Next", "Ctrl+Shift+Return", "skip", self.skip_and_next),
+            ActionSpec("next", "&Next Article", "Alt+Right", "next", lambda: self.step_article(+1)),
+            ActionSpec("previous", "&Previous Article", "Alt+Left", "previous", lambda: self.step_article(-1)),
+            ActionSpec("shortcuts", "&Keyboard Shortcuts", K.HelpContents, "keys", lambda: show_shortcuts(self)),
+            ActionSpec("about", "&About Article Curator", None, "help", self.about),
+        ]
+
+    def _build_actions(self) -> None:
+        for spec in self._specs():
+            action = QAction(icon(spec.icon) if spec.icon else QAction().icon(), spec.text, self)
+            if spec.shortcut is not None:
+                action.setShortcut(QKeySequence(spec.shortcut))
+            action.setToolTip(spec.tip or spec.text.replace("&", "").rstrip("…"))
+            action.triggered.connect(spec.handler)
+            self.actions_by_id[spec.id] = action
+            self.addAction(action)  # shortcuts work whichever pane has focus
+        stack = self.gateway.undo_stack
+        undo = stack.createUndoAction(self, "&Undo")
+        undo.setShortcut(QKeySequence.StandardKey.Undo)
+        undo.setIcon(icon("undo"))
+        redo = stack.createRedoAction(self, "&Redo")
+        redo.setShortcut(QKeySequence.StandardKey.Redo)
+        redo.setIcon(icon("redo"))
+        self.actions_by_id["undo"] = undo
+        self.actions_by_id["redo"] = redo
+
+    def _build_menus(self) -> None:
+        a = self.actions_by_id
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addActions([a["new_dataset"], a["open_dataset"]])
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        file_menu.addSeparator()
+        file_menu.addActions([a["import_files"], a["export"]])
+        file_menu.addSeparator()
+        file_menu.addAction(a["quit"])
+        edit_menu = bar.addMenu("&Edit")
+        edit_menu.addActions([a["undo"], a["redo"]])
+        edit_menu.addSeparator()
+        edit_menu.addActions([a["find"], a["settings"]])
+        view_menu = bar.addMenu("&View")
+        view_menu.addActions([a["show_library"], a["show_annotate"], a["show_import"]])
+        article_menu = bar.addMenu("&Article")
+        article_menu.addActions([a["done_next"], a["skip"], a["next"], a["previous"]])
+        help_menu = bar.addMenu("&Help")
+        help_menu.addActions([a["shortcuts"], a["about"]])
+
+        toolbar = QToolBar("Main", self)
+        toolbar.setObjectName("main_toolbar")
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        toolbar.addActions([a["import_files"], a["export"]])
+        toolbar.addSeparator()
+        toolbar.addActions([a["undo"], a["redo"]])
+        toolbar.addSeparator()
+        toolbar.addActions([a["previous"], a["done_next"], a["skip"], a["next"]])
+        for compact in (a["undo"], a["redo"]):
+            # Their text grows with the command ("Undo Edit claim details"): the tooltip says it.
+            button = toolbar.widgetForAction(compact)
+            if button is not None:
+                button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        self.addToolBar(toolbar)
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for location in self.settings.recent_datasets:
+            act = self.recent_menu.addAction(location)
+            act.triggered.connect(lambda _=False, loc=location: self.switch_dataset(loc))
+        self.recent_menu.setEnabled(bool(self.settings.recent_datasets))
+
+    # -- navigation ------------------------------------------------------------------
+    def show_pane(self, name: str) -> None:
+        if name == "import":
+            self.panes.import_dock.show()
+            self.panes.import_dock.raise_()
+            self.panes.import_pane.setFocus()
+            return
+        self.tabs.setCurrentIndex(0 if name == "library" else 1)
+        (self.panes.library if name == "library" else self.panes.annotation).setFocus()
+
+    def focus_search(self) -> None:
+        self.show_pane("library")
+        self.panes.library.focus_search()
+
+    def open_article(self, article_id: int | None) -> None:
+        self.panes.annotation.open_article(article_id)
+        if article_id is not None:
+            self.panes.library.select_article(article_id)
+            self.tabs.setCurrentIndex(1)
+            self.panes.annotation.setFocus()
+
+    def step_article(self, step: int) -> bool:
+        current = self.panes.annotation.current_article_id
+        target = self.panes.library.neighbour_id(current, step) if current is not None else None
+        if target is None:
+            self.statusBar().showMessage("No more articles in this direction.", 4000)
+            return False
+        self.open_article(target)
+        return True
+
+    def _finish_and_next(self, status: str) -> None:
+        current = self.panes.annotation.current_article_id
+        if current is None:
+            return
+        # Find the neighbour first: a status filter may hide the article once it changes.
+        target = self.panes.library.neighbour_id(current, +1)
+        if self.gateway.set_status([current], status) is None:
+            return
+        if target is None:
+            target = self._first_unfinished(exclude=current)  # at the end of the list: wrap around
+        if target is not None:
+            self.open_article(target)
+        else:
+            self.statusBar().showMessage("Every article is done or skipped.", 5000)
+
+    def _first_unfinished(self, exclude: int) -> int | None:
+        rows = library.list_articles(self.store, library.ArticleFilter(statuses=("new", "in_progress")), limit=2)
+        return next((r.id for r in rows if r.id != exclude), None)
+
+    def mark_done_and_next(self) -> None:
+        self._finish_and_next("done")
+
+    def skip_and_next(self) -> None:
+        self._finish_and_next("skipped")
+
+    def _on_change(self, change: Change) -> None:
+        if change.kind in ("status_changed", "articles_deleted"):
+            self._update_status()
+        if change.kind == "articles_deleted" and self.panes.annotation.current_article_id in change.article_ids:
+            self.panes.annotation.open_article(None)
+
+    def _update_status(self) -> None:
+        counts = library.status_counts(self.store)
+        total = sum(counts.values())
+        where = str(self.store.path) if self.store.path else self.store.location
+        self._status.setText(f"{total:,} articles · {counts.get('done', 0):,} done · {where}")
+
+    # -- datasets, import, export, settings ---------------------------------------------
+    def _dataset_name(self) -> str:
+        return self.store.path.name if self.store.path else self.store.location
+
+    def new_dataset(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "New Dataset", str(Path.home() / "dataset.curator.sqlite"),
+                                              "Datasets (*.sqlite *.db)")
+        if path:
+            if Path(path).exists():
+                QMessageBox.warning(self, "New Dataset", f"{path} already exists; use Open Dataset to open it.")
+                return
+            self.switch_dataset(path)
+
+    def open_dataset(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open Dataset", str(Path.home()),
+                                              "Datasets (*.sqlite *.db);;All files (*)")
+        if path:
+            self.switch_dataset(path)
+
+    def switch_dataset(self, location: str) -> None:
+        self.dataset_switch_requested.emit(location)
+
+    def import_files(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Import Files", str(Path.home()),
+                                                "Articles (*.html *.htm *.txt *.md *.jsonl *.json);;All files (*)")
+        if paths:
+            self.show_pane("import")
+            self.panes.import_pane.start_import(paths)
+
+    def export(self) -> None:
+        from app.widgets.export_dialog import ExportDialog
+
+        ExportDialog(self.store, self.settings, self).exec()
+
+    def show_settings(self) -> None:
+        from app.widgets.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.store, self.settings, self)
+        dialog.labels_changed.connect(self.panes.annotation.reload_labels)
+        dialog.labels_changed.connect(self.panes.library.refresh)
+        dialog.settings_changed.connect(lambda: setattr(self.gateway, "annotator", self.settings.annotator))
+        dialog.exec()
+
+    def about(self) -> None:
+        box = QMessageBox(self)
+        box.setWindowTitle("About Article Curator")
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setText(f"Article Curator {__version__}\n\nDataset: {self.store.location}")
+        box.exec()
+
+    # -- drag and drop -----------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt naming)
+        if event.mimeData().hasUrls() or event.mimeData().hasText():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        sources = dropped_sources(event.mimeData().urls(), event.mimeData().text())
+        if sources:
+            self.show_pane("import")
+            self.panes.import_pane.start_import(sources)
+            event.acceptProposedAction()
+
+    # -- window state ----------------------------------------------------------------------
+    def _qsettings(self) -> QSettings:
+        return QSettings()
+
+    def _restore_state(self) -> None:
+        qs = self._qsettings()
+        geometry = qs.value("main_window/geometry")
+        state = qs.value("main_window/state")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1400, 860)
+            self.resizeDocks([self.panes.import_dock], [400], Qt.Orientation.Horizontal)
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        last = qs.value(f"last_article/{self.store.location}")
+        if last is not None and library.get_article(self.store, int(last)) is not None:
+            self.open_article(int(last))
+
+    def save_state(self) -> None:
+        qs = self._qsettings()
+        qs.setValue("main_window/geometry", self.saveGeometry())
+        qs.setValue("main_window/state", self.saveState())
+        current = self.panes.annotation.current_article_id
+        if current is not None:
+            qs.setValue(f"last_article/{self.store.location}", current)
+        qs.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if self.panes.import_pane.is_busy():
+            answer = QMessageBox.question(self, "Import running",
+                                          "An import is still running. Stop it and quit? Finished articles are kept.")
+            if answer != QMessageBox.StandardButton.Yes:
+                event.ignore()
+                return
+            self.panes.import_pane.cancel()
+        self.save_state()
+        save_settings(self.settings)
+        wait_for_all(10000)
+        super().closeEvent(event)
+
+
+def dropped_sources(urls: list[QUrl], text: str) -> list[str]:
+    """Files, folders and web addresses from a drop, in order, without repeats."""
+    found: list[str] = []
+    for url in urls:
+        value = url.toLocalFile() if url.isLocalFile() else url.toString()
+        if value and value not in found:
+            found.append(value)
+    if not found and text:
+        for line in text.splitlines():
+            line = line.strip()
+            if line.startswith(("http://", "https://")) and line not in found:
+                found.append(line)
+    return found

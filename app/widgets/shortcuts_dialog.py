@@ -1,0 +1,56 @@
+"""Help ▸ Keyboard Shortcuts: every shortcut of the window's actions and the label keys."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHeaderView, QMainWindow, QTableWidget, QTableWidgetItem, \
+    QVBoxLayout
+
+from app.core.labels import list_labels
+
+FIXED = [
+    ("Select text, then a label's key", "Label the selection (snapped to whole words)"),
+    ("Click a span, then a label's key", "Change the span's label"),
+    ("Delete", "Remove the selected span"),
+]
+
+
+def shortcut_rows(window: QMainWindow) -> list[tuple[str, str]]:
+    rows: list[tuple[str, str]] = []
+    store = getattr(window, "store", None)
+    if store is not None:
+        for label in list_labels(store):
+            if label.shortcut:
+                rows.append((label.shortcut, f"Label selection {label.name}"))
+    rows.extend((keys, what) for what, keys in [(b, a) for a, b in FIXED])
+    for action in window.actions():
+        seq = action.shortcut()
+        if not seq.isEmpty():
+            rows.append((seq.toString(QKeySequence.SequenceFormat.NativeText), action.text().replace("&", "")))
+    for name in ("undo", "redo"):
+        action = getattr(window, "actions_by_id", {}).get(name)
+        if action is not None:
+            rows.append((action.shortcut().toString(QKeySequence.SequenceFormat.NativeText), name.capitalize()))
+    return rows
+
+
+def show_shortcuts(window: QMainWindow) -> QDialog:
+    dialog = QDialog(window)
+    dialog.setWindowTitle("Keyboard Shortcuts")
+    rows = shortcut_rows(window)
+    table = QTableWidget(len(rows), 2, dialog)
+    table.setHorizontalHeaderLabels(["Keys", "Action"])
+    for i, (keys, what) in enumerate(rows):
+        table.setItem(i, 0, QTableWidgetItem(keys))
+        table.setItem(i, 1, QTableWidgetItem(what))
+    table.verticalHeader().hide()
+    table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+    table.resizeColumnToContents(0)
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, dialog)
+    buttons.rejected.connect(dialog.reject)
+    layout = QVBoxLayout(dialog)
+    layout.addWidget(table)
+    layout.addWidget(buttons)
+    dialog.resize(520, 520)
+    dialog.show()
+    return dialog

@@ -1,0 +1,84 @@
+"""The whole import pipeline on local HTML files against a bare extraction loop.
+
+Prints pages/s of:
+  (a) a single-process loop that only reads each file and calls ``trafilatura.extract``,
+  (b) ``import_sources`` on the same folder with one extraction worker
+      (download/read, decoding, extraction in a worker process, storing with the
+      search index, the import log),
+  (c) the same with two workers,
+and the ratios b/a (target >= 0.85) and c/a (target > 1). Each pipeline run
+stores into a fresh dataset, so nothing is a duplicate.
+
+Run: python benchmarks/import_bench.py [--pages 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+NEWS = ROOT / "tests" / "data" / "news"
+
+
+def real_pages() -> list[bytes]:
+    """Real saved news pages (see tests/data/news/groundtruth.json for their origin)."""
+    return [p.read_bytes() for p in sorted(NEWS.glob("*.html"))]
+
+
+def make_page(i: int, templates: list[bytes]) -> bytes:
+    # A real page with every paragraph marked by the page number, so each
+    # extracted text is unique (nothing is a duplicate) and costs what a real page costs.
+    return templates[i % len(templates)].replace(b"</p>", f" [{i}]</p>".encode())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--pages", type=int, default=1000)
+    args = parser.parse_args()
+
+    import trafilatura
+
+    from app.core.importer import ImportOptions, import_sources
+    from app.core.store import open_store
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "pages"
+        folder.mkdir()
+        templates = real_pages()
+        for i in range(args.pages):
+            (folder / f"page{i:05d}.html").write_bytes(make_page(i, templates))
+        size = sum(p.stat().st_size for p in folder.iterdir()) / args.pages
+        print(f"{args.pages} pages made from {len(templates)} real news pages, {size / 1024:.0f} KB each on average")
+
+        started = time.perf_counter()
+        for path in sorted(folder.iterdir()):
+            trafilatura.extract(path.read_bytes())
+        baseline = args.pages / (time.perf_counter() - started)
+        print(f"(a) plain trafilatura.extract loop : {baseline:7.1f} pages/s")
+
+        results = {}
+        for workers in (1, 2):
+            store = open_store(Path(tmp) / f"bench{workers}.sqlite")
+            started = time.perf_counter()
+            report = import_sources(store, [folder], ImportOptions(workers=workers))
+            elapsed = time.perf_counter() - started
+            store.close()
+            assert report.imported == args.pages, (report.imported, report.failures[:3])
+            results[workers] = args.pages / elapsed
+            label = "b" if workers == 1 else "c"
+            print(f"({label}) import pipeline, {workers} worker{'s' if workers > 1 else ' '}: "
+                  f"{results[workers]:7.1f} pages/s")
+
+    print(f"ratio b/a = {results[1] / baseline:.2f}  (target >= 0.85)")
+    print(f"ratio c/a = {results[2] / baseline:.2f}  (target > 1.00)")
+
+
+if __name__ == "__main__":
+    main()

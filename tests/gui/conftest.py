@@ -1,0 +1,64 @@
+"""GUI fixtures: real widgets, offscreen, each test with its own dataset, settings and QSettings."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
+
+
+@pytest.fixture(autouse=True)
+def isolated_qsettings(isolated_home: Path, qapp) -> Iterator[None]:  # noqa: ANN001
+    from PySide6.QtCore import QSettings
+
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(isolated_home / "qsettings"))
+    yield
+
+
+@pytest.fixture
+def sample_store(store, sample_text):  # noqa: ANN001, ANN201
+    """A dataset holding the sample article and two short ones."""
+    from app.core.articles import store_articles
+    from app.core.validation import NewArticle
+
+    title, _, body = sample_text.partition("\n")
+    store_articles(
+        store,
+        [
+            NewArticle(text=body.strip(), title=title.strip(), url="https://example.org/meta-llama",
+                       site_name="Cryptopolitan", author="Staff", published="2025-05-27", language="en",
+                       source_kind="url", source="https://example.org/meta-llama"),
+            NewArticle(text="Mayor Elena Vasquez said Harbor City Council approved the library. "
+                            "Northgate Builders will build it.", title="Harbor City library", source_kind="paste"),
+            NewArticle(text="Solvane Robotics named Priya Raman chief executive on Monday, the company said.",
+                       title="Solvane names CEO", source_kind="paste"),
+        ],
+    )
+    return store
+
+
+@pytest.fixture
+def gateway(sample_store, qapp):  # noqa: ANN001, ANN201
+    from app.widgets.edits import EditGateway
+
+    return EditGateway(sample_store, annotator="tester")
+
+
+@pytest.fixture
+def screenshot():  # noqa: ANN201
+    """Save a widget's picture under tests/screenshots/ for people to look at."""
+
+    def save(widget, name: str) -> Path:  # noqa: ANN001
+        SCREENSHOTS.mkdir(exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        assert widget.grab().save(str(path))
+        return path
+
+    return save

@@ -1,0 +1,95 @@
+"""The edit gateway under the undo stack: every edit stored at once, undo/redo exact."""
+
+from __future__ import annotations
+
+from app.core import library
+
+
+def spans_of(store, article_id):
+    return [(s.start, s.end, s.label, s.attributes) for s in library.get_article(store, article_id).spans]
+
+
+def first_article(store) -> int:
+    return library.list_articles(store, limit=1)[0].id
+
+
+def test_add_relabel_delete_undo_redo(gateway, sample_store, qtbot):
+    art = first_article(sample_store)
+    changes = []
+    gateway.changes_applied.connect(changes.append)
+    stack = gateway.undo_stack
+
+    added = gateway.add_span(art, 0, 4, "ORG")
+    assert spans_of(sample_store, art) == [(0, 4, "ORG", {})]
+    assert stack.undoText() == "Add ORG span"
+    gateway.relabel_span(added.span_id, "ORG", "PERSON")
+    assert spans_of(sample_store, art) == [(0, 4, "PERSON", {})]
+    gateway.remove_span(added.span_id, "PERSON")
+    assert spans_of(sample_store, art) == []
+
+    stack.undo()  # the delete: the span comes back (under a new id)
+    assert spans_of(sample_store, art) == [(0, 4, "PERSON", {})]
+    stack.undo()  # the relabel must find the re-created span
+    assert spans_of(sample_store, art) == [(0, 4, "ORG", {})]
+    stack.undo()
+    assert spans_of(sample_store, art) == []
+    for _ in range(3):
+        stack.redo()
+    assert spans_of(sample_store, art) == []
+    stack.undo()
+    stack.undo()
+    assert spans_of(sample_store, art) == [(0, 4, "ORG", {})]
+    assert [c.kind for c in changes][:3] == ["span_added", "span_changed", "span_removed"]
+
+
+def test_claim_attributes_and_status_undo(gateway, sample_store):
+    art = first_article(sample_store)
+    claim = gateway.add_span(art, 0, 20, "CLAIM")
+    gateway.set_attributes(claim.span_id, {"claimant": "Meta", "verdict": "true", "note": ""})
+    assert spans_of(sample_store, art)[0][3] == {"claimant": "Meta", "verdict": "true", "note": ""}
+    gateway.set_status([art], "done")
+    assert library.get_article(sample_store, art).status == "done"
+    gateway.undo_stack.undo()
+    assert library.get_article(sample_store, art).status == "in_progress"
+    gateway.undo_stack.undo()
+    assert spans_of(sample_store, art)[0][3] == {}
+
+
+def test_refused_edit_is_reported_and_not_on_the_stack(gateway, sample_store):
+    art = first_article(sample_store)
+    errors = []
+    gateway.edit_failed.connect(errors.append)
+    assert gateway.add_span(art, 0, 4, "ORG") is not None
+    assert gateway.add_span(art, 0, 4, "ORG") is None  # the same span twice
+    assert gateway.add_span(art, 5, 10**6, "ORG") is None  # past the text
+    assert len(errors) == 2 and "already labelled" in errors[0]
+    assert gateway.undo_stack.count() == 1
+
+
+def test_locked_dataset_is_reported_not_dropped(gateway, sample_store):
+    """A save that fails because another program holds the write lock is shown, not lost silently."""
+    import sqlite3
+
+    art = first_article(sample_store)
+    errors = []
+    gateway.edit_failed.connect(errors.append)
+    blocker = sqlite3.connect(str(sample_store.path), timeout=0)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        import app.core.store as store_module
+
+        sample_store.engine.dispose()
+        old = store_module.BUSY_TIMEOUT_MS
+        store_module.BUSY_TIMEOUT_MS = 100
+        try:
+            sample_store.engine = store_module.create_store_engine(sample_store.location)
+            result = gateway.add_span(art, 0, 4, "ORG")
+        finally:
+            store_module.BUSY_TIMEOUT_MS = old
+    finally:
+        blocker.rollback()
+        blocker.close()
+    assert result is None
+    assert errors and "locked" in errors[0]
+    assert gateway.undo_stack.count() == 0
+    assert spans_of(sample_store, art) == []

@@ -1,0 +1,373 @@
+"""The library table model and view, on a real dataset, offscreen."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtWidgets import QMessageBox
+from sqlalchemy import text
+
+from app.core.articles import store_articles
+from app.core.library import ArticleFilter, list_article_ids
+from app.core.validation import NewArticle, NewSpan
+from app.widgets.article_table_model import ArticleIdRole, ArticleTableModel
+from app.widgets.edits import EditGateway
+from app.widgets.library_view import LibraryView
+
+STATUSES = ["new", "new", "in_progress", "done", "skipped", "done", "new"]
+SITES = ["Reuters", "BBC", "Der Standard", "AP News", None, "Le Monde"]
+TOPICS = ["budget vote", "harbor library", "robotics merger", "drought relief", "rail strike", "climate summit",
+          "vaccine rollout", "stadium plan", "tariff talks", "housing reform", "AI model launch", "flood defences"]
+PEOPLE = ["Elena Vasquez", "Priya Raman", "Hugo Touvron", "Aisha Okafor", "Kenji Tanaka", "Olga Ivanova"]
+ORGS = ["Harbor City Council", "Solvane Robotics", "Northgate Builders", "Meta", "Greenfield Energy"]
+NASTY = ['"', "'", '""', "C++", "-6", "NEAR(", "NEAR(a b, 2)", "🙂", "🙂 harbor", "AND OR NOT", "*", "^x", "title:x",
+         "(", ")", "\\", "%", "_", "'; DROP TABLE article; --", "   ", 'harbor"', "a" * 300, "ＳＯＬＶＡＮＥ", "\x00"]
+
+
+def _articles(n: int) -> list[NewArticle]:
+    out = []
+    for i in range(n):
+        person, org, topic = PEOPLE[i % len(PEOPLE)], ORGS[i % len(ORGS)], TOPICS[i % len(TOPICS)]
+        body = f"{person} said {org} backs the {topic}. Critics want an audit of item {i}."
+        spans = []
+        if i % 3 != 2:
+            spans.append(NewSpan(start=0, end=len(person), label="PERSON"))
+        if i % 2 == 0:
+            at = len(person) + 6
+            spans.append(NewSpan(start=at, end=at + len(org), label="ORG"))
+        if i % 4 == 0:
+            spans.append(NewSpan(start=0, end=body.index("."), label="CLAIM"))
+        title = f"{org} {'backs' if i % 2 else 'weighs'} {topic}" if i % 5 else f"{person} on the {topic}"
+        out.append(NewArticle(
+            text=body, title=title, url=f"https://www.news{i % 4}.example/{i}", site_name=SITES[i % len(SITES)],
+            published=f"2025-{1 + i % 12:02d}-{1 + i % 27:02d}", status=STATUSES[i % len(STATUSES)],
+            source_kind="url", spans=spans,
+        ))
+    out.append(NewArticle(text="Markup in a title stays text.", title="<b>x</b> & <i>friends</i>",
+                          source_kind="paste", status="in_progress"))
+    out.append(NewArticle(text="An article whose title was not found.", title="", source_kind="paste"))
+    return out
+
+
+@pytest.fixture
+def library_store(store):  # noqa: ANN001, ANN201
+    store_articles(store, _articles(34), annotator="tester")
+    return store
+
+
+@pytest.fixture
+def view(library_store, qtbot):  # noqa: ANN001, ANN201
+    gateway = EditGateway(library_store, annotator="tester")
+    widget = LibraryView(library_store, gateway)
+    qtbot.addWidget(widget)
+    widget.resize(1200, 700)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def _wait_idle(qtbot, view: LibraryView) -> None:  # noqa: ANN001
+    qtbot.waitUntil(lambda: not view.model.is_loading and not view._search_timer.isActive(), timeout=5000)
+
+
+def _column(model: ArticleTableModel, header: str) -> int:
+    return next(i for i, c in enumerate(model.columns) if c.header == header)
+
+
+def _shown(model: ArticleTableModel, header: str = "Title") -> list[Any]:
+    col = _column(model, header)
+    return [model.data(model.index(r, col)) for r in range(model.rowCount())]
+
+
+def _raw(titles: list[str]) -> list[str]:
+    """Titles as stored (an empty title is shown as "(untitled)")."""
+    return ["" if t == "(untitled)" else t for t in titles]
+
+
+def _db(store, sql: str, **params: Any) -> list[Any]:  # noqa: ANN001
+    with store.begin() as conn:
+        return [r[0] for r in conn.execute(text(sql), params)]
+
+
+# -- the model ----------------------------------------------------------------------------------
+
+
+def test_model_passes_modeltester_through_filters_sorts_and_edits(library_store, qtmodeltester):  # noqa: ANN001
+    gateway = EditGateway(library_store, annotator="tester")
+    model = ArticleTableModel(library_store)
+    model_changes = gateway.changes_applied.connect(model.apply_change)
+    assert model_changes
+    qtmodeltester.check(model)
+    assert model.rowCount() == 36
+    model.set_filter(ArticleFilter(statuses=("done",)))
+    model.sort(_column(model, "Title"), Qt.SortOrder.DescendingOrder)
+    model.set_filter(ArticleFilter(has_label="CLAIM", query="council"))
+    model.sort(_column(model, "Last edited"), Qt.SortOrder.AscendingOrder)
+    model.sort(_column(model, "Status"), Qt.SortOrder.AscendingOrder)
+    model.set_filter(ArticleFilter())
+    ids = model.article_ids()
+    gateway.set_status(ids[3:6], "done")
+    gateway.add_span(ids[0], 0, 5, "ORG")
+    gateway.delete_articles([ids[1], ids[2], ids[10]])
+    model.articles_added()
+    store_articles(library_store, [NewArticle(text="A late arrival.", title="Late", source_kind="paste")])
+    model.articles_added()
+    qtmodeltester.check(model)
+    assert model.rowCount() == 34
+
+
+def test_model_shows_markup_as_literal_text(library_store, qapp):  # noqa: ANN001
+    model = ArticleTableModel(library_store)
+    titles = _shown(model)
+    row = titles.index("<b>x</b> & <i>friends</i>")
+    index = model.index(row, _column(model, "Title"))
+    assert model.data(index, Qt.ItemDataRole.DisplayRole) == "<b>x</b> & <i>friends</i>"
+    # A tooltip would render markup, so it is escaped there.
+    assert "&lt;b&gt;x&lt;/b&gt;" in model.data(index, Qt.ItemDataRole.ToolTipRole)
+    assert "(untitled)" in titles
+
+
+def test_model_rows_show_counts_status_and_site(library_store, qapp):  # noqa: ANN001
+    model = ArticleTableModel(library_store)
+    first = model.article_ids()[0]
+    row = model.row_of(first)
+    assert model.data(model.index(row, 0), ArticleIdRole) == first
+    assert model.data(model.index(row, _column(model, "PERSON"))) == "1"
+    assert model.data(model.index(row, _column(model, "ORG"))) == "1"
+    assert model.data(model.index(row, _column(model, "CLAIM"))) == "1"
+    assert model.data(model.index(row, _column(model, "Status"))) == "New"
+    assert model.data(model.index(row, _column(model, "Site"))) == "Reuters"
+    assert model.data(model.index(row, _column(model, "Date"))) == "2025-01-01"
+    assert not model.data(model.index(row, _column(model, "Status")), Qt.ItemDataRole.DecorationRole).isNull()
+    no_site = model.row_of(model.article_ids()[4])  # site_name None: the host of its URL instead
+    assert model.data(model.index(no_site, _column(model, "Site"))) == "news0.example"
+
+
+def test_model_refetches_only_changed_rows(library_store, qtbot):  # noqa: ANN001
+    gateway = EditGateway(library_store, annotator="tester")
+    model = ArticleTableModel(library_store)
+    gateway.changes_applied.connect(model.apply_change)
+    ids = model.article_ids()
+    _shown(model, "Status")
+    changed: list[tuple[int, int]] = []
+    model.dataChanged.connect(lambda a, b: changed.append((a.row(), b.row())))
+    with qtbot.assertNotEmitted(model.modelReset):
+        gateway.set_status([ids[5], ids[6], ids[9]], "skipped")
+    assert changed == [(5, 6), (9, 9)]
+    assert _shown(model, "Status")[5] == "Skipped"
+
+
+def test_model_inserts_new_articles_in_place(library_store, qtbot):  # noqa: ANN001
+    model = ArticleTableModel(library_store)
+    model.sort(_column(model, "Title"), Qt.SortOrder.AscendingOrder)
+    before = _shown(model)
+    store_articles(library_store, [NewArticle(text="First!", title="AAA first", source_kind="paste"),
+                                   NewArticle(text="Last!", title="zzz last", source_kind="paste")])
+    inserted: list[tuple[int, int]] = []
+    model.rowsInserted.connect(lambda _p, a, b: inserted.append((a, b)))
+    with qtbot.assertNotEmitted(model.modelReset):
+        model.articles_added()
+    after = sorted(_raw(before) + ["AAA first", "zzz last"])
+    assert inserted == [(after.index("AAA first"),) * 2, (len(before) + 1,) * 2]
+    assert _raw(_shown(model)) == after
+
+
+# -- the view ------------------------------------------------------------------------------------
+
+
+def test_search_box_filters_after_the_pause(view, qtbot):  # noqa: ANN001
+    view.search.setText("robotics merg")
+    assert view.model.rowCount() == 36  # nothing happens while typing
+    qtbot.waitUntil(lambda: view.model.rowCount() == 3, timeout=3000)
+    _wait_idle(qtbot, view)
+    assert all("robotics merger" in t for t in _shown(view.model))
+    assert view.count_label.text() == "3 of 36 articles"
+    view.search.clear()
+    qtbot.waitUntil(lambda: view.model.rowCount() == 36, timeout=3000)
+
+
+@pytest.mark.parametrize("query", NASTY)
+def test_any_search_gives_results_or_none(view, qtbot, query):  # noqa: ANN001
+    failures: list[str] = []
+    view.model.query_failed.connect(failures.append)
+    view.search.setText(query)
+    view._search_now()
+    _wait_idle(qtbot, view)
+    assert failures == []
+    assert view.model.rowCount() <= 36
+    assert "failed" not in view.count_label.text()
+
+
+def test_status_and_label_filters(view, library_store, qtbot):  # noqa: ANN001
+    view.status_filter.setCurrentIndex(view.status_filter.findData("done"))
+    _wait_idle(qtbot, view)
+    done = _db(library_store, "SELECT id FROM article WHERE status = 'done' ORDER BY id")
+    assert view.model.article_ids() == done
+    assert set(_shown(view.model, "Status")) == {"Done"}
+
+    view.status_filter.setCurrentIndex(0)
+    view.label_filter.setCurrentIndex(view.label_filter.findData("lacks:PERSON"))
+    _wait_idle(qtbot, view)
+    lacking = _db(library_store, "SELECT id FROM article WHERE id NOT IN (SELECT article_id FROM span "
+                                 "JOIN label ON label.id = span.label_id WHERE label.name = 'PERSON') ORDER BY id")
+    assert view.model.article_ids() == lacking
+    assert set(_shown(view.model, "PERSON")) == {""}
+
+    view.label_filter.setCurrentIndex(view.label_filter.findData("has:CLAIM"))
+    view.search.setText("harbor")
+    _wait_idle(qtbot, view)
+    assert view.model.article_ids() == list_article_ids(library_store, ArticleFilter(query="harbor",
+                                                                                      has_label="CLAIM"))
+    assert view.model.rowCount() > 0
+
+
+def test_sort_by_title_both_ways_and_back_to_import_order(view, qtbot):  # noqa: ANN001
+    header = view.table.horizontalHeader()
+    titles = _shown(view.model)
+    title_col = _column(view.model, "Title")
+    header.setSortIndicator(title_col, Qt.SortOrder.AscendingOrder)
+    _wait_idle(qtbot, view)
+    raw = _raw(_shown(view.model))
+    assert raw == sorted(raw)
+    header.setSortIndicator(title_col, Qt.SortOrder.DescendingOrder)
+    _wait_idle(qtbot, view)
+    raw = _raw(_shown(view.model))
+    assert raw == sorted(raw, reverse=True)
+    # Span counts cannot be sorted: the indicator stays where the order is.
+    header.setSortIndicator(_column(view.model, "PERSON"), Qt.SortOrder.AscendingOrder)
+    _wait_idle(qtbot, view)
+    assert header.sortIndicatorSection() == title_col
+    header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+    _wait_idle(qtbot, view)
+    assert _shown(view.model) == titles
+
+
+def test_sort_by_status_follows_the_work(view, qtbot):  # noqa: ANN001
+    view.table.horizontalHeader().setSortIndicator(_column(view.model, "Status"), Qt.SortOrder.AscendingOrder)
+    _wait_idle(qtbot, view)
+    order = list(dict.fromkeys(_shown(view.model, "Status")))
+    assert order == ["New", "In progress", "Done", "Skipped"]
+
+
+def test_mark_status_from_the_view_updates_row_and_dataset(view, library_store, qtbot):  # noqa: ANN001
+    ids = view.model.article_ids()
+    view.select_article(ids[0])
+    view.table.selectionModel().select(view.model.index(1, 0), view.table.selectionModel().SelectionFlag.Select
+                                       | view.table.selectionModel().SelectionFlag.Rows)
+    assert view.selected_ids() == ids[:2]
+    with qtbot.waitSignal(view.model.dataChanged), qtbot.assertNotEmitted(view.model.modelReset):
+        view.library_actions.mark_skipped.trigger()
+    assert _shown(view.model, "Status")[:2] == ["Skipped", "Skipped"]
+    assert _db(library_store, f"SELECT status FROM article WHERE id IN ({ids[0]}, {ids[1]})") == ["skipped"] * 2
+    view.gateway.undo_stack.undo()
+    assert _shown(view.model, "Status")[:2] == ["New", "New"]
+    assert view.selected_ids() == ids[:2]
+
+
+def test_delete_asks_first_and_removes_rows(view, library_store, qtbot, monkeypatch):  # noqa: ANN001
+    asked: list[str] = []
+    answer = [QMessageBox.StandardButton.No]
+
+    def question(_parent, _title, message, *_args):  # noqa: ANN001, ANN202
+        asked.append(message)
+        return answer[0]
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    ids = view.model.article_ids()
+    view.select_article(ids[0])
+    for row in (1, 2):
+        view.table.selectionModel().select(view.model.index(row, 0), view.table.selectionModel().SelectionFlag.Select
+                                           | view.table.selectionModel().SelectionFlag.Rows)
+    spans = len(_db(library_store, f"SELECT id FROM span WHERE article_id IN ({ids[0]}, {ids[1]}, {ids[2]})"))
+    view.library_actions.delete.trigger()
+    assert asked == [f"Delete 3 articles and their {spans} spans? This cannot be undone."]
+    assert view.model.rowCount() == 36
+
+    answer[0] = QMessageBox.StandardButton.Yes
+    with qtbot.waitSignal(view.model.rowsRemoved), qtbot.assertNotEmitted(view.model.modelReset):
+        view.library_actions.delete.trigger()
+    assert view.model.rowCount() == 33
+    assert view.model.article_ids() == ids[3:]
+    assert _db(library_store, "SELECT count(*) FROM article") == [33]
+    assert view.selected_ids() == [ids[3]]  # work carries on at the next article
+    assert view.count_label.text() == "33 articles"
+
+
+def test_neighbour_id_walks_every_row_in_order(view, qtbot):  # noqa: ANN001
+    view.table.horizontalHeader().setSortIndicator(_column(view.model, "Site"), Qt.SortOrder.DescendingOrder)
+    _wait_idle(qtbot, view)
+    expected = view.model.article_ids()
+    walked = [expected[0]]
+    while (nxt := view.neighbour_id(walked[-1], 1)) is not None:
+        walked.append(nxt)
+    assert walked == expected
+    back = [walked[-1]]
+    while (prev := view.neighbour_id(back[-1], -1)) is not None:
+        back.append(prev)
+    assert back == expected[::-1]
+    assert view.neighbour_id(-5, 1) is None
+
+
+def test_selection_signals_and_activation(view, qtbot):  # noqa: ANN001
+    ids = view.model.article_ids()
+    with qtbot.waitSignal(view.current_article_changed) as current:
+        assert view.select_article(ids[7])
+    assert current.args == [ids[7]]
+    view.table.setFocus()
+    with qtbot.waitSignal(view.article_activated) as activated:
+        qtbot.keyClick(view.table, Qt.Key.Key_Return)
+    assert activated.args == [ids[7]]
+    # A new search keeps the selected article selected when it still matches.
+    view.search.setText("item")
+    _wait_idle(qtbot, view)
+    assert view.selected_ids() == [ids[7]]
+    view.status_filter.setCurrentIndex(view.status_filter.findData("skipped"))
+    _wait_idle(qtbot, view)
+    assert not view.select_article(ids[7])  # it is New: hidden by the filter
+
+
+def test_empty_states(view, qtbot):  # noqa: ANN001
+    view.search.setText("nothing-matches-this")
+    view._search_now()
+    _wait_idle(qtbot, view)
+    assert view.model.rowCount() == 0
+    assert view.empty_label.isVisible()
+    assert "No articles match" in view.empty_label.text()
+    view.search.clear()
+    _wait_idle(qtbot, view)
+    assert not view.empty_label.isVisible()
+
+
+def test_articles_added_keeps_selection(view, library_store, qtbot):  # noqa: ANN001
+    ids = view.model.article_ids()
+    view.select_article(ids[3])
+    store_articles(library_store, [NewArticle(text="Fresh news.", title="Fresh", source_kind="paste")])
+    with qtbot.waitSignal(view.model.rowsInserted):
+        view.articles_added()
+    _wait_idle(qtbot, view)
+    assert view.model.rowCount() == 37
+    assert view.selected_ids() == [ids[3]]
+    assert view.count_label.text() == "37 articles"
+
+
+def test_screenshot(view, qtbot, screenshot):  # noqa: ANN001
+    ids = view.model.article_ids()
+    view.select_article(ids[2])
+    view.table.selectionModel().select(view.model.index(3, 0), view.table.selectionModel().SelectionFlag.Select
+                                       | view.table.selectionModel().SelectionFlag.Rows)
+    qtbot.wait(50)
+    path = screenshot(view, "library")
+    assert path.exists()
+    view.search.setText("harbor")
+    view.label_filter.setCurrentIndex(view.label_filter.findData("has:PERSON"))
+    view.table.horizontalHeader().setSortIndicator(_column(view.model, "Title"), Qt.SortOrder.AscendingOrder)
+    _wait_idle(qtbot, view)
+    screenshot(view, "library-filtered")
+
+
+def test_no_filter_index_is_invalid(library_store, qapp):  # noqa: ANN001
+    model = ArticleTableModel(library_store)
+    assert model.data(QModelIndex()) is None
+    assert model.rowCount(model.index(0, 0)) == 0

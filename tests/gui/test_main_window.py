@@ -1,0 +1,158 @@
+"""The whole app as an annotator uses it, keyboard first: import, label, claim, undo, done, export."""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from app.core import library
+from app.core.settings import Settings
+from app.core.store import open_store
+
+
+@pytest.fixture
+def make_window(qtbot, db_path):
+    """A MainWindow factory; every window is closed at the end and no top-level widget leaks."""
+    from app.widgets.main_window import MainWindow
+
+    made = []
+    before = {id(w) for w in QApplication.topLevelWidgets()}
+
+    def make(store=None, settings=None):
+        store = store or open_store(db_path)
+        window = MainWindow(store, settings or Settings(annotator="ana"))
+        qtbot.addWidget(window)
+        window.resize(1400, 860)
+        window.show()
+        qtbot.waitExposed(window)
+        made.append(window)
+        return window
+
+    yield make
+    for window in made:
+        window.close()
+        window.store.close()
+    QApplication.processEvents()
+    leaked = [w for w in QApplication.topLevelWidgets()
+              if id(w) not in before and w.isVisible() and w not in made]
+    assert not leaked, f"leaked top-level widgets: {leaked}"
+
+
+def occurrence(text: str, needle: str) -> tuple[int, int]:
+    start = text.index(needle)
+    return start, start + len(needle)
+
+
+def test_import_label_claim_undo_done_export(make_window, qtbot, http_server, tmp_path, screenshot, monkeypatch):
+    window = make_window()
+    pane = window.panes.import_pane
+    with qtbot.waitSignal(pane.import_finished, timeout=60000) as finished:
+        assert pane.start_import([http_server.url("/article.html"), http_server.url("/news/1.html")])
+    assert finished.args[0].imported == 2
+    qtbot.waitUntil(lambda: window.panes.library.table.model().rowCount() == 2)
+    screenshot(window, "main_window_library")
+
+    # Open the sample article from the library with the keyboard.
+    article_id = next(r.id for r in library.list_articles(window.store) if r.title.startswith("High turnover"))
+    window.open_article(article_id)
+    panel = window.panes.annotation
+    assert panel.current_article_id == article_id
+    text = panel.article().text
+    view = panel.view
+    view.setFocus()
+
+    # A name, selected a little short, snaps to the whole words and becomes PERSON with key 1.
+    start, end = occurrence(text, "Hugo Touvron")
+    view.select_range(start + 2, end - 3)
+    qtbot.keyClick(view, Qt.Key.Key_1)
+    # ORG with key 2.
+    org = occurrence(text, "Mistral")
+    view.select_range(*org)
+    qtbot.keyClick(view, Qt.Key.Key_2)
+    # A claim sentence containing both, with key 3.
+    sentence_start = text.index("Nowhere is this talent drain")
+    sentence_end = text.index(".", sentence_start)  # snapping trims the final period anyway
+    view.select_range(sentence_start, sentence_end + 1)
+    qtbot.keyClick(view, Qt.Key.Key_3)
+
+    spans = {(s.label, s.text) for s in library.get_article(window.store, article_id).spans}
+    assert ("PERSON", "Hugo Touvron") in spans
+    assert ("ORG", "Mistral") in spans
+    assert ("CLAIM", text[sentence_start:sentence_end]) in spans
+
+    # Claimant and verdict for the selected claim.
+    claim = next(s for s in library.get_article(window.store, article_id).spans if s.label == "CLAIM")
+    panel.select_span(claim.id)
+    details = panel.claim_details
+    details.claimant.setEditText("Hugo Touvron")
+    details.claimant.lineEdit().editingFinished.emit()
+    details.verdict.setCurrentText("misleading")
+    details.verdict.activated.emit(details.verdict.currentIndex())
+    claim = next(s for s in library.get_article(window.store, article_id).spans if s.label == "CLAIM")
+    assert claim.attributes["claimant"] == "Hugo Touvron"
+    assert claim.attributes["verdict"] == "misleading"
+    screenshot(window, "main_window_annotate")
+
+    # Undo the verdict and the claimant through the Edit menu's actions, then redo them.
+    undo, redo = window.actions_by_id["undo"], window.actions_by_id["redo"]
+    assert undo.text().startswith("&Undo Edit claim details") or "claim" in undo.text().lower()
+    undo.trigger()
+    undo.trigger()
+    claim_now = next(s for s in library.get_article(window.store, article_id).spans if s.label == "CLAIM")
+    assert claim_now.attributes.get("claimant", "") == ""
+    assert claim_now.attributes.get("verdict", "unverified") == "unverified"
+    redo.trigger()
+    redo.trigger()
+    claim_now = next(s for s in library.get_article(window.store, article_id).spans if s.label == "CLAIM")
+    assert claim_now.attributes["verdict"] == "misleading"
+
+    # Done and next with Ctrl+Return: the article is stored as done and another one opens.
+    window.actions_by_id["done_next"].trigger()
+    assert library.get_article(window.store, article_id).status == "done"
+    assert panel.current_article_id not in (None, article_id)
+
+    # Export what is done, through the dialog.
+    from app.widgets.export_dialog import ExportDialog
+
+    dialog = ExportDialog(window.store, window.settings, window)
+    qtbot.addWidget(dialog)
+    out = tmp_path / "done.jsonl"
+    dialog.path_edit.setText(str(out))
+    for status, check in dialog.status_checks.items():
+        check.setChecked(status == "done")
+    with qtbot.waitSignal(dialog.export_finished, timeout=30000):
+        assert dialog.export()
+    lines = [orjson.loads(line) for line in out.read_bytes().splitlines()]
+    assert len(lines) == 1
+    line = lines[0]
+    assert {(s["label"], s["text"]) for s in line["spans"]} >= {("PERSON", "Hugo Touvron"), ("ORG", "Mistral")}
+    for span in line["spans"]:
+        assert line["text"][span["start"]:span["end"]] == span["text"]
+    claim_line = next(s for s in line["spans"] if s["label"] == "CLAIM")
+    assert claim_line["attributes"]["claimant"] == "Hugo Touvron"
+    assert claim_line["annotator"] == "ana"
+    dialog.close()
+
+
+def test_window_state_and_last_article_are_restored(make_window, sample_store, qtbot):
+    window = make_window(sample_store)
+    target = library.list_articles(sample_store)[-1].id
+    window.open_article(target)
+    window.panes.import_dock.hide()
+    window.save_state()
+    window.close()
+    again = make_window(open_store(sample_store.location))
+    assert again.panes.annotation.current_article_id == target
+    assert not again.panes.import_dock.isVisible()
+
+
+def test_shortcuts_overview_lists_label_keys_and_done(make_window, sample_store, qtbot):
+    from app.widgets.shortcuts_dialog import shortcut_rows
+
+    window = make_window(sample_store)
+    rows = dict((what, keys) for keys, what in shortcut_rows(window))
+    assert rows["Label selection PERSON"] == "1"
+    assert rows["Label selection CLAIM"] == "3"
+    assert "Return" in rows["Mark Done and Next"] or "Enter" in rows["Mark Done and Next"]

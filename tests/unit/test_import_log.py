@@ -1,0 +1,99 @@
+"""Import-log queries (history, items, retry list) and dataset facts, on a real SQLite dataset."""
+
+from __future__ import annotations
+
+from datetime import timezone
+from pathlib import Path
+
+from app.core.annotations import add_span
+from app.core.articles import store_articles
+from app.core.dataset_info import list_annotators
+from app.core.import_log import batch_items, failed_sources, recent_batches
+from app.core.importer import ImportOptions, import_sources, import_text
+from app.core.validation import NewArticle
+
+OPTS = ImportOptions(workers=1)
+BODY = "Mayor Elena Vasquez said on Tuesday that Harbor City Council approved the riverside library. " * 4
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_batches_are_listed_newest_first_with_counts(store, tmp_path):
+    good = write(tmp_path / "good.txt", "Library vote\n\n" + BODY)
+    missing = tmp_path / "missing.txt"
+    odd = write(tmp_path / "notes.xyz", "whatever")
+    first = import_sources(store, [good, missing, odd], OPTS)
+    second = import_sources(store, [good], OPTS)
+
+    batches = recent_batches(store)
+    assert [b.batch for b in batches] == [second.batch, first.batch]
+    newest, oldest = batches
+    assert (oldest.total, oldest.imported, oldest.duplicates, oldest.failed) == (3, 1, 0, 2)
+    assert (newest.total, newest.imported, newest.duplicates, newest.failed) == (1, 0, 1, 0)
+    assert oldest.started.tzinfo == timezone.utc and oldest.started <= oldest.finished <= newest.started
+    assert recent_batches(store, limit=1) == [newest]
+
+
+def test_batch_items_keep_outcome_reason_title_and_article(store, tmp_path):
+    good = write(tmp_path / "good.txt", "Library vote\n\n" + BODY)
+    missing = tmp_path / "missing.txt"
+    report = import_sources(store, [good, missing], OPTS)
+
+    items = batch_items(store, report.batch)
+    by_source = {i.source: i for i in items}
+    assert by_source[str(good)].outcome == "imported"
+    assert by_source[str(good)].article_id == report.imported and by_source[str(good)].title == "Library vote"
+    assert by_source[str(missing)].outcome == "failed"
+    assert "No such file" in by_source[str(missing)].reason
+    assert batch_items(store, "no-such-batch") == []
+
+
+def test_failed_sources_of_a_batch_are_listed_once_each(store, tmp_path, http_server):
+    missing = tmp_path / "later.txt"
+    broken = http_server.url("/404")
+    report = import_sources(store, [missing, broken, broken], OPTS)
+    assert report.count("failed") == 2  # the repeat is "listed twice", a duplicate, not a failure
+    # A file that is still missing is not offered: retrying could only fail the same way.
+    assert failed_sources(store, report.batch) == [broken]
+    write(missing, "Arrived later\n\n" + BODY)
+    assert sorted(failed_sources(store, report.batch)) == sorted([str(missing), broken])
+
+
+def test_failed_sources_without_a_batch_skip_what_succeeded_later(store, tmp_path):
+    later = tmp_path / "later.txt"
+    first = import_sources(store, [later], OPTS)
+    assert failed_sources(store, first.batch) == []  # the file does not exist: nothing to retry yet
+
+    write(later, "Arrived later\n\n" + BODY)
+    assert failed_sources(store) == [str(later)]
+    second = import_sources(store, failed_sources(store, first.batch), OPTS)
+    assert second.imported == 1
+    assert failed_sources(store) == []
+    assert failed_sources(store, first.batch) == [str(later)]  # the batch itself still lists it
+
+
+def test_a_failed_jsonl_record_retries_its_file_and_pasted_text_is_skipped(store, tmp_path):
+    records = write(tmp_path / "records.jsonl", '{"text": "' + BODY + '"}\n{"title": "no text"}\n')
+    report = import_sources(store, [records], OPTS)
+    assert report.imported == 1 and len(report.failures) == 1
+    assert report.failures[0].source == f"{records}:2"
+    assert failed_sources(store, report.batch) == [str(records)]
+
+    pasted = import_text(store, "")
+    assert pasted.outcome == "failed"  # import_text logs nothing: it is not a batch
+    assert failed_sources(store) == [str(records)]
+
+
+def test_list_annotators_is_distinct_sorted_and_skips_blank(store):
+    body = "Priya Raman leads Solvane Robotics."
+    [outcome] = store_articles(store, [NewArticle(text=body, source_kind="paste")])
+    aid = outcome.article_id
+    assert list_annotators(store) == []
+    add_span(store, aid, 0, 11, "PERSON", annotator="zoe")
+    add_span(store, aid, 18, 35, "ORG", annotator="adam")
+    add_span(store, aid, 18, 35, "ORG", annotator="zoe")
+    add_span(store, aid, 0, 11, "ORG", annotator="")
+    assert list_annotators(store) == ["adam", "zoe"]

@@ -1,0 +1,101 @@
+"""The same core against a real PostgreSQL server (started in a temp folder), when one is installed."""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+import pytest
+
+pytest.importorskip("psycopg")
+
+
+def _pg_bin() -> Path | None:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if found:
+        return Path(found[-1]).parent
+    initdb = shutil.which("initdb")
+    return Path(initdb).parent if initdb else None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def pg_url() -> Iterator[str]:
+    bindir = _pg_bin()
+    if bindir is None:
+        pytest.skip("PostgreSQL is not installed")
+    folder = Path(tempfile.mkdtemp(prefix="curator-pg-"))
+    data = folder / "data"
+    # initdb refuses to run as root: run the server as the postgres user then.
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        if shutil.which("runuser") is None:
+            pytest.skip("running as root without runuser")
+        shutil.chown(folder, "postgres")
+        prefix = ["runuser", "-u", "postgres", "--"]
+    port = _free_port()
+    subprocess.run([*prefix, str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"],
+                   check=True, capture_output=True)
+    subprocess.run([*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-l", str(folder / "log"), "-w", "-o",
+                    f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off", "start"],
+                   check=True, capture_output=True)
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run([*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+                       capture_output=True)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _fill(store) -> None:
+    from app.core import annotations
+    from app.core.articles import store_articles
+    from app.core.validation import NewArticle
+
+    store_articles(store, [
+        NewArticle(uid="a1", text="Hugo Touvron stays at Meta. He said Llama remains central.", title="Meta stays",
+                   url="https://example.org/a1", source_kind="url", source="https://example.org/a1"),
+        NewArticle(uid="a2", text="Mistral, founded by Guillaume Lample, raised money in Paris.", title="Mistral",
+                   source_kind="paste"),
+    ])
+    annotations.add_span(store, 1, 0, 12, "PERSON", annotator="ana")
+    annotations.add_span(store, 1, 22, 26, "ORG", annotator="ana")
+    annotations.add_span(store, 1, 0, 27, "CLAIM", annotator="ana", attributes={"claimant": "Hugo Touvron"})
+    annotations.set_status(store, [1], "done")
+
+
+def test_core_works_the_same_on_postgresql_and_sqlite(pg_url, tmp_path):
+    from app.core import library
+    from app.core.exporter import ExportOptions, export_jsonl
+    from app.core.store import open_store
+
+    lines = {}
+    for name, location in (("pg", pg_url), ("sqlite", str(tmp_path / "same.sqlite"))):
+        store = open_store(location)
+        try:
+            _fill(store)
+            assert [r.title for r in library.search(store, "touvron")] == ["Meta stays"]
+            assert library.search(store, 'C++ "AND ((') == []
+            assert library.count_articles(store, library.ArticleFilter(statuses=("done",))) == 1
+            page = library.list_articles(store, sort="title", limit=1)
+            rest = library.list_articles(store, sort="title", after=library.sort_key(page[0], "title"), limit=5)
+            assert [r.title for r in page + rest] == ["Meta stays", "Mistral"]
+            out = tmp_path / f"{name}.jsonl"
+            export_jsonl(store, out, ExportOptions())
+            lines[name] = [orjson.loads(x) for x in out.read_bytes().splitlines()]
+        finally:
+            store.close()
+    assert lines["pg"] == lines["sqlite"]
+    assert lines["pg"][0]["spans"][0]["text"] == "Hugo Touvron"

@@ -6,8 +6,10 @@ nested), then exports it in a separate process so that the process's peak
 resident memory is the export's own. Reports articles/s and peak RSS against
 the targets (at least 15,000 articles/s, under 150 MB).
 
-Run: python benchmarks/export_bench.py [--n 100000] [--dir /tmp/export-bench] [--format native]
+Run: python benchmarks/export_bench.py [--n 100000] [--dir FOLDER] [--format native] [--rounds 3]
 The dataset file is kept in --dir and reused by later runs with the same N.
+Besides wall-clock speed it prints speed per CPU-second, which stays
+meaningful when other programs compete for the CPUs.
 """
 
 from __future__ import annotations
@@ -106,7 +108,7 @@ def build_dataset(path: Path, n: int) -> None:
 
 
 def child(db: Path, out: Path, fmt: str) -> None:
-    """Runs in the measured subprocess: one export, timing printed as 'articles seconds'."""
+    """Runs in the measured subprocess: one export; prints articles, wall seconds and CPU seconds."""
     from app.core.exporter import ExportOptions, export_jsonl
     from app.core.store import open_store
 

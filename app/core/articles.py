@@ -147,14 +147,17 @@ def store_articles(store: Store, articles: Sequence[NewArticle], *, annotator: s
             )
         if not rows:
             return [o for o in outcomes if o is not None]
-        uid_clash = _existing_uids(conn, [str(r["uid"]) for r in rows])
+        taken = _existing_uids(conn, [str(r["uid"]) for r in rows])
         for r in rows:
-            if r["uid"] in uid_clash:
+            if r["uid"] in taken:
                 r["uid"] = new_uid()  # an id taken by another article: keep both, give a new one
-        result = conn.execute(
-            insert(Article.__table__).returning(Article.__table__.c.id, sort_by_parameter_order=True), rows
-        )
-        ids = [r[0] for r in result]
+            taken.add(str(r["uid"]))  # also when two items of this batch bring the same id
+        # RETURNING in parameter order makes SQLAlchemy insert one row per statement;
+        # unordered, the rows go in multi-row statements, and the unique uid maps them back.
+        table = Article.__table__
+        result = conn.execute(insert(table).returning(table.c.id, table.c.uid), rows)
+        id_by_uid = {uid: art_id for art_id, uid in result}
+        ids = [id_by_uid[str(r["uid"])] for r in rows]
         store.search.index_range(conn, min(ids), max(ids))
         _insert_children(conn, [articles[i] for i in pending], ids, now, annotator)
         for i, art_id, row in zip(pending, ids, rows, strict=True):
@@ -180,7 +183,9 @@ def _insert_children(
             "article_id": art_id,
             "compression": "zlib",
             "content_type": art.content_type,
-            "data": zlib.compress(art.source_bytes, 6),
+            # Level 1: on real news pages 3.8x smaller (level 6: 4.4x) in half the
+            # time, on the importing thread that must keep up with every extraction worker.
+            "data": zlib.compress(art.source_bytes, 1),
         }
         for art, art_id in zip(articles, ids, strict=True)
         if art.source_bytes

@@ -32,6 +32,10 @@ text, so in those formats a span that several annotators made alike (same
 start, end and label) is written once, with the attributes of the first
 annotator in name order. Filter by annotator to export one person's work.
 
+Filters: ``statuses`` choose articles; ``labels`` and ``annotators`` choose
+spans, so an article none of whose spans pass is still written, with no spans
+(combine with a status such as "done" to leave unfinished articles out).
+
 When a train/dev/test split is asked for, each line ends with ``"split"`` (or
 goes to ``OUT.train.jsonl`` etc. with ``split_files``). An article's split
 depends only on its uid and the seed, never on the filters or the dataset
@@ -46,7 +50,7 @@ import os
 import tempfile
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -99,6 +103,9 @@ class ExportOptions:
 
 @dataclass
 class ExportSummary:
+    """Articles written, spans written per label (labels without any left out), the files
+    written, and articles per split (empty without a split)."""
+
     articles: int = 0
     spans_per_label: dict[str, int] = field(default_factory=dict)
     paths: list[Path] = field(default_factory=list)
@@ -121,22 +128,22 @@ def split_for(uid: str, seed: int, ratios: Sequence[float]) -> str:
     return last  # only reached through rounding when the ratios sum to a hair under 1
 
 
-def split_paths(out_path: Path, ratios: Sequence[float]) -> dict[str, Path]:
-    """``OUT.train.jsonl`` etc. for the splits that can hold articles (ratio above 0)."""
+def split_paths(out_path: Path) -> dict[str, Path]:
+    """``OUT.train.jsonl``, ``OUT.dev.jsonl`` and ``OUT.test.jsonl`` for ``OUT.jsonl``.
+
+    All three are written even when a ratio is 0 (the file is then empty), so no
+    file left from an earlier export with other ratios can pass for part of this one.
+    """
     suffix = out_path.suffix or ".jsonl"
     stem = out_path.stem if out_path.suffix else out_path.name
-    return {
-        name: out_path.with_name(f"{stem}.{name}{suffix}")
-        for name, ratio in zip(SPLIT_NAMES, ratios, strict=True)
-        if ratio > 0
-    }
+    return {name: out_path.with_name(f"{stem}.{name}{suffix}") for name in SPLIT_NAMES}
 
 
 # --- line encoders ------------------------------------------------------------------------------
 # Each turns an article row and its span rows (sorted by start, end, label,
 # annotator) into the object to serialise, checking every span against the text
 # and counting spans per label on the way. Their inner loops run once per span
-# (millions of times), so they do everything in one pass without helper calls.
+# (millions of times), so they avoid helper calls and attribute lookups.
 # A span row is (article_id, start, end, label rank, annotator, text, attributes
 # JSON or None when empty); the rank indexes ``names``, the labels sorted by name.
 
@@ -157,33 +164,23 @@ def _mismatch(row: Sequence[Any], start: int, end: int, label: str, claimed: str
 
 def _native(row: Sequence[Any], spans: Sequence[SpanRow], names: list[str], counts: list[int]) -> dict[str, Any]:
     body = row[11]
-    out = []
-    append = out.append
-    loads = orjson.loads
-    for _aid, s, e, rank, who, t, attr in spans:
+    for _aid, s, e, rank, _who, t, _attr in spans:
         # Holds by construction (span text is cut from the article text when stored);
         # checked anyway because a shifted offset silently poisons training data.
         if body[s:e] != t:
             raise _mismatch(row, s, e, names[rank], t)
         counts[rank] += 1
-        append({"start": s, "end": e, "label": names[rank], "text": t, "annotator": who,
-                "attributes": _EMPTY if attr is None else loads(attr)})
-    return {
-        "id": row[1],
-        "url": row[2],
-        "title": row[3],
-        "text": body,
-        "meta": {
-            "author": row[4],
-            "date": row[5],
-            "site_name": row[6],
-            "language": row[7],
-            "source_kind": row[8],
-            "source": row[9],
-        },
-        "status": row[10],
-        "spans": out,
-    }
+    loads = orjson.loads
+    # A comprehension builds the list faster than appending in the loop above.
+    out = [
+        {"start": s, "end": e, "label": names[rank], "text": t, "annotator": who,
+         "attributes": _EMPTY if attr is None else loads(attr)}
+        for _aid, s, e, rank, who, t, attr in spans
+    ]
+    return {"id": row[1], "url": row[2], "title": row[3], "text": body,
+            "meta": {"author": row[4], "date": row[5], "site_name": row[6], "language": row[7],
+                     "source_kind": row[8], "source": row[9]},
+            "status": row[10], "spans": out}
 
 
 def _spacy(row: Sequence[Any], spans: Sequence[SpanRow], names: list[str], counts: list[int]) -> dict[str, Any]:
@@ -204,22 +201,10 @@ def _spacy(row: Sequence[Any], spans: Sequence[SpanRow], names: list[str], count
             if attributes:
                 span["attributes"] = attributes
         out.append(span)
-    return {
-        "text": body,
-        "spans": out,
-        "meta": {
-            "id": row[1],
-            "url": row[2],
-            "title": row[3],
-            "author": row[4],
-            "date": row[5],
-            "site_name": row[6],
-            "language": row[7],
-            "status": row[10],
-            "source_kind": row[8],
-            "source": row[9],
-        },
-    }
+    return {"text": body, "spans": out,
+            "meta": {"id": row[1], "url": row[2], "title": row[3], "author": row[4], "date": row[5],
+                     "site_name": row[6], "language": row[7], "status": row[10], "source_kind": row[8],
+                     "source": row[9]}}
 
 
 _DOCCANO_META = (("title", 3), ("url", 2), ("author", 4), ("date", 5), ("site_name", 6), ("language", 7),
@@ -279,27 +264,20 @@ class _Output:
         os.replace(self.tmp, self.target)
 
     def discard(self) -> None:
-        try:
+        with suppress(OSError):
             self.file.close()
-        except OSError:
-            pass
         self.tmp.unlink(missing_ok=True)
 
 
 def _sync_folder(folder: Path) -> None:
     # The rename itself is durable only once the folder entry is synced (POSIX only).
-    if os.name != "posix":
-        return
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    if os.name == "posix":
+        with suppress(OSError):
+            fd = os.open(folder, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
 
 
 # --- the export -------------------------------------------------------------------------------------
@@ -428,7 +406,7 @@ def export_jsonl(
     temporary file is left behind.
     """
     out = Path(out_path)
-    targets = split_paths(out, options.split) if options.split_files and options.split else {"": out}
+    targets = split_paths(out) if options.split_files else {"": out}
     split_field = options.split is not None and not options.split_files
     outputs: dict[str, _Output] = {}
     try:

@@ -126,12 +126,18 @@ def _read_json_document(path: Path) -> list[RecordResult] | None:
         try:
             decoded = data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            return [RecordError(0, f"{path.name} is not UTF-8 text (undecodable byte at position {exc.start}); "
-                                   "save it as UTF-8 and import again.")]
+            return [RecordError(0, f"{path.name} is not UTF-8 text (undecodable byte at position "
+                                   f"{exc.start + 1}); save it as UTF-8 and import again.")]
         try:
             value = json.loads(decoded)
-        except (json.JSONDecodeError, RecursionError):
-            return None
+        except json.JSONDecodeError as exc:
+            if not decoded.lstrip().startswith("["):
+                return None  # perhaps JSON Lines after all: read it line by line
+            # A broken list: one error that says where, rather than one per line of it.
+            return [RecordError(exc.lineno, f"line {exc.lineno}: not valid JSON ({exc.msg} at column {exc.colno}); "
+                                            "the file is one JSON list, so none of it was imported.")]
+        except RecursionError:
+            return [RecordError(0, f"{path.name} is not valid JSON (nested too deeply).")]
         if not _storable(value):
             return [RecordError(0, f"{path.name} {_SURROGATE}")]
     source = str(path)

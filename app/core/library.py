@@ -7,7 +7,7 @@ of 100k articles costs the same as the first.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +16,7 @@ from sqlalchemy import text
 
 from app.core.articles import ArticleRow
 from app.core.store import Store
+from app.models import ARTICLE_STATUSES
 
 # Sort keys the library offers, and the column each maps to.
 SORT_COLUMNS = {"id": "article.id", "updated": "article.updated_at", "title": "article.title", "status": "article.status"}
@@ -76,10 +77,12 @@ def _where(store: Store, flt: ArticleFilter) -> tuple[list[str], dict[str, Any]]
     for key, negate in (("has_label", False), ("lacks_label", True)):
         name = getattr(flt, key)
         if name:
+            # An uncorrelated IN list is computed once from ix_span_label; a correlated
+            # EXISTS probes the span table per article (2-10x slower at 100k articles).
             conds.append(
-                ("NOT " if negate else "")
-                + f"EXISTS (SELECT 1 FROM span JOIN label ON label.id = span.label_id "
-                f"WHERE span.article_id = article.id AND label.name = :{key})"
+                "article.id " + ("NOT " if negate else "")
+                + f"IN (SELECT span.article_id FROM span JOIN label ON label.id = span.label_id "
+                f"WHERE label.name = :{key})"
             )
             params[key] = name
     return conds, params
@@ -100,6 +103,7 @@ def list_articles(
     if where is None:
         return []
     conds, params = where
+    filter_conds = len(conds)  # the keyset conditions follow
     op = "<" if descending else ">"
     if after is not None:
         if sort == "id":
@@ -112,11 +116,24 @@ def list_articles(
     # The id breaks ties in the same direction as the key, or the row-value
     # comparison above would skip or repeat rows that share a key.
     order = f"article.id {direction}" if sort == "id" else f"{column} {direction}, article.id {direction}"
-    sql = (
-        "SELECT id, uid, title, site_name, published, status, url, updated_at FROM article"
-        + (" WHERE " + " AND ".join(conds) if conds else "")
-        + f" ORDER BY {order} LIMIT :limit"
-    )
+    select = "SELECT id, uid, title, site_name, published, status, url, updated_at FROM article"
+    statuses = list(dict.fromkeys(flt.statuses))
+    if len(statuses) > 1:
+        # "status IN (a, b)" leaves the planner free to pick any status-led index
+        # and sort every article of those statuses (over a second on 100k). One
+        # page per status, each an index range on (status, key, id), merged, costs
+        # a few pages instead.
+        without_status = _where(store, replace(flt, statuses=()))
+        assert without_status is not None  # the same filter already matched
+        rest = without_status[0] + conds[filter_conds:]
+        parts = []
+        for i, status in enumerate(statuses):
+            params[f"one_status{i}"] = status
+            part_where = " AND ".join([f"article.status = :one_status{i}", *rest])
+            parts.append(f"SELECT * FROM ({select} WHERE {part_where} ORDER BY {order} LIMIT :limit) AS part{i}")
+        sql = " UNION ALL ".join(parts) + f" ORDER BY {order.replace('article.', '')} LIMIT :limit"
+    else:
+        sql = select + (" WHERE " + " AND ".join(conds) if conds else "") + f" ORDER BY {order} LIMIT :limit"
     params["limit"] = limit
     with store.begin() as conn:
         rows = conn.execute(text(sql), params).all()
@@ -241,38 +258,67 @@ def _as_datetime(value: Any) -> datetime:
     return parsed.replace(tzinfo=None)
 
 
-# Orders the library table offers (a superset of SORT_COLUMNS). Missing values
-# sort as empty text, so every order is total and the id breaks ties.
+# Orders the library table offers (a superset of SORT_COLUMNS); the id breaks ties.
+# Statuses sort in the order of the work (ARTICLE_STATUSES), not of the alphabet.
 ID_SORTS = {
     "id": "article.id",
     "title": "article.title",
-    "site": "coalesce(article.site_name, '')",
-    "published": "coalesce(article.published, '')",
-    # Statuses in the order of the work, not of the alphabet.
-    "status": "CASE article.status WHEN 'new' THEN 0 WHEN 'in_progress' THEN 1 WHEN 'done' THEN 2 ELSE 3 END",
+    "site": "article.site_name",
+    "published": "article.published",
+    "status": "article.status",
     "updated": "article.updated_at",
 }
 
 
 def list_article_ids(
-    store: Store, flt: ArticleFilter = ArticleFilter(), *, sort: str = "id", descending: bool = False
+    store: Store,
+    flt: ArticleFilter = ArticleFilter(),
+    *,
+    sort: str = "id",
+    descending: bool = False,
+    limit: int | None = None,
 ) -> list[int]:
-    """Ids of every article matching ``flt``, in display order: one query, ids only.
+    """Ids of every article matching ``flt`` (or the first ``limit``), in display order: one query, ids only.
 
     A table of 100k articles keeps this list and fetches its rows a screenful
-    at a time with ``article_rows``. The DBAPI cursor is read directly: building
-    a result row object per id costs several times the query itself.
+    at a time with ``article_rows``.
     """
+    if sort == "status":
+        # One index range on (status, id) per status, in the order of the work.
+        ids: list[int] = []
+        for status in reversed(ARTICLE_STATUSES) if descending else ARTICLE_STATUSES:
+            if (flt.statuses and status not in flt.statuses) or (limit is not None and len(ids) >= limit):
+                continue
+            rest = None if limit is None else limit - len(ids)
+            ids += list_article_ids(store, replace(flt, statuses=(status,)), descending=descending, limit=rest)
+        return ids
     where = _where(store, flt)
     if where is None:
         return []
     conds, params = where
     direction = "DESC" if descending else "ASC"
-    order = f"article.id {direction}" if sort == "id" else f"{ID_SORTS[sort]} {direction}, article.id {direction}"
-    sql = "SELECT article.id FROM article" + (" WHERE " + " AND ".join(conds) if conds else "") + f" ORDER BY {order}"
+    sql = "SELECT article.id AS id FROM article" + (" WHERE " + " AND ".join(conds) if conds else "")
+    # Unfiltered and in id order, the ids are sorted here rather than read by walking
+    # the table's own b-tree, which holds every text: a narrow index gives them 2-3x faster.
+    sort_here = sort == "id" and limit is None and not conds
+    if not sort_here:
+        key = "" if sort == "id" else f"{ID_SORTS[sort]} {direction}, "
+        sql += f" ORDER BY {key}article.id {direction}"
+    if limit is not None:
+        sql += " LIMIT :limit"
+        params["limit"] = int(limit)
     with store.begin() as conn:
-        result = conn.execute(text(sql), params)
-        return [row[0] for row in result.cursor]
+        if store.is_sqlite:
+            # One row holding a JSON array, built inside SQLite: 3-5x faster than handing
+            # Python 100k rows, and the GIL is not taken per row. An ORDER BY in a FROM
+            # subquery is kept when the outer query is an aggregate without its own order.
+            packed = conn.execute(text(f"SELECT json_group_array(id) FROM ({sql})"), params).scalar_one()
+            ids = orjson.loads(packed)
+        else:
+            ids = [row[0] for row in conn.execute(text(sql), params).cursor]
+    if sort_here:
+        ids.sort(reverse=descending)
+    return ids
 
 
 def article_rows(store: Store, article_ids: Sequence[int]) -> dict[int, ArticleRow]:

@@ -8,22 +8,39 @@ Everything dialect-specific about search lives in this module.
 
 from __future__ import annotations
 
-import re
+import unicodedata
+from collections.abc import Iterator
 from typing import Protocol
 
 from sqlalchemy import Connection, text
 
-# Words as a user means them: letters and digits of any script. Everything else
-# (quotes, operators, parentheses, emoji) is a separator, so no input can form
-# FTS syntax and every input is a valid query.
-_WORD = re.compile(r"\w+", re.UNICODE)
 MAX_QUERY_TERMS = 16
+
+
+def _words(query: str) -> Iterator[str]:
+    """Words as a user means them: letters, digits and combining marks of any script.
+
+    Everything else (quotes, operators, parentheses, emoji) is a separator, so no
+    input can form FTS syntax and every input is a valid query. Combining marks
+    belong to their word: they carry the accents of decomposed (NFD) text and the
+    vowel signs of scripts such as Devanagari, which ``\\w`` would split apart.
+    """
+    word: list[str] = []
+    for ch in query:
+        if ch.isalnum() or ch == "_" or unicodedata.category(ch)[0] == "M":
+            word.append(ch)
+        elif word:
+            yield "".join(word)
+            word = []
+    if word:
+        yield "".join(word)
 
 
 def query_terms(query: str) -> list[str]:
     """The searchable words of what a user typed, in order, without duplicates."""
     seen: dict[str, None] = {}
-    for word in _WORD.findall(query):
+    # Composed form first, so "é" typed as e + U+0301 is the same word as "é".
+    for word in _words(unicodedata.normalize("NFC", query)):
         word = word.replace("_", " ").strip()
         if word:
             seen.setdefault(word.lower(), None)
@@ -36,6 +53,9 @@ class SearchBackend(Protocol):
 
     def rebuild(self, conn: Connection) -> None:
         """Re-index every article from scratch."""
+
+    def tune(self, conn: Connection) -> None:
+        """Apply the index's performance settings (called by a migration)."""
 
     def index_range(self, conn: Connection, first_id: int, last_id: int) -> None:
         """Index the articles with ids in [first_id, last_id], just inserted."""
@@ -50,6 +70,16 @@ class SearchBackend(Protocol):
         """SQL condition on ``article.id`` restricting to matches, for filtered paging."""
 
 
+# A word in the title says more about an article than the same word in its text.
+TITLE_WEIGHT = 5.0
+# How many matches (newest first) ranked search scores; see search_ids.
+RANK_CANDIDATES = 2000
+# FTS5 keeps this much of a transaction's new index in memory before writing a
+# segment (default 1 MiB). A batch of 2,000 articles fits whole, which roughly
+# halves the indexing cost of an import (fewer, larger segments to merge).
+FTS_HASHSIZE = 32 * 1024 * 1024
+
+
 class SqliteFts5Backend:
     table = "article_fts"
 
@@ -62,6 +92,10 @@ class SqliteFts5Backend:
 
     def rebuild(self, conn: Connection) -> None:
         conn.exec_driver_sql(f"INSERT INTO {self.table}({self.table}) VALUES('rebuild')")
+
+    def tune(self, conn: Connection) -> None:
+        """Persistent index settings for fast bulk imports (stored in the index's config table)."""
+        conn.exec_driver_sql(f"INSERT INTO {self.table}({self.table}, rank) VALUES('hashsize', {FTS_HASHSIZE})")
 
     def index_range(self, conn: Connection, first_id: int, last_id: int) -> None:
         conn.execute(
@@ -81,23 +115,44 @@ class SqliteFts5Backend:
                 f"SELECT 'delete', id, title, text FROM article WHERE id IN ({marks})"
             )
 
-    def _fts_query(self, query: str) -> str | None:
+    def _fts_query(self, query: str, *, prefix: bool = True) -> str | None:
         terms = query_terms(query)
         if not terms:
             return None
         # Each word becomes a quoted FTS5 string (internal quotes doubled); the
         # last one is a prefix so results appear while the user is still typing.
         quoted = ['"' + t.replace('"', '""') + '"' for t in terms]
-        quoted[-1] += "*"
+        if prefix:
+            quoted[-1] += "*"
         return " ".join(quoted)
 
     def search_ids(self, conn: Connection, query: str, limit: int) -> list[int]:
-        fts = self._fts_query(query)
-        if fts is None:
+        exact = self._fts_query(query, prefix=False)
+        if exact is None:
             return []
+        # Whole-word matches of the last word rank first. Only when they do not
+        # fill the page is the last word also taken as a prefix: expanding a short
+        # prefix ("the*": the, their, them, then, ...) merges the lists of every
+        # such word, 20-30 ms on 100k articles before anything is ranked.
+        ids = self._ranked(conn, exact, limit)
+        if len(ids) < limit:
+            seen = set(ids)
+            more = self._ranked(conn, self._fts_query(query) or exact, limit + len(ids))
+            ids += [i for i in more if i not in seen][: limit - len(ids)]
+        return ids
+
+    def _ranked(self, conn: Connection, fts: str, limit: int) -> list[int]:
+        # bm25 is computed for every row that reaches the sort: for a word in most of
+        # 100k articles that is ~0.5 s. Matches come cheaply in rowid order, so only
+        # the newest RANK_CANDIDATES are ranked: exact for any query matching fewer
+        # articles, and the newest articles for a word that is everywhere.
         rows = conn.execute(
-            text(f"SELECT rowid FROM {self.table} WHERE {self.table} MATCH :q ORDER BY rank LIMIT :n"),
-            {"q": fts, "n": limit},
+            text(
+                f"SELECT rowid FROM (SELECT rowid, bm25({self.table}, {TITLE_WEIGHT}, 1.0) AS score "
+                f"FROM {self.table} WHERE {self.table} MATCH :q ORDER BY rowid DESC LIMIT :cap) "
+                "ORDER BY score, rowid DESC LIMIT :n"
+            ),
+            {"q": fts, "n": limit, "cap": RANK_CANDIDATES},
         )
         return [r[0] for r in rows]
 
@@ -124,6 +179,9 @@ class PostgresTsvectorBackend:
     def rebuild(self, conn: Connection) -> None:
         conn.exec_driver_sql("REINDEX INDEX ix_article_search")
 
+    def tune(self, conn: Connection) -> None:
+        return None  # GIN needs no settings here
+
     def index_range(self, conn: Connection, first_id: int, last_id: int) -> None:
         return None  # the generated column is computed on insert
 
@@ -134,8 +192,9 @@ class PostgresTsvectorBackend:
         terms = query_terms(query)
         if not terms:
             return None
-        # Terms are bound as parameters; only word characters reach to_tsquery.
-        parts = [re.sub(r"\W+", " & ", t).strip(" &") for t in terms]
+        # Terms are bound as parameters; only word characters (letters, digits,
+        # combining marks) and spaces reach to_tsquery.
+        parts = [" & ".join(t.split()) for t in terms]
         parts = [p for p in parts if p]
         if not parts:
             return None

@@ -6,16 +6,17 @@ spaces, quotes and punctuation around them. ``find_occurrences`` finds the
 same words elsewhere in an article ("label all occurrences").
 
 Offsets are Python ``str`` indices (code points). ``OffsetMap`` converts them
-to and from UTF-16 positions, which is what text widgets count in: a
-character outside the Basic Multilingual Plane (most emoji) is one code point
-but two UTF-16 units.
+to and from the positions a text widget counts: UTF-16 units (a character
+outside the Basic Multilingual Plane, most emoji, is one code point but two
+units), plus any characters the display inserts.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
+from collections.abc import Sequence
 
 # Inside a word these join its parts: "Meta’s", "open-source", "rock'n'roll".
 JOINERS = frozenset("'’ʼ‘-‐‑")
@@ -73,9 +74,7 @@ def _cluster_start(text: str, start: int, i: int) -> int:
     """First index of the character cluster that ends at ``i`` (base + marks, modifiers, ZWJ sequences)."""
     while i > start:
         ch = text[i]
-        if _category(ch) in _MARKS or ord(ch) in _EMOJI_MODIFIERS or ch == _ZWJ:
-            i -= 1
-        elif text[i - 1] == _ZWJ:
+        if _category(ch) in _MARKS or ord(ch) in _EMOJI_MODIFIERS or ch == _ZWJ or text[i - 1] == _ZWJ:
             i -= 1
         else:
             break
@@ -94,6 +93,15 @@ def trim(text: str, start: int, end: int) -> tuple[int, int] | None:
     return (start, end) if start < end else None
 
 
+def _possessive_at(text: str, i: int) -> bool:
+    """True when ``text[i:]`` starts an English possessive ending ("’s" / "'s") that ends a word."""
+    return (
+        text[i : i + 1] in ("'", "’")
+        and text[i + 1 : i + 2] in ("s", "S")
+        and (i + 2 >= len(text) or not _splits_word(text, i + 2) and not text[i + 2].isalnum())
+    )
+
+
 def snap_to_words(text: str, start: int, end: int) -> tuple[int, int] | None:
     """Widen ``start:end`` to whole words, then trim what surrounds them.
 
@@ -108,15 +116,20 @@ def snap_to_words(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None
     while _splits_word(text, start):
         start -= 1
-    while _splits_word(text, end):
-        end += 1
+    # "Meta’s": a name is labelled without its possessive ending, as NER data sets do,
+    # unless the selection itself reaches into the ending.
+    if not _possessive_at(text, end):
+        while _splits_word(text, end):
+            end += 1
+            if _possessive_at(text, end):
+                break
     return trim(text, start, end)
 
 
 def find_occurrences(text: str, needle: str) -> list[tuple[int, int]]:
     """Every whole-word, case-sensitive occurrence of ``needle`` in ``text``, in order.
 
-    "Meta" is not found inside "Metaverse", nor inside "Meta’s", which is one word.
+    "Meta" is not found inside "Metaverse", but it is in "Meta’s" (a possessive ending is not part of a name).
     """
     if not needle:
         return []
@@ -125,7 +138,7 @@ def find_occurrences(text: str, needle: str) -> list[tuple[int, int]]:
     i = text.find(needle)
     while i != -1:
         end = i + size
-        if not _splits_word(text, i) and not _splits_word(text, end):
+        if not _splits_word(text, i) and (not _splits_word(text, end) or _possessive_at(text, end)):
             found.append((i, end))
             i = text.find(needle, end)
         else:
@@ -134,29 +147,38 @@ def find_occurrences(text: str, needle: str) -> list[tuple[int, int]]:
 
 
 class OffsetMap:
-    """Converts between Python string indices and UTF-16 positions of one text."""
+    """Converts between Python string indices of a text and positions in how a widget shows it.
 
-    __slots__ = ("_astral", "_ends")
+    Shown positions count UTF-16 units (an astral character takes two) and may
+    hold extra characters the text does not have: ``inserted`` lists the
+    indices before which the display adds one (a blank line between
+    paragraphs, for instance). A shown position that falls inside an extra
+    unit (the second half of a surrogate pair, an inserted character) maps to
+    the index before it.
+    """
 
-    def __init__(self, text: str) -> None:
-        if len(text.encode("utf-16-le")) == 2 * len(text):
-            self._astral: list[int] = []
-        else:
-            self._astral = [m.start() for m in _ASTRAL.finditer(text)]
-        # UTF-16 position just after each astral character.
-        self._ends = [index + k + 2 for k, index in enumerate(self._astral)]
+    __slots__ = ("_size", "_thresholds")
+
+    def __init__(self, text: str, inserted: Sequence[int] = ()) -> None:
+        self._size = len(text)
+        # One extra unit is counted for every index at or after each threshold.
+        thresholds = list(inserted)
+        if len(text.encode("utf-16-le")) != 2 * len(text):
+            thresholds += [m.start() + 1 for m in _ASTRAL.finditer(text)]
+        self._thresholds = sorted(thresholds)
 
     @property
     def identity(self) -> bool:
-        return not self._astral
+        return not self._thresholds
 
-    def to_utf16(self, index: int) -> int:
-        if not self._astral:
+    def to_display(self, index: int) -> int:
+        if not self._thresholds:
             return index
-        return index + bisect_left(self._astral, index)
+        return index + bisect_right(self._thresholds, index)
 
-    def from_utf16(self, position: int) -> int:
-        """The string index at a UTF-16 position; a position inside a surrogate pair rounds up."""
-        if not self._astral:
+    def from_display(self, position: int) -> int:
+        if not self._thresholds:
             return position
-        return position - bisect_right(self._ends, position)
+        # The largest index whose shown position is not past ``position`` (to_display only grows).
+        found = bisect_right(range(self._size + 1), position, key=self.to_display) - 1
+        return max(0, found)

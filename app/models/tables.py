@@ -34,6 +34,9 @@ class Article(SQLModel, table=True):
     __table_args__ = (
         Index("ix_article_status_id", "status", "id"),
         Index("ix_article_updated_at", "updated_at", "id"),
+        Index("ix_article_title", "title", "id"),
+        Index("ix_article_status_updated", "status", "updated_at", "id"),
+        Index("ix_article_status_title", "status", "title", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -14,20 +14,16 @@ same way as its own.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import replace
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QColor, QDesktopServices, QFont, QKeyEvent, QKeySequence, QMouseEvent, QPalette, QTextCursor
+from PySide6.QtCore import QEvent, QKeyCombination, QObject, Qt, Signal
+from PySide6.QtGui import QFont, QKeyEvent, QKeySequence, QTextCursor
 from PySide6.QtWidgets import (
-    QApplication,
-    QFrame,
     QHBoxLayout,
-    QLabel,
     QMenu,
-    QPushButton,
     QSplitter,
     QStackedWidget,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -39,218 +35,26 @@ from app.core.library import ArticleDetail, SpanRecord
 from app.core.selection import find_occurrences, snap_to_words
 from app.core.settings import Settings
 from app.core.store import Store
-from app.models import ARTICLE_STATUSES
-from app.widgets.article_text_view import ArticleTextView, accent, is_dark, mix, readable_text
+from app.widgets.article_text_view import ArticleTextView
 from app.widgets.claim_details import ClaimDetails, claimant_candidates
 from app.widgets.edits import EditGateway
 from app.widgets.icons import icon
+from app.widgets.panel_header import (
+    LabelBar,
+    LinkLabel,
+    MessageBanner,
+    StatusBadge,
+    _Styled,
+    muted_label,
+    plain_label,
+)
 from app.widgets.span_list import SpanList, preview
 
-STATUS_COLOURS = {"new": "#64748b", "in_progress": "#f59e0b", "done": "#10b981", "skipped": "#94a3b8"}
-LINK_SCHEMES = ("http", "https")
-ARM_KEY = QKeySequence("Alt+A")[0].toCombined()
-HINT = "Select text and press a label key · click a span, then a key to relabel · Del deletes · Alt+A: all occurrences"
+ARM_KEY = QKeyCombination(Qt.KeyboardModifier.AltModifier, Qt.Key.Key_A).toCombined()
 
 
 def _combined(event: QKeyEvent) -> int:
     return event.keyCombination().toCombined() & ~int(Qt.KeyboardModifier.KeypadModifier.value)
-
-
-def plain_label(text: str = "", parent: QWidget | None = None) -> QLabel:
-    """A label that never interprets its text as HTML."""
-    label = QLabel(parent)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setText(text)
-    return label
-
-
-def muted_label(text: str = "") -> QLabel:
-    """Secondary text (metadata, hints) in the palette's placeholder colour: quieter, still readable."""
-    label = plain_label(text)
-    label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-    return label
-
-
-def tinted(colour: QColor, dark_alpha: float = 0.30, light_alpha: float = 0.16) -> tuple[str, str, str]:
-    """Background, text and border colours of a strip or pill tinted with ``colour``.
-
-    Derived from the application palette: a widget's own palette is already
-    changed by its style sheet, so it cannot be the source.
-    """
-    pal = QApplication.palette()
-    back = mix(pal.color(QPalette.ColorRole.Base), colour, dark_alpha if is_dark(pal) else light_alpha)
-    return back.name(), readable_text(back, pal.color(QPalette.ColorRole.Text)).name(), accent(colour, pal).name()
-
-
-class _Styled:
-    """A widget whose style sheet is computed, and computed again when the palette changes (dark mode)."""
-
-    def style_sheet(self) -> str:
-        raise NotImplementedError
-
-    def restyle(self) -> None:
-        sheet = self.style_sheet()
-        if sheet != self.styleSheet():  # type: ignore[attr-defined]
-            self.setStyleSheet(sheet)  # type: ignore[attr-defined]
-
-    def event(self, event: QEvent) -> bool:
-        handled = super().event(event)  # type: ignore[misc]
-        # A style sheet fixes the widget's palette: only the application-wide change arrives, and
-        # it never reaches changeEvent().
-        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
-            self.restyle()
-        return handled
-
-
-class MessageBanner(_Styled, QFrame):
-    """A strip above the text for failures (red) and hints; never modal."""
-
-    COLOURS = {"error": "#dc2626", "armed": "#7c3aed", "info": "#2563eb"}
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("messageBanner")
-        self.message = plain_label()
-        self.message.setWordWrap(True)
-        close = QToolButton(text="✕", autoRaise=True, toolTip="Dismiss (Esc)")
-        close.clicked.connect(self.dismiss)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(10, 6, 6, 6)
-        layout.addWidget(self.message, 1)
-        layout.addWidget(close)
-        self.kind = ""
-        self._timer = QTimer(self, singleShot=True, timeout=self.dismiss)
-        self.hide()
-
-    def style_sheet(self) -> str:
-        colour = self.COLOURS.get(self.kind, "#2563eb")
-        back, fore, edge = tinted(QColor(colour), 0.24, 0.12)
-        return (f"#messageBanner {{ background: {back}; border: 1px solid {edge}; border-left: 5px solid {colour};"
-                f" border-radius: 4px; }} #messageBanner QLabel {{ color: {fore}; }}")
-
-    def show_message(self, text: str, kind: str = "error", seconds: float = 0) -> None:
-        self.kind = kind
-        self.message.setText(text)
-        self.restyle()
-        self.show()
-        if seconds:
-            self._timer.start(int(seconds * 1000))
-        else:
-            self._timer.stop()
-
-    def dismiss(self) -> None:
-        self.kind = ""
-        self.hide()
-
-
-class LabelButton(_Styled, QPushButton):
-    """A label's button: its colour, its key and its name ("1  PERSON")."""
-
-    def __init__(self, info: LabelInfo) -> None:
-        key = f"{info.shortcut}  " if info.shortcut else ""
-        super().__init__(f"{key}{info.name}".replace("&", "&&"))
-        self.info = info
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the text keeps the focus and its selection
-        self.setToolTip(info.description or info.name + (f"\nKey: {info.shortcut}" if info.shortcut else ""))
-        self.restyle()
-
-    def style_sheet(self) -> str:
-        back, fore, edge = tinted(QColor(self.info.color))
-        hover = tinted(QColor(self.info.color), 0.45, 0.30)[0]
-        return (f"QPushButton {{ background: {back}; color: {fore}; border: 1px solid {edge};"
-                f" border-left: 6px solid {self.info.color}; border-radius: 4px; padding: 5px 12px; font-weight: 600; }}"
-                f" QPushButton:hover {{ background: {hover}; }}")
-
-
-class StatusBadge(_Styled, QToolButton):
-    """The article's status as a coloured pill; its menu changes it."""
-
-    status_chosen = Signal(str)
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.status = "new"
-        self.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.setToolTip("Status of this article; click to change it")
-        menu = QMenu(self)
-        for status in ARTICLE_STATUSES:
-            action = menu.addAction(icon(f"status.{status}"), f"Mark {status.replace('_', ' ')}")
-            action.triggered.connect(lambda _=False, s=status: self.status_chosen.emit(s))
-        self.setMenu(menu)
-
-    def set_status(self, status: str) -> None:
-        self.status = status
-        self.setText(status.replace("_", " "))
-        self.restyle()
-
-    def style_sheet(self) -> str:
-        back, fore, edge = tinted(QColor(STATUS_COLOURS.get(self.status, "#64748b")))
-        return (f"QToolButton {{ background: {back}; color: {fore}; border: 1px solid {edge}; border-radius: 11px;"
-                " padding: 3px 12px; font-weight: 600; } QToolButton::menu-indicator { image: none; width: 0; }")
-
-
-class LinkLabel(QLabel):
-    """An article's URL as plain text in the link colour; a click opens it in the browser (web addresses only)."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.url = ""
-        self.setTextFormat(Qt.TextFormat.PlainText)
-        self.setForegroundRole(QPalette.ColorRole.Link)
-        self.setCursor(Qt.CursorShape.PointingHandCursor)
-        font = self.font()
-        font.setUnderline(True)
-        self.setFont(font)
-
-    def set_url(self, url: str | None) -> None:
-        self.url = url or ""
-        self.setText(self.url if len(self.url) <= 80 else self.url[:79] + "…")
-        self.setToolTip(f"Open in the browser: {self.url}")
-        self.setVisible(bool(self.url))
-
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
-        if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(event.position().toPoint()):
-            self.open()
-
-    def open(self) -> bool:
-        url = QUrl(self.url)
-        if not url.isValid() or url.scheme().lower() not in LINK_SCHEMES:
-            return False
-        return QDesktopServices.openUrl(url)
-
-
-class LabelBar(QWidget):
-    """One button per label, the all-occurrences switch and a reminder of the keys."""
-
-    label_chosen = Signal(str)
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.buttons: dict[str, LabelButton] = {}
-        self.row = QHBoxLayout(self)
-        self.row.setContentsMargins(0, 0, 0, 0)
-        self.row.setSpacing(6)
-        self.all_button = QToolButton(text="All occurrences", checkable=True, icon=icon("all_occurrences"))
-        self.all_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.all_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.all_button.setToolTip("Alt+A: the next label applies to every occurrence of the selected words")
-        self.hint = muted_label(HINT)
-        self.hint.setWordWrap(True)
-
-    def set_labels(self, labels: list[LabelInfo]) -> None:
-        for button in self.buttons.values():
-            button.deleteLater()
-        while self.row.count():
-            self.row.takeAt(0)
-        self.buttons = {info.name: LabelButton(info) for info in labels}
-        for name, button in self.buttons.items():
-            button.clicked.connect(lambda _=False, n=name: self.label_chosen.emit(n))
-            self.row.addWidget(button)
-        self.row.addSpacing(8)
-        self.row.addWidget(self.all_button)
-        self.row.addSpacing(8)
-        self.row.addWidget(self.hint, 1)
 
 
 class AnnotationPanel(QWidget):
@@ -362,6 +166,7 @@ class AnnotationPanel(QWidget):
             return
         self.title.setText(detail.title or "(untitled)")
         self.meta.setText("  ·  ".join(p for p in (detail.site_name, detail.author, detail.published) if p))
+        self.meta.setVisible(bool(self.meta.text()))
         self.link.set_url(detail.url)
         self.status_badge.set_status(detail.status)
         self.view.set_article(detail.text, detail.spans)
@@ -428,7 +233,8 @@ class AnnotationPanel(QWidget):
         if not needle:
             self.banner.show_message("Select a word or a span first, then press Alt+A and a label key.", "info", 6)
             return 0
-        taken = {(s.start, s.end) for s in article.spans if s.label == name}
+        mine = self.gateway.annotator
+        taken = {(s.start, s.end) for s in article.spans if s.label == name and s.annotator == mine}
         todo = [o for o in find_occurrences(article.text, needle) if o not in taken]
         if not todo:
             self.banner.show_message(f"Every “{preview(needle, 60)}” is already labelled {name}.", "info", 6)
@@ -445,7 +251,8 @@ class AnnotationPanel(QWidget):
             self._quiet = False
             self._reload()
         self.view.clear_text_selection()
-        self.banner.show_message(f"Labelled {added} more “{preview(needle, 60)}” as {name}.", "info", 5)
+        if added == len(todo):  # otherwise the failure stays on the banner
+            self.banner.show_message(f"Labelled {added} more “{preview(needle, 60)}” as {name}.", "info", 5)
         return added
 
     def delete_selected_span(self) -> bool:
@@ -519,7 +326,8 @@ class AnnotationPanel(QWidget):
         if snapped is None:
             self.banner.show_message("The selection holds no words to label.", "info", seconds=5)
             return
-        existing = next((s for s in article.spans if (s.start, s.end, s.label) == (*snapped, info.name)), None)
+        wanted = (*snapped, info.name, self.gateway.annotator)
+        existing = next((s for s in article.spans if (s.start, s.end, s.label, s.annotator) == wanted), None)
         if existing is not None:
             self.view.clear_text_selection()
             self.select_span(existing.id, reveal=False)
@@ -529,9 +337,11 @@ class AnnotationPanel(QWidget):
             self.view.clear_text_selection()
             self.select_span(change.span_id, reveal=False)
 
-    @staticmethod
-    def _new_attributes(info: LabelInfo) -> dict[str, str] | None:
-        return {"claimant": "", "verdict": "unverified", "note": ""} if info.kind == "claim" else None
+    def _new_attributes(self, info: LabelInfo) -> dict[str, str] | None:
+        """A new CLAIM starts with every attribute present (exports can rely on the keys)."""
+        if info.kind != "claim":
+            return None
+        return {"claimant": "", "verdict": (self.settings.verdicts or ["unverified"])[0], "note": ""}
 
     def _needle(self) -> str:
         article = self._article
@@ -572,21 +382,24 @@ class AnnotationPanel(QWidget):
         article = self._article
         if article is None or article.status == "new" or change.span_id is None:
             return None
-        spans = {s.id: s for s in article.spans}
+        spans = list(article.spans)  # the same record objects: views skip what they already show
         after = change.after
         if change.kind == "span_added" and after:
-            spans[change.span_id] = SpanRecord(change.span_id, after["start"], after["end"], after["label"],
-                                               after["text"], after["annotator"], after["origin"],
-                                               dict(after["attributes"]))
+            order = {name: info.position for name, info in self._labels.items()}
+            new = SpanRecord(change.span_id, after["start"], after["end"], after["label"], after["text"],
+                             after["annotator"], after["origin"], dict(after["attributes"]))
+            key = (new.start, -new.end, order.get(new.label, 0))
+            spans.insert(bisect_right(spans, key, key=lambda s: (s.start, -s.end, order.get(s.label, 0))), new)
         elif change.kind == "span_removed":
-            spans.pop(change.span_id, None)
-        elif change.kind == "span_changed" and change.span_id in spans and after:
-            old = spans[change.span_id]
-            spans[old.id] = replace(old, label=after["label"], attributes=dict(after["attributes"]))
+            spans = [s for s in spans if s.id != change.span_id]
+        elif change.kind == "span_changed" and after:
+            at = next((i for i, s in enumerate(spans) if s.id == change.span_id), None)
+            if at is None or spans[at].label != after["label"]:
+                return None  # a new label changes the order: read the article again
+            spans[at] = replace(spans[at], attributes=dict(after["attributes"]))
         else:
             return None
-        order = {name: info.position for name, info in self._labels.items()}
-        return sorted(spans.values(), key=lambda s: (s.start, -s.end, order.get(s.label, 0)))
+        return spans
 
     def _reload(self) -> None:
         """Fetch the open article again and redraw what changed (spans, status)."""

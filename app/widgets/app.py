@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 from logging.handlers import RotatingFileHandler
@@ -67,4 +68,7 @@ def run_gui(db: str | None) -> int:
         show_window(new_store)
 
     show_window(store)
+    # Everything built so far lives as long as the app: keep the cyclic garbage
+    # collector from re-scanning it, which shortens its pauses while scrolling.
+    gc.freeze()
     return int(qapp.exec())

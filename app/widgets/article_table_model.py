@@ -1,21 +1,22 @@
 """The library's table of articles: the ids of one query, rows fetched a screenful at a time.
 
-Like Anki's browser, the model keeps only the ordered list of article ids that
-match the current filter and order (one ids-only query: tens of milliseconds at
-100,000 articles) and fetches display rows in blocks of ``BLOCK`` on first
-``data()`` access, keeping the most recently used ones. Keyset pages with
-``fetchMore`` were the alternative; the id list wins because the scroll bar
-shows the true size and can be dragged anywhere, the count is free, and an
-article's row (for edits, selection and next/previous navigation) is a lookup
-rather than a walk through pages.
+Like Anki's browser, the model keeps the ordered ids matching the current filter
+and order, and fetches display rows in blocks of ``BLOCK`` on first ``data()``,
+keeping the most recently used. Keyset pages with ``fetchMore`` were the
+alternative; the id list wins because the scroll bar shows the true size and can
+be dragged anywhere, the count is free, and an article's row (for edits,
+selection, next/previous) is a dictionary lookup rather than a walk through pages.
 
-Filtering and sorting happen in SQL (``library.list_article_ids``). With
-``background=True`` those queries run on a worker thread, so a slow one (a
-prefix that matches every article) never freezes typing or scrolling.
+Filtering and sorting happen in SQL (``library.list_article_ids``). At 100,000
+articles a full id list can take a few hundred milliseconds, so with
+``background=True`` a query runs on a worker thread in two steps: the first
+``BLOCK`` ids (a LIMIT query, milliseconds) are shown at once, then the rest are
+appended. Typing and scrolling never wait for either.
 
 Edits arrive as ``Change`` records: changed rows are refetched and repainted
-in place (they are not re-sorted or re-filtered until the next query, so rows
-never jump under the annotator); deleted rows are removed exactly.
+in place (not re-sorted or re-filtered until the next query, so rows never jump
+under the annotator, and next/previous keeps working); deleted rows are removed
+exactly.
 """
 
 from __future__ import annotations
@@ -23,28 +24,30 @@ from __future__ import annotations
 import html
 import logging
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
+import shiboken6
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, QThreadPool, Signal
 from PySide6.QtGui import QFont, QGuiApplication, QIcon, QPalette
 
 from app.core import library
 from app.core.annotations import Change
 from app.core.articles import ArticleRow
+from app.core.cancel import CancelToken
 from app.core.labels import LabelInfo, list_labels
 from app.core.library import ArticleFilter
 from app.core.store import Store
 from app.widgets.icons import icon, label_icon
-from app.widgets.tasks import run_task
+from app.widgets.tasks import Task, run_task
 
 log = logging.getLogger(__name__)
 
 ArticleIdRole = Qt.ItemDataRole.UserRole
-BLOCK = 200  # rows fetched together: a few screens, one query of ~1 ms
+BLOCK = 200  # rows fetched together: a few screens, one query of ~1-2 ms
 MAX_CACHED_ROWS = 20 * BLOCK
 MAX_EXACT_RANGES = 100  # more separate row ranges than this in one change: one coarse update instead
 
@@ -53,6 +56,14 @@ STATUS_COLOR = {"new": "#0ea5e9", "in_progress": "#f59e0b", "done": "#16a34a", "
 
 Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
+# data() runs for every cell and role of every repaint: compare plain ints.
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
+_DECORATION = int(Qt.ItemDataRole.DecorationRole.value)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
+_ALIGN = int(Qt.ItemDataRole.TextAlignmentRole.value)
+_FONT = int(Qt.ItemDataRole.FontRole.value)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
+_ID = int(ArticleIdRole.value)
 
 
 @dataclass(frozen=True)
@@ -63,8 +74,26 @@ class Column:
     label: LabelInfo | None = None
 
 
+# A cached row: (display texts formatted once per fetch, status, untitled, no site
+# name, what tooltips need: title, url, published, updated_at, ((label, count), ...)).
+# Plain tuples of atoms: the garbage collector stops tracking them, so scrolling
+# through 100k rows (thousands of fetches) never makes its full collections slower.
+_Shown = tuple[tuple[str, ...], str, bool, bool, tuple[Any, ...]]
+_TEXTS, _STATUS, _UNTITLED, _NO_SITE, _TIP = range(5)
+# A query's outcome: (generation, merge into the rows shown, ids, row of each id or None).
+_Result = tuple[int, bool, list[int], dict[int, int] | None]
+
+
 def status_icon(status: str) -> QIcon:
     return icon(f"status.{status}", color=STATUS_COLOR.get(status))
+
+
+def pixmap_icon(source: QIcon) -> QIcon:
+    """``source`` rendered once: qtawesome icons redraw their glyph on every paint."""
+    out = QIcon()
+    for size in (16, 20, 24, 32, 48):
+        out.addPixmap(source.pixmap(size, size))
+    return out
 
 
 def _site(row: ArticleRow) -> str:
@@ -96,40 +125,43 @@ def _runs(rows: Iterable[int]) -> list[tuple[int, int]]:
     return runs
 
 
+def _dim() -> Any:
+    app = QGuiApplication.instance()
+    palette = app.palette() if isinstance(app, QGuiApplication) else QPalette()
+    return palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.PlaceholderText)
+
+
 class ArticleTableModel(QAbstractTableModel):
     query_started = Signal()
-    query_finished = Signal()  # the rows of the current filter and order are in place
+    query_finished = Signal()  # every row of the current filter and order is in place
     query_failed = Signal(str)
 
     def __init__(self, store: Store, parent: QObject | None = None, *, background: bool = False) -> None:
         super().__init__(parent)
         self._store = store
-        self._background = background
         self._filter = ArticleFilter()
         self._sort = "id"
         self._descending = False
-        self._ids: list[int] = []
+        self._ids: list[int] = library.list_article_ids(store)
         self._row_of: dict[int, int] | None = None  # built on first need, dropped when rows move
-        self._cache: OrderedDict[int, ArticleRow] = OrderedDict()
+        self._cache: OrderedDict[int, _Shown] = OrderedDict()
         self._missing: set[int] = set()  # ids deleted by someone else since the query
         self._generation = 0
         self._pending = 0  # generation of the query still running, 0 when none
         self._pending_merge = False
-        self._latest = _Latest()
+        self._partial = False  # only the first rows of the running query are in
+        self._task: Task | None = None
         self._pool: QThreadPool | None = None
         if background:
             # One worker of our own: queries run in order, a superseded one is skipped, and
             # an import busy on the global pool never delays a search.
             self._pool = QThreadPool(self)
             self._pool.setMaxThreadCount(1)
-        self._columns = self._make_columns(list_labels(store))
-        self._status_icons = {s: status_icon(s) for s in STATUS_TEXT}
-        self._ids = library.list_article_ids(store, self._filter, sort=self._sort, descending=self._descending)
+        self._status_icons = {s: pixmap_icon(status_icon(s)) for s in STATUS_TEXT}
+        self._set_columns(list_labels(store))
 
-    # -- what the model shows ---------------------------------------------------------------
-    @staticmethod
-    def _make_columns(labels: list[LabelInfo]) -> list[Column]:
-        return [
+    def _set_columns(self, labels: list[LabelInfo]) -> None:
+        self._columns = [
             Column("title", "Title", "title"),
             Column("site", "Site", "site"),
             Column("published", "Date", "published"),
@@ -137,7 +169,16 @@ class ArticleTableModel(QAbstractTableModel):
             *(Column("label", lb.name, None, lb) for lb in labels),
             Column("updated", "Last edited", "updated"),
         ]
+        self._status_col = 3
+        self._align = [Qt.AlignmentFlag.AlignCenter if c.key == "label" else None for c in self._columns]
+        self._header_icons = [
+            pixmap_icon(label_icon(c.label.name, c.label.kind, c.label.color)) if c.label else None
+            for c in self._columns
+        ]
+        self._formatters: list[Callable[[ArticleRow], str]] = [_FORMAT.get(c.key) or _count(c) for c in self._columns]
+        self._labels = labels
 
+    # -- what the model shows -------------------------------------------------------------------
     @property
     def columns(self) -> list[Column]:
         return list(self._columns)
@@ -172,27 +213,31 @@ class ArticleTableModel(QAbstractTableModel):
     def neighbour_id(self, article_id: int, step: int) -> int | None:
         """The article ``step`` rows after (negative: before) ``article_id`` in the current order."""
         row = self.row_of(article_id)
-        if row is None:
-            return None
-        return self.article_id(row + step)
+        return None if row is None else self.article_id(row + step)
 
-    def article(self, row: int) -> ArticleRow | None:
-        """The displayed row, fetched with its block if not cached."""
-        art_id = self.article_id(row)
-        if art_id is None or art_id in self._missing:
+    def _shown(self, row: int) -> _Shown | None:
+        """The row as displayed, fetched with its block of rows if not cached."""
+        if not 0 <= row < len(self._ids):
             return None
+        art_id = self._ids[row]
         found = self._cache.get(art_id)
         if found is not None:
             self._cache.move_to_end(art_id)
             return found
+        if art_id in self._missing:
+            return None
         start = row - row % BLOCK
         wanted = [i for i in self._ids[start : start + BLOCK] if i not in self._cache and i not in self._missing]
         fetched = library.article_rows(self._store, wanted)
+        formatters = self._formatters
         for i in wanted:
-            if i in fetched:
-                self._cache[i] = fetched[i]
-            else:
+            rec = fetched.get(i)
+            if rec is None:
                 self._missing.add(i)
+            else:
+                tip = (rec.title, rec.url, rec.published, rec.updated_at, tuple(rec.span_counts.items()))
+                texts = tuple([f(rec) for f in formatters])
+                self._cache[i] = (texts, rec.status, not rec.title.strip(), not rec.site_name, tip)
         while len(self._cache) > MAX_CACHED_ROWS:
             self._cache.popitem(last=False)
         return self._cache.get(art_id)
@@ -204,107 +249,76 @@ class ArticleTableModel(QAbstractTableModel):
         """The column of the current order, -1 for import order."""
         return next((i for i, c in enumerate(self._columns) if c.sort == self._sort), -1)
 
-    # -- Qt model interface -------------------------------------------------------------------
+    # -- Qt model interface -----------------------------------------------------------------------
     def rowCount(self, parent: Index = _ROOT) -> int:  # noqa: N802
         return 0 if parent.isValid() else len(self._ids)
 
     def columnCount(self, parent: Index = _ROOT) -> int:  # noqa: N802
         return 0 if parent.isValid() else len(self._columns)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:  # noqa: N802
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self._columns):
             return None
         col = self._columns[section]
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == _DISPLAY:
             return col.header
-        if role == Qt.ItemDataRole.DecorationRole and col.label is not None:
-            return label_icon(col.label.name, col.label.kind, col.label.color)
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == _DECORATION:
+            return self._header_icons[section]
+        if role == _TOOLTIP:
             if col.label is not None:
                 return f"Number of {col.label.name} spans in each article"
             return None if col.sort is None else f"Sort by {col.header.lower()}"
         if role == Qt.ItemDataRole.InitialSortOrderRole:
-            # Dates are most useful newest first.
-            newest_first = col.key in ("published", "updated")
+            newest_first = col.key in ("published", "updated")  # dates are most useful newest first
             return Qt.SortOrder.DescendingOrder if newest_first else Qt.SortOrder.AscendingOrder
         return None
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self._ids):
+    def data(self, index: Index, role: int = _DISPLAY) -> Any:
+        if not index.isValid():
             return None
-        if role == ArticleIdRole:
-            return self._ids[index.row()]
-        if role not in _ROLES:
-            return None
-        col = self._columns[index.column()]
-        row = self.article(index.row())
-        if row is None:
-            return _gone(col, role)
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(col, row)
-        if role == Qt.ItemDataRole.DecorationRole:
-            return self._status_icons.get(row.status) if col.key == "status" else None
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(col, row)
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            if col.key == "label":
-                return Qt.AlignmentFlag.AlignCenter
-            return None
-        if role == Qt.ItemDataRole.FontRole:
-            return _italic() if col.key == "title" and not row.title.strip() else None
-        if role == Qt.ItemDataRole.ForegroundRole:
-            if col.key == "title" and not row.title.strip():
+        if role == _DISPLAY:
+            shown = self._shown(index.row())
+            if shown is not None:
+                return shown[_TEXTS][index.column()]
+            return "(no longer in the dataset)" if index.column() == 0 and index.row() < len(self._ids) else None
+        if role == _DECORATION:
+            if index.column() != self._status_col:
+                return None
+            shown = self._shown(index.row())
+            return self._status_icons.get(shown[_STATUS]) if shown is not None else None
+        if role == _ALIGN:
+            return self._align[index.column()]
+        if role == _FONT or role == _FOREGROUND:
+            # Stand-ins are dimmed: "(untitled)", and the URL's host for a missing site name.
+            col = index.column()
+            if col > 1:
+                return None
+            shown = self._shown(index.row())
+            if shown is not None and not shown[_UNTITLED if col == 0 else _NO_SITE]:
+                return None
+            if role == _FOREGROUND:
                 return _dim()
-            return None
-        return None
-
-    @staticmethod
-    def _display(col: Column, row: ArticleRow) -> Any:
-        key = col.key
-        if key == "title":
-            return row.title.strip() or "(untitled)"
-        if key == "site":
-            return _site(row)
-        if key == "published":
-            return _date(row.published)
-        if key == "status":
-            return STATUS_TEXT.get(row.status, row.status)
-        if key == "label":
-            assert col.label is not None
-            n = row.span_counts.get(col.label.name, 0)
-            return f"{n:,}" if n else ""
-        if key == "updated":
-            return _local(row.updated_at).strftime("%Y-%m-%d %H:%M")
-        return None
-
-    @staticmethod
-    def _tooltip(col: Column, row: ArticleRow) -> str | None:
-        # Tooltips render anything that looks like HTML, so user text is escaped into rich text.
-        if col.key == "title":
-            lines = [row.title.strip() or "(untitled)"]
-            if row.url:
-                lines.append(row.url)
-            return "<p style='white-space:pre-wrap'>" + "<br>".join(html.escape(t) for t in lines) + "</p>"
-        if col.key == "published" and row.published:
-            return "<p>" + html.escape(row.published) + "</p>"
-        if col.key == "updated":
-            return "Last edited " + _local(row.updated_at).strftime("%Y-%m-%d %H:%M:%S")
-        if col.key == "label":
-            assert col.label is not None
-            n = row.span_counts.get(col.label.name, 0)
-            return f"{n:,} {col.label.name} span{'' if n == 1 else 's'}"
+            if col == 1:
+                return None
+            font = QFont()
+            font.setItalic(True)
+            return font
+        if role == _ID:
+            return self.article_id(index.row())
+        if role == _TOOLTIP:
+            shown = self._shown(index.row())
+            return _tooltip(self._columns[index.column()], *shown[_TIP]) if shown is not None else None
         return None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Order by a sortable column; -1 (or a column that cannot be sorted) means import order."""
         key = self.column_sort(column) or "id"
         descending = order == Qt.SortOrder.DescendingOrder and key != "id"
-        if (key, descending) == (self._sort, self._descending):
-            return
-        self._sort, self._descending = key, descending
-        self._query()
+        if (key, descending) != (self._sort, self._descending):
+            self._sort, self._descending = key, descending
+            self._query()
 
-    # -- changing what is shown -----------------------------------------------------------------
+    # -- changing what is shown ---------------------------------------------------------------------
     def set_filter(self, flt: ArticleFilter) -> None:
         if flt != self._filter:
             self._filter = flt
@@ -312,15 +326,17 @@ class ArticleTableModel(QAbstractTableModel):
 
     def refresh(self) -> None:
         """Re-read the labels and run the current query again (e.g. after outside changes)."""
-        columns = self._make_columns(list_labels(self._store))
-        if columns != self._columns:
+        labels = list_labels(self._store)
+        if labels != self._labels:
             self.beginResetModel()
-            self._columns = columns
+            self._set_columns(labels)
             self._cache.clear()
             self.endResetModel()
-        else:
-            self._forget_rows(self._ids)
-        self._query()
+        elif self._ids:
+            self._cache.clear()
+            self._missing.clear()
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, len(self._columns) - 1))
+        self._query(merge=True)
 
     def articles_added(self) -> None:
         """New articles were stored: insert their rows where the current order puts them."""
@@ -332,44 +348,75 @@ class ArticleTableModel(QAbstractTableModel):
         else:  # spans or statuses: counts, status and the edit time of these articles changed
             self._forget_rows(change.article_ids)
 
-    # -- queries ----------------------------------------------------------------------------------
+    # -- queries ------------------------------------------------------------------------------------
     def _query(self, merge: bool = False) -> None:
         self._generation += 1
         generation = self._generation
         store, flt, sort, descending = self._store, self._filter, self._sort, self._descending
         if self._pool is None:
             ids = library.list_article_ids(store, flt, sort=sort, descending=descending)
-            self._apply((generation, merge, ids))
+            self._apply((generation, merge, ids, None))
             return
         self._pending, self._pending_merge = generation, merge
         self.query_started.emit()
-        latest = self._latest
+        if self._task is not None:
+            self._task.cancel.cancel()  # superseded: skipped if it has not started yet
+        block = BLOCK
 
-        def fetch() -> tuple[int, bool, list[int]] | None:
-            if latest.generation != generation:
-                return None  # a newer query replaced this one while it waited
-            return generation, merge, library.list_article_ids(store, flt, sort=sort, descending=descending)
+        def fetch(progress: Callable[..., None], cancel: CancelToken) -> _Result | None:
+            if cancel.cancelled:
+                return None
+            if not merge:
+                first = library.list_article_ids(store, flt, sort=sort, descending=descending, limit=block)
+                progress(generation, first)
+                if len(first) < block:
+                    return generation, merge, first, {art_id: row for row, art_id in enumerate(first)}
+                if cancel.cancelled:
+                    return None
+            ids = library.list_article_ids(store, flt, sort=sort, descending=descending)
+            return generation, merge, ids, {art_id: row for row, art_id in enumerate(ids)}
 
-        latest.generation = generation
-        run_task(fetch, on_done=self._apply, on_error=self._failed, pool=self._pool)
+        self._task = run_task(fetch, on_done=self._apply, on_error=self._failed, on_progress=self._first_rows,
+                              pool=self._pool)
 
-    def _apply(self, result: tuple[int, bool, list[int]] | None) -> None:
+    def _first_rows(self, generation: int, ids: list[int]) -> None:
+        if not shiboken6.isValid(self) or generation != self._generation:
+            return
+        self._reset(ids, None)
+        self._partial = True
+
+    def _apply(self, result: _Result | None) -> None:
         if result is None or result[0] != self._generation:
             return
-        _, merge, ids = result
+        _, merge, ids, row_of = result
         self._pending = 0
-        if not (merge and self._merge(ids)):
-            self.beginResetModel()
-            self._ids = ids
-            self._row_of = None
-            self._missing.clear()
-            self.endResetModel()
+        if self._partial and ids[: len(self._ids)] == self._ids:
+            self._append(ids, row_of)
+        elif not ((merge or self._partial) and self._merge(ids)):
+            self._reset(ids, row_of)
+        self._partial = False
         self.query_finished.emit()
 
     def _failed(self, exc: BaseException) -> None:
         self._pending = 0
+        self._partial = False
         log.warning("library query failed: %s", exc)
         self.query_failed.emit(str(getattr(exc, "orig", exc)).split("\n")[0])
+
+    def _reset(self, ids: list[int], row_of: dict[int, int] | None) -> None:
+        self.beginResetModel()
+        self._ids = ids
+        self._row_of = row_of
+        self._missing.clear()
+        self.endResetModel()
+
+    def _append(self, ids: list[int], row_of: dict[int, int] | None) -> None:
+        if len(ids) == len(self._ids):
+            return
+        self.beginInsertRows(_ROOT, len(self._ids), len(ids) - 1)
+        self._ids = ids
+        self._row_of = row_of
+        self.endInsertRows()
 
     def _merge(self, new: list[int]) -> bool:
         """Insert the rows of new ids exactly; False when rows vanished or moved (reset instead)."""
@@ -379,7 +426,7 @@ class ArticleTableModel(QAbstractTableModel):
         known = set(old)
         if [i for i in new if i in known] != old:
             return False
-        runs: list[tuple[int, int]] = _runs(pos for pos, art_id in enumerate(new) if art_id not in known)
+        runs = _runs(pos for pos, art_id in enumerate(new) if art_id not in known)
         if len(runs) > MAX_EXACT_RANGES:
             return False
         for first, last in runs:  # top-down: every earlier run is in place, so positions are final
@@ -389,7 +436,7 @@ class ArticleTableModel(QAbstractTableModel):
             self.endInsertRows()
         return True
 
-    # -- edits --------------------------------------------------------------------------------------
+    # -- edits ----------------------------------------------------------------------------------------
     def _forget_rows(self, article_ids: Iterable[int]) -> None:
         rows = []
         for art_id in article_ids:
@@ -411,10 +458,7 @@ class ArticleTableModel(QAbstractTableModel):
             self._cache.pop(art_id, None)
         runs = _runs(r for r in (self.row_of(i) for i in ids) if r is not None)
         if len(runs) > MAX_EXACT_RANGES:
-            self.beginResetModel()
-            self._ids = [i for i in self._ids if i not in ids]
-            self._row_of = None
-            self.endResetModel()
+            self._reset([i for i in self._ids if i not in ids], None)
         else:
             for first, last in reversed(runs):  # bottom-up keeps the earlier rows' positions valid
                 self.beginRemoveRows(_ROOT, first, last)
@@ -425,40 +469,38 @@ class ArticleTableModel(QAbstractTableModel):
             self._query(merge=self._pending_merge)  # the running query may still list the deleted articles
 
 
-class _Latest:
-    """The newest query's number, read by the worker to skip a superseded query."""
+def _count(col: Column) -> Callable[[ArticleRow], str]:
+    name = col.label.name if col.label else ""
 
-    __slots__ = ("generation",)
+    def shown(row: ArticleRow) -> str:
+        n = row.span_counts.get(name, 0)
+        return f"{n:,}" if n else ""  # blank rather than a column of zeros
 
-    def __init__(self) -> None:
-        self.generation = 0
+    return shown
 
 
-_ROLES = {
-    Qt.ItemDataRole.DisplayRole,
-    Qt.ItemDataRole.DecorationRole,
-    Qt.ItemDataRole.ToolTipRole,
-    Qt.ItemDataRole.TextAlignmentRole,
-    Qt.ItemDataRole.FontRole,
-    Qt.ItemDataRole.ForegroundRole,
+_FORMAT: dict[str, Callable[[ArticleRow], str]] = {
+    "title": lambda r: r.title.strip() or "(untitled)",
+    "site": _site,
+    "published": lambda r: _date(r.published),
+    "status": lambda r: STATUS_TEXT.get(r.status, r.status),
+    "updated": lambda r: _local(r.updated_at).strftime("%Y-%m-%d %H:%M"),
 }
 
 
-def _italic() -> QFont:
-    font = QFont()
-    font.setItalic(True)
-    return font
-
-
-def _dim() -> Any:
-    app = QGuiApplication.instance()
-    palette = app.palette() if isinstance(app, QGuiApplication) else QPalette()
-    return palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.PlaceholderText)
-
-
-def _gone(col: Column, role: int) -> Any:
-    if role == Qt.ItemDataRole.DisplayRole and col.key == "title":
-        return "(no longer in the dataset)"
-    if role == Qt.ItemDataRole.ForegroundRole:
-        return _dim()
+def _tooltip(
+    col: Column, title: str, url: str | None, published: str | None, updated_at: datetime,
+    counts: tuple[tuple[str, int], ...],
+) -> str | None:
+    # Tooltips render anything that looks like markup, so user text is escaped into rich text.
+    if col.key == "title":
+        lines = [title.strip() or "(untitled)"] + ([url] if url else [])
+        return "<p style='white-space:pre-wrap'>" + "<br>".join(html.escape(t) for t in lines) + "</p>"
+    if col.key == "published" and published:
+        return "<p>" + html.escape(published) + "</p>"
+    if col.key == "updated":
+        return "Last edited " + _local(updated_at).strftime("%Y-%m-%d %H:%M:%S")
+    if col.key == "label" and col.label is not None:
+        n = dict(counts).get(col.label.name, 0)
+        return f"{n:,} {col.label.name} span{'' if n == 1 else 's'}"
     return None

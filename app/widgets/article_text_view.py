@@ -10,14 +10,19 @@ the document is kept and nothing far from the edit is laid out again.
 The emphasis of the selected span (an outline) and the bar beside a CLAIM are
 painted over the visible part only.
 
-Offsets outside this module are Python string indices; Qt counts UTF-16 units.
-``to_qt``/``from_qt`` convert (an emoji before a span shifts it by one unit).
+Offsets outside this module are Python string indices. The document counts
+UTF-16 units (an emoji before a span shifts it by one) and holds a blank line
+between paragraphs that the text separates by a single line break;
+``to_qt``/``from_qt`` convert.
 """
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from itertools import pairwise
+from typing import NamedTuple
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
@@ -40,6 +45,7 @@ from app.core.library import SpanRecord
 from app.core.selection import OffsetMap
 
 DOCUMENT_MARGIN = 18
+_BEFORE_BLANK = re.compile("\n(?=\n)")
 CLAIM_BAR_X = 5
 CLAIM_BAR_WIDTH = 4
 
@@ -57,16 +63,15 @@ def mix(under: QColor, over: QColor, alpha: float) -> QColor:
     )
 
 
-def luminance(color: QColor) -> float:
-    def channel(c: float) -> float:
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-
-    return 0.2126 * channel(color.redF()) + 0.7152 * channel(color.greenF()) + 0.0722 * channel(color.blueF())
-
-
 def contrast(a: QColor, b: QColor) -> float:
-    la, lb = sorted((luminance(a), luminance(b)), reverse=True)
-    return (la + 0.05) / (lb + 0.05)
+    """WCAG contrast ratio of two colours (1 to 21; body text wants 4.5 or more)."""
+
+    def luminance(c: QColor) -> float:
+        r, g, b = (x / 12.92 if x <= 0.03928 else ((x + 0.055) / 1.055) ** 2.4 for x in c.getRgbF()[:3])
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
 
 
 def readable_text(background: QColor, preferred: QColor) -> QColor:
@@ -82,9 +87,8 @@ def accent(color: QColor, palette: QPalette) -> QColor:
     return color.lighter(125) if is_dark(palette) else color.darker(135)
 
 
-@dataclass(frozen=True)
-class Tints:
-    """Opacity of a label colour over the text background, by palette brightness."""
+class Tints(NamedTuple):
+    """Opacity of a label colour over the text background; a dark base needs more for the same effect."""
 
     entity: float
     entity_selected: float
@@ -93,14 +97,10 @@ class Tints:
 
     @classmethod
     def for_palette(cls, palette: QPalette) -> Tints:
-        # A dark base needs more colour for the same visible tint.
-        if is_dark(palette):
-            return cls(entity=0.42, entity_selected=0.62, claim=0.16, claim_selected=0.26)
-        return cls(entity=0.28, entity_selected=0.48, claim=0.09, claim_selected=0.18)
+        return cls(0.42, 0.62, 0.16, 0.26) if is_dark(palette) else cls(0.28, 0.48, 0.09, 0.18)
 
 
-@dataclass(frozen=True)
-class _Span:
+class _Span(NamedTuple):  # a tuple: built for every span after every edit, so it must be cheap
     id: int
     start: int  # UTF-16 positions
     end: int
@@ -129,10 +129,15 @@ class ArticleTextView(QPlainTextEdit):
         font.setPointSizeF(max(11.5, font.pointSizeF() * 1.3))
         self.setFont(font)
         self.document().setDocumentMargin(DOCUMENT_MARGIN)
+        self._gap_format = QTextCharFormat()
+        self._gap_format.setFontPointSize(font.pointSizeF() * 0.5)
         self._text = ""
         self._offsets = OffsetMap("")
+        self._gaps: list[int] = []
         self._labels: dict[str, LabelInfo] = {}
+        self._claim_labels: set[str] = set()
         self._spans: dict[int, _Span] = {}
+        self._records: dict[int, tuple[SpanRecord, _Span]] = {}
         self._selected: int | None = None
         self._formats: dict[tuple[tuple[str, bool], ...], QTextCharFormat] = {}
         self._press_pos: QPoint | None = None
@@ -140,25 +145,31 @@ class ArticleTextView(QPlainTextEdit):
 
     # -- offsets -----------------------------------------------------------------
     def to_qt(self, index: int) -> int:
-        return self._offsets.to_utf16(index)
+        return self._offsets.to_display(index)
 
     def from_qt(self, position: int) -> int:
-        return self._offsets.from_utf16(position)
+        return self._offsets.from_display(position)
 
     # -- content -----------------------------------------------------------------
     def set_labels(self, labels: Iterable[LabelInfo]) -> None:
         self._labels = {lb.name: lb for lb in labels}
+        self._claim_labels = {lb.name for lb in self._labels.values() if lb.kind == "claim"}
         self._restyle_all()
 
     def set_article(self, text: str, spans: Sequence[SpanRecord]) -> None:
         """Show a new text with its spans: one plain-text load, then one formatting pass."""
         self._text = text
-        self._offsets = OffsetMap(text)
+        shown, breaks = for_display(text)
+        self._offsets = OffsetMap(text, breaks)
+        # The line breaks that end a paragraph followed by an empty one, in document positions.
+        in_document = OffsetMap(shown)
+        self._gaps = [in_document.to_display(m.start()) for m in _BEFORE_BLANK.finditer(shown)]
         self._selected = None
+        self._records = {}
         self._spans = self._convert(spans)
         self._styling = True
         try:
-            self.setPlainText(_for_display(text))
+            self.setPlainText(shown)
         finally:
             self._styling = False
         self._restyle_all(fresh=True)
@@ -167,20 +178,37 @@ class ArticleTextView(QPlainTextEdit):
         """Replace the spans of the shown text; only the ranges that changed are formatted again."""
         new = self._convert(spans)
         old = self._spans
-        ranges = [(s.start, s.end) for i, s in old.items() if new.get(i) != s]
-        ranges += [(s.start, s.end) for i, s in new.items() if old.get(i) != s]
+        changed = [s for i, s in old.items() if new.get(i) is not s]
+        changed += [s for i, s in new.items() if old.get(i) is not s]
         self._spans = new
         if self._selected is not None and self._selected not in new:
             self._selected = None
-        if ranges:
-            self._restyle(ranges)
+        if changed:
+            self._restyle([(s.start, s.end) for s in changed])
+            self._update_around(changed)
 
     def text(self) -> str:
         return self._text
 
     def _convert(self, spans: Sequence[SpanRecord]) -> dict[int, _Span]:
-        to_qt = self._offsets.to_utf16
-        return {s.id: _Span(s.id, to_qt(s.start), to_qt(s.end), s.label) for s in spans}
+        """Spans in UTF-16 positions. An unchanged span keeps its object, so changes are found by identity.
+
+        After one edit one span is new, not all of them: fewer allocations, fewer GC pauses.
+        """
+        to_qt = self._offsets.to_display
+        known, out, records = self._records, {}, {}
+        for s in spans:
+            hit = known.get(s.id)
+            if hit is not None and hit[0] is s:
+                span = hit[1]
+            else:
+                span = _Span(s.id, to_qt(s.start), to_qt(s.end), s.label)
+                if hit is not None and hit[1] == span:
+                    span = hit[1]
+            out[s.id] = span
+            records[s.id] = (s, span)
+        self._records = records
+        return out
 
     # -- selection ----------------------------------------------------------------
     def selected_span_id(self) -> int | None:
@@ -195,10 +223,26 @@ class ArticleTextView(QPlainTextEdit):
                 self._reveal(self._spans[span_id])
             return
         self._selected = span_id
-        self._restyle([(self._spans[i].start, self._spans[i].end) for i in (previous, span_id) if i in self._spans])
+        changed = [self._spans[i] for i in (previous, span_id) if i in self._spans]
+        self._restyle([(span.start, span.end) for span in changed])
+        self._update_around(changed)  # the outline is painted, not formatted
         if span_id is not None and reveal:
             self._reveal(self._spans[span_id])
-        self.viewport().update()
+
+    def _update_around(self, spans: Iterable[_Span]) -> None:
+        """Schedule a repaint of the visible paragraphs of ``spans`` (full width: outlines and claim bars)."""
+        doc = self.document()
+        wanted = {doc.findBlock(p).blockNumber() for span in spans for p in (span.start, max(span.start, span.end - 1))}
+        first, last = min(wanted, default=0), max(wanted, default=-1)
+        block = self.firstVisibleBlock()
+        top = self.blockBoundingGeometry(block).translated(self.contentOffset()).top()
+        height, width = self.viewport().height(), self.viewport().width()
+        while block.isValid() and top <= height and block.blockNumber() <= last:
+            bottom = top + self.blockBoundingRect(block).height()
+            if block.blockNumber() >= first:
+                self.viewport().update(0, int(top) - 3, width, int(bottom - top) + 6)
+            top = bottom
+            block = block.next()
 
     def _reveal(self, span: _Span) -> None:
         """Scroll so the whole span is in view and put the caret at its start, without a text selection."""
@@ -261,13 +305,11 @@ class ArticleTextView(QPlainTextEdit):
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
         super().mouseReleaseEvent(event)
         press, self._press_pos = self._press_pos, None
-        if event.button() != Qt.MouseButton.LeftButton or press is None:
+        point = event.position().toPoint()
+        if (event.button() != Qt.MouseButton.LeftButton or press is None or self.textCursor().hasSelection()
+                or (point - press).manhattanLength() > 4):  # a drag selects text, a click selects a span
             return
-        if self.textCursor().hasSelection():
-            return
-        if (event.position().toPoint() - press).manhattanLength() > 4:
-            return
-        index = self.char_index_at(event.position().toPoint())
+        index = self.char_index_at(point)
         span_id = self.span_at(index) if index is not None else None
         if span_id is None:
             self.background_clicked.emit()
@@ -316,9 +358,28 @@ class ArticleTextView(QPlainTextEdit):
                     cursor.setPosition(start)
                     cursor.setPosition(end, keep)
                     cursor.setCharFormat(self._format(covering))
+                self._narrow_blank_lines(cursor, lo, hi)
         finally:
             cursor.endEditBlock()
             self._styling = False
+
+    def _narrow_blank_lines(self, cursor: QTextCursor, lo: int, hi: int) -> None:
+        """Give the empty paragraphs in ``lo:hi`` a small font: paragraph gaps of half a line.
+
+        An empty paragraph is as high as the font of the line break before it, and
+        formatting a span that covers that line break resets it, so this follows
+        every formatting pass.
+        """
+        gaps = self._gaps
+        k = bisect_left(gaps, lo - 1)
+        while k < len(gaps) and gaps[k] <= hi:
+            first = gaps[k]
+            while k + 1 < len(gaps) and gaps[k + 1] == gaps[k] + 1:  # several blank lines in a row
+                k += 1
+            cursor.setPosition(first)
+            cursor.setPosition(gaps[k] + 1, QTextCursor.MoveMode.KeepAnchor)
+            cursor.mergeCharFormat(self._gap_format)
+            k += 1
 
     def _segments(self, lo: int, hi: int) -> list[tuple[int, int, list[_Span]]]:
         """Maximal pieces of ``lo:hi`` covered by the same spans (uncovered pieces are left out)."""
@@ -330,7 +391,7 @@ class ArticleTextView(QPlainTextEdit):
         active: list[_Span] = []
         out: list[tuple[int, int, list[_Span]]] = []
         k = 0
-        for a, b in zip(edges, edges[1:], strict=False):
+        for a, b in pairwise(edges):
             active = [s for s in active if s.end > a]
             while k < len(by_start) and by_start[k].start <= a:
                 if by_start[k].end > a:
@@ -342,14 +403,15 @@ class ArticleTextView(QPlainTextEdit):
 
     def _format(self, covering: list[_Span]) -> QTextCharFormat:
         """One format for a piece of text covered by ``covering``; cached by labels and selection."""
-
-        def order(span: _Span) -> tuple[int, int]:
+        selected = self._selected
+        if len(covering) == 1:  # most text: one span, no sorting
+            span = covering[0]
+            key: tuple[tuple[str, bool], ...] = ((span.label, span.id == selected),)
+        else:
+            claims = self._claim_labels
             # Claims go underneath, then longer spans under the shorter ones they contain.
-            kind = self._labels[span.label].kind if span.label in self._labels else "entity"
-            return (0 if kind == "claim" else 1, -(span.end - span.start))
-
-        layers = sorted(covering, key=order)
-        key = tuple((s.label, s.id == self._selected) for s in layers)
+            layers = sorted(covering, key=lambda s: (s.label not in claims, s.start - s.end))
+            key = tuple((s.label, s.id == selected) for s in layers)
         fmt = self._formats.get(key)
         if fmt is not None:
             return fmt
@@ -439,12 +501,27 @@ class ArticleTextView(QPlainTextEdit):
         return rects
 
 
-def _for_display(text: str) -> str:
-    """The text as the document should hold it, with the same length in UTF-16 units.
+def for_display(text: str) -> tuple[str, list[int]]:
+    """The text as the document holds it, and the indices before which it holds an extra character.
 
-    Qt turns "\\r\\n" into one paragraph break, which would shift every later
-    offset; a carriage return before a newline becomes an (invisible) space.
+    Paragraphs separated by one line break get a blank line between them (drawn
+    half high), as paragraphs separated by a blank line already have: the same
+    look whatever the extractor produced. Qt turns "\r\n" into one paragraph
+    break, which would shift every later offset, so a carriage return before a
+    newline becomes an (invisible) space.
     """
     if "\r" in text:
         text = text.replace("\r\n", " \n").replace("\r", "\n")
-    return text.replace("\ufdd0", "\ufffd").replace("\ufdd1", "\ufffd")
+    text = text.replace("\ufdd0", "\ufffd").replace("\ufdd1", "\ufffd")  # Qt's frame markers
+    lines = text.split("\n")
+    out, breaks, at = [lines[0]], [], len(lines[0])
+    for before, line in pairwise(lines):
+        at += 1
+        if before and line:
+            out.append("\n\n")
+            breaks.append(at)
+        else:
+            out.append("\n")
+        out.append(line)
+        at += len(line)
+    return "".join(out), breaks

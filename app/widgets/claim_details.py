@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
@@ -156,7 +155,7 @@ class ClaimDetails(QWidget):
             "note": self.note.text().strip(),
         }
 
-    def _commit(self, *_args: Any) -> None:
+    def _commit(self, *_args: object) -> None:
         span = self._span
         if span is None:
             return

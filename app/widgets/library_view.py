@@ -61,7 +61,9 @@ class LibraryView(QWidget):
         self.store = store
         self.gateway = gateway
         self._total = 0
-        self._kept: tuple[list[int], int | None] = ([], None)
+        # The selection and current article from before a new query, put back as its rows arrive.
+        self._kept: tuple[list[int], int | None] | None = None
+        self._select_first = False  # Down pressed in the search box: select the first result
 
         self.search = QLineEdit(self)
         self.search.setPlaceholderText("Search titles and text")
@@ -119,10 +121,10 @@ class LibraryView(QWidget):
         layout.addWidget(self.table, 1)
 
         self.model.query_started.connect(self._update_count)
-        self.model.query_finished.connect(self._update_count)
+        self.model.query_finished.connect(self._query_finished)
         self.model.query_failed.connect(self._query_failed)
         self.model.modelAboutToBeReset.connect(self._keep_selection)
-        self.model.modelReset.connect(self._restore_selection)
+        self.model.modelReset.connect(self._model_reset)
         self.model.rowsRemoved.connect(self._update_count)
         self.model.rowsInserted.connect(self._update_count)
         self.table.selectionModel().selectionChanged.connect(self._update_count)
@@ -173,10 +175,8 @@ class LibraryView(QWidget):
                 header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
                 continue
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
-            if spec.key == "label":
+            if spec.key == "label":  # room for the label's icon and name
                 width = fm.horizontalAdvance(spec.header) + 16 + pad
-                if spec.label is not None and spec.label.kind == "entity":
-                    header.setSectionResizeMode(col, QHeaderView.ResizeMode.Fixed)
                 self.table.setColumnWidth(col, max(width, fm.horizontalAdvance("000") + pad))
             else:
                 self.table.setColumnWidth(col, widths[spec.key])
@@ -221,8 +221,11 @@ class LibraryView(QWidget):
     def refresh(self) -> None:
         """Re-read labels and run the current search again (after outside changes)."""
         self._fill_label_filter()
+        self.model.set_filter(self.current_filter())  # the chosen label may be gone
+        columns = self.model.columns
         self.model.refresh()
-        self._size_columns()
+        if self.model.columns != columns:  # a label was added, renamed or removed
+            self._size_columns()
         self._count_total()
         self._update_count()
 
@@ -361,11 +364,28 @@ class LibraryView(QWidget):
         menu.exec(self.table.viewport().mapToGlobal(pos))
 
     def _keep_selection(self) -> None:
-        self._kept = (self.selected_ids()[:MAX_RESTORED_SELECTION], self.current_id())
+        if self._kept is None:
+            self._kept = (self.selected_ids()[:MAX_RESTORED_SELECTION], self.current_id())
+
+    def _model_reset(self) -> None:
+        self._restore_selection()
+        if self._select_first and self.model.rowCount():
+            self._select_first = False
+            self.table.selectRow(0)
+
+    def _query_finished(self) -> None:
+        self._select_first = False
+        self._restore_selection()
+        self._update_count()
 
     def _restore_selection(self) -> None:
+        if self._kept is None:
+            return
         ids, current = self._kept
-        self._kept = ([], None)
+        if not self.model.is_loading:
+            self._kept = None
+        if not ids and current is None:
+            return
         model, sel = self.model, self.table.selectionModel()
         selection = QItemSelection()
         for art_id in ids:
@@ -378,8 +398,6 @@ class LibraryView(QWidget):
         if row is not None:
             sel.setCurrentIndex(model.index(row, 0), QItemSelectionModel.SelectionFlag.NoUpdate)
             self.table.scrollTo(model.index(row, 0), QAbstractItemView.ScrollHint.PositionAtCenter)
-        else:
-            self.table.scrollToTop()
 
     def _query_failed(self, message: str) -> None:
         self.count_label.setText("Search failed")
@@ -419,10 +437,12 @@ class LibraryView(QWidget):
             self.empty_label.resize(self.table.viewport().size())
         elif watched is self.search and event.type() == QEvent.Type.KeyPress:
             key = event.key()  # type: ignore[attr-defined]
-            if key == Qt.Key.Key_Down and self.model.rowCount():
+            if key == Qt.Key.Key_Down:
                 self._search_now()
                 self.table.setFocus(Qt.FocusReason.OtherFocusReason)
-                if not self.table.currentIndex().isValid():
+                if self.model.is_loading:
+                    self._select_first = True
+                elif not self.table.currentIndex().isValid():
                     self.table.selectRow(0)
                 return True
             if key == Qt.Key.Key_Escape and self.search.text():

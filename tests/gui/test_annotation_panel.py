@@ -11,12 +11,14 @@ from PySide6.QtWidgets import QApplication
 
 from app.core import library
 from app.core.articles import store_articles
+from app.core.labels import list_labels
 from app.core.library import SpanRecord
 from app.core.selection import find_occurrences
 from app.core.settings import Settings
 from app.core.validation import NewArticle
 from app.widgets.annotation_panel import AnnotationPanel
-from app.widgets.span_list import SpanListModel
+from app.widgets.article_text_view import ArticleTextView
+from app.widgets.span_list import SpanListModel, tooltip
 
 SAMPLE_ID = 1
 
@@ -31,6 +33,17 @@ def panel(qtbot, sample_store, gateway) -> Iterator[AnnotationPanel]:  # noqa: A
     yield widget
 
 
+def assert_shown_at_offsets(view: ArticleTextView, text: str) -> None:
+    """Every character of ``text`` is in the document where ``to_qt`` says (blank lines are added between
+    paragraphs, emoji take two UTF-16 units)."""
+    doc = view.document()
+    for i, ch in enumerate(text):
+        shown = doc.characterAt(view.to_qt(i))
+        if ord(ch) <= 0xFFFF:
+            assert shown == ("\u2029" if ch == "\n" else ch), (i, ch, shown)
+        assert view.from_qt(view.to_qt(i)) == i
+
+
 def spans(panel: AnnotationPanel) -> list[SpanRecord]:
     detail = library.get_article(panel.store, panel.current_article_id)
     assert detail is not None
@@ -38,7 +51,17 @@ def spans(panel: AnnotationPanel) -> list[SpanRecord]:
 
 
 def stored(panel: AnnotationPanel) -> set[tuple[str, str]]:
-    return {(s.label, s.text) for s in spans(panel)}
+    """What the database holds; also checks the panel shows exactly that."""
+    in_db = spans(panel)
+    shown = panel.article().spans
+    assert [(s.id, s.start, s.end, s.label, s.attributes) for s in shown] == \
+        [(s.id, s.start, s.end, s.label, s.attributes) for s in in_db]
+    model = panel.span_list.span_model
+    for span in in_db:
+        assert model.span_at(model.index_of_span(span.id)) == span
+        assert model.index_of_span(span.id).data().startswith(span.text[:20])
+    assert sum(model.count(lb) for lb in ("PERSON", "ORG", "CLAIM")) == len(in_db)
+    return {(s.label, s.text) for s in in_db}
 
 
 def find(panel: AnnotationPanel, part: str, nth: int = 0) -> tuple[int, int]:
@@ -74,8 +97,7 @@ def test_opening_shows_article_as_plain_text(panel: AnnotationPanel) -> None:
     assert panel.title.textFormat() == Qt.TextFormat.PlainText
     assert "Cryptopolitan" in panel.meta.text() and "2025-05-27" in panel.meta.text()
     assert panel.link.url == "https://example.org/meta-llama"
-    # Raw text keeps the no-break spaces that toPlainText() turns into spaces: same offsets as the article.
-    assert panel.view.document().toRawText().replace("\u2029", "\n") == article.text
+    assert_shown_at_offsets(panel.view, article.text)
     assert panel.view.isReadOnly()
     assert panel.status_badge.text() == "new"
     assert [b.text() for b in panel.label_bar.buttons.values()] == ["1  PERSON", "2  ORG", "3  CLAIM"]
@@ -92,6 +114,44 @@ def test_key_1_labels_the_selected_person(qtbot, panel: AnnotationPanel) -> None
     assert not panel.view.textCursor().hasSelection()
     assert panel.span_list.selected_span_id() == span.id
     assert panel.status_badge.text() == "in progress"
+    assert stored(panel) == {("PERSON", "Hugo Touvron")}
+
+
+def test_keyboard_only_selection_and_label_buttons(qtbot, panel: AnnotationPanel) -> None:  # noqa: ANN001
+    view = panel.view
+    start, _ = find(panel, "Xavier Martinet")
+    cursor = view.textCursor()
+    cursor.setPosition(view.to_qt(start + 2))  # the caret somewhere in "Xavier"
+    view.setTextCursor(cursor)
+    view.setFocus()
+    for _ in range(10):
+        qtbot.keyClick(view, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
+    assert view.selection_range() == (start + 2, start + 12)  # "vier Marti"
+    qtbot.keyClick(view, Qt.Key.Key_1)
+    assert stored(panel) == {("PERSON", "Xavier Martinet")}
+    # The label buttons do what the keys do, and leave the focus in the text.
+    select(panel, *find(panel, "Mistral"))
+    qtbot.mouseClick(panel.label_bar.buttons["ORG"], Qt.MouseButton.LeftButton)
+    assert ("ORG", "Mistral") in stored(panel)
+    assert view.hasFocus()
+    # Escape deselects.
+    assert panel.selected_span_id() is not None
+    qtbot.keyClick(view, Qt.Key.Key_Escape)
+    assert panel.selected_span_id() is None
+
+
+def test_label_keys_follow_the_label_set(qtbot, panel: AnnotationPanel) -> None:  # noqa: ANN001
+    from app.core.labels import update_label
+
+    person = next(lb for lb in list_labels(panel.store) if lb.name == "PERSON")
+    update_label(panel.store, person.id, shortcut="p", color="#7c3aed")
+    panel.reload_labels()
+    assert panel.label_bar.buttons["PERSON"].text() == "p  PERSON"
+    select(panel, *find(panel, "Joelle Pineau"))
+    qtbot.keyClick(panel.view, Qt.Key.Key_1)  # no longer a label key
+    assert spans(panel) == []
+    qtbot.keyClick(panel.view, Qt.Key.Key_P)
+    assert stored(panel) == {("PERSON", "Joelle Pineau")}
 
 
 def test_partial_selection_snaps_to_words(qtbot, panel: AnnotationPanel) -> None:  # noqa: ANN001
@@ -145,7 +205,15 @@ def test_org_claim_with_claimant_and_verdict(qtbot, panel: AnnotationPanel) -> N
     claim_now = next(s for s in spans(panel) if s.id == claim.id)
     assert claim_now.attributes == {"claimant": "Cryptopolitan", "verdict": "false",
                                     "note": "Two of 14 remain per 1 source"}
-    assert len(spans(panel)) == 3
+    assert len(stored(panel)) == 3
+    # The list shows the verdict, its tooltip the rest.
+    assert panel.span_list.span_model.index_of_span(claim.id).data().endswith("· false")
+    assert "claimant: Cryptopolitan" in tooltip(claim_now)
+    # Each finished field was one undoable edit.
+    panel.gateway.undo_stack.undo()
+    assert next(s for s in spans(panel) if s.id == claim.id).attributes["note"] == ""
+    assert details.note.text() == ""
+    panel.gateway.undo_stack.redo()
     # Claim details follow the selection: hidden for an entity.
     panel.select_span(org.id)
     assert details.pages.currentIndex() == 0 and not details.claimant.isEnabled()
@@ -176,6 +244,7 @@ def test_relabel_delete_undo_redo(qtbot, panel: AnnotationPanel) -> None:  # noq
     gateway.undo_stack.undo()  # the delete
     assert stored(panel) == {("PERSON", "Robert Fergus")}
     assert panel.span_list.span_model.count("PERSON") == 1
+    assert gateway.undo_stack.undoText() == "Change ORG span to PERSON"
     gateway.undo_stack.undo()  # the relabel
     assert stored(panel) == {("ORG", "Robert Fergus")}
     gateway.undo_stack.undo()  # the add
@@ -228,9 +297,48 @@ def test_label_all_occurrences_is_one_undo_step(qtbot, panel: AnnotationPanel) -
     panel.label_all_occurrences("ORG")
     assert panel.gateway.undo_stack.count() == before + 1
     panel.gateway.undo_stack.undo()
-    assert spans(panel) == []
+    assert stored(panel) == set()
     panel.gateway.undo_stack.redo()
     assert len(spans(panel)) == len(expected)
+    assert stored(panel) == {("ORG", "Meta")}
+
+
+def test_context_menu_offers_labels_and_all_occurrences(qtbot, panel: AnnotationPanel) -> None:  # noqa: ANN001
+    from PySide6.QtWidgets import QMenu
+
+    select(panel, *find(panel, "Llama", nth=1))
+    menu = QMenu()
+    panel.view.context_menu_requested.emit(menu)
+    titles = [a.text() for a in menu.actions()]
+    assert "Label as" in titles and "Label all occurrences of “Llama” as" in titles
+    all_as = next(a.menu() for a in menu.actions() if a.text().startswith("Label all"))
+    next(a for a in all_as.actions() if a.text() == "ORG").trigger()
+    assert len(spans(panel)) == len(find_occurrences(panel.article().text, "Llama"))
+    # With a span selected and no text selection: change its label, or delete it.
+    panel.select_span(spans(panel)[0].id)
+    menu = QMenu()
+    panel.view.context_menu_requested.emit(menu)
+    delete = next(a for a in menu.actions() if a.text().startswith("Delete ORG span"))
+    delete.trigger()
+    assert len(spans(panel)) == len(find_occurrences(panel.article().text, "Llama")) - 1
+
+
+def test_span_list_catches_up_when_keys_pause(qtbot, panel: AnnotationPanel) -> None:  # noqa: ANN001
+    tree = panel.span_list
+    qwen = label(qtbot, panel, "Qwen", Qt.Key.Key_2)
+    assert tree.refresh_pending() and tree.selected_span_id() == qwen.id
+    qtbot.waitUntil(lambda: not tree.refresh_pending(), timeout=2000)
+    assert tree.span_model.count("ORG") == 1 and tree.selected_span_id() == qwen.id
+    assert tree.currentIndex().data() == "Qwen"
+    # Reading the model, or clicking the tree, brings it up to date at once.
+    deep = label(qtbot, panel, "DeepSeek", Qt.Key.Key_2)
+    assert tree.refresh_pending()
+    assert tree.span_model.count("ORG") == 2 and not tree.refresh_pending()
+    assert tree.currentIndex().data() == "DeepSeek" and tree.selected_span_id() == deep.id
+    # With the focus in the tree, edits show at once.
+    tree.setFocus()
+    qtbot.keyClick(tree, Qt.Key.Key_1)
+    assert not tree.refresh_pending() and tree.span_model.count("PERSON") == 1
 
 
 def test_html_in_article_strings_shows_literally(qtbot, sample_store, gateway) -> None:  # noqa: ANN001
@@ -261,6 +369,7 @@ def test_emoji_before_a_span_keeps_offsets(qtbot, sample_store, gateway) -> None
     view = panel.view
     start = text.index("Hugo")
     assert view.to_qt(start) == start + 5  # five astral code points before it
+    assert_shown_at_offsets(view, text)
     select(panel, start + 1, start + 8)
     qtbot.keyClick(view, Qt.Key.Key_1)
     [span] = spans(panel)
@@ -274,11 +383,11 @@ def test_emoji_before_a_span_keeps_offsets(qtbot, sample_store, gateway) -> None
     assert not cursor.charFormat().hasProperty(cursor.charFormat().Property.BackgroundBrush)
     cursor.setPosition(view.to_qt(span.end) + 1)
     assert not cursor.charFormat().hasProperty(cursor.charFormat().Property.BackgroundBrush)
-    # "Meta’s" after another emoji.
+    # "Meta" (without its possessive ending) after another emoji.
     i = text.index("Meta")
     select(panel, i, i + 4)
     qtbot.keyClick(view, Qt.Key.Key_2)
-    assert ("ORG", "Meta’s") in stored(panel)
+    assert ("ORG", "Meta") in stored(panel)
     assert view.span_at(i + 2) == panel.selected_span_id()
     # A mouse click on a span's character finds it.
     panel.select_span(None)
@@ -289,13 +398,37 @@ def test_emoji_before_a_span_keeps_offsets(qtbot, sample_store, gateway) -> None
     assert clicked.args == [span.id]
 
 
+def test_paragraphs_get_half_line_gaps_also_inside_claims(qtbot, sample_store, gateway) -> None:  # noqa: ANN001
+    text = "First paragraph by Hugo.\nSecond paragraph, same claim.\n\nThird after a blank line."
+    [outcome] = store_articles(sample_store, [NewArticle(text=text, title="gaps", source_kind="paste")])
+    panel = AnnotationPanel(sample_store, gateway, Settings())
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.open_article(outcome.article_id)
+    view = panel.view
+    assert_shown_at_offsets(view, text)
+
+    def heights() -> list[float]:
+        doc = view.document()
+        return [view.blockBoundingRect(doc.findBlockByNumber(n)).height() for n in range(doc.blockCount())]
+
+    line = heights()[0]
+    assert [h < line * 0.7 for h in heights()] == [False, True, False, True, False]
+    # A claim over the first two paragraphs keeps the gap between them narrow.
+    select(panel, 0, text.index("claim") + 5)
+    qtbot.keyClick(view, Qt.Key.Key_3)
+    assert stored(panel) == {("CLAIM", text[: text.index("claim") + 5])}
+    assert [h < line * 0.7 for h in heights()] == [False, True, False, True, False]
+
+
 def test_carriage_returns_do_not_shift_offsets(qtbot, sample_store, gateway) -> None:  # noqa: ANN001
     text = "First line\r\nSecond line by Hugo Touvron\rthird."
     [outcome] = store_articles(sample_store, [NewArticle(text=text, title="crlf", source_kind="paste")])
     panel = AnnotationPanel(sample_store, gateway, Settings())
     qtbot.addWidget(panel)
     panel.open_article(outcome.article_id)
-    assert panel.view.document().characterCount() - 1 == len(text)
+    # "\r\n" shows as a space and a line break, a lone "\r" as a line break: one character each.
+    assert_shown_at_offsets(panel.view, text.replace("\r\n", " \n").replace("\r", "\n"))
     start = text.index("Hugo")
     select(panel, start, start + 12)
     qtbot.keyClick(panel.view, Qt.Key.Key_1)
@@ -322,7 +455,7 @@ def test_edit_failure_shows_a_banner_and_changes_elsewhere_refresh(qtbot, panel:
 
 def test_link_opens_only_web_addresses(panel: AnnotationPanel, monkeypatch: pytest.MonkeyPatch) -> None:
     opened: list[str] = []
-    monkeypatch.setattr("app.widgets.annotation_panel.QDesktopServices.openUrl",
+    monkeypatch.setattr("app.widgets.panel_header.QDesktopServices.openUrl",
                         lambda url: opened.append(url.toString()) or True)
     assert panel.link.open()
     panel.link.set_url("javascript:alert(1)")
@@ -344,7 +477,7 @@ def test_span_list_model_passes_qtmodeltester(qtbot, qtmodeltester, panel: Annot
     qtmodeltester.check(panel.span_list.span_model)
     model = SpanListModel()
     qtmodeltester.check(model)
-    model.set_content(panel._labels.values(), spans(panel))
+    model.set_content(list_labels(panel.store), spans(panel))
     qtmodeltester.check(model)
     label(qtbot, panel, "Guillaume Lample", Qt.Key.Key_1)
     qtbot.keyClick(panel.view, Qt.Key.Key_2)
@@ -368,6 +501,7 @@ def _annotate_for_screenshot(qtbot, panel: AnnotationPanel) -> None:  # noqa: AN
 
 def test_screenshots_light_and_dark(qtbot, panel: AnnotationPanel, screenshot) -> None:  # noqa: ANN001
     _annotate_for_screenshot(qtbot, panel)
+    panel.span_list.flush()
     QApplication.processEvents()
     assert screenshot(panel, "annotation_panel").exists()
 

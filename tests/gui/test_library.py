@@ -12,6 +12,7 @@ from sqlalchemy import text
 from app.core.articles import store_articles
 from app.core.library import ArticleFilter, list_article_ids
 from app.core.validation import NewArticle, NewSpan
+from app.widgets import article_table_model
 from app.widgets.article_table_model import ArticleIdRole, ArticleTableModel
 from app.widgets.edits import EditGateway
 from app.widgets.library_view import LibraryView
@@ -172,6 +173,67 @@ def test_model_inserts_new_articles_in_place(library_store, qtbot):  # noqa: ANN
     after = sorted(_raw(before) + ["AAA first", "zzz last"])
     assert inserted == [(after.index("AAA first"),) * 2, (len(before) + 1,) * 2]
     assert _raw(_shown(model)) == after
+
+
+@pytest.mark.parametrize("sort", ["id", "title", "site", "published", "status", "updated"])
+@pytest.mark.parametrize("descending", [False, True])
+def test_id_lists_follow_the_order_and_filter(library_store, sort, descending):  # noqa: ANN001
+    gateway = EditGateway(library_store, annotator="tester")
+    gateway.set_status([3, 4], "skipped")  # distinct edit times
+    with library_store.begin() as conn:
+        rows = conn.execute(text("SELECT id, title, site_name, published, status, updated_at FROM article")).all()
+    rank = {"new": 0, "in_progress": 1, "done": 2, "skipped": 3}
+    column = {"title": 1, "site": 2, "published": 3, "status": 4, "updated": 5}
+
+    def key(r):  # noqa: ANN001, ANN202 - SQLite's order: NULL first, then the value, then the id
+        if sort == "id":
+            return (r[0],)
+        value = r[column[sort]]
+        value = rank[value] if sort == "status" else value
+        return (value is not None, value if value is not None else 0, r[0])
+
+    expected = [r[0] for r in sorted(rows, key=key, reverse=descending)]
+    assert list_article_ids(library_store, sort=sort, descending=descending) == expected
+    assert list_article_ids(library_store, sort=sort, descending=descending, limit=7) == expected[:7]
+    flt = ArticleFilter(statuses=("done", "new"), has_label="PERSON")
+    with library_store.begin() as conn:
+        keep = {r[0] for r in conn.execute(text(
+            "SELECT article_id FROM span JOIN label ON label.id = span.label_id WHERE label.name = 'PERSON'"))}
+    status_of = {r[0]: r[4] for r in rows}
+    filtered = [i for i in expected if i in keep and status_of[i] in ("done", "new")]
+    assert list_article_ids(library_store, flt, sort=sort, descending=descending) == filtered
+    assert list_article_ids(library_store, flt, sort=sort, descending=descending, limit=4) == filtered[:4]
+
+
+def test_background_queries_show_first_rows_then_append_the_rest(library_store, qtbot, qtmodeltester,
+                                                                  monkeypatch):  # noqa: ANN001
+    monkeypatch.setattr(article_table_model, "BLOCK", 5)
+    model = ArticleTableModel(library_store, background=True)
+    qtmodeltester.check(model)
+    events: list[str] = []
+    model.modelReset.connect(lambda: events.append("reset"))
+    model.rowsInserted.connect(lambda _p, a, b: events.append(f"insert {a}-{b}"))
+    with qtbot.waitSignal(model.query_finished):
+        model.set_filter(ArticleFilter(query="item"))
+    assert events == ["reset", f"insert 5-{model.rowCount() - 1}"]
+    assert model.article_ids() == list_article_ids(library_store, ArticleFilter(query="item"))
+    # A newer query replaces one still running; only its rows arrive.
+    model.set_filter(ArticleFilter(statuses=("done",)))
+    model.sort(_column(model, "Title"), Qt.SortOrder.DescendingOrder)
+    qtbot.waitUntil(lambda: not model.is_loading)
+    assert model.article_ids() == list_article_ids(library_store, ArticleFilter(statuses=("done",)), sort="title",
+                                                   descending=True)
+    qtmodeltester.check(model)
+
+
+def test_view_keeps_a_selection_beyond_the_first_rows(view, qtbot, monkeypatch):  # noqa: ANN001
+    monkeypatch.setattr(article_table_model, "BLOCK", 5)
+    ids = view.model.article_ids()
+    view.select_article(ids[30])
+    view.table.horizontalHeader().setSortIndicator(_column(view.model, "Date"), Qt.SortOrder.AscendingOrder)
+    _wait_idle(qtbot, view)
+    assert view.selected_ids() == [ids[30]]
+    assert view.current_id() == ids[30]
 
 
 # -- the view ------------------------------------------------------------------------------------
@@ -371,3 +433,27 @@ def test_no_filter_index_is_invalid(library_store, qapp):  # noqa: ANN001
     model = ArticleTableModel(library_store)
     assert model.data(QModelIndex()) is None
     assert model.rowCount(model.index(0, 0)) == 0
+
+
+def test_refresh_picks_up_a_new_label(view, library_store, qtbot):  # noqa: ANN001
+    from app.core.labels import add_label
+
+    add_label(library_store, "LOCATION", color="#8b5cf6")
+    view.refresh()
+    _wait_idle(qtbot, view)
+    assert [c.header for c in view.model.columns][-2:] == ["LOCATION", "Last edited"]
+    assert view.label_filter.findData("lacks:LOCATION") > 0
+    view.label_filter.setCurrentIndex(view.label_filter.findData("lacks:LOCATION"))
+    _wait_idle(qtbot, view)
+    assert view.model.rowCount() == 36
+
+
+def test_down_arrow_moves_from_search_to_the_table(view, qtbot):  # noqa: ANN001
+    view.focus_search()
+    qtbot.keyClicks(view.search, "harbor")
+    qtbot.keyClick(view.search, Qt.Key.Key_Down)
+    _wait_idle(qtbot, view)
+    assert view.table.hasFocus()
+    assert view.selected_ids() == view.model.article_ids()[:1]
+    qtbot.keyClick(view.search, Qt.Key.Key_Escape)
+    assert view.search.text() == ""

@@ -156,3 +156,54 @@ def test_shortcuts_overview_lists_label_keys_and_done(make_window, sample_store,
     assert rows["Label selection PERSON"] == "1"
     assert rows["Label selection CLAIM"] == "3"
     assert "Return" in rows["Mark Done and Next"] or "Enter" in rows["Mark Done and Next"]
+
+
+def test_dropping_files_and_urls_starts_an_import(make_window, qtbot, tmp_path, sample_text):
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    from app.widgets.main_window import dropped_sources
+
+    story = tmp_path / "story.txt"
+    story.write_text(sample_text, encoding="utf-8")
+    assert dropped_sources([QUrl.fromLocalFile(str(story)), QUrl("https://example.org/a")], "") == [
+        str(story), "https://example.org/a"]
+    assert dropped_sources([], "see https://example.org/x\nhttps://example.org/y\n") == ["https://example.org/y"]
+
+    window = make_window()
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(story))])
+    event = QDropEvent(QPointF(200, 200), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    with qtbot.waitSignal(window.panes.import_pane.import_finished, timeout=30000) as finished:
+        window.dropEvent(event)
+    assert finished.args[0].imported == 1
+    assert library.count_articles(window.store) == 1
+
+
+def test_failed_save_is_shown_to_the_user(make_window, sample_store, qtbot):
+    """A locked dataset: the edit is refused visibly and nothing is shown as stored."""
+    import sqlite3
+
+    import app.core.store as store_module
+
+    window = make_window(sample_store)
+    article_id = library.list_articles(sample_store)[0].id
+    window.open_article(article_id)
+    store_module.BUSY_TIMEOUT_MS, old = 100, store_module.BUSY_TIMEOUT_MS
+    sample_store.engine = store_module.create_store_engine(sample_store.location)
+    blocker = sqlite3.connect(str(sample_store.path), timeout=0)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        panel = window.panes.annotation
+        panel.view.select_range(0, 6)
+        panel.view.setFocus()
+        qtbot.keyClick(panel.view, Qt.Key.Key_1)
+    finally:
+        blocker.rollback()
+        blocker.close()
+        store_module.BUSY_TIMEOUT_MS = old
+    assert panel.banner.isVisible()
+    assert "locked" in panel.banner.message.text()
+    assert library.get_article(sample_store, article_id).spans == []
+    assert window.gateway.undo_stack.count() == 0

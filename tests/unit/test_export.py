@@ -300,9 +300,10 @@ def test_split_for_edges() -> None:
 def test_split_files(thousand: Store, tmp_path: Path) -> None:
     out = tmp_path / "export.jsonl"
     summary = export_jsonl(thousand, out, ExportOptions(split=(0.7, 0.3, 0.0), split_files=True))
-    train, dev = tmp_path / "export.train.jsonl", tmp_path / "export.dev.jsonl"
-    assert summary.paths == [train, dev]  # no file for a split with ratio 0
-    assert not out.exists() and not (tmp_path / "export.test.jsonl").exists()
+    train, dev, test = (tmp_path / f"export.{name}.jsonl" for name in ("train", "dev", "test"))
+    assert summary.paths == [train, dev, test]
+    assert not out.exists()
+    assert test.read_bytes() == b""  # ratio 0: empty, so no older test file can linger
     split_lines = {name: read_lines(p) for name, p in (("train", train), ("dev", dev))}
     assert {k: len(v) for k, v in split_lines.items()} == {"train": summary.per_split["train"],
                                                           "dev": summary.per_split["dev"]}

@@ -297,3 +297,11 @@ def test_reading_streams(tmp_path: Path) -> None:
     it = iter_jsonl_records(path)
     assert isinstance(next(it), NewArticle)
     assert sum(1 for _ in it) == 4999
+
+
+def test_broken_json_list_is_one_error(tmp_path: Path) -> None:
+    path = tmp_path / "broken.json"
+    path.write_text('[\n  {"text": "One."},\n  {"text": "Two." "title": "x"}\n]\n', encoding="utf-8")
+    (err,) = list(iter_jsonl_records(path))
+    assert err == RecordError(3, "line 3: not valid JSON (Expecting ',' delimiter at column 19); "
+                                 "the file is one JSON list, so none of it was imported.")

@@ -195,6 +195,20 @@ def test_constraints_survive_the_upgrade(old_dataset: tuple[Path, dict[str, list
             conn.execute(insert, {"s": 0, "e": length, "ts": STAMP})
             assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
             assert conn.exec_driver_sql("PRAGMA integrity_check").scalar_one() == "ok"
+        # Spans stored by the old version cannot be moved past their text either.
+        with pytest.raises(IntegrityError), store.begin() as conn:
+            conn.execute(text('UPDATE span SET "end" = "end" + 1000 WHERE article_id = 2'))
+
+
+def test_search_index_settings_after_the_upgrade(
+    old_dataset: tuple[Path, dict[str, list[tuple[object, ...]]]],
+) -> None:
+    from app.core.search_backend import FTS_HASHSIZE
+
+    path, _ = old_dataset
+    with open_store(path) as store, store.begin() as conn:
+        settings = dict(conn.exec_driver_sql("SELECT k, v FROM article_fts_config").all())
+    assert settings.get("hashsize") == FTS_HASHSIZE
 
 
 def test_upgrade_can_be_declined(old_dataset: tuple[Path, dict[str, list[tuple[object, ...]]]]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import unicodedata
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -13,7 +14,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from app.core import annotations, articles, library
+from app.core import annotations, articles, library, search_backend
 from app.core.articles import ArticleRow, store_articles
 from app.core.library import ArticleFilter
 from app.core.search_backend import query_terms
@@ -72,6 +73,37 @@ def test_search_is_case_and_diacritics_insensitive(store: Store, news: dict[str,
         assert set(_ids(library.search(store, query))) == both, query
 
 
+def test_decomposed_accents_in_the_query(store: Store, news: dict[str, int]) -> None:
+    """Text pasted in NFD (e + U+0301, as some systems produce) is the same word."""
+    both = {news["mistral"], news["plain"]}
+    for query in ("Timothée", "TIMOTHÉE Lacroix"):
+        nfd = unicodedata.normalize("NFD", query)
+        assert nfd != query
+        assert set(_ids(library.search(store, nfd))) >= {news["mistral"]}, query
+    assert set(_ids(library.search(store, unicodedata.normalize("NFD", "timothée")))) == both
+
+
+def test_decomposed_accents_in_the_text(store: Store) -> None:
+    (nfd_id,) = _store(store, [dict(text=unicodedata.normalize("NFD", "Amélie Lefèvre signe un accord."))])
+    assert _ids(library.search(store, "amelie lefevre")) == [nfd_id]
+    assert _ids(library.search(store, "Amélie Lefèvre")) == [nfd_id]
+
+
+def test_words_with_combining_vowel_signs(store: Store) -> None:
+    # Devanagari vowel signs and viramas are combining marks inside one word.
+    (hindi,) = _store(store, [dict(text="हिन्दी समाचार और भारत")])
+    for query in ("हिन्दी", "समाचार", "हिन्", "भारत समा"):
+        assert _ids(library.search(store, query)) == [hindi], query
+        assert library.count_articles(store, ArticleFilter(query=query)) == 1, query
+
+
+def test_other_scripts(store: Store) -> None:
+    ids = _store(store, [dict(text="Новости Москвы сегодня"), dict(text="Ελληνικά νέα για την Αθήνα")])
+    assert _ids(library.search(store, "москвы")) == [ids[0]]
+    assert _ids(library.search(store, "НОВОСТ")) == [ids[0]]
+    assert _ids(library.search(store, "Αθήνα")) == [ids[1]]
+
+
 def test_curly_apostrophe_splits_words(store: Store, news: dict[str, int]) -> None:
     assert _ids(library.search(store, "meta’s llama")) == [news["llama"]]
     assert _ids(library.search(store, "Llama")) == [news["llama"]]
@@ -85,6 +117,17 @@ def test_last_word_is_a_prefix(store: Store, news: dict[str, int]) -> None:
     assert _ids(library.search(store, "lacr timothee")) == []
 
 
+def test_whole_words_rank_before_prefix_matches(store: Store) -> None:
+    longer, whole = _store(
+        store,
+        [dict(title="Metadata", text="Metadata, metadata and more metadata."),
+         dict(title="Shares", text="A long note on markets that mentions meta once, among many other words.")],
+    )
+    assert _ids(library.search(store, "meta")) == [whole, longer]
+    assert _ids(library.search(store, "meta", 1)) == [whole]
+    assert _ids(library.search(store, "metad")) == [longer]
+
+
 def test_all_words_must_match(store: Store, news: dict[str, int]) -> None:
     assert _ids(library.search(store, "bitcoin volumes")) == [news["bitcoin"]]
     assert _ids(library.search(store, "bitcoin platinum")) == []
@@ -95,6 +138,26 @@ def test_punctuation_is_not_syntax(store: Store, news: dict[str, int]) -> None:
     assert _ids(library.search(store, "-6")) == [news["cpp"]]
     assert _ids(library.search(store, "$87,458")) == [news["bitcoin"]]
     assert _ids(library.search(store, "NOT gold")) == []  # NOT is a word here, and no article has it
+
+
+def test_ranking_is_exact_below_the_candidate_cap(store: Store) -> None:
+    # The best match is the oldest: ranking must not prefer recent articles when it can afford all.
+    best = _store(store, [dict(title="Llama Llama", text="Llama, llama and llama again.")])[0]
+    _store(store, [dict(title=f"Note {i}", text=f"Filler text number {i}, and one llama.") for i in range(40)])
+    assert library.search(store, "llama", 5)[0].id == best
+
+
+def test_very_common_words_rank_the_newest_matches(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past RANK_CANDIDATES matches only the newest are scored (bm25 over 100k rows is too slow)."""
+    old = _store(store, [dict(title="Llama Llama", text="Llama, llama and llama again.")])[0]
+    newer = _store(store, [dict(title=f"Note {i}", text=f"Filler text number {i}, and one llama.") for i in range(10)])
+    monkeypatch.setattr(search_backend, "RANK_CANDIDATES", 4)
+    found = _ids(library.search(store, "llama", 50))
+    assert sorted(found) == sorted(newer[-4:])
+    assert old not in found
+    # Listing by query is not capped: every match is there.
+    assert library.count_articles(store, ArticleFilter(query="llama")) == 11
+    assert len(library.list_articles(store, ArticleFilter(query="llama"), limit=100)) == 11
 
 
 def test_limit_is_respected(store: Store) -> None:

@@ -39,7 +39,9 @@ def test_snap_widens_to_words_and_trims(part: str, expected: str) -> None:
 
 def test_snap_keeps_inner_apostrophes_and_hyphens() -> None:
     text = "leaving Meta’s flagship open-source project"
-    assert snapped(text, *sel(text, "Met")) == "Meta’s"
+    # A possessive ending stays out of a name unless the selection reaches into it.
+    assert snapped(text, *sel(text, "Met")) == "Meta"
+    assert snapped(text, *sel(text, "Meta’")) == "Meta’s"
     assert snapped(text, *sel(text, "’s fl")) == "Meta’s flagship"
     assert snapped(text, *sel(text, "en-sou")) == "open-source"
     assert snapped(text, *sel(text, "-")) == "open-source"
@@ -109,10 +111,11 @@ def test_trim_only() -> None:
 def test_find_occurrences_whole_words_case_sensitive() -> None:
     text = "Meta and meta, Metaverse, Meta’s Meta-Llama; (Meta) META Meta"
     found = find_occurrences(text, "Meta")
-    assert [text[s:e] for s, e in found] == ["Meta", "Meta", "Meta"]
+    assert [text[s:e] for s, e in found] == ["Meta", "Meta", "Meta", "Meta"]
     assert found[0] == (0, 4)
     assert found[-1] == (len(text) - 4, len(text))
-    assert [text[s - 1 : e + 1] for s, e in found[1:2]] == ["(Meta)"]
+    assert [text[s : e + 2] for s, e in found[1:2]] == ["Meta’s"]  # the possessive is left out
+    assert [text[s - 1 : e + 1] for s, e in found[2:3]] == ["(Meta)"]
 
 
 def test_find_occurrences_multiword_and_unicode() -> None:
@@ -134,7 +137,7 @@ def test_find_occurrences_with_punctuation_at_the_edges() -> None:
 def test_offset_map_identity_without_astral_characters() -> None:
     m = OffsetMap("Timothée “Lacroix” — ü")
     assert m.identity
-    assert m.to_utf16(5) == 5 and m.from_utf16(5) == 5
+    assert m.to_display(5) == 5 and m.from_display(5) == 5
 
 
 def test_offset_map_round_trips_around_emoji() -> None:
@@ -143,9 +146,24 @@ def test_offset_map_round_trips_around_emoji() -> None:
     assert not m.identity
     utf16 = text.encode("utf-16-le")
     for i in range(len(text) + 1):
-        q = m.to_utf16(i)
+        q = m.to_display(i)
         assert len(text[:i].encode("utf-16-le")) == 2 * q
-        assert m.from_utf16(q) == i
-    assert utf16[2 * m.to_utf16(2) : 2 * m.to_utf16(3)].decode("utf-16-le") == "b"
-    # A position inside a surrogate pair rounds up to the next character.
-    assert m.from_utf16(2) == 2
+        assert m.from_display(q) == i
+    assert utf16[2 * m.to_display(2) : 2 * m.to_display(3)].decode("utf-16-le") == "b"
+    # A position inside a surrogate pair maps to the emoji itself.
+    assert m.from_display(2) == 1
+
+
+def test_offset_map_with_inserted_characters() -> None:
+    text = "One.\nTwo 😀.\nThree."
+    breaks = [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+    shown = text.replace("\n", "\n\n")
+    m = OffsetMap(text, breaks)
+    shown16 = shown.encode("utf-16-le")
+    for i, ch in enumerate(text):
+        q = m.to_display(i)
+        assert shown16[2 * q : 2 * q + 2].decode("utf-16-le", errors="surrogatepass") == ch[:1] or ord(ch) > 0xFFFF
+        assert m.from_display(q) == i
+    assert m.to_display(len(text)) == len(shown16) // 2
+    # The inserted blank line maps back to the line break before it.
+    assert m.from_display(m.to_display(5) - 1) == 4

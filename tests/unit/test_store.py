@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 import platformdirs
@@ -91,12 +92,19 @@ EXPECTED_PRAGMAS = {"journal_mode": "wal", "synchronous": 2, "foreign_keys": 1, 
 
 
 def test_pragmas_on_every_connection(store: Store) -> None:
-    # NullPool: every begin() is a new DBAPI connection, so each must be configured.
+    # Connections held at the same time are distinct DBAPI connections: each one
+    # the pool opens must be configured, not only the first.
+    with ExitStack() as stack:
+        conns = [stack.enter_context(store.begin()) for _ in range(6)]
+        assert len({id(c.connection.dbapi_connection) for c in conns}) == 6
+        for conn in conns:
+            assert _pragmas(conn) == EXPECTED_PRAGMAS
+        session = stack.enter_context(store.session())
+        assert _pragmas(session.connection()) == EXPECTED_PRAGMAS
+    # ... and still configured when they come back from the pool.
     for _ in range(3):
         with store.begin() as conn:
             assert _pragmas(conn) == EXPECTED_PRAGMAS
-    with store.session() as session:
-        assert _pragmas(session.connection()) == EXPECTED_PRAGMAS
 
 
 def test_pragmas_in_another_thread(store: Store) -> None:

@@ -179,8 +179,11 @@ def count_articles(store: Store, flt: ArticleFilter = ArticleFilter()) -> int:
 
 
 def status_counts(store: Store) -> dict[str, int]:
+    # Left to itself SQLite counts through the widest status-led index
+    # (status, title, id): twice the pages of (status, id).
+    hint = " INDEXED BY ix_article_status_id" if store.is_sqlite else ""
     with store.begin() as conn:
-        return {s: n for s, n in conn.execute(text("SELECT status, count(*) FROM article GROUP BY status"))}
+        return {s: n for s, n in conn.execute(text(f"SELECT status, count(*) FROM article{hint} GROUP BY status"))}
 
 
 def label_counts(store: Store) -> dict[str, int]:

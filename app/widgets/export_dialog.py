@@ -312,7 +312,7 @@ class ExportDialog(QDialog):
         except InvalidInput as exc:
             self._show_message(str(exc))
             return False
-        targets = list(split_paths(path, options.split).values()) if options.split_files and options.split \
+        targets = list(split_paths(path).values()) if options.split_files and options.split \
             else [path]
         existing = [t for t in targets if t.exists() and t != self._confirmed]
         if existing and QMessageBox.question(

@@ -93,6 +93,7 @@ def test_import_label_claim_undo_done_export(make_window, qtbot, http_server, tm
     claim = next(s for s in library.get_article(window.store, article_id).spans if s.label == "CLAIM")
     assert claim.attributes["claimant"] == "Hugo Touvron"
     assert claim.attributes["verdict"] == "misleading"
+    panel.span_list.flush()  # the list catches up after a pause in typing; draw it now
     screenshot(window, "main_window_annotate")
 
     # Undo the verdict and the claimant through the Edit menu's actions, then redo them.

@@ -151,6 +151,8 @@ def cmd_import(store: object, args: argparse.Namespace) -> int:
     finally:
         display.close()
     print(f"Imported: {report.imported}   Duplicates: {report.duplicates}   Failed: {len(report.failures)}")
+    if report.skipped:
+        print(f"Skipped on purpose: {len(report.skipped)} (e.g. {report.skipped[0]})")
     for o in report.outcomes:
         if o.outcome == "duplicate":
             print(f"  duplicate  {o.source}: {o.reason}")
@@ -172,7 +174,8 @@ def _parse_split(text: str | None) -> tuple[float, float, float] | None:
 
 
 def cmd_export(store: object, args: argparse.Namespace) -> int:
-    from app.core.exporter import ExportOptions, export_jsonl
+    from app.core.exporter import ExportError, ExportOptions, export_jsonl
+    from app.core.validation import InvalidInput
     from app.models import ARTICLE_STATUSES
 
     try:
@@ -196,6 +199,9 @@ def cmd_export(store: object, args: argparse.Namespace) -> int:
         summary = export_jsonl(store, out, options, progress=display)  # type: ignore[arg-type]
     except OSError as exc:
         print(f"article-curator export: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_SOME_FAILED
+    except (ExportError, InvalidInput) as exc:
+        print(f"article-curator export: {exc}", file=sys.stderr)
         return EXIT_SOME_FAILED
     finally:
         display.close()

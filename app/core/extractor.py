@@ -32,6 +32,7 @@ from typing import Any
 __all__ = ["ExtractOptions", "ExtractedDoc", "ExtractionError", "ExtractorPool", "extract_document"]
 
 _MB = 1024 * 1024
+WORKER_NICENESS = 10
 
 
 @dataclass(frozen=True)
@@ -236,6 +237,13 @@ def _worker_main(conn: Connection, options: ExtractOptions, worker_fn: WorkerFn)
     # Ctrl+C in a terminal reaches the whole process group; the parent decides
     # what to do, the worker must not die mid-job because of it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Extraction is background work: when it competes with the desktop app's GUI
+    # thread for the cores, the GUI must win, or every click waits for a time slice.
+    if hasattr(os, "nice"):
+        try:
+            os.nice(WORKER_NICENESS)
+        except OSError:
+            pass
     import trafilatura  # noqa: F401  -- pay the import cost before the first deadline starts
 
     conn.send(("ready", None))

@@ -72,6 +72,7 @@ class ImportReport:
     batch: str
     outcomes: list[ItemOutcome] = field(default_factory=list)
     cancelled: bool = False
+    skipped: list[str] = field(default_factory=list)  # records meant to be left out, with why
 
     def count(self, outcome: str) -> int:
         return sum(1 for o in self.outcomes if o.outcome == outcome)
@@ -304,19 +305,17 @@ def _import_plain_file(run: _Run, path: Path) -> None:
 
 def _import_jsonl_file(run: _Run, path: Path) -> None:
     run.total -= 1  # the file is counted as its records instead
-    any_record = False
     for result in iter_jsonl_records(path):
         if run.cancel.cancelled:
             return
-        any_record = True
         run.total += 1
         if isinstance(result, NewArticle):
             run.add(_Ready(_record_source(path, result), result))
+        elif result.skipped:  # e.g. a Prodigy answer "reject": not an error, not an article
+            run.total -= 1
+            run.report.skipped.append(f"{path}:{result.line}: {result.reason}")
         else:
-            run.fail(f"{path}:{result.line}", result.reason)
-    if not any_record:
-        run.total += 1
-        run.fail(str(path), "The file holds no records.")
+            run.fail(f"{path}:{result.line}" if result.line else str(path), result.reason)
 
 
 def _record_source(path: Path, article: NewArticle) -> str:

@@ -134,7 +134,10 @@ class ImportPane(QWidget):
         buttons.addStretch(1)
 
         self.progress = QProgressBar()
-        self.progress.setFormat("%v of %m")
+        # "%p%" rather than "%v of %m": QProgressBar repaints synchronously for every
+        # change of its text, which with a count means every item (the summary line
+        # under it gives the count).
+        self.progress.setFormat("%p%")
         self.cancel_button = QPushButton(icon("cancel"), "Cancel")
         self.cancel_button.clicked.connect(self.cancel)
         progress_row = QHBoxLayout()

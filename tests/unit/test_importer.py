@@ -209,3 +209,29 @@ def test_pasted_text(store):
     assert o.outcome == "imported"
     assert library.get_article(store, o.article_id).text == "The Red Cross said aid reached Gaza."
     assert import_text(store, "   ").outcome == "failed"
+
+
+def test_jsonl_import_keeps_good_lines_and_reports_bad_ones(store, tmp_path):
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(
+        b'\xef\xbb\xbf{"text": "Mistral raised money in Paris.", "spans": [{"start": 0, "end": 7, "label": "ORG"}]}\r\n'
+        b'{"text": "broken", \n'
+        b'{"text": "Prodigy rejected this one.", "answer": "reject"}\n'
+        b'{"text": "Out of range.", "spans": [{"start": 4, "end": 99, "label": "ORG"}]}\n'
+        b'{"text": "Meta hired Hugo.", "label": [[0, 4, "ORG"], [11, 15, "PERSON"]]}\n'
+    )
+    report = import_sources(store, [path], FAST)
+    assert report.imported == 2
+    failed = {o.source: o.reason for o in report.failures}
+    assert set(failed) == {f"{path}:2", f"{path}:4"}
+    assert "JSON" in failed[f"{path}:2"] and "past the end" in failed[f"{path}:4"]
+    assert len(report.skipped) == 1 and "reject" in report.skipped[0]
+    spans = {(s.label, s.text) for r in library.list_articles(store) for s in library.get_article(store, r.id).spans}
+    assert spans == {("ORG", "Mistral"), ("ORG", "Meta"), ("PERSON", "Hugo")}
+
+
+def test_empty_jsonl_file_is_named_without_a_line_number(store, tmp_path):
+    path = tmp_path / "empty.jsonl"
+    path.write_text("\n\n")
+    report = import_sources(store, [path], FAST)
+    assert [o.source for o in report.failures] == [str(path)]

@@ -63,14 +63,6 @@ def label_ids(conn: Connection, names: Iterable[str], *, create: bool = True) ->
     return {n: known[n] for n in wanted if n in known}
 
 
-def _find_duplicate(conn: Connection, thash: str, curl: str | None) -> tuple[int, str, str] | None:
-    # Two plain statements rather than ":c IS NULL OR ...": PostgreSQL cannot type a bare NULL parameter.
-    row = conn.execute(text("SELECT id, uid, title FROM article WHERE text_hash = :h"), {"h": thash}).first()
-    if row is None and curl is not None:
-        row = conn.execute(text("SELECT id, uid, title FROM article WHERE canonical_url = :c"), {"c": curl}).first()
-    return (row[0], row[1], row[2]) if row else None
-
-
 def _find_duplicates(
     conn: Connection, hashes: Iterable[str], urls: Iterable[str]
 ) -> tuple[dict[str, tuple[int, str, str]], dict[str, tuple[int, str, str]]]:

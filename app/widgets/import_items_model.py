@@ -64,7 +64,27 @@ def outcome_icon(outcome: str) -> QIcon:
     return _outcome_icons[outcome]
 
 
-class ImportItemsModel(QAbstractTableModel):
+class _RowsTableModel(QAbstractTableModel):
+    """A read-only table over a Python list, one row per item and named columns."""
+
+    COLUMNS: tuple[str, ...] = ()
+    _rows: list[Any]
+
+    def rowCount(self, parent: Index = _ROOT) -> int:  # noqa: N802 (Qt API)
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = _ROOT) -> int:  # noqa: N802 (Qt API)
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802 (Qt API)
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
+                and 0 <= section < len(self.COLUMNS):
+            return self.COLUMNS[section]
+        return None
+
+
+class ImportItemsModel(_RowsTableModel):
     """Source, outcome, reason and title of each item; rows only ever get appended or all cleared."""
 
     COLUMNS = ("Source", "Outcome", "Reason", "Title")
@@ -101,19 +121,6 @@ class ImportItemsModel(QAbstractTableModel):
         return tuple(self._rows)
 
     # -- QAbstractTableModel -----------------------------------------------------------
-    def rowCount(self, parent: Index = _ROOT) -> int:  # noqa: N802 (Qt API)
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = _ROOT) -> int:  # noqa: N802 (Qt API)
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802 (Qt API)
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(self.COLUMNS):
-            return self.COLUMNS[section]
-        return None
-
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.row() >= len(self._rows):
             return None
@@ -139,7 +146,7 @@ def _when(moment: datetime) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
-class ImportBatchesModel(QAbstractTableModel):
+class ImportBatchesModel(_RowsTableModel):
     """Earlier import runs, newest first, with their counts."""
 
     COLUMNS = ("When", "Items", "Imported", "Duplicates", "Failed")
@@ -160,19 +167,6 @@ class ImportBatchesModel(QAbstractTableModel):
 
     def row_of(self, batch: str) -> int:
         return next((i for i, b in enumerate(self._rows) if b.batch == batch), -1)
-
-    def rowCount(self, parent: Index = _ROOT) -> int:  # noqa: N802 (Qt API)
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = _ROOT) -> int:  # noqa: N802 (Qt API)
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802 (Qt API)
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(self.COLUMNS):
-            return self.COLUMNS[section]
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.row() >= len(self._rows):

@@ -60,12 +60,18 @@ def run_gui(db: str | None) -> int:
             QMessageBox.warning(holder["window"], "Open Dataset", str(exc))
             return
         old = holder["window"]
-        if not old.close():
-            new_store.close()
-            return
-        old.store.close()
-        old.deleteLater()
-        show_window(new_store)
+        # Closing the last window would end the app: keep quitting off while the
+        # old window closes (it may refuse, e.g. during an import) and the new one opens.
+        qapp.setQuitOnLastWindowClosed(False)
+        try:
+            if not old.close():
+                new_store.close()
+                return
+            old.store.close()
+            old.deleteLater()
+            show_window(new_store)
+        finally:
+            qapp.setQuitOnLastWindowClosed(True)
 
     show_window(store)
     # Everything built so far lives as long as the app: keep the cyclic garbage

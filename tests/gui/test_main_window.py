@@ -208,3 +208,44 @@ def test_failed_save_is_shown_to_the_user(make_window, sample_store, qtbot):
     assert "locked" in panel.banner.message.text()
     assert library.get_article(sample_store, article_id).spans == []
     assert window.gateway.undo_stack.count() == 0
+
+
+def test_switching_datasets_keeps_the_app_running(qapp, tmp_path, monkeypatch):
+    """File ▸ Open Dataset replaces the window; the app does not quit in between."""
+    import gc
+
+    from app.widgets import app as app_module
+    from app.widgets.main_window import MainWindow
+
+    seen = {}
+
+    def visible_windows():
+        return [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
+
+    def fake_exec(self=None):
+        [first] = visible_windows()
+        seen["first"] = first.store.location
+        quits = []
+        qapp.aboutToQuit.connect(lambda: quits.append(1))
+        first.switch_dataset(str(tmp_path / "second.sqlite"))
+        QApplication.processEvents()
+        windows = visible_windows()
+        seen["after"] = [w.store.location for w in windows]
+        seen["quit_on_last"] = qapp.quitOnLastWindowClosed()
+        for window in windows:
+            window.close()
+            window.store.close()
+        return 0
+
+    monkeypatch.setattr(QApplication, "exec", fake_exec)
+    try:
+        assert app_module.run_gui(str(tmp_path / "first.sqlite")) == 0
+    finally:
+        gc.unfreeze()
+    assert seen["first"].endswith("first.sqlite")
+    assert len(seen["after"]) == 1 and seen["after"][0].endswith("second.sqlite")
+    assert seen["quit_on_last"] is True
+    from app.core.settings import load_settings
+
+    recent = load_settings().recent_datasets
+    assert recent[0].endswith("second.sqlite") and recent[1].endswith("first.sqlite")

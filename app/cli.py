@@ -69,6 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command is None:
         return _start_gui(args.db)
+    from sqlalchemy.exc import SQLAlchemyError
+
     from app.core.store import StoreError, open_store
 
     try:
@@ -81,6 +83,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler[args.command](store, args)
     except KeyboardInterrupt:
         print("\nInterrupted: what was finished is kept.", file=sys.stderr)
+        return EXIT_SOME_FAILED
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", exc)).split("\n")[0]
+        print(f"article-curator: the dataset {store.location} could not be used: {reason}. "
+              "If another program is writing to it, try again when it is done.", file=sys.stderr)
         return EXIT_SOME_FAILED
     finally:
         store.close()

@@ -25,7 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.core import feeds
 from app.core.articles import StoreOutcome, duplicate_reason, store_articles_resilient
-from app.core.cancel import CancelToken
+from app.core.cancel import Cancelled, CancelToken
 from app.core.extractor import ExtractionError, ExtractOptions, ExtractorPool
 from app.core.fetcher import FetchError, FetchOptions, FetchResult, fetch, make_client
 from app.core.file_sources import (
@@ -195,10 +195,13 @@ class _Run:
         curl = canonical_url(url)
         if curl is None:
             return None
-        with self.store.begin() as conn:
-            row = conn.execute(
-                text("SELECT id, uid, title FROM article WHERE canonical_url = :c"), {"c": curl}
-            ).first()
+        try:
+            with self.store.begin() as conn:
+                row = conn.execute(
+                    text("SELECT id, uid, title FROM article WHERE canonical_url = :c"), {"c": curl}
+                ).first()
+        except SQLAlchemyError:
+            return None  # e.g. locked for a moment: storing the article detects the duplicate anyway
         if row is None:
             return None
         return ItemOutcome(url, "duplicate", duplicate_reason(row[0], row[1], row[2]), row[0], row[1], row[2])
@@ -251,15 +254,19 @@ def import_sources(
             (html_files if file_kind(f) == "html" else other_files).append(f)
     run.total += len(urls) + len(html_files) + len(other_files)
 
-    for path in other_files:
-        if cancel.cancelled:
-            break
-        _import_plain_file(run, path)
-    run.flush()
-
-    if (urls or html_files) and not cancel.cancelled:
-        _import_web_items(run, urls, html_files)
-    run.flush()
+    try:
+        for path in other_files:
+            if cancel.cancelled:
+                break
+            _import_plain_file(run, path)
+        run.flush()
+        if (urls or html_files) and not cancel.cancelled:
+            _import_web_items(run, urls, html_files)
+    except BaseException:
+        cancel.cancel()
+        raise
+    finally:
+        run.flush()  # what was finished is kept, whatever stopped the run
     run.report.cancelled = cancel.cancelled
     return run.report
 
@@ -350,16 +357,14 @@ def _import_web_items(run: _Run, urls: list[str], html_files: list[Path]) -> Non
             submit_url(url)
         for path in html_files:
             pending.add(executor.submit(_prepare_html_file, path, pool))
-        while pending:
+        while pending and not run.cancel.cancelled:
             done, _ = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
-            if run.cancel.cancelled:
-                break
-            for fut in done:
+            for fut in done:  # finished work is kept even when a cancel just came in
                 pending.discard(fut)
                 try:
                     result = fut.result()
-                except CancelledError:
-                    continue
+                except (CancelledError, Cancelled):
+                    continue  # stopped by the user: no outcome, nothing stored
                 if isinstance(result, _Ready):
                     run.add(result)
                 elif isinstance(result, _Failed):
@@ -368,11 +373,15 @@ def _import_web_items(run: _Run, urls: list[str], html_files: list[Path]) -> Non
                     _expand(run, result, submit_url, pending, executor, opts, client, pool)
             if time.monotonic() - run.last_flush > STORE_INTERVAL:
                 run.flush()
+    except BaseException:  # Ctrl+C, or anything unexpected: stop the rest promptly
+        run.cancel.cancel()
+        raise
     finally:
         if run.cancel.cancelled:
             for fut in pending:
                 fut.cancel()
-            pool.cancel_pending()
+            # Kill running extractions first: the threads waiting on them then end at once.
+            pool.close()
         executor.shutdown(wait=True, cancel_futures=True)
         pool.close()
         if client is not None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -46,7 +46,8 @@ class _Command(QUndoCommand):
             self.change = self._do()
         except (InvalidInput, SQLAlchemyError, OSError) as exc:
             self.error = self.gateway.describe(exc)
-            self.setObsolete(True)
+            self.setObsolete(True)  # the stack drops it: it never shows as done
+            self.gateway.edit_failed.emit(self.error)
             return
         self.gateway.changes_applied.emit(self.change)
 
@@ -56,6 +57,9 @@ class _Command(QUndoCommand):
             reverse = self._undo(self.change)
         except (InvalidInput, SQLAlchemyError, OSError) as exc:
             self.gateway.edit_failed.emit(f"Could not undo: {self.gateway.describe(exc)}")
+            # The stack now believes the edit undone while it is still stored; start the
+            # history afresh (after this call returns) rather than offer a redo that fails.
+            QTimer.singleShot(0, self.gateway.undo_stack.clear)
             return
         self.gateway.changes_applied.emit(reverse)
 
@@ -99,9 +103,8 @@ class EditGateway(QObject):
 
     def _push(self, text: str, do: Callable[[], Change], undo: Callable[[Change], Change]) -> Change | None:
         command = _Command(self, text, do, undo)
-        self.undo_stack.push(command)  # push() calls redo()
+        self.undo_stack.push(command)  # push() calls redo(), which reports a failure
         if command.error is not None:
-            self.edit_failed.emit(command.error)
             return None
         return command.change
 

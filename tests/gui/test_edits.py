@@ -93,3 +93,19 @@ def test_locked_dataset_is_reported_not_dropped(gateway, sample_store):
     assert errors and "locked" in errors[0]
     assert gateway.undo_stack.count() == 0
     assert spans_of(sample_store, art) == []
+
+
+def test_a_redo_that_cannot_be_saved_is_reported(gateway, sample_store):
+    from app.core import annotations
+
+    art = first_article(sample_store)
+    errors = []
+    gateway.changes_applied.connect(lambda c: None)
+    gateway.edit_failed.connect(errors.append)
+    gateway.add_span(art, 0, 4, "ORG")
+    gateway.undo_stack.undo()
+    # Meanwhile the same span was stored another way: redoing the add cannot save it.
+    annotations.add_span(sample_store, art, 0, 4, "ORG", annotator="tester")
+    gateway.undo_stack.redo()
+    assert errors and "already labelled" in errors[-1]
+    assert spans_of(sample_store, art) == [(0, 4, "ORG", {})]

@@ -37,7 +37,7 @@ from app.core.file_sources import (
     read_text_file,
 )
 from app.core.jsonl_reader import iter_jsonl_records
-from app.core.store import Store
+from app.core.store import Store, describe_db_error
 from app.core.text_norm import canonical_url
 from app.core.validation import InvalidInput, NewArticle, validate
 from app.models import ImportLog, utcnow
@@ -177,7 +177,7 @@ class _Run:
         try:
             results = store_articles_resilient(self.store, [r.article for r in batch], annotator=self.options.annotator)
         except SQLAlchemyError as exc:
-            reason = f"Could not save to the dataset: {_db_reason(exc)}"
+            reason = f"Could not save to the dataset: {describe_db_error(exc)}; try again."
             self.finish([ItemOutcome(r.source, "failed", reason, title=r.article.title) for r in batch])
             return
         outcomes = []
@@ -188,7 +188,7 @@ class _Run:
                 art_id = result.article_id if result.article_id > 0 else None
                 outcomes.append(ItemOutcome(ready.source, result.outcome, reason, art_id, result.uid or None, title))
             else:
-                outcomes.append(ItemOutcome(ready.source, "failed", f"Could not save: {_db_reason(result)}", title=title))
+                outcomes.append(ItemOutcome(ready.source, "failed", f"Could not save: {describe_db_error(result)}.", title=title))
         self.finish(outcomes)
 
     def existing_by_url(self, url: str) -> ItemOutcome | None:
@@ -205,17 +205,6 @@ class _Run:
         if row is None:
             return None
         return ItemOutcome(url, "duplicate", duplicate_reason(row[0], row[1], row[2]), row[0], row[1], row[2])
-
-
-def _db_reason(exc: BaseException) -> str:
-    message = str(getattr(exc, "orig", exc)).split("\n")[0]
-    if "disk" in message or "full" in message:
-        return "the disk is full."
-    if "locked" in message or "busy" in message:
-        return "the dataset is locked by another program; try again."
-    if "readonly" in message or "read-only" in message:
-        return "the dataset is read-only."
-    return message + "."
 
 
 def import_sources(
@@ -283,7 +272,7 @@ def import_text(store: Store, text_value: str, *, title: str = "", url: str | No
     result = store_articles_resilient(store, [article], annotator=annotator)[0]
     if isinstance(result, StoreOutcome):
         return ItemOutcome(source, result.outcome, result.reason, result.article_id, result.uid, title or None)
-    return ItemOutcome(source, "failed", f"Could not save: {_db_reason(result)}")
+    return ItemOutcome(source, "failed", f"Could not save: {describe_db_error(result)}.")
 
 
 # -- files that need no extraction ----------------------------------------------

@@ -42,6 +42,21 @@ def _adapt_datetime(value: datetime) -> str:
 sqlite3.register_adapter(datetime, _adapt_datetime)
 
 
+def describe_db_error(exc: BaseException) -> str:
+    """Why a database operation failed, as a clause a user understands (no trailing period)."""
+    message = str(getattr(exc, "orig", exc)).split("\n")[0]
+    lowered = message.lower()
+    if "locked" in lowered or "busy" in lowered:
+        return "the dataset is locked by another program"
+    if "disk is full" in lowered or "no space" in lowered:
+        return "the disk is full"
+    if "readonly" in lowered or "read-only" in lowered:
+        return "the dataset is read-only"
+    if "malformed" in lowered or "not a database" in lowered:
+        return "the dataset file is damaged"
+    return message.rstrip(".")
+
+
 class StoreError(Exception):
     """A dataset could not be opened or used; ``str()`` is a sentence for the user."""
 

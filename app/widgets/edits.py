@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.core import annotations
 from app.core.annotations import Change
-from app.core.store import Store
+from app.core.store import Store, describe_db_error
 from app.core.validation import InvalidInput
 
 
@@ -92,14 +92,8 @@ class EditGateway(QObject):
     def describe(exc: BaseException) -> str:
         if isinstance(exc, InvalidInput):
             return str(exc)
-        message = str(getattr(exc, "orig", exc)).split("\n")[0]
-        if "locked" in message or "busy" in message:
-            return "The dataset is locked by another program; the edit was not saved. Try again."
-        if "full" in message or "disk" in message:
-            return "The disk is full; the edit was not saved. Free some space and try again."
-        if "readonly" in message or "read-only" in message:
-            return "The dataset is read-only; the edit was not saved."
-        return f"The edit was not saved: {message}"
+        why = describe_db_error(exc)
+        return f"The edit was not saved: {why}. Try again once that is resolved."
 
     def _push(self, text: str, do: Callable[[], Change], undo: Callable[[Change], Change]) -> Change | None:
         command = _Command(self, text, do, undo)

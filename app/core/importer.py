@@ -359,7 +359,7 @@ def _import_web_items(run: _Run, urls: list[str], html_files: list[Path]) -> Non
                 elif isinstance(result, _Failed):
                     run.fail(result.source, result.reason)
                 else:
-                    _expand(run, result, submit_url, pending, executor, opts, client, pool)
+                    _expand(run, result, submit_url)
             if time.monotonic() - run.last_flush > STORE_INTERVAL:
                 run.flush()
     except BaseException:  # Ctrl+C, or anything unexpected: stop the rest promptly
@@ -377,8 +377,7 @@ def _import_web_items(run: _Run, urls: list[str], html_files: list[Path]) -> Non
             client.close()
 
 
-def _expand(run: _Run, exp: _Expanded, submit_url: Callable[..., None], pending: set[Future],  # type: ignore[type-arg]
-            executor: ThreadPoolExecutor, opts: ImportOptions, client: object, pool: ExtractorPool) -> None:
+def _expand(run: _Run, exp: _Expanded, submit_url: Callable[..., None]) -> None:
     found = len(exp.urls) + len(exp.sitemaps)
     if found == 0:
         run.fail(exp.source, "The feed or sitemap lists no article addresses.")

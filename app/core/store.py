@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 
@@ -40,6 +40,11 @@ def _adapt_datetime(value: datetime) -> str:
 
 
 sqlite3.register_adapter(datetime, _adapt_datetime)
+
+
+# What a write to the dataset can fail with, for callers outside the core (the GUI)
+# that must report a failed save without knowing the database library.
+STORE_ERRORS: tuple[type[BaseException], ...] = (SQLAlchemyError, OSError)
 
 
 def describe_db_error(exc: BaseException) -> str:

@@ -14,11 +14,10 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
-from sqlalchemy.exc import SQLAlchemyError
 
 from app.core import annotations
 from app.core.annotations import Change
-from app.core.store import Store, describe_db_error
+from app.core.store import STORE_ERRORS, Store, describe_db_error
 from app.core.validation import InvalidInput
 
 
@@ -44,7 +43,7 @@ class _Command(QUndoCommand):
     def redo(self) -> None:
         try:
             self.change = self._do()
-        except (InvalidInput, SQLAlchemyError, OSError) as exc:
+        except (InvalidInput, *STORE_ERRORS) as exc:
             self.error = self.gateway.describe(exc)
             self.setObsolete(True)  # the stack drops it: it never shows as done
             self.gateway.edit_failed.emit(self.error)
@@ -55,7 +54,7 @@ class _Command(QUndoCommand):
         assert self.change is not None
         try:
             reverse = self._undo(self.change)
-        except (InvalidInput, SQLAlchemyError, OSError) as exc:
+        except (InvalidInput, *STORE_ERRORS) as exc:
             self.gateway.edit_failed.emit(f"Could not undo: {self.gateway.describe(exc)}")
             # The stack now believes the edit undone while it is still stored; start the
             # history afresh (after this call returns) rather than offer a redo that fails.
@@ -166,7 +165,7 @@ class EditGateway(QObject):
         """Not undoable (the caller asks first); clears the stack since its edits may refer to them."""
         try:
             change = annotations.delete_articles(self.store, article_ids)
-        except (SQLAlchemyError, OSError) as exc:
+        except STORE_ERRORS as exc:
             self.edit_failed.emit(self.describe(exc))
             return None
         self.undo_stack.clear()

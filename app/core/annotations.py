@@ -15,6 +15,7 @@ import orjson
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
+from app.core import span_json
 from app.core.store import Store
 from app.core.validation import InvalidInput, NewSpan, validate
 from app.models import ARTICLE_STATUSES, db_timestamp
@@ -93,6 +94,7 @@ def add_span(
         except IntegrityError:
             raise InvalidInput(f"“{surface}” is already labelled {label}.") from None
         _touch(conn, [article_id], now)
+        span_json.refresh(conn, [article_id])
     after = {"article_id": article_id, "start": span.start, "end": span.end, "label": label, "text": surface,
              "annotator": annotator, "origin": origin, "attributes": span.attributes}
     return Change("span_added", (article_id,), span_id, after=after)
@@ -103,6 +105,7 @@ def remove_span(store: Store, span_id: int) -> Change:
         before = _span_state(conn, span_id)
         conn.execute(text("DELETE FROM span WHERE id = :i"), {"i": span_id})
         _touch(conn, [before["article_id"]], db_timestamp())
+        span_json.refresh(conn, [before["article_id"]])
     return Change("span_removed", (before["article_id"],), span_id, before=before)
 
 
@@ -130,6 +133,7 @@ def update_span(
                 {"a": _dump(attributes), "now": now, "i": span_id},
             )
         _touch(conn, [before["article_id"]], now)
+        span_json.refresh(conn, [before["article_id"]])
     return Change("span_changed", (before["article_id"],), span_id, before=before, after=after)
 
 

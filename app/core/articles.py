@@ -17,6 +17,7 @@ import orjson
 from sqlalchemy import Connection, insert, text
 from sqlalchemy.exc import IntegrityError
 
+from app.core import span_json
 from app.core.store import Store
 from app.core.text_norm import canonical_url, text_hash
 from app.core.validation import NewArticle
@@ -213,6 +214,7 @@ def _insert_children(
             )
     if spans:
         conn.execute(insert(Span.__table__), spans)
+        span_json.refresh(conn, {s["article_id"] for s in spans})
 
 
 def store_article(store: Store, article: NewArticle, *, annotator: str = "") -> StoreOutcome:

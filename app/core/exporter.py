@@ -58,7 +58,9 @@ from typing import IO, Any
 import orjson
 from sqlalchemy import Connection, text
 
+from app.core import span_json
 from app.core.cancel import CancelToken
+from app.core.span_json import native_spans
 from app.core.store import Store
 from app.core.validation import InvalidInput
 from app.models import ARTICLE_STATUSES
@@ -147,7 +149,6 @@ def split_paths(out_path: Path) -> dict[str, Path]:
 # A span row is (article_id, start, end, label rank, annotator, text, attributes
 # JSON or None when empty); the rank indexes ``names``, the labels sorted by name.
 
-_EMPTY: dict[str, Any] = {}
 _DUMP_OPTS = orjson.OPT_APPEND_NEWLINE
 
 SpanRow = tuple[int, int, int, int, str, str, "str | None"]
@@ -170,17 +171,14 @@ def _native(row: Sequence[Any], spans: Sequence[SpanRow], names: list[str], coun
         if body[s:e] != t:
             raise _mismatch(row, s, e, names[rank], t)
         counts[rank] += 1
-    loads = orjson.loads
-    # A comprehension builds the list faster than appending in the loop above.
-    out = [
-        {"start": s, "end": e, "label": names[rank], "text": t, "annotator": who,
-         "attributes": _EMPTY if attr is None else loads(attr)}
-        for _aid, s, e, rank, who, t, attr in spans
-    ]
-    return {"id": row[1], "url": row[2], "title": row[3], "text": body,
+    return _native_line(row, native_spans(spans, names))
+
+
+def _native_line(row: Sequence[Any], spans: Any) -> dict[str, Any]:
+    return {"id": row[1], "url": row[2], "title": row[3], "text": row[11],
             "meta": {"author": row[4], "date": row[5], "site_name": row[6], "language": row[7],
                      "source_kind": row[8], "source": row[9]},
-            "status": row[10], "spans": out}
+            "status": row[10], "spans": spans}
 
 
 def _spacy(row: Sequence[Any], spans: Sequence[SpanRow], names: list[str], counts: list[int]) -> dict[str, Any]:
@@ -289,16 +287,31 @@ def _in_list(prefix: str, values: Sequence[str], params: dict[str, Any]) -> str:
     return marks
 
 
-def _articles_sql(options: ExportOptions) -> tuple[str, dict[str, Any]]:
+def _uses_span_json(store: Store, options: ExportOptions) -> bool:
+    """Whether the articles' ready-made span lists (``span_json``) can be copied as they are:
+    they hold every span in the native layout, so not with span filters or other formats."""
+    return (options.format == "native" and not options.labels and not options.annotators
+            and store.is_sqlite)
+
+
+def _articles_sql(options: ExportOptions, cached: bool = False) -> tuple[str, dict[str, Any]]:
     params: dict[str, Any] = {}
-    where = "id > :last"
+    where = "article.id > :last"
     if options.statuses:
         # One status: its (status, id) index yields the batch in id order. Several: that
         # index would make the database collect and sort every remaining article per
         # batch, so walk the ids instead and filter (an expression keeps the index out).
-        column = "status" if len(options.statuses) == 1 else "(status || '')"
+        column = "article.status" if len(options.statuses) == 1 else "(article.status || '')"
         where += f" AND {column} IN ({_in_list('st', options.statuses, params)})"
-    return f"SELECT {_ARTICLE_COLUMNS} FROM article WHERE {where} ORDER BY id LIMIT {BATCH}", params
+    columns = ", ".join(f"article.{c.strip()}" for c in _ARTICLE_COLUMNS.split(","))
+    source = "article"
+    if cached:
+        # Columns 12-14: the cached span list, its spans per label, and whether the
+        # article has spans but no cached list (then its span rows are read).
+        columns += (f", CAST(j.spans AS BLOB), j.label_counts, (j.spans IS NULL AND EXISTS "
+                    f"(SELECT 1 FROM span WHERE span.article_id = article.id))")
+        source += f" LEFT JOIN {span_json.TABLE} j ON j.article_id = article.id"
+    return f"SELECT {columns} FROM {source} WHERE {where} ORDER BY article.id LIMIT {BATCH}", params
 
 
 def _spans_sql(options: ExportOptions, labels: list[tuple[int, str]]) -> tuple[str, dict[str, Any]]:
@@ -435,11 +448,13 @@ def _write(
     cancel: CancelToken | None,
 ) -> ExportSummary:
     encode = _ENCODERS[options.format]
+    cached = _uses_span_json(store, options)
     ratios = options.split
     seed = options.seed
     single = outputs.get("")
-    dumps = orjson.dumps
+    dumps, loads, fragment = orjson.dumps, orjson.loads, orjson.Fragment
     per_split: dict[str, int] = dict.fromkeys(SPLIT_NAMES, 0) if ratios else {}
+    cached_counts: dict[str, int] = {}
     done = 0
 
     with _open_snapshot(store) as conn, _no_cyclic_gc():
@@ -447,7 +462,7 @@ def _write(
                         key=lambda label: label[1])
         names = [name for _id, name in labels]
         counts = [0] * len(names)
-        articles_sql, art_params = _articles_sql(options)
+        articles_sql, art_params = _articles_sql(options, cached)
         spans_sql, span_params = _spans_sql(options, labels)
         total = _count(conn, options)
         if progress is not None:
@@ -460,14 +475,23 @@ def _write(
             if not rows:
                 break
             last = rows[-1][0]
-            spans = _fetch(conn, spans_sql, {**span_params, "lo": rows[0][0], "hi": last})
-            spans.sort()  # into (article, start, end, label name, annotator) order; see _spans_sql
+            spans: list[tuple[Any, ...]] = []
+            if not cached or any(row[14] for row in rows):
+                spans = _fetch(conn, spans_sql, {**span_params, "lo": rows[0][0], "hi": last})
+                spans.sort()  # into (article, start, end, label name, annotator) order; see _spans_sql
             owners = [s[0] for s in spans]  # article id of each span row, ascending
             i = 0
             for row in rows:
                 # The spans of this article are the run of rows with its id, found by bisection.
                 j = bisect_right(owners, row[0], i)
-                obj = encode(row, spans[i:j], names, counts)
+                if cached and row[12] is not None:
+                    obj = _native_line(row, fragment(row[12]))  # checked when it was cached
+                    for name, n in loads(row[13]).items():
+                        cached_counts[name] = cached_counts.get(name, 0) + n
+                elif cached and not row[14]:
+                    obj = _native_line(row, [])
+                else:
+                    obj = encode(row, spans[i:j], names, counts)
                 i = j
                 if ratios is None:
                     output = single
@@ -485,8 +509,10 @@ def _write(
                 progress(done, total, rows[-1][3] or rows[-1][1])
             del rows, spans, owners  # only one batch is ever alive
         conn.rollback()  # read-only: end the snapshot
+    for name, n in zip(names, counts, strict=True):
+        cached_counts[name] = cached_counts.get(name, 0) + n
     return ExportSummary(
         articles=done,
-        spans_per_label={name: n for name, n in zip(names, counts, strict=True) if n},
+        spans_per_label={name: cached_counts[name] for name in sorted(cached_counts) if cached_counts[name]},
         per_split=per_split,
     )

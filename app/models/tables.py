@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import CheckConstraint, Column, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 ARTICLE_STATUSES = ("new", "in_progress", "done", "skipped")
@@ -108,6 +108,16 @@ class Span(SQLModel, table=True):
     attributes: str = "{}"
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ArticleSpanJson(SQLModel, table=True):
+    """An article's spans as the native export writes them; a cache (see app/core/span_json.py)."""
+
+    __tablename__ = "article_span_json"
+
+    article_id: int = Field(primary_key=True, foreign_key="article.id", ondelete="CASCADE")
+    spans: str = Field(sa_column=Column(Text, nullable=False))
+    label_counts: str = Field(sa_column=Column(Text, nullable=False))
 
 
 class ImportLog(SQLModel, table=True):

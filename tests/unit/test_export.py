@@ -360,16 +360,16 @@ def test_failure_midway_leaves_target_untouched(thousand: Store, tmp_path: Path,
     out = tmp_path / "export.jsonl"
     out.write_bytes(b"previous export\n")
     calls = 0
-    real = exporter._ENCODERS["native"]
+    real = orjson.dumps
 
-    def failing(*args: Any) -> dict[str, Any]:
+    def failing(*args: Any, **kwargs: Any) -> bytes:
         nonlocal calls
         calls += 1
         if calls == 700:
             raise OSError(28, "No space left on device")
-        return real(*args)
+        return real(*args, **kwargs)
 
-    monkeypatch.setitem(exporter._ENCODERS, "native", failing)
+    monkeypatch.setattr(exporter.orjson, "dumps", failing)
     with pytest.raises(OSError, match="No space left"):
         export_jsonl(thousand, out, ExportOptions())
     assert out.read_bytes() == b"previous export\n"
@@ -422,15 +422,21 @@ def build_many(store: Store, n: int, offset: int = 0) -> None:
         store_articles(store, arts)
 
 
-def test_export_reads_in_batches(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("cached", [True, False], ids=["span-json", "span-rows"])
+def test_export_reads_in_batches(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                 cached: bool) -> None:
     build_many(store, 3000)
+    if not cached:
+        with store.begin() as conn:
+            conn.execute(text("DELETE FROM article_span_json"))
     queries: list[str] = []
     real_fetch = exporter._fetch
 
     def counting(conn: Any, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
         rows = real_fetch(conn, sql, params)
-        queries.append("spans" if "FROM span" in sql else "articles")
-        assert len(rows) <= exporter.BATCH * (3 if "FROM span" in sql else 1)
+        kind = "spans" if sql.startswith("SELECT span.") else "articles"
+        queries.append(kind)
+        assert len(rows) <= exporter.BATCH * (3 if kind == "spans" else 1)
         return rows
 
     monkeypatch.setattr(exporter, "_fetch", counting)
@@ -438,8 +444,10 @@ def test_export_reads_in_batches(store: Store, tmp_path: Path, monkeypatch: pyte
     summary = export_jsonl(store, tmp_path / "x.jsonl", ExportOptions(),
                            progress=lambda done, total, item: progress.append((done, total)))
     assert summary.articles == 3000 and summary.spans_per_label == {"CLAIM": 3000, "ORG": 3000, "PERSON": 3000}
-    # Three batches: each one article query and ONE span query; a last article query finds nothing.
-    assert queries == ["articles", "spans"] * 3 + ["articles"]
+    # Three batches, then a last article query that finds nothing. Each batch reads its span
+    # rows in ONE query, unless every article's spans come ready-made (span_json).
+    per_batch = ["articles"] if cached else ["articles", "spans"]
+    assert queries == per_batch * 3 + ["articles"]
     assert progress == [(0, 3000), (1000, 3000), (2000, 3000), (3000, 3000)]
 
 

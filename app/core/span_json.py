@@ -1,0 +1,101 @@
+"""Each article's spans, kept ready as the JSON list the native export writes.
+
+A full native export of 100k articles with 20 spans each would otherwise turn
+two million span rows into Python objects and back into JSON, which takes
+longer than everything else the export does. The ``article_span_json`` table
+holds, per article, that list exactly as ``exporter`` would write it, plus its
+spans per label; the export then copies it into the line untouched.
+
+It is a cache that can only ever be missing, never stale:
+- triggers (migration 0004) delete an article's row whenever one of its spans,
+  its text or the name of a label it uses changes, in the same transaction;
+- every writer of spans (the edit gateway, the article store) rebuilds the rows
+  of the articles it touched right after, in that transaction too;
+- a row is only written when every span's text matches the article text, so
+  an inconsistent article always goes through the export's full check.
+An article without a row is exported from its span rows, as before.
+
+SQLite only: on PostgreSQL there are no such triggers, so nothing is cached
+and every export reads the span rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from itertools import groupby
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, text
+
+TABLE = "article_span_json"
+CHUNK = 500
+
+_EMPTY: dict[str, Any] = {}
+
+# A span row as both this module and the exporter read it: (article id, start,
+# end, label, annotator, text, attributes JSON or None when empty). The label
+# is a name here and a rank in the exporter; both sort the same way.
+SpanRow = tuple[int, int, int, Any, str, str, "str | None"]
+
+
+def native_spans(spans: Sequence[SpanRow], names: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """The native export's ``spans`` list for one article's rows (already sorted).
+
+    With ``names``, a row's label is an index into it; without, it is the name.
+    """
+    loads = orjson.loads
+    if names is None:
+        return [{"start": s, "end": e, "label": label, "text": t, "annotator": who,
+                 "attributes": _EMPTY if attr is None else loads(attr)}
+                for _aid, s, e, label, who, t, attr in spans]
+    return [{"start": s, "end": e, "label": names[rank], "text": t, "annotator": who,
+             "attributes": _EMPTY if attr is None else loads(attr)}
+            for _aid, s, e, rank, who, t, attr in spans]
+
+
+def enabled(conn: Connection) -> bool:
+    return conn.dialect.name == "sqlite"
+
+
+def refresh(conn: Connection, article_ids: Iterable[int]) -> None:
+    """Rebuild the cached span lists of these articles (call inside the writing transaction)."""
+    if not enabled(conn):
+        return
+    ids = sorted({int(i) for i in article_ids})
+    for first in range(0, len(ids), CHUNK):
+        _refresh_chunk(conn, ids[first : first + CHUNK])
+
+
+def _refresh_chunk(conn: Connection, ids: list[int]) -> None:
+    marks = ",".join(str(i) for i in ids)
+    conn.exec_driver_sql(f"DELETE FROM {TABLE} WHERE article_id IN ({marks})")
+    bodies = dict(conn.exec_driver_sql(f"SELECT id, text FROM article WHERE id IN ({marks})").all())
+    rows = conn.exec_driver_sql(
+        f'SELECT span.article_id, span.start, span."end", label.name, span.annotator, span.text, '
+        f"NULLIF(span.attributes, '{{}}') FROM span JOIN label ON label.id = span.label_id "
+        f"WHERE span.article_id IN ({marks})"
+    ).all()
+    # Plain tuples sort by (article, start, end, label name, annotator): the export's order.
+    ordered = sorted(tuple(r) for r in rows)
+    values = []
+    for article_id, group in groupby(ordered, key=lambda r: r[0]):
+        spans = list(group)
+        body = bodies.get(article_id)
+        if body is None or any(body[s:e] != t for _a, s, e, _l, _w, t, _x in spans):
+            continue  # left to the export's full check, which names the mismatch
+        counts: dict[str, int] = {}
+        for span in spans:
+            counts[span[3]] = counts.get(span[3], 0) + 1
+        values.append({"a": article_id, "s": orjson.dumps(native_spans(spans)).decode(),
+                       "c": orjson.dumps(counts).decode()})
+    if values:
+        conn.execute(text(f"INSERT INTO {TABLE} (article_id, spans, label_counts) VALUES (:a, :s, :c)"), values)
+
+
+def refresh_all(conn: Connection) -> None:
+    """Build the rows of every article that has spans (used when the table is created)."""
+    if not enabled(conn):
+        return
+    ids = [r[0] for r in conn.exec_driver_sql("SELECT DISTINCT article_id FROM span ORDER BY article_id")]
+    refresh(conn, ids)

@@ -39,6 +39,7 @@ from app.widgets.article_text_view import ArticleTextView
 from app.widgets.claim_details import ClaimDetails, claimant_candidates
 from app.widgets.edits import EditGateway
 from app.widgets.icons import icon
+from app.widgets.key_hint import KeyHint
 from app.widgets.panel_header import (
     LabelBar,
     LinkLabel,
@@ -84,6 +85,7 @@ class AnnotationPanel(QWidget):
         self.view = ArticleTextView()
         self.span_list = SpanList()
         self.claim_details = ClaimDetails(gateway, settings.verdicts)
+        self.key_hint = KeyHint(settings)
 
         head = QHBoxLayout()
         head.addWidget(self.title, 1)
@@ -129,6 +131,11 @@ class AnnotationPanel(QWidget):
         self.pages.addWidget(content)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        hint_row = QHBoxLayout()  # above everything, so Help ▸ Show Label Keys Hint shows it with or without an article
+        hint_row.setContentsMargins(16, 10, 16, 0)
+        hint_row.addWidget(self.key_hint)
+        outer.addLayout(hint_row)
         outer.addWidget(self.pages)
 
         self.view.installEventFilter(self)
@@ -185,6 +192,7 @@ class AnnotationPanel(QWidget):
             if lb.shortcut and sequence.count():
                 self._keys[sequence[0].toCombined()] = lb
         self.label_bar.set_labels(labels)
+        self.key_hint.set_labels(labels)
         self.view.set_labels(labels)
         spans = self._article.spans if self._article else []
         self.span_list.set_content(labels, spans)

@@ -43,6 +43,8 @@ ICONS: dict[str, str] = {
     "library": "fa5s.book",
     "annotate": "fa5s.highlighter",
     "all_occurrences": "fa5s.clone",
+    "sample": "fa5s.book-open",
+    "hint": "fa5s.lightbulb",
 }
 
 

@@ -35,7 +35,8 @@ from app.widgets.icons import icon
 from app.widgets.import_pane import ImportPane
 from app.widgets.library_view import LibraryView
 from app.widgets.shortcuts_dialog import show_shortcuts
-from app.widgets.tasks import wait_for_all
+from app.widgets.tasks import run_task, wait_for_all
+from app.widgets.welcome_view import LibraryPage, WelcomeView
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,8 @@ class _Panes(NamedTuple):
     annotation: AnnotationPanel
     import_pane: ImportPane
     import_dock: QDockWidget
+    welcome: WelcomeView
+    library_page: LibraryPage  # the library, or the welcome view while the dataset is empty
 
 
 class MainWindow(QMainWindow):
@@ -74,11 +77,13 @@ class MainWindow(QMainWindow):
         dock.setObjectName("import_dock")
         dock.setWidget(import_pane)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-        self.panes = _Panes(library_view, annotation, import_pane, dock)
+        welcome = WelcomeView(self)
+        library_page = LibraryPage(store, library_view, welcome, self)
+        self.panes = _Panes(library_view, annotation, import_pane, dock, welcome, library_page)
 
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
-        self.tabs.addTab(library_view, icon("library"), "Library")
+        self.tabs.addTab(library_page, icon("library"), "Library")
         self.tabs.addTab(annotation, icon("annotate"), "Annotate")
         self.setCentralWidget(self.tabs)
 
@@ -88,8 +93,12 @@ class MainWindow(QMainWindow):
         self._status = QLabel(self)
         self.statusBar().addPermanentWidget(self._status)
 
+        annotation.key_hint.set_done_key(self.actions_by_id["done_next"].shortcut())
+        welcome.import_urls_requested.connect(lambda: self.show_pane("import"))
+        welcome.import_files_requested.connect(self.actions_by_id["import_files"].trigger)
+        welcome.sample_requested.connect(self.open_sample_dataset)
         library_view.article_activated.connect(self.open_article)
-        import_pane.articles_imported.connect(lambda _ids: library_view.articles_added())
+        import_pane.articles_imported.connect(self._articles_imported)
         import_pane.import_finished.connect(lambda _report: self._update_status())
         import_pane.article_activated.connect(self.open_article)
         self.gateway.changes_applied.connect(self._on_change)
@@ -118,6 +127,10 @@ class MainWindow(QMainWindow):
             ActionSpec("next", "&Next Article", "Alt+Right", "next", lambda: self.step_article(+1)),
             ActionSpec("previous", "&Previous Article", "Alt+Left", "previous", lambda: self.step_article(-1)),
             ActionSpec("shortcuts", "&Keyboard Shortcuts", K.HelpContents, "keys", lambda: show_shortcuts(self)),
+            ActionSpec("show_key_hint", "Show &Label Keys Hint", None, "hint", self.show_key_hint,
+                       "Show the hint of the label keys above the article again"),
+            ActionSpec("open_sample", "Open the &Sample Dataset", None, "sample", self.open_sample_dataset,
+                       "Open a small dataset of news articles, some already labelled, to try the app on"),
             ActionSpec("about", "&About Article Curator", None, "help", self.about),
         ]
 
@@ -160,7 +173,9 @@ class MainWindow(QMainWindow):
         article_menu = bar.addMenu("&Article")
         article_menu.addActions([a["done_next"], a["skip"], a["next"], a["previous"]])
         help_menu = bar.addMenu("&Help")
-        help_menu.addActions([a["shortcuts"], a["about"]])
+        help_menu.addActions([a["shortcuts"], a["show_key_hint"], a["open_sample"]])
+        help_menu.addSeparator()
+        help_menu.addAction(a["about"])
 
         toolbar = QToolBar("Main", self)
         toolbar.setObjectName("main_toolbar")
@@ -192,7 +207,7 @@ class MainWindow(QMainWindow):
             self.panes.import_pane.setFocus()
             return
         self.tabs.setCurrentIndex(0 if name == "library" else 1)
-        (self.panes.library if name == "library" else self.panes.annotation).setFocus()
+        (self.panes.library_page if name == "library" else self.panes.annotation).setFocus()
 
     def focus_search(self) -> None:
         self.show_pane("library")
@@ -239,11 +254,18 @@ class MainWindow(QMainWindow):
     def skip_and_next(self) -> None:
         self._finish_and_next("skipped")
 
+    def _articles_imported(self, _ids: list[int]) -> None:
+        self.panes.library.articles_added()
+        if self.panes.library_page.shows_welcome:
+            self.panes.library_page.update_page()
+
     def _on_change(self, change: Change) -> None:
         if change.kind in ("status_changed", "articles_deleted"):
             self._update_status()
-        if change.kind == "articles_deleted" and self.panes.annotation.current_article_id in change.article_ids:
-            self.panes.annotation.open_article(None)
+        if change.kind == "articles_deleted":
+            self.panes.library_page.update_page()  # the last one gone: welcome again
+            if self.panes.annotation.current_article_id in change.article_ids:
+                self.panes.annotation.open_article(None)
 
     def _update_status(self) -> None:
         counts = library.status_counts(self.store)
@@ -272,6 +294,39 @@ class MainWindow(QMainWindow):
 
     def switch_dataset(self, location: str) -> None:
         self.dataset_switch_requested.emit(location)
+
+    def open_sample_dataset(self) -> None:
+        """Make the sample dataset on first use (in the background), then switch to it."""
+        from app.core.sample_dataset import create_sample_dataset
+
+        self.panes.welcome.set_sample_busy(True)
+        self.actions_by_id["open_sample"].setEnabled(False)
+        self.statusBar().showMessage("Preparing the sample dataset…")
+        run_task(create_sample_dataset, self._sample_ready, self._sample_failed)
+
+    def _sample_ready(self, path: Path) -> None:
+        self._sample_finished()
+        if self.store.path is not None and self.store.path.resolve() == path.resolve():
+            # Already open (perhaps emptied and just filled again): show what it holds now.
+            self.panes.library.refresh()
+            self.panes.library_page.update_page()
+            self._update_status()
+            self.show_pane("library")
+            return
+        self.switch_dataset(str(path))
+
+    def _sample_failed(self, exc: BaseException) -> None:
+        self._sample_finished()
+        QMessageBox.warning(self, "Open the Sample Dataset", f"The sample dataset could not be opened.\n\n{exc}")
+
+    def _sample_finished(self) -> None:
+        self.panes.welcome.set_sample_busy(False)
+        self.actions_by_id["open_sample"].setEnabled(True)
+        self.statusBar().clearMessage()
+
+    def show_key_hint(self) -> None:
+        self.panes.annotation.key_hint.show_again()
+        self.show_pane("annotate")
 
     def import_files(self) -> None:
         paths, _ = QFileDialog.getOpenFileNames(self, "Import Files", str(Path.home()),

@@ -1,25 +1,30 @@
 """The one way to find a file under ``resources/`` (icons, sample data, ...).
 
-The same call works from a source checkout or editable install, an installed
-wheel and a PyInstaller bundle; each keeps ``resources/`` in a different place.
+The same call works in every form the app is installed in:
+
+- a source checkout or an editable install (``pip install -e .``): the
+  ``resources/`` folder beside the ``app`` package, in the checkout;
+- an installed wheel (``pip install .``): ``app/_resources/``, where
+  ``pyproject.toml`` maps the top-level ``resources/`` folder;
+- a PyInstaller bundle: ``app/_resources/`` inside the bundle, where
+  ``packaging/article_curator.spec`` copies it (the wheel's layout).
+
 Qt-free, so the CLI and the tests use it too.
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 def _candidates() -> list[Path]:
-    found = []
-    bundle = getattr(sys, "_MEIPASS", None)  # set by PyInstaller's bootloader
-    if bundle:
-        found.append(Path(bundle) / "resources")
-    found.append(_PACKAGE_DIR.parent / "resources")  # source checkout, editable install
-    return found
+    installed = _PACKAGE_DIR / "_resources"  # wheel and PyInstaller bundle
+    # A checkout is recognised by its pyproject.toml, so that an unrelated top-level
+    # "resources" folder in site-packages (some packages install one) is never taken.
+    checkout = _PACKAGE_DIR.parent / "resources"
+    return [installed, checkout] if (_PACKAGE_DIR.parent / "pyproject.toml").is_file() else [installed]
 
 
 def resources_root() -> Path:

@@ -24,6 +24,16 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     db_help = "dataset file or database URL (default: the dataset in your data folder, or $ARTICLE_CURATOR_DB)"
     common = argparse.ArgumentParser(add_help=False)
@@ -36,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    # Start the desktop app, show the window, and quit with status 0 after this many
+    # seconds: the packaging smoke test's way to prove an installed app starts.
+    parser.add_argument("--quit-after", type=_seconds, metavar="SECONDS", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     p = sub.add_parser("import", parents=[common], help="import URLs, feeds, sitemaps, files or folders")
@@ -68,12 +81,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        return _start_gui(args.db)
+        return _start_gui(args.db, args.quit_after)
     from sqlalchemy.exc import SQLAlchemyError
 
-    from app.core.store import StoreError, open_store
+    from app.core.store import StoreError, describe_db_error, open_store
 
     try:
+        # Not exclusive: the subcommands do not take the desktop app's dataset lock.
+        # SQLite's own locking (WAL, busy timeout) keeps an import from the command
+        # line safe while the app, or another import, has the same dataset open.
         store = open_store(args.db)
     except StoreError as exc:
         print(f"article-curator: {exc}", file=sys.stderr)
@@ -85,25 +101,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("\nInterrupted: what was finished is kept.", file=sys.stderr)
         return EXIT_SOME_FAILED
     except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", exc)).split("\n")[0]
-        print(f"article-curator: the dataset {store.location} could not be used: {reason}. "
-              "If another program is writing to it, try again when it is done.", file=sys.stderr)
+        reason = describe_db_error(exc)
+        hint = " Try again when the other program is done." if "locked" in reason else ""
+        where = store.path or store.location
+        print(f"article-curator: the dataset {where} could not be used: {reason}.{hint}", file=sys.stderr)
         return EXIT_SOME_FAILED
     finally:
         store.close()
 
 
-def _start_gui(db: str | None) -> int:
+def _start_gui(db: str | None, quit_after: float | None = None) -> int:
+    from app import platform_check
+
+    # Before Qt is loaded: without a display or a system library Qt aborts the
+    # process with a dump about platform plugins; say what is wrong instead.
+    problem = platform_check.check_platform()
+    if problem:
+        print(problem, file=sys.stderr)
+        return platform_check.EXIT_CANNOT_START
     try:
-        from app.widgets.app import run_gui  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        print(
-            "The desktop app is not part of this build yet; use the subcommands "
-            "(import, export, stats, search). See 'article-curator --help'.",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
-    return int(run_gui(db))
+        import PySide6.QtWidgets  # noqa: F401 - fails here, not half-way through start-up
+
+        from app.widgets.app import run_gui
+    except ImportError as exc:
+        print(platform_check.describe_import_error(exc), file=sys.stderr)
+        return platform_check.EXIT_CANNOT_START
+    return int(run_gui(db, quit_after=quit_after))
 
 
 class ProgressDisplay:

@@ -7,22 +7,30 @@ differs between the two lives in ``search_backend`` and ``_configure_sqlite``.
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Self
 
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DatabaseError, SQLAlchemyError
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 
-from app.core import migrations
+from app import __version__
+from app.core import dataset_lock, migrations
+from app.core.cancel import CancelToken
 from app.core.paths import resolve_dataset
 from app.core.search_backend import SearchBackend, backend_for
+
+log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -35,7 +43,7 @@ def _adapt_datetime(value: datetime) -> str:
     written through the ORM; keyset paging on ``updated_at`` compares that text.
     """
     if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        value = value.astimezone(UTC).replace(tzinfo=None)
     return value.isoformat(" ", "microseconds")
 
 
@@ -56,7 +64,12 @@ def describe_db_error(exc: BaseException) -> str:
     if "disk is full" in lowered or "no space" in lowered:
         return "the disk is full"
     if "readonly" in lowered or "read-only" in lowered:
-        return "the dataset is read-only"
+        return "the dataset is read-only (a write-protected file, or a read-only folder or disk)"
+    if "unable to open database file" in lowered:
+        return ("the dataset file cannot be opened (its folder may be read-only, or on a drive "
+                "that is no longer connected)")
+    if "disk i/o error" in lowered:
+        return "the disk could not be read or written (a failing or disconnected drive)"
     if "malformed" in lowered or "not a database" in lowered:
         return "the dataset file is damaged"
     return message.rstrip(".")
@@ -86,6 +99,7 @@ class Store:
         self.location = location
         self.search: SearchBackend = backend_for(engine.dialect.name)
         self.backup_path: Path | None = None
+        self.lock: dataset_lock.DatasetLock | None = None  # held by the desktop app's window
 
     @property
     def is_sqlite(self) -> bool:
@@ -96,8 +110,14 @@ class Store:
         """The dataset file, for SQLite datasets."""
         if not self.is_sqlite:
             return None
-        database = self.engine.url.database
-        return Path(database) if database else None
+        url = self.engine.url
+        database = url.database
+        if not database or database == ":memory:":
+            return None
+        if database.startswith("file:") and url.query.get("uri") == "true":
+            # sqlite:///file:/path/x.sqlite?mode=ro&uri=true (SQLite's URI form)
+            database = database.removeprefix("file:").split("?")[0]
+        return Path(database)
 
     def session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
@@ -110,8 +130,10 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+        if self.lock is not None:
+            self.lock.release()
 
-    def __enter__(self) -> Store:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -140,21 +162,55 @@ def create_store_engine(url: str) -> Engine:
     return create_engine(parsed, pool_pre_ping=True)
 
 
-def open_store(location: str | os.PathLike[str] | None = None, *, upgrade: bool = True) -> Store:
-    """Open (creating if needed) the dataset at ``location`` and bring its schema up to date."""
+def open_store(location: str | os.PathLike[str] | None = None, *, upgrade: bool = True,
+               exclusive: bool = False) -> Store:
+    """Open (creating if needed) the dataset at ``location`` and bring its schema up to date.
+
+    ``exclusive`` (the desktop app) also takes the dataset's lock, so that a second
+    window is refused with a message saying where it is open; ``Store.close()``
+    gives it up. A file that is not a dataset is refused before anything is
+    written to it. Every ``StoreError`` names the file and says what to do.
+    """
     url = resolve_dataset(location)
     engine = create_store_engine(url)
     store = Store(engine, url)
     path = store.path
-    if path is not None:
-        if path.exists() and path.is_dir():
-            raise StoreError(f"{path} is a folder, not a dataset file.")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreError(f"Cannot create the folder for the dataset {path}: {exc.strerror}.") from exc
+    try:
+        if path is not None:
+            if path.exists() and path.is_dir():
+                raise StoreError(f"{path} is a folder, not a dataset file.")
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"Cannot create the folder for the dataset {path}: {exc.strerror}.") from exc
+            if exclusive:
+                store.lock = _lock(path)
+            _refuse_foreign_file(path)
+        _bring_up_to_date(store, upgrade)
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+def _lock(path: Path) -> dataset_lock.DatasetLock | None:
+    try:
+        return dataset_lock.acquire(path)
+    except dataset_lock.DatasetInUse as exc:
+        raise StoreError(str(exc)) from exc
+    except OSError as exc:
+        # No lock file (a read-only folder, a file system without locks): opening the
+        # dataset says what is wrong if it cannot be used; otherwise go on unlocked.
+        log.warning("Could not lock %s (%s); opening it without a lock.", path, exc)
+        return None
+
+
+def _bring_up_to_date(store: Store, upgrade: bool) -> None:
+    engine, path = store.engine, store.path
     try:
         current = migrations.current_revision(engine)
+        if current is not None and not _known_revision(current):
+            raise StoreError(_unknown_format_message(path or store.location, current))
         head = migrations.head_revision()
         if current != head:
             if not upgrade:
@@ -163,9 +219,159 @@ def open_store(location: str | os.PathLike[str] | None = None, *, upgrade: bool 
                 store.backup_path = migrations.backup_sqlite(path, current)
             migrations.upgrade(engine)
     except DatabaseError as exc:
-        engine.dispose()
-        where = path or store.location
-        if isinstance(exc, OperationalError) and "locked" in str(exc):
-            raise StoreError(f"The dataset {where} is busy: another program is writing to it.") from exc
-        raise StoreError(f"{where} is not an Article Curator dataset, or it is damaged.") from exc
-    return store
+        raise _open_error(path, store.location, exc) from exc
+    except sqlite3.Error as exc:  # the backup copy uses sqlite3 directly
+        raise _open_error(path, store.location, exc) from exc
+
+
+# --- files that are not datasets, damaged or read-only ------------------------------------------
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def _refuse_foreign_file(path: Path) -> None:
+    """Refuse, before anything writes to it, a file that is not an Article Curator dataset.
+
+    A new or empty (0-byte) file becomes a new dataset. A SQLite database with
+    tables but none of ours (another program's) is refused and left unchanged:
+    even switching it to WAL would rewrite its header.
+    """
+    try:
+        with path.open("rb") as f:
+            header = f.read(100)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise StoreError(f"Cannot read {path}: {exc.strerror or exc}. Check that you may read it and "
+                         "that its drive is connected.") from exc
+    if not header:
+        return
+    if not header.startswith(SQLITE_MAGIC):
+        raise StoreError(f"{path} is not an Article Curator dataset: it is not a database file. "
+                         "Open a dataset file instead; to add the articles a file holds, import it.")
+    # Bytes 18-19 are 1 for a rollback journal, 2 for WAL. A rollback-journal file is
+    # read through a read-only connection, which cannot change it; a WAL file is read
+    # through an ordinary one, which tidies its -wal and -shm files on close instead
+    # of leaving them behind as a read-only one would.
+    rollback = len(header) >= 20 and header[18] == 1 and header[19] == 1
+    target = f"file:{path.as_posix()}?mode=ro" if rollback else str(path)
+    try:
+        conn = sqlite3.connect(target, uri=rollback, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            tables = {row[0] for row in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")}
+            revisions = [row[0] for row in conn.execute("SELECT version_num FROM alembic_version")] \
+                if "alembic_version" in tables else []
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise _open_error(path, str(path), exc) from exc
+    if not tables:
+        return  # a database with nothing in it yet: it becomes a new dataset
+    if "alembic_version" not in tables:
+        raise StoreError(f"{path} is a database, but not an Article Curator dataset (it has none of its tables); "
+                         "it was left unchanged. Open an Article Curator dataset, or create a new one.")
+    for revision in revisions:
+        if not _known_revision(revision):
+            raise StoreError(_unknown_format_message(path, revision))
+
+
+def _known_revision(revision: str) -> bool:
+    try:
+        return ScriptDirectory.from_config(migrations.alembic_config()).get_revision(revision) is not None
+    except CommandError:
+        return False
+
+
+def _unknown_format_message(where: object, revision: str) -> str:
+    return (f"{where} was made by a newer version of Article Curator, or by another program: its format "
+            f"({revision}) is unknown to version {__version__}. Update Article Curator to open it.")
+
+
+def _writable(path: Path) -> bool:
+    """Whether SQLite can write the dataset and create its -wal and -shm files beside it.
+
+    ``os.access`` also answers False on a read-only file system for root.
+    """
+    folder_ok = os.access(path.parent, os.W_OK | os.X_OK)
+    return folder_ok and (not path.exists() or os.access(path, os.W_OK))
+
+
+def _backups_of(path: Path) -> list[Path]:
+    return sorted(path.parent.glob(f"{path.name}.before-*.bak"), key=lambda p: p.stat().st_mtime)
+
+
+def _open_error(path: Path | None, location: str, exc: BaseException) -> StoreError:
+    """The StoreError for a database error met while opening a dataset: what happened, what to do."""
+    reason = str(getattr(exc, "orig", exc)).split("\n")[0]
+    lowered = reason.lower()
+    where = path or location
+    if "locked" in lowered or "busy" in lowered:
+        return StoreError(f"The dataset {where} is busy: another program is writing to it. "
+                          "Try again when it is done.")
+    readonly = "readonly" in lowered or "read-only" in lowered
+    if path is not None and (readonly or "unable to open" in lowered or "i/o error" in lowered):
+        if path.exists() and not os.access(path, os.R_OK):
+            return StoreError(f"Cannot open {path}: you do not have permission to read it. "
+                              "Ask its owner for access, or open a copy of it.")
+        if readonly or not _writable(path):
+            new_file = not path.exists() or path.stat().st_size == 0
+            if new_file and not os.access(path.parent, os.W_OK | os.X_OK):
+                return StoreError(f"Cannot create the dataset {path}: its folder {path.parent} is read-only. "
+                                  "Choose a folder you can write to.")
+            return StoreError(f"{path} is read-only (a write-protected file, or a read-only folder or disk), "
+                              "and Article Curator saves every edit into the dataset as it is made. Copy it to "
+                              "a folder you can write to (your Documents folder, say) and open the copy.")
+        return StoreError(f"Cannot open {path}: {reason}. Check that its drive is connected, then try again.")
+    if "malformed" in lowered or "corrupt" in lowered:
+        return StoreError(_damaged_message(where, reason))
+    if "not a database" in lowered or "encrypted" in lowered:
+        return StoreError(f"{where} is not an Article Curator dataset, or it is damaged. "
+                          "Open another dataset file, or a backup copy of this one.")
+    return StoreError(f"{where} could not be opened as a dataset: {reason.rstrip('.')}.")
+
+
+def _damaged_message(where: object, reason: str) -> str:
+    return (f"{where} is damaged ({reason.rstrip('.')}), so Article Curator cannot use it safely. "
+            f"Open a backup copy of it instead{_backup_hint(where)}.")
+
+
+def _backup_hint(where: object) -> str:
+    backups = _backups_of(where) if isinstance(where, Path) else []
+    if backups:
+        return f", such as {backups[-1]} (made before its last format upgrade)"
+    return ", if you have one"
+
+
+def check_integrity(store: Store, cancel: CancelToken | None = None) -> str | None:
+    """Read every page of a SQLite dataset (``PRAGMA quick_check``); a sentence when it is damaged.
+
+    Damage in the middle of a file shows only when those pages are read, so
+    opening a dataset does not find it; this does, in about a second per
+    100,000 articles. Returns None when the dataset is sound, is not SQLite, or
+    ``cancel`` stopped the check.
+    """
+    if not store.is_sqlite:
+        return None
+    where = store.path or store.location
+    try:
+        with store.engine.connect() as conn:
+            raw = conn.connection.dbapi_connection
+            if cancel is not None and raw is not None:
+                raw.set_progress_handler(lambda: 1 if cancel.cancelled else 0, 10_000)
+            try:
+                rows = [str(r[0]) for r in conn.exec_driver_sql("PRAGMA quick_check(5)").all()]
+            finally:
+                if cancel is not None and raw is not None:
+                    raw.set_progress_handler(None, 0)
+    except DatabaseError as exc:
+        if cancel is not None and cancel.cancelled:
+            return None
+        rows = [str(getattr(exc, "orig", exc))]
+    if rows == ["ok"]:
+        return None
+    first = next((line.strip() for row in rows for line in row.splitlines()
+                  if line.strip() and not line.startswith("***")), "unknown damage")
+    return (f"{where} is damaged ({first.rstrip('.')}): some articles or spans may be missing or unreadable, "
+            "and saving may fail. Export what you still need, then work on a backup copy of the dataset "
+            f"instead{_backup_hint(where)}.")

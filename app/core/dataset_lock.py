@@ -1,0 +1,185 @@
+"""One desktop window per dataset file: an operating-system lock on ``<dataset>.lock``.
+
+Two windows editing one dataset would each show stale articles and spans and
+undo each other's edits, so the desktop app takes this lock when it opens a
+SQLite dataset and a second window is told where the dataset is open instead.
+
+The lock is ``flock`` on POSIX and ``msvcrt.locking`` on Windows, held on an
+open file: the operating system drops it when the process ends, however it
+ends, so a crash never leaves a stale lock behind. The file holds the pid and
+host of its holder, for the message. The command line does not take the lock
+(see ``app/cli.py``), and a dataset on a database server has none.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import sys
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Self
+
+LOCK_SUFFIX = ".lock"
+_WINDOWS_LOCK_OFFSET = 1 << 30  # lock a byte far past the holder's details, so others can read them
+
+
+@dataclass(frozen=True)
+class LockHolder:
+    pid: int | None
+    host: str
+    since: str
+
+
+class DatasetInUse(Exception):
+    """Another window holds the dataset's lock; ``str()`` says where, for the user."""
+
+    def __init__(self, dataset: Path, holder: LockHolder) -> None:
+        self.dataset = dataset
+        self.holder = holder
+        super().__init__(_in_use_message(dataset, holder))
+
+
+def _in_use_message(dataset: Path, holder: LockHolder) -> str:
+    if holder.pid == os.getpid() and holder.host == socket.gethostname():
+        return f"{dataset} is already open in this window."
+    advice = "Close it there, or open another dataset."
+    if holder.pid is None:
+        return f"{dataset} is open in another Article Curator window. {advice}"
+    if holder.host and holder.host != socket.gethostname():
+        return f"{dataset} is open in Article Curator on {holder.host} (process {holder.pid}). {advice}"
+    return f"{dataset} is open in another Article Curator window (process {holder.pid}). {advice}"
+
+
+def lock_path_for(dataset: Path) -> Path:
+    return dataset.with_name(dataset.name + LOCK_SUFFIX)
+
+
+class DatasetLock:
+    """A held lock; ``release()`` (or the end of the process) gives it up."""
+
+    def __init__(self, dataset: Path, path: Path, fd: int) -> None:
+        self.dataset = dataset
+        self.path = path
+        self._fd: int | None = fd
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+    def release(self) -> None:
+        fd, self._fd = self._fd, None
+        if fd is None:
+            return
+        if sys.platform == "win32":
+            _windows_unlock(fd)
+            os.close(fd)
+            try:  # fails while another process has the file open, which is fine
+                self.path.unlink()
+            except OSError:
+                pass
+        else:
+            # Unlink while still holding the lock: whoever opened the old file
+            # meanwhile finds it is no longer the lock file and tries again.
+            try:
+                self.path.unlink()
+            except OSError:
+                pass
+            os.close(fd)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+    def __del__(self) -> None:
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
+
+
+def acquire(dataset: Path) -> DatasetLock:
+    """Lock ``dataset`` for this process.
+
+    Raises ``DatasetInUse`` when another process (or another lock in this one)
+    holds it, and ``OSError`` when the lock file cannot be made (a read-only
+    folder, say); the caller decides whether to go on without it.
+    """
+    path = lock_path_for(dataset)
+    for _ in range(20):
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o644)
+        try:
+            if not _try_lock(fd):
+                raise DatasetInUse(dataset, _read_holder(fd))
+            if sys.platform != "win32" and not _is_current_file(fd, path):
+                os.close(fd)  # its holder unlinked it on release: lock the new file instead
+                continue
+            _write_holder(fd)
+        except BaseException:
+            os.close(fd)
+            raise
+        return DatasetLock(dataset, path, fd)
+    raise OSError(f"Could not lock {path}: it keeps being replaced.")
+
+
+def _try_lock(fd: int) -> bool:
+    if sys.platform == "win32":
+        import msvcrt
+
+        os.lseek(fd, _WINDOWS_LOCK_OFFSET, os.SEEK_SET)
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _windows_unlock(fd: int) -> None:
+    import msvcrt
+
+    os.lseek(fd, _WINDOWS_LOCK_OFFSET, os.SEEK_SET)
+    try:
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+    except OSError:
+        pass
+
+
+def _is_current_file(fd: int, path: Path) -> bool:
+    try:
+        on_disk = os.stat(path)
+    except FileNotFoundError:
+        return False
+    held = os.fstat(fd)
+    return (on_disk.st_dev, on_disk.st_ino) == (held.st_dev, held.st_ino)
+
+
+def _write_holder(fd: int) -> None:
+    details = {"pid": os.getpid(), "host": socket.gethostname(),
+               "since": datetime.now().astimezone().isoformat(timespec="seconds")}
+    data = json.dumps(details).encode()
+    os.lseek(fd, 0, os.SEEK_SET)
+    os.ftruncate(fd, 0)
+    os.write(fd, data)
+
+
+def _read_holder(fd: int) -> LockHolder:
+    try:
+        os.lseek(fd, 0, os.SEEK_SET)
+        details = json.loads(os.read(fd, 4096).decode() or "{}")
+        pid = details.get("pid")
+        return LockHolder(pid if isinstance(pid, int) else None, str(details.get("host", "")),
+                          str(details.get("since", "")))
+    except (OSError, ValueError, AttributeError):
+        # The holder has not written its details yet, or they are unreadable.
+        return LockHolder(None, "", "")

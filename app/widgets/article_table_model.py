@@ -40,7 +40,7 @@ from app.core.articles import ArticleRow
 from app.core.cancel import CancelToken
 from app.core.labels import LabelInfo, list_labels
 from app.core.library import ArticleFilter
-from app.core.store import Store
+from app.core.store import STORE_ERRORS, Store, describe_db_error
 from app.widgets.icons import icon, label_icon
 from app.widgets.tasks import Task, run_task
 
@@ -146,6 +146,7 @@ class ArticleTableModel(QAbstractTableModel):
         self._row_of: dict[int, int] | None = None  # built on first need, dropped when rows move
         self._cache: OrderedDict[int, _Shown] = OrderedDict()
         self._missing: set[int] = set()  # ids deleted by someone else since the query
+        self._unreadable = False  # the last block of rows could not be read (locked, damaged file)
         self._generation = 0
         self._pending = 0  # generation of the query still running, 0 when none
         self._pending_merge = False
@@ -228,7 +229,16 @@ class ArticleTableModel(QAbstractTableModel):
             return None
         start = row - row % BLOCK
         wanted = [i for i in self._ids[start : start + BLOCK] if i not in self._cache and i not in self._missing]
-        fetched = library.article_rows(self._store, wanted)
+        try:
+            fetched = library.article_rows(self._store, wanted)
+        except STORE_ERRORS as exc:
+            # Painting asks again and again: log once, show a stand-in, try again on the next paint
+            # (a lock goes away; a damaged file is reported by the window's integrity check).
+            if not self._unreadable:
+                log.warning("Library rows could not be read: %s", describe_db_error(exc))
+            self._unreadable = True
+            return None
+        self._unreadable = False
         formatters = self._formatters
         for i in wanted:
             rec = fetched.get(i)
@@ -280,7 +290,9 @@ class ArticleTableModel(QAbstractTableModel):
             shown = self._shown(index.row())
             if shown is not None:
                 return shown[_TEXTS][index.column()]
-            return "(no longer in the dataset)" if index.column() == 0 and index.row() < len(self._ids) else None
+            if index.column() != 0 or index.row() >= len(self._ids):
+                return None
+            return "(cannot be read from the dataset)" if self._unreadable else "(no longer in the dataset)"
         if role == _DECORATION:
             if index.column() != self._status_col:
                 return None

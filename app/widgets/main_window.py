@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from app import __version__
 from app.core import library
 from app.core.annotations import Change
+from app.core.paths import config_dir
 from app.core.settings import Settings, save_settings
 from app.core.store import Store
 from app.widgets.annotation_panel import AnnotationPanel
@@ -370,7 +371,9 @@ class MainWindow(QMainWindow):
 
     # -- window state ----------------------------------------------------------------------
     def _qsettings(self) -> QSettings:
-        return QSettings()
+        # Beside settings.json in the config folder (so ARTICLE_CURATOR_HOME moves it
+        # too), not in Qt's own per-platform place.
+        return QSettings(str(config_dir() / "window-state.ini"), QSettings.Format.IniFormat)
 
     def _restore_state(self) -> None:
         qs = self._qsettings()

@@ -457,3 +457,19 @@ def test_down_arrow_moves_from_search_to_the_table(view, qtbot):  # noqa: ANN001
     assert view.selected_ids() == view.model.article_ids()[:1]
     qtbot.keyClick(view.search, Qt.Key.Key_Escape)
     assert view.search.text() == ""
+
+
+def test_rows_that_cannot_be_read_show_a_stand_in_and_come_back(library_store, qtbot, caplog) -> None:  # noqa: ANN001
+    model = ArticleTableModel(library_store)
+    with library_store.begin() as conn:
+        conn.execute(text("ALTER TABLE article RENAME TO article_away"))
+    try:
+        first = model.index(0, 0)
+        assert model.data(first) == "(cannot be read from the dataset)"
+        assert model.data(model.index(0, 1)) is None
+        model.data(model.index(1, 0))  # painting asks again: logged once
+        assert sum("could not be read" in r.getMessage() for r in caplog.records) == 1
+    finally:
+        with library_store.begin() as conn:
+            conn.execute(text("ALTER TABLE article_away RENAME TO article"))
+    assert model.data(model.index(0, 0)) not in (None, "(cannot be read from the dataset)")

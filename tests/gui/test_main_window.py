@@ -8,6 +8,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.core import library
+from app.core.paths import config_dir
 from app.core.settings import Settings
 from app.core.store import open_store
 
@@ -144,6 +145,9 @@ def test_window_state_and_last_article_are_restored(make_window, sample_store, q
     window.panes.import_dock.hide()
     window.save_state()
     window.close()
+    # Kept in the app's own config folder, which ARTICLE_CURATOR_HOME moves (a test never
+    # touches the real profile, a portable install carries its window layout along).
+    assert (config_dir() / "window-state.ini").stat().st_size > 0
     again = make_window(open_store(sample_store.location))
     assert again.panes.annotation.current_article_id == target
     assert not again.panes.import_dock.isVisible()

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import platformdirs
+from sqlalchemy.engine import URL
 
 APP_DIR_NAME = "ArticleCurator"
 HOME_ENV = "ARTICLE_CURATOR_HOME"
@@ -56,4 +57,5 @@ def resolve_dataset(location: str | os.PathLike[str] | None) -> str:
     if "://" in text:
         return text
     path = Path(text).expanduser().resolve()
-    return f"sqlite:///{path}"
+    # Built, not formatted: a "?" or "#" in a folder name must stay part of the path.
+    return URL.create("sqlite", database=str(path)).render_as_string(hide_password=False)

@@ -7,6 +7,7 @@ holds, per article, that list exactly as ``exporter`` would write it, plus its
 spans per label; the export then copies it into the line untouched.
 
 It is a cache that can only ever be missing, never stale:
+- each row carries the ``FORMAT`` of its list; the export ignores other formats;
 - triggers (migration 0004) delete an article's row whenever one of its spans,
   its text or the name of a label it uses changes, in the same transaction;
 - every writer of spans (the edit gateway, the article store) rebuilds the rows
@@ -29,6 +30,10 @@ import orjson
 from sqlalchemy import Connection, text
 
 TABLE = "article_span_json"
+# The layout of the lists ``native_spans`` writes. Raise it whenever that layout
+# changes: rows an older version wrote then count as missing, so an export never
+# copies a list in an old layout.
+FORMAT = 1
 CHUNK = 500
 
 _EMPTY: dict[str, Any] = {}
@@ -88,9 +93,10 @@ def _refresh_chunk(conn: Connection, ids: list[int]) -> None:
         for span in spans:
             counts[span[3]] = counts.get(span[3], 0) + 1
         values.append({"a": article_id, "s": orjson.dumps(native_spans(spans)).decode(),
-                       "c": orjson.dumps(counts).decode()})
+                       "c": orjson.dumps(counts).decode(), "f": FORMAT})
     if values:
-        conn.execute(text(f"INSERT INTO {TABLE} (article_id, spans, label_counts) VALUES (:a, :s, :c)"), values)
+        conn.execute(text(f"INSERT INTO {TABLE} (article_id, spans, label_counts, format) "
+                          "VALUES (:a, :s, :c, :f)"), values)
 
 
 def refresh_all(conn: Connection) -> None:

@@ -20,7 +20,7 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DatabaseError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 
@@ -53,6 +53,8 @@ sqlite3.register_adapter(datetime, _adapt_datetime)
 # What a write to the dataset can fail with, for callers outside the core (the GUI)
 # that must report a failed save without knowing the database library.
 STORE_ERRORS: tuple[type[BaseException], ...] = (SQLAlchemyError, OSError)
+# Errors of the database itself (not of other files), for messages that blame the dataset.
+DATABASE_ERRORS: tuple[type[BaseException], ...] = (SQLAlchemyError, sqlite3.Error)
 
 
 def describe_db_error(exc: BaseException) -> str:
@@ -159,7 +161,14 @@ def create_store_engine(url: str) -> Engine:
         )
         event.listen(engine, "connect", _configure_sqlite)
         return engine
-    return create_engine(parsed, pool_pre_ping=True)
+    try:
+        return create_engine(parsed, pool_pre_ping=True)
+    except (ImportError, NoSuchModuleError) as exc:
+        raise StoreError(
+            f"This installation of Article Curator cannot open {parsed.get_backend_name()} databases "
+            f"({parsed.render_as_string(hide_password=True)}): its driver is not installed. Install the app "
+            "with PostgreSQL support (pip install \"article-curator[postgres]\"), or open a dataset file."
+        ) from exc
 
 
 def open_store(location: str | os.PathLike[str] | None = None, *, upgrade: bool = True,
@@ -254,7 +263,9 @@ def _refuse_foreign_file(path: Path) -> None:
     # through an ordinary one, which tidies its -wal and -shm files on close instead
     # of leaving them behind as a read-only one would.
     rollback = len(header) >= 20 and header[18] == 1 and header[19] == 1
-    target = f"file:{path.as_posix()}?mode=ro" if rollback else str(path)
+    # as_uri() percent-encodes the path: a "#" or "?" in a folder name would otherwise
+    # end the path early, open some other file and lose "mode=ro".
+    target = f"{path.resolve().as_uri()}?mode=ro" if rollback else str(path)
     try:
         conn = sqlite3.connect(target, uri=rollback, timeout=BUSY_TIMEOUT_MS / 1000)
         try:

@@ -118,6 +118,7 @@ class ArticleSpanJson(SQLModel, table=True):
     article_id: int = Field(primary_key=True, foreign_key="article.id", ondelete="CASCADE")
     spans: str = Field(sa_column=Column(Text, nullable=False))
     label_counts: str = Field(sa_column=Column(Text, nullable=False))
+    format: int  # span_json.FORMAT of the list
 
 
 class ImportLog(SQLModel, table=True):

@@ -74,6 +74,7 @@ def run_gui(db: str | None, quit_after: float | None = None) -> int:
     from app.core.paths import resolve_dataset
     from app.core.settings import load_settings, save_settings
     from app.core.store import (
+        DATABASE_ERRORS,
         STORE_ERRORS,
         StoreError,
         check_integrity,
@@ -100,7 +101,7 @@ def run_gui(db: str | None, quit_after: float | None = None) -> int:
         return str(window.store.path or window.store.location) if window is not None else ""
 
     def explain(exc: BaseException) -> str | None:
-        if isinstance(exc, STORE_ERRORS):
+        if isinstance(exc, DATABASE_ERRORS):  # not any OSError: an export file's, say, is not the dataset's
             return f"Reading or saving the dataset {current_dataset()} failed: {describe_db_error(exc)}."
         return None
 
@@ -188,8 +189,10 @@ def run_gui(db: str | None, quit_after: float | None = None) -> int:
             else:
                 text = problem if fallback_problem is None else f"{problem}\n\n{fallback_problem}"
                 QMessageBox.critical(None, "Article Curator",
-                                     f"{text}\n\nArticle Curator cannot start without a dataset: "
-                                     "start it with another one (article-curator --db FILE).")
+                                     f"{text}\n\nArticle Curator cannot start without a dataset. If it is "
+                                     "open in another Article Curator window, carry on there; otherwise "
+                                     "start Article Curator on another dataset file (from a terminal: "
+                                     "article-curator --db FILE).")
                 return EXIT_NO_DATASET
         if quit_after is not None:
             # exit(), not closing the window: that would leave a second request to

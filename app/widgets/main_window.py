@@ -29,7 +29,7 @@ from app.core import library
 from app.core.annotations import Change
 from app.core.paths import config_dir
 from app.core.settings import Settings, save_settings
-from app.core.store import Store
+from app.core.store import DATABASE_ERRORS, Store, describe_db_error
 from app.widgets.annotation_panel import AnnotationPanel
 from app.widgets.edits import EditGateway
 from app.widgets.icons import icon
@@ -318,7 +318,9 @@ class MainWindow(QMainWindow):
 
     def _sample_failed(self, exc: BaseException) -> None:
         self._sample_finished()
-        QMessageBox.warning(self, "Open the Sample Dataset", f"The sample dataset could not be opened.\n\n{exc}")
+        # The core's own errors are sentences; a database error is turned into one.
+        reason = describe_db_error(exc) if isinstance(exc, DATABASE_ERRORS) else str(exc)
+        QMessageBox.warning(self, "Open the Sample Dataset", f"The sample dataset could not be opened.\n\n{reason}")
 
     def _sample_finished(self) -> None:
         self.panes.welcome.set_sample_busy(False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import logging
 import os
 import shutil
 import subprocess
@@ -46,7 +47,13 @@ def boxes(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str, str]]:
 
 @pytest.fixture
 def start(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., int]]:
-    """run_gui in this process; ``during(window)`` runs instead of the event loop, then the window closes."""
+    """run_gui in this process; ``during(window)`` runs instead of the event loop, then the window closes.
+
+    run_gui sets up logging into the test's home folder: the root logger's handlers
+    are put back afterwards, so later tests do not log into this one's folder.
+    """
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
 
     def run(db: str | None, during: Callable[[MainWindow], None] = lambda _w: None) -> int:
         def fake_exec(_self=None) -> int:
@@ -61,6 +68,14 @@ def start(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., int]]:
 
     yield run
     gc.unfreeze()
+    for handler in root.handlers[:]:
+        if handler not in handlers:
+            root.removeHandler(handler)
+            handler.close()
+    for handler in handlers:
+        if handler not in root.handlers:
+            root.addHandler(handler)
+    root.setLevel(level)
 
 
 def run_app(*args: str, home: Path, env_changes: dict[str, str | None]) -> subprocess.CompletedProcess[str]:

@@ -84,6 +84,17 @@ def test_the_comparison_sees_a_stale_list(dataset: Store, tmp_path: Path) -> Non
     assert cached != rows
 
 
+def test_lists_in_another_layout_are_ignored(dataset: Store, tmp_path: Path) -> None:  # noqa: F811
+    """Rows written by a version whose lists had another layout count as missing."""
+    with dataset.begin() as conn:
+        conn.execute(text(f"UPDATE {span_json.TABLE} SET spans = '[]', format = :old"),
+                     {"old": span_json.FORMAT - 1})
+    out = tmp_path / "old-rows.jsonl"
+    export_jsonl(dataset, out)
+    cached, rows = export_both_ways(dataset, tmp_path)
+    assert out.read_bytes() == rows == cached
+
+
 def test_renaming_a_label_drops_the_lists_that_name_it(dataset: Store, tmp_path: Path) -> None:  # noqa: F811
     org = next(lb for lb in labels.list_labels(dataset) if lb.name == "ORG")
     before = cached_ids(dataset)

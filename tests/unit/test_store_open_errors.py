@@ -81,6 +81,27 @@ def test_another_programs_database_is_left_unchanged(tmp_path: Path, journal: st
     conn.close()
 
 
+def test_a_hash_or_question_mark_in_the_path_does_not_reach_another_file(tmp_path: Path) -> None:
+    folder = tmp_path / "C# notes?v=2 %41"
+    folder.mkdir()
+    path = folder / "notes.db"
+    conn = sqlite3.connect(path)  # a rollback-journal database: read through a read-only URI
+    conn.execute("CREATE TABLE note (id INTEGER PRIMARY KEY, body TEXT)")
+    conn.commit()
+    conn.close()
+    before = digest(path)
+    assert "is a database, but not an Article Curator dataset" in open_error(path)
+    assert digest(path) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [folder.name]  # no stray file cut at "#"
+    assert sorted(p.name for p in folder.iterdir()) == ["notes.db"]
+
+
+def test_a_server_whose_driver_is_missing_is_a_sentence(tmp_path: Path) -> None:
+    message = open_error("postgresql+nosuchdriver://curator:secret@db.example.org/team")
+    assert "cannot open postgresql databases" in message and "driver is not installed" in message
+    assert "secret" not in message
+
+
 def test_a_dataset_of_a_newer_version(tmp_path: Path) -> None:
     path = make_dataset(tmp_path / "newer.sqlite", articles=1)
     conn = sqlite3.connect(path)
@@ -140,10 +161,13 @@ def test_a_sound_dataset_passes_the_check(tmp_path: Path) -> None:
 def test_the_check_can_be_cancelled(tmp_path: Path) -> None:
     from app.core.cancel import CancelToken
 
+    path = make_dataset(tmp_path / "damaged.sqlite")
+    overwrite(path, path.stat().st_size // PAGE // 2 * PAGE, 4 * PAGE)
     token = CancelToken()
     token.cancel()
-    with open_store(make_dataset(tmp_path / "fine.sqlite")) as store:
-        assert check_integrity(store, token) is None
+    with open_store(path) as store:
+        assert check_integrity(store, token) is None  # cancelled: no verdict, although it is damaged
+        assert check_integrity(store) is not None
 
 
 def test_a_dataset_with_a_damaged_schema(tmp_path: Path) -> None:
@@ -244,3 +268,12 @@ def test_the_command_line_names_the_file_without_a_traceback(tmp_path: Path, iso
     assert result.returncode == 2
     assert f"{path} is a database, but not an Article Curator dataset" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_dataset_in_a_folder_with_url_characters_opens_as_itself(tmp_path: Path) -> None:
+    folder = tmp_path / "C# notes?v=2 %41"
+    folder.mkdir()
+    path = make_dataset(folder / "set.sqlite", articles=2)
+    with open_store(path) as store:
+        assert store.path == path and library.count_articles(store) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == [folder.name]

@@ -42,6 +42,8 @@ def upgrade() -> None:
         sa.Column("article_id", sa.Integer, sa.ForeignKey("article.id", ondelete="CASCADE"), primary_key=True),
         sa.Column("spans", sa.Text, nullable=False),
         sa.Column("label_counts", sa.Text, nullable=False),
+        # span_json.FORMAT of the list: a later layout ignores (and rewrites) older rows.
+        sa.Column("format", sa.Integer, nullable=False),
     )
     bind = op.get_bind()
     if bind.dialect.name == "sqlite":

@@ -198,6 +198,9 @@ def main() -> int:
 
     best_rate, best_cpu_rate, best_peak, articles, seconds = 0.0, 0.0, 0.0, 0, 0.0
     for _ in range(args.rounds):
+        # Each round writes a new file, as the reference loop does: replacing the last
+        # round's output would add the time to free its blocks to the export's.
+        out.unlink(missing_ok=True)
         output, peak_mb = _run_measured([sys.executable, __file__, "--format", args.format,
                                          "--child", str(db), str(out)])
         n, secs, cpu = output.split()
@@ -215,13 +218,16 @@ def main() -> int:
     # The reference loop on the same dataset, same run: the target (15,000/s) is 0.75 of
     # the 20,000/s such a loop reached where the targets were set.
     base_out = args.dir / f"baseline-{args.n}.jsonl"
-    output, base_peak = _run_measured([sys.executable, __file__, "--baseline-child", str(db), str(base_out)])
-    n, secs, _cpu, durable_secs = output.split()
-    base_rate = int(n) / float(secs)
-    durable_rate = int(n) / float(durable_secs)
-    base_out.unlink()
+    base_rate = durable_rate = base_peak = 0.0
+    for _ in range(args.rounds):  # best of as many rounds as the export had
+        output, peak_mb = _run_measured([sys.executable, __file__, "--baseline-child", str(db), str(base_out)])
+        n, secs, _cpu, durable_secs = output.split()
+        base_rate = max(base_rate, int(n) / float(secs))
+        durable_rate = max(durable_rate, int(n) / float(durable_secs))
+        base_peak = max(base_peak, peak_mb)
+        base_out.unlink()
     ratio = best_rate / base_rate
-    print(f"  reference loop (sqlite3 + orjson, articles only): {base_rate:,.0f} articles/s, "
+    print(f"  reference loop (sqlite3 + orjson, articles only, best of {args.rounds}): {base_rate:,.0f} articles/s, "
           f"peak RSS {base_peak:,.0f} MB")
     print(f"  ratio export / reference: {ratio:.2f}  (target ratio >= 0.75)")
     print(f"  same loop writing as the export does (fsync, then rename): {durable_rate:,.0f} articles/s; "

@@ -25,8 +25,8 @@ from app.widgets import app as app_module
 from app.widgets.main_window import MainWindow
 from tests.unit.test_dataset_lock import held_by_another_process
 from tests.unit.test_store_open_errors import make_dataset, overwrite
+from tests.app_process import run_app
 
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def visible_windows() -> list[MainWindow]:
@@ -76,17 +76,6 @@ def start(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., int]]:
         if handler not in root.handlers:
             root.addHandler(handler)
     root.setLevel(level)
-
-
-def run_app(*args: str, home: Path, env_changes: dict[str, str | None]) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "ARTICLE_CURATOR_HOME": str(home), "PYTHONPATH": str(ROOT)}
-    for key, value in env_changes.items():
-        if value is None:
-            env.pop(key, None)
-        else:
-            env[key] = value
-    return subprocess.run([sys.executable, "-m", "app", *args], capture_output=True, text=True, env=env,
-                          timeout=120, cwd=ROOT, check=False)
 
 
 # --- a real process ----------------------------------------------------------------------------------

@@ -16,31 +16,6 @@ from app.core.store import open_store
 SAMPLE_ARTICLES = 6
 
 
-@pytest.fixture
-def make_window(qtbot, db_path):  # noqa: ANN001, ANN201
-    """A MainWindow factory; every window is closed at the end and no top-level widget leaks."""
-    from app.widgets.main_window import MainWindow
-
-    made = []
-    before = {id(w) for w in QApplication.topLevelWidgets()}
-
-    def make(store=None, settings=None):  # noqa: ANN001, ANN202
-        store = store or open_store(db_path)
-        window = MainWindow(store, settings or Settings(annotator="ana"))
-        qtbot.addWidget(window)
-        window.resize(1400, 860)
-        window.show()
-        qtbot.waitExposed(window)
-        made.append(window)
-        return window
-
-    yield make
-    for window in made:
-        window.close()
-        window.store.close()
-    QApplication.processEvents()
-    leaked = [w for w in QApplication.topLevelWidgets() if id(w) not in before and w.isVisible() and w not in made]
-    assert not leaked, f"leaked top-level widgets: {leaked}"
 
 
 @pytest.fixture

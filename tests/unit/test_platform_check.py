@@ -14,6 +14,7 @@ import pytest
 
 from app import platform_check
 from app.platform_check import check_platform, describe_import_error
+from tests.app_process import run_app
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -144,22 +145,12 @@ def test_import_errors_name_the_library() -> None:
 # --- the real command -----------------------------------------------------------------------------
 
 
-def run_app(env_changes: dict[str, str | None], *args: str, home: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "ARTICLE_CURATOR_HOME": str(home), "PYTHONPATH": str(ROOT)}
-    for key, value in env_changes.items():
-        if value is None:
-            env.pop(key, None)
-        else:
-            env[key] = value
-    return subprocess.run([sys.executable, "-m", "app", *args], capture_output=True, text=True, env=env,
-                          timeout=120, cwd=ROOT, check=False)
-
-
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the display check is for Linux")
 def test_starting_without_a_display(tmp_path: Path, isolated_home: Path) -> None:
     db = tmp_path / "x.sqlite"
-    result = run_app({"DISPLAY": None, "WAYLAND_DISPLAY": None, "QT_QPA_PLATFORM": None,
-                      "XDG_SESSION_TYPE": None}, "--db", str(db), home=isolated_home)
+    result = run_app("--db", str(db), home=isolated_home,
+                     env_changes={"DISPLAY": None, "WAYLAND_DISPLAY": None, "QT_QPA_PLATFORM": None,
+                                  "XDG_SESSION_TYPE": None})
     assert result.returncode == 2, result.stderr
     assert "No display found" in result.stderr
     assert "qt.qpa" not in result.stderr and "plugin" not in result.stderr
@@ -171,8 +162,9 @@ def test_starting_without_a_display(tmp_path: Path, isolated_home: Path) -> None
 def test_starting_with_a_display_nobody_answers(tmp_path: Path, isolated_home: Path) -> None:
     if not ctypes.util.find_library("xcb"):
         pytest.skip("libxcb is not installed: the library check answers first")
-    result = run_app({"DISPLAY": ":987", "WAYLAND_DISPLAY": None, "QT_QPA_PLATFORM": None,
-                      "XDG_SESSION_TYPE": None}, "--db", str(tmp_path / "x.sqlite"), home=isolated_home)
+    result = run_app("--db", str(tmp_path / "x.sqlite"), home=isolated_home,
+                     env_changes={"DISPLAY": ":987", "WAYLAND_DISPLAY": None, "QT_QPA_PLATFORM": None,
+                                  "XDG_SESSION_TYPE": None})
     assert result.returncode == 2, result.stderr
     assert "Cannot connect to the display ':987'" in result.stderr
     assert "qt.qpa" not in result.stderr and "Traceback" not in result.stderr

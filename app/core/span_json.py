@@ -14,7 +14,9 @@ It is a cache that can only ever be missing, never stale:
   of the articles it touched right after, in that transaction too;
 - a row is only written when every span's text matches the article text, so
   an inconsistent article always goes through the export's full check.
-An article without a row is exported from its span rows, as before.
+An article without a row is exported from its span rows, as before, and
+``fill_missing`` builds the missing rows in the background (the desktop app
+runs it after opening a dataset).
 
 SQLite only: on PostgreSQL there are no such triggers, so nothing is cached
 and every export reads the span rows.
@@ -28,6 +30,9 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Connection, text
+
+from app.core.cancel import CancelToken
+from app.core.store import Store
 
 TABLE = "article_span_json"
 # The layout of the lists ``native_spans`` writes. Raise it whenever that layout
@@ -97,6 +102,31 @@ def _refresh_chunk(conn: Connection, ids: list[int]) -> None:
     if values:
         conn.execute(text(f"INSERT INTO {TABLE} (article_id, spans, label_counts, format) "
                           "VALUES (:a, :s, :c, :f)"), values)
+
+
+def fill_missing(store: Store, cancel: CancelToken | None = None, chunk: int = 200) -> int:
+    """Build the lists that labelled articles lack (a dataset from before the table
+    existed, or one whose label was renamed); returns how many were built.
+
+    Meant for the background: one short transaction per ``chunk`` articles, so
+    edits and imports go on meanwhile, and ``cancel`` stops it between two.
+    """
+    if not store.is_sqlite:
+        return 0
+    built, last = 0, 0
+    while cancel is None or not cancel.cancelled:
+        with store.begin() as conn:
+            ids = [r[0] for r in conn.exec_driver_sql(
+                f"SELECT DISTINCT span.article_id FROM span LEFT JOIN {TABLE} j "
+                "ON j.article_id = span.article_id AND j.format = ? "
+                "WHERE span.article_id > ? AND j.article_id IS NULL ORDER BY span.article_id LIMIT ?",
+                (FORMAT, last, chunk))]
+            if not ids:
+                break
+            refresh(conn, ids)
+        built += len(ids)
+        last = ids[-1]  # onwards even past an article that cannot be cached (a mismatch)
+    return built
 
 
 def refresh_all(conn: Connection) -> None:

@@ -72,6 +72,7 @@ def run_gui(db: str | None, quit_after: float | None = None) -> int:
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from app.core.paths import resolve_dataset
+    from app.core.span_json import fill_missing
     from app.core.settings import load_settings, save_settings
     from app.core.store import (
         DATABASE_ERRORS,
@@ -125,6 +126,11 @@ def run_gui(db: str | None, quit_after: float | None = None) -> int:
             if problem and holder.get("window") is window:
                 log.warning("%s", problem)
                 QMessageBox.warning(window, "Damaged Dataset", problem)
+            elif problem is None and holder.get("window") is window:
+                # A sound dataset: build the export's ready-made span lists it lacks
+                # (a dataset from an older version), a little at a time.
+                run_task(lambda cancel: fill_missing(store, cancel), on_error=lambda exc: log.warning(
+                    "Span lists for the export were not built: %s", exc))
 
         store = window.store
         run_task(lambda cancel: check_integrity(store, cancel), report)

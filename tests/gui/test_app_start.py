@@ -242,6 +242,25 @@ def test_a_damaged_dataset_is_reported_after_start(tmp_path: Path, qtbot, start,
     assert text.startswith(f"{db} is damaged (") and "Export what you still need" in text
 
 
+def test_an_older_dataset_gets_its_export_span_lists_after_start(tmp_path: Path, qtbot, start, boxes) -> None:
+    from sqlalchemy import text
+
+    from tests.unit.test_migrations import _create_at_first_revision
+
+    db = tmp_path / "old.sqlite"
+    _create_at_first_revision(db)
+
+    def cached() -> set[int]:
+        with open_store(db) as store, store.begin() as conn:
+            return {r[0] for r in conn.execute(text("SELECT article_id FROM article_span_json"))}
+
+    def during(window: MainWindow) -> None:
+        qtbot.waitUntil(lambda: cached() == {1, 2}, timeout=10000)  # after the integrity check
+
+    assert start(str(db), during) == 0
+    assert boxes == []
+
+
 # --- switching datasets ------------------------------------------------------------------------------
 
 

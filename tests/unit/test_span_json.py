@@ -134,9 +134,28 @@ def test_deleting_articles_deletes_their_lists(dataset: Store) -> None:  # noqa:
     assert cached_ids(dataset) == set(ids[1:])
 
 
-def test_an_upgraded_dataset_gets_lists_for_its_labelled_articles(db_path: Path, tmp_path: Path) -> None:
+def test_an_upgraded_dataset_gets_its_lists_in_the_background(db_path: Path, tmp_path: Path) -> None:
     _create_at_first_revision(db_path)
     with open_store(db_path) as store:
+        assert cached_ids(store) == set()  # the upgrade itself stays quick
+        from_rows = tmp_path / "before.jsonl"
+        export_jsonl(store, from_rows)
+        assert span_json.fill_missing(store, chunk=1) == 2
         assert cached_ids(store) == span_ids(store) == {1, 2}
+        assert span_json.fill_missing(store) == 0
         cached, rows = export_both_ways(store, tmp_path)
-        assert cached == rows
+        assert cached == rows == from_rows.read_bytes()
+
+
+def test_filling_stops_when_cancelled_and_skips_what_cannot_be_cached(dataset: Store) -> None:  # noqa: F811
+    from app.core.cancel import CancelToken
+
+    with dataset.begin() as conn:
+        conn.execute(text(f"DELETE FROM {span_json.TABLE}"))
+        conn.execute(text("UPDATE span SET text = 'Hugo Touvrom' WHERE text = 'Hugo Touvron' AND annotator = 'bob'"))
+    token = CancelToken()
+    token.cancel()
+    assert span_json.fill_missing(dataset, token) == 0 and cached_ids(dataset) == set()
+    # Every labelled article is visited once; the inconsistent one stays uncached.
+    assert span_json.fill_missing(dataset, chunk=1) == 3
+    assert len(cached_ids(dataset)) == 2

@@ -306,10 +306,11 @@ def _articles_sql(options: ExportOptions, cached: bool = False) -> tuple[str, di
     columns = ", ".join(f"article.{c.strip()}" for c in _ARTICLE_COLUMNS.split(","))
     source = "article"
     if cached:
-        # Columns 12-14: the cached span list, its spans per label, and whether the
-        # article has spans but no cached list (then its span rows are read).
-        columns += (f", CAST(j.spans AS BLOB), j.label_counts, (j.spans IS NULL AND EXISTS "
-                    f"(SELECT 1 FROM span WHERE span.article_id = article.id))")
+        # Columns 12-14: the cached span list (as bytes, which orjson copies into the
+        # line without decoding and encoding them again), its spans per label, and
+        # whether the article has spans but no cached list (then its span rows are read).
+        columns += (", CAST(j.spans AS BLOB), j.label_counts, (j.spans IS NULL AND EXISTS "
+                    "(SELECT 1 FROM span WHERE span.article_id = article.id))")
         source += (f" LEFT JOIN {span_json.TABLE} j ON j.article_id = article.id"
                    f" AND j.format = {int(span_json.FORMAT)}")
     return f"SELECT {columns} FROM {source} WHERE {where} ORDER BY article.id LIMIT {BATCH}", params

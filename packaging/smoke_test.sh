@@ -56,12 +56,9 @@ EOF
 sources=("$work/in")
 expected=2
 sample="$resources/sample/sample-articles.jsonl"
-if [ -f "$sample" ]; then
-    sources+=("$sample")
-    expected=$((expected + $(grep -c . "$sample")))
-else
-    echo "(no sample dataset in the bundle yet: $sample)"
-fi
+[ -f "$sample" ] || { echo "the sample dataset is missing from the bundle: $sample" >&2; exit 1; }
+sources+=("$sample")
+expected=$((expected + $(grep -c . "$sample")))
 run import --db "$db" "${sources[@]}" | tee "$work/import.txt"
 grep -q "Imported: $expected " "$work/import.txt" || { echo "expected $expected imported articles" >&2; exit 1; }
 

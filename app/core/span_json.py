@@ -10,8 +10,9 @@ It is a cache that can only ever be missing, never stale:
 - each row carries the ``FORMAT`` of its list; the export ignores other formats;
 - triggers (migration 0004) delete an article's row whenever one of its spans,
   its text or the name of a label it uses changes, in the same transaction;
-- every writer of spans (the edit gateway, the article store) rebuilds the rows
-  of the articles it touched right after, in that transaction too;
+- the article store rebuilds the rows of the articles it imports in the same
+  transaction; after an edit, ``refresh_articles`` rebuilds them (the desktop
+  app calls it once the annotator pauses, off the GUI thread);
 - a row is only written when every span's text matches the article text, so
   an inconsistent article always goes through the export's full check.
 An article without a row is exported from its span rows, as before, and
@@ -102,6 +103,13 @@ def _refresh_chunk(conn: Connection, ids: list[int]) -> None:
     if values:
         conn.execute(text(f"INSERT INTO {TABLE} (article_id, spans, label_counts, format) "
                           "VALUES (:a, :s, :c, :f)"), values)
+
+
+def refresh_articles(store: Store, article_ids: Iterable[int]) -> None:
+    """Rebuild these articles' lists in a transaction of their own (after edits)."""
+    if store.is_sqlite:
+        with store.begin() as conn:
+            refresh(conn, article_ids)
 
 
 def fill_missing(store: Store, cancel: CancelToken | None = None, chunk: int = 200) -> int:

@@ -9,16 +9,20 @@ from the stack, so the screen never shows an edit that is not stored.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from app.core import annotations
+from app.core import annotations, span_json
 from app.core.annotations import Change
 from app.core.store import STORE_ERRORS, Store, describe_db_error
 from app.core.validation import InvalidInput
+from app.widgets.tasks import run_task
+
+log = logging.getLogger(__name__)
 
 
 class _SpanHandle:
@@ -76,6 +80,32 @@ class EditGateway(QObject):
         # id. Commands hold a handle per span whose id follows the span, and the
         # registry maps only live ids to handles, so a reused id never aliases.
         self._handles: dict[int, _SpanHandle] = {}
+
+        # Span edits drop the export's ready-made span list of their article; it is
+        # rebuilt off the GUI thread once the annotator pauses (see app.core.annotations).
+        self.export_lists_delay_ms = 2000
+        self._edited_articles: set[int] = set()
+        self._export_lists_timer = QTimer(self)
+        self._export_lists_timer.setSingleShot(True)
+        self._export_lists_timer.timeout.connect(self._rebuild_export_lists)
+        self.changes_applied.connect(self._note_span_change)
+
+    def _note_span_change(self, change: Change) -> None:
+        if change.kind.startswith("span_"):
+            self._edited_articles.update(change.article_ids)
+            self._export_lists_timer.start(self.export_lists_delay_ms)
+
+    def rebuild_export_lists_now(self) -> None:
+        """Start the pending rebuild at once (the window is closing: no later pause will come)."""
+        if self._export_lists_timer.isActive():
+            self._export_lists_timer.stop()
+            self._rebuild_export_lists()
+
+    def _rebuild_export_lists(self) -> None:
+        ids, self._edited_articles = sorted(self._edited_articles), set()
+        store = self.store
+        run_task(lambda: span_json.refresh_articles(store, ids),
+                 on_error=lambda exc: log.warning("Export span lists of %d articles not rebuilt: %s", len(ids), exc))
 
     def handle(self, span_id: int) -> _SpanHandle:
         return self._handles.setdefault(span_id, _SpanHandle(span_id))

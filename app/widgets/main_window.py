@@ -411,6 +411,7 @@ class MainWindow(QMainWindow):
             self.panes.import_pane.cancel()
         self.save_state()
         save_settings(self.settings)
+        self.gateway.rebuild_export_lists_now()
         wait_for_all(10000)
         super().closeEvent(event)
 

@@ -109,3 +109,40 @@ def test_a_redo_that_cannot_be_saved_is_reported(gateway, sample_store):
     gateway.undo_stack.redo()
     assert errors and "already labelled" in errors[-1]
     assert spans_of(sample_store, art) == [(0, 4, "ORG", {})]
+
+
+def test_export_span_lists_are_rebuilt_off_the_key_press_once_edits_pause(gateway, sample_store, qtbot):
+    from sqlalchemy import text
+
+    def cached() -> dict[int, str]:
+        with sample_store.begin() as conn:
+            return dict(conn.execute(text("SELECT article_id, spans FROM article_span_json")).all())
+
+    art = first_article(sample_store)
+    gateway.export_lists_delay_ms = 200
+    body = library.get_article(sample_store, art).text
+    meta, mistral = body.index("Meta"), body.index("Mistral")
+    assert gateway.add_span(art, meta, meta + 4, "ORG") is not None
+    assert art not in cached()  # the key press did not wait for it
+    qtbot.waitUntil(lambda: art in cached(), timeout=5000)
+    assert gateway.add_span(art, mistral, mistral + 7, "ORG") is not None
+    assert art not in cached()
+    qtbot.waitUntil(lambda: '"Mistral"' in cached().get(art, ""), timeout=5000)
+    gateway.undo_stack.undo()
+    assert art not in cached()
+    qtbot.waitUntil(lambda: art in cached(), timeout=5000)
+    assert '"Meta"' in cached()[art] and '"Mistral"' not in cached()[art]
+
+
+def test_closing_the_window_rebuilds_pending_export_span_lists(make_window, sample_store, qtbot):
+    from sqlalchemy import text
+
+    window = make_window(sample_store)
+    art = first_article(sample_store)
+    body = library.get_article(sample_store, art).text
+    meta = body.index("Meta")
+    assert window.gateway.add_span(art, meta, meta + 4, "ORG") is not None
+    window.close()  # long before the pause timer fires; waits for background work
+    with sample_store.begin() as conn:
+        assert conn.execute(text("SELECT count(*) FROM article_span_json WHERE article_id = :a"),
+                            {"a": art}).scalar_one() == 1

@@ -59,6 +59,8 @@ def test_every_edit_keeps_the_lists_current(dataset: Store, tmp_path: Path) -> N
         art_id, body = conn.execute(text("SELECT id, text FROM article WHERE title = 'Unlabelled'")).one()
     start = body.index("note")
     added = annotations.add_span(dataset, art_id, start, start + 4, "ORG", annotator="erin")
+    assert art_id not in cached_ids(dataset)  # dropped by the edit, rebuilt later
+    span_json.refresh_articles(dataset, [art_id])
     assert art_id in cached_ids(dataset)
     annotations.update_span(dataset, added.span_id, label="CLAIM")
     annotations.update_span(dataset, added.span_id, attributes={"claimant": "Erin", "verdict": "false", "note": "é"})
@@ -66,6 +68,8 @@ def test_every_edit_keeps_the_lists_current(dataset: Store, tmp_path: Path) -> N
         other, other_article = conn.execute(
             text("SELECT id, article_id FROM span WHERE annotator = 'bob' ORDER BY id LIMIT 1")).one()
     annotations.remove_span(dataset, other)
+    assert not {art_id, other_article} & cached_ids(dataset)
+    span_json.refresh_articles(dataset, [art_id, other_article])
     assert {art_id, other_article} <= cached_ids(dataset)  # rebuilt, so the export copies them
     cached, rows = export_both_ways(dataset, tmp_path)
     assert cached == rows
@@ -116,6 +120,7 @@ def test_changes_outside_the_gateway_drop_the_list_and_the_check_still_runs(
     with dataset.begin() as conn:
         art_id = conn.execute(text("SELECT article_id FROM span WHERE text = 'Hugo Touvrom'")).scalar_one()
     annotations.add_span(dataset, art_id, 0, 4, "ORG", annotator="erin")
+    span_json.refresh_articles(dataset, [art_id])
     assert art_id not in cached_ids(dataset)
     with pytest.raises(ExportError, match="Hugo Touvrom"):
         export_jsonl(dataset, tmp_path / "x.jsonl")

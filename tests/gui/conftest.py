@@ -94,3 +94,26 @@ def make_window(qtbot, db_path):  # noqa: ANN001, ANN201
     leaked = [w for w in QApplication.topLevelWidgets()
               if id(w) not in before and w.isVisible() and w not in made]
     assert not leaked, f"leaked top-level widgets: {leaked}"
+
+
+@pytest.fixture
+def dark_palette(qapp):  # noqa: ANN001, ANN201
+    """A callable that switches the application to a dark palette; the light one comes back after the test."""
+    from PySide6.QtGui import QColor, QPalette
+
+    light = qapp.palette()
+    dark = QPalette()
+    role = QPalette.ColorRole
+    for which, colour in [(role.Window, "#202124"), (role.WindowText, "#e8eaed"), (role.Base, "#17181a"),
+                          (role.AlternateBase, "#26272b"), (role.Text, "#e8eaed"), (role.Button, "#2d2e31"),
+                          (role.ButtonText, "#e8eaed"), (role.Highlight, "#3b6fd8"),
+                          (role.HighlightedText, "#ffffff"), (role.Link, "#8ab4f8"),
+                          (role.ToolTipBase, "#2d2e31"), (role.ToolTipText, "#e8eaed"),
+                          (role.PlaceholderText, "#9aa0a6")]:
+        dark.setColor(which, QColor(colour))
+    disabled = QPalette.ColorGroup.Disabled
+    dark.setColor(disabled, role.Text, QColor("#80868b"))
+    dark.setColor(disabled, role.WindowText, QColor("#9aa0a6"))
+    dark.setColor(disabled, role.ButtonText, QColor("#80868b"))
+    yield lambda: qapp.setPalette(dark)
+    qapp.setPalette(light)

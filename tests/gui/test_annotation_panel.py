@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QColor, QPalette, QTextCursor
+from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import QApplication
 
 from app.core import library
@@ -499,32 +499,16 @@ def _annotate_for_screenshot(qtbot, panel: AnnotationPanel) -> None:  # noqa: AN
     panel.view.verticalScrollBar().setValue(0)
 
 
-def test_screenshots_light_and_dark(qtbot, panel: AnnotationPanel, screenshot) -> None:  # noqa: ANN001
+def test_screenshots_light_and_dark(qtbot, panel: AnnotationPanel, screenshot, dark_palette) -> None:  # noqa: ANN001
     _annotate_for_screenshot(qtbot, panel)
     panel.span_list.flush()
     QApplication.processEvents()
     assert screenshot(panel, "annotation_panel").exists()
 
-    app = QApplication.instance()
-    light = app.palette()
-    dark = QPalette()
-    for role, colour in [(QPalette.ColorRole.Window, "#202124"), (QPalette.ColorRole.WindowText, "#e8eaed"),
-                         (QPalette.ColorRole.Base, "#17181a"), (QPalette.ColorRole.AlternateBase, "#26272b"),
-                         (QPalette.ColorRole.Text, "#e8eaed"), (QPalette.ColorRole.Button, "#2d2e31"),
-                         (QPalette.ColorRole.ButtonText, "#e8eaed"), (QPalette.ColorRole.Highlight, "#3b6fd8"),
-                         (QPalette.ColorRole.HighlightedText, "#ffffff"), (QPalette.ColorRole.Link, "#8ab4f8"),
-                         (QPalette.ColorRole.ToolTipBase, "#2d2e31"), (QPalette.ColorRole.ToolTipText, "#e8eaed"),
-                         (QPalette.ColorRole.PlaceholderText, "#9aa0a6")]:
-        dark.setColor(role, QColor(colour))
-    dark.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text, QColor("#80868b"))
-    dark.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.WindowText, QColor("#9aa0a6"))
-    app.setPalette(dark)
-    try:
-        QApplication.processEvents()
-        cursor = QTextCursor(panel.view.document())
-        cursor.setPosition(panel.view.to_qt(find(panel, "Mistral")[0]) + 1)
-        background = cursor.charFormat().background().color()
-        assert background.lightnessF() < 0.5  # tints were recomputed for the dark base
-        assert screenshot(panel, "annotation_panel_dark").exists()
-    finally:
-        app.setPalette(light)
+    dark_palette()
+    QApplication.processEvents()
+    cursor = QTextCursor(panel.view.document())
+    cursor.setPosition(panel.view.to_qt(find(panel, "Mistral")[0]) + 1)
+    background = cursor.charFormat().background().color()
+    assert background.lightnessF() < 0.5  # tints were recomputed for the dark base
+    assert screenshot(panel, "annotation_panel_dark").exists()

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QKeySequence, QPalette
+from PySide6.QtGui import QKeySequence, QPalette
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from app.core import library
@@ -15,26 +14,6 @@ from app.core.store import open_store
 
 SAMPLE_ARTICLES = 6
 
-
-
-
-@pytest.fixture
-def dark_palette(qapp):  # noqa: ANN001, ANN201
-    """Switch the application to a dark palette for the test, and back after it."""
-    light = qapp.palette()
-    dark = QPalette()
-    for role, colour in [(QPalette.ColorRole.Window, "#202124"), (QPalette.ColorRole.WindowText, "#e8eaed"),
-                         (QPalette.ColorRole.Base, "#17181a"), (QPalette.ColorRole.AlternateBase, "#26272b"),
-                         (QPalette.ColorRole.Text, "#e8eaed"), (QPalette.ColorRole.Button, "#2d2e31"),
-                         (QPalette.ColorRole.ButtonText, "#e8eaed"), (QPalette.ColorRole.Highlight, "#3b6fd8"),
-                         (QPalette.ColorRole.HighlightedText, "#ffffff"), (QPalette.ColorRole.Link, "#8ab4f8"),
-                         (QPalette.ColorRole.PlaceholderText, "#9aa0a6")]:
-        dark.setColor(role, QColor(colour))
-    dark.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text, QColor("#80868b"))
-    dark.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.WindowText, QColor("#9aa0a6"))
-    dark.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText, QColor("#80868b"))
-    yield lambda: qapp.setPalette(dark)
-    qapp.setPalette(light)
 
 
 def welcome_shown(window) -> bool:  # noqa: ANN001

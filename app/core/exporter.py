@@ -60,7 +60,6 @@ from sqlalchemy import Connection, text
 
 from app.core import span_json
 from app.core.cancel import CancelToken
-from app.core.span_json import native_spans
 from app.core.store import Store
 from app.core.validation import InvalidInput
 from app.models import ARTICLE_STATUSES
@@ -171,7 +170,7 @@ def _native(row: Sequence[Any], spans: Sequence[SpanRow], names: list[str], coun
         if body[s:e] != t:
             raise _mismatch(row, s, e, names[rank], t)
         counts[rank] += 1
-    return _native_line(row, native_spans(spans, names))
+    return _native_line(row, span_json.native_spans(spans, names))
 
 
 def _native_line(row: Sequence[Any], spans: Any) -> dict[str, Any]:

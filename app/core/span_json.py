@@ -65,14 +65,10 @@ def native_spans(spans: Sequence[SpanRow], names: Sequence[str] | None = None) -
             for _aid, s, e, rank, who, t, attr in spans]
 
 
-def enabled(conn: Connection) -> bool:
-    return conn.dialect.name == "sqlite"
-
-
 def refresh(conn: Connection, article_ids: Iterable[int]) -> None:
     """Rebuild the cached span lists of these articles (call inside the writing transaction)."""
-    if not enabled(conn):
-        return
+    if conn.dialect.name != "sqlite":
+        return  # no triggers elsewhere, so nothing is cached (see above)
     ids = sorted({int(i) for i in article_ids})
     for first in range(0, len(ids), CHUNK):
         _refresh_chunk(conn, ids[first : first + CHUNK])
@@ -136,10 +132,3 @@ def fill_missing(store: Store, cancel: CancelToken | None = None, chunk: int = 2
         last = ids[-1]  # onwards even past an article that cannot be cached (a mismatch)
     return built
 
-
-def refresh_all(conn: Connection) -> None:
-    """Build the rows of every article that has spans (used when the table is created)."""
-    if not enabled(conn):
-        return
-    ids = [r[0] for r in conn.exec_driver_sql("SELECT DISTINCT article_id FROM span ORDER BY article_id")]
-    refresh(conn, ids)

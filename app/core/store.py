@@ -57,24 +57,40 @@ STORE_ERRORS: tuple[type[BaseException], ...] = (SQLAlchemyError, OSError)
 DATABASE_ERRORS: tuple[type[BaseException], ...] = (SQLAlchemyError, sqlite3.Error)
 
 
-def describe_db_error(exc: BaseException) -> str:
-    """Why a database operation failed, as a clause a user understands (no trailing period)."""
+def _error_kind(exc: BaseException) -> tuple[str, str]:
+    """What kind of database failure ``exc`` is, from SQLite's message, and that message's first line.
+
+    One reading of SQLite's messages for both the clause an edit reports
+    (``describe_db_error``) and the sentence a failed open gives (``_open_error``).
+    """
     message = str(getattr(exc, "orig", exc)).split("\n")[0]
     lowered = message.lower()
-    if "locked" in lowered or "busy" in lowered:
-        return "the dataset is locked by another program"
-    if "disk is full" in lowered or "no space" in lowered:
-        return "the disk is full"
-    if "readonly" in lowered or "read-only" in lowered:
-        return "the dataset is read-only (a write-protected file, or a read-only folder or disk)"
-    if "unable to open database file" in lowered:
-        return ("the dataset file cannot be opened (its folder may be read-only, or on a drive "
-                "that is no longer connected)")
-    if "disk i/o error" in lowered:
-        return "the disk could not be read or written (a failing or disconnected drive)"
-    if "malformed" in lowered or "not a database" in lowered:
-        return "the dataset file is damaged"
-    return message.rstrip(".")
+    kinds = (("busy", ("locked", "busy")), ("full", ("disk is full", "no space")),
+             ("readonly", ("readonly", "read-only")), ("cannot_open", ("unable to open",)),
+             ("io", ("i/o error",)), ("damaged", ("malformed", "corrupt")),
+             ("not_database", ("not a database", "encrypted")))
+    for kind, needles in kinds:
+        if any(needle in lowered for needle in needles):
+            return kind, message
+    return "other", message
+
+
+_ERROR_CLAUSES = {
+    "busy": "the dataset is locked by another program",
+    "full": "the disk is full",
+    "readonly": "the dataset is read-only (a write-protected file, or a read-only folder or disk)",
+    "cannot_open": ("the dataset file cannot be opened (its folder may be read-only, or on a drive "
+                    "that is no longer connected)"),
+    "io": "the disk could not be read or written (a failing or disconnected drive)",
+    "damaged": "the dataset file is damaged",
+    "not_database": "the dataset file is damaged",
+}
+
+
+def describe_db_error(exc: BaseException) -> str:
+    """Why a database operation failed, as a clause a user understands (no trailing period)."""
+    kind, message = _error_kind(exc)
+    return _ERROR_CLAUSES.get(kind) or message.rstrip(".")
 
 
 class StoreError(Exception):
@@ -314,14 +330,13 @@ def _backups_of(path: Path) -> list[Path]:
 
 def _open_error(path: Path | None, location: str, exc: BaseException) -> StoreError:
     """The StoreError for a database error met while opening a dataset: what happened, what to do."""
-    reason = str(getattr(exc, "orig", exc)).split("\n")[0]
-    lowered = reason.lower()
+    kind, reason = _error_kind(exc)
     where = path or location
-    if "locked" in lowered or "busy" in lowered:
+    if kind == "busy":
         return StoreError(f"The dataset {where} is busy: another program is writing to it. "
                           "Try again when it is done.")
-    readonly = "readonly" in lowered or "read-only" in lowered
-    if path is not None and (readonly or "unable to open" in lowered or "i/o error" in lowered):
+    readonly = kind == "readonly"
+    if path is not None and kind in ("readonly", "cannot_open", "io"):
         if path.exists() and not os.access(path, os.R_OK):
             return StoreError(f"Cannot open {path}: you do not have permission to read it. "
                               "Ask its owner for access, or open a copy of it.")
@@ -334,9 +349,9 @@ def _open_error(path: Path | None, location: str, exc: BaseException) -> StoreEr
                               "and Article Curator saves every edit into the dataset as it is made. Copy it to "
                               "a folder you can write to (your Documents folder, say) and open the copy.")
         return StoreError(f"Cannot open {path}: {reason}. Check that its drive is connected, then try again.")
-    if "malformed" in lowered or "corrupt" in lowered:
+    if kind == "damaged":
         return StoreError(_damaged_message(where, reason))
-    if "not a database" in lowered or "encrypted" in lowered:
+    if kind == "not_database":
         return StoreError(f"{where} is not an Article Curator dataset, or it is damaged. "
                           "Open another dataset file, or a backup copy of this one.")
     return StoreError(f"{where} could not be opened as a dataset: {reason.rstrip('.')}.")

@@ -19,7 +19,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ICON_SIZES = (16, 22, 24, 32, 48, 64, 128, 256, 512)
 EXIT_NO_DATASET = 1
 
 
@@ -51,10 +50,10 @@ def app_icon() -> QIcon:
         hicolor = resources_root() / "icons" / "hicolor"
     except FileNotFoundError:
         return icon
-    for size in ICON_SIZES:
-        png = hicolor / f"{size}x{size}" / "apps" / f"{APP_ID}.png"
-        if png.is_file():
-            icon.addFile(str(png), QSize(size, size))
+    for png in hicolor.glob(f"*x*/apps/{APP_ID}.png"):  # whatever sizes make_icons.py rendered
+        width, _, height = png.parent.parent.name.partition("x")
+        if width.isdigit() and height.isdigit():
+            icon.addFile(str(png), QSize(int(width), int(height)))
     return icon
 
 

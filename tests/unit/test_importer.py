@@ -8,7 +8,6 @@ import time
 import zipfile
 from pathlib import Path
 
-import pytest
 from sqlalchemy import text
 
 from app.core import library

@@ -38,8 +38,7 @@ def export_both_ways(store: Store, folder: Path, options: ExportOptions = Export
     from_rows = folder / "rows.jsonl"
     summary_rows = export_jsonl(store, from_rows, options)
     assert summary_cached.spans_per_label == summary_rows.spans_per_label
-    with store.begin() as conn:
-        span_json.refresh_all(conn)
+    span_json.fill_missing(store)
     return with_cache.read_bytes(), from_rows.read_bytes()
 
 

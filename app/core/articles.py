@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import uuid
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import orjson
-from sqlalchemy import Connection, insert, text
+from sqlalchemy import Connection, Row, TextClause, bindparam, insert, text
 from sqlalchemy.exc import IntegrityError
 
 from app.core import span_json
@@ -64,21 +65,35 @@ def label_ids(conn: Connection, names: Iterable[str], *, create: bool = True) ->
     return {n: known[n] for n in wanted if n in known}
 
 
+def _in_chunks(conn: Connection, query: TextClause, values: Iterable[str]) -> Iterator[Row[Any]]:
+    """Rows of ``query`` (with an expanding ``:values`` parameter) for every chunk of values.
+
+    One statement per chunk, not per value: a query per article costs more than storing it.
+    Chunks stay under the bound-parameter limit of older SQLite builds (999).
+    """
+    wanted = sorted(set(values))
+    for i in range(0, len(wanted), 500):
+        yield from conn.execute(query, {"values": wanted[i : i + 500]})
+
+
+_BY_TEXT_HASH = text("SELECT id, uid, title, text_hash FROM article WHERE text_hash IN :values").bindparams(
+    bindparam("values", expanding=True)
+)
+_BY_CANONICAL_URL = text(
+    "SELECT id, uid, title, canonical_url FROM article WHERE canonical_url IN :values"
+).bindparams(bindparam("values", expanding=True))
+_IDS_BY_UID = text("SELECT uid, id FROM article WHERE uid IN :values").bindparams(bindparam("values", expanding=True))
+
+
 def _find_duplicates(
     conn: Connection, hashes: Iterable[str], urls: Iterable[str]
 ) -> tuple[dict[str, tuple[int, str, str]], dict[str, tuple[int, str, str]]]:
-    """Stored articles with any of these text hashes or canonical URLs, looked up per
-    chunk rather than per article: one query per article costs more than storing it."""
+    """Stored articles with any of these text hashes or canonical URLs."""
     found: list[dict[str, tuple[int, str, str]]] = []
-    for column, values in (("text_hash", hashes), ("canonical_url", urls)):
+    for query, values in ((_BY_TEXT_HASH, hashes), (_BY_CANONICAL_URL, urls)):
         by_value: dict[str, tuple[int, str, str]] = {}
-        wanted = sorted(set(values))
-        for i in range(0, len(wanted), 500):
-            chunk = wanted[i : i + 500]
-            params = {f"v{j}": v for j, v in enumerate(chunk)}
-            marks = ",".join(f":v{j}" for j in range(len(chunk)))
-            for row in conn.execute(text(f"SELECT id, uid, title, {column} FROM article WHERE {column} IN ({marks})"), params):
-                by_value.setdefault(row[3], (row[0], row[1], row[2]))
+        for row in _in_chunks(conn, query, values):
+            by_value.setdefault(row[3], (row[0], row[1], row[2]))
         found.append(by_value)
     return found[0], found[1]
 
@@ -145,11 +160,10 @@ def store_articles(store: Store, articles: Sequence[NewArticle], *, annotator: s
             if r["uid"] in taken:
                 r["uid"] = new_uid()  # an id taken by another article: keep both, give a new one
             taken.add(str(r["uid"]))  # also when two items of this batch bring the same id
-        # RETURNING in parameter order makes SQLAlchemy insert one row per statement;
-        # unordered, the rows go in multi-row statements, and the unique uid maps them back.
-        table = Article.__table__
-        result = conn.execute(insert(table).returning(table.c.id, table.c.uid), rows)
-        id_by_uid = {uid: art_id for art_id, uid in result}
+        # A plain executemany, then the new ids by their unique uid: RETURNING would make
+        # SQLAlchemy build multi-row statements in Python, which costs more than the lookup.
+        conn.execute(insert(Article.__table__), rows)
+        id_by_uid = {uid: art_id for uid, art_id in _in_chunks(conn, _IDS_BY_UID, [str(r["uid"]) for r in rows])}
         ids = [id_by_uid[str(r["uid"])] for r in rows]
         store.search.index_range(conn, min(ids), max(ids))
         _insert_children(conn, [articles[i] for i in pending], ids, now, annotator)
@@ -159,13 +173,7 @@ def store_articles(store: Store, articles: Sequence[NewArticle], *, annotator: s
 
 
 def _existing_uids(conn: Connection, uids: list[str]) -> set[str]:
-    found: set[str] = set()
-    for i in range(0, len(uids), 500):
-        chunk = uids[i : i + 500]
-        params = {f"u{j}": u for j, u in enumerate(chunk)}
-        marks = ",".join(f":u{j}" for j in range(len(chunk)))
-        found.update(r[0] for r in conn.execute(text(f"SELECT uid FROM article WHERE uid IN ({marks})"), params))
-    return found
+    return {row[0] for row in _in_chunks(conn, _IDS_BY_UID, uids)}
 
 
 def _insert_children(

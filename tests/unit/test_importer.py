@@ -229,6 +229,21 @@ def test_jsonl_import_keeps_good_lines_and_reports_bad_ones(store, tmp_path):
     assert spans == {("ORG", "Mistral"), ("ORG", "Meta"), ("PERSON", "Hugo")}
 
 
+def test_jsonl_record_with_an_impossible_url_port_is_stored_without_harming_the_batch(store, tmp_path):
+    # urllib raises on ports past 65535; that once aborted the whole batch with a traceback.
+    path = tmp_path / "ports.jsonl"
+    path.write_text(
+        '{"text": "Mistral raised money in Paris.", "url": "https://example.org:99999/a"}\n'
+        '{"text": "Meta hired Hugo in London.", "url": "https://example.org:8080/b?utm_source=x"}\n',
+        encoding="utf-8",
+    )
+    report = import_sources(store, [path], FAST)
+    assert report.imported == 2, report.outcomes
+    with store.begin() as conn:
+        stored = dict(conn.execute(text("SELECT url, canonical_url FROM article")).all())
+    assert stored == {"https://example.org:99999/a": None, "https://example.org:8080/b?utm_source=x": "https://example.org:8080/b"}
+
+
 def test_empty_jsonl_file_is_named_without_a_line_number(store, tmp_path):
     path = tmp_path / "empty.jsonl"
     path.write_text("\n\n")

@@ -27,8 +27,9 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
-from multiprocessing.connection import Connection, wait as _wait_any
-from typing import Any
+from multiprocessing.connection import Connection
+from multiprocessing.connection import wait as _wait_any
+from typing import Any, Self
 
 __all__ = ["ExtractOptions", "ExtractedDoc", "ExtractionError", "ExtractorPool", "extract_document"]
 
@@ -86,10 +87,10 @@ class ExtractionError(Exception):
 
 # The <html> tag sits near the top; scanning a bounded prefix keeps this O(1).
 _LANG_SCAN_BYTES = 16 * 1024
-_HTML_LANG_RE = re.compile(rb"<html\b[^>]*?\s(?:xml:)?lang\s*=\s*[\"']?\s*([A-Za-z]{2,3})(?![A-Za-z])", re.I)
+_HTML_LANG_RE = re.compile(rb"<html\b[^>]*?\s(?:xml:)?lang\s*=\s*[\"']?\s*([A-Za-z]{2,3})(?![A-Za-z])", re.IGNORECASE)
 _LANG_CODE_RE = re.compile(r"^\s*([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)*\s*$")
 _MANY_NEWLINES_RE = re.compile(r"\n{3,}")
-_TRAILING_SPACE_RE = re.compile(r"[ \t\f\v\u00a0]+$", re.M)
+_TRAILING_SPACE_RE = re.compile(r"[ \t\f\v\u00a0]+$", re.MULTILINE)
 
 
 def _format_size(n: int) -> str:
@@ -151,7 +152,7 @@ def _iso_date(value: str | None) -> str | None:
         return None
 
 
-_ANCHOR_RE = re.compile(r"<a\b[^>]*>(.*?)</a\s*>", re.I | re.S)
+_ANCHOR_RE = re.compile(r"<a\b[^>]*>(.*?)</a\s*>", re.IGNORECASE | re.DOTALL)
 _TAG_RE = re.compile(r"<[^>]+>")
 
 
@@ -170,6 +171,9 @@ def mostly_link_text(html: str | bytes, text: str) -> bool:
     return linked > 0.6 * len(text.replace("\n", ""))
 
 
+_NO_TEXT_REASON = "No article text found on the page (it may need JavaScript, or be a list of links)."
+
+
 def extract_document(html: str | bytes, url: str | None, options: ExtractOptions) -> ExtractedDoc:
     """Extract the main text and metadata of one page in this process (no deadline here).
 
@@ -183,34 +187,47 @@ def extract_document(html: str | bytes, url: str | None, options: ExtractOptions
     # Imported here so that importing this module (e.g. by the GUI) stays cheap.
     import trafilatura
 
-    def run(fast: bool) -> tuple[Any, str]:
+    from app.core.page_metadata import page_metadata, parse_html
+
+    date_params = {"extensive_search": options.extensive_date_search, "original_date": True}
+    # page_metadata replaces with_metadata=True (see its module). One parse serves both:
+    # bare_extraction copies a tree it is given before pruning, so the fast retry reuses it.
+    try:
+        tree = parse_html(html)
+        meta = page_metadata(tree, url, date_params) if tree is not None else None
+    except (TypeError, ValueError):  # bare_extraction's "no result" signals
+        meta = None
+    except Exception as exc:  # lxml and friends raise many kinds
+        raise ExtractionError(_reason_for(exc)) from exc
+    if meta is None:
+        raise ExtractionError(_NO_TEXT_REASON)
+    base_url = url or meta.url  # what with_metadata=True gives the content extraction
+
+    def run(fast: bool) -> str:
         try:  # default output_format "python": .text is plain text, one block per line
             doc = trafilatura.bare_extraction(
-                html, url=url, with_metadata=True, fast=fast, favor_precision=options.favor_precision,
-                include_comments=options.include_comments, include_tables=options.include_tables,
-                date_extraction_params={"extensive_search": options.extensive_date_search,
-                                        "original_date": True})
-        except Exception as exc:  # noqa: BLE001 -- lxml and friends raise many kinds
+                tree, url=base_url, with_metadata=False, fast=fast,
+                favor_precision=options.favor_precision, include_comments=options.include_comments,
+                include_tables=options.include_tables, date_extraction_params=date_params)
+        except Exception as exc:
             raise ExtractionError(_reason_for(exc)) from exc
-        return doc, normalize_text(getattr(doc, "text", None) or "")
+        return normalize_text(getattr(doc, "text", None) or "")
 
-    doc, text = run(options.fast)
+    text = run(options.fast)
     if options.fast and len(text) < options.min_text_chars:
-        retry = run(False)
-        if len(retry[1]) > len(text):
-            doc, text = retry
+        text = max(text, run(False), key=len)  # the first one on a tie
     if not text:
-        raise ExtractionError("No article text found on the page "
-                              "(it may need JavaScript, or be a list of links).")
+        raise ExtractionError(_NO_TEXT_REASON)
     if len(text) < options.min_text_chars:
         raise ExtractionError(f"Too little text to be an article ({len(text)} characters); "
                               "the page may need JavaScript or be behind a login.")
     if mostly_link_text(html, text):
         raise ExtractionError("This page is a list of links (a section or home page), not an article.")
-    language = _short_language(getattr(doc, "language", None)) or html_lang(html)
+    # trafilatura sets .language only when filtering by target_language: we do not.
+    language = _short_language(meta.language) or html_lang(html)
     return ExtractedDoc(
-        text=text, title=_clean(doc.title), author=_clean(doc.author), date=_iso_date(doc.date),
-        site_name=_clean(doc.sitename), language=language, canonical_url=_clean(doc.url) or url,
+        text=text, title=_clean(meta.title), author=_clean(meta.author), date=_iso_date(meta.date),
+        site_name=_clean(meta.sitename), language=language, canonical_url=_clean(meta.url) or url,
         extractor="trafilatura", extractor_version=trafilatura.__version__)
 
 
@@ -579,7 +596,7 @@ class ExtractorPool:
             if w.thread is not threading.current_thread() and w.thread.ident is not None:
                 w.thread.join(max(0.0, end - time.monotonic()))
 
-    def __enter__(self) -> ExtractorPool:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info: object) -> None:

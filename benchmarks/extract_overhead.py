@@ -206,11 +206,11 @@ def main() -> None:
 
     import trafilatura
 
-    pages = [make_page(i) for i in range(args.pages)]
     options = ExtractOptions()
     run_news(options, args.news_rounds)
     if args.news_only:
         return
+    pages = [make_page(i) for i in range(args.pages)]
     print()
     trafilatura.extract(pages[0])  # warm imports and lazy initialisation
     extract_document(pages[0], None, options)

@@ -15,7 +15,6 @@ Run: python benchmarks/import_bench.py [--pages 1000]
 from __future__ import annotations
 
 import argparse
-import resource
 import sys
 import tempfile
 import time
@@ -88,7 +87,7 @@ def main() -> None:
             best = {k: max(best[k], rates[k]) for k in best}
 
     print(f"CPU per page, best round: (a) loop {cpu['a']:.1f} ms; (b) worker {cpu['b worker']:.1f} ms "
-          f"+ main process {cpu['b main']:.1f} ms (on the other core)")
+          f"(its start-up shared out over the pages) + main process {cpu['b main']:.1f} ms (on the other core)")
     print(f"ratio b/a by CPU = {cpu['a'] / cpu['b worker']:.2f}  (loop CPU per page / worker CPU per page)")
     print(f"(a) plain trafilatura.extract loop : {best['a']:7.1f} pages/s (best of {args.rounds})")
     print(f"(b) import pipeline, 1 worker : {best['b']:7.1f} pages/s")
@@ -99,6 +98,8 @@ def main() -> None:
 
 def _children_cpu() -> float:
     """CPU seconds of this process's ended and reaped child processes (the extraction workers)."""
+    import resource  # POSIX only, like this comparison
+
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
 

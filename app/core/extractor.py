@@ -88,7 +88,6 @@ class ExtractionError(Exception):
 # The <html> tag sits near the top; scanning a bounded prefix keeps this O(1).
 _LANG_SCAN_BYTES = 16 * 1024
 _HTML_LANG_RE = re.compile(rb"<html\b[^>]*?\s(?:xml:)?lang\s*=\s*[\"']?\s*([A-Za-z]{2,3})(?![A-Za-z])", re.IGNORECASE)
-_LANG_CODE_RE = re.compile(r"^\s*([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)*\s*$")
 _MANY_NEWLINES_RE = re.compile(r"\n{3,}")
 _TRAILING_SPACE_RE = re.compile(r"[ \t\f\v\u00a0]+$", re.MULTILINE)
 
@@ -116,12 +115,6 @@ def check_input_size(html: str | bytes, options: ExtractOptions) -> None:
         if shown == limit:  # "5 MB, over the 5 MB limit" would read as a contradiction
             shown, limit = f"{size:,} bytes", f"{options.max_input_bytes:,} bytes"
         raise ExtractionError(f"The page is {shown}, over the {limit} limit for extraction.")
-
-
-def _short_language(code: str | None) -> str | None:
-    """'en-GB' / 'EN_us' / 'en' -> 'en'; anything else -> None."""
-    m = _LANG_CODE_RE.match(code) if code else None
-    return m.group(1).lower() if m else None
 
 
 def html_lang(html: str | bytes) -> str | None:
@@ -195,13 +188,15 @@ def extract_document(html: str | bytes, url: str | None, options: ExtractOptions
     try:
         tree = parse_html(html)
         meta = page_metadata(tree, url, date_params) if tree is not None else None
-    except (TypeError, ValueError):  # bare_extraction's "no result" signals
+    except ValueError:  # what trafilatura raises for a page it cannot read
         meta = None
     except Exception as exc:  # lxml and friends raise many kinds
         raise ExtractionError(_reason_for(exc)) from exc
     if meta is None:
         raise ExtractionError(_NO_TEXT_REASON)
-    base_url = url or meta.url  # what with_metadata=True gives the content extraction
+    # with_metadata=True made the page's own URL trafilatura's base URL when none was
+    # given; it only resolves links and images, both off, so the text is the same.
+    base_url = url or meta.url
 
     def run(fast: bool) -> str:
         try:  # default output_format "python": .text is plain text, one block per line
@@ -223,11 +218,10 @@ def extract_document(html: str | bytes, url: str | None, options: ExtractOptions
                               "the page may need JavaScript or be behind a login.")
     if mostly_link_text(html, text):
         raise ExtractionError("This page is a list of links (a section or home page), not an article.")
-    # trafilatura sets .language only when filtering by target_language: we do not.
-    language = _short_language(meta.language) or html_lang(html)
+    # trafilatura finds a language only when asked to filter by one, which we do not.
     return ExtractedDoc(
         text=text, title=_clean(meta.title), author=_clean(meta.author), date=_iso_date(meta.date),
-        site_name=_clean(meta.sitename), language=language, canonical_url=_clean(meta.url) or url,
+        site_name=_clean(meta.sitename), language=html_lang(html), canonical_url=_clean(meta.url) or url,
         extractor="trafilatura", extractor_version=trafilatura.__version__)
 
 

@@ -78,6 +78,10 @@ def expand(body: bytes, base_url: str) -> Expansion | None:
 def _add(target: list[str], base_url: str, link: str) -> None:
     if len(target) >= MAX_LINKS:
         return
-    url = urljoin(base_url, link.strip())
-    if urlsplit(url).scheme in ("http", "https") and url not in target:
+    try:
+        url = urljoin(base_url, link.strip())
+        scheme = urlsplit(url).scheme
+    except ValueError:  # a malformed link (e.g. an unclosed IPv6 bracket) is skipped, not fatal
+        return
+    if scheme in ("http", "https") and url not in target:
         target.append(url)

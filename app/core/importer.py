@@ -119,7 +119,11 @@ class _Expanded:
 
 
 def is_url(source: str) -> bool:
-    return urlsplit(source.strip()).scheme.lower() in ("http", "https")
+    try:
+        scheme = urlsplit(source.strip()).scheme
+    except ValueError:  # e.g. an unclosed IPv6 bracket: still meant as a web address, and fails as one
+        scheme = source.strip().partition(":")[0]
+    return scheme.lower() in ("http", "https")
 
 
 class _Run:

@@ -7,6 +7,7 @@ import re
 import unicodedata
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 # Query parameters that only track where a click came from.
 _TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid|ref|ref_src|igshid|cmpid|ito)$", re.I)
 
@@ -33,10 +34,13 @@ def canonical_url(url: str | None) -> str | None:
         port = parts.port  # raises for a port out of range or not a number
     except ValueError:
         return None  # not a URL two copies of an article could share
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not parts.hostname:
         return None
     host = parts.hostname.lower()
-    port = port if port not in (None, 80, 443) else None
+    if ":" in host:
+        host = f"[{host}]"  # an IPv6 address keeps its brackets, or its port would read as part of it
+    port = None if port == _DEFAULT_PORTS[scheme] else port
     netloc = f"{host}:{port}" if port else host
     query = parts.query and urlencode(
         [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)]
@@ -44,4 +48,4 @@ def canonical_url(url: str | None) -> str | None:
     path = parts.path or "/"
     if len(path) > 1 and path.endswith("/"):
         path = path[:-1]
-    return urlunsplit((parts.scheme.lower(), netloc, path, query, ""))
+    return urlunsplit((scheme, netloc, path, query, ""))

@@ -99,7 +99,10 @@ def pixmap_icon(source: QIcon) -> QIcon:
 def _site(row: ArticleRow) -> str:
     if row.site_name:
         return row.site_name
-    host = urlsplit(row.url).hostname if row.url else None
+    try:
+        host = urlsplit(row.url).hostname if row.url else None
+    except ValueError:  # a malformed address, kept as the import gave it
+        host = None
     return (host or "").removeprefix("www.")
 
 

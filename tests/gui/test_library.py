@@ -146,6 +146,12 @@ def test_model_rows_show_counts_status_and_site(library_store, qapp):  # noqa: A
     assert model.data(model.index(no_site, _column(model, "Site"))) == "news0.example"
 
 
+def test_a_malformed_url_shows_no_site_instead_of_raising(store, qapp):  # noqa: ANN001
+    store_articles(store, [NewArticle(text="Imported from a file as given.", url="http://[::1/x", source_kind="jsonl")])
+    model = ArticleTableModel(store)
+    assert model.data(model.index(0, _column(model, "Site"))) == ""
+
+
 def test_model_refetches_only_changed_rows(library_store, qtbot):  # noqa: ANN001
     gateway = EditGateway(library_store, annotator="tester")
     model = ArticleTableModel(library_store)

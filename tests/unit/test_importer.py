@@ -244,6 +244,14 @@ def test_jsonl_record_with_an_impossible_url_port_is_stored_without_harming_the_
     assert stored == {"https://example.org:99999/a": None, "https://example.org:8080/b?utm_source=x": "https://example.org:8080/b"}
 
 
+def test_a_malformed_web_address_fails_with_a_reason_and_the_batch_goes_on(store, tmp_path):
+    page = tmp_path / "note.txt"
+    page.write_text("A title\nMeta hired Hugo in London, the company said on Tuesday.", encoding="utf-8")
+    report = import_sources(store, ["http://[::1", page], FAST)
+    assert report.imported == 1
+    assert "not a valid web address" in outcome_of(report, "http://[::1").reason
+
+
 def test_empty_jsonl_file_is_named_without_a_line_number(store, tmp_path):
     path = tmp_path / "empty.jsonl"
     path.write_text("\n\n")

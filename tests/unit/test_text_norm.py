@@ -15,6 +15,10 @@ from app.core.text_norm import canonical_url, text_hash
         ("http://example.org:8080/x/", "http://example.org:8080/x"),
         ("https://example.org/x?fbclid=abc", "https://example.org/x"),
         ("https://example.org/x?q=a+b&ref=home", "https://example.org/x?q=a+b"),
+        ("http://[::1]:8080/x", "http://[::1]:8080/x"),  # IPv6 keeps its brackets
+        ("https://[2001:DB8::1]/x", "https://[2001:db8::1]/x"),
+        ("http://example.org:443/x", "http://example.org:443/x"),  # not http's default port
+        ("https://example.org:80/x", "https://example.org:80/x"),
         ("https://example.org:99999/x", None),  # port out of range
         ("https://example.org:port/x", None),  # port not a number
         ("https://[::1/x", None),  # broken IPv6 host

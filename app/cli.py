@@ -103,8 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SQLAlchemyError as exc:
         reason = describe_db_error(exc)
         hint = " Try again when the other program is done." if "locked" in reason else ""
-        where = store.path or store.location
-        print(f"article-curator: the dataset {where} could not be used: {reason}.{hint}", file=sys.stderr)
+        print(f"article-curator: the dataset {store.where} could not be used: {reason}.{hint}", file=sys.stderr)
         return EXIT_SOME_FAILED
     finally:
         store.close()

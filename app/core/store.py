@@ -137,6 +137,11 @@ class Store:
             database = database.removeprefix("file:").split("?")[0]
         return Path(database)
 
+    @property
+    def where(self) -> str:
+        """The dataset as a person names it in a message: its file, or its URL."""
+        return str(self.path) if self.path is not None else self.location
+
     def session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
 
@@ -235,7 +240,7 @@ def _bring_up_to_date(store: Store, upgrade: bool) -> None:
     try:
         current = migrations.current_revision(engine)
         if current is not None and not _known_revision(current):
-            raise StoreError(_unknown_format_message(path or store.location, current))
+            raise StoreError(_unknown_format_message(store.where, current))
         head = migrations.head_revision()
         if current != head:
             if not upgrade:
@@ -379,7 +384,7 @@ def check_integrity(store: Store, cancel: CancelToken | None = None) -> str | No
     """
     if not store.is_sqlite:
         return None
-    where = store.path or store.location
+    where = store.where
     try:
         with store.engine.connect() as conn:
             raw = conn.connection.dbapi_connection

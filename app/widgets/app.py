@@ -98,7 +98,7 @@ def run_gui(db: str | None, quit_after: float | None = None) -> int:
 
     def current_dataset() -> str:
         window = holder.get("window")
-        return str(window.store.path or window.store.location) if window is not None else ""
+        return window.store.where if window is not None else ""
 
     def explain(exc: BaseException) -> str | None:
         if isinstance(exc, DATABASE_ERRORS):  # not any OSError: an export file's, say, is not the dataset's
@@ -134,6 +134,12 @@ def run_gui(db: str | None, quit_after: float | None = None) -> int:
         store = window.store
         run_task(lambda cancel: check_integrity(store, cancel), report)
 
+    def unreadable(store: Store, exc: BaseException) -> str:
+        """Close a dataset whose window could not be built; why, for the user."""
+        log.exception("Could not show the dataset %s", store.location)
+        store.close()
+        return f"{store.where} could not be read: {describe_db_error(exc)}."
+
     def open_and_show(location: str | None) -> str | None:
         """Open ``location`` in a new window; why not, when it cannot be."""
         try:
@@ -143,15 +149,13 @@ def run_gui(db: str | None, quit_after: float | None = None) -> int:
         try:
             show_window(store)
         except STORE_ERRORS as exc:
-            log.exception("Could not show the dataset %s", store.location)
-            store.close()
-            return f"{store.path or store.location} could not be read: {describe_db_error(exc)}."
+            return unreadable(store, exc)
         return None
 
     def switch(location: str) -> None:
         old = holder["window"]
         if resolve_dataset(location) == old.store.location:
-            old.statusBar().showMessage(f"{old.store.path or old.store.location} is already open.", 5000)
+            old.statusBar().showMessage(f"{old.store.where} is already open.", 5000)
             return
         try:
             new_store = open_store(location, exclusive=True)
@@ -171,9 +175,7 @@ def run_gui(db: str | None, quit_after: float | None = None) -> int:
             try:
                 show_window(new_store)
             except STORE_ERRORS as exc:
-                log.exception("Could not show the dataset %s", new_store.location)
-                new_store.close()
-                why = f"{new_store.path or new_store.location} could not be read: {describe_db_error(exc)}."
+                why = unreadable(new_store, exc)
                 failed_again = open_and_show(old_location)
                 QMessageBox.warning(holder.get("window") if not failed_again else None, "Open Dataset", why)
                 if failed_again:

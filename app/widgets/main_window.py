@@ -271,8 +271,7 @@ class MainWindow(QMainWindow):
     def _update_status(self) -> None:
         counts = library.status_counts(self.store)
         total = sum(counts.values())
-        where = str(self.store.path) if self.store.path else self.store.location
-        self._status.setText(f"{total:,} articles · {counts.get('done', 0):,} done · {where}")
+        self._status.setText(f"{total:,} articles · {counts.get('done', 0):,} done · {self.store.where}")
 
     # -- datasets, import, export, settings ---------------------------------------------
     def _dataset_name(self) -> str:

@@ -45,8 +45,13 @@ def log_dir() -> Path:
     return _base("logs")
 
 
+def datasets_dir() -> Path:
+    """The folder of the default and sample datasets, where File ▸ Open Dataset starts."""
+    return data_dir() / "datasets"
+
+
 def default_dataset_path() -> Path:
-    return data_dir() / "datasets" / "default.curator.sqlite"
+    return datasets_dir() / "default.curator.sqlite"
 
 
 def resolve_dataset(location: str | os.PathLike[str] | None) -> str:

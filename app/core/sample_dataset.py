@@ -12,7 +12,7 @@ from pathlib import Path
 
 from app.core import library
 from app.core.importer import import_sources
-from app.core.paths import data_dir
+from app.core.paths import datasets_dir
 from app.core.store import open_store
 from app.resources import resource_path
 
@@ -26,7 +26,7 @@ class SampleDatasetError(Exception):
 
 def default_sample_path() -> Path:
     """Where the sample dataset lives unless told otherwise: beside the user's other datasets."""
-    return data_dir() / "datasets" / SAMPLE_DATASET_NAME
+    return datasets_dir() / SAMPLE_DATASET_NAME
 
 
 def sample_articles_path() -> Path:

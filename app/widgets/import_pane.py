@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelection, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -116,11 +116,17 @@ class ImportPane(QWidget):
         self.box.setTabChangesFocus(True)
         self.box.setMaximumHeight(self.fontMetrics().lineSpacing() * 6)
         self.box.setAccessibleName("Web addresses to import")
-        QShortcut(QKeySequence("Ctrl+Return"), self.box, self._import_box,
-                  context=Qt.ShortcutContext.WidgetShortcut)
+        # Alt+Return, not Ctrl+Return: that is the window's Mark Done and Next, which must work here too.
+        self.import_action = QAction(icon("import"), "Import the Addresses", self)
+        self.import_action.setShortcut(QKeySequence("Alt+Return"))
+        self.import_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.import_action.setProperty("shortcut_scope", "in the import pane")  # for Help ▸ Keyboard Shortcuts
+        self.import_action.triggered.connect(self._import_box)
+        self.addAction(self.import_action)
 
         self.import_button = QPushButton(icon("import"), "Import")
-        self.import_button.setToolTip("Import the addresses above (Ctrl+Enter)")
+        keys = self.import_action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        self.import_button.setToolTip(f"Import the addresses above ({keys})")
         self.import_button.clicked.connect(self._import_box)
         self.files_button = QPushButton(icon("file"), "Add files…")
         self.files_button.setToolTip("Choose HTML, text or JSONL files and import them")

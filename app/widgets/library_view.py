@@ -119,6 +119,13 @@ class LibraryView(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
+        # The keyboard path of a mail client: the library's focus goes to the search box, Down (see
+        # eventFilter) or Tab to the list, and only then Tab to the filters, where Down changes them.
+        self.setFocusProxy(self.search)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the list instead of walking its cells
+        QWidget.setTabOrder(self.search, self.table)
+        QWidget.setTabOrder(self.table, self.status_filter)
+        QWidget.setTabOrder(self.status_filter, self.label_filter)
 
         self.model.query_started.connect(self._update_count)
         self.model.query_finished.connect(self._query_finished)
@@ -260,6 +267,10 @@ class LibraryView(QWidget):
     def neighbour_id(self, article_id: int, step: int) -> int | None:
         """The article ``step`` rows away in the current order and filter, None past either end."""
         return self.model.neighbour_id(article_id, step)
+
+    def end_id(self, step: int) -> int | None:
+        """The first article of the current order and filter (``step`` > 0) or the last; None when none shows."""
+        return self.model.article_id(0 if step > 0 else self.model.rowCount() - 1)
 
     def focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -439,11 +450,12 @@ class LibraryView(QWidget):
             key = event.key()  # type: ignore[attr-defined]
             if key == Qt.Key.Key_Down:
                 self._search_now()
-                self.table.setFocus(Qt.FocusReason.OtherFocusReason)
                 if self.model.is_loading:
                     self._select_first = True
-                elif not self.table.currentIndex().isValid():
-                    self.table.selectRow(0)
+                elif not self.table.selectionModel().hasSelection():
+                    # The current row, else the first: focus alone would make a current row but leave it unselected.
+                    self.table.selectRow(max(self.table.currentIndex().row(), 0))
+                self.table.setFocus(Qt.FocusReason.OtherFocusReason)
                 return True
             if key == Qt.Key.Key_Escape and self.search.text():
                 self.search.clear()

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from app import __version__
 from app.core import library
 from app.core.annotations import Change
-from app.core.paths import config_dir
+from app.core.paths import config_dir, datasets_dir
 from app.core.settings import Settings, save_settings
 from app.core.store import DATABASE_ERRORS, Store, describe_db_error
 from app.widgets.annotation_panel import AnnotationPanel
@@ -223,7 +223,10 @@ class MainWindow(QMainWindow):
 
     def step_article(self, step: int) -> bool:
         current = self.panes.annotation.current_article_id
-        target = self.panes.library.neighbour_id(current, step) if current is not None else None
+        if current is None:  # nothing open yet: start at the list's first article (backwards: its last)
+            target = self.panes.library.end_id(step)
+        else:
+            target = self.panes.library.neighbour_id(current, step)
         if target is None:
             self.statusBar().showMessage("No more articles in this direction.", 4000)
             return False
@@ -236,14 +239,22 @@ class MainWindow(QMainWindow):
             return
         # Find the neighbour first: a status filter may hide the article once it changes.
         target = self.panes.library.neighbour_id(current, +1)
-        if self.gateway.set_status([current], status) is None:
+        row = library.article_rows(self.store, [current]).get(current)
+        # Skipping is for work left to do: a done article stays done (a slip of Shift must not undo it).
+        kept_done = status == "skipped" and row is not None and row.status == "done"
+        if not kept_done and self.gateway.set_status([current], status) is None:
             return
         if target is None:
             target = self._first_unfinished(exclude=current)  # at the end of the list: wrap around
         if target is not None:
             self.open_article(target)
-        else:
-            self.statusBar().showMessage("Every article is done or skipped.", 5000)
+        said = []
+        if kept_done and row is not None:
+            said.append(f"“{row.title or '(untitled)'}” is done, so it stays done (not skipped).")
+        if target is None:
+            said.append("Every article is done or skipped.")
+        if said:
+            self.statusBar().showMessage(" ".join(said), 8000)
 
     def _first_unfinished(self, exclude: int) -> int | None:
         rows = library.list_articles(self.store, library.ArticleFilter(statuses=("new", "in_progress")), limit=2)
@@ -278,8 +289,8 @@ class MainWindow(QMainWindow):
         return self.store.path.name if self.store.path else self.store.location
 
     def new_dataset(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "New Dataset", str(Path.home() / "dataset.curator.sqlite"),
-                                              "Datasets (*.sqlite *.db)")
+        suggested = self._datasets_folder() / "dataset.curator.sqlite"
+        path, _ = QFileDialog.getSaveFileName(self, "New Dataset", str(suggested), "Datasets (*.sqlite *.db)")
         if path:
             if Path(path).exists():
                 QMessageBox.warning(self, "New Dataset", f"{path} already exists; use Open Dataset to open it.")
@@ -287,10 +298,16 @@ class MainWindow(QMainWindow):
             self.switch_dataset(path)
 
     def open_dataset(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open Dataset", str(Path.home()),
+        path, _ = QFileDialog.getOpenFileName(self, "Open Dataset", str(self._datasets_folder()),
                                               "Datasets (*.sqlite *.db);;All files (*)")
         if path:
             self.switch_dataset(path)
+
+    @staticmethod
+    def _datasets_folder() -> Path:
+        """Where the dataset dialogs start: beside the default and sample datasets, once there are any."""
+        folder = datasets_dir()
+        return folder if folder.is_dir() else Path.home()
 
     def switch_dataset(self, location: str) -> None:
         self.dataset_switch_requested.emit(location)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHeaderView, QMainWindow, QTableWidget, QTableWidgetItem, \
     QVBoxLayout
 
@@ -27,6 +27,12 @@ def shortcut_rows(window: QMainWindow) -> list[tuple[str, str]]:
         seq = action.shortcut()
         if not seq.isEmpty():
             rows.append((seq.toString(QKeySequence.SequenceFormat.NativeText), action.text().replace("&", "")))
+    # Keys of one pane only, each saying where it works.
+    for action in window.findChildren(QAction):
+        scope = action.property("shortcut_scope")
+        if scope and not action.shortcut().isEmpty():
+            rows.append((action.shortcut().toString(QKeySequence.SequenceFormat.NativeText),
+                         f"{action.text().replace('&', '')} ({scope})"))
     for name in ("undo", "redo"):
         action = getattr(window, "actions_by_id", {}).get(name)
         if action is not None:

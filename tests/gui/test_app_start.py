@@ -5,8 +5,6 @@ from __future__ import annotations
 import gc
 import logging
 import os
-import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -26,6 +24,7 @@ from app.widgets.main_window import MainWindow
 from tests.unit.test_dataset_lock import held_by_another_process
 from tests.unit.test_store_open_errors import make_dataset, overwrite
 from tests.app_process import run_app
+from tests.x_server import x_server
 
 
 
@@ -104,21 +103,21 @@ def test_quit_after_takes_a_positive_number(isolated_home: Path) -> None:
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="X11 is for Linux")
 def test_starts_on_a_real_x_server(tmp_path: Path, isolated_home: Path) -> None:
-    xvfb = shutil.which("Xvfb")
-    if not xvfb:
-        pytest.skip("Xvfb is not installed")
-    server = subprocess.Popen([xvfb, ":91", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        time.sleep(1.0)
+    with x_server() as display:  # our own server, on a display number nobody else had
         result = run_app("--db", str(tmp_path / "x.sqlite"), "--quit-after", "1", home=isolated_home,
-                         env_changes={"DISPLAY": ":91", "QT_QPA_PLATFORM": None, "WAYLAND_DISPLAY": None,
+                         env_changes={"DISPLAY": display, "QT_QPA_PLATFORM": None, "WAYLAND_DISPLAY": None,
                                       "XDG_SESSION_TYPE": None})
-    finally:
-        server.terminate()
-        server.wait(10)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr and "qt.qpa.plugin" not in result.stderr
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="X11 is for Linux")
+def test_each_x_server_of_the_tests_gets_a_display_of_its_own() -> None:
+    """Two at once (two test runs on one machine, say): neither lands on the other's display."""
+    with x_server() as first, x_server() as second:
+        assert first != second
+        for display in (first, second):
+            assert Path(f"/tmp/.X11-unix/X{display.lstrip(':')}").is_socket()
 
 
 def test_quit_after_in_process(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ appstreamcli in CI (.ci/run); these tests need no tools and no Qt.
 from __future__ import annotations
 
 import configparser
+import re
 import struct
 import tomllib
 import xml.etree.ElementTree as ET
@@ -80,3 +81,38 @@ def test_icon_source_and_platform_icons_exist():
 def test_the_spec_and_launcher_compile():
     for path in (ROOT / "packaging" / "article_curator.spec", ROOT / "packaging" / "launcher.py"):
         compile(path.read_text(encoding="utf-8"), str(path), "exec")
+
+
+def readme_command(after: str) -> str:
+    """The one-line shell command in the README's code block that follows the sentence ``after``."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    found = re.search(re.escape(after) + r"\s*```sh\n(.+?)\n```", readme)
+    assert found, f"the README has no command after {after!r}"
+    return found.group(1)
+
+
+def environments(command: str) -> set[str]:
+    """The virtual environments a command makes or uses (``python3 -m venv X``, ``X/bin/...``)."""
+    return set(re.findall(r"-m venv (\S+)", command)) | set(re.findall(r"(\S+?)/bin/", command))
+
+
+def test_the_readmes_run_and_test_commands_use_separate_environments():
+    # Installing the tests' editable copy into the environment the app runs from replaces the running
+    # app's files, and its later imports (File ▸ Export) fail.
+    run = readme_command("Install and start the app:")
+    test = readme_command("Install the test dependencies and run the test suite:")
+    assert "pytest" in test and "article-curator" in run
+    assert len(environments(run)) == 1 and len(environments(test)) == 1
+    assert environments(run).isdisjoint(environments(test))
+    ignored = (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
+    for env in environments(run) | environments(test):
+        assert f"/{env}/" in ignored
+
+
+def test_ci_runs_the_readmes_test_command_as_written():
+    script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert readme_command("Install the test dependencies and run the test suite:") in script.splitlines()
+    # Xvfb for the test that starts the app in a real X server: without it that test only skips.
+    commands = script.replace("\\\n", " ").splitlines()  # continued lines joined
+    installed = {word for line in commands if "apt-get install" in line for word in line.split()}
+    assert "xvfb" in installed

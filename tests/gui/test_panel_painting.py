@@ -1,0 +1,150 @@
+"""What the annotation panel paints, driven through the main window as a person drives it.
+
+Keys and clicks go to the window's QWindow, as the window system delivers them:
+shortcuts are matched there and everything else reaches the focused widget.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QBrush, QColor, QImage, QTextCursor
+from PySide6.QtWidgets import QApplication, QWidget
+
+from app.core import library
+from app.core.sample_dataset import create_sample_dataset
+from app.core.store import open_store
+from app.widgets.article_text_view import ArticleTextView
+from app.widgets.main_window import MainWindow
+
+ALT, CTRL = Qt.KeyboardModifier.AltModifier, Qt.KeyboardModifier.ControlModifier
+
+
+@pytest.fixture
+def sample_path(tmp_path: Path) -> Path:
+    return create_sample_dataset(tmp_path / "sample.curator.sqlite")
+
+
+def article_id(window: MainWindow, title_start: str) -> int:
+    rows = library.list_articles(window.store, library.ArticleFilter(), limit=100)
+    return next(r.id for r in rows if r.title.startswith(title_start))
+
+
+def press(qtbot, window: QWidget, key: Qt.Key, modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:  # noqa: ANN001
+    qtbot.keyClick(window.windowHandle(), key, modifiers)
+    QApplication.processEvents()
+
+
+def click_at(qtbot, window: QWidget, widget: QWidget, point: QPoint) -> None:  # noqa: ANN001
+    qtbot.mouseClick(window.windowHandle(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     widget.mapTo(window, point))
+    QApplication.processEvents()
+
+
+def click_text(qtbot, window: QWidget, view: ArticleTextView, index: int) -> None:  # noqa: ANN001
+    """Click the character at Python offset ``index`` (scrolled into view first, as a reader would)."""
+    cursor = QTextCursor(view.document())
+    cursor.setPosition(view.to_qt(index))
+    rect = view.cursorRect(cursor)
+    if not view.viewport().rect().contains(rect):
+        view.verticalScrollBar().setValue(view.verticalScrollBar().value() + rect.top() - 40)
+        rect = view.cursorRect(cursor)
+    click_at(qtbot, window, view.viewport(), QPoint(rect.x() + 3, rect.center().y()))
+
+
+def click_first_paragraph_gap(qtbot, window: QWidget, view: ArticleTextView) -> None:  # noqa: ANN001
+    """Click the blank line between the first two paragraphs (drawn half high)."""
+    block = view.document().begin()
+    while block.length() > 1:
+        block = block.next()
+    rect = view.blockBoundingGeometry(block).translated(view.contentOffset())
+    click_at(qtbot, window, view.viewport(), QPoint(int(rect.center().x()), int(rect.center().y())))
+
+
+def _brush(brush: QBrush) -> str:
+    return brush.color().name(QColor.NameFormat.HexArgb) if brush.style() != Qt.BrushStyle.NoBrush else "none"
+
+
+def painted_formats(view: ArticleTextView) -> list[tuple]:
+    """Per character: background, text colour, font size and weight, underline; per paragraph its height."""
+    out: list[tuple] = []
+    block = view.document().begin()
+    while block.isValid():
+        out.append(("paragraph", block.blockNumber(), view.blockBoundingRect(block).height()))
+        for it in block:
+            fragment = it.fragment()
+            f = fragment.charFormat()
+            look = (_brush(f.background()), _brush(f.foreground()), f.fontPointSize(), f.fontWeight(),
+                    f.fontUnderline(), f.underlineStyle(), f.underlineColor().name())
+            out.extend((fragment.position() + k, *look) for k in range(fragment.length()))
+        block = block.next()
+    return out
+
+
+def first_difference(a: list[tuple], b: list[tuple]) -> tuple | None:
+    return next(((x, y) for x, y in zip(a, b, strict=True) if x != y), None)
+
+
+def differing_pixels(a: QImage, b: QImage) -> int:
+    assert a.size() == b.size()
+    return sum(a.pixel(x, y) != b.pixel(x, y) for y in range(0, a.height(), 2) for x in range(0, a.width(), 2))
+
+
+def picture(view: ArticleTextView) -> QImage:
+    """The text as painted, without the blinking caret (focus elsewhere) and scrolled to the top."""
+    view.clearFocus()
+    view.verticalScrollBar().setValue(0)
+    QApplication.processEvents()
+    return view.grab().toImage()
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("first_click", ["span", "paragraph gap"])
+def test_navigation_and_edits_leave_the_formats_of_a_fresh_open(
+        qtbot, make_window, sample_path, screenshot, dark_palette, theme, first_click) -> None:  # noqa: ANN001
+    if theme == "dark":
+        dark_palette()
+    window = make_window(open_store(sample_path))
+    meta, next_one = article_id(window, "High turnover"), article_id(window, "Port Allerton")
+    window.open_article(meta)
+    panel, view = window.panes.annotation, window.panes.annotation.view
+    mistral = view.text().index("Mistral")
+
+    # Click the ORG "Mistral" (or a paragraph gap: its small font), then the next article and back.
+    if first_click == "span":
+        click_text(qtbot, window, view, mistral + 2)
+        assert panel.selected_span() is not None and panel.selected_span().text == "Mistral"
+    else:
+        click_first_paragraph_gap(qtbot, window, view)
+    press(qtbot, window, Qt.Key.Key_Right, ALT)
+    assert panel.current_article_id == next_one
+    next_formats = painted_formats(view)
+    press(qtbot, window, Qt.Key.Key_Left, ALT)
+    assert panel.current_article_id == meta
+
+    # Select the span, relabel it PERSON with its key, undo.
+    click_text(qtbot, window, view, mistral + 2)
+    assert panel.selected_span().label == "ORG"
+    press(qtbot, window, Qt.Key.Key_1)
+    assert panel.selected_span().label == "PERSON"
+    press(qtbot, window, Qt.Key.Key_Z, CTRL)
+    assert panel.selected_span().label == "ORG"
+    assert [s.label for s in library.get_article(window.store, meta).spans if s.text == "Mistral"] == ["ORG"]
+    if first_click == "span":
+        screenshot(panel, "panel_after_navigation" + ("" if theme == "light" else "_dark"))
+    press(qtbot, window, Qt.Key.Key_Escape)  # deselect: a fresh open has no selected span
+    assert panel.selected_span_id() is None
+    after = painted_formats(view)
+    after_picture = picture(view)
+
+    fresh = make_window(open_store(sample_path))
+    fresh.open_article(next_one)
+    fresh_view = fresh.panes.annotation.view
+    assert first_difference(next_formats, painted_formats(fresh_view)) is None
+    fresh.open_article(meta)
+    assert first_difference(after, painted_formats(fresh_view)) is None
+    fresh_picture = picture(fresh_view)
+    assert after_picture.size() == fresh_picture.size()
+    assert differing_pixels(after_picture, fresh_picture) == 0

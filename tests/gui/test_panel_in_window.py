@@ -6,6 +6,7 @@ shortcuts are matched there and everything else reaches the focused widget.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from PySide6.QtGui import QBrush, QColor, QImage, QTextCursor
 from PySide6.QtWidgets import QApplication, QWidget
 
 from app.core import library
+from app.core.exporter import export_jsonl
 from app.core.sample_dataset import create_sample_dataset
 from app.core.store import open_store
 from app.widgets.article_text_view import ArticleTextView
@@ -148,3 +150,54 @@ def test_navigation_and_edits_leave_the_formats_of_a_fresh_open(
     fresh_picture = picture(fresh_view)
     assert after_picture.size() == fresh_picture.size()
     assert differing_pixels(after_picture, fresh_picture) == 0
+
+
+def export_claimants(store, tmp_path: Path) -> list[str]:  # noqa: ANN001
+    out = tmp_path / "export.jsonl"
+    export_jsonl(store, out)
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    return [span["attributes"]["claimant"] for row in rows for span in row["spans"] if span["label"] == "CLAIM"]
+
+
+@pytest.mark.parametrize(("typed", "downs", "picked"), [("Guillaume Lam", 1, "Guillaume Lample"), ("m", 2, "Mistral")])
+def test_claimant_picked_from_suggestions_with_the_keyboard_is_saved(
+        qtbot, make_window, sample_path, tmp_path, typed, downs, picked) -> None:  # noqa: ANN001
+    window = make_window(open_store(sample_path))
+    meta = article_id(window, "High turnover")
+    window.open_article(meta)
+    panel, view = window.panes.annotation, window.panes.annotation.view
+    click_text(qtbot, window, view, view.text().index("research scientist"))
+    claim = panel.selected_span()
+    assert claim is not None and claim.label == "CLAIM"
+    details = panel.claim_details
+    assert details.claimant.currentText() == "Cryptopolitan"
+    edit = details.claimant.lineEdit()
+    edits_before = window.gateway.undo_stack.count()
+    click_at(qtbot, window, edit, edit.rect().center())
+    press(qtbot, window, Qt.Key.Key_A, CTRL)
+    qtbot.keyClicks(edit, typed)
+    popup = details.claimant.completer().popup()
+    assert popup.isVisible()
+    offered = [popup.model().index(row, 0).data() for row in range(popup.model().rowCount())]
+    assert picked in offered and all(name.lower().startswith(typed.lower()) for name in offered)
+    for _ in range(downs):
+        qtbot.keyClick(popup, Qt.Key.Key_Down)
+    assert popup.currentIndex().data() == picked
+    qtbot.keyClick(popup, Qt.Key.Key_Return)
+    QApplication.processEvents()
+
+    assert not popup.isVisible()
+    assert details.claimant.currentText() == picked
+    saved = next(s for s in library.get_article(window.store, meta).spans if s.id == claim.id)
+    assert saved.attributes["claimant"] == picked
+    assert picked in export_claimants(window.store, tmp_path)
+    assert window.gateway.undo_stack.count() == edits_before + 1
+    # One edit, and undoing it brings the earlier claimant back, in the field too.
+    window.activateWindow()  # offscreen, the closed popup stays the active window; a window manager moves on
+    qtbot.waitUntil(window.isActiveWindow)
+    click_text(qtbot, window, view, view.text().index("research scientist"))
+    assert view.hasFocus() and panel.selected_span_id() == claim.id
+    press(qtbot, window, Qt.Key.Key_Z, CTRL)
+    assert next(s for s in library.get_article(window.store, meta).spans
+                if s.id == claim.id).attributes["claimant"] == "Cryptopolitan"
+    assert details.claimant.currentText() == "Cryptopolitan"

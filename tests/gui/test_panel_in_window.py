@@ -10,14 +10,16 @@ import json
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QImage, QTextCursor
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from app.core import library
+from app.core.articles import store_articles
 from app.core.exporter import export_jsonl
 from app.core.sample_dataset import create_sample_dataset
 from app.core.store import open_store
+from app.core.validation import NewArticle
 from app.widgets.article_text_view import ArticleTextView
 from app.widgets.main_window import MainWindow
 
@@ -201,3 +203,71 @@ def test_claimant_picked_from_suggestions_with_the_keyboard_is_saved(
     assert next(s for s in library.get_article(window.store, meta).spans
                 if s.id == claim.id).attributes["claimant"] == "Cryptopolitan"
     assert details.claimant.currentText() == "Cryptopolitan"
+
+
+def answer_next_question(qtbot, button: QMessageBox.StandardButton) -> list[str]:  # noqa: ANN001
+    """Click ``button`` of the next message box once it shows; the list gets the question it asked."""
+    asked: list[str] = []
+
+    def answer(tries: int = 200) -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            asked.append(box.text())
+            qtbot.mouseClick(box.button(button), Qt.MouseButton.LeftButton)
+        elif tries:
+            QTimer.singleShot(10, lambda: answer(tries - 1))
+
+    QTimer.singleShot(0, answer)
+    return asked
+
+
+def shift_click_text(qtbot, window: QWidget, view: ArticleTextView, index: int) -> None:  # noqa: ANN001
+    cursor = QTextCursor(view.document())
+    cursor.setPosition(view.to_qt(index))
+    rect = view.cursorRect(cursor)
+    qtbot.mouseClick(window.windowHandle(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier,
+                     view.viewport().mapTo(window, QPoint(rect.x() + 1, rect.center().y())))
+
+
+def test_entity_spans_stay_within_a_line_and_a_claim_over_one_asks_first(qtbot, make_window, store, db_path) -> None:  # noqa: ANN001
+    text = ("Solvane Robotics named Priya Raman chief executive on Monday.\n"
+            "Chief executive Priya Raman said the company would grow.")
+    [outcome] = store_articles(store, [NewArticle(text=text, title="Solvane names CEO", source_kind="paste")])
+    window = make_window(open_store(db_path))
+    window.open_article(outcome.article_id)
+    panel, view = window.panes.annotation, window.panes.annotation.view
+
+    def saved() -> set[tuple[str, str]]:
+        return {(s.label, s.text) for s in library.get_article(window.store, outcome.article_id).spans}
+
+    # "…on Monday.⏎Chief executive…" selected with the mouse (a click, then a shift+click).
+    click_text(qtbot, window, view, text.index("Monday"))
+    shift_click_text(qtbot, window, view, text.index(" Priya Raman said"))
+    assert panel.view.selection_range() == (text.index("Monday"), text.index(" Priya Raman said"))
+    for key, name in [(Qt.Key.Key_1, "PERSON"), (Qt.Key.Key_2, "ORG")]:
+        press(qtbot, window, key)
+        assert saved() == set()
+        assert panel.banner.isVisible()
+        assert panel.banner.message.text() == (f"A {name} span cannot run over a line break, and the selection "
+                                               "“Monday. Chief executive” does: select words within one paragraph.")
+
+    # A CLAIM may: it asks, and "No" keeps nothing.
+    asked = answer_next_question(qtbot, QMessageBox.StandardButton.No)
+    press(qtbot, window, Qt.Key.Key_3)
+    assert asked == ["“Monday. Chief executive” runs over a line break. Label it CLAIM as one span?"]
+    assert saved() == set()
+    window.activateWindow()  # offscreen, the closed dialog stays the active window; a window manager moves on
+    qtbot.waitUntil(window.isActiveWindow)
+    asked = answer_next_question(qtbot, QMessageBox.StandardButton.Yes)
+    press(qtbot, window, Qt.Key.Key_3)
+    assert len(asked) == 1
+    assert saved() == {("CLAIM", "Monday.\nChief executive")}
+
+    # Nor does relabelling turn the claim into an entity over the line break.
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    click_text(qtbot, window, view, text.index("Chief"))
+    assert panel.selected_span().label == "CLAIM"
+    press(qtbot, window, Qt.Key.Key_1)
+    assert saved() == {("CLAIM", "Monday.\nChief executive")}
+    assert "cannot run over a line break" in panel.banner.message.text()

@@ -17,7 +17,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import replace
 
-from PySide6.QtCore import QEvent, QKeyCombination, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QKeyCombination, QObject, QRect, Qt, Signal
 from PySide6.QtGui import QFont, QKeyEvent, QKeySequence, QTextCursor
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -81,9 +81,10 @@ class AnnotationPanel(QWidget):
         self.status_badge = StatusBadge()
         self.meta = muted_label()
         self.link = LinkLabel()
-        self.banner = MessageBanner()
         self.label_bar = LabelBar()
         self.view = ArticleTextView()
+        self.banner = MessageBanner(over=self.view)
+        self.banner.avoid = self._selection_rect
         self.span_list = SpanList()
         self.claim_details = ClaimDetails(gateway, settings.verdicts)
         self.key_hint = KeyHint(settings)
@@ -122,7 +123,6 @@ class AnnotationPanel(QWidget):
         body.setSpacing(8)
         body.addLayout(head)
         body.addLayout(meta_row)
-        body.addWidget(self.banner)
         body.addWidget(self.label_bar)
         body.addWidget(self.splitter, 1)
         empty = muted_label("Open an article from the library to start labelling.")
@@ -139,6 +139,7 @@ class AnnotationPanel(QWidget):
         outer.addLayout(hint_row)
         outer.addWidget(self.pages)
 
+        self.setFocusProxy(self.view)  # opening an article focuses the panel: its label keys work at once
         self.view.installEventFilter(self)
         self.span_list.installEventFilter(self)
         self.view.span_clicked.connect(lambda span_id: self.select_span(span_id, reveal=False))
@@ -382,6 +383,16 @@ class AnnotationPanel(QWidget):
             return article.text[snapped[0] : snapped[1]] if snapped else ""
         span = self.selected_span()
         return span.text if span else ""
+
+    def _selection_rect(self) -> QRect:
+        """The selected words (or the caret) in the text view's coordinates: what a banner must not cover."""
+        view, selection = self.view, self.view.textCursor()
+        rect = QRect()
+        for position in (selection.selectionStart(), selection.selectionEnd()):
+            end = QTextCursor(selection)
+            end.setPosition(position)
+            rect = rect.united(view.cursorRect(end))
+        return rect.translated(view.viewport().pos())
 
     def _set_status(self, status: str) -> None:
         if self._article is not None and status != self._article.status:

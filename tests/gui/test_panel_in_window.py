@@ -7,10 +7,11 @@ shortcuts are matched there and everything else reaches the focused widget.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtCore import QPoint, QRect, Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QImage, QTextCursor
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
@@ -20,8 +21,9 @@ from app.core.exporter import export_jsonl
 from app.core.sample_dataset import create_sample_dataset
 from app.core.store import open_store
 from app.core.validation import NewArticle
-from app.widgets.article_text_view import ArticleTextView
+from app.widgets.article_text_view import ArticleTextView, contrast
 from app.widgets.main_window import MainWindow
+from app.widgets.panel_header import MessageBanner
 
 ALT, CTRL = Qt.KeyboardModifier.AltModifier, Qt.KeyboardModifier.ControlModifier
 
@@ -47,15 +49,15 @@ def click_at(qtbot, window: QWidget, widget: QWidget, point: QPoint) -> None:  #
     QApplication.processEvents()
 
 
-def click_text(qtbot, window: QWidget, view: ArticleTextView, index: int) -> None:  # noqa: ANN001
-    """Click the character at Python offset ``index`` (scrolled into view first, as a reader would)."""
+def click_text(qtbot, window: QWidget, view: ArticleTextView, index: int, *, inside: bool = True) -> None:  # noqa: ANN001
+    """Click the character at Python offset ``index`` (or just before it), scrolled into view first."""
     cursor = QTextCursor(view.document())
     cursor.setPosition(view.to_qt(index))
     rect = view.cursorRect(cursor)
-    if not view.viewport().rect().contains(rect):
-        view.verticalScrollBar().setValue(view.verticalScrollBar().value() + rect.top() - 40)
+    if not view.viewport().rect().contains(rect):  # scroll its paragraph to the top (the bar counts lines)
+        view.verticalScrollBar().setValue(cursor.block().firstLineNumber())
         rect = view.cursorRect(cursor)
-    click_at(qtbot, window, view.viewport(), QPoint(rect.x() + 3, rect.center().y()))
+    click_at(qtbot, window, view.viewport(), QPoint(rect.x() + (3 if inside else 1), rect.center().y()))
 
 
 def click_first_paragraph_gap(qtbot, window: QWidget, view: ArticleTextView) -> None:  # noqa: ANN001
@@ -97,11 +99,14 @@ def differing_pixels(a: QImage, b: QImage) -> int:
 
 
 def picture(view: ArticleTextView) -> QImage:
-    """The text as painted, without the blinking caret (focus elsewhere) and scrolled to the top."""
-    view.clearFocus()
+    """The text as painted, scrolled to the top, without the caret (it blinks)."""
+    width = view.cursorWidth()
+    view.setCursorWidth(0)
     view.verticalScrollBar().setValue(0)
     QApplication.processEvents()
-    return view.grab().toImage()
+    image = view.grab().toImage()
+    view.setCursorWidth(width)
+    return image
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
@@ -221,12 +226,16 @@ def answer_next_question(qtbot, button: QMessageBox.StandardButton) -> list[str]
     return asked
 
 
-def shift_click_text(qtbot, window: QWidget, view: ArticleTextView, index: int) -> None:  # noqa: ANN001
-    cursor = QTextCursor(view.document())
-    cursor.setPosition(view.to_qt(index))
-    rect = view.cursorRect(cursor)
-    qtbot.mouseClick(window.windowHandle(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier,
-                     view.viewport().mapTo(window, QPoint(rect.x() + 1, rect.center().y())))
+def select_text(qtbot, window: QWidget, view: ArticleTextView, start: int, end: int) -> None:  # noqa: ANN001
+    """Select ``text[start:end]`` with the mouse: a click before its first character, a shift+click after its last."""
+    click_text(qtbot, window, view, start, inside=False)
+    for index, modifiers in [(start, Qt.KeyboardModifier.NoModifier), (end, Qt.KeyboardModifier.ShiftModifier)]:
+        cursor = QTextCursor(view.document())
+        cursor.setPosition(view.to_qt(index))
+        rect = view.cursorRect(cursor)
+        qtbot.mouseClick(window.windowHandle(), Qt.MouseButton.LeftButton, modifiers,
+                         view.viewport().mapTo(window, QPoint(rect.x() + 1, rect.center().y())))
+    assert view.selection_range() == (start, end)
 
 
 def test_entity_spans_stay_within_a_line_and_a_claim_over_one_asks_first(qtbot, make_window, store, db_path) -> None:  # noqa: ANN001
@@ -241,9 +250,7 @@ def test_entity_spans_stay_within_a_line_and_a_claim_over_one_asks_first(qtbot, 
         return {(s.label, s.text) for s in library.get_article(window.store, outcome.article_id).spans}
 
     # "…on Monday.⏎Chief executive…" selected with the mouse (a click, then a shift+click).
-    click_text(qtbot, window, view, text.index("Monday"))
-    shift_click_text(qtbot, window, view, text.index(" Priya Raman said"))
-    assert panel.view.selection_range() == (text.index("Monday"), text.index(" Priya Raman said"))
+    select_text(qtbot, window, view, text.index("Monday"), text.index(" Priya Raman said"))
     for key, name in [(Qt.Key.Key_1, "PERSON"), (Qt.Key.Key_2, "ORG")]:
         press(qtbot, window, key)
         assert saved() == set()
@@ -271,3 +278,100 @@ def test_entity_spans_stay_within_a_line_and_a_claim_over_one_asks_first(qtbot, 
     press(qtbot, window, Qt.Key.Key_1)
     assert saved() == {("CLAIM", "Monday.\nChief executive")}
     assert "cannot run over a line break" in panel.banner.message.text()
+
+
+def text_place(window: QWidget, view: ArticleTextView) -> tuple:
+    """Where the text sits in the window: the view's geometry, its first visible character and that one's place."""
+    block = view.firstVisibleBlock()
+    caret = view.cursorRect(QTextCursor(block))
+    return (QRect(view.mapTo(window, QPoint(0, 0)), view.size()), block.position(),
+            view.viewport().mapTo(window, caret.topLeft()))
+
+
+def selection_rect(view: ArticleTextView) -> QRect:
+    """Where the selected words are, in the view's coordinates."""
+    ends = []
+    for position in (view.textCursor().selectionStart(), view.textCursor().selectionEnd()):
+        cursor = QTextCursor(view.document())
+        cursor.setPosition(position)
+        ends.append(view.cursorRect(cursor))
+    return ends[0].united(ends[1]).translated(view.viewport().pos())
+
+
+def assert_banner_painted(window: QWidget, banner: QWidget, colour: str) -> None:
+    """The banner is on screen with its edge in ``colour`` and a message that reads well (contrast ≥ 4.5)."""
+    assert banner.isVisible()
+    image = window.grab().toImage()
+    area = QRect(banner.mapTo(window, QPoint(0, 0)), banner.size())
+    assert image.rect().contains(area)
+    assert QColor(image.pixel(area.left() + 2, area.center().y())) == QColor(colour)
+    message = QRect(banner.message.mapTo(window, QPoint(0, 0)), banner.message.size())
+    pixels = [QColor(image.pixel(x, y)) for y in range(message.top(), message.bottom(), 2)
+              for x in range(message.left(), message.right(), 2)]
+    darkest = min(pixels, key=QColor.lightnessF)
+    lightest = max(pixels, key=QColor.lightnessF)
+    assert contrast(darkest, lightest) >= 4.5
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_banners_show_over_the_text_without_moving_it(qtbot, make_window, sample_path, screenshot, dark_palette,
+                                                      theme) -> None:  # noqa: ANN001
+    if theme == "dark":
+        dark_palette()
+    window = make_window(open_store(sample_path))
+    window.open_article(article_id(window, "High turnover"))
+    panel, view = window.panes.annotation, window.panes.annotation.view
+    banner = panel.banner
+    still = text_place(window, view)
+
+    # A hint: a label key with nothing selected.
+    press(qtbot, window, Qt.Key.Key_1)
+    assert banner.message.text().startswith("Select some text first")
+    assert text_place(window, view) == still
+    assert_banner_painted(window, banner, MessageBanner.COLOURS["info"])
+    if theme == "light":
+        screenshot(panel, "panel_banner")
+    press(qtbot, window, Qt.Key.Key_Escape)
+    assert not banner.isVisible()
+    assert text_place(window, view) == still
+
+    # The Alt+A mode, on a word selected with the mouse; Esc ends it.
+    behemoth = view.text().index("Behemoth")
+    select_text(qtbot, window, view, behemoth, behemoth + len("Behemoth"))
+    scrolled = text_place(window, view)
+    press(qtbot, window, Qt.Key.Key_A, ALT)
+    assert banner.kind == "armed" and banner.message.text().startswith("Label every “Behemoth” as")
+    assert text_place(window, view) == scrolled
+    assert_banner_painted(window, banner, MessageBanner.COLOURS["armed"])
+    # The banner leaves the selection it speaks of in sight.
+    assert not banner.geometry().intersects(selection_rect(view))
+    press(qtbot, window, Qt.Key.Key_Escape)
+    assert not banner.isVisible() and text_place(window, view) == scrolled
+
+    # Words selected at the bottom of the view: the banner shows at the top instead.
+    last_line = next(cursor for y in range(view.viewport().height() - 2, 0, -4)
+                     if view.viewport().rect().contains(view.cursorRect(cursor := view.cursorForPosition(QPoint(80, y))))
+                     and cursor.block().length() > 1)
+    start, end = [m.span() for m in re.finditer(r"\w{3,}", view.text()[:view.from_qt(last_line.position())])][-1]
+    select_text(qtbot, window, view, start, end)
+    scrolled = text_place(window, view)
+    press(qtbot, window, Qt.Key.Key_A, ALT)
+    assert banner.kind == "armed" and text_place(window, view) == scrolled
+    selected = selection_rect(view)
+    assert selected.bottom() > view.height() - banner.height() - MessageBanner.MARGIN  # where it would be
+    assert banner.geometry().bottom() < view.height() // 2 and not banner.geometry().intersects(selected)
+    assert_banner_painted(window, banner, MessageBanner.COLOURS["armed"])
+    if theme == "light":
+        screenshot(panel, "panel_banner_armed_top")
+    press(qtbot, window, Qt.Key.Key_Escape)
+
+    # A failed edit stays red and readable: PERSON, then ORG on a range this annotator already has as ORG.
+    for key in (Qt.Key.Key_2, Qt.Key.Key_1):
+        select_text(qtbot, window, view, behemoth, behemoth + len("Behemoth"))
+        press(qtbot, window, key)
+    scrolled = text_place(window, view)
+    press(qtbot, window, Qt.Key.Key_2)
+    assert banner.kind == "error" and banner.message.text() == "“Behemoth” is already labelled ORG."
+    assert text_place(window, view) == scrolled
+    assert_banner_painted(window, banner, MessageBanner.COLOURS["error"])
+    screenshot(panel, "panel_banner_error" + ("" if theme == "light" else "_dark"))

@@ -1,4 +1,4 @@
-"""What the annotation panel paints, driven through the main window as a person drives it.
+"""The annotation panel driven through the main window as a person drives it, and what it paints.
 
 Keys and clicks go to the window's QWindow, as the window system delivers them:
 shortcuts are matched there and everything else reaches the focused widget.
@@ -43,21 +43,29 @@ def press(qtbot, window: QWidget, key: Qt.Key, modifiers: Qt.KeyboardModifier = 
     QApplication.processEvents()
 
 
-def click_at(qtbot, window: QWidget, widget: QWidget, point: QPoint) -> None:  # noqa: ANN001
-    qtbot.mouseClick(window.windowHandle(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
-                     widget.mapTo(window, point))
+def click_at(qtbot, window: QWidget, widget: QWidget, point: QPoint,  # noqa: ANN001
+             modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+    qtbot.mouseClick(window.windowHandle(), Qt.MouseButton.LeftButton, modifiers, widget.mapTo(window, point))
     QApplication.processEvents()
 
 
-def click_text(qtbot, window: QWidget, view: ArticleTextView, index: int, *, inside: bool = True) -> None:  # noqa: ANN001
-    """Click the character at Python offset ``index`` (or just before it), scrolled into view first."""
+def click_text(qtbot, window: QWidget, view: ArticleTextView, index: int, *, dx: int = 3,  # noqa: ANN001
+               modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+    """Click ``dx`` pixels right of where the character at Python offset ``index`` starts, scrolled into view."""
     cursor = QTextCursor(view.document())
     cursor.setPosition(view.to_qt(index))
     rect = view.cursorRect(cursor)
     if not view.viewport().rect().contains(rect):  # scroll its paragraph to the top (the bar counts lines)
         view.verticalScrollBar().setValue(cursor.block().firstLineNumber())
         rect = view.cursorRect(cursor)
-    click_at(qtbot, window, view.viewport(), QPoint(rect.x() + (3 if inside else 1), rect.center().y()))
+    click_at(qtbot, window, view.viewport(), QPoint(rect.x() + dx, rect.center().y()), modifiers)
+
+
+def select_text(qtbot, window: QWidget, view: ArticleTextView, start: int, end: int) -> None:  # noqa: ANN001
+    """Select ``text[start:end]`` with the mouse: a click before its first character, a shift+click after its last."""
+    click_text(qtbot, window, view, start, dx=1)
+    click_text(qtbot, window, view, end, dx=1, modifiers=Qt.KeyboardModifier.ShiftModifier)
+    assert view.selection_range() == (start, end)
 
 
 def click_first_paragraph_gap(qtbot, window: QWidget, view: ArticleTextView) -> None:  # noqa: ANN001
@@ -226,18 +234,6 @@ def answer_next_question(qtbot, button: QMessageBox.StandardButton) -> list[str]
     return asked
 
 
-def select_text(qtbot, window: QWidget, view: ArticleTextView, start: int, end: int) -> None:  # noqa: ANN001
-    """Select ``text[start:end]`` with the mouse: a click before its first character, a shift+click after its last."""
-    click_text(qtbot, window, view, start, inside=False)
-    for index, modifiers in [(start, Qt.KeyboardModifier.NoModifier), (end, Qt.KeyboardModifier.ShiftModifier)]:
-        cursor = QTextCursor(view.document())
-        cursor.setPosition(view.to_qt(index))
-        rect = view.cursorRect(cursor)
-        qtbot.mouseClick(window.windowHandle(), Qt.MouseButton.LeftButton, modifiers,
-                         view.viewport().mapTo(window, QPoint(rect.x() + 1, rect.center().y())))
-    assert view.selection_range() == (start, end)
-
-
 def test_entity_spans_stay_within_a_line_and_a_claim_over_one_asks_first(qtbot, make_window, store, db_path) -> None:  # noqa: ANN001
     text = ("Solvane Robotics named Priya Raman chief executive on Monday.\n"
             "Chief executive Priya Raman said the company would grow.")
@@ -298,6 +294,15 @@ def selection_rect(view: ArticleTextView) -> QRect:
     return ends[0].united(ends[1]).translated(view.viewport().pos())
 
 
+def last_word_in_view(view: ArticleTextView) -> tuple[int, int]:
+    """The last word (three letters or more) whose line is wholly in view."""
+    y = view.viewport().height() - 2
+    while not view.viewport().rect().contains(view.cursorRect(view.cursorForPosition(QPoint(80, y)))):
+        y -= 2
+    before = view.text()[: view.from_qt(view.cursorForPosition(QPoint(80, y)).position())]
+    return [m.span() for m in re.finditer(r"\w{3,}", before)][-1]
+
+
 def assert_banner_painted(window: QWidget, banner: QWidget, colour: str) -> None:
     """The banner is on screen with its edge in ``colour`` and a message that reads well (contrast ≥ 4.5)."""
     assert banner.isVisible()
@@ -349,10 +354,7 @@ def test_banners_show_over_the_text_without_moving_it(qtbot, make_window, sample
     assert not banner.isVisible() and text_place(window, view) == scrolled
 
     # Words selected at the bottom of the view: the banner shows at the top instead.
-    last_line = next(cursor for y in range(view.viewport().height() - 2, 0, -4)
-                     if view.viewport().rect().contains(view.cursorRect(cursor := view.cursorForPosition(QPoint(80, y))))
-                     and cursor.block().length() > 1)
-    start, end = [m.span() for m in re.finditer(r"\w{3,}", view.text()[:view.from_qt(last_line.position())])][-1]
+    start, end = last_word_in_view(view)
     select_text(qtbot, window, view, start, end)
     scrolled = text_place(window, view)
     press(qtbot, window, Qt.Key.Key_A, ALT)

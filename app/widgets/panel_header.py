@@ -85,7 +85,7 @@ class MessageBanner(_Styled, QFrame):
     """
 
     COLOURS: ClassVar[dict[str, str]] = {"error": "#dc2626", "armed": "#7c3aed", "info": "#2563eb"}
-    MARGIN = 8
+    MARGIN = 8  # from the sides of the text area
 
     def __init__(self, over: QWidget) -> None:
         super().__init__(over)
@@ -132,7 +132,7 @@ class MessageBanner(_Styled, QFrame):
     def place(self) -> None:
         """Lay the banner over the bottom of the text area, or its top when ``avoid`` is at the bottom."""
         area = self._area.geometry() if self._area is not self.parentWidget() else self._area.rect()
-        area = area.adjusted(self.MARGIN, self.MARGIN, -self.MARGIN, -self.MARGIN)
+        area = area.adjusted(self.MARGIN, 0, -self.MARGIN, 0)  # flush with the edge: no sliver of text beyond it
         height = self.heightForWidth(area.width()) if self.hasHeightForWidth() else self.sizeHint().height()
         height = min(height, area.height())
         rect = QRect(area.left(), area.bottom() + 1 - height, area.width(), height)

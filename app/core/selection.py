@@ -4,6 +4,7 @@ Annotators select with the mouse or shift+arrows and rarely hit word edges
 exactly; ``snap_to_words`` widens a selection to whole words and trims the
 spaces, quotes and punctuation around them. ``find_occurrences`` finds the
 same words elsewhere in an article ("label all occurrences").
+``line_break_rule`` says whether a span may run over a line break.
 
 Offsets are Python ``str`` indices (code points). ``OffsetMap`` converts them
 to and from the positions a text widget counts: UTF-16 units (a character
@@ -17,6 +18,7 @@ import re
 import unicodedata
 from bisect import bisect_right
 from collections.abc import Sequence
+from typing import Literal
 
 # Inside a word these join its parts: "Meta’s", "open-source", "rock'n'roll".
 JOINERS = frozenset("'’ʼ‘-‐‑")
@@ -26,6 +28,11 @@ _MARKS = frozenset(("Mn", "Mc", "Me"))
 _ZWJ = "\u200d"
 _EMOJI_MODIFIERS = range(0x1F3FB, 0x1F400)  # skin tones
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+# What ends a line: the characters ``str.splitlines`` splits at.
+LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
+# Label kinds whose spans may run over a line break once the annotator confirms it: a claim
+# can take two paragraphs, a name or an organisation never does.
+KINDS_ACROSS_LINES = frozenset({"claim"})
 
 
 def _category(ch: str) -> str:
@@ -144,6 +151,21 @@ def find_occurrences(text: str, needle: str) -> list[tuple[int, int]]:
         else:
             i = text.find(needle, i + 1)
     return found
+
+
+def crosses_line_break(text: str, start: int, end: int) -> bool:
+    return not LINE_BREAKS.isdisjoint(text[start:end])
+
+
+def line_break_rule(text: str, start: int, end: int, kind: str) -> Literal["fine", "confirm", "refuse"]:
+    """Whether a span of label kind ``kind`` over ``text[start:end]`` may be made.
+
+    "fine" inside one line; over a line break "confirm" for the kinds that may
+    cross one (ask the annotator first), "refuse" for the others.
+    """
+    if not crosses_line_break(text, start, end):
+        return "fine"
+    return "confirm" if kind in KINDS_ACROSS_LINES else "refuse"
 
 
 class OffsetMap:

@@ -17,11 +17,12 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import replace
 
-from PySide6.QtCore import QEvent, QKeyCombination, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QKeyCombination, QObject, QRect, Qt, Signal
 from PySide6.QtGui import QFont, QKeyEvent, QKeySequence, QTextCursor
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QMenu,
+    QMessageBox,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -32,7 +33,7 @@ from app.core import library
 from app.core.annotations import Change
 from app.core.labels import LabelInfo, list_labels
 from app.core.library import ArticleDetail, SpanRecord
-from app.core.selection import find_occurrences, snap_to_words
+from app.core.selection import find_occurrences, line_break_rule, snap_to_words
 from app.core.settings import Settings
 from app.core.store import Store
 from app.widgets.article_text_view import ArticleTextView
@@ -80,9 +81,10 @@ class AnnotationPanel(QWidget):
         self.status_badge = StatusBadge()
         self.meta = muted_label()
         self.link = LinkLabel()
-        self.banner = MessageBanner()
         self.label_bar = LabelBar()
         self.view = ArticleTextView()
+        self.banner = MessageBanner(over=self.view)
+        self.banner.avoid = self._selection_rect
         self.span_list = SpanList()
         self.claim_details = ClaimDetails(gateway, settings.verdicts)
         self.key_hint = KeyHint(settings)
@@ -121,7 +123,6 @@ class AnnotationPanel(QWidget):
         body.setSpacing(8)
         body.addLayout(head)
         body.addLayout(meta_row)
-        body.addWidget(self.banner)
         body.addWidget(self.label_bar)
         body.addWidget(self.splitter, 1)
         empty = muted_label("Open an article from the library to start labelling.")
@@ -138,6 +139,7 @@ class AnnotationPanel(QWidget):
         outer.addLayout(hint_row)
         outer.addWidget(self.pages)
 
+        self.setFocusProxy(self.view)  # opening an article focuses the panel: its label keys work at once
         self.view.installEventFilter(self)
         self.span_list.installEventFilter(self)
         self.view.span_clicked.connect(lambda span_id: self.select_span(span_id, reveal=False))
@@ -225,7 +227,7 @@ class AnnotationPanel(QWidget):
         if selection is not None:
             self._add(info, *selection)
         elif span is not None:
-            if span.label != name:
+            if span.label != name and self._line_breaks_allow(info, span.start, span.end):
                 self.gateway.relabel_span(span.id, span.label, name)
         else:
             self.banner.show_message(f"Select some text first, then press {info.shortcut or name} to label it "
@@ -334,6 +336,8 @@ class AnnotationPanel(QWidget):
         if snapped is None:
             self.banner.show_message("The selection holds no words to label.", "info", seconds=5)
             return
+        if not self._line_breaks_allow(info, *snapped):
+            return
         wanted = (*snapped, info.name, self.gateway.annotator)
         existing = next((s for s in article.spans if (s.start, s.end, s.label, s.annotator) == wanted), None)
         if existing is not None:
@@ -344,6 +348,24 @@ class AnnotationPanel(QWidget):
         if change is not None and change.span_id is not None:
             self.view.clear_text_selection()
             self.select_span(change.span_id, reveal=False)
+
+    def _line_breaks_allow(self, info: LabelInfo, start: int, end: int) -> bool:
+        """Entity spans stay within one line; a claim may run over line breaks once the annotator says so."""
+        assert self._article is not None
+        text = self._article.text
+        rule = line_break_rule(text, start, end, info.kind)
+        if rule == "refuse":
+            self.banner.show_message(f"A {info.name} span cannot run over a line break, and the selection "
+                                     f"“{preview(text[start:end], 60)}” does: select words within one paragraph.",
+                                     "info", seconds=8)
+            return False
+        if rule == "confirm":
+            answer = QMessageBox.question(
+                self, "Span Over a Line Break",
+                f"“{preview(text[start:end], 120)}” runs over a line break. Label it {info.name} as one span?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes)
+            return answer == QMessageBox.StandardButton.Yes
+        return True
 
     def _new_attributes(self, info: LabelInfo) -> dict[str, str] | None:
         """A new CLAIM starts with every attribute present (exports can rely on the keys)."""
@@ -361,6 +383,16 @@ class AnnotationPanel(QWidget):
             return article.text[snapped[0] : snapped[1]] if snapped else ""
         span = self.selected_span()
         return span.text if span else ""
+
+    def _selection_rect(self) -> QRect:
+        """The selected words (or the caret) in the text view's coordinates: what a banner must not cover."""
+        view, selection = self.view, self.view.textCursor()
+        rect = QRect()
+        for position in (selection.selectionStart(), selection.selectionEnd()):
+            end = QTextCursor(selection)
+            end.setPosition(position)
+            rect = rect.united(view.cursorRect(end))
+        return rect.translated(view.viewport().pos())
 
     def _set_status(self, status: str) -> None:
         if self._article is not None and status != self._article.status:

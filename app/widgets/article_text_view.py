@@ -167,6 +167,12 @@ class ArticleTextView(QPlainTextEdit):
         self._selected = None
         self._records = {}
         self._spans = self._convert(spans)
+        # Qt gives the whole new text the char format at the caret: a span's tint or a
+        # paragraph gap's small font would cover the next article. The caret starts plain.
+        cursor = self.textCursor()
+        cursor.clearSelection()
+        cursor.setCharFormat(QTextCharFormat())
+        self.setTextCursor(cursor)
         self._styling = True
         try:
             self.setPlainText(shown)

@@ -125,6 +125,8 @@ class ClaimDetails(QWidget):
         same = span is not None and self._span is not None and span.id == self._span.id
         self._span = span
         editing = QApplication.focusWidget() if same else None
+        if editing is self.claimant:  # the combo box holds the focus for its line edit
+            editing = self.claimant.lineEdit()
         self.pages.setCurrentIndex(1 if span else 0)
         for widget in (self.claimant, self.verdict, self.note):
             widget.setEnabled(span is not None)
@@ -135,8 +137,7 @@ class ClaimDetails(QWidget):
         attrs = span.attributes
         if editing is not self.claimant.lineEdit():
             self.claimant.blockSignals(True)
-            self.claimant.clear()
-            self.claimant.addItems(list(candidates))
+            self._set_candidates(candidates)
             self.claimant.setEditText(str(attrs.get("claimant") or ""))
             self.claimant.blockSignals(False)
         verdict = str(attrs.get("verdict") or self._verdicts[0])
@@ -147,6 +148,18 @@ class ClaimDetails(QWidget):
         self.verdict.blockSignals(False)
         if editing is not self.note:
             self.note.setText(str(attrs.get("note") or ""))
+
+    def _set_candidates(self, candidates: Sequence[str]) -> None:
+        """Offer ``candidates``; the same list is left alone.
+
+        The completer picks a suggestion by its row after the field has already saved
+        the text (Return ends the editing first): rows filled again in between would
+        make it pick another name.
+        """
+        combo = self.claimant
+        if [combo.itemText(i) for i in range(combo.count())] != list(candidates):
+            combo.clear()
+            combo.addItems(list(candidates))
 
     def values(self) -> dict[str, str]:
         return {

@@ -1,4 +1,4 @@
-"""The strip above an article's text: banner, label buttons, status badge, link.
+"""The strip above an article's text (label buttons, status badge, link) and the banner over it.
 
 Small widgets of the annotation panel whose colours follow the palette (dark
 and light themes); they know nothing of the panel itself.
@@ -6,11 +6,13 @@ and light themes); they know nothing of the panel itself.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
-from PySide6.QtCore import QEvent, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QEvent, QObject, QRect, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QColor, QDesktopServices, QMouseEvent, QPalette
 from PySide6.QtWidgets import (
+    QAbstractScrollArea,
     QApplication,
     QFrame,
     QHBoxLayout,
@@ -74,13 +76,21 @@ class _Styled:
 
 
 class MessageBanner(_Styled, QFrame):
-    """A strip above the text for failures (red) and hints; never modal."""
+    """Failures (red) and hints over the bottom of a widget (the article text); never modal.
+
+    It floats over the widget instead of taking a row of the layout, so the text
+    under the mouse does not move when a banner comes and goes. ``avoid`` gives
+    the part of the widget it must leave in sight (the selected words); when
+    they are at the bottom, the banner shows at the top.
+    """
 
     COLOURS: ClassVar[dict[str, str]] = {"error": "#dc2626", "armed": "#7c3aed", "info": "#2563eb"}
+    MARGIN = 8  # from the sides of the text area
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+    def __init__(self, over: QWidget) -> None:
+        super().__init__(over)
         self.setObjectName("messageBanner")
+        self.setFont(QApplication.font())  # not the larger font of the text it floats over
         self.message = plain_label()
         self.message.setWordWrap(True)
         close = QToolButton(text="✕", autoRaise=True, toolTip="Dismiss (Esc)")
@@ -90,8 +100,12 @@ class MessageBanner(_Styled, QFrame):
         layout.addWidget(self.message, 1)
         layout.addWidget(close)
         self.kind = ""
+        self.avoid: Callable[[], QRect | None] = lambda: None
         self._timer = QTimer(self, singleShot=True, timeout=self.dismiss)
         self.hide()
+        # The text area of a scroll area is its viewport: it also shrinks when a scroll bar appears.
+        self._area = over.viewport() if isinstance(over, QAbstractScrollArea) else over
+        self._area.installEventFilter(self)
 
     def style_sheet(self) -> str:
         colour = self.COLOURS.get(self.kind, "#2563eb")
@@ -103,7 +117,9 @@ class MessageBanner(_Styled, QFrame):
         self.kind = kind
         self.message.setText(text)
         self.restyle()
+        self.place()
         self.show()
+        self.raise_()
         if seconds:
             self._timer.start(int(seconds * 1000))
         else:
@@ -112,6 +128,23 @@ class MessageBanner(_Styled, QFrame):
     def dismiss(self) -> None:
         self.kind = ""
         self.hide()
+
+    def place(self) -> None:
+        """Lay the banner over the bottom of the text area, or its top when ``avoid`` is at the bottom."""
+        area = self._area.geometry() if self._area is not self.parentWidget() else self._area.rect()
+        area = area.adjusted(self.MARGIN, 0, -self.MARGIN, 0)  # flush with the edge: no sliver of text beyond it
+        height = self.heightForWidth(area.width()) if self.hasHeightForWidth() else self.sizeHint().height()
+        height = min(height, area.height())
+        rect = QRect(area.left(), area.bottom() + 1 - height, area.width(), height)
+        avoid = self.avoid()
+        if avoid is not None and rect.intersects(avoid):
+            rect.moveTop(area.top())
+        self.setGeometry(rect)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if watched is self._area and event.type() == QEvent.Type.Resize and self.isVisible():
+            self.place()
+        return False
 
 
 class LabelButton(_Styled, QPushButton):

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QTextCursor
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.core import library
 from app.core.articles import store_articles
@@ -398,7 +398,9 @@ def test_emoji_before_a_span_keeps_offsets(qtbot, sample_store, gateway) -> None
     assert clicked.args == [span.id]
 
 
-def test_paragraphs_get_half_line_gaps_also_inside_claims(qtbot, sample_store, gateway) -> None:  # noqa: ANN001
+def test_paragraphs_get_half_line_gaps_also_inside_claims(qtbot, sample_store, gateway, monkeypatch) -> None:  # noqa: ANN001
+    # A claim over a line break is made once the annotator says yes.
+    monkeypatch.setattr(QMessageBox, "question", lambda *_args: QMessageBox.StandardButton.Yes)
     text = "First paragraph by Hugo.\nSecond paragraph, same claim.\n\nThird after a blank line."
     [outcome] = store_articles(sample_store, [NewArticle(text=text, title="gaps", source_kind="paste")])
     panel = AnnotationPanel(sample_store, gateway, Settings())

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from app.core.selection import OffsetMap, find_occurrences, snap_to_words, trim
+from app.core.selection import (
+    LINE_BREAKS,
+    OffsetMap,
+    crosses_line_break,
+    find_occurrences,
+    line_break_rule,
+    snap_to_words,
+    trim,
+)
 
 
 def snapped(text: str, start: int, end: int) -> str | None:
@@ -167,3 +175,29 @@ def test_offset_map_with_inserted_characters() -> None:
     assert m.to_display(len(text)) == len(shown16) // 2
     # The inserted blank line maps back to the line break before it.
     assert m.from_display(m.to_display(5) - 1) == 4
+
+
+MONDAY = "Solvane Robotics named Priya Raman on Monday.\nChief executive Priya Raman said so.\r\nThen\u2029more."
+
+
+@pytest.mark.parametrize(
+    ("part", "kind", "rule"),
+    [
+        ("Priya Raman", "entity", "fine"),
+        ("Priya Raman on Monday.", "claim", "fine"),
+        ("Monday.\nChief executive", "entity", "refuse"),  # a name never runs over a line break
+        ("Monday.\nChief executive", "claim", "confirm"),  # a claim may, once confirmed
+        ("so.\r\nThen", "entity", "refuse"),
+        ("Then\u2029more", "entity", "refuse"),  # any line break str.splitlines knows
+        ("Then\u2029more", "claim", "confirm"),
+    ],
+)
+def test_line_break_rule_by_label_kind(part: str, kind: str, rule: str) -> None:
+    start, end = sel(MONDAY, part)
+    assert line_break_rule(MONDAY, start, end, kind) == rule
+    assert crosses_line_break(MONDAY, start, end) == (rule != "fine")
+
+
+def test_line_breaks_are_those_splitlines_knows() -> None:
+    assert all(len(f"a{ch}b".splitlines()) == 2 for ch in LINE_BREAKS)
+    assert not crosses_line_break("a\tb c\u00a0d", 0, 7)

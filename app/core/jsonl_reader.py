@@ -40,6 +40,7 @@ from typing import Any, BinaryIO
 import orjson
 from pydantic import ValidationError
 
+from app.core.sniff import SNIFF_BYTES, sniff_binary, utf16_without_bom
 from app.core.validation import NewArticle, describe_validation_error
 from app.models import ARTICLE_STATUSES, SOURCE_KINDS
 
@@ -79,12 +80,17 @@ def iter_jsonl_records(path: str | Path) -> Iterator[RecordResult]:
     path = Path(path)
     try:
         with path.open("rb") as f:
-            head = f.read(4)
+            head = f.read(SNIFF_BYTES)
     except OSError as exc:
         yield RecordError(0, f"Cannot read {path}: {exc.strerror or exc}.")
         return
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    # One reason for the whole file, rather than one "not UTF-8 text" for each of its lines.
+    what = sniff_binary(head)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or utf16_without_bom(head):
         yield RecordError(0, f"{path.name} is not UTF-8 (it looks like UTF-16); save it as UTF-8 and import again.")
+        return
+    if what:
+        yield RecordError(0, f"{path.name} is not a JSON Lines file: it contains {what}.")
         return
     if path.suffix.lower() == ".json":
         results = _read_json_document(path)
@@ -199,7 +205,11 @@ def decode_json(raw: bytes) -> Any:
     try:
         value = json.loads(decoded, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
-        raise NotJson(f"not valid JSON ({exc.msg} at column {exc.colno}).", exc.lineno) from None
+        if decoded.startswith("\ufeff"):
+            raise NotJson("starts with a byte order mark (U+FEFF), which belongs only at the start of a file; "
+                          "were files joined together?") from None
+        # "Unterminated string starting at" + " at column 7" would say "at" twice.
+        raise NotJson(f"not valid JSON ({exc.msg.removesuffix(' at')} at column {exc.colno}).", exc.lineno) from None
     except RecursionError:
         raise NotJson("not valid JSON (nested too deeply).") from None
     except MemoryError:

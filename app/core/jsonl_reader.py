@@ -85,7 +85,7 @@ def iter_jsonl_records(path: str | Path) -> Iterator[RecordResult]:
         yield RecordError(0, f"Cannot read {path}: {exc.strerror or exc}.")
         return
     # One reason for the whole file, rather than one "not UTF-8 text" for each of its lines.
-    what = sniff_binary(head)
+    what = _binary_kind(head)
     if head.startswith((b"\xff\xfe", b"\xfe\xff")) or utf16_without_bom(head):
         yield RecordError(0, f"{path.name} is not UTF-8 (it looks like UTF-16); save it as UTF-8 and import again.")
         return
@@ -99,6 +99,18 @@ def iter_jsonl_records(path: str | Path) -> Iterator[RecordResult]:
             return
         # Not one JSON document: most likely JSON Lines saved with a .json name.
     yield from _read_lines(path)
+
+
+def _binary_kind(head: bytes) -> str | None:
+    """What kind of binary file starts with ``head``, or None for text.
+
+    A stray NUL byte in one line is that line's problem, not the whole file's:
+    only a file with NUL bytes throughout (or other binary signs) is refused whole.
+    """
+    what = sniff_binary(head)
+    if what == "binary data" and head.count(0) <= len(head) // 100:
+        return sniff_binary(head.replace(b"\x00", b" "))
+    return what
 
 
 def _read_lines(path: Path) -> Iterator[RecordResult]:
@@ -201,7 +213,7 @@ def decode_json(raw: bytes) -> Any:
         raise NotJson(f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at position {exc.start + 1}); "
                       "is the file saved as UTF-8?") from None
     if "\x00" in decoded:
-        raise NotJson("not text: it holds NUL bytes (a binary file, or UTF-16 text without a byte order mark).")
+        raise NotJson("not JSON text: it holds NUL bytes, which JSON never does.")
     try:
         value = json.loads(decoded, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:

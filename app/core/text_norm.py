@@ -7,8 +7,6 @@ import re
 import unicodedata
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from tld import get_fld
-
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 # Query parameters that only track where a click came from.
 _TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid|ref|ref_src|igshid|cmpid|ito)$", re.I)
@@ -76,4 +74,6 @@ def page_canonical_url(declared: str | None, page_url: str | None) -> str | None
 
 def _site(url: str) -> str:
     """The registered domain of a URL (``example.co.uk``), or its host when it has none."""
+    from tld import get_fld  # here: it pulls in urllib.request, which only web imports need
+
     return get_fld(url, fail_silently=True) or urlsplit(url).hostname or url

@@ -333,3 +333,10 @@ def test_a_line_too_long_for_any_article_is_skipped_unread(tmp_path: Path, monke
     before, long, after = list(iter_jsonl_records(path))
     assert long == RecordError(2, "line 2: longer than 1 MB, more than an article can hold; skipped.")
     assert (before.title, after.title) == ("before", "after")  # type: ignore[union-attr]
+
+
+def test_a_stray_nul_byte_fails_its_line_not_the_file(tmp_path: Path) -> None:
+    path = write(tmp_path / "nul.jsonl", record(title="first"), b'{"text": "a NUL \x00 byte"}', record(title="last"))
+    first, nul, last = list(iter_jsonl_records(path))
+    assert nul == RecordError(2, "line 2: not JSON text: it holds NUL bytes, which JSON never does.")
+    assert (first.title, last.title) == ("first", "last")  # type: ignore[union-attr]

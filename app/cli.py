@@ -182,6 +182,8 @@ def cmd_import(store: object, args: argparse.Namespace) -> int:
     print(f"Imported: {report.imported}   Duplicates: {report.duplicates}   Failed: {len(report.failures)}")
     if report.skipped:
         print(f"Skipped on purpose: {len(report.skipped)} (e.g. {report.skipped[0]})")
+    for note in report.label_notes():
+        print(note)
     for o in report.outcomes:
         if o.outcome == "duplicate":
             print(f"  duplicate  {o.source}: {o.reason}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 import zlib
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -48,21 +49,53 @@ class ArticleRow:
     span_counts: dict[str, int] = field(default_factory=dict)
 
 
+@dataclass
+class NewLabels:
+    """Labels that storing articles created, with how many stored spans use each.
+
+    Spans stored later with a label created earlier (in another batch of the same
+    import) count too, so an import can say "created label LOCATION for 14 spans".
+    """
+
+    names: dict[int, str] = field(default_factory=dict)  # label id: name as created
+    spans: dict[str, int] = field(default_factory=dict)  # name: spans stored with it
+
+    def add(self, created: dict[int, str], per_label: Counter[int]) -> None:
+        self.names.update(created)
+        for label_id, name in self.names.items():
+            self.spans[name] = self.spans.get(name, 0) + per_label.get(label_id, 0)
+
+
 def new_uid() -> str:
     return uuid.uuid4().hex[:16]
 
 
-def label_ids(conn: Connection, names: Iterable[str], *, create: bool = True) -> dict[str, int]:
-    """Ids of labels by name; unknown names become new entity labels when ``create``."""
-    wanted = set(names)
-    known = {n: i for i, n in conn.execute(text("SELECT id, name FROM label"))}
-    missing = sorted(wanted - known.keys())
-    if missing and create:
-        position = conn.execute(text("SELECT coalesce(max(position), -1) + 1 FROM label")).scalar_one()
-        for offset, name in enumerate(missing):
-            conn.execute(insert(Label.__table__).values(name=name, kind="entity", position=position + offset))
-        known = {n: i for i, n in conn.execute(text("SELECT id, name FROM label"))}
-    return {n: known[n] for n in wanted if n in known}
+def label_ids(conn: Connection, names: Iterable[str]) -> tuple[dict[str, int], list[str]]:
+    """Ids of labels by name, and the names of the labels this call had to create.
+
+    A name matches a label of the dataset without regard to case (``person`` is
+    PERSON), so an import cannot silently add a second spelling of a label; an
+    exact match wins where the dataset itself holds two spellings. Names that
+    match nothing become new entity labels, spelt as they first appear.
+    """
+    wanted = list(dict.fromkeys(names))
+    known = {n: i for i, n in conn.execute(text("SELECT id, name FROM label ORDER BY position, id"))}
+    folded: dict[str, int] = {}
+    for name, label_id in known.items():
+        folded.setdefault(name.casefold(), label_id)
+    created: list[str] = []
+    position = None
+    for name in wanted:
+        if name in known or name.casefold() in folded:
+            continue
+        if position is None:
+            position = conn.execute(text("SELECT coalesce(max(position), -1) + 1 FROM label")).scalar_one()
+        label_id = conn.execute(
+            insert(Label.__table__).values(name=name, kind="entity", position=position + len(created))
+        ).inserted_primary_key[0]
+        known[name] = folded[name.casefold()] = label_id
+        created.append(name)
+    return {n: known[n] if n in known else folded[n.casefold()] for n in wanted}, created
 
 
 def _in_chunks(conn: Connection, query: TextClause, values: Iterable[str]) -> Iterator[Row[Any]]:
@@ -82,32 +115,41 @@ _BY_TEXT_HASH = text("SELECT id, uid, title, text_hash FROM article WHERE text_h
 _BY_CANONICAL_URL = text(
     "SELECT id, uid, title, canonical_url FROM article WHERE canonical_url IN :values"
 ).bindparams(bindparam("values", expanding=True))
+_BY_CANONICAL_PAGE_URL = text(
+    "SELECT id, uid, title, canonical_page_url FROM article WHERE canonical_page_url IN :values"
+).bindparams(bindparam("values", expanding=True))
 _IDS_BY_UID = text("SELECT uid, id FROM article WHERE uid IN :values").bindparams(bindparam("values", expanding=True))
 
 
 def _find_duplicates(
     conn: Connection, hashes: Iterable[str], urls: Iterable[str]
 ) -> tuple[dict[str, tuple[int, str, str]], dict[str, tuple[int, str, str]]]:
-    """Stored articles with any of these text hashes or canonical URLs."""
-    found: list[dict[str, tuple[int, str, str]]] = []
-    for query, values in ((_BY_TEXT_HASH, hashes), (_BY_CANONICAL_URL, urls)):
-        by_value: dict[str, tuple[int, str, str]] = {}
+    """Stored articles with any of these text hashes, and with any of these addresses
+    as the one they were fetched from or the one their page declares."""
+    urls = list(urls)
+    by_hash: dict[str, tuple[int, str, str]] = {}
+    by_url: dict[str, tuple[int, str, str]] = {}
+    for query, values, found in ((_BY_TEXT_HASH, hashes, by_hash), (_BY_CANONICAL_URL, urls, by_url),
+                                 (_BY_CANONICAL_PAGE_URL, urls, by_url)):
         for row in _in_chunks(conn, query, values):
-            by_value.setdefault(row[3], (row[0], row[1], row[2]))
-        found.append(by_value)
-    return found[0], found[1]
+            found.setdefault(row[3], (row[0], row[1], row[2]))
+    return by_hash, by_url
 
 
-def duplicate_reason(article_id: int, uid: str, title: str) -> str:
+def duplicate_reason(article_id: int, uid: str, title: str, address: str | None = None) -> str:
+    """Why an item is a duplicate; ``address`` when it was recognised by the address its page declares."""
     shown = f"“{title}”" if title else f"article {uid}"
-    return f"Already in the dataset as {shown} (id {uid})."
+    why = f": the page gives the same address, {address}" if address else ""
+    return f"Already in the dataset as {shown} (id {uid}){why}."
 
 
-def store_articles(store: Store, articles: Sequence[NewArticle], *, annotator: str = "") -> list[StoreOutcome]:
+def store_articles(store: Store, articles: Sequence[NewArticle], *, annotator: str = "",
+                   new_labels: NewLabels | None = None) -> list[StoreOutcome]:
     """Store validated articles in one transaction; duplicates are reported, not stored.
 
     Returns one outcome per input article, in order. Raises on a database error,
-    in which case nothing of this batch was written.
+    in which case nothing of this batch was written. Labels that spans need and
+    the dataset lacks are created and recorded in ``new_labels``.
     """
     now = utcnow()
     outcomes: list[StoreOutcome | None] = [None] * len(articles)
@@ -117,26 +159,34 @@ def store_articles(store: Store, articles: Sequence[NewArticle], *, annotator: s
         rows: list[dict[str, object]] = []
         pending: list[int] = []  # index into ``articles`` of each row
         keys = [(text_hash(art.text), art.canonical_url or canonical_url(art.url)) for art in articles]
-        stored_hash, stored_url = _find_duplicates(conn, (h for h, _ in keys), (u for _, u in keys if u))
+        # Where an article can be found: the address it came from, and the one its page declares.
+        addresses = [[u for u in (curl, art.canonical_page_url) if u] for (_, curl), art in zip(keys, articles)]
+        stored_hash, stored_url = _find_duplicates(conn, (h for h, _ in keys), (u for a in addresses for u in a))
         for i, art in enumerate(articles):
             thash, curl = keys[i]
-            dup = stored_hash.get(thash) or (stored_url.get(curl) if curl else None)
+            dup = stored_hash.get(thash)
             if dup is not None:
                 outcomes[i] = StoreOutcome("duplicate", dup[0], dup[1], duplicate_reason(*dup))
                 continue
-            earlier = seen_hash.get(thash, seen_url.get(curl or "", -1))
+            address, dup = next(((u, stored_url[u]) for u in addresses[i] if u in stored_url), (None, None))
+            if dup is not None:
+                via = address if address != curl else None
+                outcomes[i] = StoreOutcome("duplicate", dup[0], dup[1], duplicate_reason(*dup, via))
+                continue
+            earlier = seen_hash.get(thash, next((seen_url[u] for u in addresses[i] if u in seen_url), -1))
             if earlier >= 0:
                 outcomes[i] = StoreOutcome("duplicate", -1, "", f"Same article as item {earlier + 1} of this batch.")
                 continue
             seen_hash[thash] = i
-            if curl:
-                seen_url[curl] = i
+            for u in addresses[i]:
+                seen_url[u] = i
             pending.append(i)
             rows.append(
                 {
                     "uid": art.uid or new_uid(),
                     "url": art.url,
                     "canonical_url": curl,
+                    "canonical_page_url": art.canonical_page_url,
                     "title": art.title or "",
                     "author": art.author,
                     "published": art.published,
@@ -166,9 +216,11 @@ def store_articles(store: Store, articles: Sequence[NewArticle], *, annotator: s
         id_by_uid = {uid: art_id for uid, art_id in _in_chunks(conn, _IDS_BY_UID, [str(r["uid"]) for r in rows])}
         ids = [id_by_uid[str(r["uid"])] for r in rows]
         store.search.index_range(conn, min(ids), max(ids))
-        _insert_children(conn, [articles[i] for i in pending], ids, now, annotator)
+        created, per_label = _insert_children(conn, [articles[i] for i in pending], ids, now, annotator)
         for i, art_id, row in zip(pending, ids, rows, strict=True):
             outcomes[i] = StoreOutcome("imported", art_id, str(row["uid"]))
+    if new_labels is not None:  # only now: a batch rolled back created nothing
+        new_labels.add(created, per_label)
     return [o for o in outcomes if o is not None]
 
 
@@ -178,7 +230,8 @@ def _existing_uids(conn: Connection, uids: list[str]) -> set[str]:
 
 def _insert_children(
     conn: Connection, articles: list[NewArticle], ids: list[int], now: datetime, annotator: str
-) -> None:
+) -> tuple[dict[int, str], Counter[int]]:
+    """Store the articles' sources and spans; returns the labels created (id: name) and spans per label id."""
     sources = [
         {
             "article_id": art_id,
@@ -193,18 +246,18 @@ def _insert_children(
     ]
     if sources:
         conn.execute(insert(ArticleSource.__table__), sources)
-    names = {s.label for art in articles for s in art.spans}
+    names = [s.label for art in articles for s in art.spans]
     if not names:
-        return
-    lids = label_ids(conn, names)
+        return {}, Counter()
+    lids, created = label_ids(conn, names)
     spans = []
     for art, art_id in zip(articles, ids, strict=True):
-        seen: set[tuple[int, int, str, str]] = set()
+        seen: set[tuple[int, int, int, str]] = set()
         for s in art.spans:
             who = s.annotator or annotator
-            key = (s.start, s.end, s.label, who)
+            key = (s.start, s.end, lids[s.label], who)
             if key in seen:
-                continue  # the same span twice in one record: keep one
+                continue  # the same span twice in one record (perhaps spelt PERSON and person): keep one
             seen.add(key)
             spans.append(
                 {
@@ -223,6 +276,7 @@ def _insert_children(
     if spans:
         conn.execute(insert(Span.__table__), spans)
         span_json.refresh(conn, {s["article_id"] for s in spans})
+    return {lids[name]: name for name in created}, Counter(s["label_id"] for s in spans)
 
 
 def store_article(store: Store, article: NewArticle, *, annotator: str = "") -> StoreOutcome:
@@ -230,17 +284,17 @@ def store_article(store: Store, article: NewArticle, *, annotator: str = "") -> 
 
 
 def store_articles_resilient(
-    store: Store, articles: Sequence[NewArticle], *, annotator: str = ""
+    store: Store, articles: Sequence[NewArticle], *, annotator: str = "", new_labels: NewLabels | None = None
 ) -> list[StoreOutcome | Exception]:
     """Like ``store_articles`` but a batch that fails is retried one article at a time,
     so one bad article cannot take its neighbours down with it."""
     try:
-        return list(store_articles(store, articles, annotator=annotator))
+        return list(store_articles(store, articles, annotator=annotator, new_labels=new_labels))
     except IntegrityError:
         results: list[StoreOutcome | Exception] = []
         for art in articles:
             try:
-                results.append(store_article(store, art, annotator=annotator))
+                results.append(store_articles(store, [art], annotator=annotator, new_labels=new_labels)[0])
             except IntegrityError as exc:
                 results.append(exc)
         return results

@@ -24,7 +24,7 @@ from sqlalchemy import insert, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.core import feeds
-from app.core.articles import StoreOutcome, duplicate_reason, store_articles_resilient
+from app.core.articles import NewLabels, StoreOutcome, duplicate_reason, store_articles_resilient
 from app.core.cancel import Cancelled, CancelToken
 from app.core.extractor import ExtractionError, ExtractOptions, ExtractorPool
 from app.core.fetcher import FetchError, FetchOptions, FetchResult, fetch, make_client
@@ -38,7 +38,7 @@ from app.core.file_sources import (
 )
 from app.core.jsonl_reader import iter_jsonl_records
 from app.core.store import Store, describe_db_error
-from app.core.text_norm import canonical_url
+from app.core.text_norm import canonical_url, page_canonical_url
 from app.core.validation import InvalidInput, NewArticle, validate
 from app.models import ImportLog, utcnow
 
@@ -73,6 +73,7 @@ class ImportReport:
     outcomes: list[ItemOutcome] = field(default_factory=list)
     cancelled: bool = False
     skipped: list[str] = field(default_factory=list)  # records meant to be left out, with why
+    new_labels: NewLabels = field(default_factory=NewLabels)  # labels the imported spans brought in
 
     def count(self, outcome: str) -> int:
         return sum(1 for o in self.outcomes if o.outcome == outcome)
@@ -88,6 +89,16 @@ class ImportReport:
     @property
     def failures(self) -> list[ItemOutcome]:
         return [o for o in self.outcomes if o.outcome == "failed"]
+
+    @property
+    def created_labels(self) -> dict[str, int]:
+        """Labels this import added to the dataset, with the number of spans that use each."""
+        return dict(self.new_labels.spans)
+
+    def label_notes(self) -> list[str]:
+        """One sentence per label the import created, for its summary."""
+        return [f"Created label {name} for {n} span{'' if n == 1 else 's'} (the dataset had no label of that name)."
+                for name, n in self.created_labels.items()]
 
 
 ProgressFn = Callable[[int, int, str, ItemOutcome | None], None]
@@ -179,7 +190,8 @@ class _Run:
             return
         batch, self.buffer = self.buffer, []
         try:
-            results = store_articles_resilient(self.store, [r.article for r in batch], annotator=self.options.annotator)
+            results = store_articles_resilient(self.store, [r.article for r in batch], annotator=self.options.annotator,
+                                               new_labels=self.report.new_labels)
         except SQLAlchemyError as exc:
             reason = f"Could not save to the dataset: {describe_db_error(exc)}; try again."
             self.finish([ItemOutcome(r.source, "failed", reason, title=r.article.title) for r in batch])
@@ -202,7 +214,8 @@ class _Run:
         try:
             with self.store.begin() as conn:
                 row = conn.execute(
-                    text("SELECT id, uid, title FROM article WHERE canonical_url = :c"), {"c": curl}
+                    text("SELECT id, uid, title FROM article WHERE canonical_url = :c OR canonical_page_url = :c"),
+                    {"c": curl},
                 ).first()
         except SQLAlchemyError:
             return None  # e.g. locked for a moment: storing the article detects the duplicate anyway
@@ -436,6 +449,7 @@ def _extract(source: str, body: bytes, charset: str | None, pool: ExtractorPool,
             NewArticle,
             {
                 "text": doc.text, "title": doc.title or "", "url": url, "author": doc.author, "published": doc.date,
+                "canonical_page_url": page_canonical_url(doc.canonical_url, url),
                 "site_name": doc.site_name, "language": doc.language,
                 "source_kind": "url" if fetched else "file", "source": source,
                 "extractor": doc.extractor, "extractor_version": doc.extractor_version,

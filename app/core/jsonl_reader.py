@@ -31,14 +31,16 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 from pydantic import ValidationError
 
+from app.core.sniff import SNIFF_BYTES, sniff_binary, utf16_without_bom
 from app.core.validation import NewArticle, describe_validation_error
 from app.models import ARTICLE_STATUSES, SOURCE_KINDS
 
@@ -46,6 +48,9 @@ _UID = re.compile(r"^[A-Za-z0-9_.:-]{1,40}$")
 _BOM = b"\xef\xbb\xbf"
 _SKIPPED_ANSWERS = ("reject", "ignore")
 _SHOWN_CHARS = 40
+_MB = 1024 * 1024
+# Room for the longest text an article may have (MAX_TEXT_CHARS), even written as \u escapes, and its spans.
+MAX_LINE_BYTES = 64 * _MB
 
 
 @dataclass(frozen=True)
@@ -75,12 +80,17 @@ def iter_jsonl_records(path: str | Path) -> Iterator[RecordResult]:
     path = Path(path)
     try:
         with path.open("rb") as f:
-            head = f.read(4)
+            head = f.read(SNIFF_BYTES)
     except OSError as exc:
         yield RecordError(0, f"Cannot read {path}: {exc.strerror or exc}.")
         return
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    # One reason for the whole file, rather than one "not UTF-8 text" for each of its lines.
+    what = _binary_kind(head)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or utf16_without_bom(head):
         yield RecordError(0, f"{path.name} is not UTF-8 (it looks like UTF-16); save it as UTF-8 and import again.")
+        return
+    if what:
+        yield RecordError(0, f"{path.name} is not a JSON Lines file: it contains {what}.")
         return
     if path.suffix.lower() == ".json":
         results = _read_json_document(path)
@@ -91,12 +101,29 @@ def iter_jsonl_records(path: str | Path) -> Iterator[RecordResult]:
     yield from _read_lines(path)
 
 
+def _binary_kind(head: bytes) -> str | None:
+    """What kind of binary file starts with ``head``, or None for text.
+
+    A stray NUL byte in one line is that line's problem, not the whole file's:
+    only a file with NUL bytes throughout (or other binary signs) is refused whole.
+    """
+    what = sniff_binary(head)
+    if what == "binary data" and head.count(0) <= len(head) // 100:
+        return sniff_binary(head.replace(b"\x00", b" "))
+    return what
+
+
 def _read_lines(path: Path) -> Iterator[RecordResult]:
     source = str(path)
     records = 0
     try:
         with path.open("rb") as f:
-            for number, raw in enumerate(f, start=1):
+            for number, raw in enumerate(_lines(f), start=1):
+                if raw is None:
+                    records += 1
+                    yield RecordError(number, f"line {number}: longer than {MAX_LINE_BYTES // _MB} MB, "
+                                              "more than an article can hold; skipped.")
+                    continue
                 if number == 1 and raw.startswith(_BOM):
                     raw = raw[len(_BOM):]
                 raw = raw.strip()  # also drops the \r of CRLF files
@@ -111,6 +138,17 @@ def _read_lines(path: Path) -> Iterator[RecordResult]:
         yield RecordError(0, f"{path.name} is empty: it holds no records.")
 
 
+def _lines(f: BinaryIO) -> Iterator[bytes | None]:
+    """The lines of ``f``; None for a line over ``MAX_LINE_BYTES``, which is skipped, not held in memory."""
+    while line := f.readline(MAX_LINE_BYTES + 1):
+        if len(line) <= MAX_LINE_BYTES or line.endswith(b"\n"):
+            yield line
+            continue
+        while (rest := f.readline(_MB)) and not rest.endswith(b"\n"):
+            pass
+        yield None
+
+
 def _read_json_document(path: Path) -> list[RecordResult] | None:
     """Records of a whole-file JSON document; None when the file is not one JSON value."""
     try:
@@ -121,25 +159,17 @@ def _read_json_document(path: Path) -> list[RecordResult] | None:
     if not data.strip():
         return [RecordError(0, f"{path.name} is empty: it holds no records.")]
     try:
-        value = orjson.loads(data)
-    except orjson.JSONDecodeError:
-        try:
-            decoded = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            return [RecordError(0, f"{path.name} is not UTF-8 text (undecodable byte at position "
-                                   f"{exc.start + 1}); save it as UTF-8 and import again.")]
-        try:
-            value = json.loads(decoded)
-        except json.JSONDecodeError as exc:
-            if not decoded.lstrip().startswith("["):
-                return None  # perhaps JSON Lines after all: read it line by line
-            # A broken list: one error that says where, rather than one per line of it.
-            return [RecordError(exc.lineno, f"line {exc.lineno}: not valid JSON ({exc.msg} at column {exc.colno}); "
-                                            "the file is one JSON list, so none of it was imported.")]
-        except RecursionError:
-            return [RecordError(0, f"{path.name} is not valid JSON (nested too deeply).")]
-        if not _storable(value):
-            return [RecordError(0, f"{path.name} {_SURROGATE}")]
+        value = decode_json(data)
+    except NotJson as exc:
+        if not data.lstrip().startswith(b"["):
+            return None  # perhaps JSON Lines after all: read it line by line
+        # A broken list: one error that says where, rather than one per line of it.
+        if exc.line:
+            return [RecordError(exc.line, f"line {exc.line}: {exc.reason.removesuffix('.')}; "
+                                          "the file is one JSON list, so none of it was imported.")]
+        return [RecordError(0, f"{path.name}: {exc.reason} The file is one JSON list, so none of it was imported.")]
+    except RecordProblem as problem:
+        return [RecordError(0, f"{path.name}: {problem.reason}")]
     source = str(path)
     if isinstance(value, list):
         if not value:
@@ -150,36 +180,85 @@ def _read_json_document(path: Path) -> list[RecordResult] | None:
 
 def _one(raw: bytes, where: str, number: int, source: str) -> RecordResult:
     try:
-        value = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        try:
-            decoded = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            return RecordError(number, f"{where}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at position "
-                                       f"{exc.start + 1}); is the file saved as UTF-8?")
-        try:
-            # The standard library explains what is wrong more clearly, and accepts the
-            # few things orjson refuses (NaN, lone surrogates), which are checked below.
-            value = json.loads(decoded)
-        except json.JSONDecodeError as exc:
-            return RecordError(number, f"{where}: not valid JSON ({exc.msg} at column {exc.colno}).")
-        except RecursionError:
-            return RecordError(number, f"{where}: not valid JSON (nested too deeply).")
-        if not _storable(value):
-            return RecordError(number, f"{where}: {_SURROGATE}")
+        value = decode_json(raw)
+    except RecordProblem as problem:
+        return RecordError(number, f"{where}: {problem.reason}")
     return _convert(value, where, number, source)
 
 
-_SURROGATE = "holds an invalid character (a lone surrogate escape such as \\ud800)."
+class NotJson(RecordProblem):
+    """Bytes that are not JSON at all; ``line`` (1-based, 0 if unknown) says where it breaks."""
+
+    def __init__(self, reason: str, line: int = 0) -> None:
+        super().__init__(reason)
+        self.line = line
 
 
-def _storable(value: Any) -> bool:
-    """False when a value holds text that cannot be stored as UTF-8 (lone surrogates)."""
+def decode_json(raw: bytes) -> Any:
+    """The JSON value in ``raw``, or ``RecordProblem`` saying in words why there is none to store.
+
+    The one way every record is decoded, whatever file it came from. orjson is
+    fast and strict; what it refuses is read again by the standard library, which
+    explains more clearly what is wrong and accepts a few things JSON does not
+    allow or the dataset cannot store (NaN, huge numbers, lone surrogates): those
+    are refused here, each with its own reason.
+    """
     try:
-        orjson.dumps(value)
-    except orjson.JSONEncodeError:
-        return False
-    return True
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        decoded = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise NotJson(f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at position {exc.start + 1}); "
+                      "is the file saved as UTF-8?") from None
+    if "\x00" in decoded:
+        raise NotJson("not JSON text: it holds NUL bytes, which JSON never does.")
+    try:
+        value = json.loads(decoded, parse_constant=_refuse_constant)
+    except json.JSONDecodeError as exc:
+        if decoded.startswith("\ufeff"):
+            raise NotJson("starts with a byte order mark (U+FEFF), which belongs only at the start of a file; "
+                          "were files joined together?") from None
+        # "Unterminated string starting at" + " at column 7" would say "at" twice.
+        raise NotJson(f"not valid JSON ({exc.msg.removesuffix(' at')} at column {exc.colno}).", exc.lineno) from None
+    except RecursionError:
+        raise NotJson("not valid JSON (nested too deeply).") from None
+    except MemoryError:
+        raise NotJson("too large to read as one record.") from None
+    except ValueError as exc:  # NaN/Infinity, or "Exceeds the limit (4300 digits) for integer string conversion"
+        raise NotJson(f"not valid JSON ({_value_error(exc)}).") from None
+    problem = _unstorable(value)
+    if problem:
+        raise RecordProblem(f"holds {problem}.")
+    return value
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _value_error(exc: ValueError) -> str:
+    message = str(exc)
+    if "integer string conversion" in message:
+        return f"a number has more than {sys.get_int_max_str_digits()} digits"
+    return message.splitlines()[0] if message else type(exc).__name__
+
+
+def _unstorable(value: Any) -> str | None:
+    """What in a decoded value cannot be stored as it is, said as "holds ..." would go on; None if nothing."""
+    try:
+        orjson.dumps(value)  # what the store writes JSON with
+    except orjson.JSONEncodeError as exc:
+        message = str(exc)
+        if "surrogate" in message:
+            return "an invalid character (a lone surrogate escape such as \\ud800)"
+        if "64-bit" in message:
+            return "a number too large to store (more than 64 bits)"
+        if "ecursion" in message:
+            return "values nested too deeply to store (more than 255 levels)"
+        return f"a value that cannot be stored ({message})"
+    return None
 
 
 def _convert(value: Any, where: str, number: int, source: str) -> RecordResult:
@@ -198,8 +277,12 @@ def _kind(value: Any) -> str:
     )
 
 
-def _shown(s: str) -> str:
-    return repr(s if len(s) <= _SHOWN_CHARS else s[: _SHOWN_CHARS - 1] + "…")
+def _shown(value: Any) -> str:
+    """A value as a reason quotes it: strings in quotes, anything long cut short."""
+    if isinstance(value, str):
+        return repr(value if len(value) <= _SHOWN_CHARS else value[: _SHOWN_CHARS - 1] + "…")
+    text = repr(value)
+    return text if len(text) <= _SHOWN_CHARS else text[: _SHOWN_CHARS - 1] + "…"
 
 
 def _field(record: dict[str, Any], meta: dict[str, Any], *keys: str) -> str | None:
@@ -243,7 +326,7 @@ def record_to_article(record: Any, source: str) -> NewArticle:
 
     status = _field(record, meta, "status")
     if status is not None and status not in ARTICLE_STATUSES:
-        raise RecordProblem(f"status {status!r} is not one of {', '.join(ARTICLE_STATUSES)}.")
+        raise RecordProblem(f"status {_shown(status)} is not one of {', '.join(ARTICLE_STATUSES)}.")
     source_kind = _field(record, meta, "source_kind")
     if source_kind in SOURCE_KINDS:
         kept_source = _field(record, meta, "source")
@@ -305,11 +388,13 @@ def _span(item: Any, n: int, key: str, body: str) -> dict[str, Any]:
         if raw_attrs is not None:
             if not isinstance(raw_attrs, dict):
                 raise RecordProblem(f"span {n} has attributes that are {_kind(raw_attrs)}, not an object.")
+            if problem := _unstorable(raw_attrs):  # orjson reads deeper nesting than it writes
+                raise RecordProblem(f"span {n} has attributes with {problem}.")
             attributes = raw_attrs
     elif isinstance(item, list) and len(item) >= 3:
         start, end, label = item[0], item[1], item[2]
     elif isinstance(item, str) and key in ("label", "labels"):
-        raise RecordProblem(f'"{key}" holds categories ({item!r}), not spans; only span labels can be imported.')
+        raise RecordProblem(f'"{key}" holds categories ({_shown(item)}), not spans; only span labels can be imported.')
     else:
         raise RecordProblem(f"span {n} is {_kind(item)}, not a span (an object or [start, end, label]).")
 
@@ -317,7 +402,8 @@ def _span(item: Any, n: int, key: str, body: str) -> dict[str, Any]:
         if value is None:
             raise RecordProblem(f'span {n} has no "{name}".')
         if not isinstance(value, int) or isinstance(value, bool):
-            raise RecordProblem(f"span {n} has a {name} that is not a whole number ({value!r}).")
+            article = "an" if name == "end" else "a"
+            raise RecordProblem(f"span {n} has {article} {name} that is not a whole number ({_shown(value)}).")
     if not isinstance(label, str) or not label.strip():
         raise RecordProblem(f"span {start}-{end} has no label.")
     if len(label) > 64:

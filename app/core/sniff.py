@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import charset_normalizer
 
-__all__ = ["DecodedText", "UndecodableError", "decode_text", "sniff_binary"]
+__all__ = ["DecodedText", "UndecodableError", "decode_text", "sniff_binary", "utf16_without_bom"]
 
 # How much of the start of a body the heuristics look at.
 SNIFF_BYTES = 4096
@@ -88,6 +88,8 @@ def sniff_binary(data: bytes) -> str | None:
         return None
     if head[:2] == b"MZ" and b"\x00" in head[:64]:
         return "a Windows program"
+    if utf16_without_bom(head):
+        return None  # its NUL bytes are the high halves of its characters
     if b"\x00" in head:
         return "binary data"
     bad = sum(head.count(c) for c in _BAD_CONTROL)
@@ -107,6 +109,23 @@ class DecodedText:
 
 class UndecodableError(ValueError):
     """The bytes are not text in any encoding we can recognise."""
+
+
+def utf16_without_bom(data: bytes) -> str | None:
+    """``"utf_16_le"`` or ``"utf_16_be"`` for UTF-16 text written without a byte-order mark, else None.
+
+    Text of Latin letters in UTF-16 has a NUL in every other byte, always on the
+    same side; binary files have NUL bytes anywhere.
+    """
+    head = data[: SNIFF_BYTES - SNIFF_BYTES % 2]
+    pairs = len(head) // 2
+    if pairs < 4:
+        return None
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    for codec, high, low in (("utf_16_le", odd, even), ("utf_16_be", even, odd)):
+        if high > pairs * 0.6 and low <= pairs * 0.02 and _try(head, codec) is not None:
+            return codec
+    return None
 
 
 def _bom_encoding(data: bytes) -> tuple[str, int] | None:
@@ -181,6 +200,12 @@ def decode_text(data: bytes, declared: str | None = None) -> DecodedText:
         if text is not None:
             return DecodedText(text, encoding.replace("-", "_"), False)
         data = data[length:]  # Lying BOM: fall through and guess.
+
+    utf16 = utf16_without_bom(data)
+    if utf16 is not None:
+        text = _try(data, utf16)
+        if text is not None and _looks_sane(text):
+            return DecodedText(text, utf16, True)
 
     codec = _normalise(declared)
     if codec is None:

@@ -49,3 +49,31 @@ def canonical_url(url: str | None) -> str | None:
     if len(path) > 1 and path.endswith("/"):
         path = path[:-1]
     return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def page_canonical_url(declared: str | None, page_url: str | None) -> str | None:
+    """The address a fetched page names as its own (``<link rel=canonical>``, og:url), when it may be believed.
+
+    It is what makes the same story, reached through a tracking link or a mobile
+    address, one article. Believed only on the site that served the page: on the
+    same registered domain as ``page_url`` (``m.example.co.uk`` may speak for
+    ``www.example.co.uk``, another site may not, or its page would pass for the
+    story it names), or on the very same host where there is no registered domain
+    (an IP address, ``localhost``). A site's home page is no article's address:
+    sites that name it on every page would make all their stories one.
+    """
+    own = canonical_url(declared)
+    fetched = canonical_url(page_url)
+    if own is None or fetched is None:
+        return None
+    parts = urlsplit(own)
+    if parts.path == "/" and not parts.query:
+        return None
+    return own if _site(own) == _site(fetched) else None
+
+
+def _site(url: str) -> str:
+    """The registered domain of a URL (``example.co.uk``), or its host when it has none."""
+    from tld import get_fld  # here: it pulls in urllib.request, which only web imports need
+
+    return get_fld(url, fail_silently=True) or urlsplit(url).hostname or url

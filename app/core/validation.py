@@ -65,6 +65,7 @@ class NewArticle(BaseModel):
     uid: str | None = Field(default=None, max_length=40, pattern=r"^[A-Za-z0-9_.:-]+$")
     url: str | None = None
     canonical_url: str | None = None
+    canonical_page_url: str | None = None  # the page's own address, already checked (text_norm.page_canonical_url)
     author: str | None = None
     published: str | None = None
     site_name: str | None = None

@@ -58,6 +58,9 @@ class Article(SQLModel, table=True):
     status: str = Field(default="new", max_length=16)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    # The address the page declares as its own, when believed (app/core/text_norm.page_canonical_url).
+    # Last, as migration 0005 added it.
+    canonical_page_url: str | None = Field(default=None, index=True)
 
 
 class ArticleSource(SQLModel, table=True):

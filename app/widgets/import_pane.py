@@ -356,13 +356,14 @@ class ImportPane(QWidget):
         text = summary_text(report.imported, report.duplicates, len(report.failures))
         if report.cancelled:
             text += " · cancelled"
-        self._say(text, error=False)
         if self._from_box and not report.cancelled:
             self.box.clear()  # done with; failures stay reachable through "Retry failed"
         self._from_box = False
         self._shown_batch = report.batch  # the table already shows it: selecting must not reload
         self.refresh_history()
         self.select_batch(report.batch)
+        # After selecting: the history's own summary knows nothing of created labels or a cancel.
+        self._say("\n".join([text, *report.label_notes()]), error=False)
         self.import_finished.emit(report)
 
     def _on_error(self, exc: BaseException) -> None:

@@ -205,8 +205,8 @@ def test_span_text_mismatch(tmp_path: Path) -> None:
     ([{"start": 0, "end": 4}], "span 0-4 has no label."),
     ([{"end": 4, "label": "ORG"}], 'span 1 has no "start".'),
     ([{"start": "0", "end": 4, "label": "ORG"}], "span 1 has a start that is not a whole number ('0')."),
-    ([{"start": 0, "end": 4.5, "label": "ORG"}], "span 1 has a end that is not a whole number (4.5)."),
-    ([{"start": 0, "end": True, "label": "ORG"}], "span 1 has a end that is not a whole number (True)."),
+    ([{"start": 0, "end": 4.5, "label": "ORG"}], "span 1 has an end that is not a whole number (4.5)."),
+    ([{"start": 0, "end": True, "label": "ORG"}], "span 1 has an end that is not a whole number (True)."),
     ([{"start": 0, "end": 4, "label": "ORG", "attributes": [1]}],
      "span 1 has attributes that are a list, not an object."),
     ([[0, 4]], "span 1 is a list, not a span (an object or [start, end, label])."),
@@ -305,3 +305,38 @@ def test_broken_json_list_is_one_error(tmp_path: Path) -> None:
     (err,) = list(iter_jsonl_records(path))
     assert err == RecordError(3, "line 3: not valid JSON (Expecting ',' delimiter at column 19); "
                                  "the file is one JSON list, so none of it was imported.")
+
+
+@pytest.mark.parametrize(("content", "reason"), [
+    (b"%PDF-1.7\n" + bytes(range(256)) * 4, "bin.jsonl is not a JSON Lines file: it contains a PDF document."),
+    (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "bin.jsonl is not a JSON Lines file: it contains a PNG image."),
+    (record().encode("utf-16-le"), "bin.jsonl is not UTF-8 (it looks like UTF-16); save it as UTF-8 and import again."),
+])
+def test_a_binary_or_utf16_file_is_one_failure_not_one_per_line(tmp_path: Path, content: bytes, reason: str) -> None:
+    path = write(tmp_path / "bin.jsonl", content)
+    assert list(iter_jsonl_records(path)) == [RecordError(0, reason)]
+
+
+def test_json_messages_read_as_sentences(tmp_path: Path) -> None:
+    path = write(tmp_path / "joined.jsonl", record(), b"\xef\xbb\xbf" + record().encode(), b'{"text": "unterminated')
+    _, bom, cut = list(iter_jsonl_records(path))
+    assert bom == RecordError(2, "line 2: starts with a byte order mark (U+FEFF), which belongs only at the start "
+                                 "of a file; were files joined together?")
+    assert cut == RecordError(3, "line 3: not valid JSON (Unterminated string starting at column 10).")
+
+
+def test_a_line_too_long_for_any_article_is_skipped_unread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import app.core.jsonl_reader as reader
+
+    monkeypatch.setattr(reader, "MAX_LINE_BYTES", 1024 * 1024)
+    path = write(tmp_path / "long.jsonl", record(title="before"), record(title="x" * 3_000_000), record(title="after"))
+    before, long, after = list(iter_jsonl_records(path))
+    assert long == RecordError(2, "line 2: longer than 1 MB, more than an article can hold; skipped.")
+    assert (before.title, after.title) == ("before", "after")  # type: ignore[union-attr]
+
+
+def test_a_stray_nul_byte_fails_its_line_not_the_file(tmp_path: Path) -> None:
+    path = write(tmp_path / "nul.jsonl", record(title="first"), b'{"text": "a NUL \x00 byte"}', record(title="last"))
+    first, nul, last = list(iter_jsonl_records(path))
+    assert nul == RecordError(2, "line 2: not JSON text: it holds NUL bytes, which JSON never does.")
+    assert (first.title, last.title) == ("first", "last")  # type: ignore[union-attr]

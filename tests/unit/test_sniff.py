@@ -151,3 +151,19 @@ def test_undecodable_input(data: bytes, message: str) -> None:
         decode_text(data)
     assert message in str(info.value)
     assert isinstance(info.value, ValueError)
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_bom_is_text(codec: str) -> None:
+    text = "Hugo Touvron left Meta for Mistral in Paris, the café said. " * 3
+    data = text.encode(codec)
+    assert sniff_binary(data) is None
+    decoded = decode_text(data)
+    assert (decoded.text, decoded.encoding, decoded.guessed) == (text, codec.replace("-", "_"), True)
+
+
+def test_nul_bytes_scattered_through_text_are_still_binary() -> None:
+    data = bytearray(("Nul bytes here and there. " * 20).encode())
+    for i in range(0, len(data), 37):
+        data[i] = 0
+    assert sniff_binary(bytes(data)) == "binary data"

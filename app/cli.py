@@ -138,7 +138,14 @@ def _main(argv: Sequence[str] | None) -> int:
         return _start_gui(db, args.quit_after)
     if args.command == "repair":
         return cmd_repair(args)
-    from app.core.store import DATABASE_ERRORS, StoreError, describe_db_error, open_store, read_only_message
+    from app.core.store import (
+        DATABASE_ERRORS,
+        StoreError,
+        describe_db_error,
+        is_damage,
+        open_store,
+        read_only_message,
+    )
 
     try:
         # Not exclusive: the subcommands do not take the desktop app's dataset lock.
@@ -167,12 +174,12 @@ def _main(argv: Sequence[str] | None) -> int:
         return EXIT_SOME_FAILED
     except DATABASE_ERRORS as exc:
         # SQLAlchemy's errors, and sqlite3's own from the export's direct reads.
-        reason = describe_db_error(exc)
-        if reason == "the dataset file is damaged":
+        if is_damage(exc):
             from app.core.repair import damaged_message
 
             print(f"article-curator: {damaged_message(store)}", file=sys.stderr)
             return EXIT_SOME_FAILED
+        reason = describe_db_error(exc)
         hint = " Try again when the other program is done." if "locked" in reason else ""
         print(f"article-curator: the dataset {store.where} could not be used: {reason}.{hint}", file=sys.stderr)
         return EXIT_SOME_FAILED

@@ -94,6 +94,11 @@ def describe_db_error(exc: BaseException) -> str:
     return _ERROR_CLAUSES.get(kind) or message.rstrip(".")
 
 
+def is_damage(exc: BaseException) -> bool:
+    """Whether a database error says the dataset file itself is damaged (not busy, full or read-only)."""
+    return _error_kind(exc)[0] in ("damaged", "not_database")
+
+
 class StoreError(Exception):
     """A dataset could not be opened or used; ``str()`` is a sentence for the user."""
 

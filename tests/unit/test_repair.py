@@ -95,6 +95,9 @@ def test_stats_search_and_import_say_so_too(damaged: tuple[Path, dict[str, bytes
     stats = run_cli("stats", "--db", str(path), home=isolated_home)
     assert stats.returncode == 1
     assert_one_sentence_about_damage(stats.stderr, path)
+    search = run_cli("search", "harbour", "--limit", str(ARTICLES), "--db", str(path), home=isolated_home)
+    assert search.returncode == 1  # every match is read, some from the damaged pages
+    assert_one_sentence_about_damage(search.stderr, path)
     text = tmp_path / "more.txt"
     text.write_text("Ferry timetable\n\nThe ferry runs every hour from May.\n", encoding="utf-8")
     imported = run_cli("import", str(text), "--db", str(path), home=isolated_home)

@@ -209,6 +209,7 @@ def repair_dataset(source: Path, dest: Path, progress: ProgressFn | None = None)
         try:
             with store.begin() as out:
                 _copy_all(src, out, report, progress)
+                store.search.rebuild(out)  # the articles came in under their own ids, past the importer
             span_json.fill_missing(store)
         except BaseException:
             store.close()
@@ -273,8 +274,6 @@ def _copy_all(src: sqlite3.Connection, out: Connection, report: RepairReport,
     log_rows = [r if at is None or r[at] in saved_articles else (*r[:at], None, *r[at + 1:])
                 for r in rows["import_log"]]
     _write(out, "import_log", columns["import_log"], log_rows, report)
-    if out.dialect.name == "sqlite":
-        out.exec_driver_sql("INSERT INTO article_fts(article_fts) VALUES('rebuild')")
     _account_losses(report, known, saved_articles, saved_spans)
 
 

@@ -137,6 +137,8 @@ def test_repair_saves_every_readable_article(damaged: tuple[Path, dict[str, byte
     with open_store(dest) as store:
         assert check_integrity(store) is None
         assert library.count_articles(store) == len(after)
+        some = int(min(after)[3:])  # search finds the saved articles (their index is rebuilt)
+        assert [r.title for r in library.search(store, f"Town{some}")] == [f"Harbour of Town{some} reopens"]
         with store.begin() as conn:
             log_rows = conn.exec_driver_sql("SELECT count(*), count(article_id) FROM import_log").one()
     assert log_rows == (ARTICLES, len(after))  # every import record; those of lost articles unlinked

@@ -390,13 +390,18 @@ def describe_repair(report: RepairReport) -> list[str]:
         ids = ", ".join(str(i) for i in report.articles_missing_spans[:50])
         lines.append(f"  some spans of {len(report.articles_missing_spans)} saved articles, ids: {ids}")
     for table, copy in report.tables.items():
-        what = table.replace("_", " ")
+        what = _REPAIRED_ROWS[table]
         if copy.lost_ids and table != "article":  # articles are listed above
-            lines.append(f"  {len(copy.lost_ids)} {what} rows")
+            lines.append(f"  {len(copy.lost_ids)} {what}" + (" (of lost articles, or on damaged pages)"
+                                                               if table == "span" else ""))
         if copy.unreadable:
             ranges = ", ".join(f"{a}-{b}" if a != b else str(a) for a, b in copy.unreadable[:20])
-            lines.append(f"  the {what} rows in unreadable parts of the file (ids {ranges}), however many there were")
+            lines.append(f"  the {what} in unreadable parts of the file (ids {ranges}), however many there were")
     return lines
+
+
+_REPAIRED_ROWS = {"label": "labels", "article": "articles", "article_source": "downloaded pages of articles",
+                  "span": "spans", "import_log": "import records"}
 
 
 if __name__ == "__main__":

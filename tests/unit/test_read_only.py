@@ -100,16 +100,22 @@ def test_read_search_and_export_work_but_import_is_refused(state: str, disk: Pat
     assert snapshot(disk) == before  # not a byte changed, no file added
 
 
-def test_repair_into_a_read_only_folder_is_refused(disk: Path, tmp_path: Path, isolated_home: Path) -> None:
+def test_repair_into_a_read_only_folder_is_refused_and_out_of_one_works(disk: Path, tmp_path: Path, isolated_home: Path) -> None:
     source = tmp_path / "elsewhere.sqlite"
     with open_store(source):
         pass
     before = snapshot(disk)
-    (repair,) = run_cli_read_only(disk, isolated_home, ["repair", str(source), str(disk / "repaired.sqlite")])
+    copy = tmp_path / "copy.sqlite"
+    repair, out_of_it = run_cli_read_only(disk, isolated_home, ["repair", str(source), str(disk / "repaired.sqlite")],
+                                          ["repair", str(disk / "ds.sqlite"), str(copy)])
     assert repair[0] == 2
     assert (f"Cannot create the dataset {disk / 'repaired.sqlite'}: its folder {disk} is read-only."
             in repair[2]), repair
     assert "Traceback" not in repair[2]
+    # A dataset on read-only media can be repaired into a writable folder.
+    assert out_of_it[0] == 0, out_of_it
+    assert out_of_it[1].splitlines() == [f"Repaired {disk / 'ds.sqlite'} into {copy}: saved 5 articles, 0 spans, "
+                                         "3 labels and 0 import records.", "Nothing was lost."]
     assert snapshot(disk) == before
 
 

@@ -42,32 +42,36 @@ def exported(path: Path, home: Path, out: Path) -> dict[str, bytes]:
     return {orjson.loads(line)["id"]: line for line in out.read_bytes().splitlines()}
 
 
-def article_leaf_pages(path: Path) -> list[int]:
+def leaf_pages(path: Path, table: str) -> list[int]:
     conn = sqlite3.connect(path)
     try:
         return [row[0] for row in conn.execute(
-            "SELECT pageno FROM dbstat WHERE name = 'article' AND pagetype = 'leaf' ORDER BY pageno")]
+            "SELECT pageno FROM dbstat WHERE name = ? AND pagetype = 'leaf' ORDER BY pageno", (table,))]
     finally:
         conn.close()
 
 
-@pytest.fixture
-def damaged(tmp_path: Path, isolated_home: Path) -> tuple[Path, dict[str, bytes]]:
-    """A dataset of 400 imported articles, with two of its article pages overwritten; and its export from before."""
+def damage(tmp_path: Path, home: Path, table: str, pages: int) -> tuple[Path, dict[str, bytes]]:
+    """A dataset of 400 imported articles with ``pages`` of ``table``'s pages overwritten, and its export from before."""
     source = tmp_path / "articles.jsonl"
     source.write_bytes(b"".join(orjson.dumps(native_record(i)) + b"\n" for i in range(ARTICLES)))
     path = tmp_path / "damaged.sqlite"
-    result = run_cli("import", str(source), "--db", str(path), home=isolated_home)
+    result = run_cli("import", str(source), "--db", str(path), home=home)
     assert result.returncode == 0, result.stdout + result.stderr
-    before = exported(path, isolated_home, tmp_path / "before.jsonl")
+    before = exported(path, home, tmp_path / "before.jsonl")
     assert len(before) == ARTICLES
-    pages = article_leaf_pages(path)
-    assert len(pages) > 20
-    middle = pages[len(pages) // 2]
+    leaves = leaf_pages(path, table)
+    assert len(leaves) > 20
+    middle = leaves[len(leaves) // 2]
     with path.open("r+b") as f:  # pages are numbered from 1
         f.seek((middle - 1) * PAGE)
-        f.write(b"\xa5" * 2 * PAGE)
+        f.write(b"\xa5" * pages * PAGE)
     return path, before
+
+
+@pytest.fixture
+def damaged(tmp_path: Path, isolated_home: Path) -> tuple[Path, dict[str, bytes]]:
+    return damage(tmp_path, isolated_home, "article", pages=2)
 
 
 def assert_one_sentence_about_damage(stderr: str, path: Path) -> None:
@@ -151,6 +155,22 @@ def test_repair_saves_every_readable_article(damaged: tuple[Path, dict[str, byte
     for uid in lost:
         assert f"({uid})" in listed
     assert not path.with_name("damaged.repaired.sqlite").exists()  # only the name the user gave
+
+
+def test_repair_names_the_articles_that_lost_spans(tmp_path: Path, isolated_home: Path) -> None:
+    path, before = damage(tmp_path, isolated_home, "span", pages=1)
+    dest = tmp_path / "repaired.sqlite"
+    result = run_cli("repair", str(path), str(dest), home=isolated_home)
+    assert result.returncode == 1, result.stdout + result.stderr
+    after = exported(dest, isolated_home, tmp_path / "after.jsonl")
+    assert set(after) == set(before)  # every article saved
+    fewer = sorted(int(uid[3:]) + 1 for uid in after if after[uid] != before[uid])  # ids are 1-based
+    assert fewer
+    for uid, line in after.items():
+        was, now = orjson.loads(before[uid]), orjson.loads(line)
+        assert {k: v for k, v in now.items() if k != "spans"} == {k: v for k, v in was.items() if k != "spans"}
+        assert all(span in was["spans"] for span in now["spans"])
+    assert f"  some spans of {len(fewer)} saved articles, ids: {', '.join(map(str, fewer))}" in result.stdout
 
 
 def test_repairing_a_sound_dataset_loses_nothing(tmp_path: Path, isolated_home: Path) -> None:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QTabWidget,
     QToolBar,
@@ -125,6 +126,7 @@ class MainWindow(QMainWindow):
         for widget in (annotation.label_bar, annotation.status_badge, annotation.claim_details,
                        self.panes.import_pane):
             widget.setEnabled(False)
+        annotation.view.context_menu_requested.connect(_disable_added_entries)
         self.read_only_label = QLabel("Read-only: copy the dataset to edit it", self)
         self.read_only_label.setObjectName("read_only_reason")
         self.read_only_label.setToolTip(read_only_message(self.store.where))
@@ -441,6 +443,16 @@ class MainWindow(QMainWindow):
         self.gateway.rebuild_export_lists_now()
         wait_for_all(10000)
         super().closeEvent(event)
+
+
+def _disable_added_entries(menu: QMenu) -> None:
+    """Grey out what the annotation panel added to the text's menu (labelling, deleting a span).
+
+    Qt's own entries (Copy, Select All) have object names; the panel's have none.
+    """
+    for action in menu.actions():
+        if not action.isSeparator() and not action.objectName():
+            action.setEnabled(False)
 
 
 def dropped_sources(urls: list[QUrl], text: str) -> list[str]:

@@ -16,9 +16,9 @@ from pathlib import Path
 import orjson
 import pytest
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QTextCursor
+from PySide6.QtGui import QContextMenuEvent, QTextCursor
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMessageBox
+from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMenu, QMessageBox
 
 from app.core import annotations, library
 from app.core.articles import store_articles
@@ -113,7 +113,7 @@ def test_inside_a_read_only_mount(make_window, qtbot, tmp_path, monkeypatch, scr
     assert library.get_article(store, solvane).status == status
     assert panel.current_article_id == solvane  # and it did not move on
     QTest.keyClick(window, Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier)
-    QTest.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)  # to the library
     table = window.panes.library.table
     window.panes.library.select_article(solvane)
     table.setFocus()
@@ -124,6 +124,7 @@ def test_inside_a_read_only_mount(make_window, qtbot, tmp_path, monkeypatch, scr
 
     # Searching works.
     QTest.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert window.panes.library.search.hasFocus()  # the window's shortcuts do work
     QTest.keyClicks(window.panes.library.search, "Harbor")
     qtbot.waitUntil(lambda: table.model().rowCount() == 1, timeout=5000)
     screenshot(window, "main_window_read_only")
@@ -136,7 +137,9 @@ def test_inside_a_read_only_mount(make_window, qtbot, tmp_path, monkeypatch, scr
         from app.widgets.export_dialog import ExportDialog
 
         dialog = QApplication.activeModalWidget()
-        assert isinstance(dialog, ExportDialog)
+        if not isinstance(dialog, ExportDialog):
+            QTimer.singleShot(10, export_in_dialog)  # not open yet
+            return
         dialog.path_edit.setText(str(out))
         with qtbot.waitSignal(dialog.export_finished, timeout=30_000) as blocker:
             qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
@@ -148,6 +151,25 @@ def test_inside_a_read_only_mount(make_window, qtbot, tmp_path, monkeypatch, scr
     assert exported and exported[0].articles == 2
     lines = [orjson.loads(line) for line in out.read_bytes().splitlines()]
     assert sorted(line["title"] for line in lines) == ["Harbor City library", "Solvane names CEO"]
+
+    # The text's context menu (a right click on the selected name): copying stays, labelling is greyed out.
+    window.open_article(solvane)
+    view.select_range(start, start + len("Priya Raman"))
+    entries: dict[str, bool] = {}
+
+    def read_menu() -> None:
+        menu = QApplication.activePopupWidget()
+        assert isinstance(menu, QMenu)
+        entries.update({a.text().split("\t")[0]: a.isEnabled() for a in menu.actions() if not a.isSeparator()})
+        menu.close()
+
+    QTimer.singleShot(0, read_menu)
+    where = view.cursorRect().center()
+    QApplication.sendEvent(view.viewport(), QContextMenuEvent(QContextMenuEvent.Reason.Mouse, where,
+                                                              view.viewport().mapToGlobal(where)))
+    standard = {"&Copy", "Select All"}
+    assert {text for text, enabled in entries.items() if enabled} == standard
+    assert "Label as" in entries and any(text.startswith("Label all occurrences") for text in entries)
 
     window.close()
     store.close()

@@ -7,15 +7,25 @@ kept), 2 for usage errors. Nothing a user can cause prints a Python traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from app import __version__
 from app.core.cancel import CancelToken
 
+if TYPE_CHECKING:
+    from app.core.repair import RepairReport
+
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
+# Subcommands that change the dataset they open: refused on a read-only one.
+WRITING_COMMANDS = ("import",)
+# Subcommands that read every page first (about a second per 100,000 articles), since
+# they would not meet damage themselves: stats reads only counts, and an import
+# must not write into a damaged file. Export and search meet it where it matters.
+CHECKED_COMMANDS = ("import", "stats")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -36,15 +46,17 @@ def _seconds(text: str) -> float:
 
 def build_parser() -> argparse.ArgumentParser:
     db_help = "dataset file or database URL (default: the dataset in your data folder, or $ARTICLE_CURATOR_DB)"
+    # The subcommands' --db has a name of its own: with one shared name, a subcommand's
+    # default (None) would overwrite a --db given before the subcommand.
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", metavar="PATH_OR_URL", help=db_help)
+    common.add_argument("--db", dest="sub_db", metavar="PATH_OR_URL", help=db_help)
 
     parser = _Parser(
         prog="article-curator",
         description="Build labelled training sets (people, organisations, claims) from news articles. "
         "Without a subcommand, starts the desktop app.",
-        parents=[common],
     )
+    parser.add_argument("--db", metavar="PATH_OR_URL", help=db_help)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     # Start the desktop app, show the window, and quit with status 0 after this many
     # seconds: the packaging smoke test's way to prove an installed app starts.
@@ -74,39 +86,113 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("search", parents=[common], help="full-text search over titles and texts")
     p.add_argument("query", nargs="+")
     p.add_argument("--limit", type=int, default=20)
+
+    p = sub.add_parser("repair", help="copy every readable article of a damaged dataset into a new one",
+                       description="Copy every article, span and import record that can still be read from "
+                       "the damaged dataset SRC into a new dataset DEST, and list what could not be saved.")
+    p.add_argument("src", metavar="SRC", help="the damaged dataset file (only read)")
+    p.add_argument("dest", metavar="DEST", help="the new dataset file to create (must not exist)")
     return parser
 
 
+def _dataset_argument(parser: argparse.ArgumentParser, args: argparse.Namespace) -> str | None:
+    """The one --db of the command line, given before or after the subcommand."""
+    from app.core.paths import resolve_dataset
+
+    before, after = args.db, getattr(args, "sub_db", None)
+    if before and after and resolve_dataset(before) != resolve_dataset(after):
+        parser.error(f"--db is given twice with different datasets ({before} and {after}); give it once")
+    if before and args.command == "repair":
+        parser.error("repair takes its datasets as SRC and DEST, not --db")
+    return after or before
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        status = _main(argv)
+        sys.stdout.flush()  # a reader that went away shows here, not as a message at exit
+    except BrokenPipeError:
+        # Piped into head or less, which stopped reading: end quietly, as Unix tools do.
+        # Python would report the failed flush of its streams again at exit: point them
+        # at the null device first (the recipe of Python's signal module documentation).
+        _silence_standard_streams()
+        return EXIT_SOME_FAILED
+    return status
+
+
+def _silence_standard_streams() -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            os.dup2(devnull, stream.fileno())
+        except (OSError, ValueError):
+            pass
+    os.close(devnull)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    db = _dataset_argument(parser, args)
     if args.command is None:
-        return _start_gui(args.db, args.quit_after)
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from app.core.store import StoreError, describe_db_error, open_store
+        return _start_gui(db, args.quit_after)
+    if args.command == "repair":
+        return cmd_repair(args)
+    from app.core.store import (
+        DATABASE_ERRORS,
+        StoreError,
+        describe_db_error,
+        is_damage,
+        open_store,
+        read_only_message,
+    )
 
     try:
         # Not exclusive: the subcommands do not take the desktop app's dataset lock.
         # SQLite's own locking (WAL, busy timeout) keeps an import from the command
         # line safe while the app, or another import, has the same dataset open.
-        store = open_store(args.db)
+        store = open_store(db)
     except StoreError as exc:
         print(f"article-curator: {exc}", file=sys.stderr)
         return EXIT_USAGE
     try:
+        if args.command in WRITING_COMMANDS and store.read_only:
+            print(f"article-curator {args.command}: {read_only_message(store.where)}", file=sys.stderr)
+            return EXIT_USAGE
+        damage = _damage(store) if args.command in CHECKED_COMMANDS else None
+        if damage and args.command == "import":
+            print(f"article-curator import: {damage} Nothing was imported.", file=sys.stderr)
+            return EXIT_SOME_FAILED
         handler = {"import": cmd_import, "export": cmd_export, "stats": cmd_stats, "search": cmd_search}
-        return handler[args.command](store, args)
+        status = handler[args.command](store, args)
+        if damage:
+            print(f"article-curator: {damage}", file=sys.stderr)
+            return EXIT_SOME_FAILED
+        return status
     except KeyboardInterrupt:
         print("\nInterrupted: what was finished is kept.", file=sys.stderr)
         return EXIT_SOME_FAILED
-    except SQLAlchemyError as exc:
+    except DATABASE_ERRORS as exc:
+        # SQLAlchemy's errors, and sqlite3's own from the export's direct reads.
+        if is_damage(exc):
+            from app.core.repair import damaged_message
+
+            print(f"article-curator: {damaged_message(store)}", file=sys.stderr)
+            return EXIT_SOME_FAILED
         reason = describe_db_error(exc)
         hint = " Try again when the other program is done." if "locked" in reason else ""
         print(f"article-curator: the dataset {store.where} could not be used: {reason}.{hint}", file=sys.stderr)
         return EXIT_SOME_FAILED
     finally:
         store.close()
+
+
+def _damage(store: object) -> str | None:
+    """The damaged-dataset sentence when the dataset's pages do not all read back, else None."""
+    from app.core.repair import damaged_message
+    from app.core.store import check_integrity
+
+    return damaged_message(store) if check_integrity(store) else None  # type: ignore[arg-type]
 
 
 def _start_gui(db: str | None, quit_after: float | None = None) -> int:
@@ -179,7 +265,8 @@ def cmd_import(store: object, args: argparse.Namespace) -> int:
         raise
     finally:
         display.close()
-    print(f"Imported: {report.imported}   Duplicates: {report.duplicates}   Failed: {len(report.failures)}")
+    print(f"Imported: {report.imported}   Duplicates: {report.duplicates}   Failed: {len(report.failures)}"
+          f"   Dataset: {store.where}")  # type: ignore[attr-defined]
     if report.skipped:
         print(f"Skipped on purpose: {len(report.skipped)} (e.g. {report.skipped[0]})")
     for note in report.label_notes():
@@ -236,7 +323,7 @@ def cmd_export(store: object, args: argparse.Namespace) -> int:
         return EXIT_SOME_FAILED
     finally:
         display.close()
-    print(f"Exported {summary.articles} articles ({args.format}).")
+    print(f"Exported {summary.articles} articles ({args.format}) from {store.where}.")  # type: ignore[attr-defined]
     for label, n in sorted(summary.spans_per_label.items()):
         print(f"  {label}: {n} spans")
     for path in summary.paths:
@@ -249,7 +336,7 @@ def cmd_stats(store: object, args: argparse.Namespace) -> int:
     from app.models import ARTICLE_STATUSES
 
     statuses = library.status_counts(store)  # type: ignore[arg-type]
-    print(f"Dataset: {getattr(store, 'location', '')}")
+    print(f"Dataset: {getattr(store, 'where', '')}")
     print(f"Articles: {sum(statuses.values())}")
     for status in ARTICLE_STATUSES:
         print(f"  {status:<12}{statuses.get(status, 0):>8}")
@@ -270,6 +357,53 @@ def cmd_search(store: object, args: argparse.Namespace) -> int:
     for row in rows:
         print(f"{row.uid}  [{row.status}]  {row.title or '(untitled)'}  {row.url or ''}".rstrip())
     return EXIT_OK
+
+
+def cmd_repair(args: argparse.Namespace) -> int:
+    from app.core.repair import RepairRefused, repair_dataset
+    from app.core.store import StoreError
+
+    try:
+        report = repair_dataset(Path(args.src), Path(args.dest),
+                                progress=lambda step: print(f"Repairing: {step}", file=sys.stderr, flush=True))
+    except (RepairRefused, StoreError) as exc:
+        print(f"article-curator repair: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    for line in describe_repair(report):
+        print(line)
+    return EXIT_OK if report.complete else EXIT_SOME_FAILED
+
+
+def describe_repair(report: RepairReport) -> list[str]:
+    """The summary of a repair: both datasets, what was saved, what was not."""
+    articles, spans = report.tables["article"], report.tables["span"]
+    lines = [f"Repaired {report.source} into {report.dest}: saved {articles.saved} articles, {spans.saved} spans, "
+             f"{report.saved('label')} labels and {report.saved('import_log')} import records."]
+    if report.complete:
+        lines.append("Nothing was lost.")
+        return lines
+    lines.append("Could not be saved:")
+    lost = report.lost_articles
+    if lost:
+        named = ", ".join(f"{i} ({uid})" if uid else str(i) for i, uid in lost[:50])
+        more = f" and {len(lost) - 50} more" if len(lost) > 50 else ""
+        lines.append(f"  {len(lost)} articles, by id (uid): {named}{more}")
+    if report.articles_missing_spans:
+        ids = ", ".join(str(i) for i in report.articles_missing_spans[:50])
+        lines.append(f"  some spans of {len(report.articles_missing_spans)} saved articles, ids: {ids}")
+    for table, copy in report.tables.items():
+        what = _REPAIRED_ROWS[table]
+        if copy.lost_ids and table != "article":  # articles are listed above
+            lines.append(f"  {len(copy.lost_ids)} {what}" + (" (of lost articles, or on damaged pages)"
+                                                               if table == "span" else ""))
+        if copy.unreadable:
+            ranges = ", ".join(f"{a}-{b}" if a != b else str(a) for a, b in copy.unreadable[:20])
+            lines.append(f"  the {what} in unreadable parts of the file (ids {ranges}), however many there were")
+    return lines
+
+
+_REPAIRED_ROWS = {"label": "labels", "article": "articles", "article_source": "downloaded pages of articles",
+                  "span": "spans", "import_log": "import records"}
 
 
 if __name__ == "__main__":

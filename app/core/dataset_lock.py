@@ -126,6 +126,15 @@ def acquire(dataset: Path) -> DatasetLock:
     raise OSError(f"Could not lock {path}: it keeps being replaced.")
 
 
+def try_lock_file(fd: int) -> bool:
+    """Lock an open file the way a dataset's lock file is locked, without waiting.
+
+    False when another open file (in this process or another) holds the lock.
+    The export marks its temporary files in use this way (see ``exporter``).
+    """
+    return _try_lock(fd)
+
+
 def _try_lock(fd: int) -> bool:
     if sys.platform == "win32":
         import msvcrt

@@ -47,19 +47,19 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
-import tempfile
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import orjson
 from sqlalchemy import Connection, text
 
 from app.core import span_json
 from app.core.cancel import CancelToken
+from app.core.export_output import Output, remove_stale_temp_files, sync_folder
 from app.core.store import Store
 from app.core.validation import InvalidInput
 from app.models import ARTICLE_STATUSES
@@ -67,7 +67,6 @@ from app.models import ARTICLE_STATUSES
 FORMATS = ("native", "spacy", "doccano")
 SPLIT_NAMES = ("train", "dev", "test")
 BATCH = 1000
-WRITE_BUFFER = 1 << 20
 
 ProgressFn = Callable[[int, int, str], None]
 
@@ -233,50 +232,6 @@ _ENCODERS: dict[str, Encoder] = {"native": _native, "spacy": _spacy, "doccano": 
 _ARTICLE_COLUMNS = "id, uid, url, title, author, published, site_name, language, source_kind, source, status, text"
 
 
-# --- output files ---------------------------------------------------------------------------------
-
-
-class _Output:
-    """One target file, written through a temporary file in the same folder."""
-
-    def __init__(self, target: Path) -> None:
-        self.target = target
-        self.file: IO[bytes] = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in finish/discard
-            dir=target.parent, prefix=f".{target.name}.", suffix=".tmp", delete=False, buffering=WRITE_BUFFER
-        )
-        self.tmp = Path(self.file.name)
-        # The wrapper delegates every call through __getattr__; write to the real file.
-        self.write: Callable[[bytes], int] = self.file.file.write  # type: ignore[attr-defined]
-
-    def finish(self) -> None:
-        """Flush and sync the temporary file (the data is on disk before it gets the real name)."""
-        self.file.flush()
-        os.fsync(self.file.fileno())
-        self.file.close()
-        # NamedTemporaryFile makes owner-only files; an export is an ordinary document.
-        mode = self.target.stat().st_mode & 0o777 if self.target.exists() else 0o644
-        os.chmod(self.tmp, mode)
-
-    def commit(self) -> None:
-        os.replace(self.tmp, self.target)
-
-    def discard(self) -> None:
-        with suppress(OSError):
-            self.file.close()
-        self.tmp.unlink(missing_ok=True)
-
-
-def _sync_folder(folder: Path) -> None:
-    # The rename itself is durable only once the folder entry is synced (POSIX only).
-    if os.name == "posix":
-        with suppress(OSError):
-            fd = os.open(folder, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-
-
 # --- the export -------------------------------------------------------------------------------------
 
 
@@ -422,10 +377,12 @@ def export_jsonl(
     out = Path(out_path)
     targets = split_paths(out) if options.split_files else {"": out}
     split_field = options.split is not None and not options.split_files
-    outputs: dict[str, _Output] = {}
+    outputs: dict[str, Output] = {}
+    for target in targets.values():
+        remove_stale_temp_files(target)
     try:
         for name, target in targets.items():
-            outputs[name] = _Output(target)
+            outputs[name] = Output(target)
         summary = _write(store, options, outputs, split_field, progress, cancel)
         for output in outputs.values():
             output.finish()
@@ -435,7 +392,7 @@ def export_jsonl(
         for output in outputs.values():
             output.discard()
         raise
-    _sync_folder(out.parent)
+    sync_folder(out.parent)
     summary.paths = [o.target for o in outputs.values()]
     return summary
 
@@ -443,7 +400,7 @@ def export_jsonl(
 def _write(
     store: Store,
     options: ExportOptions,
-    outputs: dict[str, _Output],
+    outputs: dict[str, Output],
     split_field: bool,
     progress: ProgressFn | None,
     cancel: CancelToken | None,

@@ -1,24 +1,28 @@
-"""Queries over the import log: earlier import runs, their items, and what to retry.
+"""The import log: writing an import run's items, and the queries over earlier runs.
 
-Every item an import handles leaves one ``import_log`` row (see ``importer``);
-rows of one run share a ``batch`` id. These read-only helpers feed the import
-pane's history and its "Retry failed" button, and work for the CLI too.
+Every item an import handles leaves one ``import_log`` row (``ImportLogWriter``,
+used by ``importer``); rows of one run share a ``batch`` id. The read-only
+helpers feed the import pane's history and its "Retry failed" button, and work
+for the CLI too.
 """
 
 from __future__ import annotations
 
+import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, case, func, insert, select
+from sqlalchemy.exc import SQLAlchemyError
 
-from app.core.importer import is_url
-from app.core.store import Store
-from app.models import ImportLog
+from app.core.store import Store, describe_db_error
+from app.models import ImportLog, utcnow
+
+log = logging.getLogger(__name__)
 
 _LOG = ImportLog.__table__.c  # type: ignore[attr-defined]
 # A failed JSONL record is logged as "<file>:<line>"; retrying means re-reading the file.
@@ -48,6 +52,36 @@ class LogItem:
     article_id: int | None
     title: str | None
     created_at: datetime  # UTC, aware
+
+
+class ImportLogWriter:
+    """Writes the items of one import run to the log; says once, in words, when it cannot.
+
+    The log is a convenience (the run's report carries every outcome), so a
+    write that fails does not stop the import. When one fails, the next ones
+    usually fail for the same reason (a full disk, a read-only file): one
+    sentence per run says so, instead of a warning with a traceback per item.
+    """
+
+    def __init__(self, store: Store, batch: str) -> None:
+        self.store = store
+        self.batch = batch
+        self.unsaved = 0  # items of this run missing from the log
+
+    def write(self, outcomes: Sequence[Any]) -> None:
+        """Log ``outcomes`` (the importer's ``ItemOutcome``s) in one transaction."""
+        now = utcnow()
+        rows = [{"batch": self.batch, "source": o.source, "outcome": o.outcome, "reason": o.reason,
+                 "article_id": o.article_id, "title": o.title, "created_at": now} for o in outcomes]
+        try:
+            with self.store.begin() as conn:
+                conn.execute(insert(ImportLog.__table__), rows)
+        except SQLAlchemyError as exc:
+            if not self.unsaved:
+                log.warning("Could not write the import log of %s: %s. This import's articles are kept, but its "
+                            "history in the import pane will miss some items.", self.store.where,
+                            describe_db_error(exc))
+            self.unsaved += len(rows)
 
 
 def _utc(value: datetime) -> datetime:
@@ -100,6 +134,8 @@ def batch_items(store: Store, batch: str) -> list[LogItem]:
 
 def _retry_source(source: str) -> str | None:
     """What to import again for a failed item, or None when it cannot be retried."""
+    from app.core.importer import is_url  # here: the importer uses this module to write the log
+
     if is_url(source):
         return source
     if Path(source).expanduser().exists():

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from sqlalchemy import insert, text
+from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.core import feeds
@@ -36,11 +36,11 @@ from app.core.file_sources import (
     read_bytes,
     read_text_file,
 )
+from app.core.import_log import ImportLogWriter
 from app.core.jsonl_reader import iter_jsonl_records
 from app.core.store import Store, describe_db_error
 from app.core.text_norm import canonical_url, page_canonical_url
 from app.core.validation import InvalidInput, NewArticle, validate
-from app.models import ImportLog, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -150,26 +150,14 @@ class _Run:
         self.buffer: list[_Ready] = []
         self.last_flush = time.monotonic()
         self.seen_urls: set[str] = set()
+        self.log_writer = ImportLogWriter(store, self.report.batch)
 
     # -- outcomes ------------------------------------------------------------
     def finish(self, outcomes: list[ItemOutcome]) -> None:
         """Record outcomes in the report and the import log, and tell the caller."""
         if not outcomes:
             return
-        now = utcnow()
-        try:
-            with self.store.begin() as conn:
-                conn.execute(
-                    insert(ImportLog.__table__),
-                    [
-                        {"batch": self.report.batch, "source": o.source, "outcome": o.outcome, "reason": o.reason,
-                         "article_id": o.article_id, "title": o.title, "created_at": now}
-                        for o in outcomes
-                    ],
-                )
-        except SQLAlchemyError:
-            # The log is a convenience; the report still carries every outcome.
-            log.warning("could not write %d import log rows", len(outcomes), exc_info=True)
+        self.log_writer.write(outcomes)
         for o in outcomes:
             self.report.outcomes.append(o)
             if self.progress:

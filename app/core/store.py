@@ -15,11 +15,12 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Self
+from urllib.parse import unquote, urlsplit
 
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
@@ -93,6 +94,11 @@ def describe_db_error(exc: BaseException) -> str:
     return _ERROR_CLAUSES.get(kind) or message.rstrip(".")
 
 
+def is_damage(exc: BaseException) -> bool:
+    """Whether a database error says the dataset file itself is damaged (not busy, full or read-only)."""
+    return _error_kind(exc)[0] in ("damaged", "not_database")
+
+
 class StoreError(Exception):
     """A dataset could not be opened or used; ``str()`` is a sentence for the user."""
 
@@ -109,6 +115,20 @@ def _configure_sqlite(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-d
     cur.close()
 
 
+def _configure_read_only_sqlite(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    cur = dbapi_conn.cursor()
+    # Nothing to set up for writing; query_only makes any write fail at once, in words
+    # SQLite shares with a read-only disk ("attempt to write a readonly database").
+    cur.execute("PRAGMA query_only=ON")
+    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cur.close()
+
+
+def read_only_message(where: object) -> str:
+    """The one sentence that says a dataset was opened read-only, and what to do to edit it."""
+    return f"The dataset {where} is read-only: copy it to a writable folder to edit it."
+
+
 class Store:
     """An open dataset. Thread-safe to share; each thread takes its own sessions."""
 
@@ -118,6 +138,9 @@ class Store:
         self.search: SearchBackend = backend_for(engine.dialect.name)
         self.backup_path: Path | None = None
         self.lock: dataset_lock.DatasetLock | None = None  # held by the desktop app's window
+        # A dataset file on read-only media (or write-protected) is opened for reading:
+        # the app and the command line read, search and export it, and refuse edits.
+        self.read_only = False
 
     @property
     def is_sqlite(self) -> bool:
@@ -134,7 +157,7 @@ class Store:
             return None
         if database.startswith("file:") and url.query.get("uri") == "true":
             # sqlite:///file:/path/x.sqlite?mode=ro&uri=true (SQLite's URI form)
-            database = database.removeprefix("file:").split("?")[0]
+            return Path(unquote(urlsplit(database).path))
         return Path(database)
 
     @property
@@ -163,7 +186,7 @@ class Store:
         self.close()
 
 
-def create_store_engine(url: str) -> Engine:
+def create_store_engine(url: str | URL, read_only: bool = False) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
@@ -180,7 +203,7 @@ def create_store_engine(url: str) -> Engine:
             max_overflow=16,
             connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
         )
-        event.listen(engine, "connect", _configure_sqlite)
+        event.listen(engine, "connect", _configure_read_only_sqlite if read_only else _configure_sqlite)
         return engine
     try:
         return create_engine(parsed, pool_pre_ping=True)
@@ -216,6 +239,8 @@ def open_store(location: str | os.PathLike[str] | None = None, *, upgrade: bool 
             if exclusive:
                 store.lock = _lock(path)
             _refuse_foreign_file(path)
+            if _existing_but_read_only(path):
+                _reopen_read_only(store, path)
         _bring_up_to_date(store, upgrade)
     except BaseException:
         store.close()
@@ -235,6 +260,46 @@ def _lock(path: Path) -> dataset_lock.DatasetLock | None:
         return None
 
 
+def _existing_but_read_only(path: Path) -> bool:
+    """A dataset file with content that this process may read but not change (or not beside)."""
+    try:
+        return path.stat().st_size > 0 and os.access(path, os.R_OK) and not _writable(path)
+    except OSError:
+        return False
+
+
+def read_only_uri(path: Path) -> str:
+    """SQLite's URI that reads ``path`` without writing anything, file or folder.
+
+    ``mode=ro`` sees the latest commits, also those still in a -wal file, but a
+    dataset in WAL mode needs its -shm file, which a read-only folder without one
+    cannot get; there ``immutable=1`` reads the main file alone (nothing can
+    change it on a read-only disk), without what a -wal left by a crash holds.
+    """
+    # as_uri() percent-encodes the path: a "#" or "?" in a folder name would otherwise
+    # end the path early, open some other file and lose the read-only parameter.
+    base = path.resolve().as_uri()
+    try:
+        conn = sqlite3.connect(f"{base}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchall()
+        finally:
+            conn.close()
+        return f"{base}?mode=ro"
+    except sqlite3.Error:
+        if path.with_name(path.name + "-wal").exists():
+            log.warning("%s has a -wal file that a read-only folder keeps from being read; the dataset is "
+                        "shown as it was at its last checkpoint.", path)
+        return f"{base}?immutable=1"
+
+
+def _reopen_read_only(store: Store, path: Path) -> None:
+    store.engine.dispose()
+    url = URL.create("sqlite", database=read_only_uri(path), query={"uri": "true"})
+    store.engine = create_store_engine(url, read_only=True)
+    store.read_only = True
+
+
 def _bring_up_to_date(store: Store, upgrade: bool) -> None:
     engine, path = store.engine, store.path
     try:
@@ -243,6 +308,10 @@ def _bring_up_to_date(store: Store, upgrade: bool) -> None:
             raise StoreError(_unknown_format_message(store.where, current))
         head = migrations.head_revision()
         if current != head:
+            if store.read_only:
+                raise StoreError(f"{path} is read-only, and its format needs an upgrade that cannot be written "
+                                 "there. Copy it to a folder you can write to (your Documents folder, say) and "
+                                 "open the copy.")
             if not upgrade:
                 raise StoreError(f"The dataset {store.location} needs an upgrade of its format.")
             if path is not None and current is not None:
@@ -284,11 +353,10 @@ def _refuse_foreign_file(path: Path) -> None:
     # through an ordinary one, which tidies its -wal and -shm files on close instead
     # of leaving them behind as a read-only one would.
     rollback = len(header) >= 20 and header[18] == 1 and header[19] == 1
-    # as_uri() percent-encodes the path: a "#" or "?" in a folder name would otherwise
-    # end the path early, open some other file and lose "mode=ro".
-    target = f"{path.resolve().as_uri()}?mode=ro" if rollback else str(path)
+    read_only = rollback or _existing_but_read_only(path)
+    target = read_only_uri(path) if read_only else str(path)
     try:
-        conn = sqlite3.connect(target, uri=rollback, timeout=BUSY_TIMEOUT_MS / 1000)
+        conn = sqlite3.connect(target, uri=read_only, timeout=BUSY_TIMEOUT_MS / 1000)
         try:
             tables = {row[0] for row in conn.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")}
@@ -331,6 +399,12 @@ def _writable(path: Path) -> bool:
 
 def _backups_of(path: Path) -> list[Path]:
     return sorted(path.parent.glob(f"{path.name}.before-*.bak"), key=lambda p: p.stat().st_mtime)
+
+
+def latest_backup(path: Path | None) -> Path | None:
+    """The copy made before the dataset's last format upgrade, when there is one."""
+    backups = _backups_of(path) if path is not None else []
+    return backups[-1] if backups else None
 
 
 def _open_error(path: Path | None, location: str, exc: BaseException) -> StoreError:

@@ -125,7 +125,7 @@ def run_gui(db: str | None, quit_after: float | None = None) -> int:
             if problem and holder.get("window") is window:
                 log.warning("%s", problem)
                 QMessageBox.warning(window, "Damaged Dataset", problem)
-            elif problem is None and holder.get("window") is window:
+            elif problem is None and holder.get("window") is window and not store.read_only:
                 # A sound dataset: build the export's ready-made span lists it lacks
                 # (a dataset from an older version), a little at a time.
                 run_task(lambda cancel: fill_missing(store, cancel), on_error=lambda exc: log.warning(

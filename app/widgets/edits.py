@@ -125,6 +125,8 @@ class EditGateway(QObject):
         return f"The edit was not saved: {why}. Try again once that is resolved."
 
     def _push(self, text: str, do: Callable[[], Change], undo: Callable[[Change], Change]) -> Change | None:
+        if self.store.read_only:
+            return None  # the window already says, once, that the dataset cannot be edited
         command = _Command(self, text, do, undo)
         self.undo_stack.push(command)  # push() calls redo(), which reports a failure
         if command.error is not None:
@@ -193,6 +195,8 @@ class EditGateway(QObject):
 
     def delete_articles(self, article_ids: list[int]) -> Change | None:
         """Not undoable (the caller asks first); clears the stack since its edits may refer to them."""
+        if self.store.read_only:
+            return None
         try:
             change = annotations.delete_articles(self.store, article_ids)
         except STORE_ERRORS as exc:

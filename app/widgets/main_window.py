@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QTabWidget,
     QToolBar,
@@ -29,7 +30,7 @@ from app.core import library
 from app.core.annotations import Change
 from app.core.paths import config_dir, datasets_dir
 from app.core.settings import Settings, save_settings
-from app.core.store import DATABASE_ERRORS, Store, describe_db_error
+from app.core.store import DATABASE_ERRORS, Store, describe_db_error, read_only_message
 from app.widgets.annotation_panel import AnnotationPanel
 from app.widgets.edits import EditGateway
 from app.widgets.icons import icon
@@ -106,6 +107,33 @@ class MainWindow(QMainWindow):
         self.gateway.edit_failed.connect(lambda msg: self.statusBar().showMessage(msg, 10000))
         self._restore_state()
         self._update_status()
+        if store.read_only:
+            self._make_read_only()
+
+    def _make_read_only(self) -> None:
+        """A dataset on read-only media: read, search and export it; every editing control is off.
+
+        The reason is shown once, beside the dataset's name in the status bar, for as
+        long as the window is open; the edit gateway refuses edits without a word more.
+        """
+        self.setWindowTitle(f"{self.windowTitle()} (read-only)")
+        for name in ("import_files", "done_next", "skip", "settings"):
+            self.actions_by_id[name].setEnabled(False)
+        lib = self.panes.library.library_actions
+        for action in (lib.mark_new, lib.mark_in_progress, lib.mark_done, lib.mark_skipped, lib.delete):
+            action.setEnabled(False)
+        annotation = self.panes.annotation
+        for widget in (annotation.label_bar, annotation.status_badge, annotation.claim_details,
+                       self.panes.import_pane):
+            widget.setEnabled(False)
+        annotation.view.context_menu_requested.connect(_disable_added_entries)
+        self.read_only_label = QLabel("Read-only: copy the dataset to edit it", self)
+        self.read_only_label.setObjectName("read_only_reason")
+        self.read_only_label.setToolTip(read_only_message(self.store.where))
+        font = self.read_only_label.font()
+        font.setBold(True)
+        self.read_only_label.setFont(font)
+        self.statusBar().insertPermanentWidget(0, self.read_only_label)
 
     # -- actions and menus ---------------------------------------------------------
     def _specs(self) -> list[ActionSpec]:
@@ -377,6 +405,8 @@ class MainWindow(QMainWindow):
 
     # -- drag and drop -----------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt naming)
+        if self.store.read_only:
+            return  # nothing can be imported into it
         if event.mimeData().hasUrls() or event.mimeData().hasText():
             event.acceptProposedAction()
 
@@ -430,6 +460,16 @@ class MainWindow(QMainWindow):
         self.gateway.rebuild_export_lists_now()
         wait_for_all(10000)
         super().closeEvent(event)
+
+
+def _disable_added_entries(menu: QMenu) -> None:
+    """Grey out what the annotation panel added to the text's menu (labelling, deleting a span).
+
+    Qt's own entries (Copy, Select All) have object names; the panel's have none.
+    """
+    for action in menu.actions():
+        if not action.isSeparator() and not action.objectName():
+            action.setEnabled(False)
 
 
 def dropped_sources(urls: list[QUrl], text: str) -> list[str]:

@@ -97,3 +97,51 @@ def test_list_annotators_is_distinct_sorted_and_skips_blank(store):
     add_span(store, aid, 18, 35, "ORG", annotator="zoe")
     add_span(store, aid, 0, 11, "ORG", annotator="")
     assert list_annotators(store) == ["adam", "zoe"]
+
+
+# --- a log that cannot be written ----------------------------------------------------------------
+
+FULL_DISK = """
+import resource, signal, sys
+# The operating system refuses every write past this size, to every file, as a full disk does
+# (SIGXFSZ ignored: the write then fails with EFBIG instead of ending the process).
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+limit = int(sys.argv[1])
+resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+sys.argv = ["article-curator", *sys.argv[2:]]
+from app.cli import main
+sys.exit(main())
+"""
+
+
+def test_a_log_that_cannot_be_written_is_said_once_in_words(tmp_path, isolated_home):
+    import os
+    import subprocess
+    import sys
+
+    from app.core.store import open_store
+
+    root = Path(__file__).resolve().parents[2]
+    db = tmp_path / "ds.sqlite"
+    open_store(db).close()
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    for i in range(300):  # each fails on its own, and each failure is logged in its own write
+        (folder / f"{i:03d}.txt").touch()
+    # Room for the -shm file and a few log writes in the -wal file, then no more.
+    limit = max(db.stat().st_size, 32768) + 4 * 4096
+    env = {**os.environ, "ARTICLE_CURATOR_HOME": str(isolated_home), "PYTHONPATH": str(root)}
+    result = subprocess.run([sys.executable, "-c", FULL_DISK, str(limit), "import", str(folder), "--db", str(db),
+                             "--workers", "1"], capture_output=True, text=True, env=env, cwd=root, timeout=300,
+                            check=False)
+    assert result.returncode == 1
+    assert "Failed: 300" in result.stdout  # the report still has every item
+    assert "Traceback" not in result.stderr
+    said = [line for line in result.stderr.splitlines() if "import log" in line]
+    # SQLite calls a write refused past the size limit "disk full" or an I/O error, depending on where it falls.
+    reasons = ("the disk is full", "the disk could not be read or written (a failing or disconnected drive)")
+    assert said in ([f"Could not write the import log of {db}: {reason}. This import's articles are kept, but its "
+                     "history in the import pane will miss some items."] for reason in reasons), result.stderr
+    with open_store(db) as store:
+        logged = sum(b.total for b in recent_batches(store))
+    assert 0 < logged < 300  # the first writes fit, the rest really failed

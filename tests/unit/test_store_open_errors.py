@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from app.core import library, migrations
 from app.core.articles import store_articles
 from app.core.store import StoreError, check_integrity, describe_db_error, open_store
 from app.core.validation import NewArticle
+from tests.read_only_mount import run_with_read_only_folder
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = 4096
@@ -217,12 +217,13 @@ def test_describe_db_error_for_real_sqlite_errors(tmp_path: Path) -> None:
 
 RO_SNIPPET = """
 import json, sys
+from app.core import library
 from app.core.store import StoreError, open_store
 out = {}
 for name in sys.argv[1:]:
     try:
-        open_store(name).close()
-        out[name] = "opened"
+        with open_store(name) as store:
+            out[name] = f"opened, read-only: {store.read_only}, articles: {library.count_articles(store)}"
     except StoreError as exc:
         out[name] = str(exc)
 print(json.dumps(out))
@@ -230,30 +231,20 @@ print(json.dumps(out))
 
 
 def test_a_dataset_on_a_read_only_disk(tmp_path: Path) -> None:
-    """A read-only bind mount stops root too; made in a private mount namespace when allowed."""
-    unshare = shutil.which("unshare")
-    if not sys.platform.startswith("linux") or not unshare:
-        pytest.skip("needs Linux and unshare(1) for a read-only mount")
-    source, mounted = tmp_path / "disk", tmp_path / "mounted"
-    source.mkdir()
-    mounted.mkdir()
-    make_dataset(source / "ds.sqlite", articles=2)
-    before = digest(source / "ds.sqlite")
-    existing, new = mounted / "ds.sqlite", mounted / "new.sqlite"
-    script = (f'mount --bind "{source}" "{mounted}" && mount -o remount,bind,ro "{mounted}" || exit 99; '
-              f'exec "{sys.executable}" -c \'{RO_SNIPPET}\' "{existing}" "{new}"')
-    result = subprocess.run([unshare, "--mount", "--propagation", "private", "sh", "-c", script],
-                            capture_output=True, text=True, timeout=120, cwd=ROOT, check=False,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
-    if result.returncode != 0 and not result.stdout.strip():
-        pytest.skip(f"a read-only mount needs CAP_SYS_ADMIN: {result.stderr.strip()[:200]}")
+    """An existing dataset opens for reading; a new one cannot be made there, and says why."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    make_dataset(disk / "ds.sqlite", articles=2)
+    before = digest(disk / "ds.sqlite")
+    existing, new = disk / "ds.sqlite", disk / "new.sqlite"
+    result = run_with_read_only_folder(disk, [sys.executable, "-c", RO_SNIPPET, str(existing), str(new)])
+    assert result.returncode == 0, result.stderr
     messages = json.loads(result.stdout)
-    assert messages[str(existing)].startswith(f"{existing} is read-only (")
-    assert "Copy it to a folder you can write to" in messages[str(existing)]
-    assert messages[str(new)] == (f"Cannot create the dataset {new}: its folder {mounted} is read-only. "
+    assert messages[str(existing)] == "opened, read-only: True, articles: 2"
+    assert messages[str(new)] == (f"Cannot create the dataset {new}: its folder {disk} is read-only. "
                                   "Choose a folder you can write to.")
-    assert digest(source / "ds.sqlite") == before
-    assert sorted(p.name for p in source.iterdir()) == ["ds.sqlite"]
+    assert digest(disk / "ds.sqlite") == before
+    assert sorted(p.name for p in disk.iterdir()) == ["ds.sqlite"]
 
 
 def test_the_command_line_names_the_file_without_a_traceback(tmp_path: Path, isolated_home: Path) -> None:

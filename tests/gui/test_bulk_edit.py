@@ -11,7 +11,8 @@ from PySide6.QtGui import QColor, QPalette, QTextCursor
 from PySide6.QtTest import QTest
 from sqlalchemy import event
 
-from app.core import library
+from app.core import annotations, library
+from app.core.labels import list_labels
 from app.core.articles import store_articles
 from app.core.selection import find_occurrences
 from app.core.store import Store
@@ -171,3 +172,56 @@ def test_spans_of_a_bulk_edit_are_edited_one_by_one_afterwards(qtbot, make_windo
     assert len(labels) == len(OCCURRENCES) and labels.count("ORG") == 1 and labels[5] == "ORG"
     assert panel.span_list.span_model.count("ORG") == 1
     assert panel.span_list.span_model.count("PERSON") == len(OCCURRENCES) - 1
+
+
+def formats(view) -> list[tuple[str, int]]:  # noqa: ANN001
+    """(background, underline) of every character of the document, as drawn."""
+    out = []
+    block = view.document().begin()
+    while block.isValid():
+        it = block.begin()
+        while not it.atEnd():
+            fragment = it.fragment()
+            fmt = fragment.charFormat()
+            brush = fmt.background()
+            shown = brush.color().name() if brush.style() != Qt.BrushStyle.NoBrush else "-"
+            out += [(shown, int(fmt.underlineStyle().value))] * fragment.length()
+            it += 1
+        out.append(("¶", 0))
+        block = block.next()
+    return out
+
+
+def test_bulk_edit_inside_claims_draws_what_a_fresh_open_draws(qtbot, make_window, store) -> None:  # noqa: ANN001
+    """Spans laid over CLAIMs (and next to earlier spans) are drawn as opening the article anew draws them."""
+    body = " ".join([f"{NAME} said the plan is on track.", f"Critics of {NAME} disagree."] * 60)
+    (out,) = store_articles(store, [NewArticle(text=body, title="Claims", source_kind="paste")])
+    sentence = f"{NAME} said the plan is on track."
+    starts = [i for i in range(len(body)) if body.startswith(sentence, i)]
+    annotations.add_spans(store, out.article_id, [(s, s + len(sentence)) for s in starts[::3]], "CLAIM",
+                          annotator="ana", attributes={"claimant": "", "verdict": "unverified", "note": ""})
+    annotations.add_span(store, out.article_id, *find_occurrences(body, "plan")[1], "ORG", annotator="ana")
+    window = make_window(store)
+    window.open_article(out.article_id)
+    panel = window.panes.annotation
+    occurrences = find_occurrences(body, NAME)
+    panel.view.select_range(*occurrences[4])
+    panel.view.setFocus()
+    press(window, Qt.Key.Key_A, Qt.KeyboardModifier.AltModifier)
+    press(window, Qt.Key.Key_1)
+    assert len([s for s in panel.article().spans if s.label == "PERSON"]) == len(occurrences)
+
+    def fresh() -> list[tuple[str, int]]:
+        view = type(panel.view)()
+        qtbot.addWidget(view)
+        view.set_labels(list_labels(store))
+        detail = library.get_article(store, out.article_id)
+        assert detail is not None
+        view.set_article(detail.text, detail.spans)
+        return formats(view)
+
+    edited = formats(panel.view)
+    assert edited == fresh()
+    assert len({shown for shown, _u in edited}) >= 4  # plain, PERSON, CLAIM, PERSON inside a CLAIM, ORG
+    QTest.keySequence(window.windowHandle(), window.actions_by_id["undo"].shortcut())
+    assert formats(panel.view) == fresh()

@@ -347,30 +347,31 @@ class ArticleTextView(QPlainTextEdit):
             else:
                 merged.append([lo, hi])
         cursor = QTextCursor(self.document())
-        keep = QTextCursor.MoveMode.KeepAnchor
         self._styling = True
         # Many ranges (labelling every occurrence of a name): find the spans over each in one sweep.
-        overlapping = self._overlapping(merged) if len(merged) > 1 else [None]
+        overlapping = self._overlapping(merged) if len(merged) > 1 else [None] * len(merged)
         cursor.beginEditBlock()
         try:
             for (lo, hi), inside in zip(merged, overlapping, strict=True):
                 lo, hi = max(0, lo), min(hi, limit)
-                segments = self._segments(lo, hi, inside)
-                # Cleared only where no span lies: a new span's range is formatted once, not twice.
-                plain = [(a, b) for a, b in zip([lo] + [e for _s, e, _c in segments],
-                                                [s for s, _e, _c in segments] + [hi]) if a < b] if clear_first else []
-                for start, end in plain:
-                    cursor.setPosition(start)
-                    cursor.setPosition(end, keep)
-                    cursor.setCharFormat(QTextCharFormat())
-                for start, end, covering in segments:
-                    cursor.setPosition(start)
-                    cursor.setPosition(end, keep)
-                    cursor.setCharFormat(self._format(covering))
+                at = lo  # cleared only between spans: a new span's range is formatted once, not twice
+                for start, end, covering in self._segments(lo, hi, inside):
+                    if clear_first and at < start:
+                        self._apply(cursor, at, start, QTextCharFormat())
+                    self._apply(cursor, start, end, self._format(covering))
+                    at = end
+                if clear_first and at < hi:
+                    self._apply(cursor, at, hi, QTextCharFormat())
                 self._narrow_blank_lines(cursor, lo, hi)
         finally:
             cursor.endEditBlock()
             self._styling = False
+
+    @staticmethod
+    def _apply(cursor: QTextCursor, start: int, end: int, fmt: QTextCharFormat) -> None:
+        cursor.setPosition(start)
+        cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+        cursor.setCharFormat(fmt)
 
     def _narrow_blank_lines(self, cursor: QTextCursor, lo: int, hi: int) -> None:
         """Give the empty paragraphs in ``lo:hi`` a small font: paragraph gaps of half a line.

@@ -19,7 +19,8 @@ from app.core.store import Store
 from app.core.validation import NewArticle
 
 NAME = "Wintermute"
-SENTENCES = [f"{NAME} said on Monday that the plan is on track.", f"Analysts doubt {NAME}, and {NAME}’s rivals agree.",
+SENTENCES = [f"{NAME} said on Monday that the plan is on track.",
+             f"Analysts doubt {NAME}, and {NAME}’s rivals agree.",
              "Nobody else was named.", f"{NAME}\n\nThe next paragraph starts with {NAME}."]
 TEXT = " ".join(SENTENCES * 400)
 OCCURRENCES = find_occurrences(TEXT, NAME)

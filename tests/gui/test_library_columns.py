@@ -84,7 +84,8 @@ def test_a_new_label_keeps_the_title_column_readable(qtbot, make_window, counted
     header = table.horizontalHeader()
     assert header.length() <= table.viewport().width()
     counts = [c for c, spec in enumerate(library.model.columns) if spec.key == "label"]
-    assert len(counts) == 4 and all(table.columnWidth(c) >= table.fontMetrics().horizontalAdvance("0,000") for c in counts)
+    narrowest = table.fontMetrics().horizontalAdvance("0,000")
+    assert len(counts) == 4 and all(table.columnWidth(c) >= narrowest for c in counts)
     screenshot(window, "library_after_adding_a_label")
 
 

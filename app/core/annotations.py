@@ -160,7 +160,7 @@ def add_spans(
         label_id = _label_id(conn, label)
         mine = text('SELECT id, start, "end" FROM span WHERE article_id = :a AND label_id = :l AND annotator = :who')
         key = {"a": article_id, "l": label_id, "who": annotator}
-        taken = {(s, e) for _i, s, e in conn.execute(mine, key)}
+        taken = {(s, e) for _i, s, e in conn.execute(mine, key).all()}
         new = [r for r in wanted if r not in taken]
         if new:
             attrs = _dump(first.attributes)
@@ -173,7 +173,7 @@ def add_spans(
                 [(article_id, s, e, label_id, body[s:e], annotator, origin, attrs, now, now) for s, e in new],
             )
             _touch(conn, [article_id], now)
-        ids = {(s, e): i for i, s, e in conn.execute(mine, key)}
+        ids = {(s, e): i for i, s, e in conn.execute(mine, key).all()}
     span_ids = tuple(ids[r] for r in new)
     shared = {"article_id": article_id, "label": label, "annotator": annotator, "origin": origin}
     after = [{**shared, "start": s, "end": e, "text": body[s:e], "attributes": dict(first.attributes)}

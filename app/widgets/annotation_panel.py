@@ -370,17 +370,21 @@ class AnnotationPanel(QWidget):
         spans = self._patched(change)
         if spans is None:
             self._reload()
-        else:
-            self._show_spans(replace(self._article, spans=spans))
+            return
+        detail = replace(self._article, spans=spans)
+        if detail.status == "new":  # a bulk edit moved it on: read back its status, not its 10,000 spans
+            row = library.article_rows(self.store, [detail.id]).get(detail.id)
+            detail = replace(detail, status=row.status) if row is not None else detail
+        self._show_spans(detail)
 
     def _patched(self, change: Change) -> list[SpanRecord] | None:
         """The article's spans after a span edit, from the change record alone; None when it cannot tell.
 
         Saves a database round trip per key press. The first edit of a "new" article also
-        changes its status, so that one is read back instead.
+        changes its status, so that one is read back instead (after a bulk edit: its status only).
         """
         article = self._article
-        if article is None or article.status == "new":
+        if article is None or (article.status == "new" and not change.kind.startswith("spans_")):
             return None
         spans = list(article.spans)  # the same record objects: views skip what they already show
         after = change.after

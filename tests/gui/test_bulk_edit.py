@@ -119,6 +119,7 @@ def test_label_every_occurrence_is_one_edit_and_one_undo_step(qtbot, make_window
     # One edit however many spans: one signal, one INSERT (an executemany), one commit.
     assert seen == {"changes": 1, "insert": 1, "delete": 0, "commit": 1}
     assert stored_spans(window, row.id) == [(s, e, "ORG") for s, e in OCCURRENCES]
+    assert panel.article().status == panel.status_badge.status == "in_progress"  # the first edit of a new article
     assert window.gateway.undo_stack.count() == steps + 1
     assert "Label all “Wintermute” as ORG" in window.actions_by_id["undo"].text()
     assert panel.span_list.span_model.count("ORG") == len(OCCURRENCES)

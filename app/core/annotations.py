@@ -30,11 +30,15 @@ from app.models import ARTICLE_STATUSES, db_timestamp
 class Change:
     """What one edit changed: enough for views to refresh and for undo to reverse it."""
 
-    kind: str  # span_added, span_removed, span_changed, status_changed, articles_deleted
+    # span_added, span_removed, span_changed, spans_added, spans_removed, status_changed, articles_deleted
+    kind: str
     article_ids: tuple[int, ...]
     span_id: int | None = None
     before: dict[str, Any] = field(default_factory=dict)
     after: dict[str, Any] = field(default_factory=dict)
+    # spans_added / spans_removed: every span of the edit, in text order; their states are
+    # after["spans"] / before["spans"] in the same order.
+    span_ids: tuple[int, ...] = ()
 
 
 def _dump(attributes: dict[str, Any]) -> str:
@@ -48,19 +52,27 @@ def _label_id(conn: Any, name: str) -> int:
     return int(row[0])
 
 
+_STATE_KEYS = ("article_id", "start", "end", "label", "text", "annotator", "origin", "attributes")
+_STATE_SQL = (
+    'SELECT span.id, span.article_id, span.start, span."end", label.name, span.text, span.annotator, '
+    "span.origin, span.attributes FROM span JOIN label ON label.id = span.label_id WHERE span.id IN ({})"
+)
+
+
+def _span_states(conn: Any, span_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """The stored state of each of these spans that still exists, by id."""
+    states: dict[int, dict[str, Any]] = {}
+    for row in _in_chunks(conn, _STATE_SQL, [int(i) for i in span_ids]):
+        state = dict(zip(_STATE_KEYS, row[1:], strict=True))
+        state["attributes"] = orjson.loads(state["attributes"])
+        states[row[0]] = state
+    return states
+
+
 def _span_state(conn: Any, span_id: int) -> dict[str, Any]:
-    row = conn.execute(
-        text(
-            'SELECT span.article_id, span.start, span."end", label.name, span.text, span.annotator, '
-            "span.origin, span.attributes FROM span JOIN label ON label.id = span.label_id WHERE span.id = :i"
-        ),
-        {"i": span_id},
-    ).first()
-    if row is None:
+    state = _span_states(conn, [span_id]).get(span_id)
+    if state is None:
         raise InvalidInput(f"Span {span_id} no longer exists.")
-    keys = ("article_id", "start", "end", "label", "text", "annotator", "origin", "attributes")
-    state = dict(zip(keys, row, strict=True))
-    state["attributes"] = orjson.loads(state["attributes"])
     return state
 
 
@@ -110,6 +122,81 @@ def remove_span(store: Store, span_id: int) -> Change:
         conn.execute(text("DELETE FROM span WHERE id = :i"), {"i": span_id})
         _touch(conn, [before["article_id"]], db_timestamp())
     return Change("span_removed", (before["article_id"],), span_id, before=before)
+
+
+def add_spans(
+    store: Store,
+    article_id: int,
+    ranges: Sequence[tuple[int, int]],
+    label: str,
+    *,
+    annotator: str,
+    origin: str = "manual",
+    attributes: dict[str, Any] | None = None,
+) -> Change:
+    """Label many ranges of one article at once (every occurrence of a name): one transaction.
+
+    Ranges this annotator has already labelled ``label`` are left as they are. The
+    rows go in with one ``executemany``; their ids are read back in one query.
+    Ten thousand spans take a fraction of a second, where one ``add_span`` each
+    took a commit (and a disk sync) apiece.
+    """
+    wanted = sorted({(int(s), int(e)) for s, e in ranges})
+    if not wanted:
+        return Change("spans_added", (article_id,), after={"spans": []})
+    # What the spans share is validated once; each range is checked below (pydantic for each
+    # of 10,000 ranges would take a third of a second).
+    first = validate(NewSpan, {"start": wanted[0][0], "end": wanted[0][1], "label": label, "annotator": annotator,
+                               "origin": origin, "attributes": attributes or {}})
+    now = db_timestamp()
+    with store.begin() as conn:
+        row = conn.execute(text("SELECT text FROM article WHERE id = :i"), {"i": article_id}).first()
+        if row is None:
+            raise InvalidInput(f"Article {article_id} no longer exists.")
+        body = row[0]
+        for s, e in wanted:
+            if not 0 <= s < e <= len(body):
+                validate(NewSpan, {"start": s, "end": e, "label": label}).check_against(body)  # says why
+        label_id = _label_id(conn, label)
+        mine = text('SELECT id, start, "end" FROM span WHERE article_id = :a AND label_id = :l AND annotator = :who')
+        key = {"a": article_id, "l": label_id, "who": annotator}
+        taken = {(s, e) for _i, s, e in conn.execute(mine, key).all()}
+        new = [r for r in wanted if r not in taken]
+        if new:
+            attrs = _dump(first.attributes)
+            # Plain tuples straight to the driver: SQLAlchemy's per-row parameter handling
+            # doubled the time of 10,000 rows.
+            mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+            conn.exec_driver_sql(
+                'INSERT INTO span (article_id, start, "end", label_id, text, annotator, origin, attributes, '
+                f"created_at, updated_at) VALUES ({', '.join([mark] * 10)})",
+                [(article_id, s, e, label_id, body[s:e], annotator, origin, attrs, now, now) for s, e in new],
+            )
+            _touch(conn, [article_id], now)
+        ids = {(s, e): i for i, s, e in conn.execute(mine, key).all()}
+    span_ids = tuple(ids[r] for r in new)
+    shared = {"article_id": article_id, "label": label, "annotator": annotator, "origin": origin}
+    after = [{**shared, "start": s, "end": e, "text": body[s:e], "attributes": dict(first.attributes)}
+             for s, e in new]
+    return Change("spans_added", (article_id,), span_ids=span_ids, after={"spans": after})
+
+
+def remove_spans(store: Store, span_ids: Sequence[int]) -> Change:
+    """Delete many spans at once (the undo of ``add_spans``): one transaction, a statement per 500 ids."""
+    ids = [int(i) for i in span_ids]
+    with store.begin() as conn:
+        states = _span_states(conn, ids)
+        gone = [i for i in ids if i not in states]
+        if gone:
+            raise InvalidInput(f"{len(gone)} of the {len(ids)} spans no longer exist.")
+        for chunk in _chunked(ids):
+            conn.execute(text(f"DELETE FROM span WHERE id IN ({_marks(chunk)})"))
+        articles = sorted({state["article_id"] for state in states.values()})
+        if articles:
+            _touch(conn, articles, db_timestamp())
+    order = sorted(ids, key=lambda i: (states[i]["article_id"], states[i]["start"], -states[i]["end"]))
+    return Change("spans_removed", tuple(articles), span_ids=tuple(order),
+                  before={"spans": [states[i] for i in order]})
 
 
 def update_span(

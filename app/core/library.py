@@ -20,6 +20,25 @@ from app.models import ARTICLE_STATUSES
 
 # Sort keys the library offers, and the column each maps to.
 SORT_COLUMNS = {"id": "article.id", "updated": "article.updated_at", "title": "article.title", "status": "article.status"}
+# "label:NAME" orders by the number of NAME spans in each article. Counted per article
+# from the span table's (article_id, start, end, label_id, ...) unique index, which
+# holds the label: no row of the span table itself is read.
+LABEL_SORT = "label:"
+_LABEL_COUNT = ("(SELECT count(*) FROM span WHERE span.article_id = article.id "
+                "AND span.label_id = (SELECT label.id FROM label WHERE label.name = :sort_label))")
+
+
+def label_sort(name: str) -> str:
+    """The sort key that orders articles by their number of ``name`` spans."""
+    return LABEL_SORT + name
+
+
+def _order_by(sort: str, columns: dict[str, str], params: dict[str, Any]) -> str:
+    """The SQL a sort key orders by; a label count's label goes into ``params``."""
+    if sort.startswith(LABEL_SORT):
+        params["sort_label"] = sort.removeprefix(LABEL_SORT)
+        return _LABEL_COUNT
+    return columns[sort]
 
 
 @dataclass(frozen=True)
@@ -98,11 +117,11 @@ def list_articles(
     limit: int = 100,
 ) -> list[ArticleRow]:
     """One keyset page: the ``limit`` articles after ``after`` = (sort value, id) of the last row shown."""
-    column = SORT_COLUMNS[sort]
     where = _where(store, flt)
     if where is None:
         return []
     conds, params = where
+    column = _order_by(sort, SORT_COLUMNS, params)
     filter_conds = len(conds)  # the keyset conditions follow
     op = "<" if descending else ">"
     if after is not None:
@@ -118,7 +137,7 @@ def list_articles(
     order = f"article.id {direction}" if sort == "id" else f"{column} {direction}, article.id {direction}"
     select = "SELECT id, uid, title, site_name, published, status, url, updated_at FROM article"
     statuses = list(dict.fromkeys(flt.statuses))
-    if len(statuses) > 1:
+    if len(statuses) > 1 and column in SORT_COLUMNS.values():  # a count is computed for every article anyway
         # "status IN (a, b)" leaves the planner free to pick any status-led index
         # and sort every article of those statuses (over a second on 100k). One
         # page per status, each an index range on (status, key, id), merged, costs
@@ -149,6 +168,8 @@ def list_articles(
 
 def sort_key(row: ArticleRow, sort: str) -> tuple[Any, int]:
     """The ``after`` value that continues a listing after ``row``."""
+    if sort.startswith(LABEL_SORT):
+        return (row.span_counts.get(sort.removeprefix(LABEL_SORT), 0), row.id)
     value = {"id": row.id, "updated": row.updated_at, "title": row.title, "status": row.status}[sort]
     return (value, row.id)
 
@@ -261,7 +282,7 @@ def _as_datetime(value: Any) -> datetime:
     return parsed.replace(tzinfo=None)
 
 
-# Orders the library table offers (a superset of SORT_COLUMNS); the id breaks ties.
+# Orders the library table offers (a superset of SORT_COLUMNS, and label counts); the id breaks ties.
 # Statuses sort in the order of the work (ARTICLE_STATUSES), not of the alphabet.
 ID_SORTS = {
     "id": "article.id",
@@ -305,7 +326,7 @@ def list_article_ids(
     # the table's own b-tree, which holds every text: a narrow index gives them 2-3x faster.
     sort_here = sort == "id" and limit is None and not conds
     if not sort_here:
-        key = "" if sort == "id" else f"{ID_SORTS[sort]} {direction}, "
+        key = "" if sort == "id" else f"{_order_by(sort, ID_SORTS, params)} {direction}, "
         sql += f" ORDER BY {key}article.id {direction}"
     if limit is not None:
         sql += " LIMIT :limit"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import replace
+from typing import Any
 
 from PySide6.QtCore import QEvent, QKeyCombination, QObject, QRect, Qt, Signal
 from PySide6.QtGui import QFont, QKeyEvent, QKeySequence, QTextCursor
@@ -69,7 +70,6 @@ class AnnotationPanel(QWidget):
         self._labels: dict[str, LabelInfo] = {}
         self._keys: dict[int, LabelInfo] = {}
         self._armed = False  # Alt+A was pressed: the next label key labels every occurrence
-        self._quiet = False  # while labelling all occurrences: one refresh at the end
 
         self.title = plain_label()
         self.title.setWordWrap(True)
@@ -249,17 +249,9 @@ class AnnotationPanel(QWidget):
         if not todo:
             self.banner.show_message(f"Every “{preview(needle, 60)}” is already labelled {name}.", "info", 6)
             return 0
-        stack = self.gateway.undo_stack
-        added = 0
-        self._quiet = True
-        stack.beginMacro(f"Label all “{preview(needle, 40)}” as {name}")
-        try:
-            for start, end in todo:
-                added += self.gateway.add_span(article.id, start, end, name, self._new_attributes(info)) is not None
-        finally:
-            stack.endMacro()
-            self._quiet = False
-            self._reload()
+        change = self.gateway.add_spans(article.id, todo, name, f"Label all “{preview(needle, 40)}” as {name}",
+                                        self._new_attributes(info))
+        added = len(change.span_ids) if change is not None else 0
         self.view.clear_text_selection()
         if added == len(todo):  # otherwise the failure stays on the banner
             self.banner.show_message(f"Labelled {added} more “{preview(needle, 60)}” as {name}.", "info", 5)
@@ -400,7 +392,7 @@ class AnnotationPanel(QWidget):
 
     # -- refresh ------------------------------------------------------------------------------
     def _on_changes(self, change: Change) -> None:
-        if self._article is None or self._quiet or self._article.id not in change.article_ids:
+        if self._article is None or self._article.id not in change.article_ids:
             return
         if change.kind == "articles_deleted":
             self.open_article(None)
@@ -410,26 +402,40 @@ class AnnotationPanel(QWidget):
         spans = self._patched(change)
         if spans is None:
             self._reload()
-        else:
-            self._show_spans(replace(self._article, spans=spans))
+            return
+        detail = replace(self._article, spans=spans)
+        if detail.status == "new":  # a bulk edit moved it on: read back its status, not its 10,000 spans
+            row = library.article_rows(self.store, [detail.id]).get(detail.id)
+            detail = replace(detail, status=row.status) if row is not None else detail
+        self._show_spans(detail)
 
     def _patched(self, change: Change) -> list[SpanRecord] | None:
         """The article's spans after a span edit, from the change record alone; None when it cannot tell.
 
         Saves a database round trip per key press. The first edit of a "new" article also
-        changes its status, so that one is read back instead.
+        changes its status, so that one is read back instead (after a bulk edit: its status only).
         """
         article = self._article
-        if article is None or article.status == "new" or change.span_id is None:
+        if article is None or (article.status == "new" and not change.kind.startswith("spans_")):
             return None
         spans = list(article.spans)  # the same record objects: views skip what they already show
         after = change.after
+        order = {name: info.position for name, info in self._labels.items()}
+
+        def key(s: SpanRecord) -> tuple[int, int, int]:
+            return s.start, -s.end, order.get(s.label, 0)
+
+        if change.kind == "spans_added":  # many at once (Alt+A): one sort, not one insertion each
+            new = [_record(i, state) for i, state in zip(change.span_ids, after["spans"], strict=True)]
+            return sorted(spans + new, key=key)
+        if change.kind == "spans_removed":
+            gone = set(change.span_ids)
+            return [s for s in spans if s.id not in gone]
+        if change.span_id is None:
+            return None
         if change.kind == "span_added" and after:
-            order = {name: info.position for name, info in self._labels.items()}
-            new = SpanRecord(change.span_id, after["start"], after["end"], after["label"], after["text"],
-                             after["annotator"], after["origin"], dict(after["attributes"]))
-            key = (new.start, -new.end, order.get(new.label, 0))
-            spans.insert(bisect_right(spans, key, key=lambda s: (s.start, -s.end, order.get(s.label, 0))), new)
+            new = _record(change.span_id, after)
+            spans.insert(bisect_right(spans, key(new), key=key), new)
         elif change.kind == "span_removed":
             spans = [s for s in spans if s.id != change.span_id]
         elif change.kind == "span_changed" and after:
@@ -508,3 +514,9 @@ class AnnotationPanel(QWidget):
             for child in self.findChildren(QWidget):
                 if isinstance(child, _Styled):
                     child.restyle()
+
+
+def _record(span_id: int, state: dict[str, Any]) -> SpanRecord:
+    """A span as the panel shows it, from the state a ``Change`` carries."""
+    return SpanRecord(span_id, state["start"], state["end"], state["label"], state["text"], state["annotator"],
+                      state["origin"], dict(state["attributes"]))

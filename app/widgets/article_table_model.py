@@ -70,7 +70,7 @@ _ID = int(ArticleIdRole.value)
 class Column:
     key: str  # title, site, published, status, label, updated
     header: str
-    sort: str | None  # a key of library.ID_SORTS, None when the column cannot be sorted
+    sort: str | None  # a key of library.ID_SORTS or a label_sort(), None when the column cannot be sorted
     label: LabelInfo | None = None
 
 
@@ -170,7 +170,7 @@ class ArticleTableModel(QAbstractTableModel):
             Column("site", "Site", "site"),
             Column("published", "Date", "published"),
             Column("status", "Status", "status"),
-            *(Column("label", lb.name, None, lb) for lb in labels),
+            *(Column("label", lb.name, library.label_sort(lb.name), lb) for lb in labels),
             Column("updated", "Last edited", "updated"),
         ]
         self._status_col = 3
@@ -282,8 +282,9 @@ class ArticleTableModel(QAbstractTableModel):
                 return f"Number of {col.label.name} spans in each article"
             return None if col.sort is None else f"Sort by {col.header.lower()}"
         if role == Qt.ItemDataRole.InitialSortOrderRole:
-            newest_first = col.key in ("published", "updated")  # dates are most useful newest first
-            return Qt.SortOrder.DescendingOrder if newest_first else Qt.SortOrder.AscendingOrder
+            # Dates are most useful newest first, span counts most first.
+            most_first = col.key in ("published", "updated", "label")
+            return Qt.SortOrder.DescendingOrder if most_first else Qt.SortOrder.AscendingOrder
         return None
 
     def data(self, index: Index, role: int = _DISPLAY) -> Any:
@@ -345,6 +346,8 @@ class ArticleTableModel(QAbstractTableModel):
         if labels != self._labels:
             self.beginResetModel()
             self._set_columns(labels)
+            if self.sort_column() < 0:  # ordered by the count of a label renamed or deleted
+                self._sort, self._descending = "id", False
             self._cache.clear()
             self.endResetModel()
         elif self._ids:

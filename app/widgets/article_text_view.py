@@ -237,9 +237,12 @@ class ArticleTextView(QPlainTextEdit):
 
     def _update_around(self, spans: Iterable[_Span]) -> None:
         """Schedule a repaint of the visible paragraphs of ``spans`` (full width: outlines and claim bars)."""
-        doc = self.document()
-        wanted = {doc.findBlock(p).blockNumber() for span in spans for p in (span.start, max(span.start, span.end - 1))}
-        first, last = min(wanted, default=0), max(wanted, default=-1)
+        spans = list(spans)
+        if not spans:
+            return
+        doc = self.document()  # only the first and the last paragraph matter: 10,000 spans, two lookups
+        first = doc.findBlock(min(span.start for span in spans)).blockNumber()
+        last = doc.findBlock(max(max(span.start, span.end - 1) for span in spans)).blockNumber()
         block = self.firstVisibleBlock()
         top = self.blockBoundingGeometry(block).translated(self.contentOffset()).top()
         height, width = self.viewport().height(), self.viewport().width()
@@ -350,24 +353,31 @@ class ArticleTextView(QPlainTextEdit):
             else:
                 merged.append([lo, hi])
         cursor = QTextCursor(self.document())
-        keep = QTextCursor.MoveMode.KeepAnchor
         self._styling = True
+        # Many ranges (labelling every occurrence of a name): find the spans over each in one sweep.
+        overlapping = self._overlapping(merged) if len(merged) > 1 else [None] * len(merged)
         cursor.beginEditBlock()
         try:
-            for lo, hi in merged:
+            for (lo, hi), inside in zip(merged, overlapping, strict=True):
                 lo, hi = max(0, lo), min(hi, limit)
-                if clear_first and lo < hi:
-                    cursor.setPosition(lo)
-                    cursor.setPosition(hi, keep)
-                    cursor.setCharFormat(QTextCharFormat())
-                for start, end, covering in self._segments(lo, hi):
-                    cursor.setPosition(start)
-                    cursor.setPosition(end, keep)
-                    cursor.setCharFormat(self._format(covering))
+                at = lo  # cleared only between spans: a new span's range is formatted once, not twice
+                for start, end, covering in self._segments(lo, hi, inside):
+                    if clear_first and at < start:
+                        self._apply(cursor, at, start, QTextCharFormat())
+                    self._apply(cursor, start, end, self._format(covering))
+                    at = end
+                if clear_first and at < hi:
+                    self._apply(cursor, at, hi, QTextCharFormat())
                 self._narrow_blank_lines(cursor, lo, hi)
         finally:
             cursor.endEditBlock()
             self._styling = False
+
+    @staticmethod
+    def _apply(cursor: QTextCursor, start: int, end: int, fmt: QTextCharFormat) -> None:
+        cursor.setPosition(start)
+        cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+        cursor.setCharFormat(fmt)
 
     def _narrow_blank_lines(self, cursor: QTextCursor, lo: int, hi: int) -> None:
         """Give the empty paragraphs in ``lo:hi`` a small font: paragraph gaps of half a line.
@@ -387,9 +397,28 @@ class ArticleTextView(QPlainTextEdit):
             cursor.mergeCharFormat(self._gap_format)
             k += 1
 
-    def _segments(self, lo: int, hi: int) -> list[tuple[int, int, list[_Span]]]:
-        """Maximal pieces of ``lo:hi`` covered by the same spans (uncovered pieces are left out)."""
-        inside = [s for s in self._spans.values() if s.start < hi and s.end > lo]
+    def _overlapping(self, ranges: list[list[int]]) -> list[list[_Span] | None]:
+        """The spans over each of ``ranges`` (sorted, disjoint): one pass over the spans, not one per range."""
+        spans = sorted(self._spans.values(), key=lambda s: s.start)
+        out: list[list[_Span] | None] = []
+        active: list[_Span] = []
+        k = 0
+        for lo, hi in ranges:
+            active = [s for s in active if s.end > lo]
+            while k < len(spans) and spans[k].start < hi:
+                if spans[k].end > lo:
+                    active.append(spans[k])
+                k += 1
+            out.append(active)
+        return out
+
+    def _segments(self, lo: int, hi: int, inside: list[_Span] | None = None) -> list[tuple[int, int, list[_Span]]]:
+        """Maximal pieces of ``lo:hi`` covered by the same spans (uncovered pieces are left out).
+
+        ``inside``: the spans over ``lo:hi`` when the caller knows them.
+        """
+        if inside is None:
+            inside = [s for s in self._spans.values() if s.start < hi and s.end > lo]
         if not inside:
             return []
         edges = sorted({lo, hi, *(max(lo, s.start) for s in inside), *(min(hi, s.end) for s in inside)})

@@ -91,7 +91,7 @@ class EditGateway(QObject):
         self.changes_applied.connect(self._note_span_change)
 
     def _note_span_change(self, change: Change) -> None:
-        if change.kind.startswith("span_"):
+        if change.kind.startswith(("span_", "spans_")):
             self._edited_articles.update(change.article_ids)
             self._export_lists_timer.start(self.export_lists_delay_ms)
 
@@ -167,6 +167,27 @@ class EditGateway(QObject):
             return again
 
         return self._push(f"Delete {label} span", do, undo)
+
+    def add_spans(self, article_id: int, ranges: list[tuple[int, int]], label: str, what: str,
+                  attributes: dict[str, Any] | None = None) -> Change | None:
+        """Label many ranges at once (Alt+A): one core call, one undo step, one ``changes_applied``."""
+        handles: dict[tuple[int, int], _SpanHandle] = {}
+
+        def do() -> Change:
+            change = annotations.add_spans(self.store, article_id, ranges, label, annotator=self.annotator,
+                                           attributes=attributes)
+            for span_id, state in zip(change.span_ids, change.after["spans"], strict=True):
+                self._stored(handles.setdefault((state["start"], state["end"]), _SpanHandle(0)), span_id)
+            return change
+
+        def undo(change: Change) -> Change:
+            spans = [handles[(state["start"], state["end"])] for state in change.after["spans"]]
+            reverse = annotations.remove_spans(self.store, [handle.id for handle in spans])
+            for handle in spans:
+                self._removed(handle)
+            return reverse
+
+        return self._push(what, do, undo)
 
     def relabel_span(self, span_id: int, old_label: str, new_label: str) -> Change | None:
         handle = self.handle(span_id)

@@ -167,7 +167,13 @@ class LibraryView(QWidget):
         header.sortIndicatorChanged.connect(self._sort_changed)
         self._size_columns()
 
-    def _size_columns(self) -> None:
+    def _size_columns(self, keep_title: int | None = None) -> None:
+        """Widths for every column; the Title takes the rest of the width.
+
+        With ``keep_title`` (a label was added) the span count columns narrow, down to
+        their count, rather than the Title: without that the Title gave up each new
+        column's width, down to three characters, and the table scrolled sideways.
+        """
         header = self.table.horizontalHeader()
         fm = self.table.fontMetrics()
         pad = 28  # cell margins plus the sort arrow
@@ -188,6 +194,20 @@ class LibraryView(QWidget):
             else:
                 self.table.setColumnWidth(col, widths[spec.key])
         header.setMinimumSectionSize(fm.horizontalAdvance("000") + 12)
+        if keep_title is not None:
+            self._narrow_counts(self.table.viewport().width() - keep_title, fm.horizontalAdvance("0,000") + 12)
+
+    def _narrow_counts(self, room: int, narrowest: int) -> None:
+        """Fit every column but the Title into ``room`` pixels by narrowing the span count columns."""
+        counts = [c for c, spec in enumerate(self.model.columns) if spec.key == "label"]
+        others = sum(self.table.columnWidth(c) for c, spec in enumerate(self.model.columns)
+                     if spec.key not in ("title", "label"))
+        wanted = sum(self.table.columnWidth(c) for c in counts)
+        if not counts or others + wanted <= room:
+            return
+        share = max(narrowest, (room - others) // len(counts))
+        for col in counts:
+            self.table.setColumnWidth(col, min(self.table.columnWidth(col), share))
 
     def _fill_label_filter(self) -> None:
         previous = self.label_filter.currentData()
@@ -230,9 +250,10 @@ class LibraryView(QWidget):
         self._fill_label_filter()
         self.model.set_filter(self.current_filter())  # the chosen label may be gone
         columns = self.model.columns
+        title = self.table.columnWidth(next(c for c, spec in enumerate(columns) if spec.key == "title"))
         self.model.refresh()
         if self.model.columns != columns:  # a label was added, renamed or removed
-            self._size_columns()
+            self._size_columns(keep_title=title if self.table.isVisible() else None)
         self._count_total()
         self._update_count()
 

@@ -297,6 +297,8 @@ def test_models_and_migrations_have_the_same_columns(migrated) -> None:  # type:
         assert migrated.get_pk_constraint(name)["constrained_columns"] == [c.name for c in table.primary_key], name
 
 
+# The index on length(text) (migration 0006) lives in SQLite only, like the triggers that read it.
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
 def test_models_and_migrations_have_the_same_keys_and_indexes(migrated) -> None:  # type: ignore[no-untyped-def]
     for name, table in _model_tables().items():
         model_indexes = {i.name: ([c.name for c in i.columns], bool(i.unique)) for i in table.indexes}

@@ -249,6 +249,8 @@ class AnnotationPanel(QWidget):
         if not todo:
             self.banner.show_message(f"Every “{preview(needle, 60)}” is already labelled {name}.", "info", 6)
             return 0
+        if not self._line_breaks_allow(info, *todo[0]):  # every occurrence is the same words: one answer for all
+            return 0
         change = self.gateway.add_spans(article.id, todo, name, f"Label all “{preview(needle, 40)}” as {name}",
                                         self._new_attributes(info))
         added = len(change.span_ids) if change is not None else 0

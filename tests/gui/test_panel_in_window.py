@@ -253,6 +253,12 @@ def test_entity_spans_stay_within_a_line_and_a_claim_over_one_asks_first(qtbot, 
         assert panel.banner.isVisible()
         assert panel.banner.message.text() == (f"A {name} span cannot run over a line break, and the selection "
                                                "“Monday. Chief executive” does: select words within one paragraph.")
+    # Labelling every occurrence (Alt+A, then the key) keeps the same rule.
+    press(qtbot, window, Qt.Key.Key_A, Qt.KeyboardModifier.AltModifier)
+    press(qtbot, window, Qt.Key.Key_1)
+    assert saved() == set()
+    assert "cannot run over a line break" in panel.banner.message.text()
+    select_text(qtbot, window, view, text.index("Monday"), text.index(" Priya Raman said"))
 
     # A CLAIM may: it asks, and "No" keeps nothing.
     asked = answer_next_question(qtbot, QMessageBox.StandardButton.No)

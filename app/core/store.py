@@ -238,13 +238,18 @@ def _lock(path: Path) -> dataset_lock.DatasetLock | None:
 def _bring_up_to_date(store: Store, upgrade: bool) -> None:
     engine, path = store.engine, store.path
     try:
-        current = migrations.current_revision(engine)
-        if current is not None and not _known_revision(current):
-            raise StoreError(_unknown_format_message(store.where, current))
-        head = migrations.head_revision()
-        if current != head:
-            if not upgrade:
-                raise StoreError(f"The dataset {store.location} needs an upgrade of its format.")
+        current = _checked_revision(store)
+        if current == migrations.head_revision():
+            return  # the usual case: no lock file, so a read-only folder is no obstacle
+        if not upgrade:
+            raise StoreError(f"The dataset {store.location} needs an upgrade of its format.")
+        # Another process may be creating or upgrading the same dataset right now: one
+        # does it while the others wait, then find it done. (PostgreSQL serialises this
+        # inside the database, see migrations.upgrade.)
+        with _migration_lock(path):
+            current = _checked_revision(store)
+            if current == migrations.head_revision():
+                return
             if path is not None and current is not None:
                 store.backup_path = migrations.backup_sqlite(path, current)
             migrations.upgrade(engine)
@@ -252,6 +257,32 @@ def _bring_up_to_date(store: Store, upgrade: bool) -> None:
         raise _open_error(path, store.location, exc) from exc
     except sqlite3.Error as exc:  # the backup copy uses sqlite3 directly
         raise _open_error(path, store.location, exc) from exc
+
+
+def _checked_revision(store: Store) -> str | None:
+    current = migrations.current_revision(store.engine)
+    if current is not None and not _known_revision(current):
+        raise StoreError(_unknown_format_message(store.where, current))
+    return current
+
+
+@contextmanager
+def _migration_lock(path: Path | None) -> Iterator[None]:
+    if path is None:
+        yield
+        return
+    try:
+        lock = dataset_lock.migration_lock(path)
+    except OSError as exc:
+        # No lock file beside it (a read-only folder): creating or upgrading the dataset
+        # fails there anyway, with the message that says why.
+        log.warning("Could not lock %s for its upgrade (%s); going on without the lock.", path, exc)
+        yield
+        return
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 # --- files that are not datasets, damaged or read-only ------------------------------------------

@@ -1,0 +1,65 @@
+"""Two processes creating, upgrading and filling one dataset at the same moment."""
+
+from __future__ import annotations
+
+import multiprocessing
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+PROCESSES = 3
+ROUNDS = 3
+ARTICLES_EACH = 20
+
+
+def _open_and_fill(location: str, worker: int, barrier, results) -> None:  # noqa: ANN001
+    """Wait for every other process, then open (creating) the dataset and store some articles."""
+    try:
+        from app.core.articles import store_articles
+        from app.core.store import open_store
+        from app.core.validation import NewArticle
+
+        barrier.wait(timeout=60)
+        store = open_store(location)
+        try:
+            outcomes = store_articles(store, [
+                NewArticle(text=f"Article {n} of process {worker}: Hugo Touvron stays at Meta.",
+                           title=f"p{worker}-{n}", source_kind="paste")
+                for n in range(ARTICLES_EACH)])
+        finally:
+            store.close()
+        results.put((worker, "ok", sum(o.article_id is not None for o in outcomes)))
+    except BaseException as exc:  # noqa: BLE001 - reported to the test
+        results.put((worker, "error", f"{type(exc).__name__}: {exc}"))
+
+
+def race(location: str, processes: int = PROCESSES) -> list[tuple[int, str, object]]:
+    """Start ``processes`` real processes that all open ``location`` at the same moment."""
+    ctx = multiprocessing.get_context("spawn")
+    barrier, results = ctx.Barrier(processes), ctx.Queue()
+    workers = [ctx.Process(target=_open_and_fill, args=(location, n, barrier, results)) for n in range(processes)]
+    for w in workers:
+        w.start()
+    found = [results.get(timeout=120) for _ in workers]
+    for w in workers:
+        w.join(timeout=60)
+    return sorted(found)
+
+
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_processes_creating_one_dataset_at_once_all_succeed(tmp_path: Path, round_: int) -> None:
+    path = tmp_path / f"new-{round_}.sqlite"
+    found = race(str(path))
+    assert found == [(n, "ok", ARTICLES_EACH) for n in range(PROCESSES)]
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert conn.execute("SELECT count(*) FROM article").fetchone() == (PROCESSES * ARTICLES_EACH,)
+        from app.core import migrations
+
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [(migrations.head_revision(),)]
+    finally:
+        conn.close()
+    # Nothing is left behind beside the dataset but SQLite's own files.
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(path.name + "-")) == [path.name]

@@ -44,7 +44,10 @@ from app.models import ImportLog, utcnow
 
 log = logging.getLogger(__name__)
 
-STORE_BATCH = 64
+# Articles per transaction. Each transaction holds the dataset's write lock, and an edit
+# made in the window meanwhile waits for it: 16 articles hold it for about ten
+# milliseconds, 64 held it for 50-150 ms on a busy machine, for little more speed.
+STORE_BATCH = 16
 STORE_INTERVAL = 0.25  # seconds: finished articles never wait longer than this to be saved
 MAX_SITEMAP_DEPTH = 2
 

@@ -93,11 +93,16 @@ def describe_db_error(exc: BaseException) -> str:
     return _ERROR_CLAUSES.get(kind) or message.rstrip(".")
 
 
+def is_busy(exc: BaseException) -> bool:
+    """Whether ``exc`` says another connection holds the dataset's lock (worth trying again)."""
+    return _error_kind(exc)[0] == "busy"
+
+
 class StoreError(Exception):
     """A dataset could not be opened or used; ``str()`` is a sentence for the user."""
 
 
-def _configure_sqlite(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+def _configure_sqlite(dbapi_conn, busy_timeout_ms: int) -> None:  # type: ignore[no-untyped-def]
     cur = dbapi_conn.cursor()
     # WAL lets the GUI read while an import writes; FULL makes every committed
     # annotation survive a power loss (it costs well under a millisecond).
@@ -105,7 +110,7 @@ def _configure_sqlite(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-d
     cur.execute("PRAGMA synchronous=FULL")
     # SQLite leaves foreign keys off unless asked, on every connection.
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cur.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
     cur.close()
 
 
@@ -163,7 +168,10 @@ class Store:
         self.close()
 
 
-def create_store_engine(url: str) -> Engine:
+def create_store_engine(url: str, *, busy_timeout_ms: int | None = None) -> Engine:
+    """An engine for the dataset at ``url``; SQLite connections wait ``busy_timeout_ms``
+    (default ``BUSY_TIMEOUT_MS``) for another writer's lock before failing."""
+    wait_ms = BUSY_TIMEOUT_MS if busy_timeout_ms is None else busy_timeout_ms
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
@@ -178,9 +186,9 @@ def create_store_engine(url: str) -> Engine:
             poolclass=QueuePool,
             pool_size=4,
             max_overflow=16,
-            connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+            connect_args={"check_same_thread": False, "timeout": wait_ms / 1000},
         )
-        event.listen(engine, "connect", _configure_sqlite)
+        event.listen(engine, "connect", lambda dbapi_conn, _record: _configure_sqlite(dbapi_conn, wait_ms))
         return engine
     try:
         return create_engine(parsed, pool_pre_ping=True)

@@ -9,7 +9,9 @@ Keys (text or span list focused):
 
 Every edit goes through the ``EditGateway``; the panel redraws from its
 ``changes_applied`` signal, so undo, redo and edits made elsewhere show up the
-same way as its own.
+same way as its own. That signal comes before the edit is stored, so the panel
+draws each change from its record and reads the article again only when the
+gateway rolls unsaved edits back.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from app.core.settings import Settings
 from app.core.store import Store
 from app.widgets.article_text_view import ArticleTextView
 from app.widgets.claim_details import ClaimDetails, claimant_candidates
-from app.widgets.edits import EditGateway
+from app.widgets.edits import ROLLED_BACK, EditGateway
 from app.widgets.icons import icon
 from app.widgets.key_hint import KeyHint
 from app.widgets.panel_header import (
@@ -69,6 +71,7 @@ class AnnotationPanel(QWidget):
         self._keys: dict[int, LabelInfo] = {}
         self._armed = False  # Alt+A was pressed: the next label key labels every occurrence
         self._quiet = False  # while labelling all occurrences: one refresh at the end
+        self._held: list[Change] = []  # the changes that refresh will show
 
         self.title = plain_label()
         self.title.setWordWrap(True)
@@ -161,6 +164,8 @@ class AnnotationPanel(QWidget):
         return self._article
 
     def open_article(self, article_id: int | None) -> None:
+        if article_id is not None and article_id in self.gateway.unsaved_article_ids():
+            self.gateway.wait_until_saved()  # read it with its last edits (back to an article just left)
         detail = library.get_article(self.store, article_id) if article_id is not None else None
         self._article = detail
         self._set_armed(False)
@@ -257,7 +262,12 @@ class AnnotationPanel(QWidget):
         finally:
             stack.endMacro()
             self._quiet = False
-            self._reload()
+            held, self._held = self._held, []
+            if self._article is not None and held:
+                detail = self._article
+                for change in held:
+                    detail = self._patched(detail, change)
+                self._show_spans(detail)
         self.view.clear_text_selection()
         if added == len(todo):  # otherwise the failure stays on the banner
             self.banner.show_message(f"Labelled {added} more “{preview(needle, 60)}” as {name}.", "info", 5)
@@ -368,46 +378,53 @@ class AnnotationPanel(QWidget):
 
     # -- refresh ------------------------------------------------------------------------------
     def _on_changes(self, change: Change) -> None:
-        if self._article is None or self._quiet or self._article.id not in change.article_ids:
+        if self._article is None or self._article.id not in change.article_ids:
+            return
+        if self._quiet:
+            self._held.append(change)
             return
         if change.kind == "articles_deleted":
             self.open_article(None)
             return
         if self.banner.kind == "error":
             self.banner.dismiss()
-        spans = self._patched(change)
-        if spans is None:
-            self._reload()
+        if change.kind == ROLLED_BACK:
+            self._reload()  # the dataset holds what the screen should show
         else:
-            self._show_spans(replace(self._article, spans=spans))
+            self._show_spans(self._patched(self._article, change))
 
-    def _patched(self, change: Change) -> list[SpanRecord] | None:
-        """The article's spans after a span edit, from the change record alone; None when it cannot tell.
-
-        Saves a database round trip per key press. The first edit of a "new" article also
-        changes its status, so that one is read back instead.
-        """
-        article = self._article
-        if article is None or article.status == "new" or change.span_id is None:
-            return None
+    def _patched(self, article: ArticleDetail, change: Change) -> ArticleDetail:
+        """The article after an edit, from the change record alone (it may not be stored yet)."""
         spans = list(article.spans)  # the same record objects: views skip what they already show
-        after = change.after
-        if change.kind == "span_added" and after:
-            order = {name: info.position for name, info in self._labels.items()}
-            new = SpanRecord(change.span_id, after["start"], after["end"], after["label"], after["text"],
-                             after["annotator"], after["origin"], dict(after["attributes"]))
-            key = (new.start, -new.end, order.get(new.label, 0))
-            spans.insert(bisect_right(spans, key, key=lambda s: (s.start, -s.end, order.get(s.label, 0))), new)
+        status = article.status
+        if change.kind.startswith("span_") and status == "new":
+            status = "in_progress"  # labelling starts an article, as the dataset will record
+        if change.kind == "span_added":
+            after = change.after
+            self._insert(spans, SpanRecord(change.span_id, after["start"], after["end"], after["label"],
+                                           after["text"], after["annotator"], after["origin"],
+                                           dict(after["attributes"])))
         elif change.kind == "span_removed":
             spans = [s for s in spans if s.id != change.span_id]
-        elif change.kind == "span_changed" and after:
+        elif change.kind == "span_changed":
             at = next((i for i, s in enumerate(spans) if s.id == change.span_id), None)
-            if at is None or spans[at].label != after["label"]:
-                return None  # a new label changes the order: read the article again
-            spans[at] = replace(spans[at], attributes=dict(after["attributes"]))
-        else:
-            return None
-        return spans
+            if at is not None:
+                changed = replace(spans.pop(at), label=change.after["label"],
+                                  attributes=dict(change.after["attributes"]))
+                self._insert(spans, changed)  # a new label may change its place
+        elif change.kind == "status_changed":
+            after = change.after["status"]
+            status = after.get(article.id, status) if isinstance(after, dict) else after
+        return replace(article, spans=spans, status=status)
+
+    def _insert(self, spans: list[SpanRecord], span: SpanRecord) -> None:
+        """Put ``span`` where the dataset lists it: by start, longer first, then by label."""
+        order = {name: info.position for name, info in self._labels.items()}
+
+        def key(s: SpanRecord) -> tuple[int, int, int]:
+            return (s.start, -s.end, order.get(s.label, 0))
+
+        spans.insert(bisect_right(spans, key(span), key=key), span)
 
     def _reload(self) -> None:
         """Fetch the open article again and redraw what changed (spans, status)."""

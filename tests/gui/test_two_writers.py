@@ -1,0 +1,159 @@
+"""Labelling in the window while another process holds the dataset's write lock (a command-line import, say).
+
+The other process is real: a second Python holds ``BEGIN IMMEDIATE`` on the
+dataset file. Keys go to the top-level window, as a person's do.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPalette, QTextCursor
+from PySide6.QtTest import QTest
+
+from app.core import library
+
+HOLD_THE_WRITE_LOCK = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], timeout=30)
+conn.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+sys.stdin.readline()
+conn.rollback()
+conn.close()
+"""
+
+# Far below the 5 s a save used to wait for the lock on the GUI thread, far above a key press's
+# real cost (a few ms), so a busy machine does not make it fail.
+KEY_PRESS_LIMIT_S = 1.0
+
+
+class LockHolder:
+    def __init__(self, dataset: Path) -> None:
+        self.process = subprocess.Popen([sys.executable, "-c", HOLD_THE_WRITE_LOCK, str(dataset)],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert self.process.stdout is not None
+        assert self.process.stdout.readline().strip() == "locked"
+
+    def release(self) -> None:
+        if self.process.poll() is None:
+            assert self.process.stdin is not None
+            self.process.stdin.write("\n")
+            self.process.stdin.flush()
+            self.process.wait(timeout=30)
+
+
+@contextmanager
+def write_lock_held_by_another_process(dataset: Path) -> Iterator[LockHolder]:
+    holder = LockHolder(dataset)
+    try:
+        yield holder
+    finally:
+        holder.release()
+
+
+def open_sample(window):  # noqa: ANN001, ANN201
+    article_id = next(r.id for r in library.list_articles(window.store) if r.title.startswith("High turnover"))
+    window.open_article(article_id)
+    panel = window.panes.annotation
+    panel.view.setFocus()
+    return panel
+
+
+def press(window, key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> float:  # noqa: ANN001
+    """Press a key on the top-level window; the seconds the event loop was busy with it."""
+    started = time.perf_counter()
+    QTest.keyClick(window.windowHandle(), key, modifier)
+    return time.perf_counter() - started
+
+
+def label_with_key(window, panel, words: str, key: Qt.Key) -> float:  # noqa: ANN001
+    start = panel.article().text.index(words)
+    panel.view.select_range(start, start + len(words))
+    return press(window, key)
+
+
+def painted(panel, words: str) -> bool:  # noqa: ANN001
+    """Whether the text view shows ``words`` tinted (a span's background), in its document and on screen."""
+    view = panel.view
+    start = panel.article().text.index(words)
+    cursor = QTextCursor(view.document())
+    cursor.setPosition(view.to_qt(start) + 1)
+    base = view.palette().color(QPalette.ColorRole.Base)
+    formatted = cursor.charFormat().background().color()
+    rect = view.cursorRect(cursor)
+    pixel = view.viewport().grab().toImage().pixelColor(rect.center().x() + 1, rect.top() + 2)
+    return formatted.isValid() and formatted != base and pixel != base
+
+
+def stored_spans(window, article_id: int) -> set[tuple[str, str]]:  # noqa: ANN001
+    return {(s.label, s.text) for s in library.get_article(window.store, article_id).spans}
+
+
+def test_a_label_key_shows_the_span_at_once_and_stores_it_when_the_lock_is_free(make_window, sample_store, qtbot):
+    window = make_window(sample_store)
+    panel = open_sample(window)
+    article_id = panel.current_article_id
+    with write_lock_held_by_another_process(sample_store.path) as other:
+        busy = label_with_key(window, panel, "Hugo Touvron", Qt.Key.Key_1)
+        assert busy < KEY_PRESS_LIMIT_S
+        assert painted(panel, "Hugo Touvron")
+        assert panel.span_list.span_model.count("PERSON") == 1
+        assert window.gateway.undo_stack.undoText() == "Add PERSON span"
+        assert stored_spans(window, article_id) == set()  # the other process still holds the lock
+        busy = label_with_key(window, panel, "Mistral", Qt.Key.Key_2)  # a second edit queues behind the first
+        assert busy < KEY_PRESS_LIMIT_S and painted(panel, "Mistral")
+        other.release()
+        qtbot.waitUntil(lambda: stored_spans(window, article_id) == {("PERSON", "Hugo Touvron"), ("ORG", "Mistral")},
+                        timeout=5000)
+    qtbot.waitUntil(lambda: not window.gateway.unsaved_article_ids())
+    assert not panel.banner.isVisible()
+    assert [s.id for s in panel.article().spans] == [s.id for s in library.get_article(window.store, article_id).spans]
+
+
+def test_a_save_that_fails_for_good_is_taken_back_and_explained(make_window, sample_store, qtbot):
+    window = make_window(sample_store)
+    panel = open_sample(window)
+    article_id = panel.current_article_id
+    label_with_key(window, panel, "Mistral", Qt.Key.Key_2)
+    qtbot.waitUntil(lambda: ("ORG", "Mistral") in stored_spans(window, article_id))
+    window.gateway.writer.lock_timeout_s = 0.3  # instead of waiting 5 s for the other process
+    with write_lock_held_by_another_process(sample_store.path):
+        assert label_with_key(window, panel, "Hugo Touvron", Qt.Key.Key_1) < KEY_PRESS_LIMIT_S
+        assert painted(panel, "Hugo Touvron")
+        qtbot.waitUntil(lambda: panel.banner.isVisible() and panel.banner.kind == "error", timeout=5000)
+        assert not painted(panel, "Hugo Touvron")
+        assert panel.span_list.span_model.count("PERSON") == 0
+    message = panel.banner.message.text()
+    assert message == ("The edit was not saved: the dataset is locked by another program. "
+                       "Try again once that is resolved.")
+    assert stored_spans(window, article_id) == {("ORG", "Mistral")}
+    # The failed edit is not in the history: undo takes back the one before it.
+    stack = window.gateway.undo_stack
+    assert stack.count() == 1 and stack.undoText() == "Add ORG span"
+    press(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert not painted(panel, "Mistral")
+    qtbot.waitUntil(lambda: stored_spans(window, article_id) == set(), timeout=5000)
+    # And labelling goes on once the lock is free.
+    label_with_key(window, panel, "Hugo Touvron", Qt.Key.Key_1)
+    qtbot.waitUntil(lambda: stored_spans(window, article_id) == {("PERSON", "Hugo Touvron")}, timeout=5000)
+    assert painted(panel, "Hugo Touvron")
+
+
+def test_closing_the_window_stores_the_edits_still_queued(make_window, sample_store, qtbot):
+    window = make_window(sample_store)
+    panel = open_sample(window)
+    article_id = panel.current_article_id
+    with write_lock_held_by_another_process(sample_store.path) as other:
+        label_with_key(window, panel, "Hugo Touvron", Qt.Key.Key_1)
+        assert stored_spans(window, article_id) == set()
+        qtbot.wait(50)
+        other.release()
+        window.close()  # waits for the queue
+    assert stored_spans(window, article_id) == {("PERSON", "Hugo Touvron")}

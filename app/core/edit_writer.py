@@ -6,9 +6,12 @@ process (a command-line import, say) may hold. Each write is one transaction
 that commits as soon as the lock is free: a crash loses only the writes still
 queued, milliseconds of edits.
 
-The waiting happens here, trying again every millisecond. SQLite's own busy
-handler sleeps up to 100 ms between tries, and a writer that sleeps that long
-keeps losing the lock to an import that takes it again at once. A write that
+The waiting happens here, trying again every millisecond or two. SQLite's own
+busy handler sleeps up to 100 ms between tries, and a writer that sleeps that
+long keeps losing the lock to an import that takes it again at once. Each
+write starts with BEGIN IMMEDIATE, so a try costs one statement, not the
+write's reads done again (and a write never finds, halfway, that the import
+changed the dataset under its reads). A write that
 still finds the dataset locked after ``lock_timeout_s`` fails, and so does
 every write queued behind it: those edits were made on top of it. Their
 ``done`` callbacks are not called; the caller hears of the first failure and
@@ -25,12 +28,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import event
+
 from app.core import store as store_module
 from app.core.store import DATABASE_ERRORS, Store, create_store_engine, describe_db_error, is_busy
 
 log = logging.getLogger(__name__)
 
 RETRY_EVERY_S = 0.001
+SQLITE_WAIT_MS = 1  # sleeping inside SQLite leaves Python's GIL to the window's thread
 
 Write = Callable[[Store], Any]
 Done = Callable[[BaseException | None], None]  # None when the write was stored
@@ -43,16 +49,29 @@ class _Job:
     generation: int
 
 
+def _immediate_store(store: Store) -> Store:
+    """The same SQLite dataset through connections of its own: each transaction takes the write lock
+    first, and SQLite sleeps at most ``SQLITE_WAIT_MS`` for it, so that the retry loop decides how often to look."""
+    engine = create_store_engine(store.location, busy_timeout_ms=SQLITE_WAIT_MS)
+
+    @event.listens_for(engine, "connect")
+    def _no_implicit_begin(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+        dbapi_conn.isolation_level = None  # SQLAlchemy's "begin" below says how
+
+    @event.listens_for(engine, "begin")
+    def _begin_immediate(conn) -> None:  # type: ignore[no-untyped-def]
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return Store(engine, store.location)
+
+
 class EditWriter:
     """The queue and its thread. ``submit`` from one thread (the window's); ``done`` runs on the writer's."""
 
     def __init__(self, store: Store, *, lock_timeout_s: float | None = None) -> None:
         self.lock_timeout_s = store_module.BUSY_TIMEOUT_MS / 1000 if lock_timeout_s is None else lock_timeout_s
         self._own_engine = store.is_sqlite
-        # SQLite: a connection of our own that never sleeps inside SQLite when the
-        # dataset is locked, so that the retry loop below decides how often to look.
-        self.store = Store(create_store_engine(store.location, busy_timeout_ms=0), store.location) \
-            if self._own_engine else store
+        self.store = _immediate_store(store) if self._own_engine else store
         self._jobs: deque[_Job] = deque()
         self._changed = threading.Condition()
         self._writing = False

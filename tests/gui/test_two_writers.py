@@ -6,6 +6,8 @@ dataset file. Keys go to the top-level window, as a person's do.
 
 from __future__ import annotations
 
+import os
+import re
 import subprocess
 import sys
 import time
@@ -18,6 +20,11 @@ from PySide6.QtGui import QPalette, QTextCursor
 from PySide6.QtTest import QTest
 
 from app.core import library
+from app.core.articles import store_articles
+from app.core.store import open_store
+from app.core.validation import NewArticle
+from tests.app_process import ROOT
+from tests.unit.test_concurrent_open import empty_database, pg_url  # noqa: F401 - the server fixture
 
 HOLD_THE_WRITE_LOCK = """
 import sqlite3, sys
@@ -157,3 +164,38 @@ def test_closing_the_window_stores_the_edits_still_queued(make_window, sample_st
         other.release()
         window.close()  # waits for the queue
     assert stored_spans(window, article_id) == {("PERSON", "Hugo Touvron")}
+
+
+def test_labelling_while_another_process_imports_into_postgresql(make_window, pg_url, tmp_path, sample_text,  # noqa: F811
+                                                                 qtbot):
+    location = empty_database(pg_url, "labelling")
+    store = open_store(location)
+    title, _, body = sample_text.partition("\n")
+    [sample] = store_articles(store, [NewArticle(text=body.strip(), title=title.strip(), source_kind="paste")])
+    window = make_window(store)
+    window.open_article(sample.article_id)
+    panel = window.panes.annotation
+    panel.view.setFocus()
+    feed = tmp_path / "many.jsonl"
+    feed.write_text("".join(f'{{"title": "Story {n}", "text": "Story {n}: the council met on day {n} and '
+                            f'approved the library, the mayor said."}}\n' for n in range(1500)), encoding="utf-8")
+    importer = subprocess.Popen([sys.executable, "-m", "app", "import", str(feed), "--db", location],
+                                env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    made = during_import = 0
+    for word in re.finditer(r"[A-Za-z]{4,}", panel.article().text):
+        importing = importer.poll() is None
+        if not importing and during_import >= 10:
+            break
+        panel.view.select_range(*word.span())
+        assert press(window, Qt.Key.Key_1 if made % 2 else Qt.Key.Key_2) < KEY_PRESS_LIMIT_S
+        made += 1
+        during_import += importing
+        qtbot.wait(5)
+    _, errors = importer.communicate(timeout=180)
+    assert importer.returncode == 0, errors[-2000:]
+    assert during_import >= 10
+    qtbot.waitUntil(lambda: not window.gateway.unsaved_article_ids(), timeout=10000)
+    assert not panel.banner.isVisible()
+    assert len(library.get_article(store, sample.article_id).spans) == made == len(panel.article().spans)
+    assert library.count_articles(store) == 1501

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -63,3 +64,40 @@ def test_processes_creating_one_dataset_at_once_all_succeed(tmp_path: Path, roun
         conn.close()
     # Nothing is left behind beside the dataset but SQLite's own files.
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(path.name + "-")) == [path.name]
+
+
+# -- the same against a PostgreSQL server started for these tests ----------------------------------
+
+def empty_database(server_url: str, name: str) -> str:
+    """A new, empty database on the test server; its SQLAlchemy URL."""
+    psycopg = pytest.importorskip("psycopg")
+    with psycopg.connect(server_url.replace("+psycopg", ""), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return server_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture(scope="module")
+def pg_url() -> Iterator[str]:
+    pytest.importorskip("psycopg")
+    from tests.unit.test_postgres import pg_url as server
+
+    yield from server.__wrapped__()
+
+
+@pytest.mark.parametrize("round_", range(2))
+def test_processes_creating_one_postgresql_database_at_once_all_succeed(pg_url: str, round_: int) -> None:
+    from sqlalchemy import create_engine, text
+
+    from app.core import migrations
+
+    location = empty_database(pg_url, f"race_{round_}")
+    found = race(location)
+    assert found == [(n, "ok", ARTICLES_EACH) for n in range(PROCESSES)]
+    engine = create_engine(location)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM article")).scalar_one() == PROCESSES * ARTICLES_EACH
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).all() == \
+                [(migrations.head_revision(),)]
+    finally:
+        engine.dispose()

@@ -18,6 +18,12 @@ they were made on top of it. The gateway takes them off the undo stack (or, if
 the history no longer allows that, clears it), tells the views to show what
 the dataset holds again (``edits_rolled_back``) and says why in ``edit_failed``.
 So the screen and the history never keep an edit that is not stored.
+
+A new kind of edit is one more pair of plans given to ``_push(text, do,
+undo)``: ``do()`` returns the ``Change`` and the write that stores it (a
+function of a ``Store``, run on the writer's thread); ``undo(change)`` the
+same for taking it back. Several spans in one command are one write (one
+transaction), so they are stored, or taken back, together.
 """
 
 from __future__ import annotations
@@ -91,7 +97,7 @@ class _Command(QUndoCommand):
         try:
             reverse, write = self._undo(self.change)
         except (InvalidInput, *STORE_ERRORS) as exc:
-            self.gateway.edit_failed.emit(f"Could not undo: {self.gateway.describe(exc)}")
+            self.gateway.edit_failed.emit(self.gateway.describe(exc, undoing=True))
             # The stack now believes the edit undone while it is still stored; start the
             # history afresh (after this call returns) rather than offer a redo that fails.
             QTimer.singleShot(0, self.gateway.undo_stack.clear)
@@ -175,8 +181,7 @@ class EditGateway(QObject):
         self._unwind(failed)
         ids = tuple(sorted({i for u in failed for i in u.change.article_ids}))
         self.changes_applied.emit(Change(ROLLED_BACK, ids))
-        why = self.describe(error)
-        self.edit_failed.emit(why if unsaved.step == "redo" else f"Could not undo: {why}")
+        self.edit_failed.emit(self.describe(error, undoing=unsaved.step == "undo"))
 
     def _unwind(self, failed: list[_Unsaved]) -> None:
         """Take the failed steps back off the undo stack, newest first, without writing anything."""
@@ -259,10 +264,12 @@ class EditGateway(QObject):
             self._statuses[article_id] = "in_progress"
 
     @staticmethod
-    def describe(exc: BaseException) -> str:
+    def describe(exc: BaseException, *, undoing: bool = False) -> str:
         if isinstance(exc, InvalidInput):
-            return str(exc)
+            return f"Could not undo: {exc}" if undoing else str(exc)
         why = describe_db_error(exc)
+        if undoing:
+            return f"Could not undo: {why}, so the edit is still stored. Try again once that is resolved."
         return f"The edit was not saved: {why}. Try again once that is resolved."
 
     def _push(self, text: str, do: Callable[[], Planned], undo: Callable[[Change], Planned]) -> Change | None:

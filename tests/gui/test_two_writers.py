@@ -11,9 +11,6 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette, QTextCursor
@@ -24,45 +21,12 @@ from app.core.articles import store_articles
 from app.core.store import open_store
 from app.core.validation import NewArticle
 from tests.app_process import ROOT
+from tests.lock_holder import write_lock_held_by_another_process
 from tests.unit.test_concurrent_open import empty_database, pg_url  # noqa: F401 - the server fixture
-
-HOLD_THE_WRITE_LOCK = """
-import sqlite3, sys
-conn = sqlite3.connect(sys.argv[1], timeout=30)
-conn.execute("BEGIN IMMEDIATE")
-print("locked", flush=True)
-sys.stdin.readline()
-conn.rollback()
-conn.close()
-"""
 
 # Far below the 5 s a save used to wait for the lock on the GUI thread, far above a key press's
 # real cost (a few ms), so a busy machine does not make it fail.
 KEY_PRESS_LIMIT_S = 1.0
-
-
-class LockHolder:
-    def __init__(self, dataset: Path) -> None:
-        self.process = subprocess.Popen([sys.executable, "-c", HOLD_THE_WRITE_LOCK, str(dataset)],
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        assert self.process.stdout is not None
-        assert self.process.stdout.readline().strip() == "locked"
-
-    def release(self) -> None:
-        if self.process.poll() is None:
-            assert self.process.stdin is not None
-            self.process.stdin.write("\n")
-            self.process.stdin.flush()
-            self.process.wait(timeout=30)
-
-
-@contextmanager
-def write_lock_held_by_another_process(dataset: Path) -> Iterator[LockHolder]:
-    holder = LockHolder(dataset)
-    try:
-        yield holder
-    finally:
-        holder.release()
 
 
 def open_sample(window):  # noqa: ANN001, ANN201
@@ -124,7 +88,7 @@ def test_a_label_key_shows_the_span_at_once_and_stores_it_when_the_lock_is_free(
     assert [s.id for s in panel.article().spans] == [s.id for s in library.get_article(window.store, article_id).spans]
 
 
-def test_a_save_that_fails_for_good_is_taken_back_and_explained(make_window, sample_store, qtbot):
+def test_a_save_that_fails_for_good_is_taken_back_and_explained(make_window, sample_store, qtbot, screenshot):
     window = make_window(sample_store)
     panel = open_sample(window)
     article_id = panel.current_article_id
@@ -137,6 +101,7 @@ def test_a_save_that_fails_for_good_is_taken_back_and_explained(make_window, sam
         qtbot.waitUntil(lambda: panel.banner.isVisible() and panel.banner.kind == "error", timeout=5000)
         assert not painted(panel, "Hugo Touvron")
         assert panel.span_list.span_model.count("PERSON") == 0
+        screenshot(window, "two_writers_save_failed")
     message = panel.banner.message.text()
     assert message == ("The edit was not saved: the dataset is locked by another program. "
                        "Try again once that is resolved.")
@@ -151,6 +116,29 @@ def test_a_save_that_fails_for_good_is_taken_back_and_explained(make_window, sam
     label_with_key(window, panel, "Hugo Touvron", Qt.Key.Key_1)
     qtbot.waitUntil(lambda: stored_spans(window, article_id) == {("PERSON", "Hugo Touvron")}, timeout=5000)
     assert painted(panel, "Hugo Touvron")
+
+
+def test_an_undo_that_cannot_be_stored_leaves_the_edit_done(make_window, sample_store, qtbot):
+    window = make_window(sample_store)
+    panel = open_sample(window)
+    article_id = panel.current_article_id
+    label_with_key(window, panel, "Mistral", Qt.Key.Key_2)
+    label_with_key(window, panel, "Hugo Touvron", Qt.Key.Key_1)
+    qtbot.waitUntil(lambda: len(stored_spans(window, article_id)) == 2)
+    window.gateway.writer.lock_timeout_s = 0.3
+    stack = window.gateway.undo_stack
+    with write_lock_held_by_another_process(sample_store.path):
+        assert press(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier) < KEY_PRESS_LIMIT_S
+        assert not painted(panel, "Hugo Touvron")  # undone on screen at once
+        assert stack.undoText() == "Add ORG span"
+        qtbot.waitUntil(lambda: panel.banner.kind == "error", timeout=5000)
+    assert panel.banner.message.text() == ("Could not undo: the dataset is locked by another program, so the edit "
+                                           "is still stored. Try again once that is resolved.")
+    assert painted(panel, "Hugo Touvron")  # still stored, so shown again, and still done in the history
+    assert stack.count() == 2 and stack.index() == 2 and stack.undoText() == "Add PERSON span"
+    assert stored_spans(window, article_id) == {("PERSON", "Hugo Touvron"), ("ORG", "Mistral")}
+    press(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # the lock is free again
+    qtbot.waitUntil(lambda: stored_spans(window, article_id) == {("ORG", "Mistral")}, timeout=5000)
 
 
 def test_closing_the_window_stores_the_edits_still_queued(make_window, sample_store, qtbot):

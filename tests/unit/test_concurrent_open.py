@@ -101,3 +101,26 @@ def test_processes_creating_one_postgresql_database_at_once_all_succeed(pg_url: 
                 [(migrations.head_revision(),)]
     finally:
         engine.dispose()
+
+
+def test_an_up_to_date_dataset_opens_without_its_migration_lock_file(tmp_path: Path) -> None:
+    """Only creating or upgrading takes the lock: a dataset where no lock file can be made still opens."""
+    from app.core.store import open_store
+
+    path = tmp_path / "done.sqlite"
+    open_store(path).close()
+    blocked = tmp_path / "done.sqlite.migrate-lock"
+    blocked.mkdir()  # the lock file cannot be created (as in a read-only folder)
+    with open_store(path) as store:
+        assert store.backup_path is None
+    assert blocked.is_dir() and not any(blocked.iterdir())
+
+
+def test_a_new_dataset_is_created_even_where_no_lock_file_can_be_made(tmp_path: Path, caplog) -> None:  # noqa: ANN001
+    from app.core.store import open_store
+
+    path = tmp_path / "new.sqlite"
+    (tmp_path / "new.sqlite.migrate-lock").mkdir()
+    with open_store(path) as store:
+        assert store.path == path
+    assert "going on without the lock" in caplog.text

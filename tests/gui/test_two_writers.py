@@ -22,7 +22,7 @@ from app.core.store import open_store
 from app.core.validation import NewArticle
 from tests.app_process import ROOT
 from tests.lock_holder import write_lock_held_by_another_process
-from tests.unit.test_concurrent_open import empty_database, pg_url  # noqa: F401 - the server fixture
+from tests.unit.test_concurrent_open import empty_database
 
 # Far below the 5 s a save used to wait for the lock on the GUI thread, far above a key press's
 # real cost (a few ms), so a busy machine does not make it fail.
@@ -154,7 +154,7 @@ def test_closing_the_window_stores_the_edits_still_queued(make_window, sample_st
     assert stored_spans(window, article_id) == {("PERSON", "Hugo Touvron")}
 
 
-def test_labelling_while_another_process_imports_into_postgresql(make_window, pg_url, tmp_path, sample_text,  # noqa: F811
+def test_labelling_while_another_process_imports_into_postgresql(make_window, pg_url, tmp_path, sample_text,
                                                                  qtbot):
     location = empty_database(pg_url, "labelling")
     store = open_store(location)

@@ -43,3 +43,12 @@ def store(db_path: Path) -> Iterator[object]:
 @pytest.fixture(scope="session")
 def sample_text() -> str:
     return (DATA / "meta-llama-turnover.txt").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def pg_url() -> Iterator[str]:
+    """A PostgreSQL server for this test module, started in a temp folder; its URL (skipped when none is installed)."""
+    from tests.postgres_server import running_postgres
+
+    with running_postgres() as url:
+        yield url

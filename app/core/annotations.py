@@ -2,7 +2,10 @@
 
 Each one validates, commits immediately (an edit is saved when it is made) and
 returns a small ``Change`` record that says what changed, so the GUI can
-refresh its views from one signal and its undo stack can reverse it.
+refresh its views from one signal and its undo stack can reverse it. The
+window shows each edit before it is stored (its writes queue behind another
+process's, see ``edit_writer``): ``new_span`` and the ``read_*`` functions give
+it what it needs to build the same ``Change`` first.
 
 A span edit drops the article's ready-made export list (a trigger does, see
 ``span_json``) and leaves rebuilding it to ``span_json.refresh_articles``: it
@@ -76,6 +79,33 @@ def _span_state(conn: Any, span_id: int) -> dict[str, Any]:
     return state
 
 
+def new_span(
+    text: str,
+    article_id: int,
+    start: int,
+    end: int,
+    label: str,
+    *,
+    annotator: str,
+    origin: str = "manual",
+    attributes: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The state of a span about to be added to the article whose text is ``text``; raises InvalidInput.
+
+    Checks what can be checked without the dataset, so the window can show the
+    span before it is stored; the label and duplicates are checked when it is.
+    """
+    span = validate(
+        NewSpan,
+        {"start": start, "end": end, "label": label, "annotator": annotator, "origin": origin,
+         "attributes": attributes or {}},
+    )
+    span.check_against(text)
+    return {"article_id": article_id, "start": span.start, "end": span.end, "label": label,
+            "text": text[span.start : span.end], "annotator": annotator, "origin": origin,
+            "attributes": span.attributes}
+
+
 def add_span(
     store: Store,
     article_id: int,
@@ -86,34 +116,80 @@ def add_span(
     annotator: str,
     origin: str = "manual",
     attributes: dict[str, Any] | None = None,
+    span_id: int | None = None,
 ) -> Change:
-    span = validate(
-        NewSpan,
-        {"start": start, "end": end, "label": label, "annotator": annotator, "origin": origin,
-         "attributes": attributes or {}},
-    )
+    """Store a new span; ``span_id`` gives it that id (the window picks ids before storing, see ``edits``)."""
     now = db_timestamp()
     with store.begin() as conn:
-        row = conn.execute(text("SELECT text FROM article WHERE id = :i"), {"i": article_id}).first()
-        if row is None:
-            raise InvalidInput(f"Article {article_id} no longer exists.")
-        span.check_against(row[0])
-        surface = row[0][span.start : span.end]
+        text_ = article_text(conn, article_id)
+        after = new_span(text_, article_id, start, end, label, annotator=annotator, origin=origin,
+                         attributes=attributes)
+        id_column, id_value = ("id, ", ":id, ") if span_id is not None else ("", "")
         try:
             span_id = conn.execute(
                 text(
-                    'INSERT INTO span (article_id, start, "end", label_id, text, annotator, origin, attributes, '
-                    "created_at, updated_at) VALUES (:a, :s, :e, :l, :t, :who, :o, :attr, :now, :now) RETURNING id"
+                    f'INSERT INTO span ({id_column}article_id, start, "end", label_id, text, annotator, origin, '
+                    f"attributes, created_at, updated_at) VALUES ({id_value}:a, :s, :e, :l, :t, :who, :o, :attr, "
+                    ":now, :now) RETURNING id"
                 ),
-                {"a": article_id, "s": span.start, "e": span.end, "l": _label_id(conn, label), "t": surface,
-                 "who": annotator, "o": origin, "attr": _dump(span.attributes), "now": now},
+                {"id": span_id, "a": article_id, "s": after["start"], "e": after["end"], "l": _label_id(conn, label),
+                 "t": after["text"], "who": annotator, "o": origin, "attr": _dump(after["attributes"]), "now": now},
             ).scalar_one()
         except IntegrityError:
-            raise InvalidInput(f"“{surface}” is already labelled {label}.") from None
+            raise InvalidInput(already_labelled(after["text"], label)) from None
         _touch(conn, [article_id], now)
-    after = {"article_id": article_id, "start": span.start, "end": span.end, "label": label, "text": surface,
-             "annotator": annotator, "origin": origin, "attributes": span.attributes}
     return Change("span_added", (article_id,), span_id, after=after)
+
+
+def already_labelled(surface: str, label: str) -> str:
+    return f"“{surface}” is already labelled {label}."
+
+
+def article_text(conn: Any, article_id: int) -> str:
+    row = conn.execute(text("SELECT text FROM article WHERE id = :i"), {"i": article_id}).first()
+    if row is None:
+        raise InvalidInput(f"Article {article_id} no longer exists.")
+    return str(row[0])
+
+
+# -- reads for the window, which shows an edit before its write is stored ---------------------------
+
+def read_article_text(store: Store, article_id: int) -> str:
+    with store.begin() as conn:
+        return article_text(conn, article_id)
+
+
+def read_span(store: Store, span_id: int) -> dict[str, Any]:
+    """A span's state as ``Change.before``/``after`` hold it; raises InvalidInput when it is gone."""
+    with store.begin() as conn:
+        return _span_state(conn, span_id)
+
+
+def read_statuses(store: Store, article_ids: Sequence[int]) -> dict[int, str]:
+    with store.begin() as conn:
+        return dict(_in_chunks(conn, "SELECT id, status FROM article WHERE id IN ({})", [int(i) for i in article_ids]))
+
+
+def find_span(store: Store, state: dict[str, Any]) -> int | None:
+    """The id of the stored span with the identity of ``state`` (article, offsets, label, annotator)."""
+    with store.begin() as conn:
+        row = conn.execute(
+            text('SELECT span.id FROM span JOIN label ON label.id = span.label_id WHERE span.article_id = :a '
+                 'AND span.start = :s AND span."end" = :e AND label.name = :l AND span.annotator = :who'),
+            {"a": state["article_id"], "s": state["start"], "e": state["end"], "l": state["label"],
+             "who": state["annotator"]},
+        ).first()
+    return int(row[0]) if row else None
+
+
+def lowest_span_id(store: Store) -> int:
+    with store.begin() as conn:
+        return int(conn.execute(text("SELECT coalesce(min(id), 0) FROM span")).scalar_one())
+
+
+def check_status(status: str) -> None:
+    if status not in ARTICLE_STATUSES:
+        raise InvalidInput(f"Unknown status {status!r}; use one of {', '.join(ARTICLE_STATUSES)}.")
 
 
 def remove_span(store: Store, span_id: int) -> Change:
@@ -122,6 +198,34 @@ def remove_span(store: Store, span_id: int) -> Change:
         conn.execute(text("DELETE FROM span WHERE id = :i"), {"i": span_id})
         _touch(conn, [before["article_id"]], db_timestamp())
     return Change("span_removed", (before["article_id"],), span_id, before=before)
+
+
+def new_spans(
+    text_: str,
+    article_id: int,
+    ranges: Sequence[tuple[int, int]],
+    label: str,
+    *,
+    annotator: str,
+    origin: str = "manual",
+    attributes: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """The states of many spans about to be added (``new_span`` for each range, in text order; no repeats).
+
+    What the spans share is validated once, and each range only against the text:
+    pydantic for each of 10,000 ranges would take a third of a second.
+    """
+    wanted = sorted({(int(s), int(e)) for s, e in ranges})
+    if not wanted:
+        return []
+    first = validate(NewSpan, {"start": wanted[0][0], "end": wanted[0][1], "label": label, "annotator": annotator,
+                               "origin": origin, "attributes": attributes or {}})
+    for s, e in wanted:
+        if not 0 <= s < e <= len(text_):
+            validate(NewSpan, {"start": s, "end": e, "label": label}).check_against(text_)  # says why
+    shared = {"article_id": article_id, "label": label, "annotator": annotator, "origin": origin}
+    return [{**shared, "start": s, "end": e, "text": text_[s:e], "attributes": dict(first.attributes)}
+            for s, e in wanted]
 
 
 def add_spans(
@@ -133,52 +237,52 @@ def add_spans(
     annotator: str,
     origin: str = "manual",
     attributes: dict[str, Any] | None = None,
+    span_ids: Sequence[int] | None = None,
 ) -> Change:
     """Label many ranges of one article at once (every occurrence of a name): one transaction.
 
-    Ranges this annotator has already labelled ``label`` are left as they are. The
-    rows go in with one ``executemany``; their ids are read back in one query.
-    Ten thousand spans take a fraction of a second, where one ``add_span`` each
-    took a commit (and a disk sync) apiece.
+    Without ``span_ids``, ranges this annotator has already labelled ``label`` are
+    left as they are and the new rows' ids are read back in one query. With them
+    (the window picks ids before storing, one per range in text order, see
+    ``edits``) every range is stored under its id, and one already labelled
+    refuses the whole edit. The rows go in with one ``executemany``: ten thousand
+    spans take a fraction of a second, where one ``add_span`` each took a commit
+    (and a disk sync) apiece.
     """
-    wanted = sorted({(int(s), int(e)) for s, e in ranges})
-    if not wanted:
-        return Change("spans_added", (article_id,), after={"spans": []})
-    # What the spans share is validated once; each range is checked below (pydantic for each
-    # of 10,000 ranges would take a third of a second).
-    first = validate(NewSpan, {"start": wanted[0][0], "end": wanted[0][1], "label": label, "annotator": annotator,
-                               "origin": origin, "attributes": attributes or {}})
     now = db_timestamp()
     with store.begin() as conn:
-        row = conn.execute(text("SELECT text FROM article WHERE id = :i"), {"i": article_id}).first()
-        if row is None:
-            raise InvalidInput(f"Article {article_id} no longer exists.")
-        body = row[0]
-        for s, e in wanted:
-            if not 0 <= s < e <= len(body):
-                validate(NewSpan, {"start": s, "end": e, "label": label}).check_against(body)  # says why
+        states = new_spans(article_text(conn, article_id), article_id, ranges, label, annotator=annotator,
+                           origin=origin, attributes=attributes)
+        if not states:
+            return Change("spans_added", (article_id,), after={"spans": []})
+        if span_ids is not None and len(span_ids) != len(states):
+            raise InvalidInput(f"{len(span_ids)} span ids were given for {len(states)} spans.")
         label_id = _label_id(conn, label)
         mine = text('SELECT id, start, "end" FROM span WHERE article_id = :a AND label_id = :l AND annotator = :who')
         key = {"a": article_id, "l": label_id, "who": annotator}
-        taken = {(s, e) for _i, s, e in conn.execute(mine, key).all()}
-        new = [r for r in wanted if r not in taken]
-        if new:
-            attrs = _dump(first.attributes)
+        if span_ids is None:
+            taken = {(s, e) for _i, s, e in conn.execute(mine, key).all()}
+            states = [st for st in states if (st["start"], st["end"]) not in taken]
+        if states:
+            attrs = _dump(states[0]["attributes"])
             # Plain tuples straight to the driver: SQLAlchemy's per-row parameter handling
             # doubled the time of 10,000 rows.
             mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-            conn.exec_driver_sql(
-                'INSERT INTO span (article_id, start, "end", label_id, text, annotator, origin, attributes, '
-                f"created_at, updated_at) VALUES ({', '.join([mark] * 10)})",
-                [(article_id, s, e, label_id, body[s:e], annotator, origin, attrs, now, now) for s, e in new],
-            )
+            rows = [(article_id, st["start"], st["end"], label_id, st["text"], annotator, origin, attrs, now, now)
+                    for st in states]
+            columns = 'article_id, start, "end", label_id, text, annotator, origin, attributes, created_at, updated_at'
+            if span_ids is not None:
+                columns, rows = "id, " + columns, [(int(i), *row) for i, row in zip(span_ids, rows, strict=True)]
+            try:
+                conn.exec_driver_sql(f"INSERT INTO span ({columns}) VALUES ({', '.join([mark] * len(rows[0]))})",
+                                     rows)
+            except IntegrityError:
+                raise InvalidInput(f"Some of these spans are already labelled {label}.") from None
             _touch(conn, [article_id], now)
-        ids = {(s, e): i for i, s, e in conn.execute(mine, key).all()}
-    span_ids = tuple(ids[r] for r in new)
-    shared = {"article_id": article_id, "label": label, "annotator": annotator, "origin": origin}
-    after = [{**shared, "start": s, "end": e, "text": body[s:e], "attributes": dict(first.attributes)}
-             for s, e in new]
-    return Change("spans_added", (article_id,), span_ids=span_ids, after={"spans": after})
+        if span_ids is None:
+            ids = {(s, e): i for i, s, e in conn.execute(mine, key).all()}
+            span_ids = [ids[(st["start"], st["end"])] for st in states]
+    return Change("spans_added", (article_id,), span_ids=tuple(int(i) for i in span_ids), after={"spans": states})
 
 
 def remove_spans(store: Store, span_ids: Sequence[int]) -> Change:
@@ -215,7 +319,7 @@ def update_span(
                     {"l": _label_id(conn, label), "now": now, "i": span_id},
                 )
             except IntegrityError:
-                raise InvalidInput(f"“{before['text']}” is already labelled {label}.") from None
+                raise InvalidInput(already_labelled(before["text"], label)) from None
         if attributes is not None:
             after["attributes"] = dict(attributes)
             conn.execute(
@@ -227,8 +331,7 @@ def update_span(
 
 
 def set_status(store: Store, article_ids: Sequence[int], status: str) -> Change:
-    if status not in ARTICLE_STATUSES:
-        raise InvalidInput(f"Unknown status {status!r}; use one of {', '.join(ARTICLE_STATUSES)}.")
+    check_status(status)
     ids = [int(i) for i in article_ids]
     with store.begin() as conn:
         before = dict(_in_chunks(conn, "SELECT id, status FROM article WHERE id IN ({})", ids))

@@ -9,6 +9,11 @@ open file: the operating system drops it when the process ends, however it
 ends, so a crash never leaves a stale lock behind. The file holds the pid and
 host of its holder, for the message. The command line does not take the lock
 (see ``app/cli.py``), and a dataset on a database server has none.
+
+Creating or upgrading a dataset takes a second, short lock on
+``<dataset>.migrate-lock`` (``migration_lock``), by every process, windows and
+command line alike: two imports started at once into a new dataset would
+otherwise both create its tables. A process that finds it held waits.
 """
 
 from __future__ import annotations
@@ -18,12 +23,14 @@ import json
 import os
 import socket
 import sys
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Self
 
 LOCK_SUFFIX = ".lock"
+MIGRATION_LOCK_SUFFIX = ".migrate-lock"
 _WINDOWS_LOCK_OFFSET = 1 << 30  # lock a byte far past the holder's details, so others can read them
 
 
@@ -111,17 +118,11 @@ def acquire(dataset: Path) -> DatasetLock:
     """
     path = lock_path_for(dataset)
     for _ in range(20):
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o644)
-        try:
-            if not _try_lock(fd):
-                raise DatasetInUse(dataset, _read_holder(fd))
-            if sys.platform != "win32" and not _is_current_file(fd, path):
-                os.close(fd)  # its holder unlinked it on release: lock the new file instead
-                continue
-            _write_holder(fd)
-        except BaseException:
-            os.close(fd)
-            raise
+        fd = _open_locked(path)
+        if fd is None:
+            continue
+        if isinstance(fd, LockHolder):
+            raise DatasetInUse(dataset, fd)
         return DatasetLock(dataset, path, fd)
     raise OSError(f"Could not lock {path}: it keeps being replaced.")
 
@@ -133,6 +134,39 @@ def try_lock_file(fd: int) -> bool:
     The export marks its temporary files in use this way (see ``exporter``).
     """
     return _try_lock(fd)
+
+
+def migration_lock(dataset: Path, poll_seconds: float = 0.02) -> DatasetLock:
+    """Lock ``<dataset>.migrate-lock``, waiting while another process holds it; ``release()`` ends it.
+
+    Raises ``OSError`` when the lock file cannot be made (a read-only folder):
+    then nothing can be created or upgraded there either.
+    """
+    path = dataset.with_name(dataset.name + MIGRATION_LOCK_SUFFIX)
+    while True:
+        fd = _open_locked(path)
+        if isinstance(fd, int):
+            return DatasetLock(dataset, path, fd)
+        if isinstance(fd, LockHolder):
+            time.sleep(poll_seconds)
+
+
+def _open_locked(path: Path) -> int | LockHolder | None:
+    """``path`` opened, locked and holding our details; or its holder when another process has it;
+    or None when its holder replaced it meanwhile (try again)."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o644)
+    held = False
+    try:
+        if not _try_lock(fd):
+            return _read_holder(fd)
+        if sys.platform != "win32" and not _is_current_file(fd, path):
+            return None  # its holder unlinked it on release: lock the new file instead
+        _write_holder(fd)
+        held = True
+        return fd
+    finally:
+        if not held:
+            os.close(fd)
 
 
 def _try_lock(fd: int) -> bool:

@@ -2,6 +2,9 @@
 
 Before an existing SQLite dataset is upgraded, a copy is made with SQLite's
 online backup API, next to the file: ``<name>.before-<revision>.bak``.
+Processes that create or upgrade one dataset at the same moment take turns:
+a file lock beside a SQLite dataset (``app.core.store``), an advisory lock in
+PostgreSQL (``upgrade``).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -35,9 +38,20 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+# Any constant shared by every process: the key of the PostgreSQL advisory lock held while migrating.
+_PG_MIGRATION_LOCK = 0x61727469636C65  # "article"
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     cfg = alembic_config()
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Two processes upgrading one database at once: the second waits here until the
+            # first commits, then finds the schema already where it wanted it.
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
+            target = head_revision() if revision == "head" else revision
+            if MigrationContext.configure(conn).get_current_revision() == target:
+                return
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
 

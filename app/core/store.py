@@ -99,11 +99,16 @@ def is_damage(exc: BaseException) -> bool:
     return _error_kind(exc)[0] in ("damaged", "not_database")
 
 
+def is_busy(exc: BaseException) -> bool:
+    """Whether ``exc`` says another connection holds the dataset's lock (worth trying again)."""
+    return _error_kind(exc)[0] == "busy"
+
+
 class StoreError(Exception):
     """A dataset could not be opened or used; ``str()`` is a sentence for the user."""
 
 
-def _configure_sqlite(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+def _configure_sqlite(dbapi_conn, busy_timeout_ms: int) -> None:  # type: ignore[no-untyped-def]
     cur = dbapi_conn.cursor()
     # WAL lets the GUI read while an import writes; FULL makes every committed
     # annotation survive a power loss (it costs well under a millisecond).
@@ -111,16 +116,16 @@ def _configure_sqlite(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-d
     cur.execute("PRAGMA synchronous=FULL")
     # SQLite leaves foreign keys off unless asked, on every connection.
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cur.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
     cur.close()
 
 
-def _configure_read_only_sqlite(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+def _configure_read_only_sqlite(dbapi_conn, busy_timeout_ms: int) -> None:  # type: ignore[no-untyped-def]
     cur = dbapi_conn.cursor()
     # Nothing to set up for writing; query_only makes any write fail at once, in words
     # SQLite shares with a read-only disk ("attempt to write a readonly database").
     cur.execute("PRAGMA query_only=ON")
-    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cur.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
     cur.close()
 
 
@@ -186,7 +191,10 @@ class Store:
         self.close()
 
 
-def create_store_engine(url: str | URL, read_only: bool = False) -> Engine:
+def create_store_engine(url: str | URL, read_only: bool = False, *, busy_timeout_ms: int | None = None) -> Engine:
+    """An engine for the dataset at ``url``; SQLite connections wait ``busy_timeout_ms``
+    (default ``BUSY_TIMEOUT_MS``) for another writer's lock before failing."""
+    wait_ms = BUSY_TIMEOUT_MS if busy_timeout_ms is None else busy_timeout_ms
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
@@ -201,9 +209,10 @@ def create_store_engine(url: str | URL, read_only: bool = False) -> Engine:
             poolclass=QueuePool,
             pool_size=4,
             max_overflow=16,
-            connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+            connect_args={"check_same_thread": False, "timeout": wait_ms / 1000},
         )
-        event.listen(engine, "connect", _configure_read_only_sqlite if read_only else _configure_sqlite)
+        configure = _configure_read_only_sqlite if read_only else _configure_sqlite
+        event.listen(engine, "connect", lambda dbapi_conn, _record: configure(dbapi_conn, wait_ms))
         return engine
     try:
         return create_engine(parsed, pool_pre_ping=True)
@@ -303,17 +312,22 @@ def _reopen_read_only(store: Store, path: Path) -> None:
 def _bring_up_to_date(store: Store, upgrade: bool) -> None:
     engine, path = store.engine, store.path
     try:
-        current = migrations.current_revision(engine)
-        if current is not None and not _known_revision(current):
-            raise StoreError(_unknown_format_message(store.where, current))
-        head = migrations.head_revision()
-        if current != head:
-            if store.read_only:
-                raise StoreError(f"{path} is read-only, and its format needs an upgrade that cannot be written "
-                                 "there. Copy it to a folder you can write to (your Documents folder, say) and "
-                                 "open the copy.")
-            if not upgrade:
-                raise StoreError(f"The dataset {store.location} needs an upgrade of its format.")
+        current = _checked_revision(store)
+        if current == migrations.head_revision():
+            return  # the usual case: no lock file, so a read-only folder is no obstacle
+        if store.read_only:
+            raise StoreError(f"{path} is read-only, and its format needs an upgrade that cannot be written "
+                             "there. Copy it to a folder you can write to (your Documents folder, say) and "
+                             "open the copy.")
+        if not upgrade:
+            raise StoreError(f"The dataset {store.location} needs an upgrade of its format.")
+        # Another process may be creating or upgrading the same dataset right now: one
+        # does it while the others wait, then find it done. (PostgreSQL serialises this
+        # inside the database, see migrations.upgrade.)
+        with _migration_lock(path):
+            current = _checked_revision(store)
+            if current == migrations.head_revision():
+                return
             if path is not None and current is not None:
                 store.backup_path = migrations.backup_sqlite(path, current)
             migrations.upgrade(engine)
@@ -321,6 +335,32 @@ def _bring_up_to_date(store: Store, upgrade: bool) -> None:
         raise _open_error(path, store.location, exc) from exc
     except sqlite3.Error as exc:  # the backup copy uses sqlite3 directly
         raise _open_error(path, store.location, exc) from exc
+
+
+def _checked_revision(store: Store) -> str | None:
+    current = migrations.current_revision(store.engine)
+    if current is not None and not _known_revision(current):
+        raise StoreError(_unknown_format_message(store.where, current))
+    return current
+
+
+@contextmanager
+def _migration_lock(path: Path | None) -> Iterator[None]:
+    if path is None:
+        yield
+        return
+    try:
+        lock = dataset_lock.migration_lock(path)
+    except OSError as exc:
+        # No lock file beside it (a read-only folder): creating or upgrading the dataset
+        # fails there anyway, with the message that says why.
+        log.warning("Could not lock %s for its upgrade (%s); going on without the lock.", path, exc)
+        yield
+        return
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 # --- files that are not datasets, damaged or read-only ------------------------------------------

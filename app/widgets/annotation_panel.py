@@ -9,12 +9,15 @@ Keys (text or span list focused):
 
 Every edit goes through the ``EditGateway``; the panel redraws from its
 ``changes_applied`` signal, so undo, redo and edits made elsewhere show up the
-same way as its own.
+same way as its own. That signal comes before the edit is stored, so the panel
+draws each change from its record and reads the article again only when the
+gateway rolls unsaved edits back.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -39,7 +42,7 @@ from app.core.settings import Settings
 from app.core.store import Store
 from app.widgets.article_text_view import ArticleTextView
 from app.widgets.claim_details import ClaimDetails, claimant_candidates
-from app.widgets.edits import EditGateway
+from app.widgets.edits import ROLLED_BACK, EditGateway
 from app.widgets.icons import icon
 from app.widgets.key_hint import KeyHint
 from app.widgets.panel_header import (
@@ -163,6 +166,8 @@ class AnnotationPanel(QWidget):
         return self._article
 
     def open_article(self, article_id: int | None) -> None:
+        if article_id is not None and article_id in self.gateway.unsaved_article_ids():
+            self.gateway.wait_until_saved()  # read it with its last edits (back to an article just left)
         detail = library.get_article(self.store, article_id) if article_id is not None else None
         self._article = detail
         self._set_armed(False)
@@ -401,53 +406,46 @@ class AnnotationPanel(QWidget):
             return
         if self.banner.kind == "error":
             self.banner.dismiss()
-        spans = self._patched(change)
-        if spans is None:
-            self._reload()
-            return
-        detail = replace(self._article, spans=spans)
-        if detail.status == "new":  # a bulk edit moved it on: read back its status, not its 10,000 spans
-            row = library.article_rows(self.store, [detail.id]).get(detail.id)
-            detail = replace(detail, status=row.status) if row is not None else detail
-        self._show_spans(detail)
+        if change.kind == ROLLED_BACK:
+            self._reload()  # the dataset holds what the screen should show
+        else:
+            self._show_spans(self._patched(self._article, change))
 
-    def _patched(self, change: Change) -> list[SpanRecord] | None:
-        """The article's spans after a span edit, from the change record alone; None when it cannot tell.
-
-        Saves a database round trip per key press. The first edit of a "new" article also
-        changes its status, so that one is read back instead (after a bulk edit: its status only).
-        """
-        article = self._article
-        if article is None or (article.status == "new" and not change.kind.startswith("spans_")):
-            return None
+    def _patched(self, article: ArticleDetail, change: Change) -> ArticleDetail:
+        """The article after an edit, from the change record alone (it may not be stored yet)."""
         spans = list(article.spans)  # the same record objects: views skip what they already show
-        after = change.after
-        order = {name: info.position for name, info in self._labels.items()}
-
-        def key(s: SpanRecord) -> tuple[int, int, int]:
-            return s.start, -s.end, order.get(s.label, 0)
-
-        if change.kind == "spans_added":  # many at once (Alt+A): one sort, not one insertion each
-            new = [_record(i, state) for i, state in zip(change.span_ids, after["spans"], strict=True)]
-            return sorted(spans + new, key=key)
-        if change.kind == "spans_removed":
+        status = article.status
+        if change.kind.startswith(("span_", "spans_")) and status == "new":
+            status = "in_progress"  # labelling starts an article, as the dataset will record
+        if change.kind == "span_added":
+            self._insert(spans, _record(change.span_id, change.after))
+        elif change.kind == "spans_added":  # many at once (Alt+A): one sort, not one insertion each
+            new = [_record(i, state) for i, state in zip(change.span_ids, change.after["spans"], strict=True)]
+            spans = sorted(spans + new, key=self._span_order())
+        elif change.kind == "spans_removed":
             gone = set(change.span_ids)
-            return [s for s in spans if s.id not in gone]
-        if change.span_id is None:
-            return None
-        if change.kind == "span_added" and after:
-            new = _record(change.span_id, after)
-            spans.insert(bisect_right(spans, key(new), key=key), new)
+            spans = [s for s in spans if s.id not in gone]
         elif change.kind == "span_removed":
             spans = [s for s in spans if s.id != change.span_id]
-        elif change.kind == "span_changed" and after:
+        elif change.kind == "span_changed":
             at = next((i for i, s in enumerate(spans) if s.id == change.span_id), None)
-            if at is None or spans[at].label != after["label"]:
-                return None  # a new label changes the order: read the article again
-            spans[at] = replace(spans[at], attributes=dict(after["attributes"]))
-        else:
-            return None
-        return spans
+            if at is not None:
+                changed = replace(spans.pop(at), label=change.after["label"],
+                                  attributes=dict(change.after["attributes"]))
+                self._insert(spans, changed)  # a new label may change its place
+        elif change.kind == "status_changed":
+            after = change.after["status"]
+            status = after.get(article.id, status) if isinstance(after, dict) else after
+        return replace(article, spans=spans, status=status)
+
+    def _span_order(self) -> Callable[[SpanRecord], tuple[int, int, int]]:
+        """Where the dataset lists a span: by start, longer first, then by label."""
+        order = {name: info.position for name, info in self._labels.items()}
+        return lambda s: (s.start, -s.end, order.get(s.label, 0))
+
+    def _insert(self, spans: list[SpanRecord], span: SpanRecord) -> None:
+        key = self._span_order()
+        spans.insert(bisect_right(spans, key(span), key=key), span)
 
     def _reload(self) -> None:
         """Fetch the open article again and redraw what changed (spans, status)."""

@@ -1,28 +1,53 @@
-"""Every edit the GUI makes goes through ``EditGateway``: one undo stack, one signal.
+"""Every edit the GUI makes goes through ``EditGateway``: one undo stack, one writer, two signals.
 
-Each user action becomes a ``QUndoCommand`` whose redo()/undo() call the core's
-edit functions (``app.core.annotations``), which commit at once. Views refresh
-from ``changes_applied``, never from each other. A save that fails (disk full,
-locked dataset) is reported through ``edit_failed`` and the command is dropped
-from the stack, so the screen never shows an edit that is not stored.
+Each user action becomes a ``QUndoCommand``. Its redo()/undo() *plan* the edit
+on the GUI thread: they work out the ``Change`` it makes (from what the gateway
+already knows, or a quick read, which never waits for another writer) and emit
+``changes_applied`` at once, so the views show it in the same key press. The
+write itself goes to the ``EditWriter``, one thread that stores the edits in the
+order they were made, usually within milliseconds; ``changes_saved`` follows
+when it is stored. Views that draw the edit itself listen to the first signal;
+views that read the dataset again (the library's counts) to the second.
+
+A span gets its id when the edit is planned: ids the window picks count down
+from below the lowest one in the dataset (negative), so they never meet the
+ids SQLite gives to spans other processes store (one above the highest).
+
+A write that fails (a locked or full disk) fails every edit made after it too:
+they were made on top of it. The gateway takes them off the undo stack (or, if
+the history no longer allows that, clears it), tells the views to show what
+the dataset holds again (``edits_rolled_back``) and says why in ``edit_failed``.
+So the screen and the history never keep an edit that is not stored.
+
+A new kind of edit is one more pair of plans given to ``_push(text, do,
+undo)``: ``do()`` returns the ``Change`` and the write that stores it (a
+function of a ``Store``, run on the writer's thread); ``undo(change)`` the
+same for taking it back. Several spans in one command are one write (one
+transaction), so they are stored, or taken back, together.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from app.core import annotations, span_json
 from app.core.annotations import Change
+from app.core.edit_writer import EditWriter, Write
 from app.core.store import STORE_ERRORS, Store, describe_db_error
 from app.core.validation import InvalidInput
 from app.widgets.tasks import run_task
 
 log = logging.getLogger(__name__)
+
+ROLLED_BACK = "edits_rolled_back"  # the kind of Change that asks views to show the dataset again
+
+Planned = tuple[Change, Write]  # what an edit changes, and the write that stores it
 
 
 class _SpanHandle:
@@ -34,9 +59,18 @@ class _SpanHandle:
         self.id = span_id
 
 
+@dataclass(eq=False)
+class _Unsaved:
+    """One step of the undo stack whose write is queued: a command done (redo) or undone."""
+
+    command: _Command
+    step: str  # "redo" or "undo"
+    change: Change
+
+
 class _Command(QUndoCommand):
-    def __init__(self, gateway: EditGateway, text: str, do: Callable[[], Change],
-                 undo: Callable[[Change], Change]) -> None:
+    def __init__(self, gateway: EditGateway, text: str, do: Callable[[], Planned],
+                 undo: Callable[[Change], Planned]) -> None:
         super().__init__(text)
         self.gateway = gateway
         self._do = do
@@ -45,37 +79,55 @@ class _Command(QUndoCommand):
         self.error: str | None = None
 
     def redo(self) -> None:
+        if self.gateway.rolling_back:
+            return  # the edit is still stored: the stack only shows it done again
         try:
-            self.change = self._do()
+            self.change, write = self._do()
         except (InvalidInput, *STORE_ERRORS) as exc:
             self.error = self.gateway.describe(exc)
             self.setObsolete(True)  # the stack drops it: it never shows as done
             self.gateway.edit_failed.emit(self.error)
             return
-        self.gateway.changes_applied.emit(self.change)
+        self.gateway.apply(self, "redo", self.change, write)
 
     def undo(self) -> None:
+        if self.gateway.rolling_back:
+            return
         assert self.change is not None
         try:
-            reverse = self._undo(self.change)
+            reverse, write = self._undo(self.change)
         except (InvalidInput, *STORE_ERRORS) as exc:
-            self.gateway.edit_failed.emit(f"Could not undo: {self.gateway.describe(exc)}")
+            self.gateway.edit_failed.emit(self.gateway.describe(exc, undoing=True))
             # The stack now believes the edit undone while it is still stored; start the
             # history afresh (after this call returns) rather than offer a redo that fails.
             QTimer.singleShot(0, self.gateway.undo_stack.clear)
             return
-        self.gateway.changes_applied.emit(reverse)
+        self.gateway.apply(self, "undo", reverse, write)
 
 
 class EditGateway(QObject):
-    changes_applied = Signal(object)  # Change
+    changes_applied = Signal(object)  # Change, as soon as an edit is made (or rolled back)
+    changes_saved = Signal(object)  # Change, once the dataset holds it
     edit_failed = Signal(str)
+    _written = Signal(object, object)  # _Unsaved, the error or None; from the writer's thread
 
     def __init__(self, store: Store, annotator: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.store = store
         self.annotator = annotator
         self.undo_stack = QUndoStack(self)
+        self.writer = EditWriter(store)
+        self.rolling_back = False
+        self._written.connect(self._on_written)
+        self._unsaved: list[_Unsaved] = []
+        self._generation = 0
+        # What the gateway has planned, ahead of the dataset: the state of each span it
+        # edited (None once removed) and each article's status. The window is the only
+        # writer of existing spans and statuses (one window per dataset), so this is exact.
+        self._spans: dict[int, dict[str, Any] | None] = {}
+        self._statuses: dict[int, str] = {}
+        self._texts: dict[int, str] = {}  # article texts never change
+        self._next_id: int | None = None
         # Undoing a delete (or redoing an add) stores the span again under a new
         # id. Commands hold a handle per span whose id follows the span, and the
         # registry maps only live ids to handles, so a reused id never aliases.
@@ -88,8 +140,68 @@ class EditGateway(QObject):
         self._export_lists_timer = QTimer(self)
         self._export_lists_timer.setSingleShot(True)
         self._export_lists_timer.timeout.connect(self._rebuild_export_lists)
-        self.changes_applied.connect(self._note_span_change)
+        self.changes_saved.connect(self._note_span_change)
 
+    # -- the writer ---------------------------------------------------------------------
+    def apply(self, command: _Command, step: str, change: Change, write: Write) -> None:
+        """Show a planned edit at once and queue its write."""
+        unsaved = _Unsaved(command, step, change)
+        self._unsaved.append(unsaved)
+        self.writer.submit(write, lambda error: self._written.emit(unsaved, error), self._generation)
+        self.changes_applied.emit(change)
+
+    def unsaved_article_ids(self) -> set[int]:
+        return {i for u in self._unsaved for i in u.change.article_ids}
+
+    def wait_until_saved(self, timeout_s: float | None = None) -> bool:
+        """Block until every queued write is stored (or failed) and its signal delivered."""
+        done = self.writer.wait_until_idle(timeout_s)
+        QCoreApplication.sendPostedEvents(self)
+        return done
+
+    def close(self, timeout_s: float | None = None) -> bool:
+        """Store what is queued, then stop the writer (the window is closing)."""
+        done = self.wait_until_saved(timeout_s)
+        self.writer.close(timeout_s)
+        return done
+
+    def _on_written(self, unsaved: _Unsaved, error: BaseException | None) -> None:
+        if unsaved not in self._unsaved:
+            return  # already rolled back with an earlier failure
+        at = self._unsaved.index(unsaved)
+        if error is None:
+            del self._unsaved[at]
+            self.changes_saved.emit(unsaved.change)
+            return
+        # This write failed and the writer dropped every one queued after it.
+        failed, self._unsaved = self._unsaved[at:], self._unsaved[:at]
+        self._generation += 1
+        self._spans.clear()
+        self._statuses.clear()
+        self._unwind(failed)
+        ids = tuple(sorted({i for u in failed for i in u.change.article_ids}))
+        self.changes_applied.emit(Change(ROLLED_BACK, ids))
+        self.edit_failed.emit(self.describe(error, undoing=unsaved.step == "undo"))
+
+    def _unwind(self, failed: list[_Unsaved]) -> None:
+        """Take the failed steps back off the undo stack, newest first, without writing anything."""
+        stack = self.undo_stack
+        self.rolling_back = True
+        try:
+            for unsaved in reversed(failed):
+                command, index = unsaved.command, stack.index()
+                if unsaved.step == "redo" and index > 0 and stack.command(index - 1) is command:
+                    command.setObsolete(True)  # undo() then deletes it from the stack
+                    stack.undo()
+                elif unsaved.step == "undo" and index < stack.count() and stack.command(index) is command:
+                    stack.redo()  # its undo was not stored: it is still done
+                else:  # inside a macro, or history since replaced: it cannot be told apart any more
+                    stack.clear()
+                    return
+        finally:
+            self.rolling_back = False
+
+    # -- export lists ----------------------------------------------------------------------
     def _note_span_change(self, change: Change) -> None:
         if change.kind.startswith(("span_", "spans_")):
             self._edited_articles.update(change.article_ids)
@@ -97,6 +209,7 @@ class EditGateway(QObject):
 
     def rebuild_export_lists_now(self) -> None:
         """Start the pending rebuild at once (the window is closing: no later pause will come)."""
+        self.wait_until_saved()
         if self._export_lists_timer.isActive():
             self._export_lists_timer.stop()
             self._rebuild_export_lists()
@@ -107,6 +220,7 @@ class EditGateway(QObject):
         run_task(lambda: span_json.refresh_articles(store, ids),
                  on_error=lambda exc: log.warning("Export span lists of %d articles not rebuilt: %s", len(ids), exc))
 
+    # -- span handles and what the gateway knows ahead of the dataset ------------------------
     def handle(self, span_id: int) -> _SpanHandle:
         return self._handles.setdefault(span_id, _SpanHandle(span_id))
 
@@ -117,75 +231,158 @@ class EditGateway(QObject):
     def _removed(self, handle: _SpanHandle) -> None:
         self._handles.pop(handle.id, None)
 
+    def _new_span_id(self) -> int:
+        if self._next_id is None:
+            self._next_id = min(annotations.lowest_span_id(self.store), 0) - 1
+        span_id, self._next_id = self._next_id, self._next_id - 1
+        return span_id
+
+    def _span_state(self, span_id: int) -> dict[str, Any]:
+        if span_id not in self._spans:
+            return annotations.read_span(self.store, span_id)
+        state = self._spans[span_id]
+        if state is None:
+            raise InvalidInput(f"Span {span_id} no longer exists.")
+        return state
+
+    def _article_text(self, article_id: int) -> str:
+        if article_id not in self._texts:
+            if len(self._texts) > 16:
+                self._texts.clear()
+            self._texts[article_id] = annotations.read_article_text(self.store, article_id)
+        return self._texts[article_id]
+
+    def _current_statuses(self, article_ids: list[int]) -> dict[int, str]:
+        unknown = [i for i in article_ids if i not in self._statuses]
+        if unknown:
+            self._statuses.update(annotations.read_statuses(self.store, unknown))
+        return {i: self._statuses[i] for i in article_ids if i in self._statuses}
+
+    def _touch(self, article_id: int) -> None:
+        # As annotations._touch does when the edit is stored: labelling starts an article.
+        if self._current_statuses([article_id]).get(article_id) == "new":
+            self._statuses[article_id] = "in_progress"
+
     @staticmethod
-    def describe(exc: BaseException) -> str:
+    def describe(exc: BaseException, *, undoing: bool = False) -> str:
         if isinstance(exc, InvalidInput):
-            return str(exc)
+            return f"Could not undo: {exc}" if undoing else str(exc)
         why = describe_db_error(exc)
+        if undoing:
+            return f"Could not undo: {why}, so the edit is still stored. Try again once that is resolved."
         return f"The edit was not saved: {why}. Try again once that is resolved."
 
-    def _push(self, text: str, do: Callable[[], Change], undo: Callable[[Change], Change]) -> Change | None:
+    def _push(self, text: str, do: Callable[[], Planned], undo: Callable[[Change], Planned]) -> Change | None:
         if self.store.read_only:
             return None  # the window already says, once, that the dataset cannot be edited
         command = _Command(self, text, do, undo)
-        self.undo_stack.push(command)  # push() calls redo(), which reports a failure
+        self.undo_stack.push(command)  # push() calls redo(), which reports a refusal
         if command.error is not None:
             return None
         return command.change
+
+    # -- planning span edits -----------------------------------------------------------------
+    def _plan_add(self, handle: _SpanHandle, state: dict[str, Any]) -> Planned:
+        self._refuse_duplicate(state)
+        span_id = self._new_span_id()
+        self._stored(handle, span_id)
+        self._spans[span_id] = state
+        self._touch(state["article_id"])
+        s = state
+
+        def write(store: Store) -> object:
+            return annotations.add_span(store, s["article_id"], s["start"], s["end"], s["label"],
+                                        annotator=s["annotator"], origin=s["origin"], attributes=s["attributes"],
+                                        span_id=span_id)
+
+        return Change("span_added", (s["article_id"],), span_id, after=state), write
+
+    def _refuse_duplicate(self, state: dict[str, Any]) -> None:
+        """Refuse at once a span the dataset holds, or will once the queued writes are stored."""
+        def identity(s: dict[str, Any]) -> tuple[Any, ...]:
+            return s["article_id"], s["start"], s["end"], s["label"], s["annotator"]
+
+        wanted = identity(state)
+        stored = annotations.find_span(self.store, state)
+        if stored is not None and stored in self._spans:
+            planned = self._spans[stored]  # removed or changed since: no longer in the way
+            stored = stored if planned is not None and identity(planned) == wanted else None
+        if stored is not None or any(s is not None and identity(s) == wanted for s in self._spans.values()):
+            raise InvalidInput(annotations.already_labelled(state["text"], state["label"]))
+
+    def _plan_remove(self, handle: _SpanHandle) -> Planned:
+        span_id = handle.id
+        before = self._span_state(span_id)
+        self._removed(handle)
+        self._spans[span_id] = None
+        self._touch(before["article_id"])
+        return (Change("span_removed", (before["article_id"],), span_id, before=before),
+                lambda store: annotations.remove_span(store, span_id))
+
+    def _plan_update(self, handle: _SpanHandle, *, label: str | None = None,
+                     attributes: dict[str, Any] | None = None) -> Planned:
+        span_id = handle.id
+        before = self._span_state(span_id)
+        after = dict(before)
+        if label is not None and label != before["label"]:
+            after["label"] = label
+            self._refuse_duplicate(after)
+        if attributes is not None:
+            after["attributes"] = dict(attributes)
+        self._spans[span_id] = after
+        self._touch(before["article_id"])
+        return (Change("span_changed", (before["article_id"],), span_id, before=before, after=after),
+                lambda store: annotations.update_span(store, span_id, label=label, attributes=attributes))
 
     # -- span edits -------------------------------------------------------------
     def add_span(self, article_id: int, start: int, end: int, label: str,
                  attributes: dict[str, Any] | None = None) -> Change | None:
         handle = _SpanHandle(0)
 
-        def do() -> Change:
-            change = annotations.add_span(self.store, article_id, start, end, label, annotator=self.annotator,
-                                          attributes=attributes)
-            self._stored(handle, change.span_id or 0)
-            return change
+        def do() -> Planned:
+            state = annotations.new_span(self._article_text(article_id), article_id, start, end, label,
+                                         annotator=self.annotator, attributes=attributes)
+            return self._plan_add(handle, state)
 
-        def undo(_: Change) -> Change:
-            change = annotations.remove_span(self.store, handle.id)
-            self._removed(handle)
-            return change
-
-        return self._push(f"Add {label} span", do, undo)
+        return self._push(f"Add {label} span", do, lambda _: self._plan_remove(handle))
 
     def remove_span(self, span_id: int, label: str) -> Change | None:
         handle = self.handle(span_id)
-
-        def do() -> Change:
-            change = annotations.remove_span(self.store, handle.id)
-            self._removed(handle)
-            return change
-
-        def undo(change: Change) -> Change:
-            b = change.before
-            again = annotations.add_span(self.store, b["article_id"], b["start"], b["end"], b["label"],
-                                         annotator=b["annotator"], origin=b["origin"], attributes=b["attributes"])
-            self._stored(handle, again.span_id or 0)
-            return again
-
-        return self._push(f"Delete {label} span", do, undo)
+        return self._push(f"Delete {label} span", lambda: self._plan_remove(handle),
+                          lambda change: self._plan_add(handle, change.before))
 
     def add_spans(self, article_id: int, ranges: list[tuple[int, int]], label: str, what: str,
                   attributes: dict[str, Any] | None = None) -> Change | None:
-        """Label many ranges at once (Alt+A): one core call, one undo step, one ``changes_applied``."""
-        handles: dict[tuple[int, int], _SpanHandle] = {}
+        """Label many ranges at once (Alt+A): one undo step, one ``changes_applied``, one write."""
+        handles: list[_SpanHandle] = []  # one per span, in text order; filled when first done
+        annotator = self.annotator
 
-        def do() -> Change:
-            change = annotations.add_spans(self.store, article_id, ranges, label, annotator=self.annotator,
-                                           attributes=attributes)
-            for span_id, state in zip(change.span_ids, change.after["spans"], strict=True):
-                self._stored(handles.setdefault((state["start"], state["end"]), _SpanHandle(0)), span_id)
-            return change
+        def do() -> Planned:
+            states = annotations.new_spans(self._article_text(article_id), article_id, ranges, label,
+                                           annotator=annotator, attributes=attributes)
+            if not handles:
+                handles.extend(_SpanHandle(0) for _ in states)
+            ids = []
+            for handle, state in zip(handles, states, strict=True):
+                span_id = self._new_span_id()
+                self._stored(handle, span_id)
+                self._spans[span_id] = state
+                ids.append(span_id)
+            self._touch(article_id)
+            spans = [(state["start"], state["end"]) for state in states]
+            return (Change("spans_added", (article_id,), span_ids=tuple(ids), after={"spans": states}),
+                    lambda store: annotations.add_spans(store, article_id, spans, label, annotator=annotator,
+                                                        attributes=attributes, span_ids=ids))
 
-        def undo(change: Change) -> Change:
-            spans = [handles[(state["start"], state["end"])] for state in change.after["spans"]]
-            reverse = annotations.remove_spans(self.store, [handle.id for handle in spans])
-            for handle in spans:
+        def undo(_change: Change) -> Planned:
+            ids = [handle.id for handle in handles]
+            before = [self._span_state(span_id) for span_id in ids]
+            for handle in handles:
+                self._spans[handle.id] = None
                 self._removed(handle)
-            return reverse
+            self._touch(article_id)
+            return (Change("spans_removed", (article_id,), span_ids=tuple(ids), before={"spans": before}),
+                    lambda store: annotations.remove_spans(store, ids))
 
         return self._push(what, do, undo)
 
@@ -193,31 +390,47 @@ class EditGateway(QObject):
         handle = self.handle(span_id)
         return self._push(
             f"Change {old_label} span to {new_label}",
-            lambda: annotations.update_span(self.store, handle.id, label=new_label),
-            lambda c: annotations.update_span(self.store, handle.id, label=c.before["label"]),
+            lambda: self._plan_update(handle, label=new_label),
+            lambda c: self._plan_update(handle, label=c.before["label"]),
         )
 
     def set_attributes(self, span_id: int, attributes: dict[str, Any], what: str = "claim details") -> Change | None:
         handle = self.handle(span_id)
         return self._push(
             f"Edit {what}",
-            lambda: annotations.update_span(self.store, handle.id, attributes=attributes),
-            lambda c: annotations.update_span(self.store, handle.id, attributes=c.before["attributes"]),
+            lambda: self._plan_update(handle, attributes=attributes),
+            lambda c: self._plan_update(handle, attributes=c.before["attributes"]),
         )
+
+    # -- statuses and articles -----------------------------------------------------------------
+    def _plan_status(self, article_ids: list[int], status: str) -> Planned:
+        annotations.check_status(status)
+        before = self._current_statuses(article_ids)
+        self._statuses.update(dict.fromkeys(article_ids, status))
+        return (Change("status_changed", tuple(article_ids), before={"status": before}, after={"status": status}),
+                lambda store: annotations.set_status(store, article_ids, status))
+
+    def _plan_restore(self, statuses: dict[int, str]) -> Planned:
+        self._statuses.update(statuses)
+        return (Change("status_changed", tuple(statuses), after={"status": dict(statuses)}),
+                lambda store: annotations.restore_statuses(store, statuses))
 
     def set_status(self, article_ids: list[int], status: str) -> Change | None:
+        ids = [int(i) for i in article_ids]
         shown = status.replace("_", " ")
-        what = f"Mark {len(article_ids)} articles {shown}" if len(article_ids) > 1 else f"Mark article {shown}"
-        return self._push(
-            what,
-            lambda: annotations.set_status(self.store, article_ids, status),
-            lambda c: annotations.restore_statuses(self.store, c.before["status"]),
-        )
+        what = f"Mark {len(ids)} articles {shown}" if len(ids) > 1 else f"Mark article {shown}"
+        return self._push(what, lambda: self._plan_status(ids, status),
+                          lambda c: self._plan_restore(c.before["status"]))
 
     def delete_articles(self, article_ids: list[int]) -> Change | None:
-        """Not undoable (the caller asks first); clears the stack since its edits may refer to them."""
+        """Not undoable (the caller asks first); clears the stack since its edits may refer to them.
+
+        Stored before it returns, after the edits queued before it: a confirmed
+        deletion, not a key press, so it may wait for the dataset's lock.
+        """
         if self.store.read_only:
             return None
+        self.wait_until_saved()
         try:
             change = annotations.delete_articles(self.store, article_ids)
         except STORE_ERRORS as exc:
@@ -225,5 +438,9 @@ class EditGateway(QObject):
             return None
         self.undo_stack.clear()
         self._handles.clear()
+        self._spans.clear()
+        self._statuses.clear()
+        self._texts.clear()
         self.changes_applied.emit(change)
+        self.changes_saved.emit(change)
         return change

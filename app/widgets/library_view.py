@@ -3,7 +3,7 @@
 Searching, filtering and sorting are SQL queries run by ``ArticleTableModel`` on
 a worker thread; this widget turns the controls into an ``ArticleFilter`` and
 keeps the selection across new results. Edits go through the ``EditGateway``
-and come back as ``changes_applied``, like every other view's.
+and come back as ``changes_saved`` once stored: the rows are read from the dataset again.
 """
 
 from __future__ import annotations
@@ -137,7 +137,7 @@ class LibraryView(QWidget):
         self.table.selectionModel().selectionChanged.connect(self._update_count)
         self.table.selectionModel().currentRowChanged.connect(self._current_row_changed)
         self.table.activated.connect(self._activated)
-        gateway.changes_applied.connect(self._changes_applied)
+        gateway.changes_saved.connect(self._changes_applied)  # its rows are read from the dataset again
         self._count_total()
         self._update_count()
 

@@ -103,7 +103,7 @@ class MainWindow(QMainWindow):
         import_pane.articles_imported.connect(self._articles_imported)
         import_pane.import_finished.connect(lambda _report: self._update_status())
         import_pane.article_activated.connect(self.open_article)
-        self.gateway.changes_applied.connect(self._on_change)
+        self.gateway.changes_saved.connect(self._on_change)
         self.gateway.edit_failed.connect(lambda msg: self.statusBar().showMessage(msg, 10000))
         self._restore_state()
         self._update_status()
@@ -457,7 +457,8 @@ class MainWindow(QMainWindow):
             self.panes.import_pane.cancel()
         self.save_state()
         save_settings(self.settings)
-        self.gateway.rebuild_export_lists_now()
+        self.gateway.rebuild_export_lists_now()  # stores the edits still queued first
+        self.gateway.close()
         wait_for_all(10000)
         super().closeEvent(event)
 

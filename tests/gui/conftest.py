@@ -48,7 +48,9 @@ def sample_store(store, sample_text):  # noqa: ANN001, ANN201
 def gateway(sample_store, qapp):  # noqa: ANN001, ANN201
     from app.widgets.edits import EditGateway
 
-    return EditGateway(sample_store, annotator="tester")
+    gateway = EditGateway(sample_store, annotator="tester")
+    yield gateway
+    gateway.close()
 
 
 @pytest.fixture

@@ -45,6 +45,8 @@ def assert_shown_at_offsets(view: ArticleTextView, text: str) -> None:
 
 
 def spans(panel: AnnotationPanel) -> list[SpanRecord]:
+    """What the dataset holds, once the edits queued so far are stored."""
+    assert panel.gateway.wait_until_saved(10)
     detail = library.get_article(panel.store, panel.current_article_id)
     assert detail is not None
     return detail.spans

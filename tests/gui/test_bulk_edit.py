@@ -52,15 +52,20 @@ def counting(window) -> Iterator[dict[str, int]]:  # noqa: ANN001
     def changed(_change) -> None:  # noqa: ANN001
         seen["changes"] += 1
 
-    event.listen(engine, "before_cursor_execute", statement)
-    event.listen(engine, "commit", commit)
+    # The window reads through its store; its edits are written by the gateway's writer, on an engine of its own.
+    engines = [engine, window.gateway.writer.store.engine]
+    for each in engines:
+        event.listen(each, "before_cursor_execute", statement)
+        event.listen(each, "commit", commit)
     window.gateway.changes_applied.connect(changed)
     try:
         yield seen
+        window.gateway.wait_until_saved()  # what the key press queued counts too
     finally:
         window.gateway.changes_applied.disconnect(changed)
-        event.remove(engine, "before_cursor_execute", statement)
-        event.remove(engine, "commit", commit)
+        for each in engines:
+            event.remove(each, "before_cursor_execute", statement)
+            event.remove(each, "commit", commit)
 
 
 def press(window, key: Qt.Key, modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:  # noqa: ANN001
@@ -80,6 +85,7 @@ def tints(view) -> list[QColor | None]:  # noqa: ANN001
 
 
 def stored_spans(window, article_id: int) -> list[tuple[int, int, str]]:  # noqa: ANN001
+    window.gateway.wait_until_saved()
     detail = library.get_article(window.store, article_id)
     assert detail is not None
     return [(s.start, s.end, s.label) for s in detail.spans]
@@ -214,6 +220,7 @@ def test_bulk_edit_inside_claims_draws_what_a_fresh_open_draws(qtbot, make_windo
     assert len([s for s in panel.article().spans if s.label == "PERSON"]) == len(occurrences)
 
     def fresh() -> list[tuple[str, int]]:
+        window.gateway.wait_until_saved()
         view = type(panel.view)()
         qtbot.addWidget(view)
         view.set_labels(list_labels(store))

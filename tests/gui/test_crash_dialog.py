@@ -123,6 +123,7 @@ def test_an_error_in_a_button_handler(qtbot, window, reporter, app_log, sample_s
     article_id = library.list_articles(sample_store)[0].id
     window.open_article(article_id)
     window.mark_done_and_next()
+    assert window.gateway.wait_until_saved(10)
     assert library.get_article(sample_store, article_id).status == "done"
     assert library.count_articles(sample_store) == 3
 

@@ -9,6 +9,12 @@ def spans_of(store, article_id):
     return [(s.start, s.end, s.label, s.attributes) for s in library.get_article(store, article_id).spans]
 
 
+def saved_spans(gateway, article_id):
+    """The article's spans in the dataset once the gateway's queued writes are stored."""
+    assert gateway.wait_until_saved(10)
+    return spans_of(gateway.store, article_id)
+
+
 def first_article(store) -> int:
     return library.list_articles(store, limit=1)[0].id
 
@@ -20,25 +26,25 @@ def test_add_relabel_delete_undo_redo(gateway, sample_store, qtbot):
     stack = gateway.undo_stack
 
     added = gateway.add_span(art, 0, 4, "ORG")
-    assert spans_of(sample_store, art) == [(0, 4, "ORG", {})]
+    assert saved_spans(gateway, art) == [(0, 4, "ORG", {})]
     assert stack.undoText() == "Add ORG span"
     gateway.relabel_span(added.span_id, "ORG", "PERSON")
-    assert spans_of(sample_store, art) == [(0, 4, "PERSON", {})]
+    assert saved_spans(gateway, art) == [(0, 4, "PERSON", {})]
     gateway.remove_span(added.span_id, "PERSON")
-    assert spans_of(sample_store, art) == []
+    assert saved_spans(gateway, art) == []
 
     stack.undo()  # the delete: the span comes back (under a new id)
-    assert spans_of(sample_store, art) == [(0, 4, "PERSON", {})]
+    assert saved_spans(gateway, art) == [(0, 4, "PERSON", {})]
     stack.undo()  # the relabel must find the re-created span
-    assert spans_of(sample_store, art) == [(0, 4, "ORG", {})]
+    assert saved_spans(gateway, art) == [(0, 4, "ORG", {})]
     stack.undo()
-    assert spans_of(sample_store, art) == []
+    assert saved_spans(gateway, art) == []
     for _ in range(3):
         stack.redo()
-    assert spans_of(sample_store, art) == []
+    assert saved_spans(gateway, art) == []
     stack.undo()
     stack.undo()
-    assert spans_of(sample_store, art) == [(0, 4, "ORG", {})]
+    assert saved_spans(gateway, art) == [(0, 4, "ORG", {})]
     assert [c.kind for c in changes][:3] == ["span_added", "span_changed", "span_removed"]
 
 
@@ -46,13 +52,13 @@ def test_claim_attributes_and_status_undo(gateway, sample_store):
     art = first_article(sample_store)
     claim = gateway.add_span(art, 0, 20, "CLAIM")
     gateway.set_attributes(claim.span_id, {"claimant": "Meta", "verdict": "true", "note": ""})
-    assert spans_of(sample_store, art)[0][3] == {"claimant": "Meta", "verdict": "true", "note": ""}
+    assert saved_spans(gateway, art)[0][3] == {"claimant": "Meta", "verdict": "true", "note": ""}
     gateway.set_status([art], "done")
-    assert library.get_article(sample_store, art).status == "done"
+    assert gateway.wait_until_saved(10) and library.get_article(sample_store, art).status == "done"
     gateway.undo_stack.undo()
-    assert library.get_article(sample_store, art).status == "in_progress"
+    assert gateway.wait_until_saved(10) and library.get_article(sample_store, art).status == "in_progress"
     gateway.undo_stack.undo()
-    assert spans_of(sample_store, art)[0][3] == {}
+    assert saved_spans(gateway, art)[0][3] == {}
 
 
 def test_refused_edit_is_reported_and_not_on_the_stack(gateway, sample_store):
@@ -66,33 +72,28 @@ def test_refused_edit_is_reported_and_not_on_the_stack(gateway, sample_store):
     assert gateway.undo_stack.count() == 1
 
 
-def test_locked_dataset_is_reported_not_dropped(gateway, sample_store):
-    """A save that fails because another program holds the write lock is shown, not lost silently."""
+def test_locked_dataset_is_reported_not_dropped(gateway, sample_store, qtbot):
+    """A save that fails because another program holds the write lock is shown, then taken back, not lost silently."""
     import sqlite3
 
     art = first_article(sample_store)
-    errors = []
+    errors, changes = [], []
     gateway.edit_failed.connect(errors.append)
+    gateway.changes_applied.connect(changes.append)
+    gateway.writer.lock_timeout_s = 0.2
     blocker = sqlite3.connect(str(sample_store.path), timeout=0)
     blocker.execute("BEGIN IMMEDIATE")
     try:
-        import app.core.store as store_module
-
-        sample_store.engine.dispose()
-        old = store_module.BUSY_TIMEOUT_MS
-        store_module.BUSY_TIMEOUT_MS = 100
-        try:
-            sample_store.engine = store_module.create_store_engine(sample_store.location)
-            result = gateway.add_span(art, 0, 4, "ORG")
-        finally:
-            store_module.BUSY_TIMEOUT_MS = old
+        shown = gateway.add_span(art, 0, 4, "ORG")
+        assert shown is not None and gateway.undo_stack.count() == 1  # shown at once, as every edit
+        qtbot.waitUntil(lambda: bool(errors), timeout=5000)
     finally:
         blocker.rollback()
         blocker.close()
-    assert result is None
-    assert errors and "locked" in errors[0]
+    assert "locked" in errors[0]
+    assert [c.kind for c in changes] == ["span_added", "edits_rolled_back"]
     assert gateway.undo_stack.count() == 0
-    assert spans_of(sample_store, art) == []
+    assert saved_spans(gateway, art) == []
 
 
 def test_a_redo_that_cannot_be_saved_is_reported(gateway, sample_store):
@@ -108,7 +109,7 @@ def test_a_redo_that_cannot_be_saved_is_reported(gateway, sample_store):
     annotations.add_span(sample_store, art, 0, 4, "ORG", annotator="tester")
     gateway.undo_stack.redo()
     assert errors and "already labelled" in errors[-1]
-    assert spans_of(sample_store, art) == [(0, 4, "ORG", {})]
+    assert saved_spans(gateway, art) == [(0, 4, "ORG", {})]
 
 
 def test_export_span_lists_are_rebuilt_off_the_key_press_once_edits_pause(gateway, sample_store, qtbot):
@@ -126,10 +127,10 @@ def test_export_span_lists_are_rebuilt_off_the_key_press_once_edits_pause(gatewa
     assert art not in cached()  # the key press did not wait for it
     qtbot.waitUntil(lambda: art in cached(), timeout=5000)
     assert gateway.add_span(art, mistral, mistral + 7, "ORG") is not None
-    assert art not in cached()
+    assert gateway.wait_until_saved(10) and art not in cached()
     qtbot.waitUntil(lambda: '"Mistral"' in cached().get(art, ""), timeout=5000)
     gateway.undo_stack.undo()
-    assert art not in cached()
+    assert gateway.wait_until_saved(10) and art not in cached()
     qtbot.waitUntil(lambda: art in cached(), timeout=5000)
     assert '"Meta"' in cached()[art] and '"Mistral"' not in cached()[art]
 

@@ -130,6 +130,7 @@ def test_the_sample_opens_with_its_articles_and_spans(make_window, qtbot):  # no
     panel.view.select_range(start, start + len("Joelle Pineau"))
     panel.view.setFocus()
     qtbot.keyClick(panel.view, Qt.Key.Key_1)
+    assert window.gateway.wait_until_saved(10)
     assert ("PERSON", "Joelle Pineau") in {(s.label, s.text) for s in library.get_article(window.store, first.id).spans}
 
 

@@ -179,6 +179,12 @@ def _focus_import_box(window: MainWindow) -> QWidget:
     return window.panes.import_pane.box
 
 
+def stored_status(window, article_id: int) -> str:  # noqa: ANN001
+    """The status the dataset holds, once the window's queued edits are stored."""
+    window.gateway.wait_until_saved()
+    return library.get_article(window.store, article_id).status
+
+
 @pytest.mark.parametrize("focus", [_focus_text, _focus_span_list, _focus_library, _focus_import_box],
                          ids=["text", "span list", "library", "import box"])
 def test_ctrl_return_marks_done_and_opens_the_next_article_whatever_has_focus(window, sample_store, qtbot,
@@ -191,7 +197,7 @@ def test_ctrl_return_marks_done_and_opens_the_next_article_whatever_has_focus(wi
 
     QTest.keyClick(window, Qt.Key.Key_Return, CTRL)
 
-    assert library.get_article(window.store, first).status == "done"
+    assert stored_status(window, first) == "done"
     assert_shows(window, second)
     assert window.panes.annotation.view.grab().toImage() != before  # the next article is drawn, not the last
 
@@ -208,14 +214,14 @@ def test_skip_leaves_a_done_article_done_and_moves_on(window, sample_store, qtbo
 
     QTest.keyClick(window, Qt.Key.Key_Return, CTRL | SHIFT)
 
-    assert library.get_article(window.store, first).status == "done"
+    assert stored_status(window, first) == "done"
     assert_shows(window, second)
     title = library.get_article(window.store, first).title
     message = window.statusBar().currentMessage()
     assert title in message and "stays done" in message
     # An article not yet done is still skipped.
     QTest.keyClick(window, Qt.Key.Key_Return, CTRL | SHIFT)
-    assert library.get_article(window.store, second).status == "skipped"
+    assert stored_status(window, second) == "skipped"
     assert_shows(window, third)
 
 

@@ -155,12 +155,12 @@ def test_a_malformed_url_shows_no_site_instead_of_raising(store, qapp):  # noqa:
 def test_model_refetches_only_changed_rows(library_store, qtbot):  # noqa: ANN001
     gateway = EditGateway(library_store, annotator="tester")
     model = ArticleTableModel(library_store)
-    gateway.changes_applied.connect(model.apply_change)
+    gateway.changes_saved.connect(model.apply_change)
     ids = model.article_ids()
     _shown(model, "Status")
     changed: list[tuple[int, int]] = []
     model.dataChanged.connect(lambda a, b: changed.append((a.row(), b.row())))
-    with qtbot.assertNotEmitted(model.modelReset):
+    with qtbot.assertNotEmitted(model.modelReset), qtbot.waitSignal(gateway.changes_saved):
         gateway.set_status([ids[5], ids[6], ids[9]], "skipped")
     assert changed == [(5, 6), (9, 9)]
     assert _shown(model, "Status")[5] == "Skipped"
@@ -186,6 +186,7 @@ def test_model_inserts_new_articles_in_place(library_store, qtbot):  # noqa: ANN
 def test_id_lists_follow_the_order_and_filter(library_store, sort, descending):  # noqa: ANN001
     gateway = EditGateway(library_store, annotator="tester")
     gateway.set_status([3, 4], "skipped")  # distinct edit times
+    assert gateway.wait_until_saved(10)
     with library_store.begin() as conn:
         rows = conn.execute(text("SELECT id, title, site_name, published, status, updated_at FROM article")).all()
     rank = {"new": 0, "in_progress": 1, "done": 2, "skipped": 3}
@@ -331,7 +332,7 @@ def test_mark_status_from_the_view_updates_row_and_dataset(view, library_store, 
     assert _shown(view.model, "Status")[:2] == ["Skipped", "Skipped"]
     assert _db(library_store, f"SELECT status FROM article WHERE id IN ({ids[0]}, {ids[1]})") == ["skipped"] * 2
     view.gateway.undo_stack.undo()
-    assert _shown(view.model, "Status")[:2] == ["New", "New"]
+    qtbot.waitUntil(lambda: _shown(view.model, "Status")[:2] == ["New", "New"])
     assert view.selected_ids() == ids[:2]
 
 

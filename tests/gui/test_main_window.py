@@ -18,6 +18,12 @@ def occurrence(text: str, needle: str) -> tuple[int, int]:
     return start, start + len(needle)
 
 
+def saved_article(window, article_id):  # noqa: ANN001, ANN201
+    """The article as the dataset holds it, once the window's queued edits are stored."""
+    assert window.gateway.wait_until_saved(10)
+    return library.get_article(window.store, article_id)
+
+
 def test_import_label_claim_undo_done_export(make_window, qtbot, http_server, tmp_path, screenshot, monkeypatch):
     window = make_window()
     pane = window.panes.import_pane
@@ -50,20 +56,20 @@ def test_import_label_claim_undo_done_export(make_window, qtbot, http_server, tm
     view.select_range(sentence_start, sentence_end + 1)
     qtbot.keyClick(view, Qt.Key.Key_3)
 
-    spans = {(s.label, s.text) for s in library.get_article(window.store, article_id).spans}
+    spans = {(s.label, s.text) for s in saved_article(window, article_id).spans}
     assert ("PERSON", "Hugo Touvron") in spans
     assert ("ORG", "Mistral") in spans
     assert ("CLAIM", text[sentence_start:sentence_end]) in spans
 
     # Claimant and verdict for the selected claim.
-    claim = next(s for s in library.get_article(window.store, article_id).spans if s.label == "CLAIM")
+    claim = next(s for s in saved_article(window, article_id).spans if s.label == "CLAIM")
     panel.select_span(claim.id)
     details = panel.claim_details
     details.claimant.setEditText("Hugo Touvron")
     details.claimant.lineEdit().editingFinished.emit()
     details.verdict.setCurrentText("misleading")
     details.verdict.activated.emit(details.verdict.currentIndex())
-    claim = next(s for s in library.get_article(window.store, article_id).spans if s.label == "CLAIM")
+    claim = next(s for s in saved_article(window, article_id).spans if s.label == "CLAIM")
     assert claim.attributes["claimant"] == "Hugo Touvron"
     assert claim.attributes["verdict"] == "misleading"
     panel.span_list.flush()  # the list catches up after a pause in typing; draw it now
@@ -74,17 +80,17 @@ def test_import_label_claim_undo_done_export(make_window, qtbot, http_server, tm
     assert undo.text().startswith("&Undo Edit claim details") or "claim" in undo.text().lower()
     undo.trigger()
     undo.trigger()
-    claim_now = next(s for s in library.get_article(window.store, article_id).spans if s.label == "CLAIM")
+    claim_now = next(s for s in saved_article(window, article_id).spans if s.label == "CLAIM")
     assert claim_now.attributes.get("claimant", "") == ""
     assert claim_now.attributes.get("verdict", "unverified") == "unverified"
     redo.trigger()
     redo.trigger()
-    claim_now = next(s for s in library.get_article(window.store, article_id).spans if s.label == "CLAIM")
+    claim_now = next(s for s in saved_article(window, article_id).spans if s.label == "CLAIM")
     assert claim_now.attributes["verdict"] == "misleading"
 
     # Done and next with Ctrl+Return: the article is stored as done and another one opens.
     window.actions_by_id["done_next"].trigger()
-    assert library.get_article(window.store, article_id).status == "done"
+    assert saved_article(window, article_id).status == "done"
     assert panel.current_article_id not in (None, article_id)
 
     # Export what is done, through the dialog.
@@ -159,16 +165,13 @@ def test_dropping_files_and_urls_starts_an_import(make_window, qtbot, tmp_path, 
 
 
 def test_failed_save_is_shown_to_the_user(make_window, sample_store, qtbot):
-    """A locked dataset: the edit is refused visibly and nothing is shown as stored."""
+    """A dataset locked for longer than a save waits: the edit is taken back visibly and nothing is shown as stored."""
     import sqlite3
-
-    import app.core.store as store_module
 
     window = make_window(sample_store)
     article_id = library.list_articles(sample_store)[0].id
     window.open_article(article_id)
-    store_module.BUSY_TIMEOUT_MS, old = 100, store_module.BUSY_TIMEOUT_MS
-    sample_store.engine = store_module.create_store_engine(sample_store.location)
+    window.gateway.writer.lock_timeout_s = 0.1
     blocker = sqlite3.connect(str(sample_store.path), timeout=0)
     blocker.execute("BEGIN IMMEDIATE")
     try:
@@ -176,12 +179,12 @@ def test_failed_save_is_shown_to_the_user(make_window, sample_store, qtbot):
         panel.view.select_range(0, 6)
         panel.view.setFocus()
         qtbot.keyClick(panel.view, Qt.Key.Key_1)
+        qtbot.waitUntil(panel.banner.isVisible, timeout=5000)
     finally:
         blocker.rollback()
         blocker.close()
-        store_module.BUSY_TIMEOUT_MS = old
-    assert panel.banner.isVisible()
     assert "locked" in panel.banner.message.text()
+    assert panel.article().spans == []
     assert library.get_article(sample_store, article_id).spans == []
     assert window.gateway.undo_stack.count() == 0
 

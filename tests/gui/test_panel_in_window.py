@@ -16,6 +16,7 @@ from PySide6.QtGui import QBrush, QColor, QImage, QTextCursor
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from app.core import library
+from app.core.library import ArticleDetail
 from app.core.articles import store_articles
 from app.core.exporter import export_jsonl
 from app.core.sample_dataset import create_sample_dataset
@@ -148,7 +149,7 @@ def test_navigation_and_edits_leave_the_formats_of_a_fresh_open(
     assert panel.selected_span().label == "PERSON"
     press(qtbot, window, Qt.Key.Key_Z, CTRL)
     assert panel.selected_span().label == "ORG"
-    assert [s.label for s in library.get_article(window.store, meta).spans if s.text == "Mistral"] == ["ORG"]
+    assert [s.label for s in stored_article(window, meta).spans if s.text == "Mistral"] == ["ORG"]
     if first_click == "span":
         screenshot(panel, "panel_after_navigation" + ("" if theme == "light" else "_dark"))
     press(qtbot, window, Qt.Key.Key_Escape)  # deselect: a fresh open has no selected span
@@ -165,6 +166,14 @@ def test_navigation_and_edits_leave_the_formats_of_a_fresh_open(
     fresh_picture = picture(fresh_view)
     assert after_picture.size() == fresh_picture.size()
     assert differing_pixels(after_picture, fresh_picture) == 0
+
+
+def stored_article(window: MainWindow, article: int) -> ArticleDetail:
+    """The article as the dataset holds it, once the edits the window queued are stored."""
+    window.gateway.wait_until_saved()
+    detail = library.get_article(window.store, article)
+    assert detail is not None
+    return detail
 
 
 def export_claimants(store, tmp_path: Path) -> list[str]:  # noqa: ANN001
@@ -203,7 +212,7 @@ def test_claimant_picked_from_suggestions_with_the_keyboard_is_saved(
 
     assert not popup.isVisible()
     assert details.claimant.currentText() == picked
-    saved = next(s for s in library.get_article(window.store, meta).spans if s.id == claim.id)
+    saved = next(s for s in stored_article(window, meta).spans if s.id == claim.id)
     assert saved.attributes["claimant"] == picked
     assert picked in export_claimants(window.store, tmp_path)
     assert window.gateway.undo_stack.count() == edits_before + 1
@@ -213,7 +222,7 @@ def test_claimant_picked_from_suggestions_with_the_keyboard_is_saved(
     click_text(qtbot, window, view, view.text().index("research scientist"))
     assert view.hasFocus() and panel.selected_span_id() == claim.id
     press(qtbot, window, Qt.Key.Key_Z, CTRL)
-    assert next(s for s in library.get_article(window.store, meta).spans
+    assert next(s for s in stored_article(window, meta).spans
                 if s.id == claim.id).attributes["claimant"] == "Cryptopolitan"
     assert details.claimant.currentText() == "Cryptopolitan"
 
@@ -243,7 +252,7 @@ def test_entity_spans_stay_within_a_line_and_a_claim_over_one_asks_first(qtbot, 
     panel, view = window.panes.annotation, window.panes.annotation.view
 
     def saved() -> set[tuple[str, str]]:
-        return {(s.label, s.text) for s in library.get_article(window.store, outcome.article_id).spans}
+        return {(s.label, s.text) for s in stored_article(window, outcome.article_id).spans}
 
     # "…on Monday.⏎Chief executive…" selected with the mouse (a click, then a shift+click).
     select_text(qtbot, window, view, text.index("Monday"), text.index(" Priya Raman said"))

@@ -62,10 +62,12 @@ def damage(tmp_path: Path, home: Path, table: str, pages: int) -> tuple[Path, di
     assert len(before) == ARTICLES
     leaves = leaf_pages(path, table)
     assert len(leaves) > 20
-    middle = leaves[len(leaves) // 2]
-    with path.open("r+b") as f:  # pages are numbered from 1
-        f.seek((middle - 1) * PAGE)
-        f.write(b"\xa5" * pages * PAGE)
+    # Pages of this table only: the pages after one of its leaves may belong to another table.
+    middle = len(leaves) // 2
+    with path.open("r+b") as f:
+        for page in leaves[middle : middle + pages]:
+            f.seek((page - 1) * PAGE)  # pages are numbered from 1
+            f.write(b"\xa5" * PAGE)
     return path, before
 
 

@@ -182,7 +182,8 @@ def print_table(results: list[Result], n_pages: int) -> None:
         same = first_with.setdefault(r.digest, r.label)
         print(f"{r.label:<34} {r.pages_complete:>4}/{n_pages:<3} "
               f"{r.with_found:>3}/{r.with_total:<3} {100 * r.recall:5.1f}% "
-              f"{r.leaks:>3}/{r.without_total:<5} {r.mean_len:>10.0f} {r.mean_cpu:>11.1f} {r.title_first:>5}/{n_pages:<3}"
+              f"{r.leaks:>3}/{r.without_total:<5} {r.mean_len:>10.0f} {r.mean_cpu:>11.1f}"
+              f" {r.title_first:>5}/{n_pages:<3}"
               f"  {same if same != r.label else ''}")
 
 

@@ -18,7 +18,8 @@ STORIES = {
     "glued": ("Congrats🎉 Solvane Robotics names Priya Raman chief executive",
               "Solvane Robotics appointed Priya Raman as chief executive, the company announced on Monday."),
     "heart": ("Reef divers record fastest coral recovery",
-              "Volunteers wrote “We ❤️ the reef” on their boats. Photos © Calder Institute; 👍🏽 from the ministry."),
+              "Volunteers wrote “We ❤️ the reef” on their boats. "
+              "Photos © Calder Institute; 👍🏽 from the ministry."),
     "plain": ("Mill Street branch gets new opening hours",
               "The party of volunteers at the Mill Street branch will open the library on Sundays from May."),
 }

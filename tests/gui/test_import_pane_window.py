@@ -201,3 +201,23 @@ def test_the_pane_stacks_its_parts_when_docked_beside_the_text(qtbot, window):
     qtbot.waitUntil(lambda: pane.splitter.orientation() == Qt.Orientation.Vertical)
     window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
     qtbot.waitUntil(lambda: pane.splitter.orientation() == Qt.Orientation.Horizontal)
+
+
+def test_a_layout_saved_with_the_pane_beside_the_text_is_not_restored(make_window, sample_store, monkeypatch):
+    from app.core.store import open_store
+
+    window = make_window(sample_store)
+    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, window.panes.import_dock)
+    # What the earlier version saved: its dock layout, without a version (0).
+    monkeypatch.setattr(window, "saveState", lambda version=0: type(window).saveState(window, 0))
+    window.save_state()
+    window.close()
+    again = make_window(open_store(sample_store.location))
+    assert again.dockWidgetArea(again.panes.import_dock) == Qt.DockWidgetArea.BottomDockWidgetArea
+    # A layout the user makes now is kept.
+    again.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, again.panes.import_dock)
+    again.save_state()
+    again.close()
+    third = make_window(open_store(sample_store.location))
+    assert third.dockWidgetArea(third.panes.import_dock) == Qt.DockWidgetArea.LeftDockWidgetArea
+    assert third.panes.import_pane.splitter.orientation() == Qt.Orientation.Vertical

@@ -328,6 +328,8 @@ def cmd_export(store: object, args: argparse.Namespace) -> int:
         print(f"  {label}: {n} spans")
     for path in summary.paths:
         print(f"  wrote {path}")
+    for warning in summary.warnings:
+        print(f"Warning: {warning}")
     return EXIT_OK
 
 

@@ -19,8 +19,14 @@ including non-breaking spaces, collapse to one space; text is NFC-normalised).
 Columns: "complete" = pages whose "with" strings were all found; "with found" =
 body strings found / total (recall); "leaked" = boilerplate strings present in
 the output / total; "mean chars" = mean length of the extracted text; "CPU ms/page"
-= mean over pages of the best-of-``--repeat`` process time; "same text as" names
-an earlier setting that produced byte-identical output on every page.
+= mean over pages of the best-of-``--repeat`` process time; "title 1st" = pages
+whose text starts with the page's title again (``app.core.text_cleanup``'s
+comparison); "same text as" names an earlier setting that produced
+byte-identical output on every page.
+
+The last row is the app's settings followed by ``text_cleanup.clean_text`` (the
+repeated headline and trailing promo/disclaimer lines dropped), as
+``extract_document`` does.
 """
 
 from __future__ import annotations
@@ -38,6 +44,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import trafilatura
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run from a checkout without installing the package
+    sys.path.insert(0, str(ROOT))
+
+from app.core.extractor import ExtractOptions  # noqa: E402
+from app.core.text_cleanup import clean_text, is_title_line  # noqa: E402
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "tests" / "data" / "news"
 GROUND_TRUTH = DATA_DIR / "groundtruth.json"
@@ -75,6 +88,7 @@ class Page:
     url: str | None
     with_: list[str]
     without: list[str]
+    title: str | None = None
 
 
 @dataclass
@@ -89,6 +103,7 @@ class Result:
     lengths: list[int] = field(default_factory=list)
     cpu_ms: list[float] = field(default_factory=list)
     details: list[str] = field(default_factory=list)
+    title_first: int = 0  # pages whose text starts with their title
     digest: str = ""  # fingerprint of all extracted texts, to spot equivalent settings
 
     @property
@@ -112,11 +127,13 @@ def load_pages() -> list[Page]:
         # newline="" keeps the saved bytes exactly as they are (some pages use CRLF)
         with path.open(encoding="utf-8", newline="") as handle:
             html = handle.read()
-        pages.append(Page(name, html, entry.get("url"), entry["with"], entry["without"]))
+        meta = trafilatura.extract_metadata(html, default_url=entry.get("url"))
+        pages.append(Page(name, html, entry.get("url"), entry["with"], entry["without"],
+                          meta.title if meta else None))
     return pages
 
 
-def evaluate(label: str, settings: dict, pages: list[Page], repeat: int) -> Result:
+def evaluate(label: str, settings: dict, pages: list[Page], repeat: int, cleanup: bool = False) -> Result:
     result = Result(label, settings)
     fingerprint = hashlib.sha1()
     gc.collect()
@@ -126,12 +143,15 @@ def evaluate(label: str, settings: dict, pages: list[Page], repeat: int) -> Resu
         for _ in range(repeat):
             start = time.process_time()
             text = trafilatura.extract(page.html, url=page.url, **settings)
+            if cleanup and text:
+                text = clean_text(text, page.title)
             timings.append(time.process_time() - start)
         # best of the repeats, as timeit does: the least disturbed measurement
         result.cpu_ms.append(1000 * min(timings))
         fingerprint.update((text or "").encode("utf-8") + b"\0")
         norm = normalise(text or "")
         result.lengths.append(len(text or ""))
+        result.title_first += is_title_line((text or "").partition("\n")[0], page.title)
 
         missing = [s for s in page.with_ if normalise(s) not in norm]
         leaked = [s for s in page.without if normalise(s) in norm]
@@ -154,7 +174,7 @@ def evaluate(label: str, settings: dict, pages: list[Page], repeat: int) -> Resu
 
 def print_table(results: list[Result], n_pages: int) -> None:
     header = (f"{'settings':<34} {'complete':>8} {'with found':>14} "
-              f"{'leaked':>9} {'mean chars':>10} {'CPU ms/page':>11}  same text as")
+              f"{'leaked':>9} {'mean chars':>10} {'CPU ms/page':>11} {'title 1st':>9}  same text as")
     print(header)
     print("-" * len(header))
     first_with: dict[str, str] = {}
@@ -163,6 +183,7 @@ def print_table(results: list[Result], n_pages: int) -> None:
         print(f"{r.label:<34} {r.pages_complete:>4}/{n_pages:<3} "
               f"{r.with_found:>3}/{r.with_total:<3} {100 * r.recall:5.1f}% "
               f"{r.leaks:>3}/{r.without_total:<5} {r.mean_len:>10.0f} {r.mean_cpu:>11.1f}"
+              f" {r.title_first:>5}/{n_pages:<3}"
               f"  {same if same != r.label else ''}")
 
 
@@ -192,6 +213,10 @@ def main(argv: list[str] | None = None) -> int:
         trafilatura.extract(page.html, url=page.url)
 
     results = [evaluate(label, settings, pages, args.repeat) for label, settings in SETTINGS]
+    app = ExtractOptions()
+    app_settings = {"include_comments": app.include_comments, "include_tables": app.include_tables,
+                    "favor_precision": app.favor_precision, "fast": app.fast}
+    results.append(evaluate("app settings + text_cleanup", app_settings, pages, args.repeat, cleanup=True))
     print_table(results, len(pages))
 
     if args.details:

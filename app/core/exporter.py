@@ -67,6 +67,8 @@ from app.models import ARTICLE_STATUSES
 FORMATS = ("native", "spacy", "doccano")
 SPLIT_NAMES = ("train", "dev", "test")
 BATCH = 1000
+# spaCy's nlp.max_length default: longer texts raise E088 unless the user raises it before loading.
+SPACY_MAX_LENGTH = 1_000_000
 
 ProgressFn = Callable[[int, int, str], None]
 
@@ -110,6 +112,18 @@ class ExportSummary:
     spans_per_label: dict[str, int] = field(default_factory=dict)
     paths: list[Path] = field(default_factory=list)
     per_split: dict[str, int] = field(default_factory=dict)
+    too_long_for_spacy: list[str] = field(default_factory=list)  # ids (spaCy export only)
+
+    @property
+    def warnings(self) -> list[str]:
+        """Sentences about what the export's reader will trip over, for the CLI and the export dialog."""
+        n = len(self.too_long_for_spacy)
+        if not n:
+            return []
+        shown = ", ".join(self.too_long_for_spacy[:10]) + (f" and {n - 10} more" if n > 10 else "")
+        which = "1 article is" if n == 1 else f"{n} articles are"
+        return [f"{which} longer than spaCy's default limit of {SPACY_MAX_LENGTH:,} characters "
+                f"(nlp.max_length): ids {shown}; raise nlp.max_length before loading."]
 
 
 def split_for(uid: str, seed: int, ratios: Sequence[float]) -> str:
@@ -413,6 +427,7 @@ def _write(
     dumps, loads, fragment = orjson.dumps, orjson.loads, orjson.Fragment
     per_split: dict[str, int] = dict.fromkeys(SPLIT_NAMES, 0) if ratios else {}
     cached_counts: dict[str, int] = {}
+    too_long: list[str] | None = [] if options.format == "spacy" else None
     done = 0
 
     with _open_snapshot(store) as conn, _no_cyclic_gc():
@@ -451,6 +466,8 @@ def _write(
                 else:
                     obj = encode(row, spans[i:j], names, counts)
                 i = j
+                if too_long is not None and len(row[11]) > SPACY_MAX_LENGTH:
+                    too_long.append(row[1])
                 if ratios is None:
                     output = single
                 else:
@@ -473,4 +490,5 @@ def _write(
         articles=done,
         spans_per_label={name: cached_counts[name] for name in sorted(cached_counts) if cached_counts[name]},
         per_split=per_split,
+        too_long_for_spacy=too_long or [],
     )

@@ -181,6 +181,7 @@ def extract_document(html: str | bytes, url: str | None, options: ExtractOptions
     import trafilatura
 
     from app.core.page_metadata import page_metadata, parse_html
+    from app.core.text_cleanup import clean_text
 
     date_params = {"extensive_search": options.extensive_date_search, "original_date": True}
     # page_metadata replaces with_metadata=True (see its module). One parse serves both:
@@ -211,6 +212,7 @@ def extract_document(html: str | bytes, url: str | None, options: ExtractOptions
     text = run(options.fast)
     if options.fast and len(text) < options.min_text_chars:
         text = max(text, run(False), key=len)  # the first one on a tie
+    text = clean_text(text, meta.title)  # the headline is stored apart; promo lines are not the article
     if not text:
         raise ExtractionError(_NO_TEXT_REASON)
     if len(text) < options.min_text_chars:

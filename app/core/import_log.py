@@ -40,6 +40,11 @@ class BatchSummary:
     imported: int
     duplicates: int
     failed: int
+    cancelled: int = 0  # not imported because the user cancelled the run
+
+    @property
+    def retryable(self) -> int:
+        return self.failed + self.cancelled
 
 
 @dataclass(frozen=True)
@@ -47,7 +52,7 @@ class LogItem:
     """One item of an import run, with the same fields as the importer's ``ItemOutcome``."""
 
     source: str
-    outcome: str  # imported, duplicate, failed
+    outcome: str  # imported, duplicate, failed, cancelled
     reason: str
     article_id: int | None
     title: str | None
@@ -105,6 +110,7 @@ def recent_batches(store: Store, limit: int = 50) -> list[BatchSummary]:
             _count("imported"),
             _count("duplicate"),
             _count("failed"),
+            _count("cancelled"),
         )
         .group_by(_LOG.batch)
         # Row ids grow with time, and unlike timestamps they never tie.
@@ -115,8 +121,8 @@ def recent_batches(store: Store, limit: int = 50) -> list[BatchSummary]:
         rows = conn.execute(query).all()
     return [
         BatchSummary(batch, _utc(started), _utc(finished), int(total), int(imported or 0), int(dups or 0),
-                     int(failed or 0))
-        for batch, started, finished, total, imported, dups, failed in rows
+                     int(failed or 0), int(cancelled or 0))
+        for batch, started, finished, total, imported, dups, failed, cancelled in rows
     ]
 
 
@@ -147,18 +153,19 @@ def _retry_source(source: str) -> str | None:
     return None  # pasted text, a file that is gone, an unsupported scheme
 
 
-def failed_sources(store: Store, batch: str | None = None) -> list[str]:
-    """Sources to import again: the failed items of ``batch``, or, without a batch,
-    every source whose latest attempt in any run failed.
+def failed_sources(store: Store, batch: str | None = None,
+                   outcomes: tuple[str, ...] = ("failed", "cancelled")) -> list[str]:
+    """Sources to import again: the failed (or cancelled) items of ``batch``, or, without a
+    batch, every source whose latest attempt in any run failed (or was cancelled).
 
     Each source is listed once, in log order; items that can no longer be
     retried (pasted text, deleted files) are left out.
     """
     if batch is not None:
-        query = select(_LOG.source).where(_LOG.batch == batch, _LOG.outcome == "failed").order_by(_LOG.id)
+        query = select(_LOG.source).where(_LOG.batch == batch, _LOG.outcome.in_(outcomes)).order_by(_LOG.id)
     else:
         latest = select(func.max(_LOG.id)).group_by(_LOG.source).scalar_subquery()
-        query = select(_LOG.source).where(_LOG.id.in_(latest), _LOG.outcome == "failed").order_by(_LOG.id)
+        query = select(_LOG.source).where(_LOG.id.in_(latest), _LOG.outcome.in_(outcomes)).order_by(_LOG.id)
     with store.begin() as conn:
         sources = conn.execute(query).scalars().all()
     out: list[str] = []

@@ -6,6 +6,8 @@ in small batches (one transaction each, so an article is stored whole or not at
 all). Every input item ends with an ``ItemOutcome`` and a reason a person
 understands, written to the import log; nothing a source does can stop the
 batch. ``progress`` is called after each item and ``cancel`` is polled often.
+After a cancel, every item that had not finished is reported as "cancelled",
+so it can be listed and retried.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from app.core.validation import InvalidInput, NewArticle, validate
 
 log = logging.getLogger(__name__)
 
+CANCELLED_REASON = "Cancelled before it was imported; retry to import it."
 # Articles per transaction. Each transaction holds the dataset's write lock, and an edit
 # made in the window meanwhile is stored only after it: 16 articles hold it for about
 # ten milliseconds, 64 held it for 50-150 ms on a busy machine. The price is one more
@@ -65,7 +68,7 @@ class ImportOptions:
 @dataclass(frozen=True)
 class ItemOutcome:
     source: str
-    outcome: str  # imported, duplicate, failed
+    outcome: str  # imported, duplicate, failed, cancelled
     reason: str = ""
     article_id: int | None = None
     uid: str | None = None
@@ -156,6 +159,7 @@ class _Run:
         self.last_flush = time.monotonic()
         self.seen_urls: set[str] = set()
         self.log_writer = ImportLogWriter(store, self.report.batch)
+        self.unfinished: dict[str, None] = {}  # sources handed to work without an outcome yet, in order
 
     # -- outcomes ------------------------------------------------------------
     def finish(self, outcomes: list[ItemOutcome]) -> None:
@@ -164,12 +168,17 @@ class _Run:
             return
         self.log_writer.write(outcomes)
         for o in outcomes:
+            self.unfinished.pop(o.source, None)
             self.report.outcomes.append(o)
             if self.progress:
                 self.progress(len(self.report.outcomes), max(self.total, len(self.report.outcomes)), o.source, o)
 
     def fail(self, source: str, reason: str) -> None:
         self.finish([ItemOutcome(source, "failed", reason)])
+
+    def finish_cancelled(self) -> None:
+        """After a cancel: an outcome for each item that had none, to list and retry."""
+        self.finish([ItemOutcome(source, "cancelled", CANCELLED_REASON) for source in self.unfinished])
 
     # -- storing ---------------------------------------------------------------
     def add(self, ready: _Ready) -> None:
@@ -252,6 +261,7 @@ def import_sources(
         for f in files:
             (html_files if file_kind(f) == "html" else other_files).append(f)
     run.total += len(urls) + len(html_files) + len(other_files)
+    run.unfinished.update(dict.fromkeys([*urls, *map(str, html_files), *map(str, other_files)]))
 
     try:
         for path in other_files:
@@ -266,6 +276,8 @@ def import_sources(
         raise
     finally:
         run.flush()  # what was finished is kept, whatever stopped the run
+    if cancel.cancelled:
+        run.finish_cancelled()
     run.report.cancelled = cancel.cancelled
     return run.report
 
@@ -322,6 +334,7 @@ def _import_jsonl_file(run: _Run, path: Path) -> None:
             run.report.skipped.append(f"{path}:{result.line}: {result.reason}")
         else:
             run.fail(f"{path}:{result.line}" if result.line else str(path), result.reason)
+    run.unfinished.pop(str(path), None)  # read to the end: its records have their outcomes
 
 
 def _record_source(path: Path, article: NewArticle) -> str:
@@ -345,6 +358,7 @@ def _import_web_items(run: _Run, urls: list[str], html_files: list[Path]) -> Non
             run.finish([ItemOutcome(url, "duplicate", "Listed twice in this import.")])
             return
         run.seen_urls.add(key)
+        run.unfinished[url] = None
         existing = run.existing_by_url(url)
         if existing is not None:
             run.finish([existing])
@@ -389,6 +403,7 @@ def _import_web_items(run: _Run, urls: list[str], html_files: list[Path]) -> Non
 
 def _expand(run: _Run, exp: _Expanded, submit_url: Callable[..., None]) -> None:
     found = len(exp.urls) + len(exp.sitemaps)
+    run.unfinished.pop(exp.source, None)  # replaced by what it lists
     if found == 0:
         run.fail(exp.source, "The feed or sitemap lists no article addresses.")
         return

@@ -94,7 +94,7 @@ def summary_lines(summary: ExportSummary) -> list[str]:
         lines.append("Splits: " + " · ".join(f"{name} {n}" for name, n in summary.per_split.items()))
     if summary.paths:
         lines.append("Saved as " + ", ".join(p.name for p in summary.paths) + f" in {summary.paths[0].parent}")
-    return lines
+    return lines + summary.warnings
 
 
 class ExportDialog(QDialog):

@@ -37,6 +37,7 @@ ICONS: dict[str, str] = {
     "outcome.imported": "fa5s.check",
     "outcome.duplicate": "fa5s.clone",
     "outcome.failed": "fa5s.exclamation-triangle",
+    "outcome.cancelled": "fa5s.ban",
     "folder": "fa5s.folder",
     "file": "fa5s.file-alt",
     "url": "fa5s.globe",

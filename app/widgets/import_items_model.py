@@ -19,8 +19,9 @@ from app.core.import_log import BatchSummary
 from app.widgets.icons import icon
 
 # One colour per outcome, readable on light and dark backgrounds alike.
-OUTCOME_COLORS = {"imported": "#16a34a", "duplicate": "#6b7280", "failed": "#dc2626"}
-OUTCOME_TEXT = {"imported": "Imported", "duplicate": "Duplicate", "failed": "Failed"}
+OUTCOME_COLORS = {"imported": "#16a34a", "duplicate": "#6b7280", "failed": "#dc2626", "cancelled": "#d97706"}
+OUTCOME_TEXT = {"imported": "Imported", "duplicate": "Duplicate", "failed": "Failed", "cancelled": "Cancelled"}
+RETRYABLE = ("failed", "cancelled")  # outcomes that "Retry" imports again
 
 Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
@@ -58,7 +59,7 @@ _outcome_icons: dict[str, QIcon] = {}
 
 
 def outcome_icon(outcome: str) -> QIcon:
-    # qtawesome renders a font glyph per call; thousands of rows share three icons.
+    # qtawesome renders a font glyph per call; thousands of rows share four icons.
     if outcome not in _outcome_icons:
         _outcome_icons[outcome] = icon(f"outcome.{outcome}", color=OUTCOME_COLORS.get(outcome))
     return _outcome_icons[outcome]
@@ -133,8 +134,8 @@ class ImportItemsModel(_RowsTableModel):
             return (row.source, row.reason or OUTCOME_TEXT.get(row.outcome), row.reason, row.title)[col] or None
         if role == Qt.ItemDataRole.DecorationRole and col == self.OUTCOME:
             return outcome_icon(row.outcome)
-        if role == Qt.ItemDataRole.ForegroundRole and col == self.REASON and row.outcome == "failed":
-            return QColor(OUTCOME_COLORS["failed"])
+        if role == Qt.ItemDataRole.ForegroundRole and col == self.REASON and row.outcome in RETRYABLE:
+            return QColor(OUTCOME_COLORS[row.outcome])
         if role == self.ArticleIdRole:
             return row.article_id
         if role == self.OutcomeRole:
@@ -149,7 +150,7 @@ def _when(moment: datetime) -> str:
 class ImportBatchesModel(_RowsTableModel):
     """Earlier import runs, newest first, with their counts."""
 
-    COLUMNS = ("When", "Items", "Imported", "Duplicates", "Failed")
+    COLUMNS = ("When", "Items", "Imported", "Duplicates", "Failed", "Cancelled")
     BatchRole = Qt.ItemDataRole.UserRole + 1
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -174,11 +175,11 @@ class ImportBatchesModel(_RowsTableModel):
         b = self._rows[index.row()]
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return (_when(b.finished), b.total, b.imported, b.duplicates, b.failed)[col]
+            return (_when(b.finished), b.total, b.imported, b.duplicates, b.failed, b.cancelled)[col]
         if role == Qt.ItemDataRole.TextAlignmentRole and col > 0:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.DecorationRole and col == 0:
-            return outcome_icon("failed" if b.failed else "imported")
+            return outcome_icon("failed" if b.failed else "cancelled" if b.cancelled else "imported")
         if role == Qt.ItemDataRole.ToolTipRole and col == 0:
             return f"Started {_when(b.started)}, finished {_when(b.finished)}"
         if role == self.BatchRole:

@@ -18,7 +18,6 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
-    QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import (
     QSplitter,
     QStyledItemDelegate,
     QStyleOptionViewItem,
+    QTabWidget,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -59,9 +59,16 @@ def import_options(settings: Settings) -> ImportOptions:
     return ImportOptions(fetch=fetch, workers=max(0, int(settings.extract_workers)), annotator=settings.annotator)
 
 
-def summary_text(imported: int, duplicates: int, failed: int) -> str:
+def summary_text(imported: int, duplicates: int, failed: int, cancelled: int = 0) -> str:
     dup = "1 duplicate" if duplicates == 1 else f"{duplicates} duplicates"
-    return f"Imported {imported} · {dup} · {failed} failed"
+    text = f"Imported {imported} · {dup} · {failed} failed"
+    return text + f" · {cancelled} cancelled" if cancelled else text
+
+
+def retry_text(failed: int, cancelled: int) -> str:
+    """The retry button's label: what it will import again."""
+    parts = [f"{failed} failed"] * bool(failed) + [f"{cancelled} cancelled"] * bool(cancelled)
+    return f"Retry {', '.join(parts)}" if parts else "Retry failed"
 
 
 def sources_from_text(text: str) -> list[str]:
@@ -158,7 +165,9 @@ class ImportPane(QWidget):
         self.items_view.setModel(self.items_model)
         self.items_view.setAccessibleName("Imported items")
         self._table_defaults(self.items_view)
-        self.items_view.setItemDelegateForColumn(ImportItemsModel.SOURCE, _MiddleElideDelegate(self.items_view))
+        # Reasons elide in the middle too: their start says what failed and their end what to do.
+        for column in (ImportItemsModel.SOURCE, ImportItemsModel.REASON):
+            self.items_view.setItemDelegateForColumn(column, _MiddleElideDelegate(self.items_view))
         # Text columns share the width, so a dock of any width needs no sideways scrolling;
         # tooltips hold what is elided.
         header = self.items_view.horizontalHeader()
@@ -182,31 +191,44 @@ class ImportPane(QWidget):
         self.history_empty = QLabel("No earlier imports in this dataset yet.")
         self.history_empty.setEnabled(False)
         self.retry_button = QPushButton(icon("retry"), "Retry failed")
-        self.retry_button.setToolTip("Import the failed items of the selected import again")
+        self.retry_button.setToolTip("Import the failed and cancelled items of the selected import again")
         self.retry_button.clicked.connect(self.retry_failed)
-        history_buttons = QHBoxLayout()
-        history_buttons.addWidget(self.history_empty)
-        history_buttons.addStretch(1)
-        history_buttons.addWidget(self.retry_button)
-        history = QGroupBox("Earlier imports")
+        self.history_view.doubleClicked.connect(lambda _index: self.tabs.setCurrentIndex(0))
+        history = QWidget()
         history_layout = QVBoxLayout(history)
         history_layout.addWidget(self.history_view)
-        history_layout.addLayout(history_buttons)
+        history_layout.addWidget(self.history_empty)
+        retry_row = QHBoxLayout()
+        retry_row.addWidget(self.retry_button)
+        retry_row.addStretch(1)
 
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(self.items_view)
-        splitter.addWidget(history)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 1)
-        splitter.setChildrenCollapsible(False)
+        # The items get the width: the history is a tab beside them (a double-click on a run
+        # shows its items), and Retry sits under the progress, where the outcome is read.
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.items_view, "Items")
+        self.tabs.addTab(history, "Earlier imports")
 
+        controls = QWidget()
+        controls_layout = QVBoxLayout(controls)
+        controls_layout.setContentsMargins(0, 0, 0, 0)
+        controls_layout.addWidget(QLabel("Web addresses, feeds or sitemaps, one per line:"))
+        controls_layout.addWidget(self.box)
+        controls_layout.addLayout(buttons)
+        controls_layout.addLayout(progress_row)
+        controls_layout.addWidget(self.summary)
+        controls_layout.addLayout(retry_row)
+        controls_layout.addStretch(1)
+
+        # Side by side in a dock below the text (the default), stacked in a dock beside it:
+        # set_orientation follows the dock.
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(controls)
+        self.splitter.addWidget(self.tabs)
+        self.splitter.setStretchFactor(1, 1)  # the items get what the window gives
+        self.splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Web addresses, feeds or sitemaps, one per line:"))
-        layout.addWidget(self.box)
-        layout.addLayout(buttons)
-        layout.addLayout(progress_row)
-        layout.addWidget(self.summary)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(self.splitter)
 
     @staticmethod
     def _table_defaults(view: QTableView) -> None:
@@ -218,6 +240,10 @@ class ImportPane(QWidget):
         view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 8)
 
     # -- public API ------------------------------------------------------------------
+    def set_orientation(self, orientation: Qt.Orientation) -> None:
+        """Horizontal: controls, items and history side by side (a dock below or above the text)."""
+        self.splitter.setOrientation(orientation)
+
     def set_settings(self, settings: Settings) -> None:
         """Use new settings from the next import on."""
         self._settings = settings
@@ -248,6 +274,7 @@ class ImportPane(QWidget):
         self._shown_batch = None
         self.history_view.clearSelection()
         self.items_model.clear()
+        self.tabs.setCurrentIndex(0)
         self.progress.setRange(0, 0)  # busy until the first item: feeds and folders grow the total
         self._say(f"Importing {len(sources)} {'source' if len(sources) == 1 else 'sources'}…")
         self._task = run_task(work, self._on_done, self._on_error, self._on_progress)
@@ -278,8 +305,8 @@ class ImportPane(QWidget):
             return
         sources = import_log.failed_sources(self.store, batch)
         if not sources:
-            self._say("Nothing to retry: the failed items were pasted text or files that no longer exist.",
-                      error=True)
+            self._say("Nothing to retry: the failed or cancelled items were pasted text or files that no "
+                      "longer exist.", error=True)
             return
         self.start_import(sources)
 
@@ -353,8 +380,8 @@ class ImportPane(QWidget):
         else:
             self.progress.setRange(0, 1)
             self.progress.reset()  # an empty bar, not "0 of 1"
-        text = summary_text(report.imported, report.duplicates, len(report.failures))
-        if report.cancelled:
+        text = summary_text(report.imported, report.duplicates, len(report.failures), report.count("cancelled"))
+        if report.cancelled and not report.count("cancelled"):
             text += " · cancelled"
         if self._from_box and not report.cancelled:
             self.box.clear()  # done with; failures stay reachable through "Retry failed"
@@ -388,16 +415,17 @@ class ImportPane(QWidget):
         if batch is None or self.is_busy():
             return
         summary = self.batches_model.batch_at(self.batches_model.row_of(batch))
-        self._say(summary_text(summary.imported, summary.duplicates, summary.failed))
+        self._say(summary_text(summary.imported, summary.duplicates, summary.failed, summary.cancelled))
         if batch != self._shown_batch:
             self._shown_batch = batch
             self.items_model.set_items(import_log.batch_items(self.store, batch))
 
     def _update_retry(self) -> None:
         batch = self._selected_batch()
-        failed = 0 if batch is None else self.batches_model.batch_at(self.batches_model.row_of(batch)).failed
-        self.retry_button.setEnabled(bool(failed) and not self.is_busy())
-        self.retry_button.setText(f"Retry {failed} failed" if failed else "Retry failed")
+        summary = None if batch is None else self.batches_model.batch_at(self.batches_model.row_of(batch))
+        failed, cancelled = (summary.failed, summary.cancelled) if summary else (0, 0)
+        self.retry_button.setEnabled(bool(failed or cancelled) and not self.is_busy())
+        self.retry_button.setText(retry_text(failed, cancelled))
 
     # -- state -----------------------------------------------------------------------
     def _set_busy(self, busy: bool) -> None:

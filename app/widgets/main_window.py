@@ -51,6 +51,10 @@ class ActionSpec:
     tip: str = ""
 
 
+WINDOW_STATE_VERSION = 1  # of the dock layout; 1: the import pane docks below the text
+IMPORT_DOCK_HEIGHT = 260
+
+
 class _Panes(NamedTuple):
     library: LibraryView
     annotation: AnnotationPanel
@@ -78,7 +82,9 @@ class MainWindow(QMainWindow):
         dock = QDockWidget("Import", self)
         dock.setObjectName("import_dock")
         dock.setWidget(import_pane)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        # Below the text, so the article keeps the window's width; the user can move it.
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+        dock.dockLocationChanged.connect(self._import_dock_moved)
         welcome = WelcomeView(self)
         library_page = LibraryPage(store, library_view, welcome, self)
         self.panes = _Panes(library_view, annotation, import_pane, dock, welcome, library_page)
@@ -417,6 +423,10 @@ class MainWindow(QMainWindow):
             self.panes.import_pane.start_import(sources)
             event.acceptProposedAction()
 
+    def _import_dock_moved(self, area: Qt.DockWidgetArea) -> None:
+        beside = area in (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.panes.import_pane.set_orientation(Qt.Orientation.Vertical if beside else Qt.Orientation.Horizontal)
+
     # -- window state ----------------------------------------------------------------------
     def _qsettings(self) -> QSettings:
         # Beside settings.json in the config folder (so ARTICLE_CURATOR_HOME moves it
@@ -431,9 +441,10 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1400, 860)
-            self.resizeDocks([self.panes.import_dock], [400], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.panes.import_dock], [IMPORT_DOCK_HEIGHT], Qt.Orientation.Vertical)
         if isinstance(state, QByteArray):
-            self.restoreState(state)
+            # A layout saved before the import pane moved below the text (version 0) is not restored.
+            self.restoreState(state, WINDOW_STATE_VERSION)
         last = qs.value(f"last_article/{self.store.location}")
         if last is not None and library.get_article(self.store, int(last)) is not None:
             self.open_article(int(last))
@@ -441,7 +452,7 @@ class MainWindow(QMainWindow):
     def save_state(self) -> None:
         qs = self._qsettings()
         qs.setValue("main_window/geometry", self.saveGeometry())
-        qs.setValue("main_window/state", self.saveState())
+        qs.setValue("main_window/state", self.saveState(WINDOW_STATE_VERSION))
         current = self.panes.annotation.current_article_id
         if current is not None:
             qs.setValue(f"last_article/{self.store.location}", current)

@@ -272,8 +272,8 @@ def _model_tables() -> dict[str, Table]:
 
 
 def _is_search_index(name: str) -> bool:
-    # The FTS5 table and its shadow tables belong to the search backend, not to the models.
-    return name == "article_fts" or name.startswith("article_fts_")
+    # The FTS5 tables and their shadow tables belong to the search backend, not to the models.
+    return name in ("article_fts", "article_symbols") or name.startswith(("article_fts_", "article_symbols_"))
 
 
 @pytest.fixture

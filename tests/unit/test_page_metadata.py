@@ -25,6 +25,7 @@ from app.core.extractor import (
     normalize_text,
 )
 from app.core.page_metadata import page_metadata, parse_html
+from app.core.text_cleanup import clean_text
 
 NEWS = Path(__file__).resolve().parents[1] / "data" / "news"
 PAGES = sorted(p.name for p in NEWS.glob("*.html"))
@@ -53,6 +54,7 @@ def reference_document(html: bytes, url: str | None, options: ExtractOptions) ->
         retry = run(False)
         if len(retry[1]) > len(text):
             doc, text = retry
+    text = clean_text(text, doc.title)  # as extract_document does (see app/core/text_cleanup.py)
     # the same refusals as extract_document (see REFUSALS), so that a refused page compares too
     if not text:
         raise ExtractionError("no text")

@@ -187,6 +187,17 @@ def lowest_span_id(store: Store) -> int:
         return int(conn.execute(text("SELECT coalesce(min(id), 0) FROM span")).scalar_one())
 
 
+def reserve_span_ids(store: Store, count: int) -> list[int]:
+    """``count`` span ids that no other writer will take, from the table's own sequence (PostgreSQL).
+
+    On a server several windows share one dataset, so ids the window counts down
+    itself could meet; ``nextval`` hands each id out once and never waits for a lock.
+    """
+    with store.begin() as conn:
+        return [int(r[0]) for r in conn.execute(
+            text("SELECT nextval(pg_get_serial_sequence('span', 'id')) FROM generate_series(1, :n)"), {"n": count})]
+
+
 def check_status(status: str) -> None:
     if status not in ARTICLE_STATUSES:
         raise InvalidInput(f"Unknown status {status!r}; use one of {', '.join(ARTICLE_STATUSES)}.")

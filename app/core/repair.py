@@ -33,6 +33,14 @@ PROBE_WINDOW = BATCH
 # The tables copied, in an order that keeps their references valid; the export's
 # ready-made span lists are rebuilt instead of copied.
 TABLES = ("label", "article", "article_source", "span", "import_log")
+# Columns without which a table is not ours: another program's "article" or "span" table.
+REQUIRED = {
+    "label": {"id", "name"},
+    "article": {"id", "uid", "text"},
+    "article_source": {"article_id"},
+    "span": {"id", "article_id", "start", "end", "label_id", "text"},
+    "import_log": {"id", "source", "outcome"},
+}
 
 ProgressFn = Callable[[str], None]
 
@@ -205,6 +213,11 @@ def repair_dataset(source: Path, dest: Path, progress: ProgressFn | None = None)
         if "id" not in _columns(src, "article"):
             raise RepairRefused(f"{source} cannot be repaired: its list of tables is damaged or it is not an "
                                 "Article Curator dataset, so no article can be found in it.")
+        for table, needed in REQUIRED.items():
+            columns = set(_columns(src, table))
+            if columns and not needed <= columns:
+                raise RepairRefused(f"{source} is not an Article Curator dataset: its {table} table lacks "
+                                    f"{', '.join(sorted(needed - columns))}, so nothing can be copied from it.")
         store = open_store(dest)
         try:
             with store.begin() as out:

@@ -9,9 +9,11 @@ order they were made, usually within milliseconds; ``changes_saved`` follows
 when it is stored. Views that draw the edit itself listen to the first signal;
 views that read the dataset again (the library's counts) to the second.
 
-A span gets its id when the edit is planned: ids the window picks count down
-from below the lowest one in the dataset (negative), so they never meet the
-ids SQLite gives to spans other processes store (one above the highest).
+A span gets its id when the edit is planned: on SQLite (one window per
+dataset) ids the window picks count down from below the lowest one in the
+dataset (negative), so they never meet the ids SQLite gives to spans other
+processes store (one above the highest); on PostgreSQL, where several windows
+share a dataset, they come from the table's own sequence.
 
 A write that fails (a locked or full disk) fails every edit made after it too:
 they were made on top of it. The gateway takes them off the undo stack (or, if
@@ -118,6 +120,7 @@ class EditGateway(QObject):
         self.undo_stack = QUndoStack(self)
         self.writer = EditWriter(store)
         self.rolling_back = False
+        self.failed_writes = 0  # writes that failed since the window opened (closing asks about new ones)
         self._written.connect(self._on_written)
         self._unsaved: list[_Unsaved] = []
         self._generation = 0
@@ -171,9 +174,11 @@ class EditGateway(QObject):
         at = self._unsaved.index(unsaved)
         if error is None:
             del self._unsaved[at]
+            self._forget_removed(unsaved.change)
             self.changes_saved.emit(unsaved.change)
             return
         # This write failed and the writer dropped every one queued after it.
+        self.failed_writes += 1
         failed, self._unsaved = self._unsaved[at:], self._unsaved[:at]
         self._generation += 1
         self._spans.clear()
@@ -228,14 +233,26 @@ class EditGateway(QObject):
         handle.id = span_id
         self._handles[span_id] = handle
 
-    def _removed(self, handle: _SpanHandle) -> None:
-        self._handles.pop(handle.id, None)
+    def _forget_removed(self, change: Change) -> None:
+        """A removal is stored: its ids name no span any more, so no later edit finds a handle by them.
 
-    def _new_span_id(self) -> int:
+        Only now, not when the removal is planned: if its write fails, the span is
+        still stored under that id and the commands that edit it must still find it.
+        """
+        if change.kind == "span_removed":
+            self._handles.pop(change.span_id, None)
+        elif change.kind == "spans_removed":
+            for span_id in change.span_ids:
+                self._handles.pop(span_id, None)
+
+    def _new_span_ids(self, count: int) -> list[int]:
+        if not self.store.is_sqlite:  # a server: other windows add spans too (see reserve_span_ids)
+            return annotations.reserve_span_ids(self.store, count)
         if self._next_id is None:
             self._next_id = min(annotations.lowest_span_id(self.store), 0) - 1
-        span_id, self._next_id = self._next_id, self._next_id - 1
-        return span_id
+        ids = list(range(self._next_id, self._next_id - count, -1))
+        self._next_id -= count
+        return ids
 
     def _span_state(self, span_id: int) -> dict[str, Any]:
         if span_id not in self._spans:
@@ -251,6 +268,10 @@ class EditGateway(QObject):
                 self._texts.clear()
             self._texts[article_id] = annotations.read_article_text(self.store, article_id)
         return self._texts[article_id]
+
+    def status_of(self, article_id: int) -> str | None:
+        """The article's status with the edits made so far, stored or still queued."""
+        return self._current_statuses([article_id]).get(article_id)
 
     def _current_statuses(self, article_ids: list[int]) -> dict[int, str]:
         unknown = [i for i in article_ids if i not in self._statuses]
@@ -284,7 +305,7 @@ class EditGateway(QObject):
     # -- planning span edits -----------------------------------------------------------------
     def _plan_add(self, handle: _SpanHandle, state: dict[str, Any]) -> Planned:
         self._refuse_duplicate(state)
-        span_id = self._new_span_id()
+        [span_id] = self._new_span_ids(1)
         self._stored(handle, span_id)
         self._spans[span_id] = state
         self._touch(state["article_id"])
@@ -313,7 +334,6 @@ class EditGateway(QObject):
     def _plan_remove(self, handle: _SpanHandle) -> Planned:
         span_id = handle.id
         before = self._span_state(span_id)
-        self._removed(handle)
         self._spans[span_id] = None
         self._touch(before["article_id"])
         return (Change("span_removed", (before["article_id"],), span_id, before=before),
@@ -362,12 +382,10 @@ class EditGateway(QObject):
                                            annotator=annotator, attributes=attributes)
             if not handles:
                 handles.extend(_SpanHandle(0) for _ in states)
-            ids = []
-            for handle, state in zip(handles, states, strict=True):
-                span_id = self._new_span_id()
+            ids = self._new_span_ids(len(states))
+            for handle, state, span_id in zip(handles, states, ids, strict=True):
                 self._stored(handle, span_id)
                 self._spans[span_id] = state
-                ids.append(span_id)
             self._touch(article_id)
             spans = [(state["start"], state["end"]) for state in states]
             return (Change("spans_added", (article_id,), span_ids=tuple(ids), after={"spans": states}),
@@ -379,7 +397,6 @@ class EditGateway(QObject):
             before = [self._span_state(span_id) for span_id in ids]
             for handle in handles:
                 self._spans[handle.id] = None
-                self._removed(handle)
             self._touch(article_id)
             return (Change("spans_removed", (article_id,), span_ids=tuple(ids), before={"spans": before}),
                     lambda store: annotations.remove_spans(store, ids))

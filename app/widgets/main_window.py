@@ -53,6 +53,7 @@ class ActionSpec:
 
 WINDOW_STATE_VERSION = 1  # of the dock layout; 1: the import pane docks below the text
 IMPORT_DOCK_HEIGHT = 260
+EDITS_ON_CLOSE_WAIT_S = 15  # longer than the writer waits for a lock (BUSY_TIMEOUT_MS), so a write ends first
 
 
 class _Panes(NamedTuple):
@@ -273,9 +274,11 @@ class MainWindow(QMainWindow):
             return
         # Find the neighbour first: a status filter may hide the article once it changes.
         target = self.panes.library.neighbour_id(current, +1)
-        row = library.article_rows(self.store, [current]).get(current)
         # Skipping is for work left to do: a done article stays done (a slip of Shift must not undo it).
-        kept_done = status == "skipped" and row is not None and row.status == "done"
+        # The gateway's status counts a Done still on its way to the dataset.
+        kept_done = status == "skipped" and self.gateway.status_of(current) == "done"
+        shown = self.panes.annotation.article()
+        title = (shown.title if shown is not None else "") or "(untitled)"
         if not kept_done and self.gateway.set_status([current], status) is None:
             return
         if target is None:
@@ -283,8 +286,8 @@ class MainWindow(QMainWindow):
         if target is not None:
             self.open_article(target)
         said = []
-        if kept_done and row is not None:
-            said.append(f"“{row.title or '(untitled)'}” is done, so it stays done (not skipped).")
+        if kept_done:
+            said.append(f"“{title}” is done, so it stays done (not skipped).")
         if target is None:
             said.append("Every article is done or skipped.")
         if said:
@@ -466,12 +469,31 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
             self.panes.import_pane.cancel()
+        if not self._edits_saved_or_given_up():
+            event.ignore()
+            return
         self.save_state()
         save_settings(self.settings)
-        self.gateway.rebuild_export_lists_now()  # stores the edits still queued first
+        self.gateway.rebuild_export_lists_now()
         self.gateway.close()
         wait_for_all(10000)
         super().closeEvent(event)
+
+
+    def _edits_saved_or_given_up(self) -> bool:
+        """Store the edits still queued; if one cannot be stored, say so and let the annotator stay."""
+        failed_before = self.gateway.failed_writes
+        stored = self.gateway.wait_until_saved(EDITS_ON_CLOSE_WAIT_S)
+        if stored and self.gateway.failed_writes == failed_before:
+            return True
+        problem = self.panes.annotation.banner.message.text() if self.gateway.failed_writes > failed_before else (
+            f"the dataset {self.store.where} is still locked by another program")
+        answer = QMessageBox.warning(
+            self, "Edits Not Saved",
+            f"Your latest edits could not be saved: {problem}\n\nStay to try them again once that is resolved, "
+            "or close and lose them?",
+            QMessageBox.StandardButton.Close | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel)
+        return answer == QMessageBox.StandardButton.Close
 
 
 def _disable_added_entries(menu: QMenu) -> None:

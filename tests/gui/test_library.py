@@ -98,7 +98,7 @@ def _db(store, sql: str, **params: Any) -> list[Any]:  # noqa: ANN001
 def test_model_passes_modeltester_through_filters_sorts_and_edits(library_store, qtmodeltester):  # noqa: ANN001
     gateway = EditGateway(library_store, annotator="tester")
     model = ArticleTableModel(library_store)
-    model_changes = gateway.changes_applied.connect(model.apply_change)
+    model_changes = gateway.changes_saved.connect(model.apply_change)  # as the library view wires it
     assert model_changes
     qtmodeltester.check(model)
     assert model.rowCount() == 36
@@ -111,12 +111,15 @@ def test_model_passes_modeltester_through_filters_sorts_and_edits(library_store,
     ids = model.article_ids()
     gateway.set_status(ids[3:6], "done")
     gateway.add_span(ids[0], 0, 5, "ORG")
+    gateway.wait_until_saved()  # delivers changes_saved
+    assert [model.data(model.index(r, _column(model, "Status"))) for r in range(3, 6)] == ["Done"] * 3
     gateway.delete_articles([ids[1], ids[2], ids[10]])
     model.articles_added()
     store_articles(library_store, [NewArticle(text="A late arrival.", title="Late", source_kind="paste")])
     model.articles_added()
     qtmodeltester.check(model)
     assert model.rowCount() == 34
+    gateway.close()
 
 
 def test_model_shows_markup_as_literal_text(library_store, qapp):  # noqa: ANN001

@@ -106,12 +106,15 @@ def test_inside_a_read_only_mount(make_window, qtbot, tmp_path, monkeypatch, scr
     assert background_at(view, 0)  # the ORG span is still drawn
     assert [(s.label, s.text) for s in library.get_article(store, solvane).spans] == [("ORG", "Solvane Robotics")]
     assert not panel.label_bar.isEnabled() and not panel.claim_details.isEnabled()
+    # Refused before anything was queued: no step in the history, nothing waiting for the writer.
+    assert window.gateway.undo_stack.count() == 0 and not window.gateway.unsaved_article_ids()
 
     # Done-and-next, import and deleting from the library do nothing either.
     status = library.get_article(store, solvane).status
     QTest.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert library.get_article(store, solvane).status == status
     assert panel.current_article_id == solvane  # and it did not move on
+    assert window.gateway.undo_stack.count() == 0 and window.gateway.failed_writes == 0
     QTest.keyClick(window, Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier)
     QTest.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)  # to the library
     table = window.panes.library.table

@@ -187,3 +187,89 @@ def test_labelling_while_another_process_imports_into_postgresql(make_window, pg
     assert not panel.banner.isVisible()
     assert len(library.get_article(store, sample.article_id).spans) == made == len(panel.article().spans)
     assert library.count_articles(store) == 1501
+
+
+def test_a_delete_that_fails_leaves_the_span_editable_by_the_history(make_window, sample_store, qtbot):
+    """A failed delete is rolled back; the span it names is still found by the commands of the history."""
+    window = make_window(sample_store)
+    panel = open_sample(window)
+    article_id = panel.current_article_id
+    label_with_key(window, panel, "Mistral", Qt.Key.Key_2)
+    qtbot.waitUntil(lambda: stored_spans(window, article_id) == {("ORG", "Mistral")})
+    (span,) = panel.article().spans
+    window.gateway.writer.lock_timeout_s = 0.3
+    with write_lock_held_by_another_process(sample_store.path):
+        panel.select_span(span.id)
+        press(window, Qt.Key.Key_Delete)
+        assert not painted(panel, "Mistral")
+        qtbot.waitUntil(lambda: panel.banner.kind == "error", timeout=5000)
+    assert painted(panel, "Mistral")  # taken back: the dataset still holds it
+    panel.select_span(span.id)
+    press(window, Qt.Key.Key_Delete)  # deleted for real this time
+    qtbot.waitUntil(lambda: stored_spans(window, article_id) == set(), timeout=5000)
+    press(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # the delete undone: stored again
+    qtbot.waitUntil(lambda: stored_spans(window, article_id) == {("ORG", "Mistral")}, timeout=5000)
+    press(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # and the first Add undone
+    qtbot.waitUntil(lambda: stored_spans(window, article_id) == set(), timeout=5000)
+    assert panel.banner.kind != "error" or not panel.banner.isVisible(), panel.banner.message.text()
+    assert not painted(panel, "Mistral")
+
+
+def test_closing_with_an_edit_that_cannot_be_stored_asks_first(make_window, sample_store, qtbot, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    asked: list[str] = []
+    answers = [QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Close]
+
+    def warning(_parent, title, text, *_args):  # noqa: ANN001, ANN202
+        asked.append(f"{title}: {text}")
+        return answers.pop(0)
+
+    monkeypatch.setattr(QMessageBox, "warning", warning)
+    window = make_window(sample_store)
+    panel = open_sample(window)
+    article_id = panel.current_article_id
+    window.gateway.writer.lock_timeout_s = 0.3
+    with write_lock_held_by_another_process(sample_store.path):
+        label_with_key(window, panel, "Hugo Touvron", Qt.Key.Key_1)
+        window.close()  # the write fails while closing: the window asks, and Cancel keeps it open
+        assert len(asked) == 1 and "could not be saved" in asked[0] and "locked by another program" in asked[0]
+        assert window.isVisible()
+    label_with_key(window, panel, "Hugo Touvron", Qt.Key.Key_1)  # once the lock is free, label again
+    window.close()
+    assert not window.isVisible() and len(asked) == 1  # stored: nothing to ask
+    assert stored_spans(window, article_id) == {("PERSON", "Hugo Touvron")}
+
+
+
+def test_two_windows_on_one_postgresql_database_label_without_clashing(pg_url, sample_text, qtbot):
+    """Each window's new spans get ids from the server's sequence, so two annotators never pick the same one."""
+    from app.widgets.edits import EditGateway
+
+    location = empty_database(pg_url, "two_windows")
+    stores = [open_store(location), open_store(location)]
+    title, _, body = sample_text.partition("\n")
+    [sample] = store_articles(stores[0], [NewArticle(text=body.strip(), title=title.strip(), source_kind="paste")])
+    text = body.strip()
+    gateways = [EditGateway(store, annotator=name) for store, name in zip(stores, ("ana", "ben"), strict=True)]
+    try:
+        failures: list[str] = []
+        for gateway in gateways:
+            gateway.edit_failed.connect(failures.append)
+        for gateway, words in zip(gateways, ("Hugo Touvron", "Xavier Martinet"), strict=True):
+            start = text.index(words)
+            assert gateway.add_span(sample.article_id, start, start + len(words), "PERSON") is not None
+            gateway.wait_until_saved()  # stored before the other window picks its next id
+        gateways[0].add_spans(sample.article_id, [(m.start(), m.end()) for m in re.finditer("Meta", text)], "ORG",
+                              "Label all “Meta” as ORG")
+        for gateway in gateways:
+            gateway.wait_until_saved()
+        assert failures == []
+        spans = library.get_article(stores[0], sample.article_id).spans
+        assert {(s.annotator, s.text) for s in spans if s.label == "PERSON"} == {("ana", "Hugo Touvron"),
+                                                                                  ("ben", "Xavier Martinet")}
+        assert sum(s.label == "ORG" for s in spans) == text.count("Meta")
+    finally:
+        for gateway, store in zip(gateways, stores, strict=True):
+            gateway.close()
+            store.close()

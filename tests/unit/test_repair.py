@@ -210,3 +210,19 @@ def test_repair_usage_errors(case: str, tmp_path: Path, isolated_home: Path) -> 
     assert expected in result.stderr
     if case == "dest exists":
         assert dest.read_bytes() == b"keep me"
+
+
+def test_repair_refuses_another_programs_database_with_an_article_table(tmp_path: Path, isolated_home: Path) -> None:
+    """Tables named like ours but holding something else: one sentence, exit 2, no traceback, no new file."""
+    foreign = tmp_path / "other.sqlite"
+    conn = sqlite3.connect(foreign)
+    conn.executescript("CREATE TABLE article (id INTEGER PRIMARY KEY, foo TEXT);"
+                       "CREATE TABLE span (id INTEGER PRIMARY KEY, article_id INTEGER);"
+                       "INSERT INTO article (foo) VALUES ('x');")
+    conn.close()
+    dest = tmp_path / "out.sqlite"
+    result = run_cli("repair", str(foreign), str(dest), home=isolated_home)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert f"{foreign} is not an Article Curator dataset" in result.stderr
+    assert not dest.exists()

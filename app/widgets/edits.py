@@ -102,7 +102,8 @@ class _Command(QUndoCommand):
             self.gateway.edit_failed.emit(self.gateway.describe(exc, undoing=True))
             # The stack now believes the edit undone while it is still stored; start the
             # history afresh (after this call returns) rather than offer a redo that fails.
-            QTimer.singleShot(0, self.gateway.undo_stack.clear)
+            stack = self.gateway.undo_stack
+            QTimer.singleShot(0, stack, stack.clear)  # with the stack as context: never after it is gone
             return
         self.gateway.apply(self, "undo", reverse, write)
 
@@ -163,9 +164,16 @@ class EditGateway(QObject):
         return done
 
     def close(self, timeout_s: float | None = None) -> bool:
-        """Store what is queued, then stop the writer (the window is closing)."""
+        """Store what is queued, then stop the writer (the window is closing).
+
+        Also stops the export-list timer here, on the GUI thread: a gateway held in
+        a reference cycle may be freed later by Python's cycle collector on any
+        thread, and a QTimer destroyed off its own thread stays registered and fires
+        into freed memory.
+        """
         done = self.wait_until_saved(timeout_s)
         self.writer.close(timeout_s)
+        self._export_lists_timer.stop()
         return done
 
     def _on_written(self, unsaved: _Unsaved, error: BaseException | None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +21,10 @@ def isolated_qsettings(isolated_home: Path, qapp) -> Iterator[None]:  # noqa: AN
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(isolated_home / "qsettings"))
     yield
+    # A test's Qt objects caught in reference cycles are freed here, on the GUI thread. Left to
+    # the cycle collector, they may be freed on whichever thread next allocates (a background
+    # task, the edit writer): a QTimer freed there stays registered and later fires into freed memory.
+    gc.collect()
 
 
 @pytest.fixture

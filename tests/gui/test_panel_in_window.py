@@ -83,11 +83,24 @@ def _brush(brush: QBrush) -> str:
 
 
 def painted_formats(view: ArticleTextView) -> list[tuple]:
-    """Per character: background, text colour, font size and weight, underline; per paragraph its height."""
+    """Per character: background, text colour, font size and weight, underline; per paragraph its line height."""
     out: list[tuple] = []
+    # Paragraphs are laid out as they come into view; scroll through them all once, so a paragraph's
+    # height is the one drawn, not an estimate for one never shown.
+    bar = view.verticalScrollBar()
+    kept = bar.value()
+    for value in range(bar.minimum(), bar.maximum() + bar.pageStep(), max(1, bar.pageStep())):
+        bar.setValue(value)
+        view.viewport().repaint()
+    bar.setValue(kept)
+    view.viewport().repaint()
     block = view.document().begin()
     while block.isValid():
-        out.append(("paragraph", block.blockNumber(), view.blockBoundingRect(block).height()))
+        # Per paragraph its line height and margins, not its height: how many lines a paragraph
+        # wraps to depends on the width at that moment (a scroll bar that comes and goes).
+        layout, paragraph = block.layout(), block.blockFormat()
+        line = round(layout.lineAt(0).height(), 1) if layout.lineCount() else None
+        out.append(("paragraph", block.blockNumber(), line, paragraph.topMargin(), paragraph.bottomMargin()))
         for it in block:
             fragment = it.fragment()
             f = fragment.charFormat()

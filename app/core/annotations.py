@@ -95,15 +95,9 @@ def new_span(
     Checks what can be checked without the dataset, so the window can show the
     span before it is stored; the label and duplicates are checked when it is.
     """
-    span = validate(
-        NewSpan,
-        {"start": start, "end": end, "label": label, "annotator": annotator, "origin": origin,
-         "attributes": attributes or {}},
-    )
-    span.check_against(text)
-    return {"article_id": article_id, "start": span.start, "end": span.end, "label": label,
-            "text": text[span.start : span.end], "annotator": annotator, "origin": origin,
-            "attributes": span.attributes}
+    [state] = new_spans(text, article_id, [(start, end)], label, annotator=annotator, origin=origin,
+                        attributes=attributes)
+    return state
 
 
 def add_span(

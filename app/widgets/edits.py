@@ -122,6 +122,7 @@ class EditGateway(QObject):
         self.writer = EditWriter(store)
         self.rolling_back = False
         self.failed_writes = 0  # writes that failed since the window opened (closing asks about new ones)
+        self.last_failure = ""  # what the last failed write said
         self._written.connect(self._on_written)
         self._unsaved: list[_Unsaved] = []
         self._generation = 0
@@ -174,6 +175,12 @@ class EditGateway(QObject):
         done = self.wait_until_saved(timeout_s)
         self.writer.close(timeout_s)
         self._export_lists_timer.stop()
+        # Commands refer back to the gateway: delete them now, while the stack and they are alive.
+        # Left to Python's cycle collector, a command's Python half can go before the stack's
+        # destructor deletes its C++ half, which then calls into freed memory.
+        self.undo_stack.clear()
+        self._unsaved.clear()
+        self._handles.clear()
         return done
 
     def _on_written(self, unsaved: _Unsaved, error: BaseException | None) -> None:
@@ -194,7 +201,8 @@ class EditGateway(QObject):
         self._unwind(failed)
         ids = tuple(sorted({i for u in failed for i in u.change.article_ids}))
         self.changes_applied.emit(Change(ROLLED_BACK, ids))
-        self.edit_failed.emit(self.describe(error, undoing=unsaved.step == "undo"))
+        self.last_failure = self.describe(error, undoing=unsaved.step == "undo")
+        self.edit_failed.emit(self.last_failure)
 
     def _unwind(self, failed: list[_Unsaved]) -> None:
         """Take the failed steps back off the undo stack, newest first, without writing anything."""

@@ -486,11 +486,11 @@ class MainWindow(QMainWindow):
         stored = self.gateway.wait_until_saved(EDITS_ON_CLOSE_WAIT_S)
         if stored and self.gateway.failed_writes == failed_before:
             return True
-        problem = self.panes.annotation.banner.message.text() if self.gateway.failed_writes > failed_before else (
-            f"the dataset {self.store.where} is still locked by another program")
+        problem = self.gateway.last_failure if self.gateway.failed_writes > failed_before else (
+            f"The dataset {self.store.where} is still locked by another program.")
         answer = QMessageBox.warning(
             self, "Edits Not Saved",
-            f"Your latest edits could not be saved: {problem}\n\nStay to try them again once that is resolved, "
+            f"Your latest edits could not be saved. {problem}\n\nStay to try them again once that is resolved, "
             "or close and lose them?",
             QMessageBox.StandardButton.Close | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel)
         return answer == QMessageBox.StandardButton.Close

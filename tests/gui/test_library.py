@@ -59,8 +59,15 @@ def library_store(store):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def view(library_store, qtbot):  # noqa: ANN001, ANN201
+def library_gateway(library_store, qapp):  # noqa: ANN001, ANN201
     gateway = EditGateway(library_store, annotator="tester")
+    yield gateway
+    gateway.close()
+
+
+@pytest.fixture
+def view(library_store, library_gateway, qtbot):  # noqa: ANN001, ANN201
+    gateway = library_gateway
     widget = LibraryView(library_store, gateway)
     qtbot.addWidget(widget)
     widget.resize(1200, 700)
@@ -95,8 +102,8 @@ def _db(store, sql: str, **params: Any) -> list[Any]:  # noqa: ANN001
 # -- the model ----------------------------------------------------------------------------------
 
 
-def test_model_passes_modeltester_through_filters_sorts_and_edits(library_store, qtmodeltester):  # noqa: ANN001
-    gateway = EditGateway(library_store, annotator="tester")
+def test_model_passes_modeltester_through_filters_sorts_and_edits(library_store, library_gateway, qtmodeltester):  # noqa: ANN001
+    gateway = library_gateway
     model = ArticleTableModel(library_store)
     model_changes = gateway.changes_saved.connect(model.apply_change)  # as the library view wires it
     assert model_changes
@@ -119,7 +126,6 @@ def test_model_passes_modeltester_through_filters_sorts_and_edits(library_store,
     model.articles_added()
     qtmodeltester.check(model)
     assert model.rowCount() == 34
-    gateway.close()
 
 
 def test_model_shows_markup_as_literal_text(library_store, qapp):  # noqa: ANN001
@@ -155,8 +161,8 @@ def test_a_malformed_url_shows_no_site_instead_of_raising(store, qapp):  # noqa:
     assert model.data(model.index(0, _column(model, "Site"))) == ""
 
 
-def test_model_refetches_only_changed_rows(library_store, qtbot):  # noqa: ANN001
-    gateway = EditGateway(library_store, annotator="tester")
+def test_model_refetches_only_changed_rows(library_store, library_gateway, qtbot):  # noqa: ANN001
+    gateway = library_gateway
     model = ArticleTableModel(library_store)
     gateway.changes_saved.connect(model.apply_change)
     ids = model.article_ids()
@@ -186,8 +192,8 @@ def test_model_inserts_new_articles_in_place(library_store, qtbot):  # noqa: ANN
 
 @pytest.mark.parametrize("sort", ["id", "title", "site", "published", "status", "updated"])
 @pytest.mark.parametrize("descending", [False, True])
-def test_id_lists_follow_the_order_and_filter(library_store, sort, descending):  # noqa: ANN001
-    gateway = EditGateway(library_store, annotator="tester")
+def test_id_lists_follow_the_order_and_filter(library_store, library_gateway, sort, descending):  # noqa: ANN001
+    gateway = library_gateway
     gateway.set_status([3, 4], "skipped")  # distinct edit times
     assert gateway.wait_until_saved(10)
     with library_store.begin() as conn:

@@ -7,6 +7,7 @@ kept), 2 for usage errors. Nothing a user can cause prints a Python traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
@@ -17,7 +18,7 @@ from app import __version__
 from app.core.cancel import CancelToken
 
 if TYPE_CHECKING:
-    from app.core.repair import RepairReport
+    from app.core.db.repair import RepairReport
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
 # Subcommands that change the dataset they open: refused on a read-only one.
@@ -123,10 +124,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _silence_standard_streams() -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     for stream in (sys.stdout, sys.stderr):
-        try:
+        with contextlib.suppress(OSError, ValueError):
             os.dup2(devnull, stream.fileno())
-        except (OSError, ValueError):
-            pass
     os.close(devnull)
 
 
@@ -138,7 +137,7 @@ def _main(argv: Sequence[str] | None) -> int:
         return _start_gui(db, args.quit_after)
     if args.command == "repair":
         return cmd_repair(args)
-    from app.core.store import (
+    from app.core.db.store import (
         DATABASE_ERRORS,
         StoreError,
         describe_db_error,
@@ -175,7 +174,7 @@ def _main(argv: Sequence[str] | None) -> int:
     except DATABASE_ERRORS as exc:
         # SQLAlchemy's errors, and sqlite3's own from the export's direct reads.
         if is_damage(exc):
-            from app.core.repair import damaged_message
+            from app.core.db.repair import damaged_message
 
             print(f"article-curator: {damaged_message(store)}", file=sys.stderr)
             return EXIT_SOME_FAILED
@@ -189,8 +188,8 @@ def _main(argv: Sequence[str] | None) -> int:
 
 def _damage(store: object) -> str | None:
     """The damaged-dataset sentence when the dataset's pages do not all read back, else None."""
-    from app.core.repair import damaged_message
-    from app.core.store import check_integrity
+    from app.core.db.repair import damaged_message
+    from app.core.db.store import check_integrity
 
     return damaged_message(store) if check_integrity(store) else None  # type: ignore[arg-type]
 
@@ -245,9 +244,9 @@ class ProgressDisplay:
 
 
 def cmd_import(store: object, args: argparse.Namespace) -> int:
-    from app.core.extractor import ExtractOptions
-    from app.core.fetcher import FetchOptions
-    from app.core.importer import ImportOptions, import_sources
+    from app.core.ingest.extraction import ExtractOptions
+    from app.core.ingest.fetcher import FetchOptions
+    from app.core.ingest.importer import ImportOptions, import_sources
 
     options = ImportOptions(
         fetch=FetchOptions(timeout=args.timeout, concurrency=max(1, args.concurrency),
@@ -292,7 +291,7 @@ def _parse_split(text: str | None) -> tuple[float, float, float] | None:
 
 
 def cmd_export(store: object, args: argparse.Namespace) -> int:
-    from app.core.exporter import ExportError, ExportOptions, export_jsonl
+    from app.core.export.exporter import ExportError, ExportOptions, export_jsonl
     from app.core.validation import InvalidInput
     from app.models import ARTICLE_STATUSES
 
@@ -334,7 +333,7 @@ def cmd_export(store: object, args: argparse.Namespace) -> int:
 
 
 def cmd_stats(store: object, args: argparse.Namespace) -> int:
-    from app.core import library
+    from app.core.ops import library
     from app.models import ARTICLE_STATUSES
 
     statuses = library.status_counts(store)  # type: ignore[arg-type]
@@ -349,7 +348,7 @@ def cmd_stats(store: object, args: argparse.Namespace) -> int:
 
 
 def cmd_search(store: object, args: argparse.Namespace) -> int:
-    from app.core import library
+    from app.core.ops import library
 
     query = " ".join(args.query)
     rows = library.search(store, query, limit=max(1, args.limit))  # type: ignore[arg-type]
@@ -362,8 +361,8 @@ def cmd_search(store: object, args: argparse.Namespace) -> int:
 
 
 def cmd_repair(args: argparse.Namespace) -> int:
-    from app.core.repair import RepairRefused, repair_dataset
-    from app.core.store import StoreError
+    from app.core.db.repair import RepairRefused, repair_dataset
+    from app.core.db.store import StoreError
 
     try:
         report = repair_dataset(Path(args.src), Path(args.dest),

@@ -8,8 +8,8 @@ focused text view receives them). Each timing runs from the key press until the
 text view shows every span painted and the span list lists them all; the undo
 (Ctrl+Z) and the redo (Ctrl+Shift+Z) likewise until the view and list are
 back. For comparison the same run times the core alone: storing the same spans
-in one call (``annotations.add_spans``) on a copy of the article, and removing
-them (``annotations.remove_spans``).
+in one call (``span_edits.add_spans``) on a copy of the article, and removing
+them (``span_edits.remove_spans``).
 
 Budget: 1 s for 10,000 spans, for the edit and for its undo.
 Everything happens in a temporary folder, never in a real profile.
@@ -65,11 +65,11 @@ def run(args: argparse.Namespace, home: Path) -> int:
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
-    from app.core import annotations, library
-    from app.core.articles import store_articles
-    from app.core.selection import find_occurrences
+    from app.core.db.store import open_store
+    from app.core.ingest.storing import store_articles
+    from app.core.ops import library, span_edits
+    from app.core.ops.selection import find_occurrences
     from app.core.settings import Settings
-    from app.core.store import open_store
     from app.core.validation import NewArticle
     from app.widgets.main_window import MainWindow
 
@@ -153,10 +153,10 @@ def run(args: argparse.Namespace, home: Path) -> int:
     # The same spans through the core alone, on the copy of the article.
     wanted = find_occurrences("A copy. " + text, args.name)
     start, start_cpu = time.perf_counter(), time.process_time()
-    change = annotations.add_spans(store, copy.article_id, wanted, "ORG", annotator="bench")
+    change = span_edits.add_spans(store, copy.article_id, wanted, "ORG", annotator="bench")
     core_add = time.perf_counter() - start, time.process_time() - start_cpu
     start, start_cpu = time.perf_counter(), time.process_time()
-    annotations.remove_spans(store, change.span_ids)
+    span_edits.remove_spans(store, change.span_ids)
     core_remove = time.perf_counter() - start, time.process_time() - start_cpu
 
     def line(what: str, seconds: tuple[float, ...], detail: str, budget: float | None = BUDGET_S) -> bool:

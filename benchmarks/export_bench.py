@@ -33,14 +33,7 @@ TEXT_CHARS = 4000
 SPANS_PER_ARTICLE = 20
 BUILD_BATCH = 1000
 
-WORDS = (
-    "market research company team model open source data analysts investors growth policy "
-    "rate inflation government election council city school hospital weather storm river "
-    "bridge museum artist concert league match season coach player injury transfer budget "
-    "tax reform court judge ruling appeal witness police report survey study scientists "
-    "climate energy solar wind battery vehicle factory workers union strike talks agreement "
-    "minister spokesperson statement launch product customers prices quarter revenue profit"
-).split()
+WORDS = ["market", "research", "company", "team", "model", "open", "source", "data", "analysts", "investors", "growth", "policy", "rate", "inflation", "government", "election", "council", "city", "school", "hospital", "weather", "storm", "river", "bridge", "museum", "artist", "concert", "league", "match", "season", "coach", "player", "injury", "transfer", "budget", "tax", "reform", "court", "judge", "ruling", "appeal", "witness", "police", "report", "survey", "study", "scientists", "climate", "energy", "solar", "wind", "battery", "vehicle", "factory", "workers", "union", "strike", "talks", "agreement", "minister", "spokesperson", "statement", "launch", "product", "customers", "prices", "quarter", "revenue", "profit"]
 NAMES = ["Anna Keller", "Tomás Ruiz", "Priya Natarajan", "John Osei", "Marie Dubois", "Kenji Satō"]
 ORGS = ["Meta", "Mistral AI", "Northern Rail", "Valley Bank", "Harbour Council", "Café Union"]
 VERDICTS = ["true", "false", "misleading", "unverified"]
@@ -82,8 +75,8 @@ def _article(i: int, rng: random.Random) -> object:
 def build_dataset(path: Path, n: int) -> None:
     from sqlalchemy import text
 
-    from app.core.articles import store_articles
-    from app.core.store import open_store
+    from app.core.db.store import open_store
+    from app.core.ingest.storing import store_articles
 
     store = open_store(path)
     try:
@@ -109,8 +102,8 @@ def build_dataset(path: Path, n: int) -> None:
 
 def child(db: Path, out: Path, fmt: str) -> None:
     """Runs in the measured subprocess: one export; prints articles, wall seconds and CPU seconds."""
-    from app.core.exporter import ExportOptions, export_jsonl
-    from app.core.store import open_store
+    from app.core.db.store import open_store
+    from app.core.export.exporter import ExportOptions, export_jsonl
 
     store = open_store(db)
     began, cpu_began = time.perf_counter(), time.process_time()

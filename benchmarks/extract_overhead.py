@@ -32,12 +32,12 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run from a checkout without installing the package
     sys.path.insert(0, str(ROOT))
 
-from app.core.extractor import (
+from app.core.ingest.extraction import (
     ExtractOptions,
-    ExtractorPool,
     extract_document,
 )
-from app.core.page_metadata import page_metadata, parse_html
+from app.core.ingest.extractor_pool import ExtractorPool
+from app.core.ingest.page_metadata import page_metadata, parse_html
 
 NEWS = ROOT / "tests" / "data" / "news"
 

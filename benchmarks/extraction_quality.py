@@ -20,7 +20,7 @@ Columns: "complete" = pages whose "with" strings were all found; "with found" =
 body strings found / total (recall); "leaked" = boilerplate strings present in
 the output / total; "mean chars" = mean length of the extracted text; "CPU ms/page"
 = mean over pages of the best-of-``--repeat`` process time; "title 1st" = pages
-whose text starts with the page's title again (``app.core.text_cleanup``'s
+whose text starts with the page's title again (``app.core.ingest.text_cleanup``'s
 comparison); "same text as" names an earlier setting that produced
 byte-identical output on every page.
 
@@ -49,8 +49,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run from a checkout without installing the package
     sys.path.insert(0, str(ROOT))
 
-from app.core.extractor import ExtractOptions  # noqa: E402
-from app.core.text_cleanup import clean_text, is_title_line  # noqa: E402
+from app.core.ingest.extraction import ExtractOptions  # noqa: E402
+from app.core.ingest.text_cleanup import clean_text, is_title_line  # noqa: E402
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "tests" / "data" / "news"
 GROUND_TRUTH = DATA_DIR / "groundtruth.json"

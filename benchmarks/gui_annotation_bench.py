@@ -27,7 +27,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from app.core.selection import find_occurrences  # noqa: E402 - Qt-free, after the path is set
+from app.core.ops.selection import find_occurrences  # noqa: E402 - Qt-free, after the path is set
 
 SAMPLE = ROOT / "tests" / "data" / "meta-llama-turnover.txt"
 OPEN_BUDGET_MS = 50.0
@@ -109,10 +109,10 @@ def run(args: argparse.Namespace, home: Path) -> int:
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
-    from app.core import annotations, library
-    from app.core.articles import store_articles
+    from app.core.db.store import open_store
+    from app.core.ingest.storing import store_articles
+    from app.core.ops import library, span_edits
     from app.core.settings import Settings
-    from app.core.store import open_store
     from app.core.validation import NewArticle
     from app.widgets.annotation_panel import AnnotationPanel
     from app.widgets.edits import EditGateway
@@ -169,7 +169,7 @@ def run(args: argparse.Namespace, home: Path) -> int:
                   if o not in taken]
     rng.shuffle(candidates)
     db_times: list[float] = []
-    core_add = annotations.add_span
+    core_add = span_edits.add_span
 
     def add_timed(*a: object, **k: object) -> object:
         start = time.perf_counter()
@@ -178,7 +178,7 @@ def run(args: argparse.Namespace, home: Path) -> int:
         finally:
             db_times.append(time.perf_counter() - start)
 
-    annotations.add_span = add_timed  # the gateway calls it through the module: time the database part
+    span_edits.add_span = add_timed  # the gateway calls it through the module: time the database part
     adds, adds_with_list = [], []
     for n, (start, end) in enumerate(candidates[: 2 * args.runs]):
         view.select_range(start + 2, end - 1)  # as a user would: in view, a little off the word's edges
@@ -191,7 +191,7 @@ def run(args: argparse.Namespace, home: Path) -> int:
             app.processEvents()
         else:  # the same, with the span list brought up to date and painted inside the timing
             adds_with_list.append(timed(lambda: (QTest.keyClick(view, Qt.Key.Key_1), panel.span_list.flush())))
-    annotations.add_span = core_add  # type: ignore[assignment]
+    span_edits.add_span = core_add  # type: ignore[assignment]
     stored = library.get_article(store, big.article_id)
     assert stored is not None and len(stored.spans) == len(detail.spans) + len(adds) + len(adds_with_list)
 

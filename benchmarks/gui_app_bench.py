@@ -56,9 +56,9 @@ def main() -> int:
     from PySide6.QtCore import QElapsedTimer, QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from app.core.library import count_articles
+    from app.core.db.store import open_store
+    from app.core.ops.library import count_articles
     from app.core.settings import Settings
-    from app.core.store import open_store
     from app.widgets.main_window import MainWindow
 
     if os.environ.get("SWITCH"):

@@ -28,9 +28,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from app.core.articles import store_articles  # noqa: E402
-from app.core.library import count_articles  # noqa: E402
-from app.core.store import Store, open_store  # noqa: E402
+from app.core.db.store import Store, open_store  # noqa: E402
+from app.core.ingest.storing import store_articles  # noqa: E402
+from app.core.ops.library import count_articles  # noqa: E402
 from app.core.validation import NewArticle, NewSpan  # noqa: E402
 
 BATCH = 1000

@@ -34,8 +34,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-WORDS = ("council harbor library vote mayor budget river station ferry school museum bridge court union "
-         "engineer robot company market energy coral reef survey doctor hospital teacher parliament").split()
+WORDS = ["council", "harbor", "library", "vote", "mayor", "budget", "river", "station", "ferry", "school", "museum", "bridge", "court", "union", "engineer", "robot", "company", "market", "energy", "coral", "reef", "survey", "doctor", "hospital", "teacher", "parliament"]
 
 
 @dataclass(frozen=True)

@@ -47,8 +47,8 @@ def main() -> None:
 
     import trafilatura
 
-    from app.core.importer import ImportOptions, import_sources
-    from app.core.store import open_store
+    from app.core.db.store import open_store
+    from app.core.ingest.importer import ImportOptions, import_sources
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "pages"

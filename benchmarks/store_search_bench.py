@@ -33,10 +33,10 @@ if str(ROOT) not in sys.path:
 
 from sqlalchemy import insert, text  # noqa: E402
 
-from app.core import library  # noqa: E402
-from app.core.articles import new_uid, store_articles  # noqa: E402
-from app.core.library import ArticleFilter  # noqa: E402
-from app.core.store import Store, open_store  # noqa: E402
+from app.core.db.store import Store, open_store  # noqa: E402
+from app.core.ingest.storing import new_uid, store_articles  # noqa: E402
+from app.core.ops import library  # noqa: E402
+from app.core.ops.library import ArticleFilter  # noqa: E402
 from app.core.text_norm import text_hash  # noqa: E402
 from app.core.validation import NewArticle  # noqa: E402
 from app.models import Article, utcnow  # noqa: E402
@@ -350,7 +350,7 @@ def bench_sqlite_floor(folder: Path, raw: list[dict[str, Any]], batch: int, ours
 
 def bench_store_phases(folder: Path, corpus: Corpus, n: int, batch: int) -> None:
     """CPU time per article of each step inside store_articles, on a fresh dataset."""
-    from app.core import articles as articles_module
+    from app.core.ingest import storing as articles_module
 
     section(f"where store_articles spends its CPU time ({n:,} articles, fresh dataset)")
     spent: dict[str, float] = {}
@@ -395,7 +395,7 @@ def search_queries(corpus: Corpus, rng: random.Random) -> list[tuple[str, str]]:
     queries: list[tuple[str, str]] = []
     queries += [("common word", w) for w in rng.sample(common, 10)]
     queries += [("rare word", w) for w in rng.sample(rare, 10)]
-    queries += [("two words", f"{a} {b}") for a, b in zip(rng.sample(mid, 10), rng.sample(common + mid, 10))]
+    queries += [("two words", f"{a} {b}") for a, b in zip(rng.sample(mid, 10), rng.sample(common + mid, 10), strict=False)]
     queries += [("name", n) for n in rng.sample(corpus.names, 5)]
     queries += [("surname", n.split()[1]) for n in rng.sample(corpus.names, 5)]
     prefixes = [w[: max(3, len(w) // 2)] for w in rng.sample(common + mid[:200], 10)]

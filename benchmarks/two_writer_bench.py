@@ -37,8 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 ANNOTATOR = "bench"
 SAMPLE = ROOT / "tests" / "data" / "meta-llama-turnover.txt"
-WORDS = ("council mayor harbor library builders robotics company executive research model team market river "
-         "city budget school hospital station report court minister bank energy water election").split()
+WORDS = ["council", "mayor", "harbor", "library", "builders", "robotics", "company", "executive", "research", "model", "team", "market", "river", "city", "budget", "school", "hospital", "station", "report", "court", "minister", "bank", "energy", "water", "election"]
 
 
 def write_articles(path: Path, count: int, seed: int = 7) -> None:
@@ -58,8 +57,8 @@ def percentile(values: list[float], q: float) -> float:
 
 def make_dataset(path: Path, copies: int) -> list[int]:
     """A dataset holding the sample news article ``copies`` times (each a little different)."""
-    from app.core.articles import store_articles
-    from app.core.store import open_store
+    from app.core.db.store import open_store
+    from app.core.ingest.storing import store_articles
     from app.core.validation import NewArticle
 
     title, _, body = SAMPLE.read_text(encoding="utf-8").partition("\n")
@@ -75,8 +74,8 @@ class Labeller:
     def __init__(self, dataset: Path, article_ids: list[int]) -> None:
         from PySide6.QtWidgets import QApplication
 
+        from app.core.db.store import open_store
         from app.core.settings import Settings
-        from app.core.store import open_store
         from app.widgets.main_window import MainWindow
 
         self.app = QApplication.instance() or QApplication([])

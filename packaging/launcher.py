@@ -18,7 +18,7 @@ def bundle_info() -> int:
     import json
 
     from app import APP_ID, __version__
-    from app.core.migrations import MIGRATIONS_DIR, head_revision
+    from app.core.db.migrations import MIGRATIONS_DIR, head_revision
     from app.resources import resource_path, resources_root
 
     print(json.dumps({

@@ -33,7 +33,7 @@ def db_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def store(db_path: Path) -> Iterator[object]:
-    from app.core.store import open_store
+    from app.core.db.store import open_store
 
     s = open_store(db_path)
     yield s

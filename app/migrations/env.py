@@ -1,4 +1,4 @@
-"""Alembic environment: always driven from app.core.migrations with an open connection."""
+"""Alembic environment: always driven from app.core.db.migrations with an open connection."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ them (a test compares the two).
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import CheckConstraint, Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -21,12 +21,12 @@ IMPORT_OUTCOMES = ("imported", "duplicate", "failed")
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def db_timestamp() -> datetime:
     """Now, in UTC, as the tables store it (naive), for statements written in plain SQL."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class Article(SQLModel, table=True):
@@ -114,7 +114,7 @@ class Span(SQLModel, table=True):
 
 
 class ArticleSpanJson(SQLModel, table=True):
-    """An article's spans as the native export writes them; a cache (see app/core/span_json.py)."""
+    """An article's spans as the native export writes them; a cache (see app/core/db/span_json.py)."""
 
     __tablename__ = "article_span_json"
 

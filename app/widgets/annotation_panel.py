@@ -33,13 +33,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core import library
-from app.core.annotations import Change
-from app.core.labels import LabelInfo, list_labels
-from app.core.library import ArticleDetail, SpanRecord
-from app.core.selection import find_occurrences, line_break_rule, snap_to_words
+from app.core.db.store import Store
+from app.core.ops import library
+from app.core.ops.labels import LabelInfo, list_labels
+from app.core.ops.library import ArticleDetail, SpanRecord
+from app.core.ops.selection import find_occurrences, line_break_rule, snap_to_words
+from app.core.ops.span_edits import Change
 from app.core.settings import Settings
-from app.core.store import Store
 from app.widgets.article_text_view import ArticleTextView
 from app.widgets.claim_details import ClaimDetails, claimant_candidates
 from app.widgets.edits import ROLLED_BACK, EditGateway

@@ -15,7 +15,7 @@ from app.core.paths import log_dir
 if TYPE_CHECKING:
     from PySide6.QtGui import QIcon
 
-    from app.core.store import Store
+    from app.core.db.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -70,10 +70,8 @@ def run_gui(db: str | None, quit_after: float | None = None) -> int:
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication, QMessageBox
 
-    from app.core.paths import resolve_dataset
-    from app.core.span_json import fill_missing
-    from app.core.settings import load_settings, save_settings
-    from app.core.store import (
+    from app.core.db.span_json import fill_missing
+    from app.core.db.store import (
         DATABASE_ERRORS,
         STORE_ERRORS,
         StoreError,
@@ -81,6 +79,8 @@ def run_gui(db: str | None, quit_after: float | None = None) -> int:
         describe_db_error,
         open_store,
     )
+    from app.core.paths import resolve_dataset
+    from app.core.settings import load_settings, save_settings
     from app.widgets.crash_dialog import ErrorReporter
     from app.widgets.main_window import MainWindow
     from app.widgets.tasks import run_task

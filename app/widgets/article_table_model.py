@@ -26,7 +26,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -34,13 +34,13 @@ import shiboken6
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, QThreadPool, Signal
 from PySide6.QtGui import QFont, QGuiApplication, QIcon, QPalette
 
-from app.core import library
-from app.core.annotations import Change
-from app.core.articles import ArticleRow
 from app.core.cancel import CancelToken
-from app.core.labels import LabelInfo, list_labels
-from app.core.library import ArticleFilter
-from app.core.store import STORE_ERRORS, Store, describe_db_error
+from app.core.db.store import STORE_ERRORS, Store, describe_db_error
+from app.core.ingest.storing import ArticleRow
+from app.core.ops import library
+from app.core.ops.labels import LabelInfo, list_labels
+from app.core.ops.library import ArticleFilter
+from app.core.ops.span_edits import Change
 from app.widgets.icons import icon, label_icon
 from app.widgets.tasks import Task, run_task
 
@@ -107,7 +107,7 @@ def _site(row: ArticleRow) -> str:
 
 
 def _local(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=timezone.utc).astimezone()
+    return moment.replace(tzinfo=UTC).astimezone()
 
 
 def _date(published: str | None) -> str:
@@ -304,7 +304,7 @@ class ArticleTableModel(QAbstractTableModel):
             return self._status_icons.get(shown[_STATUS]) if shown is not None else None
         if role == _ALIGN:
             return self._align[index.column()]
-        if role == _FONT or role == _FOREGROUND:
+        if role in (_FONT, _FOREGROUND):
             # Stand-ins are dimmed: "(untitled)", and the URL's host for a missing site name.
             col = index.column()
             if col > 1:

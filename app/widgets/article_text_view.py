@@ -40,9 +40,9 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QFrame, QPlainTextEdit, QWidget
 
-from app.core.labels import LabelInfo
-from app.core.library import SpanRecord
-from app.core.selection import OffsetMap
+from app.core.ops.labels import LabelInfo
+from app.core.ops.library import SpanRecord
+from app.core.ops.selection import OffsetMap
 
 DOCUMENT_MARGIN = 18
 _BEFORE_BLANK = re.compile("\n(?=\n)")

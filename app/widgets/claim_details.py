@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.library import SpanRecord
+from app.core.ops.library import SpanRecord
 from app.widgets.edits import EditGateway
 from app.widgets.span_list import preview
 

@@ -38,10 +38,11 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from app.core import annotations, span_json
-from app.core.annotations import Change
-from app.core.edit_writer import EditWriter, Write
-from app.core.store import STORE_ERRORS, Store, describe_db_error
+from app.core.db import span_json
+from app.core.db.edit_writer import EditWriter, Write
+from app.core.db.store import STORE_ERRORS, Store, describe_db_error
+from app.core.ops import span_edits
+from app.core.ops.span_edits import Change
 from app.core.validation import InvalidInput
 from app.widgets.tasks import run_task
 
@@ -139,7 +140,7 @@ class EditGateway(QObject):
         self._handles: dict[int, _SpanHandle] = {}
 
         # Span edits drop the export's ready-made span list of their article; it is
-        # rebuilt off the GUI thread once the annotator pauses (see app.core.annotations).
+        # rebuilt off the GUI thread once the annotator pauses (see app.core.ops.span_edits).
         self.export_lists_delay_ms = 2000
         self._edited_articles: set[int] = set()
         self._export_lists_timer = QTimer(self)
@@ -263,16 +264,16 @@ class EditGateway(QObject):
 
     def _new_span_ids(self, count: int) -> list[int]:
         if not self.store.is_sqlite:  # a server: other windows add spans too (see reserve_span_ids)
-            return annotations.reserve_span_ids(self.store, count)
+            return span_edits.reserve_span_ids(self.store, count)
         if self._next_id is None:
-            self._next_id = min(annotations.lowest_span_id(self.store), 0) - 1
+            self._next_id = min(span_edits.lowest_span_id(self.store), 0) - 1
         ids = list(range(self._next_id, self._next_id - count, -1))
         self._next_id -= count
         return ids
 
     def _span_state(self, span_id: int) -> dict[str, Any]:
         if span_id not in self._spans:
-            return annotations.read_span(self.store, span_id)
+            return span_edits.read_span(self.store, span_id)
         state = self._spans[span_id]
         if state is None:
             raise InvalidInput(f"Span {span_id} no longer exists.")
@@ -282,7 +283,7 @@ class EditGateway(QObject):
         if article_id not in self._texts:
             if len(self._texts) > 16:
                 self._texts.clear()
-            self._texts[article_id] = annotations.read_article_text(self.store, article_id)
+            self._texts[article_id] = span_edits.read_article_text(self.store, article_id)
         return self._texts[article_id]
 
     def status_of(self, article_id: int) -> str | None:
@@ -292,11 +293,11 @@ class EditGateway(QObject):
     def _current_statuses(self, article_ids: list[int]) -> dict[int, str]:
         unknown = [i for i in article_ids if i not in self._statuses]
         if unknown:
-            self._statuses.update(annotations.read_statuses(self.store, unknown))
+            self._statuses.update(span_edits.read_statuses(self.store, unknown))
         return {i: self._statuses[i] for i in article_ids if i in self._statuses}
 
     def _touch(self, article_id: int) -> None:
-        # As annotations._touch does when the edit is stored: labelling starts an article.
+        # As span_edits._touch does when the edit is stored: labelling starts an article.
         if self._current_statuses([article_id]).get(article_id) == "new":
             self._statuses[article_id] = "in_progress"
 
@@ -328,7 +329,7 @@ class EditGateway(QObject):
         s = state
 
         def write(store: Store) -> object:
-            return annotations.add_span(store, s["article_id"], s["start"], s["end"], s["label"],
+            return span_edits.add_span(store, s["article_id"], s["start"], s["end"], s["label"],
                                         annotator=s["annotator"], origin=s["origin"], attributes=s["attributes"],
                                         span_id=span_id)
 
@@ -340,12 +341,12 @@ class EditGateway(QObject):
             return s["article_id"], s["start"], s["end"], s["label"], s["annotator"]
 
         wanted = identity(state)
-        stored = annotations.find_span(self.store, state)
+        stored = span_edits.find_span(self.store, state)
         if stored is not None and stored in self._spans:
             planned = self._spans[stored]  # removed or changed since: no longer in the way
             stored = stored if planned is not None and identity(planned) == wanted else None
         if stored is not None or any(s is not None and identity(s) == wanted for s in self._spans.values()):
-            raise InvalidInput(annotations.already_labelled(state["text"], state["label"]))
+            raise InvalidInput(span_edits.already_labelled(state["text"], state["label"]))
 
     def _plan_remove(self, handle: _SpanHandle) -> Planned:
         span_id = handle.id
@@ -353,7 +354,7 @@ class EditGateway(QObject):
         self._spans[span_id] = None
         self._touch(before["article_id"])
         return (Change("span_removed", (before["article_id"],), span_id, before=before),
-                lambda store: annotations.remove_span(store, span_id))
+                lambda store: span_edits.remove_span(store, span_id))
 
     def _plan_update(self, handle: _SpanHandle, *, label: str | None = None,
                      attributes: dict[str, Any] | None = None) -> Planned:
@@ -368,7 +369,7 @@ class EditGateway(QObject):
         self._spans[span_id] = after
         self._touch(before["article_id"])
         return (Change("span_changed", (before["article_id"],), span_id, before=before, after=after),
-                lambda store: annotations.update_span(store, span_id, label=label, attributes=attributes))
+                lambda store: span_edits.update_span(store, span_id, label=label, attributes=attributes))
 
     # -- span edits -------------------------------------------------------------
     def add_span(self, article_id: int, start: int, end: int, label: str,
@@ -376,7 +377,7 @@ class EditGateway(QObject):
         handle = _SpanHandle(0)
 
         def do() -> Planned:
-            state = annotations.new_span(self._article_text(article_id), article_id, start, end, label,
+            state = span_edits.new_span(self._article_text(article_id), article_id, start, end, label,
                                          annotator=self.annotator, attributes=attributes)
             return self._plan_add(handle, state)
 
@@ -394,7 +395,7 @@ class EditGateway(QObject):
         annotator = self.annotator
 
         def do() -> Planned:
-            states = annotations.new_spans(self._article_text(article_id), article_id, ranges, label,
+            states = span_edits.new_spans(self._article_text(article_id), article_id, ranges, label,
                                            annotator=annotator, attributes=attributes)
             if not handles:
                 handles.extend(_SpanHandle(0) for _ in states)
@@ -405,7 +406,7 @@ class EditGateway(QObject):
             self._touch(article_id)
             spans = [(state["start"], state["end"]) for state in states]
             return (Change("spans_added", (article_id,), span_ids=tuple(ids), after={"spans": states}),
-                    lambda store: annotations.add_spans(store, article_id, spans, label, annotator=annotator,
+                    lambda store: span_edits.add_spans(store, article_id, spans, label, annotator=annotator,
                                                         attributes=attributes, span_ids=ids))
 
         def undo(_change: Change) -> Planned:
@@ -415,7 +416,7 @@ class EditGateway(QObject):
                 self._spans[handle.id] = None
             self._touch(article_id)
             return (Change("spans_removed", (article_id,), span_ids=tuple(ids), before={"spans": before}),
-                    lambda store: annotations.remove_spans(store, ids))
+                    lambda store: span_edits.remove_spans(store, ids))
 
         return self._push(what, do, undo)
 
@@ -437,16 +438,16 @@ class EditGateway(QObject):
 
     # -- statuses and articles -----------------------------------------------------------------
     def _plan_status(self, article_ids: list[int], status: str) -> Planned:
-        annotations.check_status(status)
+        span_edits.check_status(status)
         before = self._current_statuses(article_ids)
         self._statuses.update(dict.fromkeys(article_ids, status))
         return (Change("status_changed", tuple(article_ids), before={"status": before}, after={"status": status}),
-                lambda store: annotations.set_status(store, article_ids, status))
+                lambda store: span_edits.set_status(store, article_ids, status))
 
     def _plan_restore(self, statuses: dict[int, str]) -> Planned:
         self._statuses.update(statuses)
         return (Change("status_changed", tuple(statuses), after={"status": dict(statuses)}),
-                lambda store: annotations.restore_statuses(store, statuses))
+                lambda store: span_edits.restore_statuses(store, statuses))
 
     def set_status(self, article_ids: list[int], status: str) -> Change | None:
         ids = [int(i) for i in article_ids]
@@ -465,7 +466,7 @@ class EditGateway(QObject):
             return None
         self.wait_until_saved()
         try:
-            change = annotations.delete_articles(self.store, article_ids)
+            change = span_edits.delete_articles(self.store, article_ids)
         except STORE_ERRORS as exc:
             self.edit_failed.emit(self.describe(exc))
             return None

@@ -35,8 +35,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.cancel import Cancelled, CancelToken
-from app.core.dataset_info import list_annotators
-from app.core.exporter import (
+from app.core.db.store import Store
+from app.core.export.exporter import (
     FORMATS,
     SPLIT_NAMES,
     ExportError,
@@ -46,9 +46,9 @@ from app.core.exporter import (
     export_jsonl,
     split_paths,
 )
-from app.core.labels import list_labels
+from app.core.ops.dataset_info import list_annotators
+from app.core.ops.labels import list_labels
 from app.core.settings import Settings
-from app.core.store import Store
 from app.core.validation import InvalidInput
 from app.models import ARTICLE_STATUSES
 from app.widgets.icons import icon, label_icon

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QIcon
 
-from app.core.import_log import BatchSummary
+from app.core.ingest.import_log import BatchSummary
 from app.widgets.icons import icon
 
 # One colour per outcome, readable on light and dark backgrounds alike.

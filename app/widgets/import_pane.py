@@ -1,6 +1,6 @@
 """The import pane: paste addresses or pick files, watch items arrive, look back at earlier runs.
 
-The import itself is ``app.core.importer.import_sources`` run through
+The import itself is ``app.core.ingest.importer.import_sources`` run through
 ``run_task``. Its progress callback fires once per item on the worker thread and
 arrives here as a queued signal; the slot only appends to a list, and a 100 ms
 timer moves what has gathered into the table in one ``beginInsertRows``. That
@@ -27,18 +27,18 @@ from PySide6.QtWidgets import (
     QSplitter,
     QStyledItemDelegate,
     QStyleOptionViewItem,
-    QTabWidget,
     QTableView,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from app.core import import_log
-from app.core.fetcher import FetchOptions
 from app.core.cancel import CancelToken
-from app.core.importer import ImportOptions, ImportReport, ItemOutcome, ProgressFn, import_sources
+from app.core.db.store import Store
+from app.core.ingest import import_log
+from app.core.ingest.fetcher import FetchOptions
+from app.core.ingest.importer import ImportOptions, ImportReport, ItemOutcome, ProgressFn, import_sources
 from app.core.settings import Settings
-from app.core.store import Store
 from app.widgets.icons import icon
 from app.widgets.import_items_model import OUTCOME_COLORS, ImportBatchesModel, ImportItemsModel
 from app.widgets.tasks import Task, run_task

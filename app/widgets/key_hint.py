@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.labels import LabelInfo
+from app.core.ops.labels import LabelInfo
 from app.core.settings import Settings, save_settings
 from app.widgets.article_text_view import mix
 from app.widgets.icons import icon

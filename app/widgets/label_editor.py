@@ -1,6 +1,6 @@
 """Edit a dataset's labels: name, kind, colour, key and description.
 
-Each change is saved at once through ``app.core.labels``, which refuses what
+Each change is saved at once through ``app.core.ops.labels``, which refuses what
 would break the dataset (a key another label uses, a duplicate name, deleting a
 label that spans use) with an ``InvalidInput`` whose message is shown as is.
 Spans refer to labels by id, so a renamed label is renamed on every span.
@@ -29,9 +29,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core import labels as core
-from app.core.labels import LabelInfo
-from app.core.store import Store
+from app.core.db.store import Store
+from app.core.ops import labels as core
+from app.core.ops.labels import LabelInfo
 from app.core.validation import InvalidInput
 from app.models import LABEL_KINDS
 from app.widgets.icons import icon, label_icon

@@ -26,11 +26,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core import annotations, library
-from app.core.annotations import Change
-from app.core.labels import list_labels
-from app.core.library import ArticleFilter
-from app.core.store import Store
+from app.core.db.store import Store
+from app.core.ops import library, span_edits
+from app.core.ops.labels import list_labels
+from app.core.ops.library import ArticleFilter
+from app.core.ops.span_edits import Change
 from app.widgets.article_table_model import STATUS_TEXT, ArticleTableModel, status_icon
 from app.widgets.edits import EditGateway
 from app.widgets.icons import icon, label_icon
@@ -317,7 +317,7 @@ class LibraryView(QWidget):
         ids = self.selected_ids()
         if not ids:
             return
-        spans = annotations.count_spans(self.store, ids)
+        spans = span_edits.count_spans(self.store, ids)
         what = _plural(len(ids), "article")
         if spans:
             their = "its" if len(ids) == 1 else "their"

@@ -26,11 +26,11 @@ from PySide6.QtWidgets import (
 )
 
 from app import __version__
-from app.core import library
-from app.core.annotations import Change
+from app.core.db.store import DATABASE_ERRORS, Store, describe_db_error, read_only_message
+from app.core.ops import library
+from app.core.ops.span_edits import Change
 from app.core.paths import config_dir, datasets_dir
 from app.core.settings import Settings, save_settings
-from app.core.store import DATABASE_ERRORS, Store, describe_db_error, read_only_message
 from app.widgets.annotation_panel import AnnotationPanel
 from app.widgets.edits import EditGateway
 from app.widgets.icons import icon
@@ -351,7 +351,7 @@ class MainWindow(QMainWindow):
 
     def open_sample_dataset(self) -> None:
         """Make the sample dataset on first use (in the background), then switch to it."""
-        from app.core.sample_dataset import create_sample_dataset
+        from app.core.ingest.sample_dataset import create_sample_dataset
 
         self.panes.welcome.set_sample_busy(True)
         self.actions_by_id["open_sample"].setEnabled(False)

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.labels import LabelInfo
+from app.core.ops.labels import LabelInfo
 from app.models import ARTICLE_STATUSES
 from app.widgets.article_text_view import accent, is_dark, mix, readable_text
 from app.widgets.icons import icon

@@ -30,8 +30,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.db.store import Store
 from app.core.settings import Settings, save_settings
-from app.core.store import Store
 from app.widgets.icons import icon
 from app.widgets.import_items_model import OUTCOME_COLORS
 from app.widgets.label_editor import LabelEditor

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHeaderView, QMainWindow, QTableWidget, QTableWidgetItem, \
-    QVBoxLayout
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QMainWindow,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+)
 
-from app.core.labels import list_labels
+from app.core.ops.labels import list_labels
 
 FIXED = [
     ("Select text, then a label's key", "Label the selection (snapped to whole words)"),

@@ -29,8 +29,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QAbstractItemView, QFrame, QToolTip, QTreeView, QWidget
 
-from app.core.labels import LabelInfo
-from app.core.library import SpanRecord
+from app.core.ops.labels import LabelInfo
+from app.core.ops.library import SpanRecord
 
 SPAN_ID_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 PREVIEW_CHARS = 90

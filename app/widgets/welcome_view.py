@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core import library
-from app.core.store import Store
+from app.core.db.store import Store
+from app.core.ops import library
 from app.widgets.icons import icon
 from app.widgets.panel_header import muted_label, plain_label
 

@@ -30,7 +30,7 @@ def isolated_qsettings(isolated_home: Path, qapp) -> Iterator[None]:  # noqa: AN
 @pytest.fixture
 def sample_store(store, sample_text):  # noqa: ANN001, ANN201
     """A dataset holding the sample article and two short ones."""
-    from app.core.articles import store_articles
+    from app.core.ingest.storing import store_articles
     from app.core.validation import NewArticle
 
     title, _, body = sample_text.partition("\n")
@@ -76,8 +76,8 @@ def make_window(qtbot, db_path):  # noqa: ANN001, ANN201
     """A MainWindow factory; every window is closed at the end and no top-level widget leaks."""
     from PySide6.QtWidgets import QApplication
 
+    from app.core.db.store import open_store
     from app.core.settings import Settings
-    from app.core.store import open_store
     from app.widgets.main_window import MainWindow
 
     made = []

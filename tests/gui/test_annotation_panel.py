@@ -9,11 +9,11 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from app.core import library
-from app.core.articles import store_articles
-from app.core.labels import list_labels
-from app.core.library import SpanRecord
-from app.core.selection import find_occurrences
+from app.core.ingest.storing import store_articles
+from app.core.ops import library
+from app.core.ops.labels import list_labels
+from app.core.ops.library import SpanRecord
+from app.core.ops.selection import find_occurrences
 from app.core.settings import Settings
 from app.core.validation import NewArticle
 from app.widgets.annotation_panel import AnnotationPanel
@@ -143,7 +143,7 @@ def test_keyboard_only_selection_and_label_buttons(qtbot, panel: AnnotationPanel
 
 
 def test_label_keys_follow_the_label_set(qtbot, panel: AnnotationPanel) -> None:  # noqa: ANN001
-    from app.core.labels import update_label
+    from app.core.ops.labels import update_label
 
     person = next(lb for lb in list_labels(panel.store) if lb.name == "PERSON")
     update_label(panel.store, person.id, shortcut="p", color="#7c3aed")

@@ -15,17 +15,16 @@ from PySide6.QtGui import QColor, QGuiApplication, QImage
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app import APP_ID
-from app.core import library
-from app.core.dataset_lock import acquire, lock_path_for
+from app.core.db.dataset_lock import acquire, lock_path_for
+from app.core.db.store import open_store
+from app.core.ops import library
 from app.core.paths import default_dataset_path
-from app.core.store import open_store
 from app.widgets import app as app_module
 from app.widgets.main_window import MainWindow
+from tests.app_process import run_app
 from tests.unit.test_dataset_lock import held_by_another_process
 from tests.unit.test_store_open_errors import make_dataset, overwrite
-from tests.app_process import run_app
 from tests.x_server import x_server
-
 
 
 def visible_windows() -> list[MainWindow]:

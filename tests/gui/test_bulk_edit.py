@@ -11,11 +11,11 @@ from PySide6.QtGui import QColor, QPalette, QTextCursor
 from PySide6.QtTest import QTest
 from sqlalchemy import event
 
-from app.core import annotations, library
-from app.core.labels import list_labels
-from app.core.articles import store_articles
-from app.core.selection import find_occurrences
-from app.core.store import Store
+from app.core.db.store import Store
+from app.core.ingest.storing import store_articles
+from app.core.ops import library, span_edits
+from app.core.ops.labels import list_labels
+from app.core.ops.selection import find_occurrences
 from app.core.validation import NewArticle
 
 NAME = "Wintermute"
@@ -206,9 +206,9 @@ def test_bulk_edit_inside_claims_draws_what_a_fresh_open_draws(qtbot, make_windo
     (out,) = store_articles(store, [NewArticle(text=body, title="Claims", source_kind="paste")])
     sentence = f"{NAME} said the plan is on track."
     starts = [i for i in range(len(body)) if body.startswith(sentence, i)]
-    annotations.add_spans(store, out.article_id, [(s, s + len(sentence)) for s in starts[::3]], "CLAIM",
+    span_edits.add_spans(store, out.article_id, [(s, s + len(sentence)) for s in starts[::3]], "CLAIM",
                           annotator="ana", attributes={"claimant": "", "verdict": "unverified", "note": ""})
-    annotations.add_span(store, out.article_id, *find_occurrences(body, "plan")[1], "ORG", annotator="ana")
+    span_edits.add_span(store, out.article_id, *find_occurrences(body, "plan")[1], "ORG", annotator="ana")
     window = make_window(store)
     window.open_article(out.article_id)
     panel = window.panes.annotation

@@ -16,7 +16,7 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QToolBar
 
-from app.core import library
+from app.core.ops import library
 from app.core.paths import log_dir
 from app.core.settings import Settings
 from app.widgets.app import setup_logging

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.core import library
+from app.core.ops import library
 
 
 def spans_of(store, article_id):
@@ -97,7 +97,7 @@ def test_locked_dataset_is_reported_not_dropped(gateway, sample_store, qtbot):
 
 
 def test_a_redo_that_cannot_be_saved_is_reported(gateway, sample_store):
-    from app.core import annotations
+    from app.core.ops import span_edits
 
     art = first_article(sample_store)
     errors = []
@@ -106,7 +106,7 @@ def test_a_redo_that_cannot_be_saved_is_reported(gateway, sample_store):
     gateway.add_span(art, 0, 4, "ORG")
     gateway.undo_stack.undo()
     # Meanwhile the same span was stored another way: redoing the add cannot save it.
-    annotations.add_span(sample_store, art, 0, 4, "ORG", annotator="tester")
+    span_edits.add_span(sample_store, art, 0, 4, "ORG", annotator="tester")
     gateway.undo_stack.redo()
     assert errors and "already labelled" in errors[-1]
     assert saved_spans(gateway, art) == [(0, 4, "ORG", {})]

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 
-from app.core.articles import store_articles
+from app.core.ingest.storing import store_articles
+
 SPACY_MAX_LENGTH = 1_000_000  # spaCy's nlp.max_length default
 from app.core.settings import Settings
 from app.core.validation import NewArticle

@@ -6,11 +6,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QPalette
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
-from app.core import library
-from app.core.labels import list_labels, update_label
-from app.core.sample_dataset import create_sample_dataset, default_sample_path
+from app.core.db.store import open_store
+from app.core.ingest.sample_dataset import create_sample_dataset, default_sample_path
+from app.core.ops import library
+from app.core.ops.labels import list_labels, update_label
 from app.core.settings import Settings, load_settings, save_settings
-from app.core.store import open_store
 
 SAMPLE_ARTICLES = 6
 
@@ -147,7 +147,7 @@ def test_opening_the_sample_while_it_is_open_stays_in_the_window(make_window, qt
 
 
 def test_a_sample_that_cannot_be_made_is_reported(make_window, qtbot, monkeypatch):  # noqa: ANN001
-    import app.core.sample_dataset as sample_module
+    import app.core.ingest.sample_dataset as sample_module
 
     def broken(path=None):  # noqa: ANN001, ANN202
         raise sample_module.SampleDatasetError("The disk is full.")

@@ -11,9 +11,9 @@ import pytest
 from PySide6.QtCore import Qt, QUrl
 from sqlalchemy import text
 
-from app.core import library
-from app.core.annotations import add_span, set_status
-from app.core.importer import ItemOutcome
+from app.core.ingest.importer import ItemOutcome
+from app.core.ops import library
+from app.core.ops.span_edits import add_span, set_status
 from app.core.settings import Settings
 from app.widgets.import_items_model import ImportBatchesModel, ImportItemsModel
 from app.widgets.import_pane import ImportPane
@@ -227,8 +227,8 @@ def test_empty_box_explains_instead_of_importing(qtbot, pane):
 
 
 def test_item_models_pass_the_model_tester(qtmodeltester, store, tmp_path):
-    from app.core import import_log
-    from app.core.importer import ImportOptions, import_sources
+    from app.core.ingest import import_log
+    from app.core.ingest.importer import ImportOptions, import_sources
 
     items = ImportItemsModel()
     items.append([ItemOutcome("https://example.org/a", "imported", "", 1, "u1", "A"),

@@ -16,7 +16,7 @@ from PySide6.QtGui import QColor, QImage
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox, QStyleOptionViewItem
 
-from app.core import library
+from app.core.ops import library
 from app.core.settings import Settings
 from app.widgets.import_items_model import OUTCOME_COLORS, ImportItemsModel
 from app.widgets.tasks import wait_for_all
@@ -204,7 +204,7 @@ def test_the_pane_stacks_its_parts_when_docked_beside_the_text(qtbot, window):
 
 
 def test_a_layout_saved_with_the_pane_beside_the_text_is_not_restored(make_window, sample_store, monkeypatch):
-    from app.core.store import open_store
+    from app.core.db.store import open_store
 
     window = make_window(sample_store)
     window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, window.panes.import_dock)

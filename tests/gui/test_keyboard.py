@@ -16,10 +16,10 @@ from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QFileDialog, QMainWindow, QMenu, QMenuBar, QWidget
 
-from app.core import library
-from app.core.library import ArticleFilter
+from app.core.db.store import open_store
+from app.core.ops import library
+from app.core.ops.library import ArticleFilter
 from app.core.paths import default_dataset_path
-from app.core.store import open_store
 from app.widgets.article_text_view import for_display
 from app.widgets.main_window import MainWindow
 
@@ -87,7 +87,7 @@ def _bindings(window: QMainWindow) -> Iterator[tuple[str, QObject, set[int]]]:
                 yield sequence.toString(), action, _focus_region(widget, action.shortcutContext())
     for shortcut in window.findChildren(QShortcut):
         if shortcut.isEnabled() and isinstance(shortcut.parent(), QWidget):
-            for sequence in shortcut.keys():
+            for sequence in shortcut:
                 yield sequence.toString(), shortcut, _focus_region(shortcut.parent(), shortcut.context())
 
 

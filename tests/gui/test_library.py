@@ -9,8 +9,8 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QMessageBox
 from sqlalchemy import text
 
-from app.core.articles import store_articles
-from app.core.library import ArticleFilter, list_article_ids
+from app.core.ingest.storing import store_articles
+from app.core.ops.library import ArticleFilter, list_article_ids
 from app.core.validation import NewArticle, NewSpan
 from app.widgets import article_table_model
 from app.widgets.article_table_model import ArticleIdRole, ArticleTableModel
@@ -453,7 +453,7 @@ def test_no_filter_index_is_invalid(library_store, qapp):  # noqa: ANN001
 
 
 def test_refresh_picks_up_a_new_label(view, library_store, qtbot):  # noqa: ANN001
-    from app.core.labels import add_label
+    from app.core.ops.labels import add_label
 
     add_label(library_store, "LOCATION", color="#8b5cf6")
     view.refresh()

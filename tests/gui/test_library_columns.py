@@ -7,10 +7,10 @@ from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from app.core import annotations
-from app.core.articles import store_articles
-from app.core.labels import list_labels
-from app.core.store import Store
+from app.core.db.store import Store
+from app.core.ingest.storing import store_articles
+from app.core.ops import span_edits
+from app.core.ops.labels import list_labels
 from app.core.validation import NewArticle
 from app.widgets.settings_dialog import SettingsDialog
 
@@ -27,7 +27,7 @@ def counted_store(store: Store) -> Store:
     ])
     for outcome, n in zip(outcomes, ORG_COUNTS, strict=True):
         body = f"{outcome.article_id - 1}: {text}"
-        annotations.add_spans(store, outcome.article_id, [(body.index(w), body.index(w) + len(w)) for w in WORDS[:n]],
+        span_edits.add_spans(store, outcome.article_id, [(body.index(w), body.index(w) + len(w)) for w in WORDS[:n]],
                               "ORG", annotator="ann")
     return store
 
@@ -110,7 +110,7 @@ def test_span_count_columns_sort_both_ways_in_sql(qtbot, make_window, counted_st
     assert (header.sortIndicatorSection(), header.sortIndicatorOrder()) == (org, Qt.SortOrder.AscendingOrder)
 
     # The order follows edits once the list is asked again (here: labelling article 2 five times over).
-    annotations.add_spans(counted_store, 2, [(0, 1), (3, 7), (12, 19), (24, 30), (35, 41)], "ORG", annotator="ann")
+    span_edits.add_spans(counted_store, 2, [(0, 1), (3, 7), (12, 19), (24, 30), (35, 41)], "ORG", annotator="ann")
     library.refresh()
     qtbot.waitUntil(lambda: not library.model.is_loading)
     assert shown_ids(library)[-2:] in ([3, 2], [2, 3])

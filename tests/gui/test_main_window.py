@@ -6,11 +6,9 @@ import orjson
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from app.core import library
+from app.core.db.store import open_store
+from app.core.ops import library
 from app.core.paths import config_dir
-from app.core.store import open_store
-
-
 
 
 def occurrence(text: str, needle: str) -> tuple[int, int]:

@@ -15,12 +15,12 @@ from PySide6.QtCore import QPoint, QRect, Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QImage, QTextCursor
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from app.core import library
-from app.core.library import ArticleDetail
-from app.core.articles import store_articles
-from app.core.exporter import export_jsonl
-from app.core.sample_dataset import create_sample_dataset
-from app.core.store import open_store
+from app.core.db.store import open_store
+from app.core.export.exporter import export_jsonl
+from app.core.ingest.sample_dataset import create_sample_dataset
+from app.core.ingest.storing import store_articles
+from app.core.ops import library
+from app.core.ops.library import ArticleDetail
 from app.core.validation import NewArticle
 from app.widgets.article_text_view import ArticleTextView, contrast
 from app.widgets.main_window import MainWindow

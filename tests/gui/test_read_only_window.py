@@ -20,9 +20,9 @@ from PySide6.QtGui import QContextMenuEvent, QTextCursor
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMenu, QMessageBox
 
-from app.core import annotations, library
-from app.core.articles import store_articles
-from app.core.store import open_store
+from app.core.db.store import open_store
+from app.core.ingest.storing import store_articles
+from app.core.ops import library, span_edits
 from app.core.validation import NewArticle
 from tests.read_only_mount import ROOT, run_with_read_only_folder
 
@@ -46,7 +46,7 @@ def test_the_window_on_a_read_only_dataset(tmp_path: Path) -> None:
             NewArticle(text="Mayor Elena Vasquez said Harbor City Council approved the library.",
                        title="Harbor City library", source_kind="paste"),
         ])
-        annotations.add_span(store, first.article_id, 0, len("Solvane Robotics"), "ORG", annotator="ana")
+        span_edits.add_span(store, first.article_id, 0, len("Solvane Robotics"), "ORG", annotator="ana")
     result = run_with_read_only_folder(
         folder, [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                  f"{Path(__file__).relative_to(ROOT)}::test_inside_a_read_only_mount"],

@@ -8,9 +8,9 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QColorDialog, QDialogButtonBox, QMessageBox
 from sqlalchemy import text
 
-from app.core import library
-from app.core.annotations import add_span
-from app.core.labels import list_labels
+from app.core.ops import library
+from app.core.ops.labels import list_labels
+from app.core.ops.span_edits import add_span
 from app.core.settings import Settings, load_settings, save_settings
 from app.widgets.settings_dialog import SettingsDialog
 

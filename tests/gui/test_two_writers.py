@@ -16,9 +16,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette, QTextCursor
 from PySide6.QtTest import QTest
 
-from app.core import library
-from app.core.articles import store_articles
-from app.core.store import open_store
+from app.core.db.store import open_store
+from app.core.ingest.storing import store_articles
+from app.core.ops import library
 from app.core.validation import NewArticle
 from tests.app_process import ROOT
 from tests.lock_holder import write_lock_held_by_another_process

@@ -8,10 +8,11 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event, text
 
-from app.core import annotations, library, span_json
-from app.core.articles import store_articles
-from app.core.selection import find_occurrences
-from app.core.store import Store, open_store
+from app.core.db import span_json
+from app.core.db.store import Store, open_store
+from app.core.ingest.storing import store_articles
+from app.core.ops import library, span_edits
+from app.core.ops.selection import find_occurrences
 from app.core.validation import InvalidInput, NewArticle
 
 TEXT = " ".join(["Meta said on Monday that Meta will fund Llama, and Meta 📈 agreed."] * 40)
@@ -54,7 +55,7 @@ def stored(store: Store, article_id: int) -> list[tuple[int, int, str, str, str]
 def test_add_spans_is_one_statement_and_one_commit(store: Store, art: int) -> None:
     assert len(META) == 120
     with counting(store) as seen:
-        change = annotations.add_spans(store, art, META, "ORG", annotator="ann")
+        change = span_edits.add_spans(store, art, META, "ORG", annotator="ann")
     assert seen == {"insert": 1, "delete": 0, "commit": 1}
     assert change.kind == "spans_added" and change.article_ids == (art,) and change.span_id is None
     assert [(s["start"], s["end"], s["text"], s["label"]) for s in change.after["spans"]] == \
@@ -67,28 +68,28 @@ def test_add_spans_is_one_statement_and_one_commit(store: Store, art: int) -> No
 
 
 def test_remove_spans_takes_them_all_back_in_one_commit(store: Store, art: int) -> None:
-    kept = annotations.add_span(store, art, *META[0], "PERSON", annotator="ann")
-    added = annotations.add_spans(store, art, META, "ORG", annotator="ann")
+    kept = span_edits.add_span(store, art, *META[0], "PERSON", annotator="ann")
+    added = span_edits.add_spans(store, art, META, "ORG", annotator="ann")
     with counting(store) as seen:
-        removed = annotations.remove_spans(store, added.span_ids)
+        removed = span_edits.remove_spans(store, added.span_ids)
     assert seen["commit"] == 1 and seen["delete"] == 1  # 120 ids: one statement per 500
     assert removed.kind == "spans_removed" and removed.span_ids == added.span_ids
     assert [(s["start"], s["label"]) for s in removed.before["spans"]] == [(s, "ORG") for s, _e in META]
     assert stored(store, art) == [(*META[0], "PERSON", "Meta", "ann")]
     assert kept.span_id in {s.id for s in library.get_article(store, art).spans}  # type: ignore[union-attr]
     with pytest.raises(InvalidInput, match="120 of the 120 spans no longer exist"):
-        annotations.remove_spans(store, added.span_ids)
+        span_edits.remove_spans(store, added.span_ids)
 
 
 def test_ranges_already_labelled_are_left_alone(store: Store, art: int) -> None:
-    first = annotations.add_span(store, art, *META[3], "ORG", annotator="ann")
-    theirs = annotations.add_span(store, art, *META[4], "ORG", annotator="other")  # a second opinion
-    change = annotations.add_spans(store, art, META + [META[5]], "ORG", annotator="ann")
+    first = span_edits.add_span(store, art, *META[3], "ORG", annotator="ann")
+    theirs = span_edits.add_span(store, art, *META[4], "ORG", annotator="other")  # a second opinion
+    change = span_edits.add_spans(store, art, META + [META[5]], "ORG", annotator="ann")
     assert len(change.span_ids) == len(META) - 1 and first.span_id not in change.span_ids
     assert (META[3][0], META[3][1]) not in [(s["start"], s["end"]) for s in change.after["spans"]]
     assert len(stored(store, art)) == len(META) + 1
     assert theirs.span_id not in change.span_ids
-    again = annotations.add_spans(store, art, META, "ORG", annotator="ann")
+    again = span_edits.add_spans(store, art, META, "ORG", annotator="ann")
     assert again.span_ids == () and again.after == {"spans": []}
 
 
@@ -100,24 +101,24 @@ def test_ranges_already_labelled_are_left_alone(store: Store, art: int) -> None:
 )
 def test_one_bad_range_stores_nothing(store: Store, art: int, bad: tuple[int, int], message: str) -> None:
     with pytest.raises(InvalidInput, match=message):
-        annotations.add_spans(store, art, [*META, bad], "ORG", annotator="ann")
+        span_edits.add_spans(store, art, [*META, bad], "ORG", annotator="ann")
     assert stored(store, art) == []
     with pytest.raises(InvalidInput, match="There is no label called NOPE"):
-        annotations.add_spans(store, art, META, "NOPE", annotator="ann")
+        span_edits.add_spans(store, art, META, "NOPE", annotator="ann")
     with pytest.raises(InvalidInput, match="Article 987654 no longer exists"):
-        annotations.add_spans(store, 987654, META, "ORG", annotator="ann")
+        span_edits.add_spans(store, 987654, META, "ORG", annotator="ann")
 
 
 def test_bulk_edits_drop_the_ready_made_export_list(store: Store, art: int) -> None:
-    annotations.add_span(store, art, *META[0], "PERSON", annotator="ann")
+    span_edits.add_span(store, art, *META[0], "PERSON", annotator="ann")
     span_json.refresh_articles(store, [art])
     with store.begin() as conn:
         assert conn.execute(text("SELECT count(*) FROM article_span_json")).scalar_one() == 1
-    change = annotations.add_spans(store, art, META, "ORG", annotator="ann")
+    change = span_edits.add_spans(store, art, META, "ORG", annotator="ann")
     with store.begin() as conn:
         assert conn.execute(text("SELECT count(*) FROM article_span_json")).scalar_one() == 0
     span_json.refresh_articles(store, [art])
-    annotations.remove_spans(store, change.span_ids)
+    span_edits.remove_spans(store, change.span_ids)
     with store.begin() as conn:
         assert conn.execute(text("SELECT count(*) FROM article_span_json")).scalar_one() == 0
         stamps = [r[0] for r in conn.execute(text("SELECT updated_at FROM article"))]

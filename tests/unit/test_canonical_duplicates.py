@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from app.core.importer import ImportOptions, import_sources
-from app.core.store import Store
+from app.core.db.store import Store
+from app.core.ingest.importer import ImportOptions, import_sources
 from app.core.text_norm import page_canonical_url
 from tests.http_server import LocalServer, _page, _RequestHandler
 

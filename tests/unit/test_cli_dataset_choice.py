@@ -6,9 +6,9 @@ from pathlib import Path
 
 import orjson
 
-from app.core import library
+from app.core.db.store import open_store
+from app.core.ops import library
 from app.core.paths import default_dataset_path
-from app.core.store import open_store
 from tests.unit.test_cli import run_cli
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from app.core.articles import store_articles
-from app.core.store import open_store
+from app.core.db.store import open_store
+from app.core.ingest.storing import store_articles
 from app.core.validation import NewArticle
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -81,7 +81,7 @@ def test_import_into_a_closed_pipe(tmp_path: Path, isolated_home: Path) -> None:
     assert_quiet(err)
     assert status == 1
     with open_store(db) as store:  # the import itself was done; only its summary had nowhere to go
-        from app.core import library
+        from app.core.ops import library
 
         assert library.count_articles(store) == 1
 

@@ -16,8 +16,8 @@ ARTICLES_EACH = 20
 def _open_and_fill(location: str, worker: int, barrier, results) -> None:  # noqa: ANN001
     """Wait for every other process, then open (creating) the dataset and store some articles."""
     try:
-        from app.core.articles import store_articles
-        from app.core.store import open_store
+        from app.core.db.store import open_store
+        from app.core.ingest.storing import store_articles
         from app.core.validation import NewArticle
 
         barrier.wait(timeout=60)
@@ -56,7 +56,7 @@ def test_processes_creating_one_dataset_at_once_all_succeed(tmp_path: Path, roun
     try:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert conn.execute("SELECT count(*) FROM article").fetchone() == (PROCESSES * ARTICLES_EACH,)
-        from app.core import migrations
+        from app.core.db import migrations
 
         assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [(migrations.head_revision(),)]
     finally:
@@ -79,7 +79,7 @@ def empty_database(server_url: str, name: str) -> str:
 def test_processes_creating_one_postgresql_database_at_once_all_succeed(pg_url: str, round_: int) -> None:
     from sqlalchemy import create_engine, text
 
-    from app.core import migrations
+    from app.core.db import migrations
 
     location = empty_database(pg_url, f"race_{round_}")
     found = race(location)
@@ -96,7 +96,7 @@ def test_processes_creating_one_postgresql_database_at_once_all_succeed(pg_url: 
 
 def test_an_up_to_date_dataset_opens_without_its_migration_lock_file(tmp_path: Path) -> None:
     """Only creating or upgrading takes the lock: a dataset where no lock file can be made still opens."""
-    from app.core.store import open_store
+    from app.core.db.store import open_store
 
     path = tmp_path / "done.sqlite"
     open_store(path).close()
@@ -108,7 +108,7 @@ def test_an_up_to_date_dataset_opens_without_its_migration_lock_file(tmp_path: P
 
 
 def test_a_new_dataset_is_created_even_where_no_lock_file_can_be_made(tmp_path: Path, caplog) -> None:  # noqa: ANN001
-    from app.core.store import open_store
+    from app.core.db.store import open_store
 
     path = tmp_path / "new.sqlite"
     (tmp_path / "new.sqlite.migrate-lock").mkdir()

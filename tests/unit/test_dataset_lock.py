@@ -12,16 +12,17 @@ from pathlib import Path
 
 import pytest
 
-from app.core import dataset_lock, library
-from app.core.dataset_lock import DatasetInUse, acquire, lock_path_for
-from app.core.store import StoreError, open_store
+from app.core.db import dataset_lock
+from app.core.db.dataset_lock import DatasetInUse, acquire, lock_path_for
+from app.core.db.store import StoreError, open_store
+from app.core.ops import library
 
 ROOT = Path(__file__).resolve().parents[2]
 
 HOLDER = """
 import sys
 from pathlib import Path
-from app.core.store import open_store
+from app.core.db.store import open_store
 store = open_store(Path(sys.argv[1]), exclusive=True)
 print("holding", flush=True)
 sys.stdin.read()  # until the test closes our stdin (or kills us)

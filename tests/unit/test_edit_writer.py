@@ -7,9 +7,9 @@ import time
 
 from sqlalchemy import text
 
-from app.core import annotations
-from app.core.articles import store_articles
-from app.core.edit_writer import EditWriter
+from app.core.db.edit_writer import EditWriter
+from app.core.ingest.storing import store_articles
+from app.core.ops import span_edits
 from app.core.validation import NewArticle
 from tests.lock_holder import write_lock_held_by_another_process
 
@@ -23,7 +23,7 @@ def _article(store) -> int:  # noqa: ANN001
 
 def _add(article_id: int, word: str, span_id: int):  # noqa: ANN202
     start = TEXT.index(word)
-    return lambda s: annotations.add_span(s, article_id, start, start + len(word), "ORG", annotator="ana",
+    return lambda s: span_edits.add_span(s, article_id, start, start + len(word), "ORG", annotator="ana",
                                           span_id=span_id)
 
 

@@ -10,11 +10,11 @@ import orjson
 import pytest
 from sqlalchemy import text
 
-from app.core import exporter
-from app.core.articles import store_articles
-from app.core.cancel import CancelToken, Cancelled
-from app.core.exporter import ExportError, ExportOptions, export_jsonl, split_for
-from app.core.store import Store, open_store
+from app.core.cancel import Cancelled, CancelToken
+from app.core.db.store import Store, open_store
+from app.core.export import exporter
+from app.core.export.exporter import ExportError, ExportOptions, export_jsonl, split_for
+from app.core.ingest.storing import store_articles
 from app.core.validation import InvalidInput, NewArticle
 
 # Emoji with skin tone and ZWJ, combining accents (two code points per letter), CJK, RTL.

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from app.core.articles import store_articles
-from app.core.export_output import remove_stale_temp_files
-from app.core.exporter import export_jsonl
-from app.core.store import open_store
+from app.core.db.store import open_store
+from app.core.export.exporter import export_jsonl
+from app.core.export.output import remove_stale_temp_files
+from app.core.ingest.storing import store_articles
 from app.core.validation import NewArticle
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,4 +1,4 @@
-"""Tests for app.core.extractor: in-process extraction and the killable worker pool."""
+"""Tests for app.core.ingest.extraction and extractor_pool: in-process extraction and the killable worker pool."""
 
 from __future__ import annotations
 
@@ -18,15 +18,15 @@ _ROOT = Path(__file__).resolve().parents[2]
 if str(_ROOT) not in sys.path:
     sys.path.insert(0, str(_ROOT))
 
-from app.core.extractor import (  # noqa: E402
+from app.core.ingest.extraction import (  # noqa: E402
     ExtractedDoc,
     ExtractionError,
     ExtractOptions,
-    ExtractorPool,
     extract_document,
     html_lang,
     normalize_text,
 )
+from app.core.ingest.extractor_pool import ExtractorPool  # noqa: E402
 
 SAMPLE = _ROOT / "tests" / "data" / "meta-llama-turnover.txt"
 TITLE = "High turnover hits Meta’s Llama as 78% of the original research team exits"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.core.feeds import expand
+from app.core.ingest.feeds import expand
 
 
 def test_malformed_links_in_a_feed_and_a_sitemap_are_skipped():

@@ -10,9 +10,9 @@ import zlib
 
 import pytest
 
-from app.core.cancel import CancelToken, Cancelled
-from app.core.fetcher import FetchError, FetchOptions, fetch, make_client
-from app.core.sniff import decode_text
+from app.core.cancel import Cancelled, CancelToken
+from app.core.ingest.fetcher import FetchError, FetchOptions, fetch, make_client
+from app.core.ingest.sniff import decode_text
 from tests.http_server import CP1252_TEXT, JS_MESSAGE, LATIN1_TEXT, NEWS, LocalServer, build_gzip_bomb
 
 

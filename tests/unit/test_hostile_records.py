@@ -17,10 +17,10 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from app.core.articles import store_articles
-from app.core.importer import import_sources
-from app.core.jsonl_reader import RecordError, iter_jsonl_records
-from app.core.store import Store, open_store
+from app.core.db.store import Store, open_store
+from app.core.ingest.importer import import_sources
+from app.core.ingest.jsonl_reader import RecordError, iter_jsonl_records
+from app.core.ingest.storing import store_articles
 from app.core.validation import NewArticle
 
 BOM = b"\xef\xbb\xbf"

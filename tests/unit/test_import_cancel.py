@@ -5,10 +5,11 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from app.core import import_log, library
 from app.core.cancel import CancelToken
-from app.core.fetcher import FetchOptions
-from app.core.importer import ImportOptions, import_sources
+from app.core.ingest import import_log
+from app.core.ingest.fetcher import FetchOptions
+from app.core.ingest.importer import ImportOptions, import_sources
+from app.core.ops import library
 
 OPTIONS = ImportOptions(fetch=FetchOptions(timeout=60.0), workers=1)
 

@@ -8,9 +8,9 @@ import orjson
 import pytest
 from sqlalchemy import text
 
-from app.core import importer
-from app.core.importer import import_sources
-from app.core.store import Store
+from app.core.db.store import Store
+from app.core.ingest import importer
+from app.core.ingest.importer import import_sources
 from tests.unit.test_cli import run_cli
 
 TEXT = "Hugo Touvron left Meta for Mistral in Paris."

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 from pathlib import Path
 
-from app.core.annotations import add_span
-from app.core.articles import store_articles
-from app.core.dataset_info import list_annotators
-from app.core.import_log import batch_items, failed_sources, recent_batches
-from app.core.importer import ImportOptions, import_sources, import_text
+from app.core.ingest.import_log import batch_items, failed_sources, recent_batches
+from app.core.ingest.importer import ImportOptions, import_sources, import_text
+from app.core.ingest.storing import store_articles
+from app.core.ops.dataset_info import list_annotators
+from app.core.ops.span_edits import add_span
 from app.core.validation import NewArticle
 
 OPTS = ImportOptions(workers=1)
@@ -33,7 +33,7 @@ def test_batches_are_listed_newest_first_with_counts(store, tmp_path):
     newest, oldest = batches
     assert (oldest.total, oldest.imported, oldest.duplicates, oldest.failed) == (3, 1, 0, 2)
     assert (newest.total, newest.imported, newest.duplicates, newest.failed) == (1, 0, 1, 0)
-    assert oldest.started.tzinfo == timezone.utc and oldest.started <= oldest.finished <= newest.started
+    assert oldest.started.tzinfo == UTC and oldest.started <= oldest.finished <= newest.started
     assert recent_batches(store, limit=1) == [newest]
 
 
@@ -119,7 +119,7 @@ def test_a_log_that_cannot_be_written_is_said_once_in_words(tmp_path, isolated_h
     import subprocess
     import sys
 
-    from app.core.store import open_store
+    from app.core.db.store import open_store
 
     root = Path(__file__).resolve().parents[2]
     db = tmp_path / "ds.sqlite"

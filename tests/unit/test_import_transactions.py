@@ -7,7 +7,7 @@ from pathlib import Path
 import orjson
 from sqlalchemy import event
 
-from app.core.importer import import_sources
+from app.core.ingest.importer import import_sources
 
 LONGEST_TRANSACTION = 16  # articles: about ten milliseconds of holding the write lock
 

@@ -10,11 +10,11 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from app.core import library
 from app.core.cancel import CancelToken
-from app.core.extractor import ExtractOptions
-from app.core.fetcher import FetchOptions
-from app.core.importer import ImportOptions, import_sources, import_text
+from app.core.ingest.extraction import ExtractOptions
+from app.core.ingest.fetcher import FetchOptions
+from app.core.ingest.importer import ImportOptions, import_sources, import_text
+from app.core.ops import library
 
 FAST = ImportOptions(fetch=FetchOptions(timeout=3.0), workers=1)
 
@@ -43,7 +43,7 @@ def test_url_article_is_imported_with_metadata(store, http_server, sample_text):
     with store.begin() as conn:
         extractor = conn.execute(text("SELECT extractor, extractor_version FROM article")).one()
     assert extractor[0] == "trafilatura" and extractor[1]
-    from app.core.articles import source_bytes
+    from app.core.ingest.storing import source_bytes
 
     assert b"<article" in source_bytes(store, o.article_id)
 

@@ -8,10 +8,10 @@ from typing import Any
 import orjson
 import pytest
 
-from app.core.articles import store_articles
-from app.core.exporter import ExportOptions, export_jsonl
-from app.core.jsonl_reader import RecordError, iter_jsonl_records
-from app.core.store import Store, open_store
+from app.core.db.store import Store, open_store
+from app.core.export.exporter import ExportOptions, export_jsonl
+from app.core.ingest.jsonl_reader import RecordError, iter_jsonl_records
+from app.core.ingest.storing import store_articles
 from app.core.validation import NewArticle
 from tests.unit.test_export import plain_articles, sample_article, unicode_article
 
@@ -326,7 +326,7 @@ def test_json_messages_read_as_sentences(tmp_path: Path) -> None:
 
 
 def test_a_line_too_long_for_any_article_is_skipped_unread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import app.core.jsonl_reader as reader
+    import app.core.ingest.jsonl_reader as reader
 
     monkeypatch.setattr(reader, "MAX_LINE_BYTES", 1024 * 1024)
     path = write(tmp_path / "long.jsonl", record(title="before"), record(title="x" * 3_000_000), record(title="after"))

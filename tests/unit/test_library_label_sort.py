@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event
 
-from app.core import annotations, library
-from app.core.articles import store_articles
-from app.core.library import ArticleFilter, label_sort
-from app.core.store import Store
+from app.core.db.store import Store
+from app.core.ingest.storing import store_articles
+from app.core.ops import library, span_edits
+from app.core.ops.library import ArticleFilter, label_sort
 from app.core.validation import NewArticle
 
 # ORG spans per article, in import order: ties (0, 2, 5) so the id must break them.
@@ -25,11 +25,11 @@ def counted(store: Store) -> Store:
     for i, n in enumerate(ORG_COUNTS):
         body = f"{i}: {text}"
         ranges = [(body.index(w), body.index(w) + len(w)) for w in WORDS[:n]]
-        annotations.add_spans(store, i + 1, ranges, "ORG", annotator="ann")
+        span_edits.add_spans(store, i + 1, ranges, "ORG", annotator="ann")
         if n == 1:  # spans of another label do not count
-            annotations.add_span(store, i + 1, *ranges[0], "PERSON", annotator="ann")
+            span_edits.add_span(store, i + 1, *ranges[0], "PERSON", annotator="ann")
     for art in (3, 4, 9):
-        annotations.set_status(store, [art], "done")
+        span_edits.set_status(store, [art], "done")
     return store
 
 

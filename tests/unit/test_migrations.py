@@ -12,11 +12,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
 import app.models  # noqa: F401 - registers the dataset's tables
-from app.core import library, migrations
-from app.core.articles import store_article
-from app.core.library import ArticleFilter
+from app.core.db import migrations
+from app.core.db.store import StoreError, create_store_engine, open_store
+from app.core.ingest.storing import store_article
+from app.core.ops import library
+from app.core.ops.library import ArticleFilter
 from app.core.paths import resolve_dataset
-from app.core.store import StoreError, create_store_engine, open_store
 from app.core.validation import NewArticle
 
 FIRST = "0001"
@@ -203,7 +204,7 @@ def test_constraints_survive_the_upgrade(old_dataset: tuple[Path, dict[str, list
 def test_search_index_settings_after_the_upgrade(
     old_dataset: tuple[Path, dict[str, list[tuple[object, ...]]]],
 ) -> None:
-    from app.core.search_backend import FTS_HASHSIZE
+    from app.core.db.search_backend import FTS_HASHSIZE
 
     path, _ = old_dataset
     with open_store(path) as store, store.begin() as conn:

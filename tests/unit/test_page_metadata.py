@@ -2,7 +2,7 @@
 
 The reference is computed here with trafilatura itself (``extract_metadata``, and
 ``bare_extraction(with_metadata=True)`` for whole documents), so a change of rules
-in a new trafilatura version, or a slip in app/core/page_metadata.py, fails here.
+in a new trafilatura version, or a slip in app/core/ingest/page_metadata.py, fails here.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from app.core.extractor import (
+from app.core.ingest.extraction import (
     ExtractedDoc,
     ExtractionError,
     ExtractOptions,
@@ -24,8 +24,8 @@ from app.core.extractor import (
     mostly_link_text,
     normalize_text,
 )
-from app.core.page_metadata import page_metadata, parse_html
-from app.core.text_cleanup import clean_text
+from app.core.ingest.page_metadata import page_metadata, parse_html
+from app.core.ingest.text_cleanup import clean_text
 
 NEWS = Path(__file__).resolve().parents[1] / "data" / "news"
 PAGES = sorted(p.name for p in NEWS.glob("*.html"))
@@ -54,7 +54,7 @@ def reference_document(html: bytes, url: str | None, options: ExtractOptions) ->
         retry = run(False)
         if len(retry[1]) > len(text):
             doc, text = retry
-    text = clean_text(text, doc.title)  # as extract_document does (see app/core/text_cleanup.py)
+    text = clean_text(text, doc.title)  # as extract_document does (see app/core/ingest/text_cleanup.py)
     # the same refusals as extract_document (see REFUSALS), so that a refused page compares too
     if not text:
         raise ExtractionError("no text")

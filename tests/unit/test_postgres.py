@@ -9,8 +9,8 @@ pytest.importorskip("psycopg")
 
 
 def _fill(store) -> None:
-    from app.core import annotations
-    from app.core.articles import store_articles
+    from app.core.ingest.storing import store_articles
+    from app.core.ops import span_edits
     from app.core.validation import NewArticle
 
     store_articles(store, [
@@ -19,16 +19,16 @@ def _fill(store) -> None:
         NewArticle(uid="a2", text="Mistral, founded by Guillaume Lample, raised money in Paris.", title="Mistral",
                    source_kind="paste"),
     ])
-    annotations.add_span(store, 1, 0, 12, "PERSON", annotator="ana")
-    annotations.add_span(store, 1, 22, 26, "ORG", annotator="ana")
-    annotations.add_span(store, 1, 0, 27, "CLAIM", annotator="ana", attributes={"claimant": "Hugo Touvron"})
-    annotations.set_status(store, [1], "done")
+    span_edits.add_span(store, 1, 0, 12, "PERSON", annotator="ana")
+    span_edits.add_span(store, 1, 22, 26, "ORG", annotator="ana")
+    span_edits.add_span(store, 1, 0, 27, "CLAIM", annotator="ana", attributes={"claimant": "Hugo Touvron"})
+    span_edits.set_status(store, [1], "done")
 
 
 def test_core_works_the_same_on_postgresql_and_sqlite(pg_url, tmp_path):
-    from app.core import library
-    from app.core.exporter import ExportOptions, export_jsonl
-    from app.core.store import open_store
+    from app.core.db.store import open_store
+    from app.core.export.exporter import ExportOptions, export_jsonl
+    from app.core.ops import library
 
     lines = {}
     for name, location in (("pg", pg_url), ("sqlite", str(tmp_path / "same.sqlite"))):

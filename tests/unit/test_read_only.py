@@ -16,8 +16,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from app.core.articles import store_articles
-from app.core.store import open_store
+from app.core.db.store import open_store
+from app.core.ingest.storing import store_articles
 from app.core.validation import NewArticle
 from tests.read_only_mount import ROOT, run_with_read_only_folder
 
@@ -34,8 +34,8 @@ print(json.dumps(out))
 
 LEFT_OPEN = """
 import os, sys
-from app.core.articles import store_articles
-from app.core.store import open_store
+from app.core.ingest.storing import store_articles
+from app.core.db.store import open_store
 from app.core.validation import NewArticle
 store = open_store(sys.argv[1])
 with store.engine.connect() as conn:  # keep what follows in the -wal file, as after a crash
@@ -123,7 +123,7 @@ def test_a_read_only_dataset_exports_the_same_lines(disk: Path, tmp_path: Path, 
     db = disk / "ds.sqlite"
     writable = tmp_path / "writable.jsonl"
     with open_store(db) as store:
-        from app.core.exporter import export_jsonl
+        from app.core.export.exporter import export_jsonl
 
         export_jsonl(store, writable)
     out = tmp_path / "ro.jsonl"

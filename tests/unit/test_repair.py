@@ -9,8 +9,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from app.core import library
-from app.core.store import check_integrity, open_store
+from app.core.db.store import check_integrity, open_store
+from app.core.ops import library
 from tests.unit.test_cli import run_cli
 
 PAGE = 4096

@@ -97,7 +97,7 @@ def test_an_installed_wheel_finds_resources_and_migrations(tmp_path):
     code = (
         "import json, app\n"
         "from app.resources import resource_path, resources_root\n"
-        "from app.core import migrations\n"
+        "from app.core.db import migrations\n"
         f"icon = resource_path('icons', 'hicolor', '16x16', 'apps', {APP_ID + '.png'!r})\n"
         "print(json.dumps({'app': app.__file__, 'root': str(resources_root()), 'icon': str(icon),\n"
         "                  'migrations': str(migrations.MIGRATIONS_DIR), 'head': migrations.head_revision()}))\n"

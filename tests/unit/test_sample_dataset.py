@@ -9,16 +9,16 @@ from pathlib import Path
 import orjson
 import pytest
 
-from app.core import library
-from app.core.annotations import set_status
-from app.core.exporter import ExportOptions, export_jsonl
-from app.core.paths import data_dir
-from app.core.sample_dataset import (
+from app.core.db.store import StoreError, open_store
+from app.core.export.exporter import ExportOptions, export_jsonl
+from app.core.ingest.sample_dataset import (
     create_sample_dataset,
     default_sample_path,
     sample_articles_path,
 )
-from app.core.store import StoreError, open_store
+from app.core.ops import library
+from app.core.ops.span_edits import set_status
+from app.core.paths import data_dir
 from app.resources import resource_path
 
 DATA = Path(__file__).resolve().parents[1] / "data"

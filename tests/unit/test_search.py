@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import unicodedata
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +14,13 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from app.core import annotations, articles, library, search_backend
-from app.core.articles import ArticleRow, store_articles
-from app.core.library import ArticleFilter
-from app.core.search_backend import query_terms
-from app.core.store import Store, open_store
+from app.core.db import search_backend
+from app.core.db.search_backend import query_terms
+from app.core.db.store import Store, open_store
+from app.core.ingest import storing as articles
+from app.core.ingest.storing import ArticleRow, store_articles
+from app.core.ops import library, span_edits
+from app.core.ops.library import ArticleFilter
 from app.core.validation import NewArticle
 
 SORTS = ("id", "title", "updated", "status")
@@ -167,14 +169,14 @@ def test_limit_is_respected(store: Store) -> None:
 
 
 def test_search_rows_carry_span_counts(store: Store, news: dict[str, int]) -> None:
-    annotations.add_span(store, news["gold"], 0, 8, "CLAIM", annotator="ann")
+    span_edits.add_span(store, news["gold"], 0, 8, "CLAIM", annotator="ann")
     (row,) = library.search(store, "platinum")
     assert row.span_counts == {"CLAIM": 1}
     assert row.status == "in_progress"
 
 
 def test_deleted_and_new_articles_follow_the_index(store: Store, news: dict[str, int]) -> None:
-    annotations.delete_articles(store, [news["gold"]])
+    span_edits.delete_articles(store, [news["gold"]])
     assert _ids(library.search(store, "platinum")) == []
     assert library.count_articles(store, ArticleFilter(query="platinum")) == 0
     (new_id,) = _store(store, [dict(title="Platinum again", text="A new article.")])
@@ -202,11 +204,11 @@ def library_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
 
 def _fill_library(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     rng = random.Random(7)
-    clock = iter(datetime(2026, 3, 1, 12, 0, 0, tzinfo=timezone.utc) + timedelta(seconds=s) for s in range(1000))
+    clock = iter(datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC) + timedelta(seconds=s) for s in range(1000))
     # Whole seconds (microsecond 0) are where the stored text of a timestamp and its
     # datetime can disagree ("12:00:00" vs "12:00:00.000000"); a real clock hits them rarely.
     monkeypatch.setattr(articles, "utcnow", lambda: next(clock))
-    monkeypatch.setattr(annotations, "db_timestamp", lambda: next(clock).replace(tzinfo=None))
+    monkeypatch.setattr(span_edits, "db_timestamp", lambda: next(clock).replace(tzinfo=None))
     n = 0
     for batch in range(8):
         items = []
@@ -221,9 +223,9 @@ def _fill_library(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
         _store(store, items)
     ids = [r.id for r in library.list_articles(store, limit=10_000)]
     for art in rng.sample(ids, 25):
-        annotations.add_span(store, art, 0, 7, rng.choice(["PERSON", "ORG", "CLAIM"]), annotator="ann")
+        span_edits.add_span(store, art, 0, 7, rng.choice(["PERSON", "ORG", "CLAIM"]), annotator="ann")
     for status in STATUSES:
-        annotations.set_status(store, rng.sample(ids, 6), status)
+        span_edits.set_status(store, rng.sample(ids, 6), status)
 
 
 def _walk(store: Store, sort: str, descending: bool, flt: ArticleFilter = ArticleFilter(), limit: int = 7) -> list[ArticleRow]:

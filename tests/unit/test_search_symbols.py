@@ -6,10 +6,11 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from app.core import annotations, library, migrations
-from app.core.library import ArticleFilter
+from app.core.db import migrations
+from app.core.db.store import Store, create_store_engine, open_store
+from app.core.ops import library, span_edits
+from app.core.ops.library import ArticleFilter
 from app.core.paths import resolve_dataset
-from app.core.store import Store, create_store_engine, open_store
 from tests.unit.test_cli import run_cli
 
 STORIES = {
@@ -64,7 +65,7 @@ def test_cli_search_finds_an_emoji_in_a_title_and_symbols_in_a_text(tmp_path: Pa
 
 
 def test_symbol_filter_counts_pages_and_follows_deletes(store: Store) -> None:
-    from app.core.articles import store_articles
+    from app.core.ingest.storing import store_articles
     from app.core.validation import NewArticle
 
     outcomes = store_articles(store, [NewArticle(title=title, text=body, source_kind="paste")
@@ -74,7 +75,7 @@ def test_symbol_filter_counts_pages_and_follows_deletes(store: Store) -> None:
     assert library.count_articles(store, flt) == 2
     assert {r.id for r in library.list_articles(store, flt, limit=100)} == {ids["party"], ids["glued"]}
     assert library.count_articles(store, ArticleFilter(query="riverside 🎉")) == 1
-    annotations.delete_articles(store, [ids["party"]])
+    span_edits.delete_articles(store, [ids["party"]])
     assert [r.id for r in library.search(store, "🎉")] == [ids["glued"]]
     assert library.count_articles(store, flt) == 1
 

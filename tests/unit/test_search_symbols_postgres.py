@@ -8,9 +8,9 @@ from tests.unit.test_search_symbols import STORIES
 
 
 def test_symbols_are_found_the_same_on_postgresql_and_sqlite(pg_url: str, tmp_path: Path) -> None:
-    from app.core import library
-    from app.core.articles import store_articles
-    from app.core.store import open_store
+    from app.core.db.store import open_store
+    from app.core.ingest.storing import store_articles
+    from app.core.ops import library
     from app.core.validation import NewArticle
 
     found = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.core.selection import (
+from app.core.ops.selection import (
     LINE_BREAKS,
     OffsetMap,
     crosses_line_break,

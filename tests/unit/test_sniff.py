@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from app.core.sniff import DecodedText, UndecodableError, decode_text, sniff_binary
+from app.core.ingest.sniff import DecodedText, UndecodableError, decode_text, sniff_binary
 from tests.http_server import CP1252_TEXT, build_gzip_bomb, build_pdf, build_png
 
 # -- sniff_binary ----------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The ready-made span lists the native export copies (app/core/span_json.py): never stale.
+"""The ready-made span lists the native export copies (app/core/db/span_json.py): never stale.
 
 Every test compares an export that uses them with one that reads the span rows
 (the lists deleted first), so any difference in what they hold shows up as a
@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from app.core import annotations, labels, span_json
-from app.core.exporter import ExportError, ExportOptions, export_jsonl
-from app.core.store import Store, open_store
+from app.core.db import span_json
+from app.core.db.store import Store, open_store
+from app.core.export.exporter import ExportError, ExportOptions, export_jsonl
+from app.core.ops import labels, span_edits
 from tests.unit.test_export import dataset, sample_article  # noqa: F401 - fixture
 from tests.unit.test_migrations import _create_at_first_revision
 
@@ -57,16 +58,16 @@ def test_every_edit_keeps_the_lists_current(dataset: Store, tmp_path: Path) -> N
     with dataset.begin() as conn:
         art_id, body = conn.execute(text("SELECT id, text FROM article WHERE title = 'Unlabelled'")).one()
     start = body.index("note")
-    added = annotations.add_span(dataset, art_id, start, start + 4, "ORG", annotator="erin")
+    added = span_edits.add_span(dataset, art_id, start, start + 4, "ORG", annotator="erin")
     assert art_id not in cached_ids(dataset)  # dropped by the edit, rebuilt later
     span_json.refresh_articles(dataset, [art_id])
     assert art_id in cached_ids(dataset)
-    annotations.update_span(dataset, added.span_id, label="CLAIM")
-    annotations.update_span(dataset, added.span_id, attributes={"claimant": "Erin", "verdict": "false", "note": "é"})
+    span_edits.update_span(dataset, added.span_id, label="CLAIM")
+    span_edits.update_span(dataset, added.span_id, attributes={"claimant": "Erin", "verdict": "false", "note": "é"})
     with dataset.begin() as conn:
         other, other_article = conn.execute(
             text("SELECT id, article_id FROM span WHERE annotator = 'bob' ORDER BY id LIMIT 1")).one()
-    annotations.remove_span(dataset, other)
+    span_edits.remove_span(dataset, other)
     assert not {art_id, other_article} & cached_ids(dataset)
     span_json.refresh_articles(dataset, [art_id, other_article])
     assert {art_id, other_article} <= cached_ids(dataset)  # rebuilt, so the export copies them
@@ -74,7 +75,7 @@ def test_every_edit_keeps_the_lists_current(dataset: Store, tmp_path: Path) -> N
     assert cached == rows
     assert b'"annotator":"erin","attributes":{"claimant":"Erin","note":"\xc3\xa9","verdict":"false"}' in cached
     # Removing an article's last span leaves it with an empty list, not a stale one.
-    annotations.remove_span(dataset, added.span_id)
+    span_edits.remove_span(dataset, added.span_id)
     cached, rows = export_both_ways(dataset, tmp_path)
     assert cached == rows
 
@@ -118,7 +119,7 @@ def test_changes_outside_the_gateway_drop_the_list_and_the_check_still_runs(
     # Another edit of that article rebuilds its list, which refuses to hold the mismatch.
     with dataset.begin() as conn:
         art_id = conn.execute(text("SELECT article_id FROM span WHERE text = 'Hugo Touvrom'")).scalar_one()
-    annotations.add_span(dataset, art_id, 0, 4, "ORG", annotator="erin")
+    span_edits.add_span(dataset, art_id, 0, 4, "ORG", annotator="erin")
     span_json.refresh_articles(dataset, [art_id])
     assert art_id not in cached_ids(dataset)
     with pytest.raises(ExportError, match="Hugo Touvrom"):
@@ -134,7 +135,7 @@ def test_a_changed_article_text_drops_its_list(dataset: Store) -> None:  # noqa:
 
 def test_deleting_articles_deletes_their_lists(dataset: Store) -> None:  # noqa: F811
     ids = sorted(cached_ids(dataset))
-    annotations.delete_articles(dataset, ids[:1])
+    span_edits.delete_articles(dataset, ids[:1])
     assert cached_ids(dataset) == set(ids[1:])
 
 

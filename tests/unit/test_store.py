@@ -13,9 +13,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from app.core import annotations, library, paths
-from app.core.articles import store_article, store_articles
-from app.core.store import BUSY_TIMEOUT_MS, Store, StoreError, open_store
+from app.core import paths
+from app.core.db.store import BUSY_TIMEOUT_MS, Store, StoreError, open_store
+from app.core.ingest.storing import store_article, store_articles
+from app.core.ops import library, span_edits
 from app.core.validation import InvalidInput, NewArticle, NewSpan
 from app.models import db_timestamp
 
@@ -135,12 +136,12 @@ def test_default_labels(store: Store) -> None:
 
 def test_the_same_span_twice_is_refused(store: Store) -> None:
     art = _article(store)
-    annotations.add_span(store, art, 0, 16, "PERSON", annotator="ann")
+    span_edits.add_span(store, art, 0, 16, "PERSON", annotator="ann")
     with pytest.raises(InvalidInput, match="already labelled PERSON"):
-        annotations.add_span(store, art, 0, 16, "PERSON", annotator="ann")
+        span_edits.add_span(store, art, 0, 16, "PERSON", annotator="ann")
     # Another annotator may label the same words: that is a second opinion, not a duplicate.
-    annotations.add_span(store, art, 0, 16, "PERSON", annotator="other")
-    assert annotations.count_spans(store, [art]) == 2
+    span_edits.add_span(store, art, 0, 16, "PERSON", annotator="other")
+    assert span_edits.count_spans(store, [art]) == 2
 
 
 def test_the_same_span_twice_is_refused_by_the_database(store: Store) -> None:
@@ -149,7 +150,7 @@ def test_the_same_span_twice_is_refused_by_the_database(store: Store) -> None:
         _raw_span(conn, art, 0, 16, annotator="ann")
     with pytest.raises(IntegrityError), store.begin() as conn:
         _raw_span(conn, art, 0, 16, annotator="ann")
-    assert annotations.count_spans(store, [art]) == 1
+    assert span_edits.count_spans(store, [art]) == 1
 
 
 @pytest.mark.parametrize(
@@ -165,17 +166,17 @@ def test_the_same_span_twice_is_refused_by_the_database(store: Store) -> None:
 def test_bad_ranges_are_refused_at_the_boundary(store: Store, start: int, end: int, message: str) -> None:
     art = _article(store)
     with pytest.raises(InvalidInput, match=message):
-        annotations.add_span(store, art, start, end, "PERSON", annotator="ann")
-    assert annotations.count_spans(store, [art]) == 0
+        span_edits.add_span(store, art, start, end, "PERSON", annotator="ann")
+    assert span_edits.count_spans(store, [art]) == 0
 
 
 def test_ranges_at_the_edges_are_accepted(store: Store) -> None:
     art = _article(store)
-    annotations.add_span(store, art, 0, 1, "PERSON", annotator="ann")
-    change = annotations.add_span(store, art, len(TEXT) - 1, len(TEXT), "ORG", annotator="ann")
+    span_edits.add_span(store, art, 0, 1, "PERSON", annotator="ann")
+    change = span_edits.add_span(store, art, len(TEXT) - 1, len(TEXT), "ORG", annotator="ann")
     assert change.after["text"] == TEXT[-1]
-    annotations.add_span(store, art, 0, len(TEXT), "CLAIM", annotator="ann")
-    assert annotations.count_spans(store, [art]) == 3
+    span_edits.add_span(store, art, 0, len(TEXT), "CLAIM", annotator="ann")
+    assert span_edits.count_spans(store, [art]) == 3
 
 
 def test_spans_validate_against_the_text_on_import() -> None:
@@ -196,7 +197,7 @@ def test_bad_ranges_are_refused_by_the_database(store: Store, start: int, end: i
         _raw_span(conn, art, start, end)
     with store.begin() as conn:
         _raw_span(conn, art, len(TEXT) - 1, len(TEXT))  # the very last character is fine
-    assert annotations.count_spans(store, [art]) == 1
+    assert span_edits.count_spans(store, [art]) == 1
 
 
 def test_the_database_counts_characters_not_bytes(store: Store) -> None:
@@ -224,11 +225,11 @@ def test_overlapping_and_nested_spans_of_different_labels(store: Store) -> None:
     person = TEXT.index("Timothée Lacroix")
     org = TEXT.index("Mistral")
     changes = [
-        annotations.add_span(store, art, 0, len(TEXT), "CLAIM", annotator="ann"),  # contains the others
-        annotations.add_span(store, art, person, person + len("Timothée Lacroix"), "PERSON", annotator="ann"),
-        annotations.add_span(store, art, org, org + len("Mistral"), "ORG", annotator="ann"),
-        annotations.add_span(store, art, person, person + len("Timothée Lacroix"), "ORG", annotator="ann"),
-        annotations.add_span(store, art, person + 9, org + 3, "ORG", annotator="ann"),  # crosses two others
+        span_edits.add_span(store, art, 0, len(TEXT), "CLAIM", annotator="ann"),  # contains the others
+        span_edits.add_span(store, art, person, person + len("Timothée Lacroix"), "PERSON", annotator="ann"),
+        span_edits.add_span(store, art, org, org + len("Mistral"), "ORG", annotator="ann"),
+        span_edits.add_span(store, art, person, person + len("Timothée Lacroix"), "ORG", annotator="ann"),
+        span_edits.add_span(store, art, person + 9, org + 3, "ORG", annotator="ann"),  # crosses two others
     ]
     detail = library.get_article(store, art)
     assert detail is not None
@@ -244,10 +245,10 @@ def test_deleting_an_article_cascades_to_spans_and_source(store: Store) -> None:
     keep = _article(store, "An article that stays.")
     art = _article(store, source_bytes=b"<html>" + TEXT.encode() + b"</html>", content_type="text/html")
     for a in (keep, art):
-        annotations.add_span(store, a, 0, 2, "PERSON", annotator="ann")
+        span_edits.add_span(store, a, 0, 2, "PERSON", annotator="ann")
     with store.begin() as conn:
         assert conn.execute(text("SELECT count(*) FROM article_source")).scalar_one() == 1
-    annotations.delete_articles(store, [art])
+    span_edits.delete_articles(store, [art])
     with store.begin() as conn:
         assert conn.execute(text("SELECT article_id FROM span")).scalars().all() == [keep]
         assert conn.execute(text("SELECT count(*) FROM article_source")).scalar_one() == 0
@@ -255,7 +256,7 @@ def test_deleting_an_article_cascades_to_spans_and_source(store: Store) -> None:
 
 def test_deleting_with_raw_sql_cascades_too(store: Store) -> None:
     art = _article(store, source_bytes=b"<p>x</p>")
-    annotations.add_span(store, art, 0, 2, "PERSON", annotator="ann")
+    span_edits.add_span(store, art, 0, 2, "PERSON", annotator="ann")
     with store.begin() as conn:
         store.search.unindex(conn, [art])
         conn.execute(text("DELETE FROM article WHERE id = :i"), {"i": art})
@@ -266,7 +267,7 @@ def test_deleting_with_raw_sql_cascades_too(store: Store) -> None:
 
 def test_a_label_in_use_cannot_be_deleted(store: Store) -> None:
     art = _article(store)
-    annotations.add_span(store, art, 0, 2, "PERSON", annotator="ann")
+    span_edits.add_span(store, art, 0, 2, "PERSON", annotator="ann")
     with pytest.raises(IntegrityError), store.begin() as conn:
         conn.execute(text("DELETE FROM label WHERE name = 'PERSON'"))
 
@@ -322,8 +323,8 @@ def test_two_stores_on_one_file_both_work(db_path: Path) -> None:
         assert first.backup_path is None and second.backup_path is None
         a = _article(first, "Written by the first instance.")
         b = _article(second, "Written by the second instance.")
-        annotations.add_span(second, a, 0, 7, "PERSON", annotator="two")
-        annotations.add_span(first, b, 0, 7, "ORG", annotator="one")
+        span_edits.add_span(second, a, 0, 7, "PERSON", annotator="two")
+        span_edits.add_span(first, b, 0, 7, "ORG", annotator="one")
         for s in (first, second):
             assert library.count_articles(s) == 2
             assert [r.id for r in library.search(s, "instance")] != []

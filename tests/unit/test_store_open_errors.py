@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from app.core import library, migrations
-from app.core.articles import store_articles
-from app.core.store import StoreError, check_integrity, describe_db_error, open_store
+from app.core.db import migrations
+from app.core.db.store import StoreError, check_integrity, describe_db_error, open_store
+from app.core.ingest.storing import store_articles
+from app.core.ops import library
 from app.core.validation import NewArticle
 from tests.read_only_mount import run_with_read_only_folder
 
@@ -217,8 +218,8 @@ def test_describe_db_error_for_real_sqlite_errors(tmp_path: Path) -> None:
 
 RO_SNIPPET = """
 import json, sys
-from app.core import library
-from app.core.store import StoreError, open_store
+from app.core.ops import library
+from app.core.db.store import StoreError, open_store
 out = {}
 for name in sys.argv[1:]:
     try:

@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from app.core import library, text_cleanup
-from app.core.extractor import ExtractOptions, extract_document
-from app.core.importer import ImportOptions, import_sources
-from app.core.text_cleanup import clean_text, is_title_line
+from app.core.ingest import text_cleanup
+from app.core.ingest.extraction import ExtractOptions, extract_document
+from app.core.ingest.importer import ImportOptions, import_sources
+from app.core.ingest.text_cleanup import clean_text, is_title_line
+from app.core.ops import library
 from tests.http_server import NEWS, SAMPLE, build_article_page, build_news_page
 
 NEWS_DIR = Path(__file__).resolve().parents[1] / "data" / "news"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from app.core.search_backend import backend_for
+from app.core.db.search_backend import backend_for
 
 revision = "0002"
 down_revision = "0001"

@@ -1,4 +1,4 @@
-"""Each article's spans kept as ready-made export JSON (see app/core/span_json.py).
+"""Each article's spans kept as ready-made export JSON (see app/core/db/span_json.py).
 
 Revision ID: 0004
 Revises: 0003
@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from app.core import span_json
+from app.core.db import span_json
 
 revision = "0004"
 down_revision = "0003"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from alembic import op
 
-from app.core.search_backend import backend_for
+from app.core.db.search_backend import backend_for
 
 revision = "0007"
 down_revision = "0006"

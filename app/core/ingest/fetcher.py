@@ -20,8 +20,8 @@ from typing import Any
 import httpx
 
 import app
-from app.core.cancel import CancelToken, Cancelled
-from app.core.sniff import SNIFF_BYTES, sniff_binary
+from app.core.cancel import Cancelled, CancelToken
+from app.core.ingest.sniff import SNIFF_BYTES, sniff_binary
 
 __all__ = ["FetchError", "FetchOptions", "FetchResult", "fetch", "make_client"]
 

@@ -17,7 +17,7 @@ from contextlib import suppress
 from pathlib import Path
 from typing import IO
 
-from app.core import dataset_lock
+from app.core.db import dataset_lock
 
 WRITE_BUFFER = 1 << 20
 

@@ -19,8 +19,8 @@ import orjson
 from sqlalchemy import Connection, Row, TextClause, bindparam, insert, text
 from sqlalchemy.exc import IntegrityError
 
-from app.core import span_json
-from app.core.store import Store
+from app.core.db import span_json
+from app.core.db.store import Store
 from app.core.text_norm import canonical_url, text_hash
 from app.core.validation import NewArticle
 from app.models import Article, ArticleSource, Label, Span, utcnow
@@ -160,7 +160,7 @@ def store_articles(store: Store, articles: Sequence[NewArticle], *, annotator: s
         pending: list[int] = []  # index into ``articles`` of each row
         keys = [(text_hash(art.text), art.canonical_url or canonical_url(art.url)) for art in articles]
         # Where an article can be found: the address it came from, and the one its page declares.
-        addresses = [[u for u in (curl, art.canonical_page_url) if u] for (_, curl), art in zip(keys, articles)]
+        addresses = [[u for u in (curl, art.canonical_page_url) if u] for (_, curl), art in zip(keys, articles, strict=False)]
         stored_hash, stored_url = _find_duplicates(conn, (h for h, _ in keys), (u for a in addresses for u in a))
         for i, art in enumerate(articles):
             thash, curl = keys[i]

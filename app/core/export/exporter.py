@@ -57,10 +57,10 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, text
 
-from app.core import span_json
 from app.core.cancel import CancelToken
-from app.core.export_output import Output, remove_stale_temp_files, sync_folder
-from app.core.store import Store
+from app.core.db import span_json
+from app.core.db.store import Store
+from app.core.export.output import Output, remove_stale_temp_files, sync_folder
 from app.core.validation import InvalidInput
 from app.models import ARTICLE_STATUSES
 

@@ -40,7 +40,7 @@ from typing import Any, BinaryIO
 import orjson
 from pydantic import ValidationError
 
-from app.core.sniff import SNIFF_BYTES, sniff_binary, utf16_without_bom
+from app.core.ingest.sniff import SNIFF_BYTES, sniff_binary, utf16_without_bom
 from app.core.validation import NewArticle, describe_validation_error
 from app.models import ARTICLE_STATUSES, SOURCE_KINDS
 

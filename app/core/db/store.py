@@ -26,10 +26,10 @@ from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 
 from app import __version__
-from app.core import dataset_lock, migrations
 from app.core.cancel import CancelToken
+from app.core.db import dataset_lock, migrations
+from app.core.db.search_backend import SearchBackend, backend_for
 from app.core.paths import resolve_dataset
-from app.core.search_backend import SearchBackend, backend_for
 
 log = logging.getLogger(__name__)
 

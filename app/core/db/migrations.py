@@ -3,7 +3,7 @@
 Before an existing SQLite dataset is upgraded, a copy is made with SQLite's
 online backup API, next to the file: ``<name>.before-<revision>.bak``.
 Processes that create or upgrade one dataset at the same moment take turns:
-a file lock beside a SQLite dataset (``app.core.store``), an advisory lock in
+a file lock beside a SQLite dataset (``app.core.db.store``), an advisory lock in
 PostgreSQL (``upgrade``).
 """
 
@@ -18,7 +18,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
 
 def alembic_config() -> Config:

@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.core.sniff import UndecodableError, decode_text, sniff_binary
+from app.core.ingest.sniff import UndecodableError, decode_text, sniff_binary
 
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}

@@ -91,10 +91,8 @@ class DatasetLock:
         else:
             # Unlink while still holding the lock: whoever opened the old file
             # meanwhile finds it is no longer the lock file and tries again.
-            try:
+            with contextlib.suppress(OSError):
                 self.path.unlink()
-            except OSError:
-                pass
             os.close(fd)
 
     def __enter__(self) -> Self:
@@ -192,10 +190,8 @@ def _windows_unlock(fd: int) -> None:
     import msvcrt
 
     os.lseek(fd, _WINDOWS_LOCK_OFFSET, os.SEEK_SET)
-    try:
+    with contextlib.suppress(OSError):
         msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
-    except OSError:
-        pass
 
 
 def _is_current_file(fd: int, path: Path) -> bool:

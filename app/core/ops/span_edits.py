@@ -24,7 +24,7 @@ import orjson
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from app.core.store import Store
+from app.core.db.store import Store
 from app.core.validation import InvalidInput, NewSpan, validate
 from app.models import ARTICLE_STATUSES, db_timestamp
 

@@ -23,8 +23,8 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from app.core import span_json
-from app.core.store import SQLITE_MAGIC, Store, latest_backup, open_store, read_only_uri
+from app.core.db import span_json
+from app.core.db.store import SQLITE_MAGIC, Store, latest_backup, open_store, read_only_uri
 
 BATCH = 500
 # A batch that fails is read again one id at a time over this many ids, then the

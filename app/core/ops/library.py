@@ -14,8 +14,8 @@ from typing import Any
 import orjson
 from sqlalchemy import text
 
-from app.core.articles import ArticleRow
-from app.core.store import Store
+from app.core.db.store import Store
+from app.core.ingest.storing import ArticleRow
 from app.models import ARTICLE_STATUSES
 
 # Sort keys the library offers, and the column each maps to.

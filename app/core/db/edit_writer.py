@@ -30,8 +30,8 @@ from typing import Any
 
 from sqlalchemy import event
 
-from app.core import store as store_module
-from app.core.store import DATABASE_ERRORS, Store, create_store_engine, describe_db_error, is_busy
+from app.core.db import store as store_module
+from app.core.db.store import DATABASE_ERRORS, Store, create_store_engine, describe_db_error, is_busy
 
 log = logging.getLogger(__name__)
 

@@ -12,14 +12,14 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import ColumnElement, case, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.core.store import Store, describe_db_error
+from app.core.db.store import Store, describe_db_error
 from app.models import ImportLog, utcnow
 
 log = logging.getLogger(__name__)
@@ -91,7 +91,7 @@ class ImportLogWriter:
 
 def _utc(value: datetime) -> datetime:
     # The table stores naive UTC; callers convert to local time for display.
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 def _count(outcome: str) -> ColumnElement[Any]:
@@ -140,7 +140,7 @@ def batch_items(store: Store, batch: str) -> list[LogItem]:
 
 def _retry_source(source: str) -> str | None:
     """What to import again for a failed item, or None when it cannot be retried."""
-    from app.core.importer import is_url  # here: the importer uses this module to write the log
+    from app.core.ingest.importer import is_url  # here: the importer uses this module to write the log
 
     if is_url(source):
         return source

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from app.core.store import Store
+from app.core.db.store import Store
 
 
 def list_annotators(store: Store) -> list[str]:

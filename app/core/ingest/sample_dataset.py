@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.core import library
-from app.core.importer import import_sources
+from app.core.db.store import open_store
+from app.core.ingest.importer import import_sources
+from app.core.ops import library
 from app.core.paths import datasets_dir
-from app.core.store import open_store
 from app.resources import resource_path
 
 SAMPLE_ARTICLES = ("sample", "sample-articles.jsonl")

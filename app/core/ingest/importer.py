@@ -25,12 +25,13 @@ from urllib.parse import urlsplit
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.core import feeds
-from app.core.articles import NewLabels, StoreOutcome, duplicate_reason, store_articles_resilient
 from app.core.cancel import Cancelled, CancelToken
-from app.core.extractor import ExtractionError, ExtractOptions, ExtractorPool
-from app.core.fetcher import FetchError, FetchOptions, FetchResult, fetch, make_client
-from app.core.file_sources import (
+from app.core.db.store import Store, describe_db_error
+from app.core.ingest import feeds
+from app.core.ingest.extraction import ExtractionError, ExtractOptions
+from app.core.ingest.extractor_pool import ExtractorPool
+from app.core.ingest.fetcher import FetchError, FetchOptions, FetchResult, fetch, make_client
+from app.core.ingest.file_sources import (
     FileSourceError,
     decode,
     expand_folder,
@@ -38,9 +39,9 @@ from app.core.file_sources import (
     read_bytes,
     read_text_file,
 )
-from app.core.import_log import ImportLogWriter
-from app.core.jsonl_reader import iter_jsonl_records
-from app.core.store import Store, describe_db_error
+from app.core.ingest.import_log import ImportLogWriter
+from app.core.ingest.jsonl_reader import iter_jsonl_records
+from app.core.ingest.storing import NewLabels, StoreOutcome, duplicate_reason, store_articles_resilient
 from app.core.text_norm import canonical_url, page_canonical_url
 from app.core.validation import InvalidInput, NewArticle, validate
 

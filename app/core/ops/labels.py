@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from app.core.store import Store
+from app.core.db.store import Store
 from app.core.validation import InvalidInput
 from app.models import LABEL_KINDS
 

@@ -33,7 +33,7 @@ import orjson
 from sqlalchemy import Connection, text
 
 from app.core.cancel import CancelToken
-from app.core.store import Store
+from app.core.db.store import Store
 
 TABLE = "article_span_json"
 # The layout of the lists ``native_spans`` writes. Raise it whenever that layout

@@ -69,6 +69,19 @@ class CrashDialog(QDialog):
         self._errors: list[str] = []
         self._count = 0
 
+        top = self._build_header()
+        self._build_report_view()
+        log_row = self._build_log_row()
+        bottom = self._build_buttons()
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.report_view, 1)
+        layout.addLayout(log_row)
+        layout.addLayout(bottom)
+        self.resize(760, 560)
+
+    def _build_header(self) -> QHBoxLayout:
+        """The warning icon beside the heading, the cause (when known) and what the error means for the user."""
         icon = QLabel(self)
         icon.setPixmap(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning).pixmap(48, 48))
         icon.setAlignment(Qt.AlignmentFlag.AlignTop)
@@ -96,13 +109,18 @@ class CrashDialog(QDialog):
         text.addWidget(self.cause)
         text.addWidget(self.explanation)
         top.addLayout(text, 1)
+        return top
 
+    def _build_report_view(self) -> None:
+        """The report to copy: the environment, then each error's traceback."""
         self.report_view = QPlainTextEdit(self)
         self.report_view.setReadOnly(True)
         self.report_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.report_view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.report_view.setMinimumHeight(220)
 
+    def _build_log_row(self) -> QHBoxLayout:
+        """Where the log is, and a button that opens its folder."""
         folder = log_dir()
         self.log_label = QLabel(f"The log (with every error) is in {folder}", self)
         self.log_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -112,7 +130,10 @@ class CrashDialog(QDialog):
         log_row = QHBoxLayout()
         log_row.addWidget(self.log_label, 1)
         log_row.addWidget(open_logs)
+        return log_row
 
+    def _build_buttons(self) -> QHBoxLayout:
+        """Copy Report and Close, with the line that confirms a copy for a few seconds."""
         buttons = QDialogButtonBox(self)
         self.copy_button = buttons.addButton("Copy Report", QDialogButtonBox.ButtonRole.ActionRole)
         self.copy_button.clicked.connect(self.copy_report)
@@ -128,13 +149,7 @@ class CrashDialog(QDialog):
         bottom = QHBoxLayout()
         bottom.addWidget(self.copied_label, 1)
         bottom.addWidget(buttons)
-
-        layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addWidget(self.report_view, 1)
-        layout.addLayout(log_row)
-        layout.addLayout(bottom)
-        self.resize(760, 560)
+        return bottom
 
     @property
     def error_count(self) -> int:

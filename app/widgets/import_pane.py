@@ -118,6 +118,18 @@ class ImportPane(QWidget):
 
     # -- layout ----------------------------------------------------------------------
     def _build(self) -> None:
+        self._build_address_box()
+        buttons = self._build_buttons()
+        progress_row = self._build_progress()
+        self._build_items_view()
+        self._build_history_view()
+        history, retry_row = self._build_history_tab()
+        self._build_tabs(history)
+        controls = self._build_controls(buttons, progress_row, retry_row)
+        self._build_splitter(controls)
+
+    def _build_address_box(self) -> None:
+        """The box for addresses, with the action that imports them from the keyboard."""
         self.box = QPlainTextEdit()
         self.box.setPlaceholderText("https://example.com/news/story.html\nhttps://example.com/feed.xml")
         self.box.setTabChangesFocus(True)
@@ -131,6 +143,8 @@ class ImportPane(QWidget):
         self.import_action.triggered.connect(self._import_box)
         self.addAction(self.import_action)
 
+    def _build_buttons(self) -> QHBoxLayout:
+        """Import what the box holds, or pick files or a folder."""
         self.import_button = QPushButton(icon("import"), "Import")
         keys = self.import_action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
         self.import_button.setToolTip(f"Import the addresses above ({keys})")
@@ -145,7 +159,10 @@ class ImportPane(QWidget):
         for b in (self.import_button, self.files_button, self.folder_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
+        return buttons
 
+    def _build_progress(self) -> QHBoxLayout:
+        """The progress bar beside Cancel, and the summary line under them."""
         self.progress = QProgressBar()
         # "%p%" rather than "%v of %m": QProgressBar repaints synchronously for every
         # change of its text, which with a count means every item (the summary line
@@ -160,7 +177,10 @@ class ImportPane(QWidget):
         self.summary = QLabel("Paste web addresses above, one per line, or add files or a folder.")
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        return progress_row
 
+    def _build_items_view(self) -> None:
+        """The items of the shown import, one row each, filled as they arrive."""
         self.items_view = QTableView()
         self.items_view.setModel(self.items_model)
         self.items_view.setAccessibleName("Imported items")
@@ -177,6 +197,8 @@ class ImportPane(QWidget):
         header.resizeSection(ImportItemsModel.OUTCOME, self.fontMetrics().horizontalAdvance("Duplicate") + 48)
         self.items_view.doubleClicked.connect(self._item_activated)
 
+    def _build_history_view(self) -> None:
+        """The earlier imports of the dataset, one row a run."""
         self.history_view = QTableView()
         self.history_view.setModel(self.batches_model)
         self.history_view.setAccessibleName("Earlier imports")
@@ -188,6 +210,9 @@ class ImportPane(QWidget):
         hh.setStretchLastSection(False)
         self.history_view.setMinimumHeight(self.history_view.verticalHeader().defaultSectionSize() * 4)
         self.history_view.selectionModel().selectionChanged.connect(self._history_selected)
+
+    def _build_history_tab(self) -> tuple[QWidget, QHBoxLayout]:
+        """The page of earlier imports, and the row with Retry for the selected one."""
         self.history_empty = QLabel("No earlier imports in this dataset yet.")
         self.history_empty.setEnabled(False)
         self.retry_button = QPushButton(icon("retry"), "Retry failed")
@@ -201,7 +226,9 @@ class ImportPane(QWidget):
         retry_row = QHBoxLayout()
         retry_row.addWidget(self.retry_button)
         retry_row.addStretch(1)
+        return history, retry_row
 
+    def _build_tabs(self, history: QWidget) -> None:
         # The items get the width: the history is a tab beside them (a double-click on a run
         # shows its items), and Retry sits under the progress, where the outcome is read.
         self.tabs = QTabWidget()
@@ -209,6 +236,9 @@ class ImportPane(QWidget):
         self.tabs.addTab(self.items_view, "Items")
         self.tabs.addTab(history, "Earlier imports")
 
+    def _build_controls(self, buttons: QHBoxLayout, progress_row: QHBoxLayout,
+                        retry_row: QHBoxLayout) -> QWidget:
+        """What the user works with, in one column: the box, the buttons, the progress and Retry."""
         controls = QWidget()
         controls_layout = QVBoxLayout(controls)
         controls_layout.setContentsMargins(0, 0, 0, 0)
@@ -219,7 +249,9 @@ class ImportPane(QWidget):
         controls_layout.addWidget(self.summary)
         controls_layout.addLayout(retry_row)
         controls_layout.addStretch(1)
+        return controls
 
+    def _build_splitter(self, controls: QWidget) -> None:
         # Side by side in a dock below the text (the default), stacked in a dock beside it:
         # set_orientation follows the dock.
         self.splitter = QSplitter(Qt.Orientation.Horizontal)

@@ -84,6 +84,17 @@ class LabelEditor(QWidget):
         self._labels: list[LabelInfo] = []
         self._loading = False
 
+        self._build_table()
+        form = self._build_form()
+        note = self._build_note()
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(form)
+        layout.addWidget(note)
+        self.reload()
+
+    def _build_table(self) -> None:
+        """One row per label; names and descriptions are edited in place."""
         self.table = QTableWidget(0, len(self.COLUMNS))
         self.table.setHorizontalHeaderLabels(self.COLUMNS)
         self.table.verticalHeader().hide()
@@ -102,6 +113,8 @@ class LabelEditor(QWidget):
         self.table.itemChanged.connect(self._item_changed)
         self.table.itemSelectionChanged.connect(self._update_buttons)
 
+    def _build_form(self) -> QHBoxLayout:
+        """The new label's name, kind and key with Add, then Rename and Delete for the selected one."""
         self.new_name = _FieldEdit()
         self.new_name.setPlaceholderText("New label name")
         self.new_name.returnPressed.connect(self.add_from_form)
@@ -126,17 +139,14 @@ class LabelEditor(QWidget):
         form.addSpacing(24)
         form.addWidget(self.rename_button)
         form.addWidget(self.delete_button)
+        return form
 
+    def _build_note(self) -> QLabel:
         note = QLabel("Changes are saved at once. Spans follow their label, so renaming a label renames it "
                       "on every span. Double-click a name or description to edit it.")
         note.setWordWrap(True)
         note.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.table, 1)
-        layout.addLayout(form)
-        layout.addWidget(note)
-        self.reload()
+        return note
 
     # -- table -----------------------------------------------------------------------
     def labels(self) -> list[LabelInfo]:

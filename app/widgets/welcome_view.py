@@ -40,6 +40,17 @@ class WelcomeView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._build_heading()
+        grid = self._build_buttons()
+        column = self._build_column(grid)
+        self._center(column)
+        self.setFocusProxy(self.urls_button)
+        self._paint_icons()
+        self.setAutoFillBackground(True)  # the library's table is Base-coloured: so is its stand-in
+        self.setBackgroundRole(QPalette.ColorRole.Base)
+
+    def _build_heading(self) -> None:
+        """The logo, the welcome and what an empty dataset is for."""
         self.logo = QLabel()
         self.logo.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.heading = plain_label("Welcome to Article Curator")
@@ -54,6 +65,8 @@ class WelcomeView(QWidget):
         self.intro.setWordWrap(True)
         self.intro.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
+    def _build_buttons(self) -> QGridLayout:
+        """The three ways to start, each beside a line saying what it does."""
         self.urls_button = self._button("url", "Import URLs…", "Paste addresses of articles, feeds or sitemaps.")
         self.files_button = self._button("import", "Import Files…",
                                          "HTML, text, Markdown or JSONL files, or folders.")
@@ -73,7 +86,10 @@ class WelcomeView(QWidget):
             description.setWordWrap(True)
             grid.addWidget(description, row, 1)
         grid.setColumnStretch(1, 1)
+        return grid
 
+    def _build_column(self, grid: QGridLayout) -> QWidget:
+        """Everything in one narrow column: heading, buttons, and the hint that dropping works too."""
         self.drop_hint = muted_label("You can also drop files, folders and web addresses anywhere on this window.")
         self.drop_hint.setWordWrap(True)
         self.drop_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -91,7 +107,10 @@ class WelcomeView(QWidget):
         body.addLayout(grid)
         body.addSpacing(12)
         body.addWidget(self.drop_hint)
+        return column
 
+    def _center(self, column: QWidget) -> None:
+        """The column in the middle of the view, however large the window."""
         middle = QHBoxLayout()
         middle.addStretch(1)
         middle.addWidget(column, 100)
@@ -100,10 +119,6 @@ class WelcomeView(QWidget):
         outer.addStretch(2)
         outer.addLayout(middle)
         outer.addStretch(3)  # a little above the middle, where the eye starts
-        self.setFocusProxy(self.urls_button)
-        self._paint_icons()
-        self.setAutoFillBackground(True)  # the library's table is Base-coloured: so is its stand-in
-        self.setBackgroundRole(QPalette.ColorRole.Base)
 
     def _button(self, meaning: str, text: str, tip: str) -> QPushButton:
         button = QPushButton(text)
@@ -139,7 +154,8 @@ class WelcomeView(QWidget):
 class LibraryPage(QStackedWidget):
     """The library tab: the welcome view while the dataset is empty, the library otherwise."""
 
-    def __init__(self, store: Store, library_view: QWidget, welcome: WelcomeView, parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store, library_view: QWidget, welcome: WelcomeView,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.store = store
         self.library_view = library_view

@@ -31,10 +31,10 @@ from PySide6.QtWidgets import (
 
 from app.core.db.store import Store
 from app.core.ops import labels as core
-from app.core.ops.labels import LabelInfo
+from app.core.ops.labels import LABEL_KINDS, LabelInfo
 from app.core.validation import InvalidInput
-from app.models import LABEL_KINDS
-from app.widgets.icons import icon, label_icon
+from app.widgets.icons import icon
+from app.widgets.palette import label_icon, text_on
 
 KIND_TEXT = {"entity": "Entity", "claim": "Claim"}
 # New labels get the first of these no other label has: distinct on light and dark backgrounds.
@@ -191,7 +191,7 @@ class LabelEditor(QWidget):
     @staticmethod
     def _paint_swatch(button: QToolButton, color: str) -> None:
         button.setText(color)
-        text = "#000000" if QColor(color).lightnessF() > 0.6 else "#ffffff"  # readable on the swatch
+        text = text_on(QColor(color)).name()  # readable on the swatch
         button.setStyleSheet(f"QToolButton {{ background: {color}; color: {text}; border: 1px solid palette(mid);"
                              " border-radius: 3px; padding: 2px 8px; font-family: monospace; }")
 

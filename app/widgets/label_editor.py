@@ -34,12 +34,9 @@ from app.core.ops import labels as core
 from app.core.ops.labels import LABEL_KINDS, LabelInfo
 from app.core.validation import InvalidInput
 from app.widgets.icons import icon
-from app.widgets.palette import label_icon, text_on
+from app.widgets.palette import NEW_LABEL_COLORS, label_icon, text_on
 
 KIND_TEXT = {"entity": "Entity", "claim": "Claim"}
-# New labels get the first of these no other label has: distinct on light and dark backgrounds.
-NEW_COLORS = ("#3b82f6", "#f59e0b", "#10b981", "#ef4444", "#8b5cf6", "#ec4899", "#14b8a6", "#84cc16",
-              "#f97316", "#6366f1", "#0ea5e9", "#a855f7")
 _KEY = QRegularExpression(r"^\S?$")  # one key, no space: the annotation view binds it to the label
 
 
@@ -293,7 +290,7 @@ class LabelEditor(QWidget):
             QMessageBox.warning(self, "Label not added", "Type a name for the new label first.")
             return None
         used = {lb.color.lower() for lb in self._labels}
-        color = next((c for c in NEW_COLORS if c not in used), "#888888")
+        color = next((c for c in NEW_LABEL_COLORS if c not in used), "#888888")
         try:
             info = core.add_label(self.store, name, kind=self.new_kind.currentData(), color=color,
                                   shortcut=self.new_key.text().strip() or None)

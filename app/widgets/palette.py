@@ -18,6 +18,9 @@ STATUS_COLORS = {"new": "#0ea5e9", "in_progress": "#f59e0b", "done": "#16a34a", 
 # One colour per import outcome, readable on light and dark backgrounds alike; "failed" is also the error colour.
 OUTCOME_COLORS = {"imported": "#16a34a", "duplicate": "#6b7280", "failed": "#dc2626", "cancelled": "#d97706"}
 NO_LABEL_COLOR = "#888888"  # a span whose label is gone
+# A new label gets the first of these no other label has: distinct on light and dark backgrounds.
+NEW_LABEL_COLORS = ("#3b82f6", "#f59e0b", "#10b981", "#ef4444", "#8b5cf6", "#ec4899", "#14b8a6", "#84cc16",
+                    "#f97316", "#6366f1", "#0ea5e9", "#a855f7")
 
 
 def is_dark(palette: QPalette) -> bool:

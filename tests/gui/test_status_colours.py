@@ -5,13 +5,10 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from PySide6.QtCore import QRect
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QApplication
 
 from app.widgets.palette import STATUS_COLORS
-
-SHOTS = "/tmp/widgets-{}-{}.png"  # library or header, light or dark: for people to look at
 
 
 def status_colour(image: QImage) -> QColor:
@@ -32,7 +29,7 @@ def close(a: QColor, b: QColor) -> bool:
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_done_is_painted_in_one_colour_in_the_library_and_the_panel_header(
-        make_window, sample_store, qtbot, dark_palette, theme):  # noqa: ANN001
+        make_window, sample_store, qtbot, dark_palette, screenshot, theme):  # noqa: ANN001
     if theme == "dark":
         dark_palette()
     window = make_window()
@@ -47,7 +44,7 @@ def test_done_is_painted_in_one_colour_in_the_library_and_the_panel_header(
     qtbot.waitUntil(lambda: model.data(model.index(0, status)) == "Done")
     QApplication.processEvents()
     cell = table.viewport().grab(table.visualRect(model.index(0, status))).toImage()
-    window.panes.library.grab().save(SHOTS.format("library", theme))
+    screenshot(window.panes.library, f"status_done_library_{theme}")
 
     window.open_article(article)
     panel = window.panes.annotation
@@ -55,8 +52,7 @@ def test_done_is_painted_in_one_colour_in_the_library_and_the_panel_header(
     QApplication.processEvents()
     inside = panel.status_badge.rect().adjusted(4, 4, -4, -4)  # within the pill's edge (the accent colour)
     badge = panel.status_badge.grab(inside).toImage()
-    panel.grab(QRect(0, 0, panel.width(), panel.status_badge.geometry().bottom() + 80)).save(
-        SHOTS.format("header", theme))
+    screenshot(panel, f"status_done_panel_{theme}")
 
     in_library, in_header = status_colour(cell), status_colour(badge)
     assert close(in_library, in_header), (in_library.name(), in_header.name())

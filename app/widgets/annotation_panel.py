@@ -45,12 +45,12 @@ from app.widgets.claim_details import ClaimDetails, claimant_candidates
 from app.widgets.edits import ROLLED_BACK, EditGateway
 from app.widgets.icons import icon
 from app.widgets.key_hint import KeyHint
+from app.widgets.palette import Styled
 from app.widgets.panel_header import (
     LabelBar,
     LinkLabel,
     MessageBanner,
     StatusBadge,
-    _Styled,
     muted_label,
     plain_label,
 )
@@ -512,7 +512,7 @@ class AnnotationPanel(QWidget):
         if event.type() == QEvent.Type.PaletteChange:
             # Children with style sheets keep their palette and are not told: restyle them from here.
             for child in self.findChildren(QWidget):
-                if isinstance(child, _Styled):
+                if isinstance(child, Styled):
                     child.restyle()
 
 

@@ -7,15 +7,28 @@ import logging
 import platform
 import sys
 from logging.handlers import RotatingFileHandler
-from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QCoreApplication, QSize, QTimer
+from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app import APP_ID, APP_NAME, __version__
-from app.core.paths import log_dir
-
-if TYPE_CHECKING:
-    from PySide6.QtGui import QIcon
-
-    from app.core.db.store import Store
+from app.core.db.span_json import fill_missing
+from app.core.db.store import (
+    DATABASE_ERRORS,
+    STORE_ERRORS,
+    Store,
+    StoreError,
+    check_integrity,
+    describe_db_error,
+    open_store,
+)
+from app.core.paths import log_dir, resolve_dataset
+from app.core.settings import load_settings, save_settings
+from app.resources import resource_path, resources_root
+from app.widgets.crash_dialog import ErrorReporter
+from app.widgets.main_window import MainWindow
+from app.widgets.tasks import run_task
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +49,6 @@ def setup_logging() -> None:
 
 def app_icon() -> QIcon:
     """The app's icon: the SVG, plus the PNG sizes when they are installed. Never fails."""
-    from PySide6.QtCore import QSize
-    from PySide6.QtGui import QIcon
-
-    from app.resources import resource_path, resources_root
-
     icon = QIcon()
     try:
         icon.addFile(str(resource_path("icons", f"{APP_ID}.svg")))
@@ -66,66 +74,100 @@ def run_gui(db: str | None, quit_after: float | None = None) -> int:
     setup_logging()
     log.info("Article Curator %s starting (Python %s, %s)", __version__, platform.python_version(),
              platform.platform())
-    from PySide6.QtCore import QCoreApplication, QTimer
-    from PySide6.QtGui import QGuiApplication
-    from PySide6.QtWidgets import QApplication, QMessageBox
+    return Application().run(db, quit_after)
 
-    from app.core.db.span_json import fill_missing
-    from app.core.db.store import (
-        DATABASE_ERRORS,
-        STORE_ERRORS,
-        StoreError,
-        check_integrity,
-        describe_db_error,
-        open_store,
-    )
-    from app.core.paths import resolve_dataset
-    from app.core.settings import load_settings, save_settings
-    from app.widgets.crash_dialog import ErrorReporter
-    from app.widgets.main_window import MainWindow
-    from app.widgets.tasks import run_task
 
-    QCoreApplication.setOrganizationName("ArticleCurator")
-    QCoreApplication.setApplicationName(APP_NAME)
-    QCoreApplication.setApplicationVersion(__version__)
-    # Wayland and the desktop entry match windows to the app (and its icon) by this name.
-    QGuiApplication.setDesktopFileName(APP_ID)
-    qapp = QApplication.instance() or QApplication(sys.argv[:1])
-    assert isinstance(qapp, QApplication)
-    qapp.setWindowIcon(app_icon())
-    settings = load_settings()
-    holder: dict[str, MainWindow] = {}
+class Application:
+    """The running app: the QApplication, its error reporter and its one main window on one dataset."""
 
-    def current_dataset() -> str:
-        window = holder.get("window")
-        return window.store.where if window is not None else ""
+    def __init__(self) -> None:
+        QCoreApplication.setOrganizationName("ArticleCurator")
+        QCoreApplication.setApplicationName(APP_NAME)
+        QCoreApplication.setApplicationVersion(__version__)
+        # Wayland and the desktop entry match windows to the app (and its icon) by this name.
+        QGuiApplication.setDesktopFileName(APP_ID)
+        qapp = QApplication.instance() or QApplication(sys.argv[:1])
+        assert isinstance(qapp, QApplication)
+        self.qapp = qapp
+        qapp.setWindowIcon(app_icon())
+        self.settings = load_settings()
+        self.window: MainWindow | None = None
+        self.reporter = ErrorReporter(self.current_dataset, lambda: self.window, self.explain, qapp)
+        self.reporter.install()
 
-    def explain(exc: BaseException) -> str | None:
+    def current_dataset(self) -> str:
+        return self.window.store.where if self.window is not None else ""
+
+    def explain(self, exc: BaseException) -> str | None:
         if isinstance(exc, DATABASE_ERRORS):  # not any OSError: an export file's, say, is not the dataset's
-            return f"Reading or saving the dataset {current_dataset()} failed: {describe_db_error(exc)}."
+            return f"Reading or saving the dataset {self.current_dataset()} failed: {describe_db_error(exc)}."
         return None
 
-    reporter = ErrorReporter(current_dataset, lambda: holder.get("window"), explain, qapp)
-    reporter.install()
+    def run(self, db: str | None, quit_after: float | None) -> int:
+        """Open ``db`` (or the last dataset) and run until the app quits; the exit status."""
+        try:
+            if not self.start(db or self.settings.last_dataset or None):
+                return EXIT_NO_DATASET
+            if quit_after is not None:
+                # exit(), not closing the window: that would leave a second request to
+                # quit queued behind this one. The window is closed below, as on any quit.
+                QTimer.singleShot(int(quit_after * 1000), lambda: self.qapp.exit(0))
+            # Everything built so far lives as long as the app: keep the cyclic garbage
+            # collector from re-scanning it, which shortens its pauses while scrolling.
+            gc.freeze()
+            return int(self.qapp.exec())
+        finally:
+            self.shut_down()
 
-    def show_window(store: Store) -> None:
+    def start(self, requested: str | None) -> bool:
+        """A window on ``requested``, else on the default dataset; False (and why, said) when neither opens."""
+        problem = self.open_and_show(requested)
+        if problem is None:
+            return True
+        fallback_problem = None
+        if resolve_dataset(requested) != resolve_dataset(None):
+            fallback_problem = self.open_and_show(None)
+        if fallback_problem is None and self.window is not None:
+            QMessageBox.critical(self.window, "Article Curator", f"{problem}\n\nThe default dataset is opened instead.")
+            return True
+        text = problem if fallback_problem is None else f"{problem}\n\n{fallback_problem}"
+        QMessageBox.critical(None, "Article Curator",
+                             f"{text}\n\nArticle Curator cannot start without a dataset. If it is "
+                             "open in another Article Curator window, carry on there; otherwise "
+                             "start Article Curator on another dataset file (from a terminal: "
+                             "article-curator --db FILE).")
+        return False
+
+    def open_and_show(self, location: str | None) -> str | None:
+        """Open ``location`` in a new window; why not, when it cannot be."""
+        try:
+            store = open_store(location, exclusive=True)
+        except StoreError as exc:
+            return str(exc)
+        try:
+            self.show_window(store)
+        except STORE_ERRORS as exc:
+            return self.unreadable(store, exc)
+        return None
+
+    def show_window(self, store: Store) -> None:
         """A window on ``store``; raises STORE_ERRORS when the dataset cannot be read."""
-        window = MainWindow(store, settings)
-        settings.remember_dataset(store.location)
-        save_settings(settings)
-        window.dataset_switch_requested.connect(switch)
-        holder["window"] = window
+        window = MainWindow(store, self.settings)
+        self.settings.remember_dataset(store.location)
+        save_settings(self.settings)
+        window.dataset_switch_requested.connect(self.switch)
+        self.window = window
         window.show()
-        check_in_background(window)
+        self.check_in_background(window)
 
-    def check_in_background(window: MainWindow) -> None:
+    def check_in_background(self, window: MainWindow) -> None:
         # Damage in the middle of a file only shows when those pages are read:
         # read them all once, off the GUI thread, and warn while work can still be saved.
         def report(problem: str | None) -> None:
-            if problem and holder.get("window") is window:
+            if problem and self.window is window:
                 log.warning("%s", problem)
                 QMessageBox.warning(window, "Damaged Dataset", problem)
-            elif problem is None and holder.get("window") is window and not store.read_only:
+            elif problem is None and self.window is window and not store.read_only:
                 # A sound dataset: build the export's ready-made span lists it lacks
                 # (a dataset from an older version), a little at a time.
                 run_task(lambda cancel: fill_missing(store, cancel), on_error=lambda exc: log.warning(
@@ -134,26 +176,17 @@ def run_gui(db: str | None, quit_after: float | None = None) -> int:
         store = window.store
         run_task(lambda cancel: check_integrity(store, cancel), report)
 
+    @staticmethod
     def unreadable(store: Store, exc: BaseException) -> str:
         """Close a dataset whose window could not be built; why, for the user."""
         log.exception("Could not show the dataset %s", store.location)
         store.close()
         return f"{store.where} could not be read: {describe_db_error(exc)}."
 
-    def open_and_show(location: str | None) -> str | None:
-        """Open ``location`` in a new window; why not, when it cannot be."""
-        try:
-            store = open_store(location, exclusive=True)
-        except StoreError as exc:
-            return str(exc)
-        try:
-            show_window(store)
-        except STORE_ERRORS as exc:
-            return unreadable(store, exc)
-        return None
-
-    def switch(location: str) -> None:
-        old = holder["window"]
+    def switch(self, location: str) -> None:
+        """File ▸ Open Dataset: the window on ``location`` replaces the current one."""
+        old = self.window
+        assert old is not None
         if resolve_dataset(location) == old.store.location:
             old.statusBar().showMessage(f"{old.store.where} is already open.", 5000)
             return
@@ -164,7 +197,7 @@ def run_gui(db: str | None, quit_after: float | None = None) -> int:
             return
         # Closing the last window would end the app: keep quitting off while the
         # old window closes (it may refuse, e.g. during an import) and the new one opens.
-        qapp.setQuitOnLastWindowClosed(False)
+        self.qapp.setQuitOnLastWindowClosed(False)
         try:
             if not old.close():
                 new_store.close()
@@ -173,48 +206,23 @@ def run_gui(db: str | None, quit_after: float | None = None) -> int:
             old.store.close()
             old.deleteLater()
             try:
-                show_window(new_store)
+                self.show_window(new_store)
             except STORE_ERRORS as exc:
-                why = unreadable(new_store, exc)
-                failed_again = open_and_show(old_location)
-                QMessageBox.warning(holder.get("window") if not failed_again else None, "Open Dataset", why)
+                why = self.unreadable(new_store, exc)
+                failed_again = self.open_and_show(old_location)
+                QMessageBox.warning(self.window if not failed_again else None, "Open Dataset", why)
                 if failed_again:
-                    qapp.quit()
+                    self.qapp.quit()
         finally:
-            qapp.setQuitOnLastWindowClosed(True)
+            self.qapp.setQuitOnLastWindowClosed(True)
 
-    try:
-        requested = db or settings.last_dataset or None
-        problem = open_and_show(requested)
-        if problem is not None:
-            fallback_problem = None
-            if resolve_dataset(requested) != resolve_dataset(None):
-                fallback_problem = open_and_show(None)
-            if fallback_problem is None and "window" in holder:
-                QMessageBox.critical(holder["window"], "Article Curator",
-                                     f"{problem}\n\nThe default dataset is opened instead.")
-            else:
-                text = problem if fallback_problem is None else f"{problem}\n\n{fallback_problem}"
-                QMessageBox.critical(None, "Article Curator",
-                                     f"{text}\n\nArticle Curator cannot start without a dataset. If it is "
-                                     "open in another Article Curator window, carry on there; otherwise "
-                                     "start Article Curator on another dataset file (from a terminal: "
-                                     "article-curator --db FILE).")
-                return EXIT_NO_DATASET
-        if quit_after is not None:
-            # exit(), not closing the window: that would leave a second request to
-            # quit queued behind this one. The window is closed below, as on any quit.
-            QTimer.singleShot(int(quit_after * 1000), lambda: qapp.exit(0))
-        # Everything built so far lives as long as the app: keep the cyclic garbage
-        # collector from re-scanning it, which shortens its pauses while scrolling.
-        gc.freeze()
-        return int(qapp.exec())
-    finally:
-        reporter.uninstall()
-        if reporter.dialog is not None:
-            reporter.dialog.close()
-        reporter.deleteLater()
-        window = holder.get("window")
+    def shut_down(self) -> None:
+        """Take the error reporter down and close the window and its dataset (which gives up its lock)."""
+        self.reporter.uninstall()
+        if self.reporter.dialog is not None:
+            self.reporter.dialog.close()
+        self.reporter.deleteLater()
+        window = self.window
         if window is not None:
             if window.isVisible():
                 window.close()  # saves the window's state and waits for background work

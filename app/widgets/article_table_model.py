@@ -41,7 +41,7 @@ from app.core.ops import library
 from app.core.ops.labels import LabelInfo, list_labels
 from app.core.ops.library import ArticleFilter
 from app.core.ops.span_edits import Change
-from app.widgets.icons import icon, label_icon
+from app.widgets.palette import label_icon, status_icon
 from app.widgets.tasks import Task, run_task
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,6 @@ MAX_CACHED_ROWS = 20 * BLOCK
 MAX_EXACT_RANGES = 100  # more separate row ranges than this in one change: one coarse update instead
 
 STATUS_TEXT = {"new": "New", "in_progress": "In progress", "done": "Done", "skipped": "Skipped"}
-STATUS_COLOR = {"new": "#0ea5e9", "in_progress": "#f59e0b", "done": "#16a34a", "skipped": "#9ca3af"}
 
 Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
@@ -82,10 +81,6 @@ _Shown = tuple[tuple[str, ...], str, bool, bool, tuple[Any, ...]]
 _TEXTS, _STATUS, _UNTITLED, _NO_SITE, _TIP = range(5)
 # A query's outcome: (generation, merge into the rows shown, ids, row of each id or None).
 _Result = tuple[int, bool, list[int], dict[int, int] | None]
-
-
-def status_icon(status: str) -> QIcon:
-    return icon(f"status.{status}", color=STATUS_COLOR.get(status))
 
 
 def pixmap_icon(source: QIcon) -> QIcon:

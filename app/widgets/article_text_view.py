@@ -43,48 +43,12 @@ from PySide6.QtWidgets import QFrame, QPlainTextEdit, QWidget
 from app.core.ops.labels import LabelInfo
 from app.core.ops.library import SpanRecord
 from app.core.ops.selection import OffsetMap
+from app.widgets.palette import accent, is_dark, label_color, mix, readable_text
 
 DOCUMENT_MARGIN = 18
 _BEFORE_BLANK = re.compile("\n(?=\n)")
 CLAIM_BAR_X = 5
 CLAIM_BAR_WIDTH = 4
-
-
-def is_dark(palette: QPalette) -> bool:
-    return palette.color(QPalette.ColorRole.Base).lightnessF() < 0.5
-
-
-def mix(under: QColor, over: QColor, alpha: float) -> QColor:
-    """``over`` laid on ``under`` with opacity ``alpha``, as an opaque colour."""
-    return QColor.fromRgbF(
-        under.redF() + (over.redF() - under.redF()) * alpha,
-        under.greenF() + (over.greenF() - under.greenF()) * alpha,
-        under.blueF() + (over.blueF() - under.blueF()) * alpha,
-    )
-
-
-def contrast(a: QColor, b: QColor) -> float:
-    """WCAG contrast ratio of two colours (1 to 21; body text wants 4.5 or more)."""
-
-    def luminance(c: QColor) -> float:
-        r, g, b = (x / 12.92 if x <= 0.03928 else ((x + 0.055) / 1.055) ** 2.4 for x in c.getRgbF()[:3])
-        return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-    high, low = sorted((luminance(a), luminance(b)), reverse=True)
-    return (high + 0.05) / (low + 0.05)
-
-
-def readable_text(background: QColor, preferred: QColor) -> QColor:
-    """The preferred text colour unless it is hard to read on ``background``."""
-    if contrast(background, preferred) >= 4.5:
-        return preferred
-    black, white = QColor("#111111"), QColor("#ffffff")
-    return black if contrast(background, black) >= contrast(background, white) else white
-
-
-def accent(color: QColor, palette: QPalette) -> QColor:
-    """A label colour made strong enough for lines and outlines on the palette's base."""
-    return color.lighter(125) if is_dark(palette) else color.darker(135)
 
 
 class Tints(NamedTuple):
@@ -457,7 +421,7 @@ class ArticleTextView(QPlainTextEdit):
         claim_colour: QColor | None = None
         for label, selected in key:
             info = self._labels.get(label)
-            colour = QColor(info.color if info else "#888888")
+            colour = label_color(info)
             if info is not None and info.kind == "claim":
                 background = mix(background, colour, tints.claim_selected if selected else tints.claim)
                 claim_colour = colour
@@ -496,7 +460,7 @@ class ArticleTextView(QPlainTextEdit):
         selected = self._spans.get(self._selected) if self._selected is not None else None
         if selected is not None and selected.end > first and selected.start < last:
             info = self._labels.get(selected.label)
-            pen = QPen(accent(QColor(info.color if info else "#888888"), palette), 2)
+            pen = QPen(accent(label_color(info), palette), 2)
             painter.setPen(pen)
             painter.setBrush(Qt.BrushStyle.NoBrush)
             for rect in self._line_rects(visible, selected.start, selected.end):

@@ -48,11 +48,11 @@ from app.core.export.exporter import (
 )
 from app.core.ops.dataset_info import list_annotators
 from app.core.ops.labels import list_labels
+from app.core.ops.span_edits import ARTICLE_STATUSES
 from app.core.settings import Settings
 from app.core.validation import InvalidInput
-from app.models import ARTICLE_STATUSES
-from app.widgets.icons import icon, label_icon
-from app.widgets.import_items_model import OUTCOME_COLORS
+from app.widgets.icons import icon
+from app.widgets.palette import OUTCOME_COLORS, label_icon
 from app.widgets.tasks import Task, run_task
 
 FORMAT_INFO = {

@@ -58,8 +58,3 @@ def icon(meaning: str, color: str | None = None) -> QIcon:
         color = palette.color(QPalette.ColorRole.WindowText).name()
     disabled = "#888888"
     return qta.icon(name, color=color, color_disabled=disabled)
-
-
-def label_icon(name: str, kind: str, color: str) -> QIcon:
-    special = {"PERSON": "label.person", "ORG": "label.org"}
-    return icon(special.get(name, f"label.{kind}"), color=color)

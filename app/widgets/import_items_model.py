@@ -17,9 +17,8 @@ from PySide6.QtGui import QColor, QIcon
 
 from app.core.ingest.import_log import BatchSummary
 from app.widgets.icons import icon
+from app.widgets.palette import OUTCOME_COLORS
 
-# One colour per outcome, readable on light and dark backgrounds alike.
-OUTCOME_COLORS = {"imported": "#16a34a", "duplicate": "#6b7280", "failed": "#dc2626", "cancelled": "#d97706"}
 OUTCOME_TEXT = {"imported": "Imported", "duplicate": "Duplicate", "failed": "Failed", "cancelled": "Cancelled"}
 RETRYABLE = ("failed", "cancelled")  # outcomes that "Retry" imports again
 

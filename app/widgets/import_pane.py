@@ -40,7 +40,8 @@ from app.core.ingest.fetcher import FetchOptions
 from app.core.ingest.importer import ImportOptions, ImportReport, ItemOutcome, ProgressFn, import_sources
 from app.core.settings import Settings
 from app.widgets.icons import icon
-from app.widgets.import_items_model import OUTCOME_COLORS, ImportBatchesModel, ImportItemsModel
+from app.widgets.import_items_model import ImportBatchesModel, ImportItemsModel
+from app.widgets.palette import OUTCOME_COLORS
 from app.widgets.tasks import Task, run_task
 
 FLUSH_MS = 100  # how often gathered outcomes reach the table

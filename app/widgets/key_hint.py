@@ -24,9 +24,8 @@ from PySide6.QtWidgets import (
 
 from app.core.ops.labels import LabelInfo
 from app.core.settings import Settings, save_settings
-from app.widgets.article_text_view import mix
 from app.widgets.icons import icon
-from app.widgets.panel_header import _Styled, tinted
+from app.widgets.palette import Styled, mix, tinted
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +37,7 @@ def native(sequence: QKeySequence) -> str:
     return sequence.toString(QKeySequence.SequenceFormat.NativeText)
 
 
-class KeyHint(_Styled, QFrame):
+class KeyHint(Styled, QFrame):
     """A one-line, dismissible strip: "Select words, then press 1 PERSON · 2 ORG · 3 CLAIM …"."""
 
     dismissed = Signal()

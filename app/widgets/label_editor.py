@@ -31,15 +31,12 @@ from PySide6.QtWidgets import (
 
 from app.core.db.store import Store
 from app.core.ops import labels as core
-from app.core.ops.labels import LabelInfo
+from app.core.ops.labels import LABEL_KINDS, LabelInfo
 from app.core.validation import InvalidInput
-from app.models import LABEL_KINDS
-from app.widgets.icons import icon, label_icon
+from app.widgets.icons import icon
+from app.widgets.palette import NEW_LABEL_COLORS, label_icon, text_on
 
 KIND_TEXT = {"entity": "Entity", "claim": "Claim"}
-# New labels get the first of these no other label has: distinct on light and dark backgrounds.
-NEW_COLORS = ("#3b82f6", "#f59e0b", "#10b981", "#ef4444", "#8b5cf6", "#ec4899", "#14b8a6", "#84cc16",
-              "#f97316", "#6366f1", "#0ea5e9", "#a855f7")
 _KEY = QRegularExpression(r"^\S?$")  # one key, no space: the annotation view binds it to the label
 
 
@@ -201,7 +198,7 @@ class LabelEditor(QWidget):
     @staticmethod
     def _paint_swatch(button: QToolButton, color: str) -> None:
         button.setText(color)
-        text = "#000000" if QColor(color).lightnessF() > 0.6 else "#ffffff"  # readable on the swatch
+        text = text_on(QColor(color)).name()  # readable on the swatch
         button.setStyleSheet(f"QToolButton {{ background: {color}; color: {text}; border: 1px solid palette(mid);"
                              " border-radius: 3px; padding: 2px 8px; font-family: monospace; }")
 
@@ -303,7 +300,7 @@ class LabelEditor(QWidget):
             QMessageBox.warning(self, "Label not added", "Type a name for the new label first.")
             return None
         used = {lb.color.lower() for lb in self._labels}
-        color = next((c for c in NEW_COLORS if c not in used), "#888888")
+        color = next((c for c in NEW_LABEL_COLORS if c not in used), "#888888")
         try:
             info = core.add_label(self.store, name, kind=self.new_kind.currentData(), color=color,
                                   shortcut=self.new_key.text().strip() or None)

@@ -31,9 +31,10 @@ from app.core.ops import library, span_edits
 from app.core.ops.labels import list_labels
 from app.core.ops.library import ArticleFilter
 from app.core.ops.span_edits import Change
-from app.widgets.article_table_model import STATUS_TEXT, ArticleTableModel, status_icon
+from app.widgets.article_table_model import STATUS_TEXT, ArticleTableModel
 from app.widgets.edits import EditGateway
-from app.widgets.icons import icon, label_icon
+from app.widgets.icons import icon
+from app.widgets.palette import label_icon, status_icon
 
 SEARCH_DELAY_MS = 200
 MAX_RESTORED_SELECTION = 2000  # rows re-selected after a new search; more is rarely wanted and slow

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import ClassVar
 
 from PySide6.QtCore import QEvent, QObject, QRect, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QColor, QDesktopServices, QMouseEvent, QPalette
+from PySide6.QtGui import QColor, QDesktopServices, QIcon, QMouseEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractScrollArea,
     QApplication,
@@ -24,13 +24,12 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.ops.labels import LabelInfo
-from app.models import ARTICLE_STATUSES
-from app.widgets.article_text_view import accent, is_dark, mix, readable_text
+from app.core.ops.span_edits import ARTICLE_STATUSES
 from app.widgets.icons import icon
+from app.widgets.palette import STATUS_COLORS, Styled, status_icon, tinted
 
 HINT = "Select text and press a label key · click a span, then a key to relabel · Del deletes · Alt+A: all occurrences"
 
-STATUS_COLOURS = {"new": "#64748b", "in_progress": "#f59e0b", "done": "#10b981", "skipped": "#94a3b8"}
 LINK_SCHEMES = ("http", "https")
 
 
@@ -49,33 +48,7 @@ def muted_label(text: str = "") -> QLabel:
     return label
 
 
-def tinted(colour: QColor, dark_alpha: float = 0.30, light_alpha: float = 0.16) -> tuple[str, str, str]:
-    """Background, text and border colours of a strip or pill tinted with ``colour``.
-
-    Derived from the application palette: a widget's own palette is already
-    changed by its style sheet, so it cannot be the source.
-    """
-    pal = QApplication.palette()
-    back = mix(pal.color(QPalette.ColorRole.Base), colour, dark_alpha if is_dark(pal) else light_alpha)
-    return back.name(), readable_text(back, pal.color(QPalette.ColorRole.Text)).name(), accent(colour, pal).name()
-
-
-class _Styled:
-    """A widget whose style sheet is computed from the palette; the panel calls ``restyle`` when it changes.
-
-    (A style sheet fixes the widget's own palette, so the widget itself is not told.)
-    """
-
-    def style_sheet(self) -> str:
-        raise NotImplementedError
-
-    def restyle(self) -> None:
-        sheet = self.style_sheet()
-        if sheet != self.styleSheet():  # type: ignore[attr-defined]
-            self.setStyleSheet(sheet)  # type: ignore[attr-defined]
-
-
-class MessageBanner(_Styled, QFrame):
+class MessageBanner(Styled, QFrame):
     """Failures (red) and hints over the bottom of a widget (the article text); never modal.
 
     It floats over the widget instead of taking a row of the layout, so the text
@@ -147,7 +120,7 @@ class MessageBanner(_Styled, QFrame):
         return False
 
 
-class LabelButton(_Styled, QPushButton):
+class LabelButton(Styled, QPushButton):
     """A label's button: its colour, its key and its name ("1  PERSON")."""
 
     def __init__(self, info: LabelInfo) -> None:
@@ -166,7 +139,7 @@ class LabelButton(_Styled, QPushButton):
                 f" font-weight: 600; }} QPushButton:hover {{ background: {hover}; }}")
 
 
-class StatusBadge(_Styled, QToolButton):
+class StatusBadge(Styled, QToolButton):
     """The article's status as a coloured pill; its menu changes it."""
 
     status_chosen = Signal(str)
@@ -179,16 +152,20 @@ class StatusBadge(_Styled, QToolButton):
         font = self.font()
         font.setBold(True)  # in the font, not the style sheet, so the button's size hint is measured bold
         self.setFont(font)
+        # The status icon of the library, in the same colour: one look for a status everywhere.
+        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self._icons = {status: status_icon(status) for status in ARTICLE_STATUSES}
         self.restyle()
         widths = []
         for status in ARTICLE_STATUSES:  # as wide as the longest status: no jumping, no relayout
             self.setText(status.replace("_", " "))
+            self.setIcon(self._icons[status])
             widths.append(self.sizeHint().width())
         self.setFixedWidth(max(widths))
         self.setToolTip("Status of this article; click to change it")
         menu = QMenu(self)
         for status in ARTICLE_STATUSES:
-            action = menu.addAction(icon(f"status.{status}"), f"Mark {status.replace('_', ' ')}")
+            action = menu.addAction(self._icons[status], f"Mark {status.replace('_', ' ')}")
             action.triggered.connect(lambda _=False, s=status: self.status_chosen.emit(s))
         self.setMenu(menu)
 
@@ -196,9 +173,10 @@ class StatusBadge(_Styled, QToolButton):
         self.status = status
         self.restyle()
         self.setText(status.replace("_", " "))  # after the style: the button measures its text then
+        self.setIcon(self._icons.get(status, QIcon()))
 
     def style_sheet(self) -> str:
-        back, fore, edge = tinted(QColor(STATUS_COLOURS.get(self.status, "#64748b")))
+        back, fore, edge = tinted(QColor(STATUS_COLORS.get(self.status, STATUS_COLORS["new"])))
         return (f"QToolButton {{ background: {back}; color: {fore}; border: 1px solid {edge}; border-radius: 11px;"
                 " padding: 3px 12px; } QToolButton::menu-indicator { image: none; width: 0; }")
 

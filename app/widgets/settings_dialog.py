@@ -33,8 +33,8 @@ from PySide6.QtWidgets import (
 from app.core.db.store import Store
 from app.core.settings import Settings, save_settings
 from app.widgets.icons import icon
-from app.widgets.import_items_model import OUTCOME_COLORS
 from app.widgets.label_editor import LabelEditor
+from app.widgets.palette import OUTCOME_COLORS
 
 
 def _note(text: str) -> QLabel:

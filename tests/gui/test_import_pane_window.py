@@ -18,7 +18,8 @@ from PySide6.QtWidgets import QMessageBox, QStyleOptionViewItem
 
 from app.core.ops import library
 from app.core.settings import Settings
-from app.widgets.import_items_model import OUTCOME_COLORS, ImportItemsModel
+from app.widgets.import_items_model import ImportItemsModel
+from app.widgets.palette import OUTCOME_COLORS
 from app.widgets.tasks import wait_for_all
 from tests.http_server import LocalServer, _page, _RequestHandler
 

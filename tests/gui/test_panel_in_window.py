@@ -22,8 +22,9 @@ from app.core.ingest.storing import store_articles
 from app.core.ops import library
 from app.core.ops.library import ArticleDetail
 from app.core.validation import NewArticle
-from app.widgets.article_text_view import ArticleTextView, contrast
+from app.widgets.article_text_view import ArticleTextView
 from app.widgets.main_window import MainWindow
+from app.widgets.palette import contrast
 from app.widgets.panel_header import MessageBanner
 
 ALT, CTRL = Qt.KeyboardModifier.AltModifier, Qt.KeyboardModifier.ControlModifier

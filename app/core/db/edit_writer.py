@@ -124,7 +124,7 @@ class EditWriter:
                     self._failed_generation = max(self._failed_generation, job.generation)
             try:
                 job.done(error)
-            except Exception:  # noqa: BLE001 - a broken callback must not stop later writes
+            except Exception:  # a broken callback must not stop later writes
                 log.exception("edit writer callback failed")
             with self._changed:
                 self._writing = False

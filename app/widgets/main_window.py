@@ -144,7 +144,7 @@ class MainWindow(QMainWindow):
 
     # -- actions and menus ---------------------------------------------------------
     def _specs(self) -> list[ActionSpec]:
-        K = QKeySequence.StandardKey
+        K = QKeySequence.StandardKey  # noqa: N806 -- an alias of an enum class, named like one
         return [
             ActionSpec("new_dataset", "&New Dataset…", K.New, "dataset.new", self.new_dataset),
             ActionSpec("open_dataset", "&Open Dataset…", K.Open, "dataset.open", self.open_dataset),

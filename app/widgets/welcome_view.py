@@ -139,7 +139,8 @@ class WelcomeView(QWidget):
 class LibraryPage(QStackedWidget):
     """The library tab: the welcome view while the dataset is empty, the library otherwise."""
 
-    def __init__(self, store: Store, library_view: QWidget, welcome: WelcomeView, parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store, library_view: QWidget, welcome: WelcomeView,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.store = store
         self.library_view = library_view

@@ -415,6 +415,7 @@ def _span(item: Any, n: int, key: str, body: str) -> dict[str, Any]:
     if claimed is not None:
         found = body[start:end]
         if claimed != found:
-            raise RecordProblem(f"span {start}-{end} says {_shown(str(claimed))} but the text there is {_shown(found)}.")
+            raise RecordProblem(
+                f"span {start}-{end} says {_shown(str(claimed))} but the text there is {_shown(found)}.")
     return {"start": start, "end": end, "label": label, "annotator": annotator, "origin": "imported",
             "attributes": attributes}

@@ -160,7 +160,8 @@ def store_articles(store: Store, articles: Sequence[NewArticle], *, annotator: s
         pending: list[int] = []  # index into ``articles`` of each row
         keys = [(text_hash(art.text), art.canonical_url or canonical_url(art.url)) for art in articles]
         # Where an article can be found: the address it came from, and the one its page declares.
-        addresses = [[u for u in (curl, art.canonical_page_url) if u] for (_, curl), art in zip(keys, articles, strict=False)]
+        addresses = [[u for u in (curl, art.canonical_page_url) if u]
+                     for (_, curl), art in zip(keys, articles, strict=False)]
         stored_hash, stored_url = _find_duplicates(conn, (h for h, _ in keys), (u for a in addresses for u in a))
         for i, art in enumerate(articles):
             thash, curl = keys[i]

@@ -13,6 +13,7 @@ Everything happens in a temporary folder (or ``--dir``), never in a real profile
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import itertools
 import os
@@ -74,7 +75,7 @@ class Corpus:
         self.vocab = common + sorted(invented - set(common))
         # Cumulative weights once, or every choices() call would sum 20k weights again.
         self.cum_weights = list(itertools.accumulate(1 / (rank + 1) ** 1.05 for rank in range(len(self.vocab))))
-        self.names = [f"{f} {l}" for f in FIRST_NAMES for l in LAST_NAMES]
+        self.names = [f"{first} {last}" for first in FIRST_NAMES for last in LAST_NAMES]
         self.sentences = [self._sentence() for _ in range(20_000)]
 
     def _sentence(self) -> str:
@@ -481,9 +482,8 @@ def bench_pages(store: Store, rng: random.Random, explain: bool) -> float:
         for after in positions:
             _, ms, cpu, page = best_of(
                 3,
-                lambda after=after: library.list_articles(
-                    store, flt, sort=sort, descending=descending, after=after, limit=100
-                ),
+                functools.partial(library.list_articles, store, flt, sort=sort, descending=descending, after=after,
+                                  limit=100),
             )
             assert page or after is not None
             samples.append(ms)

@@ -219,7 +219,8 @@ def main() -> None:
     labeller.close()
 
     found = stored_edits(dataset)
-    with_import = sum(1 for _ in open(articles_file, "rb"))
+    with open(articles_file, "rb") as lines:
+        with_import = sum(1 for _ in lines)
     cpu_quiet, cpu_busy = labeller.cpu_ms[:len(quiet)], labeller.cpu_ms[len(quiet):]
     report("no import running", quiet, cpu_quiet, quiet_saves)
     report("while importing  ", busy, cpu_busy, busy_saves)

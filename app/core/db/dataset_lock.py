@@ -185,6 +185,8 @@ def _try_lock(fd: int) -> bool:
 
 
 def _windows_unlock(fd: int) -> None:
+    if sys.platform != "win32":  # only Windows locks this way; says so to type checkers too
+        return
     import msvcrt
 
     os.lseek(fd, _WINDOWS_LOCK_OFFSET, os.SEEK_SET)

@@ -67,11 +67,10 @@ def _worker_main(conn: Connection, options: ExtractOptions, worker_fn: WorkerFn)
         except (EOFError, OSError):
             return
         try:
-            html = _unpack(packed)
-            reply: tuple[str, Any] = ("ok", worker_fn(html, url, options))
+            reply: tuple[str, Any] = ("ok", worker_fn(_unpack(packed), url, options))
         except Exception as exc:  # noqa: BLE001 -- everything becomes a readable reason
             reply = ("err", reason_for(exc))
-        html = packed = None  # free the page before waiting for the next one
+        packed = None  # free the page before waiting for the next one
         conn.send(reply)
 
 
@@ -98,9 +97,9 @@ _Packed = tuple[bool, bytes]  # (was it str?, compressed bytes)
 
 
 def _pack(html: str | bytes) -> _Packed:
-    is_str = isinstance(html, str)
-    raw = html.encode("utf-8", "surrogatepass") if is_str else html
-    return is_str, zlib.compress(raw, 1)
+    if isinstance(html, str):
+        return True, zlib.compress(html.encode("utf-8", "surrogatepass"), 1)
+    return False, zlib.compress(html, 1)
 
 
 def _unpack(packed: _Packed) -> str | bytes:

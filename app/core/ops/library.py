@@ -342,7 +342,7 @@ def list_article_ids(
             packed = conn.execute(text(f"SELECT json_group_array(id) FROM ({sql})"), params).scalar_one()
             ids = orjson.loads(packed)
         else:
-            ids = [row[0] for row in conn.execute(text(sql), params).cursor]
+            ids = [row[0] for row in conn.execute(text(sql), params).cursor.fetchall()]
     if sort_here:
         ids.sort(reverse=descending)
     return ids

@@ -278,7 +278,7 @@ class LibraryView(QWidget):
     def selected_ids(self) -> list[int]:
         """Ids of the selected rows, top to bottom."""
         ids: list[int] = []
-        ranges = sorted(self.table.selectionModel().selection(), key=lambda r: r.top())
+        ranges = sorted(self.table.selectionModel().selection(), key=lambda r: r.top())  # type: ignore[call-overload]
         for r in ranges:
             ids.extend(self.model.ids_in_rows(r.top(), r.bottom()))
         return list(dict.fromkeys(ids))

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QTabWidget,
     QToolBar,
+    QToolButton,
     QWidget,
 )
 
@@ -224,7 +225,7 @@ class MainWindow(QMainWindow):
         for compact in (a["undo"], a["redo"]):
             # Their text grows with the command ("Undo Edit claim details"): the tooltip says it.
             button = toolbar.widgetForAction(compact)
-            if button is not None:
+            if isinstance(button, QToolButton):
                 button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
         self.addToolBar(toolbar)
 

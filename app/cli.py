@@ -49,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     db_help = "dataset file or database URL (default: the dataset in your data folder, or $ARTICLE_CURATOR_DB)"
     # The subcommands' --db has a name of its own: with one shared name, a subcommand's
     # default (None) would overwrite a --db given before the subcommand.
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument("--db", dest="sub_db", metavar="PATH_OR_URL", help=db_help)
 
     parser = _Parser(
@@ -287,7 +287,7 @@ def _parse_split(text: str | None) -> tuple[float, float, float] | None:
         raise ValueError("--split takes three numbers separated by commas, e.g. 0.8,0.1,0.1") from None
     if len(parts) != 3 or any(p < 0 for p in parts) or abs(sum(parts) - 1.0) > 1e-6:
         raise ValueError("--split takes three non-negative ratios that add up to 1, e.g. 0.8,0.1,0.1")
-    return parts  # type: ignore[return-value]
+    return parts
 
 
 def cmd_export(store: object, args: argparse.Namespace) -> int:

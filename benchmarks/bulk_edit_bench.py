@@ -33,7 +33,7 @@ for extra in (ROOT, ROOT / "benchmarks"):
         sys.path.insert(0, str(extra))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from gui_annotation_bench import build_text  # noqa: E402 - after the path is set
+from gui_annotation_bench import build_text  # after the path is set
 
 BUDGET_S = 1.0
 

@@ -49,8 +49,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run from a checkout without installing the package
     sys.path.insert(0, str(ROOT))
 
-from app.core.ingest.extraction import ExtractOptions  # noqa: E402
-from app.core.ingest.text_cleanup import clean_text, is_title_line  # noqa: E402
+from app.core.ingest.extraction import ExtractOptions
+from app.core.ingest.text_cleanup import clean_text, is_title_line
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "tests" / "data" / "news"
 GROUND_TRUTH = DATA_DIR / "groundtruth.json"

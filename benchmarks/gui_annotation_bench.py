@@ -27,7 +27,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from app.core.ops.selection import find_occurrences  # noqa: E402 - Qt-free, after the path is set
+from app.core.ops.selection import find_occurrences  # Qt-free, after the path is set
 
 SAMPLE = ROOT / "tests" / "data" / "meta-llama-turnover.txt"
 OPEN_BUDGET_MS = 50.0

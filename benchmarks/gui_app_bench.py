@@ -26,8 +26,8 @@ for extra in (ROOT, ROOT / "benchmarks"):
     if str(extra) not in sys.path:
         sys.path.insert(0, str(extra))
 
-from gui_library_bench import build_dataset  # noqa: E402
-from import_bench import make_page, real_pages  # noqa: E402
+from gui_library_bench import build_dataset
+from import_bench import make_page, real_pages
 
 
 def serve_pages(count: int, conn: object, stop: object) -> None:

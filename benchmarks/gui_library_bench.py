@@ -28,10 +28,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from app.core.db.store import Store, open_store  # noqa: E402
-from app.core.ingest.storing import store_articles  # noqa: E402
-from app.core.ops.library import count_articles  # noqa: E402
-from app.core.validation import NewArticle, NewSpan  # noqa: E402
+from app.core.db.store import Store, open_store
+from app.core.ingest.storing import store_articles
+from app.core.ops.library import count_articles
+from app.core.validation import NewArticle, NewSpan
 
 BATCH = 1000
 STATUSES = ["new"] * 6 + ["in_progress"] * 2 + ["done"] * 3 + ["skipped"]
@@ -108,7 +108,7 @@ class Report:
 class _FirstRows:
     """When the model last showed new rows (a reset: the first rows of a query)."""
 
-    def __init__(self, model) -> None:  # noqa: ANN001
+    def __init__(self, model) -> None:
         self.at = 0.0
         model.modelReset.connect(self._mark)
 
@@ -116,7 +116,7 @@ class _FirstRows:
         self.at = time.perf_counter()
 
 
-def _wait_query(app, model) -> tuple[float, float]:  # noqa: ANN001
+def _wait_query(app, model) -> tuple[float, float]:
     """Spin the event loop until the model's query is in; (elapsed ms, longest event-loop stall ms)."""
     started = last = time.perf_counter()
     stall = 0.0

@@ -13,6 +13,7 @@ Everything happens in a temporary folder (or ``--dir``), never in a real profile
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import itertools
 import os
@@ -31,15 +32,15 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import insert, text  # noqa: E402
+from sqlalchemy import insert, text
 
-from app.core.db.store import Store, open_store  # noqa: E402
-from app.core.ingest.storing import new_uid, store_articles  # noqa: E402
-from app.core.ops import library  # noqa: E402
-from app.core.ops.library import ArticleFilter  # noqa: E402
-from app.core.text_norm import text_hash  # noqa: E402
-from app.core.validation import NewArticle  # noqa: E402
-from app.models import Article, utcnow  # noqa: E402
+from app.core.db.store import Store, open_store
+from app.core.ingest.storing import new_uid, store_articles
+from app.core.ops import library
+from app.core.ops.library import ArticleFilter
+from app.core.text_norm import text_hash
+from app.core.validation import NewArticle
+from app.models import Article, utcnow
 
 SAMPLE = ROOT / "tests" / "data" / "meta-llama-turnover.txt"
 # The "text ~4 KB": articles average 4,096 bytes of UTF-8.
@@ -74,7 +75,7 @@ class Corpus:
         self.vocab = common + sorted(invented - set(common))
         # Cumulative weights once, or every choices() call would sum 20k weights again.
         self.cum_weights = list(itertools.accumulate(1 / (rank + 1) ** 1.05 for rank in range(len(self.vocab))))
-        self.names = [f"{f} {l}" for f in FIRST_NAMES for l in LAST_NAMES]
+        self.names = [f"{first} {last}" for first in FIRST_NAMES for last in LAST_NAMES]
         self.sentences = [self._sentence() for _ in range(20_000)]
 
     def _sentence(self) -> str:
@@ -436,7 +437,7 @@ def keyset_positions(store: Store, sort: str, descending: bool, flt: ArticleFilt
     if total == 0:
         return [None]
     offsets = sorted({0, total // 2, max(0, total - 100), *(rng.randrange(total) for _ in range(count - 3))})
-    where = library._where(store, flt)  # noqa: SLF001 - the same conditions the page uses
+    where = library._where(store, flt)  # the same conditions the page uses
     assert where is not None
     conds, params = where
     direction = "DESC" if descending else "ASC"
@@ -455,7 +456,7 @@ def keyset_positions(store: Store, sort: str, descending: bool, flt: ArticleFilt
                 ),
                 {**params, "o": off - 1},
             ).one()
-            key = library._as_datetime(row[0]) if sort == "updated" else row[0]  # noqa: SLF001
+            key = library._as_datetime(row[0]) if sort == "updated" else row[0]
             positions.append((key, row[1]))
     return positions
 
@@ -481,9 +482,8 @@ def bench_pages(store: Store, rng: random.Random, explain: bool) -> float:
         for after in positions:
             _, ms, cpu, page = best_of(
                 3,
-                lambda after=after: library.list_articles(
-                    store, flt, sort=sort, descending=descending, after=after, limit=100
-                ),
+                functools.partial(library.list_articles, store, flt, sort=sort, descending=descending, after=after,
+                                  limit=100),
             )
             assert page or after is not None
             samples.append(ms)

@@ -96,13 +96,13 @@ class Labeller:
         self.window.gateway.changes_applied.connect(self._made)
         self.window.gateway.edit_failed.connect(self.failures.append)
 
-    def _made(self, change) -> None:  # noqa: ANN001
+    def _made(self, change) -> None:
         # An edit is a span shown as added. (A key press on a word inside a hyphenated
         # one already labelled so, "art" in "state-of-the-art", selects that span instead.)
         if change.kind == "span_added":
             self.edits += 1
 
-    def _saved(self, change) -> None:  # noqa: ANN001
+    def _saved(self, change) -> None:
         if change.kind == "span_added" and change.span_id in self.pressed_at:
             self.saved_at[change.span_id] = time.perf_counter()
 
@@ -219,7 +219,8 @@ def main() -> None:
     labeller.close()
 
     found = stored_edits(dataset)
-    with_import = sum(1 for _ in open(articles_file, "rb"))
+    with open(articles_file, "rb") as lines:
+        with_import = sum(1 for _ in lines)
     cpu_quiet, cpu_busy = labeller.cpu_ms[:len(quiet)], labeller.cpu_ms[len(quiet):]
     report("no import running", quiet, cpu_quiet, quiet_saves)
     report("while importing  ", busy, cpu_busy, busy_saves)

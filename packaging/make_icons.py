@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app import APP_ID
+from app import APP_ID  # noqa: E402 -- importable only once the path is set
 
 ICONS = ROOT / "resources" / "icons"
 SVG = ICONS / f"{APP_ID}.svg"

@@ -188,7 +188,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
     timeout = 30  # idle keep-alive connections end on their own
     server: _HTTPServer
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server naming)
+    def do_GET(self) -> None:
         self.server.owner._dispatch(self)
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002

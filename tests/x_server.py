@@ -32,19 +32,18 @@ def x_server(screen: str = "1280x800x24") -> Iterator[str]:
     if not xvfb:
         pytest.skip("Xvfb is not installed (Debian/Ubuntu: apt-get install xvfb)")
     read_end, write_end = os.pipe()
-    log = tempfile.TemporaryFile()  # a file, not a pipe: a chatty server never blocks on a full pipe
-    server = subprocess.Popen([xvfb, "-displayfd", str(write_end), "-screen", "0", screen, "-nolisten", "tcp"],
-                              pass_fds=(write_end,), stdout=subprocess.DEVNULL, stderr=log)
-    os.close(write_end)  # ours: only the server's copy stays open, so its exit ends the read below
-    try:
-        display = f":{_read_display_number(read_end, server, log)}"
-        yield display
-        assert server.poll() is None, f"the X server on {display} stopped while the test used it"
-    finally:
-        os.close(read_end)
-        server.terminate()
-        server.wait(10)
-        log.close()
+    with tempfile.TemporaryFile() as log:  # a file, not a pipe: a chatty server never blocks on a full pipe
+        server = subprocess.Popen([xvfb, "-displayfd", str(write_end), "-screen", "0", screen, "-nolisten", "tcp"],
+                                  pass_fds=(write_end,), stdout=subprocess.DEVNULL, stderr=log)
+        os.close(write_end)  # ours: only the server's copy stays open, so its exit ends the read below
+        try:
+            display = f":{_read_display_number(read_end, server, log)}"
+            yield display
+            assert server.poll() is None, f"the X server on {display} stopped while the test used it"
+        finally:
+            os.close(read_end)
+            server.terminate()
+            server.wait(10)
 
 
 def _read_display_number(fd: int, server: subprocess.Popen[bytes], log: IO[bytes]) -> int:

@@ -9,8 +9,9 @@ them (a test compares the two).
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import ClassVar
 
-from sqlalchemy import CheckConstraint, Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, Index, LargeBinary, Table, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 ARTICLE_STATUSES = ("new", "in_progress", "done", "skipped")
@@ -29,7 +30,13 @@ def db_timestamp() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-class Article(SQLModel, table=True):
+class _Table(SQLModel):
+    """The base of the table classes: SQLModel sets ``__table__`` without declaring it to type checkers."""
+
+    __table__: ClassVar[Table]
+
+
+class Article(_Table, table=True):
     __tablename__ = "article"
     __table_args__ = (
         Index("ix_article_status_id", "status", "id"),
@@ -63,7 +70,7 @@ class Article(SQLModel, table=True):
     canonical_page_url: str | None = Field(default=None, index=True)
 
 
-class ArticleSource(SQLModel, table=True):
+class ArticleSource(_Table, table=True):
     """Downloaded source bytes, compressed, so the text can be re-extracted on purpose.
 
     Kept out of ``article`` so that listing, searching and exporting never page
@@ -78,7 +85,7 @@ class ArticleSource(SQLModel, table=True):
     data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
-class Label(SQLModel, table=True):
+class Label(_Table, table=True):
     __tablename__ = "label"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -90,7 +97,7 @@ class Label(SQLModel, table=True):
     position: int = 0
 
 
-class Span(SQLModel, table=True):
+class Span(_Table, table=True):
     __tablename__ = "span"
     __table_args__ = (
         UniqueConstraint("article_id", "start", "end", "label_id", "annotator", name="uq_span_identity"),
@@ -113,7 +120,7 @@ class Span(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
-class ArticleSpanJson(SQLModel, table=True):
+class ArticleSpanJson(_Table, table=True):
     """An article's spans as the native export writes them; a cache (see app/core/db/span_json.py)."""
 
     __tablename__ = "article_span_json"
@@ -124,7 +131,7 @@ class ArticleSpanJson(SQLModel, table=True):
     format: int  # span_json.FORMAT of the list
 
 
-class ImportLog(SQLModel, table=True):
+class ImportLog(_Table, table=True):
     __tablename__ = "import_log"
     __table_args__ = (Index("ix_import_log_batch", "batch", "id"),)
 

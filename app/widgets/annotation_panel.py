@@ -197,7 +197,7 @@ class AnnotationPanel(QWidget):
         for lb in labels:
             sequence = QKeySequence(lb.shortcut or "")
             if lb.shortcut and sequence.count():
-                self._keys[sequence[0].toCombined()] = lb
+                self._keys[sequence[0].toCombined()] = lb  # type: ignore[index]
         self.label_bar.set_labels(labels)
         self.key_hint.set_labels(labels)
         self.view.set_labels(labels)
@@ -417,7 +417,7 @@ class AnnotationPanel(QWidget):
         status = article.status
         if change.kind.startswith(("span_", "spans_")) and status == "new":
             status = "in_progress"  # labelling starts an article, as the dataset will record
-        if change.kind == "span_added":
+        if change.kind == "span_added" and change.span_id is not None:
             self._insert(spans, _record(change.span_id, change.after))
         elif change.kind == "spans_added":  # many at once (Alt+A): one sort, not one insertion each
             new = [_record(i, state) for i, state in zip(change.span_ids, change.after["spans"], strict=True)]
@@ -501,8 +501,8 @@ class AnnotationPanel(QWidget):
             return
         for info in self._labels.values():
             key = f"\t{info.shortcut}" if info.shortcut else ""
-            label_as.addAction(f"{info.name}{key}", lambda n=info.name: self.apply_label(n))
-            all_as.addAction(info.name, lambda n=info.name: self.label_all_occurrences(n))
+            label_as.addAction(f"{info.name}{key}", lambda n=info.name: self.apply_label(n))  # type: ignore[misc]
+            all_as.addAction(info.name, lambda n=info.name: self.label_all_occurrences(n))  # type: ignore[misc]
         span = self.selected_span()
         if span is not None and selection is None:
             menu.addAction(icon("delete"), f"Delete {span.label} span\tDel", self.delete_selected_span)

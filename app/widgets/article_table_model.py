@@ -27,7 +27,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 import shiboken6
@@ -78,7 +78,12 @@ class Column:
 # Plain tuples of atoms: the garbage collector stops tracking them, so scrolling
 # through 100k rows (thousands of fetches) never makes its full collections slower.
 _Shown = tuple[tuple[str, ...], str, bool, bool, tuple[Any, ...]]
-_TEXTS, _STATUS, _UNTITLED, _NO_SITE, _TIP = range(5)
+# Positions in _Shown; Final, so that type checkers know the type of each item.
+_TEXTS: Final = 0
+_STATUS: Final = 1
+_UNTITLED: Final = 2
+_NO_SITE: Final = 3
+_TIP: Final = 4
 # A query's outcome: (generation, merge into the rows shown, ids, row of each id or None).
 _Result = tuple[int, bool, list[int], dict[int, int] | None]
 

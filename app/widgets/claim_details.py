@@ -73,9 +73,11 @@ class ClaimDetails(QWidget):
         self.claimant = QComboBox()
         self.claimant.setEditable(True)
         self.claimant.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.claimant.lineEdit().setPlaceholderText("Who makes this claim?")
-        self.claimant.completer().setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.claimant.completer().setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        claimant_edit, completer = self.claimant.lineEdit(), self.claimant.completer()
+        assert claimant_edit is not None and completer is not None  # an editable combo box has both
+        claimant_edit.setPlaceholderText("Who makes this claim?")
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self.claimant.setToolTip("A PERSON or ORG of this article, or type a name")
         self.verdict = QComboBox()
         self.verdict.addItems(self._verdicts)
@@ -110,7 +112,7 @@ class ClaimDetails(QWidget):
         layout.addStretch(1)
         self.setMinimumHeight(self.sizeHint().height())
 
-        self.claimant.lineEdit().editingFinished.connect(self._commit)
+        claimant_edit.editingFinished.connect(self._commit)
         self.claimant.activated.connect(self._commit)
         self.verdict.activated.connect(self._commit)
         self.note.editingFinished.connect(self._commit)

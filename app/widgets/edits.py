@@ -51,6 +51,8 @@ log = logging.getLogger(__name__)
 ROLLED_BACK = "edits_rolled_back"  # the kind of Change that asks views to show the dataset again
 
 Planned = tuple[Change, Write]  # what an edit changes, and the write that stores it
+# What refuses an edit: the core's validation, or the dataset.
+_REFUSED: tuple[type[BaseException], ...] = (InvalidInput, *STORE_ERRORS)
 
 
 class _SpanHandle:
@@ -86,7 +88,7 @@ class _Command(QUndoCommand):
             return  # the edit is still stored: the stack only shows it done again
         try:
             self.change, write = self._do()
-        except (InvalidInput, *STORE_ERRORS) as exc:
+        except _REFUSED as exc:
             self.error = self.gateway.describe(exc)
             self.setObsolete(True)  # the stack drops it: it never shows as done
             self.gateway.edit_failed.emit(self.error)
@@ -99,7 +101,7 @@ class _Command(QUndoCommand):
         assert self.change is not None
         try:
             reverse, write = self._undo(self.change)
-        except (InvalidInput, *STORE_ERRORS) as exc:
+        except _REFUSED as exc:
             self.gateway.edit_failed.emit(self.gateway.describe(exc, undoing=True))
             # The stack now believes the edit undone while it is still stored; start the
             # history afresh (after this call returns) rather than offer a redo that fails.
@@ -256,7 +258,7 @@ class EditGateway(QObject):
         Only now, not when the removal is planned: if its write fails, the span is
         still stored under that id and the commands that edit it must still find it.
         """
-        if change.kind == "span_removed":
+        if change.kind == "span_removed" and change.span_id is not None:
             self._handles.pop(change.span_id, None)
         elif change.kind == "spans_removed":
             for span_id in change.span_ids:

@@ -232,7 +232,7 @@ class ImportPane(QWidget):
     def _build_tabs(self, history: QWidget) -> None:
         # The items get the width: the history is a tab beside them (a double-click on a run
         # shows its items), and Retry sits under the progress, where the outcome is read.
-        self.tabs = QTabWidget()
+        self.tabs: QTabWidget = QTabWidget()  # declared: a lambda above refers to it
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.items_view, "Items")
         self.tabs.addTab(history, "Earlier imports")

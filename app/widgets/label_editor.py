@@ -320,8 +320,8 @@ class LabelEditor(QWidget):
 
     def rename_selected(self) -> None:
         label = self.selected_label()
-        if label is not None:
-            self.table.editItem(self.table.item(self._labels.index(label), self.NAME))
+        if label is not None and (item := self.table.item(self._labels.index(label), self.NAME)) is not None:
+            self.table.editItem(item)
 
     def delete_selected(self) -> None:
         label = self.selected_label()

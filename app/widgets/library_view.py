@@ -93,7 +93,8 @@ class LibraryView(QWidget):
 
         self.count_label = QLabel(self)
         self.count_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.count_label.setMinimumWidth(self.fontMetrics().horizontalAdvance("100,000 of 100,000 articles · 9 selected"))
+        widest = "100,000 of 100,000 articles · 9 selected"
+        self.count_label.setMinimumWidth(self.fontMetrics().horizontalAdvance(widest))
         self.count_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
         self.model = ArticleTableModel(store, self, background=True)
@@ -219,7 +220,8 @@ class LibraryView(QWidget):
         for verb, key in (("Has", "has"), ("Lacks", "lacks")):
             self.label_filter.insertSeparator(self.label_filter.count())
             for lb in labels:
-                self.label_filter.addItem(label_icon(lb.name, lb.kind, lb.color), f"{verb} {lb.name}", f"{key}:{lb.name}")
+                icon = label_icon(lb.name, lb.kind, lb.color)
+                self.label_filter.addItem(icon, f"{verb} {lb.name}", f"{key}:{lb.name}")
         found = self.label_filter.findData(previous) if previous else 0
         self.label_filter.setCurrentIndex(max(found, 0))
         self.label_filter.blockSignals(False)
@@ -277,7 +279,7 @@ class LibraryView(QWidget):
     def selected_ids(self) -> list[int]:
         """Ids of the selected rows, top to bottom."""
         ids: list[int] = []
-        ranges = sorted(self.table.selectionModel().selection(), key=lambda r: r.top())
+        ranges = sorted(self.table.selectionModel().selection(), key=lambda r: r.top())  # type: ignore[call-overload]
         for r in ranges:
             ids.extend(self.model.ids_in_rows(r.top(), r.bottom()))
         return list(dict.fromkeys(ids))

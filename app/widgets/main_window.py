@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QTabWidget,
     QToolBar,
+    QToolButton,
     QWidget,
 )
 
@@ -144,7 +145,7 @@ class MainWindow(QMainWindow):
 
     # -- actions and menus ---------------------------------------------------------
     def _specs(self) -> list[ActionSpec]:
-        K = QKeySequence.StandardKey
+        K = QKeySequence.StandardKey  # noqa: N806 -- an alias of an enum class, named like one
         return [
             ActionSpec("new_dataset", "&New Dataset…", K.New, "dataset.new", self.new_dataset),
             ActionSpec("open_dataset", "&Open Dataset…", K.Open, "dataset.open", self.open_dataset),
@@ -224,7 +225,7 @@ class MainWindow(QMainWindow):
         for compact in (a["undo"], a["redo"]):
             # Their text grows with the command ("Undo Edit claim details"): the tooltip says it.
             button = toolbar.widgetForAction(compact)
-            if button is not None:
+            if isinstance(button, QToolButton):
                 button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
         self.addToolBar(toolbar)
 

@@ -40,7 +40,8 @@ def contrast(a: QColor, b: QColor) -> float:
     """WCAG contrast ratio of two colours (1 to 21; body text wants 4.5 or more)."""
 
     def luminance(c: QColor) -> float:
-        r, g, b = (x / 12.92 if x <= 0.03928 else ((x + 0.055) / 1.055) ** 2.4 for x in c.getRgbF()[:3])
+        channels = (c.redF(), c.greenF(), c.blueF())
+        r, g, b = (x / 12.92 if x <= 0.03928 else ((x + 0.055) / 1.055) ** 2.4 for x in channels)
         return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
     high, low = sorted((luminance(a), luminance(b)), reverse=True)

@@ -66,7 +66,7 @@ class MessageBanner(Styled, QFrame):
         self.setFont(QApplication.font())  # not the larger font of the text it floats over
         self.message = plain_label()
         self.message.setWordWrap(True)
-        close = QToolButton(text="✕", autoRaise=True, toolTip="Dismiss (Esc)")
+        close = QToolButton(text="✕", autoRaise=True, toolTip="Dismiss (Esc)")  # type: ignore[call-arg]
         close.clicked.connect(self.dismiss)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 6, 6, 6)
@@ -74,7 +74,7 @@ class MessageBanner(Styled, QFrame):
         layout.addWidget(close)
         self.kind = ""
         self.avoid: Callable[[], QRect | None] = lambda: None
-        self._timer = QTimer(self, singleShot=True, timeout=self.dismiss)
+        self._timer = QTimer(self, singleShot=True, timeout=self.dismiss)  # type: ignore[call-arg]
         self.hide()
         # The text area of a scroll area is its viewport: it also shrinks when a scroll bar appears.
         self._area = over.viewport() if isinstance(over, QAbstractScrollArea) else over
@@ -222,7 +222,8 @@ class LabelBar(QWidget):
         self.row = QHBoxLayout(self)
         self.row.setContentsMargins(0, 0, 0, 0)
         self.row.setSpacing(6)
-        self.all_button = QToolButton(text="All occurrences", checkable=True, icon=icon("all_occurrences"))
+        self.all_button = QToolButton(  # type: ignore[call-arg]
+            text="All occurrences", checkable=True, icon=icon("all_occurrences"))
         self.all_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.all_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.all_button.setToolTip("Alt+A: the next label applies to every occurrence of the selected words")

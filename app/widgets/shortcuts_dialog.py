@@ -41,9 +41,9 @@ def shortcut_rows(window: QMainWindow) -> list[tuple[str, str]]:
             rows.append((action.shortcut().toString(QKeySequence.SequenceFormat.NativeText),
                          f"{action.text().replace('&', '')} ({scope})"))
     for name in ("undo", "redo"):
-        action = getattr(window, "actions_by_id", {}).get(name)
-        if action is not None:
-            rows.append((action.shortcut().toString(QKeySequence.SequenceFormat.NativeText), name.capitalize()))
+        named = getattr(window, "actions_by_id", {}).get(name)
+        if named is not None:
+            rows.append((named.shortcut().toString(QKeySequence.SequenceFormat.NativeText), name.capitalize()))
     return rows
 
 

@@ -171,5 +171,6 @@ class LibraryPage(QStackedWidget):
     def update_page(self) -> None:
         """Show the welcome view if the dataset has no articles (one COUNT; called when that may change)."""
         empty = library.count_articles(self.store) == 0
-        self.setCurrentWidget(self.welcome if empty else self.library_view)
-        self.setFocusProxy(self.currentWidget())
+        page = self.welcome if empty else self.library_view
+        self.setCurrentWidget(page)
+        self.setFocusProxy(page)

@@ -15,7 +15,7 @@ SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
 
 
 @pytest.fixture(autouse=True)
-def isolated_qsettings(isolated_home: Path, qapp) -> Iterator[None]:  # noqa: ANN001
+def isolated_qsettings(isolated_home: Path, qapp) -> Iterator[None]:
     from PySide6.QtCore import QSettings
 
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
@@ -28,7 +28,7 @@ def isolated_qsettings(isolated_home: Path, qapp) -> Iterator[None]:  # noqa: AN
 
 
 @pytest.fixture
-def sample_store(store, sample_text):  # noqa: ANN001, ANN201
+def sample_store(store, sample_text):
     """A dataset holding the sample article and two short ones."""
     from app.core.ingest.storing import store_articles
     from app.core.validation import NewArticle
@@ -50,7 +50,7 @@ def sample_store(store, sample_text):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def gateway(sample_store, qapp):  # noqa: ANN001, ANN201
+def gateway(sample_store, qapp):
     from app.widgets.edits import EditGateway
 
     gateway = EditGateway(sample_store, annotator="tester")
@@ -59,10 +59,10 @@ def gateway(sample_store, qapp):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def screenshot():  # noqa: ANN201
+def screenshot():
     """Save a widget's picture under tests/screenshots/ for people to look at."""
 
-    def save(widget, name: str) -> Path:  # noqa: ANN001
+    def save(widget, name: str) -> Path:
         SCREENSHOTS.mkdir(exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"
         assert widget.grab().save(str(path))
@@ -72,7 +72,7 @@ def screenshot():  # noqa: ANN201
 
 
 @pytest.fixture
-def make_window(qtbot, db_path):  # noqa: ANN001, ANN201
+def make_window(qtbot, db_path):
     """A MainWindow factory; every window is closed at the end and no top-level widget leaks."""
     from PySide6.QtWidgets import QApplication
 
@@ -104,7 +104,7 @@ def make_window(qtbot, db_path):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def dark_palette(qapp):  # noqa: ANN001, ANN201
+def dark_palette(qapp):
     """A callable that switches the application to a dark palette; the light one comes back after the test."""
     from PySide6.QtGui import QColor, QPalette
 

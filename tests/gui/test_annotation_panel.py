@@ -24,7 +24,7 @@ SAMPLE_ID = 1
 
 
 @pytest.fixture
-def panel(qtbot, sample_store, gateway) -> Iterator[AnnotationPanel]:  # noqa: ANN001
+def panel(qtbot, sample_store, gateway) -> Iterator[AnnotationPanel]:
     widget = AnnotationPanel(sample_store, gateway, Settings(annotator="tester"))
     qtbot.addWidget(widget)
     widget.resize(1300, 800)
@@ -84,7 +84,7 @@ def select(panel: AnnotationPanel, start: int, end: int) -> None:
     view.setFocus()
 
 
-def label(qtbot, panel: AnnotationPanel, part: str, key: Qt.Key, nth: int = 0) -> SpanRecord:  # noqa: ANN001
+def label(qtbot, panel: AnnotationPanel, part: str, key: Qt.Key, nth: int = 0) -> SpanRecord:
     select(panel, *find(panel, part, nth))
     qtbot.keyClick(panel.view, key)
     span = panel.selected_span()
@@ -105,7 +105,7 @@ def test_opening_shows_article_as_plain_text(panel: AnnotationPanel) -> None:
     assert [b.text() for b in panel.label_bar.buttons.values()] == ["1  PERSON", "2  ORG", "3  CLAIM"]
 
 
-def test_key_1_labels_the_selected_person(qtbot, panel: AnnotationPanel) -> None:  # noqa: ANN001
+def test_key_1_labels_the_selected_person(qtbot, panel: AnnotationPanel) -> None:
     start, end = find(panel, "Hugo Touvron")
     select(panel, start, end)
     qtbot.keyClick(panel.view, Qt.Key.Key_1)
@@ -119,7 +119,7 @@ def test_key_1_labels_the_selected_person(qtbot, panel: AnnotationPanel) -> None
     assert stored(panel) == {("PERSON", "Hugo Touvron")}
 
 
-def test_keyboard_only_selection_and_label_buttons(qtbot, panel: AnnotationPanel) -> None:  # noqa: ANN001
+def test_keyboard_only_selection_and_label_buttons(qtbot, panel: AnnotationPanel) -> None:
     view = panel.view
     start, _ = find(panel, "Xavier Martinet")
     cursor = view.textCursor()
@@ -142,7 +142,7 @@ def test_keyboard_only_selection_and_label_buttons(qtbot, panel: AnnotationPanel
     assert panel.selected_span_id() is None
 
 
-def test_label_keys_follow_the_label_set(qtbot, panel: AnnotationPanel) -> None:  # noqa: ANN001
+def test_label_keys_follow_the_label_set(qtbot, panel: AnnotationPanel) -> None:
     from app.core.ops.labels import update_label
 
     person = next(lb for lb in list_labels(panel.store) if lb.name == "PERSON")
@@ -156,7 +156,7 @@ def test_label_keys_follow_the_label_set(qtbot, panel: AnnotationPanel) -> None:
     assert stored(panel) == {("PERSON", "Joelle Pineau")}
 
 
-def test_partial_selection_snaps_to_words(qtbot, panel: AnnotationPanel) -> None:  # noqa: ANN001
+def test_partial_selection_snaps_to_words(qtbot, panel: AnnotationPanel) -> None:
     start, end = find(panel, "avier Marti")
     select(panel, start - 0, end)
     qtbot.keyClick(panel.view, Qt.Key.Key_1)
@@ -165,7 +165,7 @@ def test_partial_selection_snaps_to_words(qtbot, panel: AnnotationPanel) -> None
     assert stored(panel) == {("PERSON", "Xavier Martinet"), ("PERSON", "Faisal Azhar")}
 
 
-def test_selection_without_words_labels_nothing(qtbot, panel: AnnotationPanel) -> None:  # noqa: ANN001
+def test_selection_without_words_labels_nothing(qtbot, panel: AnnotationPanel) -> None:
     select(panel, *find(panel, ", "))
     qtbot.keyClick(panel.view, Qt.Key.Key_1)
     assert spans(panel) == []
@@ -175,7 +175,7 @@ def test_selection_without_words_labels_nothing(qtbot, panel: AnnotationPanel) -
     assert "Select some text first" in panel.banner.message.text()
 
 
-def test_org_claim_with_claimant_and_verdict(qtbot, panel: AnnotationPanel) -> None:  # noqa: ANN001
+def test_org_claim_with_claimant_and_verdict(qtbot, panel: AnnotationPanel) -> None:
     label(qtbot, panel, "Hugo Touvron", Qt.Key.Key_1)
     org = label(qtbot, panel, "Meta", Qt.Key.Key_2, nth=1)
     assert (org.label, org.text) == ("ORG", "Meta")
@@ -223,7 +223,7 @@ def test_org_claim_with_claimant_and_verdict(qtbot, panel: AnnotationPanel) -> N
     assert details.claimant.currentText() == "Cryptopolitan" and details.verdict.currentText() == "false"
 
 
-def test_relabel_delete_undo_redo(qtbot, panel: AnnotationPanel) -> None:  # noqa: ANN001
+def test_relabel_delete_undo_redo(qtbot, panel: AnnotationPanel) -> None:
     gateway = panel.gateway
     span = label(qtbot, panel, "Robert Fergus", Qt.Key.Key_2)
     assert stored(panel) == {("ORG", "Robert Fergus")}
@@ -259,7 +259,7 @@ def test_relabel_delete_undo_redo(qtbot, panel: AnnotationPanel) -> None:  # noq
     assert spans(panel) == []
 
 
-def test_span_list_and_text_select_each_other(qtbot, panel: AnnotationPanel) -> None:  # noqa: ANN001
+def test_span_list_and_text_select_each_other(qtbot, panel: AnnotationPanel) -> None:
     first = label(qtbot, panel, "Joelle Pineau", Qt.Key.Key_1)
     last = label(qtbot, panel, "DeepMind", Qt.Key.Key_2)
     tree = panel.span_list
@@ -278,7 +278,7 @@ def test_span_list_and_text_select_each_other(qtbot, panel: AnnotationPanel) -> 
     qtbot.keyClick(panel.view, Qt.Key.Key_Escape)
 
 
-def test_label_all_occurrences_is_one_undo_step(qtbot, panel: AnnotationPanel) -> None:  # noqa: ANN001
+def test_label_all_occurrences_is_one_undo_step(qtbot, panel: AnnotationPanel) -> None:
     text = panel.article().text
     expected = find_occurrences(text, "Meta")
     assert len(expected) > 5
@@ -305,7 +305,7 @@ def test_label_all_occurrences_is_one_undo_step(qtbot, panel: AnnotationPanel) -
     assert stored(panel) == {("ORG", "Meta")}
 
 
-def test_context_menu_offers_labels_and_all_occurrences(qtbot, panel: AnnotationPanel) -> None:  # noqa: ANN001
+def test_context_menu_offers_labels_and_all_occurrences(qtbot, panel: AnnotationPanel) -> None:
     from PySide6.QtWidgets import QMenu
 
     select(panel, *find(panel, "Llama", nth=1))
@@ -325,7 +325,7 @@ def test_context_menu_offers_labels_and_all_occurrences(qtbot, panel: Annotation
     assert len(spans(panel)) == len(find_occurrences(panel.article().text, "Llama")) - 1
 
 
-def test_span_list_catches_up_when_keys_pause(qtbot, panel: AnnotationPanel) -> None:  # noqa: ANN001
+def test_span_list_catches_up_when_keys_pause(qtbot, panel: AnnotationPanel) -> None:
     tree = panel.span_list
     qwen = label(qtbot, panel, "Qwen", Qt.Key.Key_2)
     assert tree.refresh_pending() and tree.selected_span_id() == qwen.id
@@ -343,7 +343,7 @@ def test_span_list_catches_up_when_keys_pause(qtbot, panel: AnnotationPanel) -> 
     assert not tree.refresh_pending() and tree.span_model.count("PERSON") == 1
 
 
-def test_html_in_article_strings_shows_literally(qtbot, sample_store, gateway) -> None:  # noqa: ANN001
+def test_html_in_article_strings_shows_literally(qtbot, sample_store, gateway) -> None:
     nasty = "<b>bold</b><img src=x>"
     [outcome] = store_articles(sample_store, [NewArticle(text=f"{nasty} & <i>text</i> by Ana.", title=nasty,
                                                          author="<a href='x'>me</a>", site_name="&amp;",
@@ -360,7 +360,7 @@ def test_html_in_article_strings_shows_literally(qtbot, sample_store, gateway) -
     assert panel.link.textFormat() == Qt.TextFormat.PlainText
 
 
-def test_emoji_before_a_span_keeps_offsets(qtbot, sample_store, gateway) -> None:  # noqa: ANN001
+def test_emoji_before_a_span_keeps_offsets(qtbot, sample_store, gateway) -> None:
     text = "🎉🎉 Party 👩‍👩‍👧 time: Hugo Touvron met 😀 Meta’s chief."
     [outcome] = store_articles(sample_store, [NewArticle(text=text, title="emoji", source_kind="paste")])
     panel = AnnotationPanel(sample_store, gateway, Settings())
@@ -400,7 +400,7 @@ def test_emoji_before_a_span_keeps_offsets(qtbot, sample_store, gateway) -> None
     assert clicked.args == [span.id]
 
 
-def test_paragraphs_get_half_line_gaps_also_inside_claims(qtbot, sample_store, gateway, monkeypatch) -> None:  # noqa: ANN001
+def test_paragraphs_get_half_line_gaps_also_inside_claims(qtbot, sample_store, gateway, monkeypatch) -> None:
     # A claim over a line break is made once the annotator says yes.
     monkeypatch.setattr(QMessageBox, "question", lambda *_args: QMessageBox.StandardButton.Yes)
     text = "First paragraph by Hugo.\nSecond paragraph, same claim.\n\nThird after a blank line."
@@ -425,7 +425,7 @@ def test_paragraphs_get_half_line_gaps_also_inside_claims(qtbot, sample_store, g
     assert [h < line * 0.7 for h in heights()] == [False, True, False, True, False]
 
 
-def test_carriage_returns_do_not_shift_offsets(qtbot, sample_store, gateway) -> None:  # noqa: ANN001
+def test_carriage_returns_do_not_shift_offsets(qtbot, sample_store, gateway) -> None:
     text = "First line\r\nSecond line by Hugo Touvron\rthird."
     [outcome] = store_articles(sample_store, [NewArticle(text=text, title="crlf", source_kind="paste")])
     panel = AnnotationPanel(sample_store, gateway, Settings())
@@ -439,7 +439,7 @@ def test_carriage_returns_do_not_shift_offsets(qtbot, sample_store, gateway) -> 
     assert stored(panel) == {("PERSON", "Hugo Touvron")}
 
 
-def test_edit_failure_shows_a_banner_and_changes_elsewhere_refresh(qtbot, panel: AnnotationPanel) -> None:  # noqa: ANN001
+def test_edit_failure_shows_a_banner_and_changes_elsewhere_refresh(qtbot, panel: AnnotationPanel) -> None:
     start, end = find(panel, "Behemoth")
     panel.gateway.add_span(SAMPLE_ID, start, end, "ORG")  # made elsewhere (another view)
     assert panel.span_list.span_model.count("ORG") == 1
@@ -475,7 +475,7 @@ def test_no_article_is_an_empty_state(panel: AnnotationPanel) -> None:
     assert panel.current_article_id is None
 
 
-def test_span_list_model_passes_qtmodeltester(qtbot, qtmodeltester, panel: AnnotationPanel) -> None:  # noqa: ANN001
+def test_span_list_model_passes_qtmodeltester(qtbot, qtmodeltester, panel: AnnotationPanel) -> None:
     label(qtbot, panel, "Hugo Touvron", Qt.Key.Key_1)
     label(qtbot, panel, "Mistral", Qt.Key.Key_2)
     qtmodeltester.check(panel.span_list.span_model)
@@ -490,7 +490,7 @@ def test_span_list_model_passes_qtmodeltester(qtbot, qtmodeltester, panel: Annot
     qtmodeltester.check(model)
 
 
-def _annotate_for_screenshot(qtbot, panel: AnnotationPanel) -> None:  # noqa: ANN001
+def _annotate_for_screenshot(qtbot, panel: AnnotationPanel) -> None:
     for part, key, nth in [("Hugo Touvron", Qt.Key.Key_1, 0), ("Xavier Martinet", Qt.Key.Key_1, 0),
                            ("Faisal Azhar", Qt.Key.Key_1, 0), ("Meta", Qt.Key.Key_2, 1), ("Mistral", Qt.Key.Key_2, 0),
                            ("Guillaume Lample", Qt.Key.Key_1, 0), ("Timothée Lacroix", Qt.Key.Key_1, 0)]:
@@ -503,7 +503,7 @@ def _annotate_for_screenshot(qtbot, panel: AnnotationPanel) -> None:  # noqa: AN
     panel.view.verticalScrollBar().setValue(0)
 
 
-def test_screenshots_light_and_dark(qtbot, panel: AnnotationPanel, screenshot, dark_palette) -> None:  # noqa: ANN001
+def test_screenshots_light_and_dark(qtbot, panel: AnnotationPanel, screenshot, dark_palette) -> None:
     _annotate_for_screenshot(qtbot, panel)
     panel.span_list.flush()
     QApplication.processEvents()

@@ -33,23 +33,23 @@ def bulk_store(store: Store) -> Store:
 
 
 @contextmanager
-def counting(window) -> Iterator[dict[str, int]]:  # noqa: ANN001
+def counting(window) -> Iterator[dict[str, int]]:
     """What one key press costs: changes_applied emissions, span INSERT/DELETE statements, and commits
     of transactions that wrote (the views' reads commit too)."""
     seen = {"changes": 0, "insert": 0, "delete": 0, "commit": 0}
     engine = window.store.engine
 
-    def statement(conn, _cursor, sql: str, *_args) -> None:  # noqa: ANN001
+    def statement(conn, _cursor, sql: str, *_args) -> None:
         words = sql.lower().split()[:3]
         seen["insert"] += words[:3] == ["insert", "into", "span"]
         seen["delete"] += words[:3] == ["delete", "from", "span"]
         if words[0] in ("insert", "update", "delete"):
             conn.info["wrote"] = True
 
-    def commit(conn) -> None:  # noqa: ANN001
+    def commit(conn) -> None:
         seen["commit"] += conn.info.pop("wrote", False)
 
-    def changed(_change) -> None:  # noqa: ANN001
+    def changed(_change) -> None:
         seen["changes"] += 1
 
     # The window reads through its store; its edits are written by the gateway's writer, on an engine of its own.
@@ -68,12 +68,12 @@ def counting(window) -> Iterator[dict[str, int]]:  # noqa: ANN001
             event.remove(each, "commit", commit)
 
 
-def press(window, key: Qt.Key, modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:  # noqa: ANN001
+def press(window, key: Qt.Key, modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
     """A key as the window system delivers it: to the window, which hands it to the focused widget."""
     QTest.keyClick(window.windowHandle(), key, modifiers)
 
 
-def tints(view) -> list[QColor | None]:  # noqa: ANN001
+def tints(view) -> list[QColor | None]:
     """The background drawn under the first character of every occurrence (None: no tint)."""
     cursor = QTextCursor(view.document())
     out: list[QColor | None] = []
@@ -84,14 +84,14 @@ def tints(view) -> list[QColor | None]:  # noqa: ANN001
     return out
 
 
-def stored_spans(window, article_id: int) -> list[tuple[int, int, str]]:  # noqa: ANN001
+def stored_spans(window, article_id: int) -> list[tuple[int, int, str]]:
     window.gateway.wait_until_saved()
     detail = library.get_article(window.store, article_id)
     assert detail is not None
     return [(s.start, s.end, s.label) for s in detail.spans]
 
 
-def pixel_under(view, start: int) -> QColor:  # noqa: ANN001
+def pixel_under(view, start: int) -> QColor:
     """The colour painted in the middle of the first character at ``start`` (it must be in view)."""
     cursor = QTextCursor(view.document())
     cursor.setPosition(view.to_qt(start))
@@ -105,7 +105,7 @@ def pixel_under(view, start: int) -> QColor:  # noqa: ANN001
     return image.pixelColor(int(x * ratio), int(y * ratio))
 
 
-def test_label_every_occurrence_is_one_edit_and_one_undo_step(qtbot, make_window, bulk_store) -> None:  # noqa: ANN001
+def test_label_every_occurrence_is_one_edit_and_one_undo_step(qtbot, make_window, bulk_store) -> None:
     assert len(OCCURRENCES) == 2000
     window = make_window(bulk_store)
     (row,) = library.list_articles(bulk_store)
@@ -154,7 +154,7 @@ def test_label_every_occurrence_is_one_edit_and_one_undo_step(qtbot, make_window
     assert [c.name() if c else None for c in tints(view)] == [painted[0].name()] * len(OCCURRENCES)
 
 
-def test_spans_of_a_bulk_edit_are_edited_one_by_one_afterwards(qtbot, make_window, bulk_store) -> None:  # noqa: ANN001
+def test_spans_of_a_bulk_edit_are_edited_one_by_one_afterwards(qtbot, make_window, bulk_store) -> None:
     """After Alt+A, one of the new spans can be relabelled and that undone, then the whole edit undone and redone."""
     window = make_window(bulk_store)
     (row,) = library.list_articles(bulk_store)
@@ -182,7 +182,7 @@ def test_spans_of_a_bulk_edit_are_edited_one_by_one_afterwards(qtbot, make_windo
     assert panel.span_list.span_model.count("PERSON") == len(OCCURRENCES) - 1
 
 
-def formats(view) -> list[tuple[str, int]]:  # noqa: ANN001
+def formats(view) -> list[tuple[str, int]]:
     """(background, underline) of every character of the document, as drawn."""
     out = []
     block = view.document().begin()
@@ -200,7 +200,7 @@ def formats(view) -> list[tuple[str, int]]:  # noqa: ANN001
     return out
 
 
-def test_bulk_edit_inside_claims_draws_what_a_fresh_open_draws(qtbot, make_window, store) -> None:  # noqa: ANN001
+def test_bulk_edit_inside_claims_draws_what_a_fresh_open_draws(qtbot, make_window, store) -> None:
     """Spans laid over CLAIMs (and next to earlier spans) are drawn as opening the article anew draws them."""
     body = " ".join([f"{NAME} said the plan is on track.", f"Critics of {NAME} disagree."] * 60)
     (out,) = store_articles(store, [NewArticle(text=body, title="Claims", source_kind="paste")])

@@ -7,11 +7,11 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 
 from app.core.ingest.storing import store_articles
-
-SPACY_MAX_LENGTH = 1_000_000  # spaCy's nlp.max_length default
 from app.core.settings import Settings
 from app.core.validation import NewArticle
 from app.widgets.tasks import wait_for_all
+
+SPACY_MAX_LENGTH = 1_000_000  # spaCy's nlp.max_length default
 
 
 def test_export_dialog_shows_which_articles_are_too_long_for_spacy(qtbot, store, sample_text: str,

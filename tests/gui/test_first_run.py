@@ -16,7 +16,7 @@ SAMPLE_ARTICLES = 6
 
 
 
-def welcome_shown(window) -> bool:  # noqa: ANN001
+def welcome_shown(window) -> bool:
     return window.panes.library_page.shows_welcome and window.panes.welcome.isVisible()
 
 
@@ -24,7 +24,7 @@ def welcome_shown(window) -> bool:  # noqa: ANN001
 
 
 def test_an_empty_dataset_shows_the_welcome_view_until_an_import(make_window, qtbot, tmp_path, monkeypatch,
-                                                                  sample_text, screenshot):  # noqa: ANN001
+                                                                  sample_text, screenshot):
     window = make_window()
     welcome = window.panes.welcome
     assert welcome_shown(window)
@@ -53,7 +53,7 @@ def test_an_empty_dataset_shows_the_welcome_view_until_an_import(make_window, qt
     qtbot.waitUntil(lambda: window.panes.library.model.rowCount() == 1)
 
 
-def test_welcome_comes_back_when_the_last_article_is_deleted(make_window, sample_store, qtbot):  # noqa: ANN001
+def test_welcome_comes_back_when_the_last_article_is_deleted(make_window, sample_store, qtbot):
     window = make_window(sample_store)
     assert not window.panes.library_page.shows_welcome
     ids = [r.id for r in library.list_articles(sample_store)]
@@ -63,7 +63,7 @@ def test_welcome_comes_back_when_the_last_article_is_deleted(make_window, sample
     assert welcome_shown(window)
 
 
-def test_import_urls_shows_the_import_pane_with_the_address_box_focused(make_window, qtbot):  # noqa: ANN001
+def test_import_urls_shows_the_import_pane_with_the_address_box_focused(make_window, qtbot):
     window = make_window()
     window.panes.import_dock.hide()
     window.activateWindow()
@@ -73,7 +73,7 @@ def test_import_urls_shows_the_import_pane_with_the_address_box_focused(make_win
     qtbot.waitUntil(box.hasFocus)
 
 
-def test_welcome_view_in_a_dark_theme(make_window, qtbot, dark_palette, screenshot):  # noqa: ANN001
+def test_welcome_view_in_a_dark_theme(make_window, qtbot, dark_palette, screenshot):
     window = make_window()
     dark_palette()
     QApplication.processEvents()
@@ -91,7 +91,7 @@ def test_welcome_view_in_a_dark_theme(make_window, qtbot, dark_palette, screensh
 # -- the sample dataset ----------------------------------------------------------------------------
 
 
-def test_the_sample_button_makes_the_sample_and_asks_to_switch_to_it(make_window, qtbot):  # noqa: ANN001
+def test_the_sample_button_makes_the_sample_and_asks_to_switch_to_it(make_window, qtbot):
     window = make_window()
     with qtbot.waitSignal(window.dataset_switch_requested, timeout=30000) as switch:
         qtbot.mouseClick(window.panes.welcome.sample_button, Qt.MouseButton.LeftButton)
@@ -112,7 +112,7 @@ def test_the_sample_button_makes_the_sample_and_asks_to_switch_to_it(make_window
         assert library.count_articles(store) == SAMPLE_ARTICLES
 
 
-def test_the_sample_opens_with_its_articles_and_spans(make_window, qtbot):  # noqa: ANN001
+def test_the_sample_opens_with_its_articles_and_spans(make_window, qtbot):
     window = make_window(open_store(create_sample_dataset()))
     assert not window.panes.library_page.shows_welcome
     qtbot.waitUntil(lambda: window.panes.library.model.rowCount() == SAMPLE_ARTICLES)
@@ -134,7 +134,7 @@ def test_the_sample_opens_with_its_articles_and_spans(make_window, qtbot):  # no
     assert ("PERSON", "Joelle Pineau") in {(s.label, s.text) for s in library.get_article(window.store, first.id).spans}
 
 
-def test_opening_the_sample_while_it_is_open_stays_in_the_window(make_window, qtbot):  # noqa: ANN001
+def test_opening_the_sample_while_it_is_open_stays_in_the_window(make_window, qtbot):
     window = make_window(open_store(create_sample_dataset()))
     window.show_pane("annotate")
     switches = []
@@ -146,10 +146,10 @@ def test_opening_the_sample_while_it_is_open_stays_in_the_window(make_window, qt
     assert library.count_articles(window.store) == SAMPLE_ARTICLES
 
 
-def test_a_sample_that_cannot_be_made_is_reported(make_window, qtbot, monkeypatch):  # noqa: ANN001
+def test_a_sample_that_cannot_be_made_is_reported(make_window, qtbot, monkeypatch):
     import app.core.ingest.sample_dataset as sample_module
 
-    def broken(path=None):  # noqa: ANN001, ANN202
+    def broken(path=None):
         raise sample_module.SampleDatasetError("The disk is full.")
 
     warnings = []
@@ -169,7 +169,7 @@ def test_a_sample_that_cannot_be_made_is_reported(make_window, qtbot, monkeypatc
 # -- the label keys hint -----------------------------------------------------------------------------------
 
 
-def test_the_key_hint_shows_the_real_label_keys_and_the_done_key(make_window, qtbot, screenshot):  # noqa: ANN001
+def test_the_key_hint_shows_the_real_label_keys_and_the_done_key(make_window, qtbot, screenshot):
     window = make_window(open_store(create_sample_dataset()))
     first = library.list_articles(window.store, limit=1)[0]
     window.open_article(first.id)
@@ -194,7 +194,7 @@ def test_the_key_hint_shows_the_real_label_keys_and_the_done_key(make_window, qt
     assert hint.label_keys()[0] == ("p", "PERSON")
 
 
-def test_closing_the_hint_is_remembered_and_help_shows_it_again(make_window, qtbot):  # noqa: ANN001
+def test_closing_the_hint_is_remembered_and_help_shows_it_again(make_window, qtbot):
     path = create_sample_dataset()
     settings = Settings(annotator="ana")
     save_settings(settings)
@@ -225,7 +225,7 @@ def test_closing_the_hint_is_remembered_and_help_shows_it_again(make_window, qtb
     assert load_settings().show_key_hint is True
 
 
-def test_the_hint_is_visible_without_an_article(make_window, qtbot):  # noqa: ANN001
+def test_the_hint_is_visible_without_an_article(make_window, qtbot):
     window = make_window()
     window.show_pane("annotate")
     hint = window.panes.annotation.key_hint

@@ -41,7 +41,7 @@ def settings() -> Settings:
 
 
 @pytest.fixture
-def pane(qtbot, store, settings) -> Iterator[ImportPane]:  # noqa: ANN001
+def pane(qtbot, store, settings) -> Iterator[ImportPane]:
     widget = ImportPane(store, settings)
     qtbot.addWidget(widget)
     widget.resize(900, 720)
@@ -53,7 +53,7 @@ def pane(qtbot, store, settings) -> Iterator[ImportPane]:  # noqa: ANN001
     assert wait_for_all(10_000)
 
 
-def run_import(qtbot, pane: ImportPane, click) -> object:  # noqa: ANN001
+def run_import(qtbot, pane: ImportPane, click) -> object:
     with qtbot.waitSignal(pane.import_finished, timeout=IMPORT_TIMEOUT_MS) as blocker:
         click()
     return blocker.args[0]
@@ -166,7 +166,7 @@ def test_add_files_imports_what_the_file_dialog_returns(qtbot, pane, store, tmp_
 def test_a_dataset_error_ends_the_import_with_a_message(qtbot, pane, monkeypatch):
     import app.widgets.import_pane as import_pane
 
-    def broken(*_args, **_kwargs):  # noqa: ANN002, ANN003, ANN202
+    def broken(*_args, **_kwargs):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(import_pane, "import_sources", broken)
@@ -251,7 +251,7 @@ def test_item_models_pass_the_model_tester(qtmodeltester, store, tmp_path):
 
 
 @pytest.fixture
-def labelled_store(sample_store):  # noqa: ANN001, ANN201
+def labelled_store(sample_store):
     """The sample dataset with spans by two annotators on the two short articles, both done."""
     with sample_store.begin() as conn:
         ids = dict(conn.execute(text("SELECT title, id FROM article")).all())
@@ -271,7 +271,7 @@ def labelled_store(sample_store):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def export_dialog(qtbot, labelled_store, settings):  # noqa: ANN001, ANN201
+def export_dialog(qtbot, labelled_store, settings):
     from app.widgets.export_dialog import ExportDialog
 
     dialog = ExportDialog(labelled_store, settings)

@@ -18,7 +18,7 @@ TEXT = "Hugo Touvron left Meta for Mistral in Paris."
 
 
 @pytest.fixture
-def pane(qtbot, store) -> Iterator[ImportPane]:  # noqa: ANN001
+def pane(qtbot, store) -> Iterator[ImportPane]:
     widget = ImportPane(store, Settings(annotator="tester", extract_workers=1))
     qtbot.addWidget(widget)
     widget.resize(900, 720)
@@ -27,7 +27,7 @@ def pane(qtbot, store) -> Iterator[ImportPane]:  # noqa: ANN001
     assert wait_for_all(10_000)
 
 
-def test_summary_names_a_created_label(qtbot, pane, tmp_path: Path, monkeypatch, screenshot) -> None:  # noqa: ANN001
+def test_summary_names_a_created_label(qtbot, pane, tmp_path: Path, monkeypatch, screenshot) -> None:
     path = tmp_path / "spans.jsonl"
     path.write_bytes(b"\n".join(orjson.dumps({"text": f"{TEXT} Story {n}.", "spans": [
         {"start": 0, "end": 12, "label": "person"}, {"start": 39, "end": 44, "label": "City"}]}) for n in range(3)))

@@ -45,7 +45,7 @@ def slow_pages(http_server: LocalServer) -> Iterator[tuple[list[str], threading.
     """SLOW pages that wait (up to a minute) until the returned event is set, then answer."""
     release = threading.Event()
 
-    def handler(n: int):  # noqa: ANN202
+    def handler(n: int):
         def answer(h: _RequestHandler) -> None:
             release.wait(60)
             LocalServer._send(h, 200, {"Content-Type": "text/html; charset=utf-8"}, _story(n).encode())
@@ -62,7 +62,7 @@ def slow_pages(http_server: LocalServer) -> Iterator[tuple[list[str], threading.
 
 
 @pytest.fixture
-def window(qtbot, make_window, sample_store, slow_pages, monkeypatch):  # noqa: ANN001, ANN201
+def window(qtbot, make_window, sample_store, slow_pages, monkeypatch):
     # pytest-qt closes the window before fixtures end; on a failed test an import may still run,
     # and closing asks whether to stop it: the answer is yes.
     monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *_a, **_k: QMessageBox.StandardButton.Yes))
@@ -73,7 +73,7 @@ def window(qtbot, make_window, sample_store, slow_pages, monkeypatch):  # noqa: 
     assert wait_for_all(20_000)
 
 
-def _rows(pane) -> dict[str, object]:  # noqa: ANN001
+def _rows(pane) -> dict[str, object]:
     return {r.source: r for r in pane.items_model.rows()}
 
 
@@ -88,7 +88,7 @@ def _paints(image: QImage, colour: str) -> bool:
     return False
 
 
-def _cell_image(view, row: int, column: int) -> QImage:  # noqa: ANN001
+def _cell_image(view, row: int, column: int) -> QImage:
     rect = view.visualRect(view.model().index(row, column))
     return view.viewport().grab(rect).toImage()
 

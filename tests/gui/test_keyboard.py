@@ -30,7 +30,7 @@ Context = Qt.ShortcutContext
 
 
 @pytest.fixture
-def window(make_window, sample_store, qtbot):  # noqa: ANN001, ANN201
+def window(make_window, sample_store, qtbot):
     """A window on the sample articles, active (keys go to it) and with its library loaded."""
     made = make_window(sample_store)
     made.activateWindow()
@@ -44,7 +44,7 @@ def type_key(window: QMainWindow, key: Qt.Key, modifiers: Qt.KeyboardModifier = 
     QTest.keyClick(window.windowHandle(), key, modifiers)
 
 
-def wait_for_list(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+def wait_for_list(qtbot, window: MainWindow) -> None:
     model = window.panes.library.model
     qtbot.waitUntil(lambda: not model.is_loading and not window.panes.library._search_timer.isActive())
 
@@ -179,7 +179,7 @@ def _focus_import_box(window: MainWindow) -> QWidget:
     return window.panes.import_pane.box
 
 
-def stored_status(window, article_id: int) -> str:  # noqa: ANN001
+def stored_status(window, article_id: int) -> str:
     """The status the dataset holds, once the window's queued edits are stored."""
     window.gateway.wait_until_saved()
     return library.get_article(window.store, article_id).status

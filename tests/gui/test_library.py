@@ -53,20 +53,20 @@ def _articles(n: int) -> list[NewArticle]:
 
 
 @pytest.fixture
-def library_store(store):  # noqa: ANN001, ANN201
+def library_store(store):
     store_articles(store, _articles(34), annotator="tester")
     return store
 
 
 @pytest.fixture
-def library_gateway(library_store, qapp):  # noqa: ANN001, ANN201
+def library_gateway(library_store, qapp):
     gateway = EditGateway(library_store, annotator="tester")
     yield gateway
     gateway.close()
 
 
 @pytest.fixture
-def view(library_store, library_gateway, qtbot):  # noqa: ANN001, ANN201
+def view(library_store, library_gateway, qtbot):
     gateway = library_gateway
     widget = LibraryView(library_store, gateway)
     qtbot.addWidget(widget)
@@ -76,7 +76,7 @@ def view(library_store, library_gateway, qtbot):  # noqa: ANN001, ANN201
     return widget
 
 
-def _wait_idle(qtbot, view: LibraryView) -> None:  # noqa: ANN001
+def _wait_idle(qtbot, view: LibraryView) -> None:
     qtbot.waitUntil(lambda: not view.model.is_loading and not view._search_timer.isActive(), timeout=5000)
 
 
@@ -94,7 +94,7 @@ def _raw(titles: list[str]) -> list[str]:
     return ["" if t == "(untitled)" else t for t in titles]
 
 
-def _db(store, sql: str, **params: Any) -> list[Any]:  # noqa: ANN001
+def _db(store, sql: str, **params: Any) -> list[Any]:
     with store.begin() as conn:
         return [r[0] for r in conn.execute(text(sql), params)]
 
@@ -102,7 +102,7 @@ def _db(store, sql: str, **params: Any) -> list[Any]:  # noqa: ANN001
 # -- the model ----------------------------------------------------------------------------------
 
 
-def test_model_passes_modeltester_through_filters_sorts_and_edits(library_store, library_gateway, qtmodeltester):  # noqa: ANN001
+def test_model_passes_modeltester_through_filters_sorts_and_edits(library_store, library_gateway, qtmodeltester):
     gateway = library_gateway
     model = ArticleTableModel(library_store)
     model_changes = gateway.changes_saved.connect(model.apply_change)  # as the library view wires it
@@ -128,7 +128,7 @@ def test_model_passes_modeltester_through_filters_sorts_and_edits(library_store,
     assert model.rowCount() == 34
 
 
-def test_model_shows_markup_as_literal_text(library_store, qapp):  # noqa: ANN001
+def test_model_shows_markup_as_literal_text(library_store, qapp):
     model = ArticleTableModel(library_store)
     titles = _shown(model)
     row = titles.index("<b>x</b> & <i>friends</i>")
@@ -139,7 +139,7 @@ def test_model_shows_markup_as_literal_text(library_store, qapp):  # noqa: ANN00
     assert "(untitled)" in titles
 
 
-def test_model_rows_show_counts_status_and_site(library_store, qapp):  # noqa: ANN001
+def test_model_rows_show_counts_status_and_site(library_store, qapp):
     model = ArticleTableModel(library_store)
     first = model.article_ids()[0]
     row = model.row_of(first)
@@ -155,13 +155,13 @@ def test_model_rows_show_counts_status_and_site(library_store, qapp):  # noqa: A
     assert model.data(model.index(no_site, _column(model, "Site"))) == "news0.example"
 
 
-def test_a_malformed_url_shows_no_site_instead_of_raising(store, qapp):  # noqa: ANN001
+def test_a_malformed_url_shows_no_site_instead_of_raising(store, qapp):
     store_articles(store, [NewArticle(text="Imported from a file as given.", url="http://[::1/x", source_kind="jsonl")])
     model = ArticleTableModel(store)
     assert model.data(model.index(0, _column(model, "Site"))) == ""
 
 
-def test_model_refetches_only_changed_rows(library_store, library_gateway, qtbot):  # noqa: ANN001
+def test_model_refetches_only_changed_rows(library_store, library_gateway, qtbot):
     gateway = library_gateway
     model = ArticleTableModel(library_store)
     gateway.changes_saved.connect(model.apply_change)
@@ -175,7 +175,7 @@ def test_model_refetches_only_changed_rows(library_store, library_gateway, qtbot
     assert _shown(model, "Status")[5] == "Skipped"
 
 
-def test_model_inserts_new_articles_in_place(library_store, qtbot):  # noqa: ANN001
+def test_model_inserts_new_articles_in_place(library_store, qtbot):
     model = ArticleTableModel(library_store)
     model.sort(_column(model, "Title"), Qt.SortOrder.AscendingOrder)
     before = _shown(model)
@@ -192,7 +192,7 @@ def test_model_inserts_new_articles_in_place(library_store, qtbot):  # noqa: ANN
 
 @pytest.mark.parametrize("sort", ["id", "title", "site", "published", "status", "updated"])
 @pytest.mark.parametrize("descending", [False, True])
-def test_id_lists_follow_the_order_and_filter(library_store, library_gateway, sort, descending):  # noqa: ANN001
+def test_id_lists_follow_the_order_and_filter(library_store, library_gateway, sort, descending):
     gateway = library_gateway
     gateway.set_status([3, 4], "skipped")  # distinct edit times
     assert gateway.wait_until_saved(10)
@@ -201,7 +201,7 @@ def test_id_lists_follow_the_order_and_filter(library_store, library_gateway, so
     rank = {"new": 0, "in_progress": 1, "done": 2, "skipped": 3}
     column = {"title": 1, "site": 2, "published": 3, "status": 4, "updated": 5}
 
-    def key(r):  # noqa: ANN001, ANN202 - SQLite's order: NULL first, then the value, then the id
+    def key(r):  # SQLite's order: NULL first, then the value, then the id
         if sort == "id":
             return (r[0],)
         value = r[column[sort]]
@@ -222,7 +222,7 @@ def test_id_lists_follow_the_order_and_filter(library_store, library_gateway, so
 
 
 def test_background_queries_show_first_rows_then_append_the_rest(library_store, qtbot, qtmodeltester,
-                                                                  monkeypatch):  # noqa: ANN001
+                                                                  monkeypatch):
     monkeypatch.setattr(article_table_model, "BLOCK", 5)
     model = ArticleTableModel(library_store, background=True)
     qtmodeltester.check(model)
@@ -242,7 +242,7 @@ def test_background_queries_show_first_rows_then_append_the_rest(library_store, 
     qtmodeltester.check(model)
 
 
-def test_view_keeps_a_selection_beyond_the_first_rows(view, qtbot, monkeypatch):  # noqa: ANN001
+def test_view_keeps_a_selection_beyond_the_first_rows(view, qtbot, monkeypatch):
     monkeypatch.setattr(article_table_model, "BLOCK", 5)
     ids = view.model.article_ids()
     view.select_article(ids[30])
@@ -255,7 +255,7 @@ def test_view_keeps_a_selection_beyond_the_first_rows(view, qtbot, monkeypatch):
 # -- the view ------------------------------------------------------------------------------------
 
 
-def test_search_box_filters_after_the_pause(view, qtbot):  # noqa: ANN001
+def test_search_box_filters_after_the_pause(view, qtbot):
     view.search.setText("robotics merg")
     assert view.model.rowCount() == 36  # nothing happens while typing
     qtbot.waitUntil(lambda: view.model.rowCount() == 3, timeout=3000)
@@ -267,7 +267,7 @@ def test_search_box_filters_after_the_pause(view, qtbot):  # noqa: ANN001
 
 
 @pytest.mark.parametrize("query", NASTY)
-def test_any_search_gives_results_or_none(view, qtbot, query):  # noqa: ANN001
+def test_any_search_gives_results_or_none(view, qtbot, query):
     failures: list[str] = []
     view.model.query_failed.connect(failures.append)
     view.search.setText(query)
@@ -278,7 +278,7 @@ def test_any_search_gives_results_or_none(view, qtbot, query):  # noqa: ANN001
     assert "failed" not in view.count_label.text()
 
 
-def test_status_and_label_filters(view, library_store, qtbot):  # noqa: ANN001
+def test_status_and_label_filters(view, library_store, qtbot):
     view.status_filter.setCurrentIndex(view.status_filter.findData("done"))
     _wait_idle(qtbot, view)
     done = _db(library_store, "SELECT id FROM article WHERE status = 'done' ORDER BY id")
@@ -301,7 +301,7 @@ def test_status_and_label_filters(view, library_store, qtbot):  # noqa: ANN001
     assert view.model.rowCount() > 0
 
 
-def test_sort_by_title_both_ways_and_back_to_import_order(view, qtbot):  # noqa: ANN001
+def test_sort_by_title_both_ways_and_back_to_import_order(view, qtbot):
     header = view.table.horizontalHeader()
     titles = _shown(view.model)
     title_col = _column(view.model, "Title")
@@ -323,14 +323,14 @@ def test_sort_by_title_both_ways_and_back_to_import_order(view, qtbot):  # noqa:
     assert _shown(view.model) == titles
 
 
-def test_sort_by_status_follows_the_work(view, qtbot):  # noqa: ANN001
+def test_sort_by_status_follows_the_work(view, qtbot):
     view.table.horizontalHeader().setSortIndicator(_column(view.model, "Status"), Qt.SortOrder.AscendingOrder)
     _wait_idle(qtbot, view)
     order = list(dict.fromkeys(_shown(view.model, "Status")))
     assert order == ["New", "In progress", "Done", "Skipped"]
 
 
-def test_mark_status_from_the_view_updates_row_and_dataset(view, library_store, qtbot):  # noqa: ANN001
+def test_mark_status_from_the_view_updates_row_and_dataset(view, library_store, qtbot):
     ids = view.model.article_ids()
     view.select_article(ids[0])
     view.table.selectionModel().select(view.model.index(1, 0), view.table.selectionModel().SelectionFlag.Select
@@ -345,11 +345,11 @@ def test_mark_status_from_the_view_updates_row_and_dataset(view, library_store, 
     assert view.selected_ids() == ids[:2]
 
 
-def test_delete_asks_first_and_removes_rows(view, library_store, qtbot, monkeypatch):  # noqa: ANN001
+def test_delete_asks_first_and_removes_rows(view, library_store, qtbot, monkeypatch):
     asked: list[str] = []
     answer = [QMessageBox.StandardButton.No]
 
-    def question(_parent, _title, message, *_args):  # noqa: ANN001, ANN202
+    def question(_parent, _title, message, *_args):
         asked.append(message)
         return answer[0]
 
@@ -374,7 +374,7 @@ def test_delete_asks_first_and_removes_rows(view, library_store, qtbot, monkeypa
     assert view.count_label.text() == "33 articles"
 
 
-def test_neighbour_id_walks_every_row_in_order(view, qtbot):  # noqa: ANN001
+def test_neighbour_id_walks_every_row_in_order(view, qtbot):
     view.table.horizontalHeader().setSortIndicator(_column(view.model, "Site"), Qt.SortOrder.DescendingOrder)
     _wait_idle(qtbot, view)
     expected = view.model.article_ids()
@@ -389,7 +389,7 @@ def test_neighbour_id_walks_every_row_in_order(view, qtbot):  # noqa: ANN001
     assert view.neighbour_id(-5, 1) is None
 
 
-def test_selection_signals_and_activation(view, qtbot):  # noqa: ANN001
+def test_selection_signals_and_activation(view, qtbot):
     ids = view.model.article_ids()
     with qtbot.waitSignal(view.current_article_changed) as current:
         assert view.select_article(ids[7])
@@ -407,7 +407,7 @@ def test_selection_signals_and_activation(view, qtbot):  # noqa: ANN001
     assert not view.select_article(ids[7])  # it is New: hidden by the filter
 
 
-def test_empty_states(view, qtbot):  # noqa: ANN001
+def test_empty_states(view, qtbot):
     view.search.setText("nothing-matches-this")
     view._search_now()
     _wait_idle(qtbot, view)
@@ -419,7 +419,7 @@ def test_empty_states(view, qtbot):  # noqa: ANN001
     assert not view.empty_label.isVisible()
 
 
-def test_articles_added_keeps_selection(view, library_store, qtbot):  # noqa: ANN001
+def test_articles_added_keeps_selection(view, library_store, qtbot):
     ids = view.model.article_ids()
     view.select_article(ids[3])
     store_articles(library_store, [NewArticle(text="Fresh news.", title="Fresh", source_kind="paste")])
@@ -431,7 +431,7 @@ def test_articles_added_keeps_selection(view, library_store, qtbot):  # noqa: AN
     assert view.count_label.text() == "37 articles"
 
 
-def test_screenshot(view, qtbot, screenshot):  # noqa: ANN001
+def test_screenshot(view, qtbot, screenshot):
     ids = view.model.article_ids()
     view.select_article(ids[2])
     view.table.selectionModel().select(view.model.index(3, 0), view.table.selectionModel().SelectionFlag.Select
@@ -446,13 +446,13 @@ def test_screenshot(view, qtbot, screenshot):  # noqa: ANN001
     screenshot(view, "library-filtered")
 
 
-def test_no_filter_index_is_invalid(library_store, qapp):  # noqa: ANN001
+def test_no_filter_index_is_invalid(library_store, qapp):
     model = ArticleTableModel(library_store)
     assert model.data(QModelIndex()) is None
     assert model.rowCount(model.index(0, 0)) == 0
 
 
-def test_refresh_picks_up_a_new_label(view, library_store, qtbot):  # noqa: ANN001
+def test_refresh_picks_up_a_new_label(view, library_store, qtbot):
     from app.core.ops.labels import add_label
 
     add_label(library_store, "LOCATION", color="#8b5cf6")
@@ -465,7 +465,7 @@ def test_refresh_picks_up_a_new_label(view, library_store, qtbot):  # noqa: ANN0
     assert view.model.rowCount() == 36
 
 
-def test_down_arrow_moves_from_search_to_the_table(view, qtbot):  # noqa: ANN001
+def test_down_arrow_moves_from_search_to_the_table(view, qtbot):
     view.focus_search()
     qtbot.keyClicks(view.search, "harbor")
     qtbot.keyClick(view.search, Qt.Key.Key_Down)
@@ -476,7 +476,7 @@ def test_down_arrow_moves_from_search_to_the_table(view, qtbot):  # noqa: ANN001
     assert view.search.text() == ""
 
 
-def test_rows_that_cannot_be_read_show_a_stand_in_and_come_back(library_store, qtbot, caplog) -> None:  # noqa: ANN001
+def test_rows_that_cannot_be_read_show_a_stand_in_and_come_back(library_store, qtbot, caplog) -> None:
     model = ArticleTableModel(library_store)
     with library_store.begin() as conn:
         conn.execute(text("ALTER TABLE article RENAME TO article_away"))

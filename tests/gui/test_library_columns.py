@@ -32,7 +32,7 @@ def counted_store(store: Store) -> Store:
     return store
 
 
-def add_label_in_settings(qtbot, window, name: str, key: str) -> None:  # noqa: ANN001
+def add_label_in_settings(qtbot, window, name: str, key: str) -> None:
     """Edit ▸ Settings, the Labels tab, type a name and a key, Add, close: as a person does."""
     done: list[bool] = []
 
@@ -52,11 +52,11 @@ def add_label_in_settings(qtbot, window, name: str, key: str) -> None:  # noqa: 
     assert done and name in [lb.name for lb in list_labels(window.store)]
 
 
-def shown_ids(library) -> list[int]:  # noqa: ANN001
+def shown_ids(library) -> list[int]:
     return library.model.article_ids()
 
 
-def click_header(qtbot, library, column: int) -> None:  # noqa: ANN001
+def click_header(qtbot, library, column: int) -> None:
     header = library.table.horizontalHeader()
     x = header.sectionViewportPosition(column) + header.sectionSize(column) // 2
     QTest.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
@@ -64,7 +64,7 @@ def click_header(qtbot, library, column: int) -> None:  # noqa: ANN001
     qtbot.waitUntil(lambda: not library.model.is_loading)
 
 
-def test_a_new_label_keeps_the_title_column_readable(qtbot, make_window, counted_store, screenshot) -> None:  # noqa: ANN001
+def test_a_new_label_keeps_the_title_column_readable(qtbot, make_window, counted_store, screenshot) -> None:
     window = make_window(counted_store)
     window.show_pane("library")
     library = window.panes.library
@@ -89,7 +89,7 @@ def test_a_new_label_keeps_the_title_column_readable(qtbot, make_window, counted
     screenshot(window, "library_after_adding_a_label")
 
 
-def test_span_count_columns_sort_both_ways_in_sql(qtbot, make_window, counted_store) -> None:  # noqa: ANN001
+def test_span_count_columns_sort_both_ways_in_sql(qtbot, make_window, counted_store) -> None:
     window = make_window(counted_store)
     window.show_pane("library")
     library = window.panes.library

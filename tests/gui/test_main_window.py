@@ -16,7 +16,7 @@ def occurrence(text: str, needle: str) -> tuple[int, int]:
     return start, start + len(needle)
 
 
-def saved_article(window, article_id):  # noqa: ANN001, ANN201
+def saved_article(window, article_id):
     """The article as the dataset holds it, once the window's queued edits are stored."""
     assert window.gateway.wait_until_saved(10)
     return library.get_article(window.store, article_id)

@@ -40,18 +40,18 @@ def article_id(window: MainWindow, title_start: str) -> int:
     return next(r.id for r in rows if r.title.startswith(title_start))
 
 
-def press(qtbot, window: QWidget, key: Qt.Key, modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:  # noqa: ANN001
+def press(qtbot, window: QWidget, key: Qt.Key, modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
     qtbot.keyClick(window.windowHandle(), key, modifiers)
     QApplication.processEvents()
 
 
-def click_at(qtbot, window: QWidget, widget: QWidget, point: QPoint,  # noqa: ANN001
+def click_at(qtbot, window: QWidget, widget: QWidget, point: QPoint,
              modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
     qtbot.mouseClick(window.windowHandle(), Qt.MouseButton.LeftButton, modifiers, widget.mapTo(window, point))
     QApplication.processEvents()
 
 
-def click_text(qtbot, window: QWidget, view: ArticleTextView, index: int, *, dx: int = 3,  # noqa: ANN001
+def click_text(qtbot, window: QWidget, view: ArticleTextView, index: int, *, dx: int = 3,
                modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
     """Click ``dx`` pixels right of where the character at Python offset ``index`` starts, scrolled into view."""
     cursor = QTextCursor(view.document())
@@ -63,14 +63,14 @@ def click_text(qtbot, window: QWidget, view: ArticleTextView, index: int, *, dx:
     click_at(qtbot, window, view.viewport(), QPoint(rect.x() + dx, rect.center().y()), modifiers)
 
 
-def select_text(qtbot, window: QWidget, view: ArticleTextView, start: int, end: int) -> None:  # noqa: ANN001
+def select_text(qtbot, window: QWidget, view: ArticleTextView, start: int, end: int) -> None:
     """Select ``text[start:end]`` with the mouse: a click before its first character, a shift+click after its last."""
     click_text(qtbot, window, view, start, dx=1)
     click_text(qtbot, window, view, end, dx=1, modifiers=Qt.KeyboardModifier.ShiftModifier)
     assert view.selection_range() == (start, end)
 
 
-def click_first_paragraph_gap(qtbot, window: QWidget, view: ArticleTextView) -> None:  # noqa: ANN001
+def click_first_paragraph_gap(qtbot, window: QWidget, view: ArticleTextView) -> None:
     """Click the blank line between the first two paragraphs (drawn half high)."""
     block = view.document().begin()
     while block.length() > 1:
@@ -135,7 +135,7 @@ def picture(view: ArticleTextView) -> QImage:
 @pytest.mark.parametrize("theme", ["light", "dark"])
 @pytest.mark.parametrize("first_click", ["span", "paragraph gap"])
 def test_navigation_and_edits_leave_the_formats_of_a_fresh_open(
-        qtbot, make_window, sample_path, screenshot, dark_palette, theme, first_click) -> None:  # noqa: ANN001
+        qtbot, make_window, sample_path, screenshot, dark_palette, theme, first_click) -> None:
     if theme == "dark":
         dark_palette()
     window = make_window(open_store(sample_path))
@@ -192,7 +192,7 @@ def stored_article(window: MainWindow, article: int) -> ArticleDetail:
     return detail
 
 
-def export_claimants(store, tmp_path: Path) -> list[str]:  # noqa: ANN001
+def export_claimants(store, tmp_path: Path) -> list[str]:
     out = tmp_path / "export.jsonl"
     export_jsonl(store, out)
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
@@ -201,7 +201,7 @@ def export_claimants(store, tmp_path: Path) -> list[str]:  # noqa: ANN001
 
 @pytest.mark.parametrize(("typed", "downs", "picked"), [("Guillaume Lam", 1, "Guillaume Lample"), ("m", 2, "Mistral")])
 def test_claimant_picked_from_suggestions_with_the_keyboard_is_saved(
-        qtbot, make_window, sample_path, tmp_path, typed, downs, picked) -> None:  # noqa: ANN001
+        qtbot, make_window, sample_path, tmp_path, typed, downs, picked) -> None:
     window = make_window(open_store(sample_path))
     meta = article_id(window, "High turnover")
     window.open_article(meta)
@@ -243,7 +243,7 @@ def test_claimant_picked_from_suggestions_with_the_keyboard_is_saved(
     assert details.claimant.currentText() == "Cryptopolitan"
 
 
-def answer_next_question(qtbot, button: QMessageBox.StandardButton) -> list[str]:  # noqa: ANN001
+def answer_next_question(qtbot, button: QMessageBox.StandardButton) -> list[str]:
     """Click ``button`` of the next message box once it shows; the list gets the question it asked."""
     asked: list[str] = []
 
@@ -259,7 +259,7 @@ def answer_next_question(qtbot, button: QMessageBox.StandardButton) -> list[str]
     return asked
 
 
-def test_entity_spans_stay_within_a_line_and_a_claim_over_one_asks_first(qtbot, make_window, store, db_path) -> None:  # noqa: ANN001
+def test_entity_spans_stay_within_a_line_and_a_claim_over_one_asks_first(qtbot, make_window, store, db_path) -> None:
     text = ("Solvane Robotics named Priya Raman chief executive on Monday.\n"
             "Chief executive Priya Raman said the company would grow.")
     [outcome] = store_articles(store, [NewArticle(text=text, title="Solvane names CEO", source_kind="paste")])
@@ -351,7 +351,7 @@ def assert_banner_painted(window: QWidget, banner: QWidget, colour: str) -> None
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_banners_show_over_the_text_without_moving_it(qtbot, make_window, sample_path, screenshot, dark_palette,
-                                                      theme) -> None:  # noqa: ANN001
+                                                      theme) -> None:
     if theme == "dark":
         dark_palette()
     window = make_window(open_store(sample_path))

@@ -59,13 +59,13 @@ def painted_colours(label: QLabel) -> int:
     return len({image.pixel(x, y) for x in range(0, image.width(), 2) for y in range(image.height())})
 
 
-def background_at(view, index: int) -> bool:  # noqa: ANN001
+def background_at(view, index: int) -> bool:
     cursor = QTextCursor(view.document())
     cursor.setPosition(view.to_qt(index) + 1)
     return cursor.charFormat().hasProperty(cursor.charFormat().Property.BackgroundBrush)
 
 
-def test_inside_a_read_only_mount(make_window, qtbot, tmp_path, monkeypatch, screenshot) -> None:  # noqa: ANN001
+def test_inside_a_read_only_mount(make_window, qtbot, tmp_path, monkeypatch, screenshot) -> None:
     folder = os.environ.get(FOLDER_ENV)
     if not folder:
         pytest.skip("runs inside a read-only mount, started by test_the_window_on_a_read_only_dataset")

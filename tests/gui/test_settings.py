@@ -25,7 +25,7 @@ def settings() -> Settings:
 
 
 @pytest.fixture
-def dialog(qtbot, sample_store, settings):  # noqa: ANN001, ANN201
+def dialog(qtbot, sample_store, settings):
     d = SettingsDialog(sample_store, settings)
     qtbot.addWidget(d)
     d.show()
@@ -33,11 +33,11 @@ def dialog(qtbot, sample_store, settings):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def messages(monkeypatch):  # noqa: ANN001, ANN201
+def messages(monkeypatch):
     """Warnings the widgets show, captured instead of blocking the test on a modal box."""
     shown: list[tuple[str, str]] = []
 
-    def warning(_parent, title, message, *args):  # noqa: ANN001, ANN002, ANN202
+    def warning(_parent, title, message, *args):
         shown.append((title, message))
         return QMessageBox.StandardButton.Ok
 
@@ -46,7 +46,7 @@ def messages(monkeypatch):  # noqa: ANN001, ANN201
     return shown
 
 
-def ok(qtbot, dialog: SettingsDialog) -> None:  # noqa: ANN001
+def ok(qtbot, dialog: SettingsDialog) -> None:
     qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), LEFT)
 
 

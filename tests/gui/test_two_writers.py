@@ -29,7 +29,7 @@ from tests.unit.test_concurrent_open import empty_database
 KEY_PRESS_LIMIT_S = 1.0
 
 
-def open_sample(window):  # noqa: ANN001, ANN201
+def open_sample(window):
     article_id = next(r.id for r in library.list_articles(window.store) if r.title.startswith("High turnover"))
     window.open_article(article_id)
     panel = window.panes.annotation
@@ -37,20 +37,20 @@ def open_sample(window):  # noqa: ANN001, ANN201
     return panel
 
 
-def press(window, key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> float:  # noqa: ANN001
+def press(window, key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> float:
     """Press a key on the top-level window; the seconds the event loop was busy with it."""
     started = time.perf_counter()
     QTest.keyClick(window.windowHandle(), key, modifier)
     return time.perf_counter() - started
 
 
-def label_with_key(window, panel, words: str, key: Qt.Key) -> float:  # noqa: ANN001
+def label_with_key(window, panel, words: str, key: Qt.Key) -> float:
     start = panel.article().text.index(words)
     panel.view.select_range(start, start + len(words))
     return press(window, key)
 
 
-def painted(panel, words: str) -> bool:  # noqa: ANN001
+def painted(panel, words: str) -> bool:
     """Whether the text view shows ``words`` tinted (a span's background), in its document and on screen."""
     view = panel.view
     start = panel.article().text.index(words)
@@ -63,7 +63,7 @@ def painted(panel, words: str) -> bool:  # noqa: ANN001
     return formatted.isValid() and formatted != base and pixel != base
 
 
-def stored_spans(window, article_id: int) -> set[tuple[str, str]]:  # noqa: ANN001
+def stored_spans(window, article_id: int) -> set[tuple[str, str]]:
     return {(s.label, s.text) for s in library.get_article(window.store, article_id).spans}
 
 
@@ -221,7 +221,7 @@ def test_closing_with_an_edit_that_cannot_be_stored_asks_first(make_window, samp
     asked: list[str] = []
     answers = [QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Close]
 
-    def warning(_parent, title, text, *_args):  # noqa: ANN001, ANN202
+    def warning(_parent, title, text, *_args):
         asked.append(f"{title}: {text}")
         return answers.pop(0)
 

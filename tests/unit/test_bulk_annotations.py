@@ -30,11 +30,11 @@ def counting(store: Store) -> Iterator[dict[str, int]]:
     """Counts the SQL statements (an executemany is one) and the commits made inside the block."""
     seen = {"insert": 0, "delete": 0, "commit": 0}
 
-    def statement(_conn, _cursor, sql: str, *_args) -> None:  # noqa: ANN001
+    def statement(_conn, _cursor, sql: str, *_args) -> None:
         for word in ("insert", "delete"):
             seen[word] += sql.lstrip().lower().startswith(word)
 
-    def commit(_conn) -> None:  # noqa: ANN001
+    def commit(_conn) -> None:
         seen["commit"] += 1
 
     event.listen(store.engine, "before_cursor_execute", statement)

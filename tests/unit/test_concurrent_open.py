@@ -13,7 +13,7 @@ ROUNDS = 3
 ARTICLES_EACH = 20
 
 
-def _open_and_fill(location: str, worker: int, barrier, results) -> None:  # noqa: ANN001
+def _open_and_fill(location: str, worker: int, barrier, results) -> None:
     """Wait for every other process, then open (creating) the dataset and store some articles."""
     try:
         from app.core.db.store import open_store
@@ -107,7 +107,7 @@ def test_an_up_to_date_dataset_opens_without_its_migration_lock_file(tmp_path: P
     assert blocked.is_dir() and not any(blocked.iterdir())
 
 
-def test_a_new_dataset_is_created_even_where_no_lock_file_can_be_made(tmp_path: Path, caplog) -> None:  # noqa: ANN001
+def test_a_new_dataset_is_created_even_where_no_lock_file_can_be_made(tmp_path: Path, caplog) -> None:
     from app.core.db.store import open_store
 
     path = tmp_path / "new.sqlite"

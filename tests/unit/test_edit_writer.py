@@ -16,23 +16,23 @@ from tests.lock_holder import write_lock_held_by_another_process
 TEXT = "Hugo Touvron stays at Meta. Mistral was founded in Paris by Guillaume Lample."
 
 
-def _article(store) -> int:  # noqa: ANN001
+def _article(store) -> int:
     [outcome] = store_articles(store, [NewArticle(text=TEXT, title="t", source_kind="paste")])
     return outcome.article_id
 
 
-def _add(article_id: int, word: str, span_id: int):  # noqa: ANN202
+def _add(article_id: int, word: str, span_id: int):
     start = TEXT.index(word)
     return lambda s: span_edits.add_span(s, article_id, start, start + len(word), "ORG", annotator="ana",
                                           span_id=span_id)
 
 
-def _stored(store) -> list[tuple[int, str]]:  # noqa: ANN001
+def _stored(store) -> list[tuple[int, str]]:
     with store.begin() as conn:
         return [tuple(r) for r in conn.execute(text("SELECT id, text FROM span ORDER BY created_at, id"))]
 
 
-def test_writes_wait_for_the_lock_and_are_stored_in_order(store) -> None:  # noqa: ANN001
+def test_writes_wait_for_the_lock_and_are_stored_in_order(store) -> None:
     article_id = _article(store)
     writer = EditWriter(store)
     results: list[tuple[str, BaseException | None]] = []
@@ -50,7 +50,7 @@ def test_writes_wait_for_the_lock_and_are_stored_in_order(store) -> None:  # noq
     assert _stored(store) == [(-1, "Meta"), (-2, "Mistral"), (-3, "Paris")]
 
 
-def test_a_failed_write_drops_the_writes_made_on_top_of_it(store) -> None:  # noqa: ANN001
+def test_a_failed_write_drops_the_writes_made_on_top_of_it(store) -> None:
     article_id = _article(store)
     writer = EditWriter(store, lock_timeout_s=0.2)
     results: list[tuple[str, str | None]] = []

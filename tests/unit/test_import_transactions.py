@@ -18,7 +18,7 @@ def test_an_import_stores_its_articles_in_short_transactions(store, tmp_path: Pa
                                             f"Meta, said the company on day {n}."}) + b"\n" for n in range(200)))
     per_transaction: list[int] = [0]
 
-    def count_articles(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+    def count_articles(conn, cursor, statement, parameters, context, executemany):
         if statement.lstrip().upper().startswith("INSERT INTO ARTICLE "):
             per_transaction[-1] += len(parameters) if executemany else 1
 

@@ -55,7 +55,7 @@ def test_ids_in_label_count_order(counted: Store, descending: bool) -> None:
 def test_the_order_is_computed_in_sql(counted: Store) -> None:
     statements: list[str] = []
 
-    def seen(_conn, _cursor, sql: str, *_args) -> None:  # noqa: ANN001
+    def seen(_conn, _cursor, sql: str, *_args) -> None:
         statements.append(sql)
 
     event.listen(counted.engine, "before_cursor_execute", seen)

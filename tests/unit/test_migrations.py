@@ -294,7 +294,7 @@ def test_models_and_migrations_have_the_same_columns(migrated) -> None:  # type:
         assert list(in_db) == [c.name for c in table.columns], name
         for col in table.columns:
             assert in_db[col.name]["nullable"] == col.nullable, f"{name}.{col.name} nullable"
-            assert in_db[col.name]["type"]._type_affinity is col.type._type_affinity, f"{name}.{col.name} type"  # noqa: SLF001
+            assert in_db[col.name]["type"]._type_affinity is col.type._type_affinity, f"{name}.{col.name} type"
         assert migrated.get_pk_constraint(name)["constrained_columns"] == [c.name for c in table.primary_key], name
 
 

@@ -80,7 +80,7 @@ def test_the_first_article_is_the_real_article_text(sample_text):
 
 
 @pytest.fixture
-def make_sample(monkeypatch):  # noqa: ANN201
+def make_sample(monkeypatch):
     """The generator script beside the sample, loaded as a module."""
     spec = importlib.util.spec_from_file_location("make_sample", resource_path("sample", "make_sample.py"))
     assert spec is not None and spec.loader is not None

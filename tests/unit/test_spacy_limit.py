@@ -6,8 +6,9 @@ from pathlib import Path
 
 import orjson
 
-SPACY_MAX_LENGTH = 1_000_000  # spaCy's nlp.max_length default
 from tests.unit.test_cli import run_cli
+
+SPACY_MAX_LENGTH = 1_000_000  # spaCy's nlp.max_length default
 
 
 def _long_body(sample_body: str, length: int) -> str:

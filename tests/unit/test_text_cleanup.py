@@ -87,7 +87,7 @@ def test_server_news_pages_lose_only_their_headline(index: int, monkeypatch: pyt
     assert cleaned.split("\n")[0] == NEWS[index][3][0]
 
 
-def test_realistic_page_loses_its_headline_and_the_trailing_promo_and_disclaimer(monkeypatch) -> None:  # noqa: ANN001
+def test_realistic_page_loses_its_headline_and_the_trailing_promo_and_disclaimer(monkeypatch) -> None:
     raw, cleaned, title = _extract_both(article_page_with_promo_inside(), None, monkeypatch)
     assert title == TITLE
     assert _removed_lines(raw, cleaned) == [TITLE, PROMO, DISCLAIMER]
@@ -145,7 +145,7 @@ def test_at_most_three_trailing_lines_go_and_only_from_the_end() -> None:
     assert clean_text(middle, None) == middle
 
 
-def test_an_imported_page_is_stored_without_headline_promo_and_disclaimer(store, http_server) -> None:  # noqa: ANN001
+def test_an_imported_page_is_stored_without_headline_promo_and_disclaimer(store, http_server) -> None:
     http_server.add_route("/cleanup/promo-inside.html", body=article_page_with_promo_inside())
     url = http_server.url("/cleanup/promo-inside.html")
     report = import_sources(store, [url], ImportOptions(workers=1))

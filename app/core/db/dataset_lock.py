@@ -84,10 +84,8 @@ class DatasetLock:
         if sys.platform == "win32":
             _windows_unlock(fd)
             os.close(fd)
-            try:  # fails while another process has the file open, which is fine
+            with contextlib.suppress(OSError):  # fails while another process has the file open, which is fine
                 self.path.unlink()
-            except OSError:
-                pass
         else:
             # Unlink while still holding the lock: whoever opened the old file
             # meanwhile finds it is no longer the lock file and tries again.
@@ -187,6 +185,8 @@ def _try_lock(fd: int) -> bool:
 
 
 def _windows_unlock(fd: int) -> None:
+    if sys.platform != "win32":  # only Windows locks this way; says so to type checkers too
+        return
     import msvcrt
 
     os.lseek(fd, _WINDOWS_LOCK_OFFSET, os.SEEK_SET)

@@ -21,6 +21,7 @@ starts a new ``generation`` for what comes next.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 from collections import deque
@@ -28,7 +29,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Connection, event
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from app.core.db import store as store_module
 from app.core.db.store import DATABASE_ERRORS, Store, create_store_engine, describe_db_error, is_busy
@@ -55,11 +57,11 @@ def _immediate_store(store: Store) -> Store:
     engine = create_store_engine(store.location, busy_timeout_ms=SQLITE_WAIT_MS)
 
     @event.listens_for(engine, "connect")
-    def _no_implicit_begin(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    def _no_implicit_begin(dbapi_conn: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
         dbapi_conn.isolation_level = None  # SQLAlchemy's "begin" below says how
 
     @event.listens_for(engine, "begin")
-    def _begin_immediate(conn) -> None:  # type: ignore[no-untyped-def]
+    def _begin_immediate(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return Store(engine, store.location)
@@ -124,7 +126,7 @@ class EditWriter:
                     self._failed_generation = max(self._failed_generation, job.generation)
             try:
                 job.done(error)
-            except Exception:  # noqa: BLE001 - a broken callback must not stop later writes
+            except Exception:  # a broken callback must not stop later writes
                 log.exception("edit writer callback failed")
             with self._changed:
                 self._writing = False

@@ -334,6 +334,7 @@ def _write(out: Connection, table: str, columns: list[str], rows: list[tuple[Any
     names = ", ".join(f'"{c}"' for c in columns)
     sql = f'INSERT INTO "{table}" ({names}) VALUES ({", ".join("?" * len(columns))})'
     raw = out.connection.driver_connection
+    assert raw is not None  # only a closed connection has lost its driver's
     saved: set[int] = set()
     for start in range(0, len(rows), BATCH):
         batch = rows[start:start + BATCH]

@@ -308,7 +308,7 @@ class PostgresTsvectorBackend:
     def _symbols_clause(symbols: list[str]) -> tuple[str, dict[str, object]]:
         # The 'simple' parser drops symbols, so they are looked for in the text itself:
         # a scan, but only of the articles the words left (or all, for symbols alone).
-        params = {f"sym_{i}": s for i, s in enumerate(symbols)}
+        params: dict[str, object] = {f"sym_{i}": s for i, s in enumerate(symbols)}
         return " AND ".join(f"(strpos(coalesce(article.title, ''), :{k}) > 0 OR strpos(article.text, :{k}) > 0)"
                             for k in params), params
 

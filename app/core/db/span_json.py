@@ -77,7 +77,7 @@ def refresh(conn: Connection, article_ids: Iterable[int]) -> None:
 def _refresh_chunk(conn: Connection, ids: list[int]) -> None:
     marks = ",".join(str(i) for i in ids)
     conn.exec_driver_sql(f"DELETE FROM {TABLE} WHERE article_id IN ({marks})")
-    bodies = dict(conn.exec_driver_sql(f"SELECT id, text FROM article WHERE id IN ({marks})").all())
+    bodies: dict[int, str] = dict(conn.exec_driver_sql(f"SELECT id, text FROM article WHERE id IN ({marks})").all())
     rows = conn.exec_driver_sql(
         f'SELECT span.article_id, span.start, span."end", label.name, span.annotator, span.text, '
         f"NULLIF(span.attributes, '{{}}') FROM span JOIN label ON label.id = span.label_id "

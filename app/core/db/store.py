@@ -21,6 +21,7 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
@@ -108,7 +109,7 @@ class StoreError(Exception):
     """A dataset could not be opened or used; ``str()`` is a sentence for the user."""
 
 
-def _configure_sqlite(dbapi_conn, busy_timeout_ms: int) -> None:  # type: ignore[no-untyped-def]
+def _configure_sqlite(dbapi_conn: DBAPIConnection, busy_timeout_ms: int) -> None:
     cur = dbapi_conn.cursor()
     # WAL lets the GUI read while an import writes; FULL makes every committed
     # annotation survive a power loss (it costs well under a millisecond).
@@ -120,7 +121,7 @@ def _configure_sqlite(dbapi_conn, busy_timeout_ms: int) -> None:  # type: ignore
     cur.close()
 
 
-def _configure_read_only_sqlite(dbapi_conn, busy_timeout_ms: int) -> None:  # type: ignore[no-untyped-def]
+def _configure_read_only_sqlite(dbapi_conn: DBAPIConnection, busy_timeout_ms: int) -> None:
     cur = dbapi_conn.cursor()
     # Nothing to set up for writing; query_only makes any write fail at once, in words
     # SQLite shares with a read-only disk ("attempt to write a readonly database").

@@ -329,7 +329,7 @@ def _fetch(conn: Connection, sql: str, params: dict[str, Any]) -> list[tuple[Any
         # Same connection, so the same snapshot.
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
-            return cursor.execute(sql, params).fetchall()  # type: ignore[no-any-return]
+            return cursor.execute(sql, params).fetchall()
         finally:
             cursor.close()
     return [tuple(r) for r in conn.execute(text(sql), params)]

@@ -47,7 +47,7 @@ class Output:
         else:
             raise OSError(f"Could not make a temporary file beside {target}: it keeps being removed.")
         # The wrapper delegates every call through __getattr__; write to the real file.
-        self.write: Callable[[bytes], int] = self.file.file.write  # type: ignore[attr-defined]
+        self.write: Callable[[bytes], int] = self.file.file.write
 
     def _unlock(self) -> None:
         fd, self._lock_fd = self._lock_fd, None

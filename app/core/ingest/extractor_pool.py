@@ -67,17 +67,19 @@ def _worker_main(conn: Connection, options: ExtractOptions, worker_fn: WorkerFn)
         except (EOFError, OSError):
             return
         try:
-            html = _unpack(packed)
-            reply: tuple[str, Any] = ("ok", worker_fn(html, url, options))
+            reply: tuple[str, Any] = ("ok", worker_fn(_unpack(packed), url, options))
         except Exception as exc:  # noqa: BLE001 -- everything becomes a readable reason
             reply = ("err", reason_for(exc))
-        html = packed = None  # free the page before waiting for the next one
+        packed = None  # free the page before waiting for the next one
         conn.send(reply)
 
 
 # --- Pool (parent side) ---
 
 _STOP = object()  # queue sentinel: one per manager thread at close()
+# "spawn": forking a process that runs Qt (or any threads) is unsafe, and
+# spawn is the only method on Windows and the default on macOS.
+_SPAWN = multiprocessing.get_context("spawn")
 _CLOSED_REASON = "Extraction was stopped because the import was closed."
 
 
@@ -95,9 +97,9 @@ _Packed = tuple[bool, bytes]  # (was it str?, compressed bytes)
 
 
 def _pack(html: str | bytes) -> _Packed:
-    is_str = isinstance(html, str)
-    raw = html.encode("utf-8", "surrogatepass") if is_str else html
-    return is_str, zlib.compress(raw, 1)
+    if isinstance(html, str):
+        return True, zlib.compress(html.encode("utf-8", "surrogatepass"), 1)
+    return False, zlib.compress(html, 1)
 
 
 def _unpack(packed: _Packed) -> str | bytes:
@@ -131,8 +133,9 @@ class _Worker:
     for the pipe's buffer: a send must never block behind a stuck worker.
     """
 
-    def __init__(self, pool: ExtractorPool, index: int) -> None:
+    def __init__(self, pool: ExtractorPool, jobs: queue.Queue[Any], index: int) -> None:
         self._pool = pool
+        self._jobs = jobs  # shared by all workers of the pool
         self._lock = threading.Lock()  # guards _proc/_conn against close() from another thread
         self._proc: multiprocessing.process.BaseProcess | None = None
         self._conn: Connection | None = None
@@ -150,10 +153,10 @@ class _Worker:
         with self._lock:
             if self._stopping or self._proc is not None:
                 return
-            parent_conn, child_conn = self._pool._ctx.Pipe(duplex=True)
-            proc = self._pool._ctx.Process(
+            parent_conn, child_conn = _SPAWN.Pipe(duplex=True)
+            proc = _SPAWN.Process(
                 target=_worker_main, name="article-extractor", daemon=True,
-                args=(child_conn, self._pool.options, self._pool._worker_fn))
+                args=(child_conn, self._pool.options, self._pool.worker_fn))
             proc.start()
             child_conn.close()  # so the child sees EOF if we go away
             self._proc, self._conn, self._ready = proc, parent_conn, False
@@ -224,7 +227,7 @@ class _Worker:
         if self._seen_stop:
             return None
         try:
-            item = self._pool._jobs.get(block=block)
+            item = self._jobs.get(block=block)
         except queue.Empty:
             return None
         if item is _STOP:
@@ -274,11 +277,13 @@ class _Worker:
                 return
             self._head_deadline = time.monotonic() + self._pool.options.deadline
         assert self._conn is not None
-        try:
+        with contextlib.suppress(OSError, ValueError):  # the process died; _collect reports it
             self._conn.send((job.html, job.url))
-        except (OSError, ValueError):
-            pass  # the process died; _collect reports it
         self._sent.append(job)
+
+    def cancel_carried(self) -> int:
+        """Cancel the pages held back until the worker is free; return how many were cancelled."""
+        return sum(job.future.cancel() for job in list(self._carry))
 
     def _collect(self) -> None:
         """Wait for the oldest sent job; on timeout or crash, kill and restart the worker."""
@@ -322,14 +327,11 @@ class ExtractorPool:
         self.workers = max(1, workers or os.cpu_count() or 1)
         self.options = options or ExtractOptions()
         self.start_timeout = start_timeout
-        self._worker_fn = worker_fn
-        # "spawn": forking a process that runs Qt (or any threads) is unsafe, and
-        # spawn is the only method on Windows and the default on macOS.
-        self._ctx = multiprocessing.get_context("spawn")
+        self.worker_fn = worker_fn
         self._jobs: queue.Queue[Any] = queue.Queue()
         self._lock = threading.Lock()
         self._closed = False
-        self._workers = [_Worker(self, i) for i in range(self.workers)]
+        self._workers = [_Worker(self, self._jobs, i) for i in range(self.workers)]
         try:
             for w in self._workers:
                 w.spawn()  # processes import trafilatura in parallel, once
@@ -366,7 +368,7 @@ class ExtractorPool:
             elif job.future.cancel():
                 cancelled += 1
         for w in self._workers:  # a page a manager holds back until its worker is free
-            cancelled += sum(job.future.cancel() for job in list(w._carry))
+            cancelled += w.cancel_carried()
         for _ in range(stops):  # only present while closing; keep them for the threads
             self._jobs.put(_STOP)
         return cancelled

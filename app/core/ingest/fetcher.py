@@ -383,7 +383,8 @@ class _Download:
                 raise FetchError("The server keeps redirecting in a loop, so the page cannot be reached.")
             request = client.build_request(
                 "GET", current, headers=_headers(self.options),
-                timeout=httpx.Timeout(max(0.01, self.deadline - time.monotonic())), extensions={"trace": self.dog.trace},
+                timeout=httpx.Timeout(max(0.01, self.deadline - time.monotonic())),
+                extensions={"trace": self.dog.trace},
             )
             try:
                 response = client.send(request, stream=True, follow_redirects=False)

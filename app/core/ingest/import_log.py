@@ -24,7 +24,7 @@ from app.models import ImportLog, utcnow
 
 log = logging.getLogger(__name__)
 
-_LOG = ImportLog.__table__.c  # type: ignore[attr-defined]
+_LOG = ImportLog.__table__.c
 # A failed JSONL record is logged as "<file>:<line>"; retrying means re-reading the file.
 _RECORD_SOURCE = re.compile(r"^(?P<path>.+):(?P<line>\d+)$")
 

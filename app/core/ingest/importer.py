@@ -207,7 +207,8 @@ class _Run:
                 art_id = result.article_id if result.article_id > 0 else None
                 outcomes.append(ItemOutcome(ready.source, result.outcome, reason, art_id, result.uid or None, title))
             else:
-                outcomes.append(ItemOutcome(ready.source, "failed", f"Could not save: {describe_db_error(result)}.", title=title))
+                reason = f"Could not save: {describe_db_error(result)}."
+                outcomes.append(ItemOutcome(ready.source, "failed", reason, title=title))
         self.finish(outcomes)
 
     def existing_by_url(self, url: str) -> ItemOutcome | None:

@@ -404,6 +404,7 @@ def _span(item: Any, n: int, key: str, body: str) -> dict[str, Any]:
         if not isinstance(value, int) or isinstance(value, bool):
             article = "an" if name == "end" else "a"
             raise RecordProblem(f"span {n} has {article} {name} that is not a whole number ({_shown(value)}).")
+    assert isinstance(start, int) and isinstance(end, int)  # the loop above refused anything else
     if not isinstance(label, str) or not label.strip():
         raise RecordProblem(f"span {start}-{end} has no label.")
     if len(label) > 64:
@@ -415,6 +416,7 @@ def _span(item: Any, n: int, key: str, body: str) -> dict[str, Any]:
     if claimed is not None:
         found = body[start:end]
         if claimed != found:
-            raise RecordProblem(f"span {start}-{end} says {_shown(str(claimed))} but the text there is {_shown(found)}.")
+            raise RecordProblem(
+                f"span {start}-{end} says {_shown(str(claimed))} but the text there is {_shown(found)}.")
     return {"start": start, "end": end, "label": label, "annotator": annotator, "origin": "imported",
             "attributes": attributes}

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Row, TextClause, bindparam, insert, text
+from sqlalchemy import Connection, TextClause, bindparam, insert, text
 from sqlalchemy.exc import IntegrityError
 
 from app.core.db import span_json
@@ -90,15 +90,17 @@ def label_ids(conn: Connection, names: Iterable[str]) -> tuple[dict[str, int], l
             continue
         if position is None:
             position = conn.execute(text("SELECT coalesce(max(position), -1) + 1 FROM label")).scalar_one()
-        label_id = conn.execute(
+        key = conn.execute(
             insert(Label.__table__).values(name=name, kind="entity", position=position + len(created))
-        ).inserted_primary_key[0]
+        ).inserted_primary_key
+        assert key is not None  # an INSERT of one row has one
+        label_id = key[0]
         known[name] = folded[name.casefold()] = label_id
         created.append(name)
     return {n: known[n] if n in known else folded[n.casefold()] for n in wanted}, created
 
 
-def _in_chunks(conn: Connection, query: TextClause, values: Iterable[str]) -> Iterator[Row[Any]]:
+def _in_chunks(conn: Connection, query: TextClause, values: Iterable[str]) -> Iterator[Sequence[Any]]:
     """Rows of ``query`` (with an expanding ``:values`` parameter) for every chunk of values.
 
     One statement per chunk, not per value: a query per article costs more than storing it.
@@ -160,7 +162,8 @@ def store_articles(store: Store, articles: Sequence[NewArticle], *, annotator: s
         pending: list[int] = []  # index into ``articles`` of each row
         keys = [(text_hash(art.text), art.canonical_url or canonical_url(art.url)) for art in articles]
         # Where an article can be found: the address it came from, and the one its page declares.
-        addresses = [[u for u in (curl, art.canonical_page_url) if u] for (_, curl), art in zip(keys, articles, strict=False)]
+        addresses = [[u for u in (curl, art.canonical_page_url) if u]
+                     for (_, curl), art in zip(keys, articles, strict=False)]
         stored_hash, stored_url = _find_duplicates(conn, (h for h, _ in keys), (u for a in addresses for u in a))
         for i, art in enumerate(articles):
             thash, curl = keys[i]
@@ -250,7 +253,7 @@ def _insert_children(
     if not names:
         return {}, Counter()
     lids, created = label_ids(conn, names)
-    spans = []
+    spans: list[dict[str, Any]] = []
     for art, art_id in zip(articles, ids, strict=True):
         seen: set[tuple[int, int, int, str]] = set()
         for s in art.spans:

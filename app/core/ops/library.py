@@ -19,7 +19,9 @@ from app.core.ingest.storing import ArticleRow
 from app.models import ARTICLE_STATUSES
 
 # Sort keys the library offers, and the column each maps to.
-SORT_COLUMNS = {"id": "article.id", "updated": "article.updated_at", "title": "article.title", "status": "article.status"}
+SORT_COLUMNS = {
+    "id": "article.id", "updated": "article.updated_at", "title": "article.title", "status": "article.status",
+}
 # "label:NAME" orders by the number of NAME spans in each article. Counted per article
 # from the span table's (article_id, start, end, label_id, ...) unique index, which
 # holds the label: no row of the span table itself is read.
@@ -233,7 +235,8 @@ def _rows_by_id(store: Store, ids: list[int]) -> list[ArticleRow]:
     marks = ",".join(str(int(i)) for i in ids)
     with store.begin() as conn:
         rows = conn.execute(
-            text(f"SELECT id, uid, title, site_name, published, status, url, updated_at FROM article WHERE id IN ({marks})")
+            text("SELECT id, uid, title, site_name, published, status, url, updated_at FROM article"
+                 f" WHERE id IN ({marks})")
         ).all()
         counts = span_counts(conn, ids)
     return [
@@ -339,7 +342,7 @@ def list_article_ids(
             packed = conn.execute(text(f"SELECT json_group_array(id) FROM ({sql})"), params).scalar_one()
             ids = orjson.loads(packed)
         else:
-            ids = [row[0] for row in conn.execute(text(sql), params).cursor]
+            ids = [row[0] for row in conn.execute(text(sql), params).cursor.fetchall()]
     if sort_here:
         ids.sort(reverse=descending)
     return ids

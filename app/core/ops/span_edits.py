@@ -273,8 +273,9 @@ def add_spans(
             # Plain tuples straight to the driver: SQLAlchemy's per-row parameter handling
             # doubled the time of 10,000 rows.
             mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-            rows = [(article_id, st["start"], st["end"], label_id, st["text"], annotator, origin, attrs, now, now)
-                    for st in states]
+            rows: list[tuple[Any, ...]] = [
+                (article_id, st["start"], st["end"], label_id, st["text"], annotator, origin, attrs, now, now)
+                for st in states]
             columns = 'article_id, start, "end", label_id, text, annotator, origin, attributes, created_at, updated_at'
             if span_ids is not None:
                 columns, rows = "id, " + columns, [(int(i), *row) for i, row in zip(span_ids, rows, strict=True)]

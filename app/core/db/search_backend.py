@@ -16,6 +16,8 @@ from typing import Protocol
 
 from sqlalchemy import Connection, text
 
+from app.core.db.in_lists import execute_in
+
 MAX_QUERY_TERMS = 16
 
 
@@ -157,13 +159,10 @@ class SqliteFts5Backend:
 
     def unindex(self, conn: Connection, article_ids: list[int]) -> None:
         # External-content FTS5 needs the old values to remove a row.
-        for chunk in _chunks(article_ids, 500):
-            marks = ",".join(str(int(i)) for i in chunk)
-            conn.exec_driver_sql(
-                f"INSERT INTO {self.table}({self.table}, rowid, title, text) "
-                f"SELECT 'delete', id, title, text FROM article WHERE id IN ({marks})"
-            )
-            conn.exec_driver_sql(f"DELETE FROM {self.symbols} WHERE rowid IN ({marks})")
+        ids = [int(i) for i in article_ids]
+        execute_in(conn, f"INSERT INTO {self.table}({self.table}, rowid, title, text) "
+                   "SELECT 'delete', id, title, text FROM article WHERE id IN :values", ids)
+        execute_in(conn, f"DELETE FROM {self.symbols} WHERE rowid IN :values", ids)
 
     def _fts_query(self, terms: list[str], *, prefix: bool = True) -> str | None:
         if not terms:
@@ -305,7 +304,3 @@ def backend_for(dialect_name: str) -> SearchBackend:
     if dialect_name == "postgresql":
         return PostgresTsvectorBackend()
     raise ValueError(f"Full-text search is not available for the {dialect_name} database type.")
-
-
-def _chunks(items: list[int], size: int) -> list[list[int]]:
-    return [items[i : i + size] for i in range(0, len(items), size)]

@@ -14,12 +14,14 @@ from typing import Any
 import orjson
 from sqlalchemy import text
 
+from app.core.db.in_lists import in_list, select_in
 from app.core.db.store import Store
 from app.core.ingest.storing import ArticleRow
 from app.models import ARTICLE_STATUSES
 
 # Sort keys the library offers, and the column each maps to.
-SORT_COLUMNS = {"id": "article.id", "updated": "article.updated_at", "title": "article.title", "status": "article.status"}
+SORT_COLUMNS = {"id": "article.id", "updated": "article.updated_at", "title": "article.title",
+                "status": "article.status"}
 # "label:NAME" orders by the number of NAME spans in each article. Counted per article
 # from the span table's (article_id, start, end, label_id, ...) unique index, which
 # holds the label: no row of the span table itself is read.
@@ -84,9 +86,7 @@ def _where(store: Store, flt: ArticleFilter) -> tuple[list[str], dict[str, Any]]
     conds: list[str] = []
     params: dict[str, Any] = {}
     if flt.statuses:
-        marks = ",".join(f":st{i}" for i in range(len(flt.statuses)))
-        conds.append(f"article.status IN ({marks})")
-        params.update({f"st{i}": s for i, s in enumerate(flt.statuses)})
+        conds.append(f"article.status IN ({in_list(params, 'st', flt.statuses)})")
     if flt.query.strip():
         clause = store.search.match_clause(flt.query)
         if clause is None:
@@ -175,15 +175,12 @@ def sort_key(row: ArticleRow, sort: str) -> tuple[Any, int]:
 
 
 def span_counts(conn: Any, article_ids: list[int]) -> dict[int, dict[str, int]]:
-    if not article_ids:
-        return {}
-    marks = ",".join(str(int(i)) for i in article_ids)
     result: dict[int, dict[str, int]] = {}
-    for art_id, name, n in conn.execute(
-        text(
-            "SELECT span.article_id, label.name, count(*) FROM span JOIN label ON label.id = span.label_id "
-            f"WHERE span.article_id IN ({marks}) GROUP BY span.article_id, label.name"
-        )
+    for art_id, name, n in select_in(
+        conn,
+        "SELECT span.article_id, label.name, count(*) FROM span JOIN label ON label.id = span.label_id "
+        "WHERE span.article_id IN :values GROUP BY span.article_id, label.name",
+        [int(i) for i in article_ids],
     ):
         result.setdefault(art_id, {})[name] = n
     return result
@@ -230,11 +227,9 @@ def search(store: Store, query: str, limit: int = 50) -> list[ArticleRow]:
 
 
 def _rows_by_id(store: Store, ids: list[int]) -> list[ArticleRow]:
-    marks = ",".join(str(int(i)) for i in ids)
     with store.begin() as conn:
-        rows = conn.execute(
-            text(f"SELECT id, uid, title, site_name, published, status, url, updated_at FROM article WHERE id IN ({marks})")
-        ).all()
+        rows = select_in(conn, "SELECT id, uid, title, site_name, published, status, url, updated_at "
+                         "FROM article WHERE id IN :values", [int(i) for i in ids])
         counts = span_counts(conn, ids)
     return [
         ArticleRow(
@@ -347,8 +342,4 @@ def list_article_ids(
 
 def article_rows(store: Store, article_ids: Sequence[int]) -> dict[int, ArticleRow]:
     """The library rows of these articles by id; ids no longer stored are left out."""
-    ids = [int(i) for i in article_ids]
-    found: dict[int, ArticleRow] = {}
-    for start in range(0, len(ids), 500):
-        found.update((r.id, r) for r in _rows_by_id(store, ids[start : start + 500]))
-    return found
+    return {r.id: r for r in _rows_by_id(store, [int(i) for i in article_ids])}

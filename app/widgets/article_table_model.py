@@ -36,10 +36,9 @@ from PySide6.QtGui import QFont, QGuiApplication, QIcon, QPalette
 
 from app.core.cancel import CancelToken
 from app.core.db.store import STORE_ERRORS, Store, describe_db_error
-from app.core.ingest.storing import ArticleRow
 from app.core.ops import library
 from app.core.ops.labels import LabelInfo, list_labels
-from app.core.ops.library import ArticleFilter
+from app.core.ops.library import ArticleFilter, ArticleRow
 from app.core.ops.span_edits import Change
 from app.widgets.icons import icon, label_icon
 from app.widgets.tasks import Task, run_task

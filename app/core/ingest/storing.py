@@ -1,4 +1,4 @@
-"""Writing articles into the store, and reading them back in pages.
+"""Writing articles into the store, duplicates recognised by text and address.
 
 All writes are set-based (one INSERT per batch and table) and each batch is one
 transaction, so an article is stored whole with its spans and search entry, or
@@ -32,21 +32,6 @@ class StoreOutcome:
     article_id: int
     uid: str
     reason: str = ""
-
-
-@dataclass(frozen=True)
-class ArticleRow:
-    """What the library shows of an article (no text)."""
-
-    id: int
-    uid: str
-    title: str
-    site_name: str | None
-    published: str | None
-    status: str
-    url: str | None
-    updated_at: datetime
-    span_counts: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass

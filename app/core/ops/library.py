@@ -16,7 +16,6 @@ from sqlalchemy import text
 
 from app.core.db.in_lists import in_list, select_in
 from app.core.db.store import Store
-from app.core.ingest.storing import ArticleRow
 from app.models import ARTICLE_STATUSES
 
 # Sort keys the library offers, and the column each maps to.
@@ -41,6 +40,21 @@ def _order_by(sort: str, columns: dict[str, str], params: dict[str, Any]) -> str
         params["sort_label"] = sort.removeprefix(LABEL_SORT)
         return _LABEL_COUNT
     return columns[sort]
+
+
+@dataclass(frozen=True)
+class ArticleRow:
+    """What the library shows of an article (no text)."""
+
+    id: int
+    uid: str
+    title: str
+    site_name: str | None
+    published: str | None
+    status: str
+    url: str | None
+    updated_at: datetime
+    span_counts: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ from app.core.ops import library
 from app.core.ops.labels import LabelInfo, list_labels
 from app.core.ops.library import ArticleFilter, ArticleRow
 from app.core.ops.span_edits import Change
+from app.models import STATUS_TEXT
 from app.widgets.icons import icon, label_icon
 from app.widgets.tasks import Task, run_task
 
@@ -50,7 +51,6 @@ BLOCK = 200  # rows fetched together: a few screens, one query of ~1-2 ms
 MAX_CACHED_ROWS = 20 * BLOCK
 MAX_EXACT_RANGES = 100  # more separate row ranges than this in one change: one coarse update instead
 
-STATUS_TEXT = {"new": "New", "in_progress": "In progress", "done": "Done", "skipped": "Skipped"}
 STATUS_COLOR = {"new": "#0ea5e9", "in_progress": "#f59e0b", "done": "#16a34a", "skipped": "#9ca3af"}
 
 Index = QModelIndex | QPersistentModelIndex

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 from app.core.cancel import CancelToken
 from app.core.db.store import Store
 from app.core.ingest import import_log
-from app.core.ingest.fetcher import FetchOptions
+from app.core.ingest.fetcher import MB, FetchOptions
 from app.core.ingest.importer import ImportOptions, ImportReport, ItemOutcome, ProgressFn, import_sources
 from app.core.settings import Settings
 from app.widgets.icons import icon
@@ -54,7 +54,7 @@ def import_options(settings: Settings) -> ImportOptions:
     fetch = FetchOptions(
         timeout=max(1.0, float(settings.fetch_timeout)),
         concurrency=max(1, int(settings.fetch_concurrency)),
-        max_bytes=max(1, int(float(settings.fetch_max_mb) * 1024 * 1024)),
+        max_bytes=max(1, int(float(settings.fetch_max_mb) * MB)),
     )
     return ImportOptions(fetch=fetch, workers=max(0, int(settings.extract_workers)), annotator=settings.annotator)
 

@@ -31,7 +31,8 @@ from app.core.ops import library, span_edits
 from app.core.ops.labels import list_labels
 from app.core.ops.library import ArticleFilter
 from app.core.ops.span_edits import Change
-from app.widgets.article_table_model import STATUS_TEXT, ArticleTableModel, status_icon
+from app.models import STATUS_TEXT
+from app.widgets.article_table_model import ArticleTableModel, status_icon
 from app.widgets.edits import EditGateway
 from app.widgets.icons import icon, label_icon
 
@@ -92,7 +93,8 @@ class LibraryView(QWidget):
 
         self.count_label = QLabel(self)
         self.count_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.count_label.setMinimumWidth(self.fontMetrics().horizontalAdvance("100,000 of 100,000 articles · 9 selected"))
+        widest = "100,000 of 100,000 articles · 9 selected"
+        self.count_label.setMinimumWidth(self.fontMetrics().horizontalAdvance(widest))
         self.count_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
         self.model = ArticleTableModel(store, self, background=True)
@@ -180,7 +182,7 @@ class LibraryView(QWidget):
         widths = {
             "site": fm.horizontalAdvance("The Guardian") + pad,
             "published": fm.horizontalAdvance("2025-05-27") + pad,
-            "status": fm.horizontalAdvance("In progress") + 16 + pad,
+            "status": max(fm.horizontalAdvance(shown) for shown in STATUS_TEXT.values()) + 16 + pad,
             "updated": fm.horizontalAdvance("2025-05-27 14:03") + pad,
         }
         for col, spec in enumerate(self.model.columns):
@@ -218,7 +220,8 @@ class LibraryView(QWidget):
         for verb, key in (("Has", "has"), ("Lacks", "lacks")):
             self.label_filter.insertSeparator(self.label_filter.count())
             for lb in labels:
-                self.label_filter.addItem(label_icon(lb.name, lb.kind, lb.color), f"{verb} {lb.name}", f"{key}:{lb.name}")
+                self.label_filter.addItem(label_icon(lb.name, lb.kind, lb.color), f"{verb} {lb.name}",
+                                          f"{key}:{lb.name}")
         found = self.label_filter.findData(previous) if previous else 0
         self.label_filter.setCurrentIndex(max(found, 0))
         self.label_filter.blockSignals(False)

@@ -244,10 +244,6 @@ class ImportPane(QWidget):
         """Horizontal: controls, items and history side by side (a dock below or above the text)."""
         self.splitter.setOrientation(orientation)
 
-    def set_settings(self, settings: Settings) -> None:
-        """Use new settings from the next import on."""
-        self._settings = settings
-
     def is_busy(self) -> bool:
         return self._task is not None
 

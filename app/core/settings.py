@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from app.core.ingest.fetcher import MB, FetchOptions
 from app.core.paths import config_dir
 
 SCHEMA_VERSION = 1
@@ -30,9 +31,9 @@ def _os_user() -> str:
 @dataclass
 class Settings:
     annotator: str = field(default_factory=_os_user)
-    fetch_timeout: float = 20.0
-    fetch_concurrency: int = 8
-    fetch_max_mb: float = 10.0
+    fetch_timeout: float = FetchOptions.timeout
+    fetch_concurrency: int = FetchOptions.concurrency
+    fetch_max_mb: float = FetchOptions.max_bytes / MB
     extract_workers: int = 0
     verdicts: list[str] = field(default_factory=lambda: list(DEFAULT_VERDICTS))
     recent_datasets: list[str] = field(default_factory=list)

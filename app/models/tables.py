@@ -15,6 +15,8 @@ from sqlalchemy import CheckConstraint, Column, Index, LargeBinary, Table, Text,
 from sqlmodel import Field, SQLModel
 
 ARTICLE_STATUSES = ("new", "in_progress", "done", "skipped")
+# Each status as the app names it to a person.
+STATUS_TEXT = {"new": "New", "in_progress": "In progress", "done": "Done", "skipped": "Skipped"}
 SOURCE_KINDS = ("url", "file", "jsonl", "paste")
 LABEL_KINDS = ("entity", "claim")
 SPAN_ORIGINS = ("manual", "imported", "suggested")

@@ -36,11 +36,10 @@ from PySide6.QtGui import QFont, QGuiApplication, QIcon, QPalette
 
 from app.core.cancel import CancelToken
 from app.core.db.store import STORE_ERRORS, Store, describe_db_error
-from app.core.ingest.storing import ArticleRow
 from app.core.ops import library
 from app.core.ops.labels import LabelInfo, list_labels
-from app.core.ops.library import ArticleFilter
-from app.core.ops.span_edits import Change
+from app.core.ops.library import ArticleFilter, ArticleRow
+from app.core.ops.span_edits import STATUS_TEXT, Change
 from app.widgets.palette import label_icon, status_icon
 from app.widgets.tasks import Task, run_task
 
@@ -51,7 +50,6 @@ BLOCK = 200  # rows fetched together: a few screens, one query of ~1-2 ms
 MAX_CACHED_ROWS = 20 * BLOCK
 MAX_EXACT_RANGES = 100  # more separate row ranges than this in one change: one coarse update instead
 
-STATUS_TEXT = {"new": "New", "in_progress": "In progress", "done": "Done", "skipped": "Skipped"}
 
 Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()

@@ -48,7 +48,7 @@ from app.core.export.exporter import (
 )
 from app.core.ops.dataset_info import list_annotators
 from app.core.ops.labels import list_labels
-from app.core.ops.span_edits import ARTICLE_STATUSES
+from app.core.ops.span_edits import ARTICLE_STATUSES, STATUS_TEXT
 from app.core.settings import Settings
 from app.core.validation import InvalidInput
 from app.widgets.icons import icon
@@ -60,7 +60,6 @@ FORMAT_INFO = {
     "spacy": ("spaCy / Prodigy", "One {text, spans, meta} task per line, as Prodigy and spaCy's char_span read it."),
     "doccano": ("doccano", "One {text, label: [[start, end, LABEL]]} line per article, for doccano's importer."),
 }
-STATUS_TEXT = {"new": "New", "in_progress": "In progress", "done": "Done", "skipped": "Skipped"}
 DEFAULT_SPLIT = (0.8, 0.1, 0.1)
 LABELS_PER_ROW = 4
 

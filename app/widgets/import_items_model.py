@@ -114,9 +114,6 @@ class ImportItemsModel(_RowsTableModel):
     def clear(self) -> None:
         self.set_items(())
 
-    def row_at(self, row: int) -> ItemRow:
-        return self._rows[row]
-
     def rows(self) -> Sequence[ItemRow]:
         return tuple(self._rows)
 

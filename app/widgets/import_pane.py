@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 from app.core.cancel import CancelToken
 from app.core.db.store import Store
 from app.core.ingest import import_log
-from app.core.ingest.fetcher import FetchOptions
+from app.core.ingest.fetcher import MB, FetchOptions
 from app.core.ingest.importer import ImportOptions, ImportReport, ItemOutcome, ProgressFn, import_sources
 from app.core.settings import Settings
 from app.widgets.icons import icon
@@ -55,7 +55,7 @@ def import_options(settings: Settings) -> ImportOptions:
     fetch = FetchOptions(
         timeout=max(1.0, float(settings.fetch_timeout)),
         concurrency=max(1, int(settings.fetch_concurrency)),
-        max_bytes=max(1, int(float(settings.fetch_max_mb) * 1024 * 1024)),
+        max_bytes=max(1, int(float(settings.fetch_max_mb) * MB)),
     )
     return ImportOptions(fetch=fetch, workers=max(0, int(settings.extract_workers)), annotator=settings.annotator)
 
@@ -276,10 +276,6 @@ class ImportPane(QWidget):
     def set_orientation(self, orientation: Qt.Orientation) -> None:
         """Horizontal: controls, items and history side by side (a dock below or above the text)."""
         self.splitter.setOrientation(orientation)
-
-    def set_settings(self, settings: Settings) -> None:
-        """Use new settings from the next import on."""
-        self._settings = settings
 
     def is_busy(self) -> bool:
         return self._task is not None

@@ -30,8 +30,8 @@ from app.core.db.store import Store
 from app.core.ops import library, span_edits
 from app.core.ops.labels import list_labels
 from app.core.ops.library import ArticleFilter
-from app.core.ops.span_edits import Change
-from app.widgets.article_table_model import STATUS_TEXT, ArticleTableModel
+from app.core.ops.span_edits import STATUS_TEXT, Change
+from app.widgets.article_table_model import ArticleTableModel
 from app.widgets.edits import EditGateway
 from app.widgets.icons import icon
 from app.widgets.palette import label_icon, status_icon
@@ -182,7 +182,7 @@ class LibraryView(QWidget):
         widths = {
             "site": fm.horizontalAdvance("The Guardian") + pad,
             "published": fm.horizontalAdvance("2025-05-27") + pad,
-            "status": fm.horizontalAdvance("In progress") + 16 + pad,
+            "status": max(fm.horizontalAdvance(shown) for shown in STATUS_TEXT.values()) + 16 + pad,
             "updated": fm.horizontalAdvance("2025-05-27 14:03") + pad,
         }
         for col, spec in enumerate(self.model.columns):

@@ -66,6 +66,7 @@ def test_failures_exit_1_and_are_listed(tmp_path, http_server, isolated_home):
         ("export", "x.jsonl", "--format", "csv"),
         ("export", "x.jsonl", "--split", "0.5,0.6,0.1"),
         ("export", "x.jsonl", "--status", "finished"),
+        ("export", "x.jsonl", "--split-files"),  # without --split: the export options refuse it
         ("frobnicate",),
         ("import",),
     ],

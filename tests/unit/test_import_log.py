@@ -6,7 +6,7 @@ from datetime import UTC
 from pathlib import Path
 
 from app.core.ingest.import_log import batch_items, failed_sources, recent_batches
-from app.core.ingest.importer import ImportOptions, import_sources, import_text
+from app.core.ingest.importer import ImportOptions, import_sources
 from app.core.ingest.storing import store_articles
 from app.core.ops.dataset_info import list_annotators
 from app.core.ops.span_edits import add_span
@@ -75,15 +75,12 @@ def test_failed_sources_without_a_batch_skip_what_succeeded_later(store, tmp_pat
     assert failed_sources(store, first.batch) == [str(later)]  # the batch itself still lists it
 
 
-def test_a_failed_jsonl_record_retries_its_file_and_pasted_text_is_skipped(store, tmp_path):
+def test_a_failed_jsonl_record_retries_its_file(store, tmp_path):
     records = write(tmp_path / "records.jsonl", '{"text": "' + BODY + '"}\n{"title": "no text"}\n')
     report = import_sources(store, [records], OPTS)
     assert report.imported == 1 and len(report.failures) == 1
     assert report.failures[0].source == f"{records}:2"
     assert failed_sources(store, report.batch) == [str(records)]
-
-    pasted = import_text(store, "")
-    assert pasted.outcome == "failed"  # import_text logs nothing: it is not a batch
     assert failed_sources(store) == [str(records)]
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from app.core.cancel import CancelToken
 from app.core.ingest.extraction import ExtractOptions
 from app.core.ingest.fetcher import FetchOptions
-from app.core.ingest.importer import ImportOptions, import_sources, import_text
+from app.core.ingest.importer import ImportOptions, import_sources
 from app.core.ops import library
 
 FAST = ImportOptions(fetch=FetchOptions(timeout=3.0), workers=1)
@@ -201,13 +201,6 @@ def test_progress_reports_every_item_and_cancel_keeps_finished_work(store, http_
     assert time.monotonic() - started < 10
     assert report.cancelled
     assert library.count_articles(store) == 3
-
-
-def test_pasted_text(store):
-    o = import_text(store, "  The Red Cross said aid reached Gaza.  ", title="Aid")
-    assert o.outcome == "imported"
-    assert library.get_article(store, o.article_id).text == "The Red Cross said aid reached Gaza."
-    assert import_text(store, "   ").outcome == "failed"
 
 
 def test_jsonl_import_keeps_good_lines_and_reports_bad_ones(store, tmp_path):

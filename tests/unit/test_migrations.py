@@ -104,6 +104,10 @@ def test_an_old_dataset_is_upgraded_with_its_data(old_dataset: tuple[Path, dict[
         with store.begin() as conn:
             tables = set(inspect(conn).get_table_names())
         assert "import_log" in tables
+        # The same schema as a dataset created by the current version.
+        with open_store(path.with_name("fresh.sqlite")) as fresh, store.engine.connect() as a, \
+                fresh.engine.connect() as b:
+            assert _schema_sql(a) == _schema_sql(b)
         conn = _read(path)
         try:
             assert _snapshot(conn) == before
@@ -204,12 +208,10 @@ def test_constraints_survive_the_upgrade(old_dataset: tuple[Path, dict[str, list
 def test_search_index_settings_after_the_upgrade(
     old_dataset: tuple[Path, dict[str, list[tuple[object, ...]]]],
 ) -> None:
-    from app.core.db.search_backend import FTS_HASHSIZE
-
     path, _ = old_dataset
     with open_store(path) as store, store.begin() as conn:
         settings = dict(conn.exec_driver_sql("SELECT k, v FROM article_fts_config").all())
-    assert settings.get("hashsize") == FTS_HASHSIZE
+    assert settings.get("hashsize") == 32 * 1024 * 1024  # set by migration 0003
 
 
 def test_upgrade_can_be_declined(old_dataset: tuple[Path, dict[str, list[tuple[object, ...]]]]) -> None:
@@ -253,9 +255,9 @@ def test_every_revision_is_reached_one_step_at_a_time(db_path: Path) -> None:
     stepped.dispose()
 
 
-def _schema_sql(conn) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+def _schema_sql(conn) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-def]
     return conn.exec_driver_sql(
-        "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name"
+        "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name"
     ).all()
 
 

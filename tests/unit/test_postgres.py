@@ -48,3 +48,47 @@ def test_core_works_the_same_on_postgresql_and_sqlite(pg_url, tmp_path):
             store.close()
     assert lines["pg"] == lines["sqlite"]
     assert lines["pg"][0]["spans"][0]["text"] == "Hugo Touvron"
+
+
+def _pg_schema(conn) -> dict[str, list[tuple[object, ...]]]:  # type: ignore[no-untyped-def]
+    return {
+        "columns": conn.exec_driver_sql(
+            "SELECT table_name, column_name, data_type, is_nullable, column_default, generation_expression "
+            "FROM information_schema.columns WHERE table_schema = 'public' ORDER BY table_name, column_name"
+        ).all(),
+        "indexes": conn.exec_driver_sql(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY indexname"
+        ).all(),
+        "constraints": conn.exec_driver_sql(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE connamespace = 'public'::regnamespace ORDER BY 1, 2"
+        ).all(),
+    }
+
+
+def test_every_revision_one_at_a_time_ends_at_the_schema_of_one_jump(pg_url):
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import create_engine
+
+    from app.core.db import migrations
+
+    admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        for name in ("stepped", "direct"):
+            conn.exec_driver_sql(f"CREATE DATABASE {name}")
+    admin.dispose()
+    base = pg_url.rsplit("/", 1)[0]
+    stepped, direct = create_engine(f"{base}/stepped"), create_engine(f"{base}/direct")
+    try:
+        revisions = [s.revision for s in ScriptDirectory.from_config(migrations.alembic_config()).walk_revisions()]
+        for rev in reversed(revisions):
+            migrations.upgrade(stepped, rev)
+        migrations.upgrade(direct)
+        with stepped.connect() as a, direct.connect() as b:
+            schema = _pg_schema(a)
+            assert schema == _pg_schema(b)
+        assert ("article", "search_vector") in {(t, c) for t, c, *_ in schema["columns"]}
+        assert "ix_article_search" in {name for name, _ in schema["indexes"]}
+    finally:
+        stepped.dispose()
+        direct.dispose()

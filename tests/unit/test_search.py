@@ -18,9 +18,9 @@ from app.core.db import search_backend
 from app.core.db.search_backend import query_terms
 from app.core.db.store import Store, open_store
 from app.core.ingest import storing as articles
-from app.core.ingest.storing import ArticleRow, store_articles
+from app.core.ingest.storing import store_articles
 from app.core.ops import library, span_edits
-from app.core.ops.library import ArticleFilter
+from app.core.ops.library import ArticleFilter, ArticleRow
 from app.core.validation import NewArticle
 
 SORTS = ("id", "title", "updated", "status")

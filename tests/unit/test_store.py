@@ -100,8 +100,6 @@ def test_pragmas_on_every_connection(store: Store) -> None:
         assert len({id(c.connection.dbapi_connection) for c in conns}) == 6
         for conn in conns:
             assert _pragmas(conn) == EXPECTED_PRAGMAS
-        session = stack.enter_context(store.session())
-        assert _pragmas(session.connection()) == EXPECTED_PRAGMAS
     # ... and still configured when they come back from the pool.
     for _ in range(3):
         with store.begin() as conn:

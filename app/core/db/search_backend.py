@@ -3,7 +3,8 @@
 SQLite uses an external-content FTS5 table kept current by set-based inserts
 after each batch of articles (a per-row trigger would double the cost of bulk
 imports). PostgreSQL uses a generated ``tsvector`` column with a GIN index.
-Everything dialect-specific about search lives in this module.
+Everything dialect-specific about search lives in this module, except the
+index structures themselves: the migrations create them (0002, 0003, 0007).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from collections.abc import Iterator
 from typing import Protocol
 
 from sqlalchemy import Connection, text
+
+from app.core.db.in_lists import execute_in
 
 MAX_QUERY_TERMS = 16
 
@@ -92,17 +95,8 @@ def _split_terms(query: str) -> tuple[list[str], list[str]]:
 
 
 class SearchBackend(Protocol):
-    def install(self, conn: Connection) -> None:
-        """Create the index structures (called by a migration)."""
-
     def rebuild(self, conn: Connection) -> None:
         """Re-index every article from scratch."""
-
-    def rebuild_symbols(self, conn: Connection) -> None:
-        """Re-index the symbols (emoji, ©, ...) of every article (called by a migration)."""
-
-    def tune(self, conn: Connection) -> None:
-        """Apply the index's performance settings (called by a migration)."""
 
     def index_range(self, conn: Connection, first_id: int, last_id: int) -> None:
         """Index the articles with ids in [first_id, last_id], just inserted."""
@@ -121,10 +115,6 @@ class SearchBackend(Protocol):
 TITLE_WEIGHT = 5.0
 # How many matches (newest first) ranked search scores; see search_ids.
 RANK_CANDIDATES = 2000
-# FTS5 keeps this much of a transaction's new index in memory before writing a
-# segment (default 1 MiB). A batch of 2,000 articles fits whole, which roughly
-# halves the indexing cost of an import (fewer, larger segments to merge).
-FTS_HASHSIZE = 32 * 1024 * 1024
 
 
 class SqliteFts5Backend:
@@ -135,33 +125,17 @@ class SqliteFts5Backend:
     "party"). Symbols therefore have an index of their own: per article, its
     distinct symbols, space-separated, under the ascii tokenizer (every non-ASCII
     character is a token character, so each symbol is one token). It is tiny, and
-    most articles have no row at all.
+    most articles have no row at all. (Migration 0003 sets the word index's
+    ``hashsize`` for fast bulk imports.)
     """
 
     table = "article_fts"
     symbols = "article_symbols"
 
-    def install(self, conn: Connection) -> None:
-        conn.exec_driver_sql(
-            f"CREATE VIRTUAL TABLE IF NOT EXISTS {self.table} USING fts5("
-            "title, text, content='article', content_rowid='id', "
-            "tokenize='unicode61 remove_diacritics 2')"
-        )
-        conn.exec_driver_sql(
-            f"CREATE VIRTUAL TABLE IF NOT EXISTS {self.symbols} USING fts5(title, text, tokenize='ascii')"
-        )
-
     def rebuild(self, conn: Connection) -> None:
         conn.exec_driver_sql(f"INSERT INTO {self.table}({self.table}) VALUES('rebuild')")
-        self.rebuild_symbols(conn)
-
-    def rebuild_symbols(self, conn: Connection) -> None:
         conn.exec_driver_sql(f"DELETE FROM {self.symbols}")
         self._index_symbols(conn, "SELECT id, title, text FROM article", {})
-
-    def tune(self, conn: Connection) -> None:
-        """Persistent index settings for fast bulk imports (stored in the index's config table)."""
-        conn.exec_driver_sql(f"INSERT INTO {self.table}({self.table}, rank) VALUES('hashsize', {FTS_HASHSIZE})")
 
     def index_range(self, conn: Connection, first_id: int, last_id: int) -> None:
         conn.execute(
@@ -185,13 +159,10 @@ class SqliteFts5Backend:
 
     def unindex(self, conn: Connection, article_ids: list[int]) -> None:
         # External-content FTS5 needs the old values to remove a row.
-        for chunk in _chunks(article_ids, 500):
-            marks = ",".join(str(int(i)) for i in chunk)
-            conn.exec_driver_sql(
-                f"INSERT INTO {self.table}({self.table}, rowid, title, text) "
-                f"SELECT 'delete', id, title, text FROM article WHERE id IN ({marks})"
-            )
-            conn.exec_driver_sql(f"DELETE FROM {self.symbols} WHERE rowid IN ({marks})")
+        ids = [int(i) for i in article_ids]
+        execute_in(conn, f"INSERT INTO {self.table}({self.table}, rowid, title, text) "
+                   "SELECT 'delete', id, title, text FROM article WHERE id IN :values", ids)
+        execute_in(conn, f"DELETE FROM {self.symbols} WHERE rowid IN :values", ids)
 
     def _fts_query(self, terms: list[str], *, prefix: bool = True) -> str | None:
         if not terms:
@@ -265,26 +236,13 @@ class SqliteFts5Backend:
 
 
 class PostgresTsvectorBackend:
-    """``tsvector`` generated column + GIN index; maintained by PostgreSQL itself."""
+    """``tsvector`` generated column + GIN index; maintained by PostgreSQL itself.
 
-    def install(self, conn: Connection) -> None:
-        conn.exec_driver_sql(
-            "ALTER TABLE article ADD COLUMN IF NOT EXISTS search_vector tsvector "
-            "GENERATED ALWAYS AS (setweight(to_tsvector('simple', coalesce(title, '')), 'A') || "
-            "setweight(to_tsvector('simple', text), 'B')) STORED"
-        )
-        conn.exec_driver_sql(
-            "CREATE INDEX IF NOT EXISTS ix_article_search ON article USING GIN (search_vector)"
-        )
+    Symbols are looked up in the text itself; see ``_symbols_clause``.
+    """
 
     def rebuild(self, conn: Connection) -> None:
         conn.exec_driver_sql("REINDEX INDEX ix_article_search")
-
-    def rebuild_symbols(self, conn: Connection) -> None:
-        return None  # symbols are looked up in the text itself; see _symbols_clause
-
-    def tune(self, conn: Connection) -> None:
-        return None  # GIN needs no settings here
 
     def index_range(self, conn: Connection, first_id: int, last_id: int) -> None:
         return None  # the generated column is computed on insert
@@ -346,7 +304,3 @@ def backend_for(dialect_name: str) -> SearchBackend:
     if dialect_name == "postgresql":
         return PostgresTsvectorBackend()
     raise ValueError(f"Full-text search is not available for the {dialect_name} database type.")
-
-
-def _chunks(items: list[int], size: int) -> list[list[int]]:
-    return [items[i : i + size] for i in range(0, len(items), size)]

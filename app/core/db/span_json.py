@@ -33,6 +33,7 @@ import orjson
 from sqlalchemy import Connection, text
 
 from app.core.cancel import CancelToken
+from app.core.db.in_lists import chunked, execute_in, select_in
 from app.core.db.store import Store
 
 TABLE = "article_span_json"
@@ -40,7 +41,6 @@ TABLE = "article_span_json"
 # changes: rows an older version wrote then count as missing, so an export never
 # copies a list in an old layout.
 FORMAT = 1
-CHUNK = 500
 
 _EMPTY: dict[str, Any] = {}
 
@@ -69,20 +69,20 @@ def refresh(conn: Connection, article_ids: Iterable[int]) -> None:
     """Rebuild the cached span lists of these articles (call inside the writing transaction)."""
     if conn.dialect.name != "sqlite":
         return  # no triggers elsewhere, so nothing is cached (see above)
-    ids = sorted({int(i) for i in article_ids})
-    for first in range(0, len(ids), CHUNK):
-        _refresh_chunk(conn, ids[first : first + CHUNK])
+    for chunk in chunked(int(i) for i in article_ids):
+        _refresh_chunk(conn, chunk)
 
 
 def _refresh_chunk(conn: Connection, ids: list[int]) -> None:
-    marks = ",".join(str(i) for i in ids)
-    conn.exec_driver_sql(f"DELETE FROM {TABLE} WHERE article_id IN ({marks})")
-    bodies: dict[int, str] = dict(conn.exec_driver_sql(f"SELECT id, text FROM article WHERE id IN ({marks})").all())
-    rows = conn.exec_driver_sql(
-        f'SELECT span.article_id, span.start, span."end", label.name, span.annotator, span.text, '
-        f"NULLIF(span.attributes, '{{}}') FROM span JOIN label ON label.id = span.label_id "
-        f"WHERE span.article_id IN ({marks})"
-    ).all()
+    execute_in(conn, f"DELETE FROM {TABLE} WHERE article_id IN :values", ids)
+    bodies = dict(select_in(conn, "SELECT id, text FROM article WHERE id IN :values", ids))
+    rows = select_in(
+        conn,
+        'SELECT span.article_id, span.start, span."end", label.name, span.annotator, span.text, '
+        "NULLIF(span.attributes, '{}') FROM span JOIN label ON label.id = span.label_id "
+        "WHERE span.article_id IN :values",
+        ids,
+    )
     # Plain tuples sort by (article, start, end, label name, annotator): the export's order.
     ordered = sorted(tuple(r) for r in rows)
     values = []

@@ -21,10 +21,8 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.pool import QueuePool
-from sqlmodel import Session
 
 from app import __version__
 from app.core.cancel import CancelToken
@@ -109,7 +107,7 @@ class StoreError(Exception):
     """A dataset could not be opened or used; ``str()`` is a sentence for the user."""
 
 
-def _configure_sqlite(dbapi_conn: DBAPIConnection, busy_timeout_ms: int) -> None:
+def _configure_sqlite(dbapi_conn: sqlite3.Connection, busy_timeout_ms: int) -> None:
     cur = dbapi_conn.cursor()
     # WAL lets the GUI read while an import writes; FULL makes every committed
     # annotation survive a power loss (it costs well under a millisecond).
@@ -121,7 +119,7 @@ def _configure_sqlite(dbapi_conn: DBAPIConnection, busy_timeout_ms: int) -> None
     cur.close()
 
 
-def _configure_read_only_sqlite(dbapi_conn: DBAPIConnection, busy_timeout_ms: int) -> None:
+def _configure_read_only_sqlite(dbapi_conn: sqlite3.Connection, busy_timeout_ms: int) -> None:
     cur = dbapi_conn.cursor()
     # Nothing to set up for writing; query_only makes any write fail at once, in words
     # SQLite shares with a read-only disk ("attempt to write a readonly database").
@@ -170,9 +168,6 @@ class Store:
     def where(self) -> str:
         """The dataset as a person names it in a message: its file, or its URL."""
         return str(self.path) if self.path is not None else self.location
-
-    def session(self) -> Session:
-        return Session(self.engine, expire_on_commit=False)
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:

@@ -59,6 +59,7 @@ from sqlalchemy import Connection, text
 
 from app.core.cancel import CancelToken
 from app.core.db import span_json
+from app.core.db.in_lists import in_list
 from app.core.db.store import Store
 from app.core.export.output import Output, remove_stale_temp_files, sync_folder
 from app.core.validation import InvalidInput
@@ -249,12 +250,6 @@ _ARTICLE_COLUMNS = "id, uid, url, title, author, published, site_name, language,
 # --- the export -------------------------------------------------------------------------------------
 
 
-def _in_list(prefix: str, values: Sequence[str], params: dict[str, Any]) -> str:
-    marks = ",".join(f":{prefix}{i}" for i in range(len(values)))
-    params.update({f"{prefix}{i}": v for i, v in enumerate(values)})
-    return marks
-
-
 def _uses_span_json(store: Store, options: ExportOptions) -> bool:
     """Whether the articles' ready-made span lists (``span_json``) can be copied as they are:
     they hold every span in the native layout, so not with span filters or other formats."""
@@ -270,7 +265,7 @@ def _articles_sql(options: ExportOptions, cached: bool = False) -> tuple[str, di
         # index would make the database collect and sort every remaining article per
         # batch, so walk the ids instead and filter (an expression keeps the index out).
         column = "article.status" if len(options.statuses) == 1 else "(article.status || '')"
-        where += f" AND {column} IN ({_in_list('st', options.statuses, params)})"
+        where += f" AND {column} IN ({in_list(params, 'st', options.statuses)})"
     columns = ", ".join(f"article.{c.strip()}" for c in _ARTICLE_COLUMNS.split(","))
     source = "article"
     if cached:
@@ -304,13 +299,13 @@ def _spans_sql(options: ExportOptions, labels: list[tuple[int, str]]) -> tuple[s
     if options.statuses:
         # The batch holds only articles with these statuses; others may lie between.
         join = " JOIN article ON article.id = span.article_id"
-        where += f" AND article.status IN ({_in_list('st', options.statuses, params)})"
+        where += f" AND article.status IN ({in_list(params, 'st', options.statuses)})"
     if options.labels:
-        wanted = [str(int(i)) for i, name in labels if name in options.labels]
+        wanted = [int(i) for i, name in labels if name in options.labels]
         # Unary + keeps SQLite from scanning the whole label index instead of the batch's range.
-        where += f" AND +span.label_id IN ({','.join(wanted) or 'NULL'})"
+        where += f" AND +span.label_id IN ({in_list(params, 'lb', wanted)})"
     if options.annotators:
-        where += f" AND span.annotator IN ({_in_list('an', options.annotators, params)})"
+        where += f" AND span.annotator IN ({in_list(params, 'an', options.annotators)})"
     ranks = " ".join(f"WHEN {int(i)} THEN {rank}" for rank, (i, _name) in enumerate(labels))
     rank = f"CASE span.label_id {ranks} END" if ranks else "0"
     sql = (
@@ -370,7 +365,7 @@ def _count(conn: Connection, options: ExportOptions) -> int:
     params: dict[str, Any] = {}
     sql = "SELECT count(*) FROM article"
     if options.statuses:
-        sql += f" WHERE status IN ({_in_list('st', options.statuses, params)})"
+        sql += f" WHERE status IN ({in_list(params, 'st', options.statuses)})"
     return int(conn.execute(text(sql), params).scalar_one())
 
 

@@ -46,12 +46,16 @@ _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 # Largest piece the decompressor may emit at once, so a compression bomb can
 # never allocate more than this before the size limit is checked.
 _PIECE = 256 * 1024
+MB = 1024 * 1024  # the unit a person gives the largest page in
 
 
 @dataclass(frozen=True)
 class FetchOptions:
+    """How pages are downloaded. The defaults are the app's: the settings and the
+    command line take theirs from here."""
+
     timeout: float = 20.0  # overall deadline per URL: connect, redirects and whole body
-    max_bytes: int = 10 * 1024 * 1024  # after content-encoding is undone
+    max_bytes: int = 10 * MB  # after content-encoding is undone
     max_redirects: int = 5
     user_agent: str = DEFAULT_USER_AGENT
     concurrency: int = 8  # parallel downloads; read by the importer and make_client
@@ -97,8 +101,8 @@ def _headers(options: FetchOptions) -> dict[str, str]:
 
 
 def _size(n: int) -> str:
-    if n >= 1024 * 1024:
-        return f"{round(n / (1024 * 1024), 1):g} MB"
+    if n >= MB:
+        return f"{round(n / MB, 1):g} MB"
     if n >= 1024:
         return f"{round(n / 1024, 1):g} KB"
     return f"{n} bytes"

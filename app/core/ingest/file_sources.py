@@ -15,7 +15,6 @@ from app.core.ingest.sniff import UndecodableError, decode_text, sniff_binary
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
 JSONL_SUFFIXES = {".jsonl", ".json", ".ndjson"}
-SUPPORTED = HTML_SUFFIXES | TEXT_SUFFIXES | JSONL_SUFFIXES
 MAX_TEXT_FILE_BYTES = 20 * 1024 * 1024
 
 

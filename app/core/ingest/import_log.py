@@ -42,10 +42,6 @@ class BatchSummary:
     failed: int
     cancelled: int = 0  # not imported because the user cancelled the run
 
-    @property
-    def retryable(self) -> int:
-        return self.failed + self.cancelled
-
 
 @dataclass(frozen=True)
 class LogItem:
@@ -150,7 +146,7 @@ def _retry_source(source: str) -> str | None:
     if match and Path(match["path"]).expanduser().is_file():
         # Records that did import meanwhile come back as duplicates, which is harmless.
         return match["path"]
-    return None  # pasted text, a file that is gone, an unsupported scheme
+    return None  # a file that is gone, an unsupported scheme
 
 
 def failed_sources(store: Store, batch: str | None = None,
@@ -159,7 +155,7 @@ def failed_sources(store: Store, batch: str | None = None,
     batch, every source whose latest attempt in any run failed (or was cancelled).
 
     Each source is listed once, in log order; items that can no longer be
-    retried (pasted text, deleted files) are left out.
+    retried (deleted files, unsupported addresses) are left out.
     """
     if batch is not None:
         query = select(_LOG.source).where(_LOG.batch == batch, _LOG.outcome.in_(outcomes)).order_by(_LOG.id)

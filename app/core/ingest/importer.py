@@ -284,21 +284,6 @@ def import_sources(
     return run.report
 
 
-def import_text(store: Store, text_value: str, *, title: str = "", url: str | None = None,
-                annotator: str = "") -> ItemOutcome:
-    """Store text pasted by the user as an article."""
-    source = url or "pasted text"
-    try:
-        article = validate(NewArticle, {"text": text_value.strip(), "title": title.strip(), "url": url,
-                                        "source_kind": "paste", "source": source})
-    except InvalidInput as exc:
-        return ItemOutcome(source, "failed", f"Not imported: {exc}")
-    result = store_articles_resilient(store, [article], annotator=annotator)[0]
-    if isinstance(result, StoreOutcome):
-        return ItemOutcome(source, result.outcome, result.reason, result.article_id, result.uid, title or None)
-    return ItemOutcome(source, "failed", f"Could not save: {describe_db_error(result)}.")
-
-
 # -- files that need no extraction ----------------------------------------------
 
 def _import_plain_file(run: _Run, path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Writing articles into the store, and reading them back in pages.
+"""Writing articles into the store, duplicates recognised by text and address.
 
 All writes are set-based (one INSERT per batch and table) and each batch is one
 transaction, so an article is stored whole with its spans and search entry, or
@@ -10,16 +10,17 @@ from __future__ import annotations
 import uuid
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, TextClause, bindparam, insert, text
+from sqlalchemy import Connection, insert, text
 from sqlalchemy.exc import IntegrityError
 
 from app.core.db import span_json
+from app.core.db.in_lists import select_in
 from app.core.db.store import Store
 from app.core.text_norm import canonical_url, text_hash
 from app.core.validation import NewArticle
@@ -32,21 +33,6 @@ class StoreOutcome:
     article_id: int
     uid: str
     reason: str = ""
-
-
-@dataclass(frozen=True)
-class ArticleRow:
-    """What the library shows of an article (no text)."""
-
-    id: int
-    uid: str
-    title: str
-    site_name: str | None
-    published: str | None
-    status: str
-    url: str | None
-    updated_at: datetime
-    span_counts: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -100,27 +86,11 @@ def label_ids(conn: Connection, names: Iterable[str]) -> tuple[dict[str, int], l
     return {n: known[n] if n in known else folded[n.casefold()] for n in wanted}, created
 
 
-def _in_chunks(conn: Connection, query: TextClause, values: Iterable[str]) -> Iterator[Sequence[Any]]:
-    """Rows of ``query`` (with an expanding ``:values`` parameter) for every chunk of values.
-
-    One statement per chunk, not per value: a query per article costs more than storing it.
-    Chunks stay under the bound-parameter limit of older SQLite builds (999).
-    """
-    wanted = sorted(set(values))
-    for i in range(0, len(wanted), 500):
-        yield from conn.execute(query, {"values": wanted[i : i + 500]})
-
-
-_BY_TEXT_HASH = text("SELECT id, uid, title, text_hash FROM article WHERE text_hash IN :values").bindparams(
-    bindparam("values", expanding=True)
-)
-_BY_CANONICAL_URL = text(
-    "SELECT id, uid, title, canonical_url FROM article WHERE canonical_url IN :values"
-).bindparams(bindparam("values", expanding=True))
-_BY_CANONICAL_PAGE_URL = text(
-    "SELECT id, uid, title, canonical_page_url FROM article WHERE canonical_page_url IN :values"
-).bindparams(bindparam("values", expanding=True))
-_IDS_BY_UID = text("SELECT uid, id FROM article WHERE uid IN :values").bindparams(bindparam("values", expanding=True))
+# One statement per chunk of values, not per value: a query per article costs more than storing it.
+_BY_TEXT_HASH = "SELECT id, uid, title, text_hash FROM article WHERE text_hash IN :values"
+_BY_CANONICAL_URL = "SELECT id, uid, title, canonical_url FROM article WHERE canonical_url IN :values"
+_BY_CANONICAL_PAGE_URL = "SELECT id, uid, title, canonical_page_url FROM article WHERE canonical_page_url IN :values"
+_IDS_BY_UID = "SELECT uid, id FROM article WHERE uid IN :values"
 
 
 def _find_duplicates(
@@ -133,7 +103,7 @@ def _find_duplicates(
     by_url: dict[str, tuple[int, str, str]] = {}
     for query, values, found in ((_BY_TEXT_HASH, hashes, by_hash), (_BY_CANONICAL_URL, urls, by_url),
                                  (_BY_CANONICAL_PAGE_URL, urls, by_url)):
-        for row in _in_chunks(conn, query, values):
+        for row in select_in(conn, query, values):
             found.setdefault(row[3], (row[0], row[1], row[2]))
     return by_hash, by_url
 
@@ -216,7 +186,7 @@ def store_articles(store: Store, articles: Sequence[NewArticle], *, annotator: s
         # A plain executemany, then the new ids by their unique uid: RETURNING would make
         # SQLAlchemy build multi-row statements in Python, which costs more than the lookup.
         conn.execute(insert(Article.__table__), rows)
-        id_by_uid = {uid: art_id for uid, art_id in _in_chunks(conn, _IDS_BY_UID, [str(r["uid"]) for r in rows])}
+        id_by_uid = {uid: art_id for uid, art_id in select_in(conn, _IDS_BY_UID, [str(r["uid"]) for r in rows])}
         ids = [id_by_uid[str(r["uid"])] for r in rows]
         store.search.index_range(conn, min(ids), max(ids))
         created, per_label = _insert_children(conn, [articles[i] for i in pending], ids, now, annotator)
@@ -228,7 +198,7 @@ def store_articles(store: Store, articles: Sequence[NewArticle], *, annotator: s
 
 
 def _existing_uids(conn: Connection, uids: list[str]) -> set[str]:
-    return {row[0] for row in _in_chunks(conn, _IDS_BY_UID, uids)}
+    return {row[0] for row in select_in(conn, _IDS_BY_UID, uids)}
 
 
 def _insert_children(

@@ -14,8 +14,8 @@ from typing import Any
 import orjson
 from sqlalchemy import text
 
+from app.core.db.in_lists import in_list, select_in
 from app.core.db.store import Store
-from app.core.ingest.storing import ArticleRow
 from app.models import ARTICLE_STATUSES
 
 # Sort keys the library offers, and the column each maps to.
@@ -41,6 +41,21 @@ def _order_by(sort: str, columns: dict[str, str], params: dict[str, Any]) -> str
         params["sort_label"] = sort.removeprefix(LABEL_SORT)
         return _LABEL_COUNT
     return columns[sort]
+
+
+@dataclass(frozen=True)
+class ArticleRow:
+    """What the library shows of an article (no text)."""
+
+    id: int
+    uid: str
+    title: str
+    site_name: str | None
+    published: str | None
+    status: str
+    url: str | None
+    updated_at: datetime
+    span_counts: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -86,9 +101,7 @@ def _where(store: Store, flt: ArticleFilter) -> tuple[list[str], dict[str, Any]]
     conds: list[str] = []
     params: dict[str, Any] = {}
     if flt.statuses:
-        marks = ",".join(f":st{i}" for i in range(len(flt.statuses)))
-        conds.append(f"article.status IN ({marks})")
-        params.update({f"st{i}": s for i, s in enumerate(flt.statuses)})
+        conds.append(f"article.status IN ({in_list(params, 'st', flt.statuses)})")
     if flt.query.strip():
         clause = store.search.match_clause(flt.query)
         if clause is None:
@@ -177,15 +190,12 @@ def sort_key(row: ArticleRow, sort: str) -> tuple[Any, int]:
 
 
 def span_counts(conn: Any, article_ids: list[int]) -> dict[int, dict[str, int]]:
-    if not article_ids:
-        return {}
-    marks = ",".join(str(int(i)) for i in article_ids)
     result: dict[int, dict[str, int]] = {}
-    for art_id, name, n in conn.execute(
-        text(
-            "SELECT span.article_id, label.name, count(*) FROM span JOIN label ON label.id = span.label_id "
-            f"WHERE span.article_id IN ({marks}) GROUP BY span.article_id, label.name"
-        )
+    for art_id, name, n in select_in(
+        conn,
+        "SELECT span.article_id, label.name, count(*) FROM span JOIN label ON label.id = span.label_id "
+        "WHERE span.article_id IN :values GROUP BY span.article_id, label.name",
+        [int(i) for i in article_ids],
     ):
         result.setdefault(art_id, {})[name] = n
     return result
@@ -232,12 +242,9 @@ def search(store: Store, query: str, limit: int = 50) -> list[ArticleRow]:
 
 
 def _rows_by_id(store: Store, ids: list[int]) -> list[ArticleRow]:
-    marks = ",".join(str(int(i)) for i in ids)
     with store.begin() as conn:
-        rows = conn.execute(
-            text("SELECT id, uid, title, site_name, published, status, url, updated_at FROM article"
-                 f" WHERE id IN ({marks})")
-        ).all()
+        rows = select_in(conn, "SELECT id, uid, title, site_name, published, status, url, updated_at "
+                         "FROM article WHERE id IN :values", [int(i) for i in ids])
         counts = span_counts(conn, ids)
     return [
         ArticleRow(
@@ -350,8 +357,4 @@ def list_article_ids(
 
 def article_rows(store: Store, article_ids: Sequence[int]) -> dict[int, ArticleRow]:
     """The library rows of these articles by id; ids no longer stored are left out."""
-    ids = [int(i) for i in article_ids]
-    found: dict[int, ArticleRow] = {}
-    for start in range(0, len(ids), 500):
-        found.update((r.id, r) for r in _rows_by_id(store, ids[start : start + 500]))
-    return found
+    return {r.id: r for r in _rows_by_id(store, [int(i) for i in article_ids])}

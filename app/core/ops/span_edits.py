@@ -24,9 +24,11 @@ import orjson
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
+from app.core.db.in_lists import execute_in, select_in
 from app.core.db.store import Store
 from app.core.validation import InvalidInput, NewSpan, validate
 from app.models import ARTICLE_STATUSES, db_timestamp
+from app.models import STATUS_TEXT as STATUS_TEXT  # the names statuses are shown by, for the widgets
 
 
 @dataclass(frozen=True)
@@ -58,18 +60,21 @@ def _label_id(conn: Any, name: str) -> int:
 _STATE_KEYS = ("article_id", "start", "end", "label", "text", "annotator", "origin", "attributes")
 _STATE_SQL = (
     'SELECT span.id, span.article_id, span.start, span."end", label.name, span.text, span.annotator, '
-    "span.origin, span.attributes FROM span JOIN label ON label.id = span.label_id WHERE span.id IN ({})"
+    "span.origin, span.attributes FROM span JOIN label ON label.id = span.label_id WHERE span.id IN :values"
 )
 
 
 def _span_states(conn: Any, span_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     """The stored state of each of these spans that still exists, by id."""
     states: dict[int, dict[str, Any]] = {}
-    for row in _in_chunks(conn, _STATE_SQL, [int(i) for i in span_ids]):
+    for row in select_in(conn, _STATE_SQL, [int(i) for i in span_ids]):
         state = dict(zip(_STATE_KEYS, row[1:], strict=True))
         state["attributes"] = orjson.loads(state["attributes"])
         states[row[0]] = state
     return states
+
+
+_STATUSES_SQL = "SELECT id, status FROM article WHERE id IN :values"
 
 
 def _span_state(conn: Any, span_id: int) -> dict[str, Any]:
@@ -161,7 +166,7 @@ def read_span(store: Store, span_id: int) -> dict[str, Any]:
 
 def read_statuses(store: Store, article_ids: Sequence[int]) -> dict[int, str]:
     with store.begin() as conn:
-        return dict(_in_chunks(conn, "SELECT id, status FROM article WHERE id IN ({})", [int(i) for i in article_ids]))
+        return dict(select_in(conn, _STATUSES_SQL, [int(i) for i in article_ids]))
 
 
 def find_span(store: Store, state: dict[str, Any]) -> int | None:
@@ -299,8 +304,7 @@ def remove_spans(store: Store, span_ids: Sequence[int]) -> Change:
         gone = [i for i in ids if i not in states]
         if gone:
             raise InvalidInput(f"{len(gone)} of the {len(ids)} spans no longer exist.")
-        for chunk in _chunked(ids):
-            conn.execute(text(f"DELETE FROM span WHERE id IN ({_marks(chunk)})"))
+        execute_in(conn, "DELETE FROM span WHERE id IN :values", ids)
         articles = sorted({state["article_id"] for state in states.values()})
         if articles:
             _touch(conn, articles, db_timestamp())
@@ -340,12 +344,9 @@ def set_status(store: Store, article_ids: Sequence[int], status: str) -> Change:
     check_status(status)
     ids = [int(i) for i in article_ids]
     with store.begin() as conn:
-        before = dict(_in_chunks(conn, "SELECT id, status FROM article WHERE id IN ({})", ids))
-        for chunk in _chunked(ids):
-            conn.execute(
-                text(f"UPDATE article SET status = :s, updated_at = :now WHERE id IN ({_marks(chunk)})"),
-                {"s": status, "now": db_timestamp()},
-            )
+        before = dict(select_in(conn, _STATUSES_SQL, ids))
+        execute_in(conn, "UPDATE article SET status = :s, updated_at = :now WHERE id IN :values", ids,
+                   {"s": status, "now": db_timestamp()})
     return Change("status_changed", tuple(ids), before={"status": before}, after={"status": status})
 
 
@@ -362,7 +363,7 @@ def restore_statuses(store: Store, statuses: dict[int, str]) -> Change:
 def count_spans(store: Store, article_ids: Sequence[int]) -> int:
     ids = [int(i) for i in article_ids]
     with store.begin() as conn:
-        return sum(n for (n,) in _in_chunks(conn, "SELECT count(*) FROM span WHERE article_id IN ({})", ids))
+        return sum(n for (n,) in select_in(conn, "SELECT count(*) FROM span WHERE article_id IN :values", ids))
 
 
 def delete_articles(store: Store, article_ids: Sequence[int]) -> Change:
@@ -370,32 +371,16 @@ def delete_articles(store: Store, article_ids: Sequence[int]) -> Change:
     ids = [int(i) for i in article_ids]
     with store.begin() as conn:
         store.search.unindex(conn, ids)
-        for chunk in _chunked(ids):
-            conn.execute(text(f"DELETE FROM article WHERE id IN ({_marks(chunk)})"))
+        execute_in(conn, "DELETE FROM article WHERE id IN :values", ids)
     return Change("articles_deleted", tuple(ids))
 
 
 def _touch(conn: Any, article_ids: list[int], now: Any) -> None:
     # An article being labelled is "in progress" until marked done or skipped.
-    conn.execute(
-        text(
-            f"UPDATE article SET updated_at = :now, status = CASE WHEN status = 'new' THEN 'in_progress' "
-            f"ELSE status END WHERE id IN ({_marks(article_ids)})"
-        ),
+    execute_in(
+        conn,
+        "UPDATE article SET updated_at = :now, status = CASE WHEN status = 'new' THEN 'in_progress' "
+        "ELSE status END WHERE id IN :values",
+        [int(i) for i in article_ids],
         {"now": now},
     )
-
-
-def _marks(ids: Sequence[int]) -> str:
-    return ",".join(str(int(i)) for i in ids) or "NULL"
-
-
-def _chunked(ids: list[int], size: int = 500) -> list[list[int]]:
-    return [ids[i : i + size] for i in range(0, len(ids), size)] or [[]]
-
-
-def _in_chunks(conn: Any, sql: str, ids: list[int]) -> list[Any]:
-    rows: list[Any] = []
-    for chunk in _chunked(ids):
-        rows.extend(conn.execute(text(sql.format(_marks(chunk)))).all())
-    return rows

@@ -13,13 +13,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from app.core.db import span_json
-
 revision = "0004"
 down_revision = "0003"
 branch_labels = None
 depends_on = None
 
+TABLE = "article_span_json"
 # The cache may only ever be missing, never stale: whatever changes what an
 # article's cached list says deletes that row, in the same transaction.
 TRIGGERS = {
@@ -38,7 +37,7 @@ TRIGGERS = {
 
 def upgrade() -> None:
     op.create_table(
-        span_json.TABLE,
+        TABLE,
         sa.Column("article_id", sa.Integer, sa.ForeignKey("article.id", ondelete="CASCADE"), primary_key=True),
         sa.Column("spans", sa.Text, nullable=False),
         sa.Column("label_counts", sa.Text, nullable=False),
@@ -58,4 +57,4 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         for name in TRIGGERS:
             op.execute(f"DROP TRIGGER IF EXISTS {name}")
-    op.drop_table(span_json.TABLE)
+    op.drop_table(TABLE)

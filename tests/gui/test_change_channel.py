@@ -76,3 +76,76 @@ def test_claim_details_offer_the_verdicts_as_settings_left_them(qtbot, make_wind
     panel.select_span(claim)
     assert details.verdict.isEnabled() and details.verdict.currentText() == "unverified"
     assert combo_items(details.verdict) == ["unverified", "true", "false", "misleading", "satire"]
+
+
+def announced(window) -> list[tuple[object, object]]:  # noqa: ANN001
+    """Every (changes, initiator) the window's gateway announces, applied and saved."""
+    seen: list[tuple[object, object]] = []
+    window.gateway.changes_applied.connect(lambda changes, initiator: seen.append((changes, initiator)))
+    return seen
+
+
+def filter_entries(library) -> list[str]:  # noqa: ANN001
+    return combo_items(library.label_filter)
+
+
+def test_a_label_renamed_in_settings_reaches_the_library_and_the_panel(qtbot, make_window, sample_store):  # noqa: ANN001
+    window = make_window(sample_store, Settings(annotator="ana"))
+    library, panel = window.panes.library, window.panes.annotation
+    assert "Has ORG" in filter_entries(library) and "ORG" in panel.label_bar.buttons
+    seen = announced(window)
+    editors: list[object] = []
+
+    def rename_org(dialog: SettingsDialog) -> None:
+        dialog.tabs.setCurrentIndex(SettingsDialog.LABELS)
+        editor = dialog.label_editor
+        editors.append(editor)
+        editor.table.selectRow(editor.row_of("ORG"))
+        QTest.mouseClick(editor.rename_button, LEFT)
+        keys = {editor.key_edit(lb.name) for lb in editor.labels()}  # each row's key field is a line edit too
+        [field] = [w for w in editor.table.findChildren(QLineEdit) if w not in keys and w.isVisible()]
+        field.selectAll()
+        QTest.keyClicks(field, "ORGANISATION")
+        QTest.keyClick(field, Qt.Key.Key_Return)
+        QApplication.processEvents()  # the table stores the edited name from a queued call
+
+    in_settings(window, rename_org)
+    labels = [(c, who) for c, who in seen if c.touches_labels()]
+    assert [c.saved for c, _ in labels] == [False, True] and labels[0][1] is editors[0]
+    assert labels[0][0].labels == ("ORG", "ORGANISATION")
+    entries = filter_entries(library)
+    assert "Has ORGANISATION" in entries and "Lacks ORGANISATION" in entries and "Has ORG" not in entries
+    assert "ORGANISATION" in panel.label_bar.buttons and "ORG" not in panel.label_bar.buttons
+
+
+def test_the_annotator_set_in_settings_signs_the_next_span(qtbot, make_window, sample_store):  # noqa: ANN001
+    window = make_window(sample_store, Settings(annotator="ana"))
+    seen = announced(window)
+
+    def rename_annotator(dialog: SettingsDialog) -> None:
+        dialog.annotator_edit.selectAll()
+        QTest.keyClicks(dialog.annotator_edit, "maria")
+
+    in_settings(window, rename_annotator)
+    settings_changes = [c for c, _ in seen if c.has(c.kind.SETTINGS_CHANGED)]
+    assert settings_changes and settings_changes[0].settings == ("annotator",)
+    article_id = library.list_article_ids(sample_store, library.ArticleFilter())[0]
+    change = window.gateway.add_span(article_id, 0, 4, "ORG")
+    assert change is not None and change.after["annotator"] == "maria"
+
+
+def test_an_import_reaches_the_library_and_the_status_bar(qtbot, make_window, sample_store, tmp_path):  # noqa: ANN001
+    window = make_window(sample_store, Settings(annotator="ana", extract_workers=1))
+    library_view, pane = window.panes.library, window.panes.import_pane
+    qtbot.waitUntil(lambda: library_view.model.rowCount() == 3)
+    seen = announced(window)
+    story = tmp_path / "story.txt"
+    story.write_text("Ferry news\n\nThe harbour ferry runs again on Monday, the port said.", encoding="utf-8")
+    with qtbot.waitSignal(pane.import_finished, timeout=30000) as finished:
+        pane.start_import([str(story)])
+    [new_id] = [o.article_id for o in finished.args[0].outcomes if o.outcome == "imported"]
+    added = [(c, who) for c, who in seen if c.has(c.kind.ARTICLES_ADDED)]
+    assert [c.saved for c, _ in added] == [False, True] and all(who is pane for _, who in added)
+    assert added[0][0].touches_article(new_id)
+    qtbot.waitUntil(lambda: new_id in library_view.model.article_ids())
+    assert window._status.text().startswith("4 articles")

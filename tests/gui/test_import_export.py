@@ -16,8 +16,8 @@ from app.core.ingest.importer import ItemOutcome
 from app.core.ops import library
 from app.core.ops.span_edits import add_span, set_status
 from app.core.settings import Settings
-from app.widgets.import_items_model import ImportBatchesModel, ImportItemsModel
 from app.widgets.edits import EditGateway
+from app.widgets.import_items_model import ImportBatchesModel, ImportItemsModel
 from app.widgets.import_pane import ImportPane
 from app.widgets.tasks import wait_for_all
 from tests.http_server import _page

@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from app.core.changes import Changes
 from app.core.db.store import Store, open_store
 from app.core.ingest.storing import store_articles
 from app.core.ops import library, span_edits
 from app.core.ops.library import ArticleFilter
-from app.core.changes import Changes
 from app.core.validation import InvalidInput, NewArticle
 
 TEXT = "Hugo Touvron said Meta will keep funding Llama research through 2026."

@@ -28,7 +28,7 @@ share a dataset, they come from the table's own sequence.
 A write that fails (a locked or full disk) fails every edit made after it too:
 they were made on top of it. The gateway takes them off the undo stack (or, if
 the history no longer allows that, clears it), tells the views to show what
-the dataset holds again (``edits_rolled_back``) and says why in ``edit_failed``.
+the dataset holds again (a ``ChangeKind.ROLLED_BACK`` record) and says why in ``edit_failed``.
 So the screen and the history never keep an edit that is not stored.
 
 A new kind of edit is one more pair of plans given to ``_push(text, do,

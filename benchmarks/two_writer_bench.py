@@ -92,9 +92,11 @@ class Labeller:
         self.saved_at: dict[int, float] = {}
         self.pressed_at: dict[int, float] = {}
         self.failures: list[str] = []
-        self.window.gateway.changes_saved.connect(self._saved)
-        self.window.gateway.changes_applied.connect(self._made)
+        self.window.gateway.changes_applied.connect(self._announced)
         self.window.gateway.edit_failed.connect(self.failures.append)
+
+    def _announced(self, change, _initiator) -> None:
+        (self._saved if change.saved else self._made)(change)
 
     def _made(self, change) -> None:
         # An edit is a span shown as added. (A key press on a word inside a hyphenated

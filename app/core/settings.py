@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from app.core.changes import ChangeKind, Changes
 from app.core.ingest.fetcher import MB, FetchOptions
 from app.core.paths import config_dir
 
@@ -44,6 +45,18 @@ class Settings:
     def remember_dataset(self, location: str, keep: int = 8) -> None:
         self.recent_datasets = [location] + [d for d in self.recent_datasets if d != location][: keep - 1]
         self.last_dataset = location
+
+
+def update_settings(settings: Settings, **values: Any) -> Changes:
+    """Set these values on ``settings`` (in memory; ``save_settings`` writes them) and say which changed."""
+    changed = []
+    for name, value in values.items():
+        if not hasattr(settings, name):
+            raise AttributeError(f"There is no setting called {name}.")
+        if getattr(settings, name) != value:
+            setattr(settings, name, value)
+            changed.append(name)
+    return Changes.of(ChangeKind.SETTINGS_CHANGED, settings=changed) if changed else Changes()
 
 
 def settings_path() -> Path:

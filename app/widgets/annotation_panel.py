@@ -9,9 +9,10 @@ Keys (text or span list focused):
 
 Every edit goes through the ``EditGateway``; the panel redraws from its
 ``changes_applied`` signal, so undo, redo and edits made elsewhere show up the
-same way as its own. That signal comes before the edit is stored, so the panel
-draws each change from its record and reads the article again only when the
-gateway rolls unsaved edits back.
+same way as its own. The panel acts on each change when it is applied, before
+it is stored, so it draws each change from its record and reads the article
+again only when the gateway rolls unsaved edits back. Label and settings
+changes come on the same signal: the label keys and the claim verdicts follow.
 """
 
 from __future__ import annotations
@@ -33,16 +34,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.changes import ChangeKind, Changes
 from app.core.db.store import Store
-from app.core.ops import library
+from app.core.ops import library, span_rules
 from app.core.ops.labels import LabelInfo, list_labels
 from app.core.ops.library import ArticleDetail, SpanRecord
 from app.core.ops.selection import find_occurrences, line_break_rule, snap_to_words
-from app.core.ops.span_edits import Change
 from app.core.settings import Settings
 from app.widgets.article_text_view import ArticleTextView
 from app.widgets.claim_details import ClaimDetails, claimant_candidates
-from app.widgets.edits import ROLLED_BACK, EditGateway
+from app.widgets.edits import EditGateway
 from app.widgets.icons import icon
 from app.widgets.key_hint import KeyHint
 from app.widgets.palette import Styled
@@ -337,8 +338,7 @@ class AnnotationPanel(QWidget):
             return
         if not self._line_breaks_allow(info, *snapped):
             return
-        wanted = (*snapped, info.name, self.gateway.annotator)
-        existing = next((s for s in article.spans if (s.start, s.end, s.label, s.annotator) == wanted), None)
+        existing = span_rules.existing_span(article.spans, *snapped, info.name, self.gateway.annotator)
         if existing is not None:
             self.view.clear_text_selection()
             self.select_span(existing.id, reveal=False)
@@ -370,7 +370,7 @@ class AnnotationPanel(QWidget):
         """A new CLAIM starts with every attribute present (exports can rely on the keys)."""
         if info.kind != "claim":
             return None
-        return {"claimant": "", "verdict": (self.settings.verdicts or ["unverified"])[0], "note": ""}
+        return span_rules.new_claim_attributes(self.settings.verdicts)
 
     def _needle(self) -> str:
         article = self._article
@@ -395,27 +395,33 @@ class AnnotationPanel(QWidget):
 
     def _set_status(self, status: str) -> None:
         if self._article is not None and status != self._article.status:
-            self.gateway.set_status([self._article.id], status)
+            self.gateway.set_status([self._article.id], status, self)
 
     # -- refresh ------------------------------------------------------------------------------
-    def _on_changes(self, change: Change) -> None:
-        if self._article is None or self._article.id not in change.article_ids:
+    def _on_changes(self, change: Changes, _initiator: object) -> None:
+        if change.saved:
+            return  # drawn from the record when applied; the dataset has nothing newer to show
+        if change.touches_labels():
+            self.reload_labels()
+        if change.touches_setting("verdicts"):
+            self.claim_details.set_verdicts(self.settings.verdicts)
+        if self._article is None or not change.touches_article(self._article.id):
             return
-        if change.kind == "articles_deleted":
+        if change.has(ChangeKind.ARTICLES_DELETED):
             self.open_article(None)
             return
         if self.banner.kind == "error":
             self.banner.dismiss()
-        if change.kind == ROLLED_BACK:
+        if change.has(ChangeKind.ROLLED_BACK):
             self._reload()  # the dataset holds what the screen should show
-        else:
+        elif change.touches_spans() or change.has(ChangeKind.STATUS_CHANGED):
             self._show_spans(self._patched(self._article, change))
 
-    def _patched(self, article: ArticleDetail, change: Change) -> ArticleDetail:
+    def _patched(self, article: ArticleDetail, change: Changes) -> ArticleDetail:
         """The article after an edit, from the change record alone (it may not be stored yet)."""
         spans = list(article.spans)  # the same record objects: views skip what they already show
         status = article.status
-        if change.kind.startswith(("span_", "spans_")) and status == "new":
+        if change.touches_spans() and status == "new":
             status = "in_progress"  # labelling starts an article, as the dataset will record
         if change.kind == "span_added" and change.span_id is not None:
             self._insert(spans, _record(change.span_id, change.after))
@@ -440,8 +446,7 @@ class AnnotationPanel(QWidget):
 
     def _span_order(self) -> Callable[[SpanRecord], tuple[int, int, int]]:
         """Where the dataset lists a span: by start, longer first, then by label."""
-        order = {name: info.position for name, info in self._labels.items()}
-        return lambda s: (s.start, -s.end, order.get(s.label, 0))
+        return span_rules.span_order({name: info.position for name, info in self._labels.items()})
 
     def _insert(self, spans: list[SpanRecord], span: SpanRecord) -> None:
         key = self._span_order()
@@ -517,6 +522,6 @@ class AnnotationPanel(QWidget):
 
 
 def _record(span_id: int, state: dict[str, Any]) -> SpanRecord:
-    """A span as the panel shows it, from the state a ``Change`` carries."""
+    """A span as the panel shows it, from the state a ``Changes`` record carries."""
     return SpanRecord(span_id, state["start"], state["end"], state["label"], state["text"], state["annotator"],
                       state["origin"], dict(state["attributes"]))

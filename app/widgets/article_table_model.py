@@ -13,7 +13,7 @@ articles a full id list can take a few hundred milliseconds, so with
 ``BLOCK`` ids (a LIMIT query, milliseconds) are shown at once, then the rest are
 appended. Typing and scrolling never wait for either.
 
-Edits arrive as ``Change`` records: changed rows are refetched and repainted
+Edits arrive as ``Changes`` records: changed rows are refetched and repainted
 in place (not re-sorted or re-filtered until the next query, so rows never jump
 under the annotator, and next/previous keeps working); deleted rows are removed
 exactly.
@@ -35,11 +35,12 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersisten
 from PySide6.QtGui import QFont, QGuiApplication, QIcon, QPalette
 
 from app.core.cancel import CancelToken
+from app.core.changes import ChangeKind, Changes
 from app.core.db.store import STORE_ERRORS, Store, describe_db_error
 from app.core.ops import library
 from app.core.ops.labels import LabelInfo, list_labels
 from app.core.ops.library import ArticleFilter, ArticleRow
-from app.core.ops.span_edits import STATUS_TEXT, Change
+from app.core.ops.span_edits import STATUS_TEXT
 from app.widgets.palette import label_icon, status_icon
 from app.widgets.tasks import Task, run_task
 
@@ -358,10 +359,10 @@ class ArticleTableModel(QAbstractTableModel):
         """New articles were stored: insert their rows where the current order puts them."""
         self._query(merge=True)
 
-    def apply_change(self, change: Change) -> None:
-        if change.kind == "articles_deleted":
+    def apply_change(self, change: Changes) -> None:
+        if change.has(ChangeKind.ARTICLES_DELETED):
             self._remove(change.article_ids)
-        else:  # spans or statuses: counts, status and the edit time of these articles changed
+        elif change.changes_article_rows():  # counts, status and the edit time of these articles
             self._forget_rows(change.article_ids)
 
     # -- queries ------------------------------------------------------------------------------------

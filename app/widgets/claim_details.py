@@ -26,11 +26,11 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.ops.library import SpanRecord
+from app.core.ops.span_rules import CLAIM_FIELDS, default_verdict
 from app.widgets.edits import EditGateway
 from app.widgets.span_list import preview
 
 CLAIMANT_LABELS = ("PERSON", "ORG")
-FIELDS = ("claimant", "verdict", "note")
 
 
 def claimant_candidates(claim: SpanRecord, spans: Sequence[SpanRecord]) -> list[str]:
@@ -53,7 +53,7 @@ class ClaimDetails(QWidget):
     def __init__(self, gateway: EditGateway, verdicts: Sequence[str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.gateway = gateway
-        self._verdicts = list(verdicts) or ["unverified"]
+        self._verdicts = list(verdicts)
         self._span: SpanRecord | None = None
 
         self.heading = QLabel("Claim")
@@ -80,7 +80,7 @@ class ClaimDetails(QWidget):
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self.claimant.setToolTip("A PERSON or ORG of this article, or type a name")
         self.verdict = QComboBox()
-        self.verdict.addItems(self._verdicts)
+        self.verdict.addItems(self._verdicts or [default_verdict(self._verdicts)])
         self.note = QLineEdit()
         self.note.setPlaceholderText("Why this verdict, sources…")
         self.note.setClearButtonEnabled(True)
@@ -122,6 +122,16 @@ class ClaimDetails(QWidget):
     def span_id(self) -> int | None:
         return self._span.id if self._span else None
 
+    def set_verdicts(self, verdicts: Sequence[str]) -> None:
+        """Offer these verdicts from now on (Settings changed the list); the shown claim keeps its own."""
+        self._verdicts = list(verdicts)
+        self.verdict.blockSignals(True)
+        self.verdict.clear()
+        self.verdict.addItems(self._verdicts or [default_verdict(self._verdicts)])
+        self.verdict.blockSignals(False)
+        if self._span is not None:
+            self.set_claim(self._span, [self.claimant.itemText(i) for i in range(self.claimant.count())])
+
     def set_claim(self, span: SpanRecord | None, candidates: Sequence[str] = ()) -> None:
         """Show ``span`` (a CLAIM) or nothing. A field being typed in keeps its text."""
         same = span is not None and self._span is not None and span.id == self._span.id
@@ -142,7 +152,7 @@ class ClaimDetails(QWidget):
             self._set_candidates(candidates)
             self.claimant.setEditText(str(attrs.get("claimant") or ""))
             self.claimant.blockSignals(False)
-        verdict = str(attrs.get("verdict") or self._verdicts[0])
+        verdict = str(attrs.get("verdict") or default_verdict(self._verdicts))
         self.verdict.blockSignals(True)
         if self.verdict.findText(verdict) < 0:
             self.verdict.addItem(verdict)
@@ -175,9 +185,9 @@ class ClaimDetails(QWidget):
         if span is None:
             return
         values = self.values()
-        stored = {key: str(span.attributes.get(key) or "") for key in FIELDS}
+        stored = {key: str(span.attributes.get(key) or "") for key in CLAIM_FIELDS}
         if not stored["verdict"]:
-            stored["verdict"] = self._verdicts[0]
+            stored["verdict"] = default_verdict(self._verdicts)
         if values == stored:
             return
         attributes = {**span.attributes, **values}

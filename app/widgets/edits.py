@@ -1,13 +1,23 @@
-"""Every edit the GUI makes goes through ``EditGateway``: one undo stack, one writer, two signals.
+"""Every change the GUI makes goes through ``EditGateway``: one undo stack, one writer, one signal.
 
-Each user action becomes a ``QUndoCommand``. Its redo()/undo() *plan* the edit
-on the GUI thread: they work out the ``Change`` it makes (from what the gateway
-already knows, or a quick read, which never waits for another writer) and emit
-``changes_applied`` at once, so the views show it in the same key press. The
-write itself goes to the ``EditWriter``, one thread that stores the edits in the
-order they were made, usually within milliseconds; ``changes_saved`` follows
-when it is stored. Views that draw the edit itself listen to the first signal;
-views that read the dataset again (the library's counts) to the second.
+The signal is ``changes_applied(changes, initiator)``: ``changes`` is the
+``Changes`` record of an operation (app.core.changes), ``initiator`` the object
+that asked for it (a widget, or None for undo, redo and the gateway itself), so
+a view can skip what it already shows. Each record is emitted twice: once
+applied (``changes.saved`` False), as soon as the change is shown, and once
+saved (True), when the dataset holds it. Views that draw the change itself
+(the annotation panel) act on the first; views that read the dataset again
+(the library's counts, the window's status bar) on the second.
+
+Each span or status edit becomes a ``QUndoCommand``. Its redo()/undo() *plan*
+the edit on the GUI thread: they work out the ``Changes`` it makes (from what
+the gateway already knows, or a quick read, which never waits for another
+writer) and emit it applied at once, so the views show it in the same key
+press. The write itself goes to the ``EditWriter``, one thread that stores the
+edits in the order they were made, usually within milliseconds; the saved
+emission follows when it is stored. Operations stored before they are
+announced (label and settings changes, imports, deletions) go through
+``run``/``publish``, which emit both at once.
 
 A span gets its id when the edit is planned: on SQLite (one window per
 dataset) ids the window picks count down from below the lowest one in the
@@ -18,11 +28,11 @@ share a dataset, they come from the table's own sequence.
 A write that fails (a locked or full disk) fails every edit made after it too:
 they were made on top of it. The gateway takes them off the undo stack (or, if
 the history no longer allows that, clears it), tells the views to show what
-the dataset holds again (``edits_rolled_back``) and says why in ``edit_failed``.
+the dataset holds again (a ``ChangeKind.ROLLED_BACK`` record) and says why in ``edit_failed``.
 So the screen and the history never keep an edit that is not stored.
 
 A new kind of edit is one more pair of plans given to ``_push(text, do,
-undo)``: ``do()`` returns the ``Change`` and the write that stores it (a
+undo)``: ``do()`` returns the ``Changes`` and the write that stores it (a
 function of a ``Store``, run on the writer's thread); ``undo(change)`` the
 same for taking it back. Several spans in one command are one write (one
 transaction), so they are stored, or taken back, together.
@@ -32,25 +42,24 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
+from app.core.changes import ChangeKind, Changes
 from app.core.db import span_json
 from app.core.db.edit_writer import EditWriter, Write
 from app.core.db.store import STORE_ERRORS, Store, describe_db_error
-from app.core.ops import span_edits
-from app.core.ops.span_edits import Change
+from app.core.ops import span_edits, span_rules
+from app.core.settings import Settings
 from app.core.validation import InvalidInput
 from app.widgets.tasks import run_task
 
 log = logging.getLogger(__name__)
 
-ROLLED_BACK = "edits_rolled_back"  # the kind of Change that asks views to show the dataset again
-
-Planned = tuple[Change, Write]  # what an edit changes, and the write that stores it
+Planned = tuple[Changes, Write]  # what an edit changes, and the write that stores it
 # What refuses an edit: the core's validation, or the dataset.
 _REFUSED: tuple[type[BaseException], ...] = (InvalidInput, *STORE_ERRORS)
 
@@ -70,17 +79,19 @@ class _Unsaved:
 
     command: _Command
     step: str  # "redo" or "undo"
-    change: Change
+    change: Changes
+    initiator: object | None
 
 
 class _Command(QUndoCommand):
     def __init__(self, gateway: EditGateway, text: str, do: Callable[[], Planned],
-                 undo: Callable[[Change], Planned]) -> None:
+                 undo: Callable[[Changes], Planned], initiator: object | None = None) -> None:
         super().__init__(text)
+        self.initiator = initiator  # who made the edit; its undo and redo come from the stack (None)
         self.gateway = gateway
         self._do = do
         self._undo = undo
-        self.change: Change | None = None
+        self.change: Changes | None = None
         self.error: str | None = None
 
     def redo(self) -> None:
@@ -112,15 +123,14 @@ class _Command(QUndoCommand):
 
 
 class EditGateway(QObject):
-    changes_applied = Signal(object)  # Change, as soon as an edit is made (or rolled back)
-    changes_saved = Signal(object)  # Change, once the dataset holds it
+    changes_applied = Signal(object, object)  # Changes (applied, then saved), the initiator or None
     edit_failed = Signal(str)
     _written = Signal(object, object)  # _Unsaved, the error or None; from the writer's thread
 
-    def __init__(self, store: Store, annotator: str, parent: QObject | None = None) -> None:
+    def __init__(self, store: Store, annotator: str | Settings, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.store = store
-        self.annotator = annotator
+        self._annotator = annotator  # the window's settings: who annotates follows a change in Settings
         self.undo_stack = QUndoStack(self)
         self.writer = EditWriter(store)
         self.rolling_back = False
@@ -148,15 +158,33 @@ class EditGateway(QObject):
         self._export_lists_timer = QTimer(self)
         self._export_lists_timer.setSingleShot(True)
         self._export_lists_timer.timeout.connect(self._rebuild_export_lists)
-        self.changes_saved.connect(self._note_span_change)
+        self.changes_applied.connect(self._note_span_change)
+
+    @property
+    def annotator(self) -> str:
+        return self._annotator.annotator if isinstance(self._annotator, Settings) else self._annotator
 
     # -- the writer ---------------------------------------------------------------------
-    def apply(self, command: _Command, step: str, change: Change, write: Write) -> None:
+    def apply(self, command: _Command, step: str, change: Changes, write: Write) -> None:
         """Show a planned edit at once and queue its write."""
-        unsaved = _Unsaved(command, step, change)
+        unsaved = _Unsaved(command, step, change, command.initiator)
+        command.initiator = None
         self._unsaved.append(unsaved)
         self.writer.submit(write, lambda error: self._written.emit(unsaved, error), self._generation)
-        self.changes_applied.emit(change)
+        self.changes_applied.emit(change, unsaved.initiator)
+
+    def run(self, operation: Callable[[Store], Changes], initiator: object | None = None) -> Changes:
+        """Run a core operation that stores its change at once (labels), then announce it; refusals propagate."""
+        changes = operation(self.store)
+        self.publish(changes, initiator)
+        return changes
+
+    def publish(self, changes: Changes, initiator: object | None = None) -> None:
+        """Announce a change the dataset (or the settings file) already holds: applied, then saved."""
+        if changes.empty:
+            return
+        self.changes_applied.emit(replace(changes, saved=False), initiator)
+        self.changes_applied.emit(replace(changes, saved=True), initiator)
 
     def unsaved_article_ids(self) -> set[int]:
         return {i for u in self._unsaved for i in u.change.article_ids}
@@ -193,7 +221,7 @@ class EditGateway(QObject):
         if error is None:
             del self._unsaved[at]
             self._forget_removed(unsaved.change)
-            self.changes_saved.emit(unsaved.change)
+            self.changes_applied.emit(replace(unsaved.change, saved=True), unsaved.initiator)
             return
         # This write failed and the writer dropped every one queued after it.
         self.failed_writes += 1
@@ -203,7 +231,7 @@ class EditGateway(QObject):
         self._statuses.clear()
         self._unwind(failed)
         ids = tuple(sorted({i for u in failed for i in u.change.article_ids}))
-        self.changes_applied.emit(Change(ROLLED_BACK, ids))
+        self.publish(Changes.of(ChangeKind.ROLLED_BACK, article_ids=ids))
         self.last_failure = self.describe(error, undoing=unsaved.step == "undo")
         self.edit_failed.emit(self.last_failure)
 
@@ -226,8 +254,8 @@ class EditGateway(QObject):
             self.rolling_back = False
 
     # -- export lists ----------------------------------------------------------------------
-    def _note_span_change(self, change: Change) -> None:
-        if change.kind.startswith(("span_", "spans_")):
+    def _note_span_change(self, change: Changes) -> None:
+        if change.saved and change.touches_spans():
             self._edited_articles.update(change.article_ids)
             self._export_lists_timer.start(self.export_lists_delay_ms)
 
@@ -252,15 +280,13 @@ class EditGateway(QObject):
         handle.id = span_id
         self._handles[span_id] = handle
 
-    def _forget_removed(self, change: Change) -> None:
+    def _forget_removed(self, change: Changes) -> None:
         """A removal is stored: its ids name no span any more, so no later edit finds a handle by them.
 
         Only now, not when the removal is planned: if its write fails, the span is
         still stored under that id and the commands that edit it must still find it.
         """
-        if change.kind == "span_removed" and change.span_id is not None:
-            self._handles.pop(change.span_id, None)
-        elif change.kind == "spans_removed":
+        if change.has(ChangeKind.SPAN_REMOVED, ChangeKind.SPANS_REMOVED):
             for span_id in change.span_ids:
                 self._handles.pop(span_id, None)
 
@@ -312,10 +338,11 @@ class EditGateway(QObject):
             return f"Could not undo: {why}, so the edit is still stored. Try again once that is resolved."
         return f"The edit was not saved: {why}. Try again once that is resolved."
 
-    def _push(self, text: str, do: Callable[[], Planned], undo: Callable[[Change], Planned]) -> Change | None:
+    def _push(self, text: str, do: Callable[[], Planned], undo: Callable[[Changes], Planned],
+              initiator: object | None = None) -> Changes | None:
         if self.store.read_only:
             return None  # the window already says, once, that the dataset cannot be edited
-        command = _Command(self, text, do, undo)
+        command = _Command(self, text, do, undo, initiator)
         self.undo_stack.push(command)  # push() calls redo(), which reports a refusal
         if command.error is not None:
             return None
@@ -335,19 +362,11 @@ class EditGateway(QObject):
                                         annotator=s["annotator"], origin=s["origin"], attributes=s["attributes"],
                                         span_id=span_id)
 
-        return Change("span_added", (s["article_id"],), span_id, after=state), write
+        return Changes.edit(ChangeKind.SPAN_ADDED, (s["article_id"],), span_id, after=state), write
 
     def _refuse_duplicate(self, state: dict[str, Any]) -> None:
         """Refuse at once a span the dataset holds, or will once the queued writes are stored."""
-        def identity(s: dict[str, Any]) -> tuple[Any, ...]:
-            return s["article_id"], s["start"], s["end"], s["label"], s["annotator"]
-
-        wanted = identity(state)
-        stored = span_edits.find_span(self.store, state)
-        if stored is not None and stored in self._spans:
-            planned = self._spans[stored]  # removed or changed since: no longer in the way
-            stored = stored if planned is not None and identity(planned) == wanted else None
-        if stored is not None or any(s is not None and identity(s) == wanted for s in self._spans.values()):
+        if span_rules.is_repeat(state, span_edits.find_span(self.store, state), self._spans):
             raise InvalidInput(span_edits.already_labelled(state["text"], state["label"]))
 
     def _plan_remove(self, handle: _SpanHandle) -> Planned:
@@ -355,7 +374,7 @@ class EditGateway(QObject):
         before = self._span_state(span_id)
         self._spans[span_id] = None
         self._touch(before["article_id"])
-        return (Change("span_removed", (before["article_id"],), span_id, before=before),
+        return (Changes.edit(ChangeKind.SPAN_REMOVED, (before["article_id"],), span_id, before=before),
                 lambda store: span_edits.remove_span(store, span_id))
 
     def _plan_update(self, handle: _SpanHandle, *, label: str | None = None,
@@ -370,12 +389,12 @@ class EditGateway(QObject):
             after["attributes"] = dict(attributes)
         self._spans[span_id] = after
         self._touch(before["article_id"])
-        return (Change("span_changed", (before["article_id"],), span_id, before=before, after=after),
+        return (Changes.edit(ChangeKind.SPAN_CHANGED, (before["article_id"],), span_id, before=before, after=after),
                 lambda store: span_edits.update_span(store, span_id, label=label, attributes=attributes))
 
     # -- span edits -------------------------------------------------------------
     def add_span(self, article_id: int, start: int, end: int, label: str,
-                 attributes: dict[str, Any] | None = None) -> Change | None:
+                 attributes: dict[str, Any] | None = None) -> Changes | None:
         handle = _SpanHandle(0)
 
         def do() -> Planned:
@@ -385,13 +404,13 @@ class EditGateway(QObject):
 
         return self._push(f"Add {label} span", do, lambda _: self._plan_remove(handle))
 
-    def remove_span(self, span_id: int, label: str) -> Change | None:
+    def remove_span(self, span_id: int, label: str) -> Changes | None:
         handle = self.handle(span_id)
         return self._push(f"Delete {label} span", lambda: self._plan_remove(handle),
                           lambda change: self._plan_add(handle, change.before))
 
     def add_spans(self, article_id: int, ranges: list[tuple[int, int]], label: str, what: str,
-                  attributes: dict[str, Any] | None = None) -> Change | None:
+                  attributes: dict[str, Any] | None = None) -> Changes | None:
         """Label many ranges at once (Alt+A): one undo step, one ``changes_applied``, one write."""
         handles: list[_SpanHandle] = []  # one per span, in text order; filled when first done
         annotator = self.annotator
@@ -407,22 +426,22 @@ class EditGateway(QObject):
                 self._spans[span_id] = state
             self._touch(article_id)
             spans = [(state["start"], state["end"]) for state in states]
-            return (Change("spans_added", (article_id,), span_ids=tuple(ids), after={"spans": states}),
+            return (Changes.edit(ChangeKind.SPANS_ADDED, (article_id,), span_ids=tuple(ids), after={"spans": states}),
                     lambda store: span_edits.add_spans(store, article_id, spans, label, annotator=annotator,
                                                         attributes=attributes, span_ids=ids))
 
-        def undo(_change: Change) -> Planned:
+        def undo(_change: Changes) -> Planned:
             ids = [handle.id for handle in handles]
             before = [self._span_state(span_id) for span_id in ids]
             for handle in handles:
                 self._spans[handle.id] = None
             self._touch(article_id)
-            return (Change("spans_removed", (article_id,), span_ids=tuple(ids), before={"spans": before}),
+            return (Changes.edit(ChangeKind.SPANS_REMOVED, (article_id,), span_ids=ids, before={"spans": before}),
                     lambda store: span_edits.remove_spans(store, ids))
 
         return self._push(what, do, undo)
 
-    def relabel_span(self, span_id: int, old_label: str, new_label: str) -> Change | None:
+    def relabel_span(self, span_id: int, old_label: str, new_label: str) -> Changes | None:
         handle = self.handle(span_id)
         return self._push(
             f"Change {old_label} span to {new_label}",
@@ -430,7 +449,7 @@ class EditGateway(QObject):
             lambda c: self._plan_update(handle, label=c.before["label"]),
         )
 
-    def set_attributes(self, span_id: int, attributes: dict[str, Any], what: str = "claim details") -> Change | None:
+    def set_attributes(self, span_id: int, attributes: dict[str, Any], what: str = "claim details") -> Changes | None:
         handle = self.handle(span_id)
         return self._push(
             f"Edit {what}",
@@ -443,22 +462,23 @@ class EditGateway(QObject):
         span_edits.check_status(status)
         before = self._current_statuses(article_ids)
         self._statuses.update(dict.fromkeys(article_ids, status))
-        return (Change("status_changed", tuple(article_ids), before={"status": before}, after={"status": status}),
+        return (Changes.edit(ChangeKind.STATUS_CHANGED, article_ids, before={"status": before},
+                             after={"status": status}),
                 lambda store: span_edits.set_status(store, article_ids, status))
 
     def _plan_restore(self, statuses: dict[int, str]) -> Planned:
         self._statuses.update(statuses)
-        return (Change("status_changed", tuple(statuses), after={"status": dict(statuses)}),
+        return (Changes.edit(ChangeKind.STATUS_CHANGED, tuple(statuses), after={"status": dict(statuses)}),
                 lambda store: span_edits.restore_statuses(store, statuses))
 
-    def set_status(self, article_ids: list[int], status: str) -> Change | None:
+    def set_status(self, article_ids: list[int], status: str, initiator: object | None = None) -> Changes | None:
         ids = [int(i) for i in article_ids]
         shown = status.replace("_", " ")
         what = f"Mark {len(ids)} articles {shown}" if len(ids) > 1 else f"Mark article {shown}"
         return self._push(what, lambda: self._plan_status(ids, status),
-                          lambda c: self._plan_restore(c.before["status"]))
+                          lambda c: self._plan_restore(c.before["status"]), initiator)
 
-    def delete_articles(self, article_ids: list[int]) -> Change | None:
+    def delete_articles(self, article_ids: list[int], initiator: object | None = None) -> Changes | None:
         """Not undoable (the caller asks first); clears the stack since its edits may refer to them.
 
         Stored before it returns, after the edits queued before it: a confirmed
@@ -477,6 +497,5 @@ class EditGateway(QObject):
         self._spans.clear()
         self._statuses.clear()
         self._texts.clear()
-        self.changes_applied.emit(change)
-        self.changes_saved.emit(change)
+        self.publish(change, initiator)
         return change

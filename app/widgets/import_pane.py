@@ -34,11 +34,20 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.cancel import CancelToken
+from app.core.changes import ChangeKind, Changes
 from app.core.db.store import Store
 from app.core.ingest import import_log
 from app.core.ingest.fetcher import MB, FetchOptions
-from app.core.ingest.importer import ImportOptions, ImportReport, ItemOutcome, ProgressFn, import_sources
+from app.core.ingest.importer import (
+    ImportOptions,
+    ImportReport,
+    ItemOutcome,
+    ProgressFn,
+    import_sources,
+    imported_changes,
+)
 from app.core.settings import Settings
+from app.widgets.edits import EditGateway
 from app.widgets.icons import icon
 from app.widgets.import_items_model import ImportBatchesModel, ImportItemsModel
 from app.widgets.palette import OUTCOME_COLORS
@@ -86,15 +95,15 @@ class _MiddleElideDelegate(QStyledItemDelegate):
 
 
 class ImportPane(QWidget):
-    """A dock's contents; the main window connects ``articles_imported`` to the library."""
+    """A dock's contents; new articles are announced through the gateway's ``changes_applied``."""
 
-    articles_imported = Signal(list)  # ids of newly imported articles, each id once
     import_finished = Signal(object)  # ImportReport
     article_activated = Signal(int)  # double-click on an imported item
 
-    def __init__(self, store: Store, settings: Settings, parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store, settings: Settings, gateway: EditGateway, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.store = store
+        self.gateway = gateway
         self._settings = settings
         self._task: Task | None = None
         self._pending: list[ItemOutcome] = []  # arrived, not yet in the table
@@ -391,8 +400,7 @@ class ImportPane(QWidget):
     def _announce(self) -> None:
         ids, self._new_ids = self._new_ids, []
         self._last_announce = time.monotonic()
-        if ids:
-            self.articles_imported.emit(ids)
+        self.gateway.publish(imported_changes(ids), self)  # each id once; nothing when there are none
 
     def _finish(self) -> None:
         self._flush_timer.stop()
@@ -420,6 +428,8 @@ class ImportPane(QWidget):
         self.select_batch(report.batch)
         # After selecting: the history's own summary knows nothing of created labels or a cancel.
         self._say("\n".join([text, *report.label_notes()]), error=False)
+        if report.new_labels.names:
+            self.gateway.publish(Changes.of(ChangeKind.LABELS_CHANGED, labels=report.new_labels.names.values()), self)
         self.import_finished.emit(report)
 
     def _on_error(self, exc: BaseException) -> None:

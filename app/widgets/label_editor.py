@@ -8,9 +8,9 @@ Spans refer to labels by id, so a renamed label is renamed on every span.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Any
 
-from PySide6.QtCore import QRegularExpression, Qt, Signal
+from PySide6.QtCore import QRegularExpression, Qt
 from PySide6.QtGui import QColor, QKeyEvent, QPalette, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -33,6 +33,7 @@ from app.core.db.store import Store
 from app.core.ops import labels as core
 from app.core.ops.labels import LABEL_KINDS, LabelInfo
 from app.core.validation import InvalidInput
+from app.widgets.edits import EditGateway
 from app.widgets.icons import icon
 from app.widgets.palette import NEW_LABEL_COLORS, label_icon, text_on
 
@@ -70,14 +71,15 @@ def _key_edit() -> QLineEdit:
 
 
 class LabelEditor(QWidget):
-    labels_changed = Signal()
+    """Each change is stored at once through the gateway, which announces it on ``changes_applied``."""
 
     COLUMNS = ("Name", "Kind", "Colour", "Key", "Description")
     NAME, KIND, COLOR, KEY, DESCRIPTION = range(5)
 
-    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store, gateway: EditGateway, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.store = store
+        self.gateway = gateway
         self._labels: list[LabelInfo] = []
         self._loading = False
 
@@ -209,16 +211,16 @@ class LabelEditor(QWidget):
         return self.table.cellWidget(self.row_of(name), self.KIND)  # type: ignore[return-value]
 
     # -- changes ---------------------------------------------------------------------
-    def _apply(self, change: Callable[[], LabelInfo], title: str) -> LabelInfo | None:
-        """Run one core change; on refusal show its message and return None."""
+    def _apply(self, label_id: int, title: str, **fields: Any) -> LabelInfo | None:
+        """Change one label through the gateway; on refusal show its message and return None."""
         try:
-            info = change()
+            self.gateway.run(lambda store: core.update_label(store, label_id, **fields), self)
         except InvalidInput as exc:
             QMessageBox.warning(self, title, str(exc))
             return None
+        info = next(lb for lb in core.list_labels(self.store) if lb.id == label_id)
         row = next(i for i, lb in enumerate(self._labels) if lb.id == info.id)
         self._labels[row] = info
-        self.labels_changed.emit()
         return info
 
     def _item_changed(self, item: QTableWidgetItem) -> None:
@@ -230,15 +232,14 @@ class LabelEditor(QWidget):
             new_name = item.text().strip()
             if new_name == old.name:
                 return
-            info = self._apply(lambda: core.update_label(self.store, old.id, name=new_name), "Label not renamed")
+            info = self._apply(old.id, "Label not renamed", name=new_name)
             self._set_item_text(item, info.name if info else old.name)
             if info:
                 item.setIcon(label_icon(info.name, info.kind, info.color))
         else:
             if item.text() == old.description:
                 return
-            info = self._apply(lambda: core.update_label(self.store, old.id, description=item.text()),
-                               "Description not changed")
+            info = self._apply(old.id, "Description not changed", description=item.text())
             if info is None:
                 self._set_item_text(item, old.description)
 
@@ -261,16 +262,15 @@ class LabelEditor(QWidget):
         # the edit again, and by then there must be nothing left to apply.
         edit.setText(old.shortcut or "")
         if key:
-            info = self._apply(lambda: core.update_label(self.store, label_id, shortcut=key), "Key not changed")
+            info = self._apply(label_id, "Key not changed", shortcut=key)
         else:
-            info = self._apply(lambda: core.update_label(self.store, label_id, clear_shortcut=True), "Key not changed")
+            info = self._apply(label_id, "Key not changed", clear_shortcut=True)
         if info is not None:
             edit.setText(info.shortcut or "")
 
     def _kind_changed(self, label_id: int, combo: QComboBox) -> None:
         old = self._label(label_id)
-        info = self._apply(lambda: core.update_label(self.store, label_id, kind=combo.currentData()),
-                           "Kind not changed")
+        info = self._apply(label_id, "Kind not changed", kind=combo.currentData())
         if info is None:
             combo.blockSignals(True)
             combo.setCurrentIndex(max(0, combo.findData(old.kind)))
@@ -283,7 +283,7 @@ class LabelEditor(QWidget):
         color = QColorDialog.getColor(QColor(old.color), self, f"Colour of {old.name}")
         if not color.isValid() or color.name() == old.color.lower():
             return
-        info = self._apply(lambda: core.update_label(self.store, label_id, color=color.name()), "Colour not changed")
+        info = self._apply(label_id, "Colour not changed", color=color.name())
         if info is not None:
             row = self._labels.index(info)
             self._paint_swatch(self.table.cellWidget(row, self.COLOR), info.color)  # type: ignore[arg-type]
@@ -301,18 +301,19 @@ class LabelEditor(QWidget):
             return None
         used = {lb.color.lower() for lb in self._labels}
         color = next((c for c in NEW_LABEL_COLORS if c not in used), "#888888")
+        kind, key = self.new_kind.currentData(), self.new_key.text().strip() or None
         try:
-            info = core.add_label(self.store, name, kind=self.new_kind.currentData(), color=color,
-                                  shortcut=self.new_key.text().strip() or None)
+            changes = self.gateway.run(lambda store: core.add_label(store, name, kind=kind, color=color, shortcut=key),
+                                       self)
         except InvalidInput as exc:
             QMessageBox.warning(self, "Label not added", str(exc))
             return None
         self.new_name.clear()
         self.new_key.clear()
         self.reload()
-        self.table.selectRow(self.row_of(info.name))
-        self.labels_changed.emit()
-        return info
+        [added] = changes.labels
+        self.table.selectRow(self.row_of(added))
+        return self._labels[self.row_of(added)]
 
     def selected_label(self) -> LabelInfo | None:
         rows = self.table.selectionModel().selectedRows()
@@ -331,12 +332,11 @@ class LabelEditor(QWidget):
                 != QMessageBox.StandardButton.Yes:
             return
         try:
-            core.delete_label(self.store, label.id)
+            self.gateway.run(lambda store: core.delete_label(store, label.id), self)
         except InvalidInput as exc:
             QMessageBox.warning(self, "Label not deleted", str(exc))
             return
         self.reload()
-        self.labels_changed.emit()
 
     def _update_buttons(self) -> None:
         selected = self.selected_label() is not None

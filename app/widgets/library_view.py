@@ -3,7 +3,9 @@
 Searching, filtering and sorting are SQL queries run by ``ArticleTableModel`` on
 a worker thread; this widget turns the controls into an ``ArticleFilter`` and
 keeps the selection across new results. Edits go through the ``EditGateway``
-and come back as ``changes_saved`` once stored: the rows are read from the dataset again.
+and come back on its ``changes_applied``; the library acts on the saved stage,
+since its rows are read from the dataset again: changed rows, new articles
+(imports), and the label filter and columns when the label set changed.
 """
 
 from __future__ import annotations
@@ -26,11 +28,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.changes import ChangeKind, Changes
 from app.core.db.store import Store
 from app.core.ops import library, span_edits
 from app.core.ops.labels import list_labels
 from app.core.ops.library import ArticleFilter
-from app.core.ops.span_edits import STATUS_TEXT, Change
+from app.core.ops.span_edits import STATUS_TEXT
 from app.widgets.article_table_model import ArticleTableModel
 from app.widgets.edits import EditGateway
 from app.widgets.icons import icon
@@ -139,7 +142,7 @@ class LibraryView(QWidget):
         self.table.selectionModel().selectionChanged.connect(self._update_count)
         self.table.selectionModel().currentRowChanged.connect(self._current_row_changed)
         self.table.activated.connect(self._activated)
-        gateway.changes_saved.connect(self._changes_applied)  # its rows are read from the dataset again
+        gateway.changes_applied.connect(self._changes_applied)
         self._count_total()
         self._update_count()
 
@@ -314,7 +317,7 @@ class LibraryView(QWidget):
     def set_status(self, status: str) -> None:
         ids = self.selected_ids()
         if ids:
-            self.gateway.set_status(ids, status)
+            self.gateway.set_status(ids, status, self)
 
     def delete_selected(self) -> None:
         ids = self.selected_ids()
@@ -334,7 +337,7 @@ class LibraryView(QWidget):
         if answer != QMessageBox.StandardButton.Yes:
             return
         first_row = self.model.row_of(ids[0])
-        if self.gateway.delete_articles(ids) is not None and first_row is not None and self.model.rowCount():
+        if self.gateway.delete_articles(ids, self) is not None and first_row is not None and self.model.rowCount():
             # Carry on where the deleted rows were.
             next_id = self.model.article_id(min(first_row, self.model.rowCount() - 1))
             if next_id is not None:
@@ -362,9 +365,16 @@ class LibraryView(QWidget):
             return
         self.model.sort(column, order)
 
-    def _changes_applied(self, change: Change) -> None:
-        self.model.apply_change(change)
-        if change.kind == "articles_deleted":
+    def _changes_applied(self, changes: Changes, _initiator: object) -> None:
+        if not changes.saved:
+            return  # its rows are read from the dataset again: once it holds the change
+        if changes.touches_labels():
+            self.refresh()  # the label filter, the label columns and their counts
+            return
+        self.model.apply_change(changes)
+        if changes.has(ChangeKind.ARTICLES_ADDED):
+            self.articles_added()
+        elif changes.has(ChangeKind.ARTICLES_DELETED):
             self._count_total()
             self._update_count()
 

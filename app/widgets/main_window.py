@@ -27,9 +27,9 @@ from PySide6.QtWidgets import (
 )
 
 from app import __version__
+from app.core.changes import ChangeKind, Changes
 from app.core.db.store import DATABASE_ERRORS, Store, describe_db_error, read_only_message
 from app.core.ops import library
-from app.core.ops.span_edits import Change
 from app.core.paths import config_dir, datasets_dir
 from app.core.settings import Settings, save_settings
 from app.widgets.annotation_panel import AnnotationPanel
@@ -73,14 +73,14 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.store = store
         self.settings = settings
-        self.gateway = EditGateway(store, settings.annotator, self)
+        self.gateway = EditGateway(store, settings, self)  # who annotates follows the settings
         self.setWindowTitle(f"Article Curator — {self._dataset_name()}")
         self.setAcceptDrops(True)
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
 
         library_view = LibraryView(store, self.gateway, self)
         annotation = AnnotationPanel(store, self.gateway, settings, self)
-        import_pane = ImportPane(store, settings, self)
+        import_pane = ImportPane(store, settings, self.gateway, self)
         dock = QDockWidget("Import", self)
         dock.setObjectName("import_dock")
         dock.setWidget(import_pane)
@@ -108,10 +108,9 @@ class MainWindow(QMainWindow):
         welcome.import_files_requested.connect(self.actions_by_id["import_files"].trigger)
         welcome.sample_requested.connect(self.open_sample_dataset)
         library_view.article_activated.connect(self.open_article)
-        import_pane.articles_imported.connect(self._articles_imported)
         import_pane.import_finished.connect(lambda _report: self._update_status())
         import_pane.article_activated.connect(self.open_article)
-        self.gateway.changes_saved.connect(self._on_change)
+        self.gateway.changes_applied.connect(self._on_change)
         self.gateway.edit_failed.connect(lambda msg: self.statusBar().showMessage(msg, 10000))
         self._restore_state()
         self._update_status()
@@ -304,18 +303,18 @@ class MainWindow(QMainWindow):
     def skip_and_next(self) -> None:
         self._finish_and_next("skipped")
 
-    def _articles_imported(self, _ids: list[int]) -> None:
-        self.panes.library.articles_added()
-        if self.panes.library_page.shows_welcome:
-            self.panes.library_page.update_page()
-
-    def _on_change(self, change: Change) -> None:
-        if change.kind in ("status_changed", "articles_deleted"):
+    def _on_change(self, change: Changes, _initiator: object) -> None:
+        """The status bar's counts and the welcome page follow the dataset: act once a change is stored."""
+        if not change.saved:
+            return
+        if change.has(ChangeKind.STATUS_CHANGED, ChangeKind.ARTICLES_ADDED, ChangeKind.ARTICLES_DELETED):
             self._update_status()
-        if change.kind == "articles_deleted":
-            self.panes.library_page.update_page()  # the last one gone: welcome again
-            if self.panes.annotation.current_article_id in change.article_ids:
-                self.panes.annotation.open_article(None)
+        if change.has(ChangeKind.ARTICLES_DELETED) or (
+                change.has(ChangeKind.ARTICLES_ADDED) and self.panes.library_page.shows_welcome):
+            self.panes.library_page.update_page()  # the first one in, or the last one gone: welcome again
+        current = self.panes.annotation.current_article_id
+        if change.has(ChangeKind.ARTICLES_DELETED) and current is not None and change.touches_article(current):
+            self.panes.annotation.open_article(None)
 
     def _update_status(self) -> None:
         counts = library.status_counts(self.store)
@@ -363,9 +362,9 @@ class MainWindow(QMainWindow):
         self._sample_finished()
         if self.store.path is not None and self.store.path.resolve() == path.resolve():
             # Already open (perhaps emptied and just filled again): show what it holds now.
-            self.panes.library.refresh()
-            self.panes.library_page.update_page()
-            self._update_status()
+            from app.core.ingest.sample_dataset import sample_dataset_changes
+
+            self.gateway.publish(sample_dataset_changes(), self)
             self.show_pane("library")
             return
         self.switch_dataset(str(path))
@@ -400,11 +399,7 @@ class MainWindow(QMainWindow):
     def show_settings(self) -> None:
         from app.widgets.settings_dialog import SettingsDialog
 
-        dialog = SettingsDialog(self.store, self.settings, self)
-        dialog.labels_changed.connect(self.panes.annotation.reload_labels)
-        dialog.labels_changed.connect(self.panes.library.refresh)
-        dialog.settings_changed.connect(lambda: setattr(self.gateway, "annotator", self.settings.annotator))
-        dialog.exec()
+        SettingsDialog(self.store, self.settings, self.gateway, self).exec()
 
     def about(self) -> None:
         box = QMessageBox(self)

@@ -1,16 +1,17 @@
 """The settings dialog: who annotates, how imports behave, the labels and the claim verdicts.
 
 Settings are written on OK with ``save_settings`` (atomic) into the same
-``Settings`` object the main window holds, so every part of the app sees them.
-Labels are part of the dataset rather than the settings and are saved as they
-are edited (see ``LabelEditor``); ``labels_changed`` is emitted at each change.
+``Settings`` object the main window holds, so every part of the app sees them;
+the gateway announces the changed names on ``changes_applied``. Labels are part
+of the dataset rather than the settings and are saved as they are edited (see
+``LabelEditor``), each change announced the same way.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -31,7 +32,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.db.store import Store
-from app.core.settings import Settings, save_settings
+from app.core.settings import Settings, save_settings, update_settings
+from app.widgets.edits import EditGateway
 from app.widgets.icons import icon
 from app.widgets.label_editor import LabelEditor
 from app.widgets.palette import OUTCOME_COLORS
@@ -45,15 +47,13 @@ def _note(text: str) -> QLabel:
 
 
 class SettingsDialog(QDialog):
-    settings_changed = Signal()
-    labels_changed = Signal()
-
     GENERAL, IMPORT, LABELS, VERDICTS = range(4)
 
-    def __init__(self, store: Store, settings: Settings, parent: QWidget | None = None, *,
+    def __init__(self, store: Store, settings: Settings, gateway: EditGateway, parent: QWidget | None = None, *,
                  path: Path | None = None) -> None:
         super().__init__(parent)
         self.store = store
+        self.gateway = gateway
         self.settings = settings
         self._path = path  # None: the user's settings file
         self.setWindowTitle("Settings")
@@ -63,8 +63,7 @@ class SettingsDialog(QDialog):
         self.tabs = QTabWidget()
         self.tabs.addTab(self._general_tab(), icon("settings"), "General")
         self.tabs.addTab(self._import_tab(), icon("import"), "Import")
-        self.label_editor = LabelEditor(store)
-        self.label_editor.labels_changed.connect(self.labels_changed)
+        self.label_editor = LabelEditor(store, gateway)
         self.tabs.addTab(self.label_editor, icon("label.entity"), "Labels")
         self.tabs.addTab(self._verdicts_tab(), icon("label.claim"), "Verdicts")
 
@@ -177,21 +176,23 @@ class SettingsDialog(QDialog):
         if not verdicts:
             self._show_message("Keep at least one verdict: claims need one to choose from.", self.VERDICTS)
             return
-        s = self.settings
-        s.annotator = self.annotator_edit.text().strip() or Settings().annotator
-        s.fetch_timeout = float(self.timeout_spin.value())
-        s.fetch_concurrency = self.concurrency_spin.value()
-        s.fetch_max_mb = float(self.max_mb_spin.value())
-        s.extract_workers = self.workers_spin.value()
-        s.verdicts = verdicts
+        changes = update_settings(
+            self.settings,
+            annotator=self.annotator_edit.text().strip() or Settings().annotator,
+            fetch_timeout=float(self.timeout_spin.value()),
+            fetch_concurrency=self.concurrency_spin.value(),
+            fetch_max_mb=float(self.max_mb_spin.value()),
+            extract_workers=self.workers_spin.value(),
+            verdicts=verdicts,
+        )
         try:
-            save_settings(s, self._path)
+            save_settings(self.settings, self._path)
         except OSError as exc:
             # The values stay in use for this session; only writing them failed.
             self._show_message(f"Could not save the settings: {exc.strerror or exc}.")
-            self.settings_changed.emit()
+            self.gateway.publish(changes, self)
             return
-        self.settings_changed.emit()
+        self.gateway.publish(changes, self)
         super().accept()
 
     def _show_message(self, text: str, tab: int | None = None) -> None:

@@ -49,8 +49,8 @@ def counting(window) -> Iterator[dict[str, int]]:
     def commit(conn) -> None:
         seen["commit"] += conn.info.pop("wrote", False)
 
-    def changed(_change) -> None:
-        seen["changes"] += 1
+    def changed(change, _initiator) -> None:
+        seen["changes"] += not change.saved  # each change is announced applied, then saved: count it once
 
     # The window reads through its store; its edits are written by the gateway's writer, on an engine of its own.
     engines = [engine, window.gateway.writer.store.engine]

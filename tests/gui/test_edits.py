@@ -22,7 +22,7 @@ def first_article(store) -> int:
 def test_add_relabel_delete_undo_redo(gateway, sample_store, qtbot):
     art = first_article(sample_store)
     changes = []
-    gateway.changes_applied.connect(changes.append)
+    gateway.changes_applied.connect(lambda change, _initiator: changes.append(change) if not change.saved else None)
     stack = gateway.undo_stack
 
     added = gateway.add_span(art, 0, 4, "ORG")
@@ -79,7 +79,7 @@ def test_locked_dataset_is_reported_not_dropped(gateway, sample_store, qtbot):
     art = first_article(sample_store)
     errors, changes = [], []
     gateway.edit_failed.connect(errors.append)
-    gateway.changes_applied.connect(changes.append)
+    gateway.changes_applied.connect(lambda change, _initiator: changes.append(change) if not change.saved else None)
     gateway.writer.lock_timeout_s = 0.2
     blocker = sqlite3.connect(str(sample_store.path), timeout=0)
     blocker.execute("BEGIN IMMEDIATE")
@@ -101,7 +101,7 @@ def test_a_redo_that_cannot_be_saved_is_reported(gateway, sample_store):
 
     art = first_article(sample_store)
     errors = []
-    gateway.changes_applied.connect(lambda c: None)
+    gateway.changes_applied.connect(lambda c, i: None)
     gateway.edit_failed.connect(errors.append)
     gateway.add_span(art, 0, 4, "ORG")
     gateway.undo_stack.undo()

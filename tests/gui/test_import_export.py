@@ -11,10 +11,12 @@ import pytest
 from PySide6.QtCore import Qt, QUrl
 from sqlalchemy import text
 
+from app.core.changes import ChangeKind, Changes
 from app.core.ingest.importer import ItemOutcome
 from app.core.ops import library
 from app.core.ops.span_edits import add_span, set_status
 from app.core.settings import Settings
+from app.widgets.edits import EditGateway
 from app.widgets.import_items_model import ImportBatchesModel, ImportItemsModel
 from app.widgets.import_pane import ImportPane
 from app.widgets.tasks import wait_for_all
@@ -41,8 +43,27 @@ def settings() -> Settings:
 
 
 @pytest.fixture
-def pane(qtbot, store, settings) -> Iterator[ImportPane]:
-    widget = ImportPane(store, settings)
+def gateway(store, qapp) -> Iterator[EditGateway]:
+    gateway = EditGateway(store, "tester")
+    yield gateway
+    gateway.close()
+
+
+def imported_batches(gateway: EditGateway) -> list[list[int]]:
+    """The ids of each announcement of new articles on the gateway's one signal, as they come."""
+    batches: list[list[int]] = []
+
+    def note(changes: Changes, _initiator: object) -> None:
+        if not changes.saved and changes.has(ChangeKind.ARTICLES_ADDED):
+            batches.append(list(changes.article_ids))
+
+    gateway.changes_applied.connect(note)
+    return batches
+
+
+@pytest.fixture
+def pane(qtbot, store, settings, gateway) -> Iterator[ImportPane]:
+    widget = ImportPane(store, settings, gateway)
     qtbot.addWidget(widget)
     widget.resize(900, 720)
     widget.show()
@@ -70,8 +91,7 @@ def test_paste_urls_and_a_feed_import_retry_and_history(qtbot, pane, store, http
     http_server.add_route("/gui/flaky.html", 503, "<html><body>Busy, try later</body></html>")
     article, missing, feed = (http_server.url(p) for p in ("/article.html", "/404", "/feed.xml"))
     flaky = http_server.url("/gui/flaky.html")
-    announced: list[int] = []
-    pane.articles_imported.connect(announced.extend)
+    batches = imported_batches(pane.gateway)
 
     pane.box.setPlainText(f"{article}\n{missing}\n\n{feed}\n{flaky}\n")
     report = run_import(qtbot, pane, lambda: qtbot.mouseClick(pane.import_button, LEFT))
@@ -90,7 +110,7 @@ def test_paste_urls_and_a_feed_import_retry_and_history(qtbot, pane, store, http
 
     # The dataset has the articles, and the library heard about each one once.
     assert library.count_articles(store) == 4
-    assert sorted(announced) == sorted(o.article_id for o in report.outcomes if o.outcome == "imported")
+    assert sorted(i for ids in batches for i in ids) == sorted(o.article_id for o in report.outcomes if o.outcome == "imported")
 
     # The run is in the history, selected; retrying re-imports only its failed items.
     assert pane.batches_model.rowCount() == 1
@@ -183,8 +203,7 @@ def test_a_thousand_items_reach_the_table_in_few_inserts(qtbot, pane, store, tmp
             f.write(json.dumps({"title": f"Story {i}", "text": f"Story number {i} about the harbour ferry."}) + "\n")
     inserts: list[int] = []
     pane.items_model.rowsInserted.connect(lambda _p, first, last: inserts.append(last - first + 1))
-    announced: list[list[int]] = []
-    pane.articles_imported.connect(announced.append)
+    announced = imported_batches(pane.gateway)
 
     report = run_import(qtbot, pane, lambda: pane.start_import([str(path)]))
     assert report.imported == 1000
@@ -203,8 +222,7 @@ def test_progress_is_gathered_until_the_timer_flushes(qtbot, pane):
 
 
 def test_new_articles_are_announced_during_an_import_at_most_once_a_second(qtbot, pane):
-    announced: list[list[int]] = []
-    pane.articles_imported.connect(announced.append)
+    announced = imported_batches(pane.gateway)
     first = [ItemOutcome(f"https://example.org/{i}", "imported", "", i, f"u{i}", f"T{i}") for i in (1, 2)]
     pane._last_announce = time.monotonic() - 5  # the previous announcement was long ago
     for item in first:

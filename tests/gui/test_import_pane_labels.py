@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
 from app.core.settings import Settings
+from app.widgets.edits import EditGateway
 from app.widgets.import_pane import ImportPane
 from app.widgets.tasks import wait_for_all
 
@@ -19,12 +20,14 @@ TEXT = "Hugo Touvron left Meta for Mistral in Paris."
 
 @pytest.fixture
 def pane(qtbot, store) -> Iterator[ImportPane]:
-    widget = ImportPane(store, Settings(annotator="tester", extract_workers=1))
+    gateway = EditGateway(store, "tester")
+    widget = ImportPane(store, Settings(annotator="tester", extract_workers=1), gateway)
     qtbot.addWidget(widget)
     widget.resize(900, 720)
     widget.show()
     yield widget
     assert wait_for_all(10_000)
+    gateway.close()
 
 
 def test_summary_names_a_created_label(qtbot, pane, tmp_path: Path, monkeypatch, screenshot) -> None:

@@ -123,7 +123,7 @@ def test_no_two_enabled_shortcuts_share_a_key_where_both_work(window, sample_sto
     window.show_pane("import")
     # The dialogs the window owns, open at the same time, with their own bindings.
     dialogs = [ExportDialog(window.store, window.settings, window),
-               SettingsDialog(window.store, window.settings, window)]
+               SettingsDialog(window.store, window.settings, window.gateway, window)]
     for dialog in dialogs:
         dialog.show()
     dialogs.append(show_shortcuts(window))

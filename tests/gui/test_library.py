@@ -105,7 +105,7 @@ def _db(store, sql: str, **params: Any) -> list[Any]:
 def test_model_passes_modeltester_through_filters_sorts_and_edits(library_store, library_gateway, qtmodeltester):
     gateway = library_gateway
     model = ArticleTableModel(library_store)
-    model_changes = gateway.changes_saved.connect(model.apply_change)  # as the library view wires it
+    model_changes = gateway.changes_applied.connect(lambda c, _i: model.apply_change(c) if c.saved else None)
     assert model_changes
     qtmodeltester.check(model)
     assert model.rowCount() == 36
@@ -118,7 +118,7 @@ def test_model_passes_modeltester_through_filters_sorts_and_edits(library_store,
     ids = model.article_ids()
     gateway.set_status(ids[3:6], "done")
     gateway.add_span(ids[0], 0, 5, "ORG")
-    gateway.wait_until_saved()  # delivers changes_saved
+    gateway.wait_until_saved()  # delivers the saved stage of changes_applied
     assert [model.data(model.index(r, _column(model, "Status"))) for r in range(3, 6)] == ["Done"] * 3
     gateway.delete_articles([ids[1], ids[2], ids[10]])
     model.articles_added()
@@ -164,12 +164,13 @@ def test_a_malformed_url_shows_no_site_instead_of_raising(store, qapp):
 def test_model_refetches_only_changed_rows(library_store, library_gateway, qtbot):
     gateway = library_gateway
     model = ArticleTableModel(library_store)
-    gateway.changes_saved.connect(model.apply_change)
+    gateway.changes_applied.connect(lambda c, _i: model.apply_change(c) if c.saved else None)
     ids = model.article_ids()
     _shown(model, "Status")
     changed: list[tuple[int, int]] = []
     model.dataChanged.connect(lambda a, b: changed.append((a.row(), b.row())))
-    with qtbot.assertNotEmitted(model.modelReset), qtbot.waitSignal(gateway.changes_saved):
+    with qtbot.assertNotEmitted(model.modelReset), qtbot.waitSignal(gateway.changes_applied,
+                                                                        check_params_cb=lambda c, _i: c.saved):
         gateway.set_status([ids[5], ids[6], ids[9]], "skipped")
     assert changed == [(5, 6), (9, 9)]
     assert _shown(model, "Status")[5] == "Skipped"

@@ -25,8 +25,8 @@ def settings() -> Settings:
 
 
 @pytest.fixture
-def dialog(qtbot, sample_store, settings):
-    d = SettingsDialog(sample_store, settings)
+def dialog(qtbot, sample_store, settings, gateway):
+    d = SettingsDialog(sample_store, settings, gateway)
     qtbot.addWidget(d)
     d.show()
     return d
@@ -63,7 +63,8 @@ def test_changed_settings_are_saved_on_ok(qtbot, dialog, settings):
     dialog.add_verdict()
     dialog.verdict_list.item(dialog.verdict_list.count() - 1).setText("satire")
 
-    with qtbot.waitSignal(dialog.settings_changed, timeout=2000):
+    with qtbot.waitSignal(dialog.gateway.changes_applied, timeout=2000,
+                          check_params_cb=lambda c, initiator: c.touches_setting("verdicts") and initiator is dialog):
         ok(qtbot, dialog)
     assert dialog.result() == dialog.DialogCode.Accepted
     saved = load_settings()
@@ -72,14 +73,15 @@ def test_changed_settings_are_saved_on_ok(qtbot, dialog, settings):
     assert saved.verdicts == ["unverified", "true", "false", "misleading", "satire"]
 
 
-def test_cancel_keeps_the_saved_settings_and_an_empty_name_means_the_os_user(qtbot, sample_store, settings):
-    d = SettingsDialog(sample_store, settings)
+def test_cancel_keeps_the_saved_settings_and_an_empty_name_means_the_os_user(qtbot, sample_store, settings,
+                                                                            gateway):
+    d = SettingsDialog(sample_store, settings, gateway)
     qtbot.addWidget(d)
     d.annotator_edit.setText("someone else")
     qtbot.mouseClick(d.buttons.button(QDialogButtonBox.StandardButton.Cancel), LEFT)
     assert load_settings().annotator == "tester"
 
-    d = SettingsDialog(sample_store, settings)
+    d = SettingsDialog(sample_store, settings, gateway)
     qtbot.addWidget(d)
     d.annotator_edit.setText("   ")
     ok(qtbot, d)
@@ -99,8 +101,8 @@ def test_label_editor_adds_refuses_a_taken_key_renames_and_deletes(qtbot, dialog
                                                                    screenshot, monkeypatch):
     editor = dialog.label_editor
     dialog.tabs.setCurrentIndex(SettingsDialog.LABELS)
-    changes: list[bool] = []
-    dialog.labels_changed.connect(lambda: changes.append(True))
+    changes: list[object] = []
+    dialog.gateway.changes_applied.connect(lambda c, _i: changes.append(c) if c.touches_labels() else None)
 
     # Add LOC with key 4 from the form below the table; Return adds it and keeps the dialog open.
     qtbot.keyClicks(editor.new_key, "4")

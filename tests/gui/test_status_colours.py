@@ -29,7 +29,7 @@ def close(a: QColor, b: QColor) -> bool:
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_done_is_painted_in_one_colour_in_the_library_and_the_panel_header(
-        make_window, sample_store, qtbot, dark_palette, screenshot, theme):  # noqa: ANN001
+        make_window, sample_store, qtbot, dark_palette, screenshot, theme):
     if theme == "dark":
         dark_palette()
     window = make_window()

@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from app.core.changes import Changes
 from app.core.db.store import Store, open_store
 from app.core.ingest.storing import store_articles
 from app.core.ops import library, span_edits
 from app.core.ops.library import ArticleFilter
-from app.core.ops.span_edits import Change
 from app.core.validation import InvalidInput, NewArticle
 
 TEXT = "Hugo Touvron said Meta will keep funding Llama research through 2026."
@@ -37,8 +37,8 @@ def _status(store: Store, article_id: int) -> str:
     return detail.status
 
 
-def _readd(store: Store, state: dict[str, Any]) -> Change:
-    """What an undo of a removal does: add the span back from the Change's before-state."""
+def _readd(store: Store, state: dict[str, Any]) -> Changes:
+    """What an undo of a removal does: add the span back from the before-state its Changes record keeps."""
     return span_edits.add_span(
         store, state["article_id"], state["start"], state["end"], state["label"],
         annotator=state["annotator"], origin=state["origin"], attributes=state["attributes"],

@@ -26,6 +26,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.core.cancel import Cancelled, CancelToken
+from app.core.changes import ChangeKind, Changes
 from app.core.db.store import Store, describe_db_error
 from app.core.ingest import feeds
 from app.core.ingest.extraction import ExtractionError, ExtractOptions
@@ -104,10 +105,24 @@ class ImportReport:
         """Labels this import added to the dataset, with the number of spans that use each."""
         return dict(self.new_labels.spans)
 
+    @property
+    def changes(self) -> Changes:
+        """The new articles (each id once) and the labels the import created."""
+        ids = dict.fromkeys(o.article_id for o in self.outcomes if o.outcome == "imported" and o.article_id)
+        changes = imported_changes(list(ids))
+        if self.new_labels.names:
+            changes = changes | Changes.of(ChangeKind.LABELS_CHANGED, labels=self.new_labels.names.values())
+        return changes
+
     def label_notes(self) -> list[str]:
         """One sentence per label the import created, for its summary."""
         return [f"Created label {name} for {n} span{'' if n == 1 else 's'} (the dataset had no label of that name)."
                 for name, n in self.created_labels.items()]
+
+
+def imported_changes(article_ids: Sequence[int]) -> Changes:
+    """The record of articles stored by an import (announced in batches while it runs)."""
+    return Changes.of(ChangeKind.ARTICLES_ADDED, article_ids=article_ids) if article_ids else Changes()
 
 
 ProgressFn = Callable[[int, int, str, ItemOutcome | None], None]

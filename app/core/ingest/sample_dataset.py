@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from app.core.changes import ChangeKind, Changes
 from app.core.db.store import open_store
 from app.core.ingest.importer import import_sources
 from app.core.ops import library
@@ -31,6 +32,11 @@ def default_sample_path() -> Path:
 
 def sample_articles_path() -> Path:
     return resource_path(*SAMPLE_ARTICLES)
+
+
+def sample_dataset_changes() -> Changes:
+    """What filling a dataset with the sample changes: new articles, and the labels their spans use."""
+    return Changes.of(ChangeKind.ARTICLES_ADDED, ChangeKind.LABELS_CHANGED)
 
 
 def create_sample_dataset(path: Path | None = None) -> Path:

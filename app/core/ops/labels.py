@@ -1,6 +1,8 @@
 """The label set of a dataset: list, add, rename, recolour, rebind keys.
 
 Spans refer to labels by id, so renaming a label renames it on every span.
+Each change returns a ``Changes`` record naming the labels it touched (both
+names of a rename).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
+from app.core.changes import ChangeKind, Changes
 from app.core.db.store import Store
 from app.core.validation import InvalidInput
 from app.models import LABEL_KINDS
@@ -55,7 +58,7 @@ def _shortcut_owner(conn: object, shortcut: str, except_id: int | None) -> str |
 
 
 def add_label(store: Store, name: str, *, kind: str = "entity", color: str = "#888888",
-              shortcut: str | None = None, description: str = "") -> LabelInfo:
+              shortcut: str | None = None, description: str = "") -> Changes:
     name = name.strip()
     _check(name, kind, color)
     shortcut = (shortcut or "").strip() or None
@@ -71,12 +74,12 @@ def add_label(store: Store, name: str, *, kind: str = "entity", color: str = "#8
             )
         except IntegrityError:
             raise InvalidInput(f"There is already a label called {name}.") from None
-    return next(lb for lb in list_labels(store) if lb.name == name)
+    return Changes.of(ChangeKind.LABELS_CHANGED, labels=(name,))
 
 
 def update_label(store: Store, label_id: int, *, name: str | None = None, kind: str | None = None,
                  color: str | None = None, shortcut: str | None = None, description: str | None = None,
-                 clear_shortcut: bool = False) -> LabelInfo:
+                 clear_shortcut: bool = False) -> Changes:
     """Change a label; refuses a key that another label already uses."""
     name = name.strip() if name is not None else None
     _check(name, kind, color)
@@ -94,8 +97,11 @@ def update_label(store: Store, label_id: int, *, name: str | None = None, kind: 
     elif shortcut is not None:
         fields["shortcut"] = shortcut.strip() or None
     if not fields:
-        return next(lb for lb in list_labels(store) if lb.id == label_id)
+        return Changes()
     with store.begin() as conn:
+        old = conn.execute(text("SELECT name FROM label WHERE id = :i"), {"i": label_id}).scalar()
+        if old is None:
+            raise InvalidInput("That label no longer exists.")
         key = fields.get("shortcut")
         if isinstance(key, str) and (owner := _shortcut_owner(conn, key, label_id)):
             raise InvalidInput(f"The key {key} already applies {owner}; choose another key.")
@@ -106,12 +112,14 @@ def update_label(store: Store, label_id: int, *, name: str | None = None, kind: 
             raise InvalidInput(f"There is already a label called {name}.") from None
         if done.rowcount == 0:
             raise InvalidInput("That label no longer exists.")
-    return next(lb for lb in list_labels(store) if lb.id == label_id)
+    return Changes.of(ChangeKind.LABELS_CHANGED, labels=dict.fromkeys((old, name or old)))
 
 
-def delete_label(store: Store, label_id: int) -> None:
+def delete_label(store: Store, label_id: int) -> Changes:
     with store.begin() as conn:
+        name = conn.execute(text("SELECT name FROM label WHERE id = :i"), {"i": label_id}).scalar()
         used = conn.execute(text("SELECT count(*) FROM span WHERE label_id = :i"), {"i": label_id}).scalar_one()
         if used:
             raise InvalidInput(f"The label is used by {used} spans; relabel or delete them first.")
         conn.execute(text("DELETE FROM label WHERE id = :i"), {"i": label_id})
+    return Changes.of(ChangeKind.LABELS_CHANGED, labels=(name,) if name is not None else ())

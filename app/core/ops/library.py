@@ -16,6 +16,7 @@ from sqlalchemy import text
 
 from app.core.db.in_lists import in_list, select_in
 from app.core.db.store import Store
+from app.core.ops.span_rules import SPAN_ORDER_SQL
 from app.models import ARTICLE_STATUSES
 
 # Sort keys the library offers, and the column each maps to.
@@ -275,7 +276,7 @@ def get_article(store: Store, article_id: int) -> ArticleDetail | None:
                 text(
                     'SELECT span.id, span.start, span."end", label.name, span.text, span.annotator, span.origin, '
                     "span.attributes FROM span JOIN label ON label.id = span.label_id "
-                    'WHERE span.article_id = :i ORDER BY span.start, span."end" DESC, label.position'
+                    'WHERE span.article_id = :i ORDER BY ' + SPAN_ORDER_SQL
                 ),
                 {"i": article_id},
             )

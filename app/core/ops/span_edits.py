@@ -1,11 +1,11 @@
 """The edit gateway: every change an annotator makes goes through these functions.
 
 Each one validates, commits immediately (an edit is saved when it is made) and
-returns a small ``Change`` record that says what changed, so the GUI can
+returns a ``Changes`` record (app.core.changes) that says what changed, so the GUI can
 refresh its views from one signal and its undo stack can reverse it. The
 window shows each edit before it is stored (its writes queue behind another
 process's, see ``edit_writer``): ``new_span`` and the ``read_*`` functions give
-it what it needs to build the same ``Change`` first.
+it what it needs to build the same ``Changes`` first.
 
 A span edit drops the article's ready-made export list (a trigger does, see
 ``span_json``) and leaves rebuilding it to ``span_json.refresh_articles``: it
@@ -17,33 +17,18 @@ reads that article's span rows.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
+from app.core.changes import ChangeKind, Changes
 from app.core.db.in_lists import execute_in, select_in
 from app.core.db.store import Store
 from app.core.validation import InvalidInput, NewSpan, validate
 from app.models import ARTICLE_STATUSES, db_timestamp
 from app.models import STATUS_TEXT as STATUS_TEXT  # the names statuses are shown by, for the widgets
-
-
-@dataclass(frozen=True)
-class Change:
-    """What one edit changed: enough for views to refresh and for undo to reverse it."""
-
-    # span_added, span_removed, span_changed, spans_added, spans_removed, status_changed, articles_deleted
-    kind: str
-    article_ids: tuple[int, ...]
-    span_id: int | None = None
-    before: dict[str, Any] = field(default_factory=dict)
-    after: dict[str, Any] = field(default_factory=dict)
-    # spans_added / spans_removed: every span of the edit, in text order; their states are
-    # after["spans"] / before["spans"] in the same order.
-    span_ids: tuple[int, ...] = ()
 
 
 def _dump(attributes: dict[str, Any]) -> str:
@@ -116,7 +101,7 @@ def add_span(
     origin: str = "manual",
     attributes: dict[str, Any] | None = None,
     span_id: int | None = None,
-) -> Change:
+) -> Changes:
     """Store a new span; ``span_id`` gives it that id (the window picks ids before storing, see ``edits``)."""
     now = db_timestamp()
     with store.begin() as conn:
@@ -137,7 +122,7 @@ def add_span(
         except IntegrityError:
             raise InvalidInput(already_labelled(after["text"], label)) from None
         _touch(conn, [article_id], now)
-    return Change("span_added", (article_id,), span_id, after=after)
+    return Changes.edit(ChangeKind.SPAN_ADDED, (article_id,), span_id, after=after)
 
 
 def already_labelled(surface: str, label: str) -> str:
@@ -159,7 +144,7 @@ def read_article_text(store: Store, article_id: int) -> str:
 
 
 def read_span(store: Store, span_id: int) -> dict[str, Any]:
-    """A span's state as ``Change.before``/``after`` hold it; raises InvalidInput when it is gone."""
+    """A span's state as ``Changes.before``/``after`` hold it; raises InvalidInput when it is gone."""
     with store.begin() as conn:
         return _span_state(conn, span_id)
 
@@ -202,12 +187,12 @@ def check_status(status: str) -> None:
         raise InvalidInput(f"Unknown status {status!r}; use one of {', '.join(ARTICLE_STATUSES)}.")
 
 
-def remove_span(store: Store, span_id: int) -> Change:
+def remove_span(store: Store, span_id: int) -> Changes:
     with store.begin() as conn:
         before = _span_state(conn, span_id)
         conn.execute(text("DELETE FROM span WHERE id = :i"), {"i": span_id})
         _touch(conn, [before["article_id"]], db_timestamp())
-    return Change("span_removed", (before["article_id"],), span_id, before=before)
+    return Changes.edit(ChangeKind.SPAN_REMOVED, (before["article_id"],), span_id, before=before)
 
 
 def new_spans(
@@ -248,7 +233,7 @@ def add_spans(
     origin: str = "manual",
     attributes: dict[str, Any] | None = None,
     span_ids: Sequence[int] | None = None,
-) -> Change:
+) -> Changes:
     """Label many ranges of one article at once (every occurrence of a name): one transaction.
 
     Without ``span_ids``, ranges this annotator has already labelled ``label`` are
@@ -264,7 +249,7 @@ def add_spans(
         states = new_spans(article_text(conn, article_id), article_id, ranges, label, annotator=annotator,
                            origin=origin, attributes=attributes)
         if not states:
-            return Change("spans_added", (article_id,), after={"spans": []})
+            return Changes.edit(ChangeKind.SPANS_ADDED, (article_id,), after={"spans": []})
         if span_ids is not None and len(span_ids) != len(states):
             raise InvalidInput(f"{len(span_ids)} span ids were given for {len(states)} spans.")
         label_id = _label_id(conn, label)
@@ -293,10 +278,11 @@ def add_spans(
         if span_ids is None:
             ids = {(s, e): i for i, s, e in conn.execute(mine, key).all()}
             span_ids = [ids[(st["start"], st["end"])] for st in states]
-    return Change("spans_added", (article_id,), span_ids=tuple(int(i) for i in span_ids), after={"spans": states})
+    return Changes.edit(ChangeKind.SPANS_ADDED, (article_id,), span_ids=(int(i) for i in span_ids),
+                        after={"spans": states})
 
 
-def remove_spans(store: Store, span_ids: Sequence[int]) -> Change:
+def remove_spans(store: Store, span_ids: Sequence[int]) -> Changes:
     """Delete many spans at once (the undo of ``add_spans``): one transaction, a statement per 500 ids."""
     ids = [int(i) for i in span_ids]
     with store.begin() as conn:
@@ -309,13 +295,13 @@ def remove_spans(store: Store, span_ids: Sequence[int]) -> Change:
         if articles:
             _touch(conn, articles, db_timestamp())
     order = sorted(ids, key=lambda i: (states[i]["article_id"], states[i]["start"], -states[i]["end"]))
-    return Change("spans_removed", tuple(articles), span_ids=tuple(order),
+    return Changes.edit(ChangeKind.SPANS_REMOVED, tuple(articles), span_ids=tuple(order),
                   before={"spans": [states[i] for i in order]})
 
 
 def update_span(
     store: Store, span_id: int, *, label: str | None = None, attributes: dict[str, Any] | None = None
-) -> Change:
+) -> Changes:
     """Change a span's label and/or replace its attributes (claimant, verdict, note, ...)."""
     now = db_timestamp()
     with store.begin() as conn:
@@ -337,27 +323,27 @@ def update_span(
                 {"a": _dump(attributes), "now": now, "i": span_id},
             )
         _touch(conn, [before["article_id"]], now)
-    return Change("span_changed", (before["article_id"],), span_id, before=before, after=after)
+    return Changes.edit(ChangeKind.SPAN_CHANGED, (before["article_id"],), span_id, before=before, after=after)
 
 
-def set_status(store: Store, article_ids: Sequence[int], status: str) -> Change:
+def set_status(store: Store, article_ids: Sequence[int], status: str) -> Changes:
     check_status(status)
     ids = [int(i) for i in article_ids]
     with store.begin() as conn:
         before = dict(select_in(conn, _STATUSES_SQL, ids))
         execute_in(conn, "UPDATE article SET status = :s, updated_at = :now WHERE id IN :values", ids,
                    {"s": status, "now": db_timestamp()})
-    return Change("status_changed", tuple(ids), before={"status": before}, after={"status": status})
+    return Changes.edit(ChangeKind.STATUS_CHANGED, tuple(ids), before={"status": before}, after={"status": status})
 
 
-def restore_statuses(store: Store, statuses: dict[int, str]) -> Change:
+def restore_statuses(store: Store, statuses: dict[int, str]) -> Changes:
     """Undo of ``set_status``: give each article back its own earlier status."""
     now = db_timestamp()
     with store.begin() as conn:
         for art_id, status in statuses.items():
             conn.execute(text("UPDATE article SET status = :s, updated_at = :now WHERE id = :i"),
                          {"s": status, "now": now, "i": art_id})
-    return Change("status_changed", tuple(statuses), after={"status": statuses})
+    return Changes.edit(ChangeKind.STATUS_CHANGED, tuple(statuses), after={"status": statuses})
 
 
 def count_spans(store: Store, article_ids: Sequence[int]) -> int:
@@ -366,13 +352,13 @@ def count_spans(store: Store, article_ids: Sequence[int]) -> int:
         return sum(n for (n,) in select_in(conn, "SELECT count(*) FROM span WHERE article_id IN :values", ids))
 
 
-def delete_articles(store: Store, article_ids: Sequence[int]) -> Change:
+def delete_articles(store: Store, article_ids: Sequence[int]) -> Changes:
     """Delete articles with their spans and sources (not undoable: the GUI asks first)."""
     ids = [int(i) for i in article_ids]
     with store.begin() as conn:
         store.search.unindex(conn, ids)
         execute_in(conn, "DELETE FROM article WHERE id IN :values", ids)
-    return Change("articles_deleted", tuple(ids))
+    return Changes.edit(ChangeKind.ARTICLES_DELETED, tuple(ids))
 
 
 def _touch(conn: Any, article_ids: list[int], now: Any) -> None:

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 FORBIDDEN = ("PySide6", "shiboken6", "qtawesome", "qtpy", "app.widgets")
 
@@ -32,6 +34,7 @@ def test_core_and_models_sources_do_not_import_qt():
     assert not offenders, offenders
 
 
+@pytest.mark.slow
 def test_importing_the_whole_core_loads_no_qt():
     modules = sorted(
         "app.core." + p.stem for p in (ROOT / "app/core").glob("*.py") if p.stem != "__init__"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +16,13 @@ os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
 pytest_plugins = ["tests.conftest_http"]
 
 DATA = Path(__file__).parent / "data"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test on a PostgreSQL server is slow (a server starts per module); the others are marked by hand."""
+    for item in items:
+        if "pg_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(autouse=True)
@@ -31,10 +39,23 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "dataset.sqlite"
 
 
-@pytest.fixture
-def store(db_path: Path) -> Iterator[object]:
+@pytest.fixture(scope="session")
+def empty_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A new, fully migrated dataset made once per test process, for tests to copy (migrating takes ~0.3 s)."""
     from app.core.db.store import open_store
 
+    folder = tmp_path_factory.mktemp("template")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ARTICLE_CURATOR_HOME", str(folder / "home"))
+        open_store(folder / "empty.sqlite").close()
+    return folder / "empty.sqlite"
+
+
+@pytest.fixture
+def store(db_path: Path, empty_dataset: Path) -> Iterator[object]:
+    from app.core.db.store import open_store
+
+    shutil.copyfile(empty_dataset, db_path)  # the same file migrating a new dataset would leave
     s = open_store(db_path)
     yield s
     s.close()

@@ -79,6 +79,7 @@ def start(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., int]]:
 # --- a real process ----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_quit_after_starts_the_app_and_quits_cleanly(tmp_path: Path, isolated_home: Path) -> None:
     """The packaging smoke test: QT_QPA_PLATFORM=offscreen article-curator --db x.sqlite --quit-after 2."""
     db = tmp_path / "x.sqlite"
@@ -94,12 +95,14 @@ def test_quit_after_starts_the_app_and_quits_cleanly(tmp_path: Path, isolated_ho
     assert "Article Curator" in log and "starting" in log
 
 
+@pytest.mark.slow
 def test_quit_after_takes_a_positive_number(isolated_home: Path) -> None:
     result = run_app("--quit-after", "soon", home=isolated_home, env_changes={"QT_QPA_PLATFORM": "offscreen"})
     assert result.returncode == 2 and "not a number of seconds" in result.stderr
     assert "--quit-after" not in run_app("--help", home=isolated_home, env_changes={}).stdout  # hidden
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="X11 is for Linux")
 def test_starts_on_a_real_x_server(tmp_path: Path, isolated_home: Path) -> None:
     with x_server() as display:  # our own server, on a display number nobody else had
@@ -110,6 +113,7 @@ def test_starts_on_a_real_x_server(tmp_path: Path, isolated_home: Path) -> None:
     assert "Traceback" not in result.stderr and "qt.qpa.plugin" not in result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="X11 is for Linux")
 def test_each_x_server_of_the_tests_gets_a_display_of_its_own() -> None:
     """Two at once (two test runs on one machine, say): neither lands on the other's display."""
@@ -189,6 +193,7 @@ def test_a_missing_icon_is_logged_not_fatal(tmp_path: Path, start, monkeypatch, 
 # --- datasets that cannot be opened at start -----------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_dataset_open_in_another_process(tmp_path: Path, start, boxes) -> None:
     db = tmp_path / "shared.sqlite"
     seen = {}
@@ -262,6 +267,7 @@ def test_an_older_dataset_gets_its_export_span_lists_after_start(tmp_path: Path,
 # --- switching datasets ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_switching_to_a_dataset_open_elsewhere_keeps_the_window(tmp_path: Path, start, boxes) -> None:
     first, other = tmp_path / "first.sqlite", tmp_path / "other.sqlite"
     seen = {}

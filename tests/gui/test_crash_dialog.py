@@ -79,6 +79,7 @@ def shown_dialog(qtbot, reporter: ErrorReporter) -> CrashDialog:
     return reporter.dialog
 
 
+@pytest.mark.slow
 def test_an_error_in_a_button_handler(qtbot, window, reporter, app_log, sample_store, screenshot):
     toolbar = window.findChild(QToolBar, "main_toolbar")
     button = toolbar.widgetForAction(window.actions_by_id["export"])

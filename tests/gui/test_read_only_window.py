@@ -34,6 +34,7 @@ def snapshot(folder: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
 
 
+@pytest.mark.slow
 def test_the_window_on_a_read_only_dataset(tmp_path: Path) -> None:
     if os.environ.get(FOLDER_ENV):
         pytest.skip("this is the run inside the read-only mount")

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette, QTextCursor
 from PySide6.QtTest import QTest
@@ -23,6 +24,8 @@ from app.core.validation import NewArticle
 from tests.app_process import ROOT
 from tests.lock_holder import write_lock_held_by_another_process
 from tests.unit.test_concurrent_open import empty_database
+
+pytestmark = pytest.mark.slow  # every test starts another process that holds the write lock, or PostgreSQL
 
 # Far below the 5 s a save used to wait for the lock on the GUI thread, far above a key press's
 # real cost (a few ms), so a busy machine does not make it fail.

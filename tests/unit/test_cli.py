@@ -20,6 +20,7 @@ def run_cli(*args: str, home: Path, timeout: float = 120) -> subprocess.Complete
                           timeout=timeout, cwd=ROOT)
 
 
+@pytest.mark.slow
 def test_import_url_feed_and_folder_then_export(tmp_path, http_server, sample_text, isolated_home):
     db = tmp_path / "cli.sqlite"
     folder = tmp_path / "texts"
@@ -48,6 +49,7 @@ def test_import_url_feed_and_folder_then_export(tmp_path, http_server, sample_te
             assert line["text"][span["start"]:span["end"]] == span["text"]
 
 
+@pytest.mark.slow
 def test_failures_exit_1_and_are_listed(tmp_path, http_server, isolated_home):
     db = tmp_path / "cli.sqlite"
     result = run_cli("import", http_server.url("/404"), http_server.url("/news/1.html"), str(tmp_path / "missing"),
@@ -59,6 +61,7 @@ def test_failures_exit_1_and_are_listed(tmp_path, http_server, isolated_home):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args",
     [
@@ -79,6 +82,7 @@ def test_usage_errors_exit_2_without_traceback(args, tmp_path, isolated_home):
     assert "error" in result.stderr
 
 
+@pytest.mark.slow
 def test_not_a_dataset_is_a_clear_error(tmp_path, isolated_home):
     bogus = tmp_path / "photo.sqlite"
     bogus.write_bytes(os.urandom(8192))
@@ -88,12 +92,14 @@ def test_not_a_dataset_is_a_clear_error(tmp_path, isolated_home):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_default_dataset_lives_in_the_data_folder(isolated_home):
     result = run_cli("stats", home=isolated_home)
     assert result.returncode == 0, result.stderr
     assert list((isolated_home / "data").rglob("*.sqlite"))
 
 
+@pytest.mark.slow
 def test_version_and_help(isolated_home):
     from app import __version__
 
@@ -101,3 +107,25 @@ def test_version_and_help(isolated_home):
     helptext = run_cli("--help", home=isolated_home).stdout
     for word in ("import", "export", "stats", "search", "--db"):
         assert word in helptext
+
+
+def test_the_commands_in_process(tmp_path, sample_text, capsys):
+    """The fast loop's view of the command line: each subcommand through main() in this process."""
+    from app.cli import main
+
+    db, repaired, out = tmp_path / "cli.sqlite", tmp_path / "repaired.sqlite", tmp_path / "out.jsonl"
+    folder = tmp_path / "texts"
+    folder.mkdir()
+    (folder / "llama.txt").write_text(sample_text, encoding="utf-8")
+    assert main(["import", str(folder), "--db", str(db), "--workers", "1"]) == 0
+    assert "Imported: 1   Duplicates: 0   Failed: 0" in capsys.readouterr().out
+    assert main(["--db", str(db), "stats"]) == 0
+    assert "Articles: 1" in capsys.readouterr().out
+    assert main(["search", "Llama", "--db", str(db)]) == 0
+    assert "Llama" in capsys.readouterr().out
+    assert main(["export", str(out), "--db", str(db)]) == 0
+    assert len(out.read_bytes().splitlines()) == 1
+    assert main(["repair", str(db), str(repaired)]) == 0
+    capsys.readouterr()
+    assert main(["stats", "--db", str(repaired)]) == 0
+    assert "Articles: 1" in capsys.readouterr().out

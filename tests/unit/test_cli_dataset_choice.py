@@ -5,11 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import orjson
+import pytest
 
 from app.core.db.store import open_store
 from app.core.ops import library
 from app.core.paths import default_dataset_path
 from tests.unit.test_cli import run_cli
+
+pytestmark = pytest.mark.slow  # every test runs the command line in its own process
 
 
 def default_dataset(home: Path) -> Path:

@@ -13,6 +13,8 @@ from app.core.db.store import open_store
 from app.core.ingest.storing import store_articles
 from app.core.validation import NewArticle
 
+pytestmark = pytest.mark.slow  # every test runs the command line in its own process
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

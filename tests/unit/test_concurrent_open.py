@@ -47,6 +47,7 @@ def race(location: str, processes: int = PROCESSES) -> list[tuple[int, str, obje
     return sorted(found)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("round_", range(ROUNDS))
 def test_processes_creating_one_dataset_at_once_all_succeed(tmp_path: Path, round_: int) -> None:
     path = tmp_path / f"new-{round_}.sqlite"

@@ -48,6 +48,7 @@ def held_by_another_process(dataset: Path) -> Iterator[subprocess.Popen[str]]:
         proc.wait(30)
 
 
+@pytest.mark.slow
 def test_a_second_process_is_told_where_the_dataset_is_open(db_path: Path) -> None:
     with held_by_another_process(db_path) as proc:
         with pytest.raises(StoreError) as caught:
@@ -69,6 +70,7 @@ def test_a_second_process_is_told_where_the_dataset_is_open(db_path: Path) -> No
     assert not lock_path_for(db_path.resolve()).exists()  # closing tidies the lock file away
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
 def test_a_crashed_window_leaves_no_stale_lock(db_path: Path) -> None:
     with held_by_another_process(db_path) as proc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
 from sqlalchemy import text
 
 from app.core.db.edit_writer import EditWriter
@@ -12,6 +13,8 @@ from app.core.ingest.storing import store_articles
 from app.core.ops import span_edits
 from app.core.validation import NewArticle
 from tests.lock_holder import write_lock_held_by_another_process
+
+pytestmark = pytest.mark.slow  # every test starts another process that holds the write lock
 
 TEXT = "Hugo Touvron stays at Meta. Mistral was founded in Paris by Guillaume Lample."
 

@@ -451,6 +451,7 @@ def test_export_reads_in_batches(store: Store, tmp_path: Path, monkeypatch: pyte
     assert progress == [(0, 3000), (1000, 3000), (2000, 3000), (3000, 3000)]
 
 
+@pytest.mark.slow
 def test_memory_does_not_grow_with_dataset_size(tmp_path: Path) -> None:
     def peak_for(store: Store) -> int:
         tracemalloc.start()

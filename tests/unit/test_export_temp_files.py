@@ -20,7 +20,8 @@ from app.core.validation import NewArticle
 ROOT = Path(__file__).resolve().parents[2]
 ARTICLES = 20_000
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="stops and kills a process with POSIX signals")
+pytestmark = [pytest.mark.skipif(sys.platform == "win32", reason="stops and kills a process with POSIX signals"),
+              pytest.mark.slow]  # every test starts an export in its own process
 
 
 @pytest.fixture(scope="module")

@@ -266,6 +266,7 @@ def test_pool_refuses_oversize_before_sending(pool1: ExtractorPool) -> None:
         assert _reason(future) == "The page is 4.9 KB, over the 1000 bytes limit for extraction."
 
 
+@pytest.mark.slow
 def test_deadline_kills_worker_and_next_job_succeeds(pool1: ExtractorPool) -> None:
     start = time.monotonic()
     hung = pool1.submit(b"<html></html>", "test://hang")

@@ -170,12 +170,14 @@ def test_redirect_to_other_scheme_is_refused(http_server: LocalServer) -> None:
 # -- slow servers and deadlines -----------------------------------------------------
 
 
+@pytest.mark.slow
 def test_trickle_is_cut_at_the_deadline(http_server: LocalServer) -> None:
     err, took = timed_failure(http_server.url("/trickle"), FetchOptions(timeout=2))
     assert err.reason == "Gave up after 2 s: the server did not send the whole page in time."
     assert 1.8 <= took < 4
 
 
+@pytest.mark.slow
 def test_hang_is_cut_at_the_deadline(http_server: LocalServer) -> None:
     err, took = timed_failure(http_server.url("/hang"), FetchOptions(timeout=2))
     assert err.reason == "Gave up after 2 s: the server did not answer in time."

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from benchmarks.hostile_inputs import KINDS, run_import, write_files
 
 FILES = 9 * len(KINDS)  # every kind nine times: 216 files
 
 
+@pytest.mark.slow
 def test_hostile_folder_import_names_every_failure_without_a_traceback(tmp_path: Path) -> None:
     files = write_files(tmp_path / "hostile", FILES, seed=9)
     assert len(files) >= 200

@@ -138,6 +138,7 @@ def shared_store(folder: Path) -> Iterator[Store]:
     store.close()
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(content=files)
 @example(content=[BIG_INT_LINE])

@@ -78,6 +78,7 @@ def test_one_span_spelt_two_ways_is_one_span(store: Store, tmp_path: Path) -> No
     assert spans_per_label(store) == {"PERSON": 1}
 
 
+@pytest.mark.slow
 def test_cli_summary_names_the_created_label(tmp_path: Path, isolated_home: Path) -> None:
     path = write_records(tmp_path / "spans.jsonl", records())
     result = run_cli("import", str(path), "--db", str(tmp_path / "cli.sqlite"), home=isolated_home)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC
 from pathlib import Path
 
+import pytest
+
 from app.core.ingest.import_log import batch_items, failed_sources, recent_batches
 from app.core.ingest.importer import ImportOptions, import_sources
 from app.core.ingest.storing import store_articles
@@ -111,6 +113,7 @@ sys.exit(main())
 """
 
 
+@pytest.mark.slow
 def test_a_log_that_cannot_be_written_is_said_once_in_words(tmp_path, isolated_home):
     import os
     import subprocess

@@ -8,6 +8,7 @@ import time
 import zipfile
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from app.core.cancel import CancelToken
@@ -48,6 +49,7 @@ def test_url_article_is_imported_with_metadata(store, http_server, sample_text):
     assert b"<article" in source_bytes(store, o.article_id)
 
 
+@pytest.mark.slow
 def test_bad_urls_fail_with_reasons_and_the_batch_goes_on(store, http_server):
     bad = {
         "/404": "404",
@@ -78,6 +80,7 @@ def test_bad_urls_fail_with_reasons_and_the_batch_goes_on(store, http_server):
     assert logged == len(bad) + 2
 
 
+@pytest.mark.slow
 def test_trickling_server_is_cut_at_the_deadline(store, http_server):
     url = http_server.url("/trickle")
     started = time.monotonic()

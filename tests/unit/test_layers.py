@@ -13,6 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app"
 QT = ("PySide6", "shiboken6", "qtawesome", "qtpy")
@@ -132,6 +134,7 @@ def test_the_database_layer_imports_nothing_above_it_in_the_core():
     assert not offenders, offenders
 
 
+@pytest.mark.slow
 def test_importing_the_whole_core_loads_no_qt():
     modules = sorted(module_name(p) for p in _sources("app/core"))
     code = (

@@ -145,6 +145,7 @@ def test_import_errors_name_the_library() -> None:
 # --- the real command -----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the display check is for Linux")
 def test_starting_without_a_display(tmp_path: Path, isolated_home: Path) -> None:
     db = tmp_path / "x.sqlite"
@@ -158,6 +159,7 @@ def test_starting_without_a_display(tmp_path: Path, isolated_home: Path) -> None
     assert not db.exists()  # nothing was started, nothing was made
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the display check is for Linux")
 def test_starting_with_a_display_nobody_answers(tmp_path: Path, isolated_home: Path) -> None:
     if not ctypes.util.find_library("xcb"):
@@ -178,6 +180,7 @@ def _find_system_library(soname: str) -> Path | None:
     return None
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the library check is for Linux")
 def test_a_missing_xcb_cursor_library_for_real(tmp_path: Path, isolated_home: Path) -> None:
     """libxcb-cursor.so.0 hidden (in a private mount namespace) while a real X server runs."""

@@ -11,6 +11,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 LOOP = """
 from PySide6.QtWidgets import QApplication, QLabel
 app = QApplication([])
@@ -22,6 +24,7 @@ print("survived", i + 1)
 """
 
 
+@pytest.mark.slow
 def test_many_void_qt_calls_do_not_crash_the_interpreter():
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     result = subprocess.run([sys.executable, "-c", LOOP], capture_output=True, text=True, env=env, timeout=120)

@@ -21,6 +21,8 @@ from app.core.ingest.storing import store_articles
 from app.core.validation import NewArticle
 from tests.read_only_mount import ROOT, run_with_read_only_folder
 
+pytestmark = pytest.mark.slow  # every test runs the command line in a process under a read-only mount
+
 # Runs each command line given as JSON and prints every outcome; started inside the read-only mount.
 DRIVER = """
 import json, subprocess, sys

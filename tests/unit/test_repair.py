@@ -13,6 +13,8 @@ from app.core.db.store import check_integrity, open_store
 from app.core.ops import library
 from tests.unit.test_cli import run_cli
 
+pytestmark = pytest.mark.slow  # every test runs the command line in its own process
+
 PAGE = 4096
 ARTICLES = 400
 

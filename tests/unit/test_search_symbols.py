@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from app.core.db import migrations
@@ -44,6 +45,7 @@ def _found_titles(db: Path, query: str, home: Path) -> list[str]:
     return [t for line in result.stdout.splitlines() for t in titles if t in line]
 
 
+@pytest.mark.slow
 def test_cli_search_finds_an_emoji_in_a_title_and_symbols_in_a_text(tmp_path: Path, isolated_home: Path) -> None:
     db = _import_folder(tmp_path, isolated_home)
     party, glued, heart, plain = (title for title, _ in STORIES.values())

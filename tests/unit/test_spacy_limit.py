@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import orjson
+import pytest
 
 from tests.unit.test_cli import run_cli
 
@@ -21,6 +22,7 @@ def _long_body(sample_body: str, length: int) -> str:
     return text[:length].rstrip() + "x" * (length - len(text[:length].rstrip()))
 
 
+@pytest.mark.slow
 def test_spacy_export_names_the_articles_over_spacys_default_limit(tmp_path: Path, sample_text: str,
                                                                     isolated_home: Path) -> None:
     title, _, body = sample_text.partition("\n")

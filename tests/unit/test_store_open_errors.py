@@ -231,6 +231,7 @@ print(json.dumps(out))
 """
 
 
+@pytest.mark.slow
 def test_a_dataset_on_a_read_only_disk(tmp_path: Path) -> None:
     """An existing dataset opens for reading; a new one cannot be made there, and says why."""
     disk = tmp_path / "disk"
@@ -248,6 +249,7 @@ def test_a_dataset_on_a_read_only_disk(tmp_path: Path) -> None:
     assert sorted(p.name for p in disk.iterdir()) == ["ds.sqlite"]
 
 
+@pytest.mark.slow
 def test_the_command_line_names_the_file_without_a_traceback(tmp_path: Path, isolated_home: Path) -> None:
     path = tmp_path / "notes.db"
     conn = sqlite3.connect(path)

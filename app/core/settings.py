@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from app.core.ingest.fetcher import MB, FetchOptions
+from app.core.ingest.fetch_options import MB, FetchOptions
 from app.core.paths import config_dir
 
 SCHEMA_VERSION = 1

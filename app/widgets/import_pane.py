@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 from app.core.cancel import CancelToken
 from app.core.db.store import Store
 from app.core.ingest import import_log
-from app.core.ingest.fetcher import MB, FetchOptions
+from app.core.ingest.fetch_options import MB, FetchOptions
 from app.core.ingest.importer import ImportOptions, ImportReport, ItemOutcome, ProgressFn, import_sources
 from app.core.settings import Settings
 from app.widgets.icons import icon

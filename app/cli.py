@@ -46,8 +46,8 @@ def _seconds(text: str) -> float:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from app.core.export.exporter import FORMATS, ExportOptions
-    from app.core.ingest.fetcher import MB, FetchOptions
+    from app.core.export.formats import DEFAULT_SEED, FORMATS
+    from app.core.ingest.fetch_options import MB, FetchOptions
 
     db_help = "dataset file or database URL (default: the dataset in your data folder, or $ARTICLE_CURATOR_DB)"
     # The subcommands' --db has a name of its own: with one shared name, a subcommand's
@@ -80,12 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", parents=[common], help="export labelled JSONL")
     p.add_argument("out", metavar="OUT.jsonl")
-    p.add_argument("--format", choices=FORMATS, default=ExportOptions.format)
+    p.add_argument("--format", choices=FORMATS, default=FORMATS[0])
     p.add_argument("--status", action="append", default=[], help="only articles with this status (repeatable)")
     p.add_argument("--label", action="append", default=[], help="only spans with this label (repeatable)")
     p.add_argument("--annotator", action="append", default=[], help="only spans by this annotator (repeatable)")
     p.add_argument("--split", metavar="TRAIN,DEV,TEST", help="e.g. 0.8,0.1,0.1: add a deterministic split")
-    p.add_argument("--seed", type=int, default=ExportOptions.seed)
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED)
     p.add_argument("--split-files", action="store_true", help="write one file per split instead of a field")
 
     sub.add_parser("stats", parents=[common], help="articles per status and spans per label")
@@ -251,7 +251,7 @@ class ProgressDisplay:
 
 def cmd_import(store: object, args: argparse.Namespace) -> int:
     from app.core.ingest.extraction import ExtractOptions
-    from app.core.ingest.fetcher import MB, FetchOptions
+    from app.core.ingest.fetch_options import MB, FetchOptions
     from app.core.ingest.importer import ImportOptions, import_sources
 
     options = ImportOptions(

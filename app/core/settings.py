@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.changes import ChangeKind, Changes
-from app.core.ingest.fetcher import MB, FetchOptions
+from app.core.ingest.fetch_options import MB, FetchOptions
 from app.core.paths import config_dir
 
 SCHEMA_VERSION = 1

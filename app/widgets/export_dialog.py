@@ -37,8 +37,6 @@ from PySide6.QtWidgets import (
 from app.core.cancel import Cancelled, CancelToken
 from app.core.db.store import Store
 from app.core.export.exporter import (
-    FORMATS,
-    SPLIT_NAMES,
     ExportError,
     ExportOptions,
     ExportSummary,
@@ -46,6 +44,7 @@ from app.core.export.exporter import (
     export_jsonl,
     split_paths,
 )
+from app.core.export.formats import FORMATS, SPLIT_NAMES
 from app.core.ops.dataset_info import list_annotators
 from app.core.ops.labels import list_labels
 from app.core.ops.span_edits import ARTICLE_STATUSES, STATUS_TEXT

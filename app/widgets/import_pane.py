@@ -37,7 +37,7 @@ from app.core.cancel import CancelToken
 from app.core.changes import ChangeKind, Changes
 from app.core.db.store import Store
 from app.core.ingest import import_log
-from app.core.ingest.fetcher import MB, FetchOptions
+from app.core.ingest.fetch_options import MB, FetchOptions
 from app.core.ingest.importer import (
     ImportOptions,
     ImportReport,

@@ -11,7 +11,8 @@ import zlib
 import pytest
 
 from app.core.cancel import Cancelled, CancelToken
-from app.core.ingest.fetcher import FetchError, FetchOptions, fetch, make_client
+from app.core.ingest.fetch_options import FetchOptions
+from app.core.ingest.fetcher import FetchError, fetch, make_client
 from app.core.ingest.sniff import decode_text
 from tests.http_server import CP1252_TEXT, JS_MESSAGE, LATIN1_TEXT, NEWS, LocalServer, build_gzip_bomb
 

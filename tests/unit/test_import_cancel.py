@@ -7,7 +7,7 @@ from pathlib import Path
 
 from app.core.cancel import CancelToken
 from app.core.ingest import import_log
-from app.core.ingest.fetcher import FetchOptions
+from app.core.ingest.fetch_options import FetchOptions
 from app.core.ingest.importer import ImportOptions, import_sources
 from app.core.ops import library
 

@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from app.core.cancel import CancelToken
 from app.core.ingest.extraction import ExtractOptions
-from app.core.ingest.fetcher import FetchOptions
+from app.core.ingest.fetch_options import FetchOptions
 from app.core.ingest.importer import ImportOptions, import_sources
 from app.core.ops import library
 

@@ -61,12 +61,11 @@ from app.core.cancel import CancelToken
 from app.core.db import span_json
 from app.core.db.in_lists import in_list
 from app.core.db.store import Store
+from app.core.export.formats import DEFAULT_SEED, FORMATS, SPLIT_NAMES
 from app.core.export.output import Output, remove_stale_temp_files, sync_folder
 from app.core.validation import InvalidInput
 from app.models import ARTICLE_STATUSES
 
-FORMATS = ("native", "spacy", "doccano")
-SPLIT_NAMES = ("train", "dev", "test")
 BATCH = 1000
 # spaCy's nlp.max_length default: longer texts raise E088 unless the user raises it before loading.
 SPACY_MAX_LENGTH = 1_000_000
@@ -80,12 +79,12 @@ class ExportError(Exception):
 
 @dataclass(frozen=True)
 class ExportOptions:
-    format: str = "native"
+    format: str = FORMATS[0]  # native
     statuses: tuple[str, ...] = ()  # empty: every status
     labels: tuple[str, ...] = ()  # only these labels' spans; empty: all
     annotators: tuple[str, ...] = ()  # only these annotators' spans; empty: all
     split: tuple[float, float, float] | None = None  # train/dev/test ratios summing to 1
-    seed: int = 13
+    seed: int = DEFAULT_SEED
     split_files: bool = False  # one file per split instead of a "split" field
 
     def __post_init__(self) -> None:

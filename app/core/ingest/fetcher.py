@@ -19,13 +19,12 @@ from typing import Any
 
 import httpx
 
-import app
 from app.core.cancel import Cancelled, CancelToken
+from app.core.ingest.fetch_options import MB, FetchOptions
 from app.core.ingest.sniff import SNIFF_BYTES, sniff_binary
 
 __all__ = ["FetchError", "FetchOptions", "FetchResult", "fetch", "make_client"]
 
-DEFAULT_USER_AGENT = f"ArticleCurator/{app.__version__} (+https://github.com/article-curator)"
 
 # Web pages, feeds/sitemaps (the importer expands those) and plain text.
 ACCEPTED_TYPES = frozenset({"text/html", "application/xhtml+xml", "text/plain", "text/xml", "application/xml",
@@ -46,20 +45,6 @@ _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 # Largest piece the decompressor may emit at once, so a compression bomb can
 # never allocate more than this before the size limit is checked.
 _PIECE = 256 * 1024
-MB = 1024 * 1024  # the unit a person gives the largest page in
-
-
-@dataclass(frozen=True)
-class FetchOptions:
-    """How pages are downloaded. The defaults are the app's: the settings and the
-    command line take theirs from here."""
-
-    timeout: float = 20.0  # overall deadline per URL: connect, redirects and whole body
-    max_bytes: int = 10 * MB  # after content-encoding is undone
-    max_redirects: int = 5
-    user_agent: str = DEFAULT_USER_AGENT
-    concurrency: int = 8  # parallel downloads; read by the importer and make_client
-
 
 @dataclass(frozen=True)
 class FetchResult:

@@ -31,7 +31,8 @@ from app.core.db.store import Store, describe_db_error
 from app.core.ingest import feeds
 from app.core.ingest.extraction import ExtractionError, ExtractOptions
 from app.core.ingest.extractor_pool import ExtractorPool
-from app.core.ingest.fetcher import FetchError, FetchOptions, FetchResult, fetch, make_client
+from app.core.ingest.fetch_options import FetchOptions
+from app.core.ingest.fetcher import FetchError, FetchResult, fetch, make_client
 from app.core.ingest.file_sources import (
     FileSourceError,
     decode,

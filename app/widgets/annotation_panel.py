@@ -75,6 +75,19 @@ class AnnotationPanel(QWidget):
         self._keys: dict[int, LabelInfo] = {}
         self._armed = False  # Alt+A was pressed: the next label key labels every occurrence
 
+        self._build_title()
+        self._build_parts()
+        head, meta_row = self._build_header_rows()
+        self._build_splitter()
+        self._build_pages(head, meta_row)
+        self._build_outer_layout()
+        self._install_key_filters()
+        self._connect_signals()
+        self.reload_labels()
+
+    # -- building ------------------------------------------------------------------------
+    def _build_title(self) -> None:
+        """The article's title: large, wrapping, selectable for copying."""
         self.title = plain_label()
         self.title.setWordWrap(True)
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -82,6 +95,9 @@ class AnnotationPanel(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.7)
         font.setWeight(QFont.Weight.DemiBold)
         self.title.setFont(font)
+
+    def _build_parts(self) -> None:
+        """The status, source line, label keys, text, span list, claim fields and key hint."""
         self.status_badge = StatusBadge()
         self.meta = muted_label()
         self.link = LinkLabel()
@@ -90,9 +106,11 @@ class AnnotationPanel(QWidget):
         self.banner = MessageBanner(over=self.view)
         self.banner.avoid = self._selection_rect
         self.span_list = SpanList()
-        self.claim_details = ClaimDetails(gateway, settings.verdicts)
-        self.key_hint = KeyHint(settings)
+        self.claim_details = ClaimDetails(self.gateway, self.settings.verdicts)
+        self.key_hint = KeyHint(self.settings)
 
+    def _build_header_rows(self) -> tuple[QHBoxLayout, QHBoxLayout]:
+        """The title beside its status badge, and the source line below them."""
         head = QHBoxLayout()
         head.addWidget(self.title, 1)
         head.addWidget(self.status_badge, 0, Qt.AlignmentFlag.AlignTop)
@@ -101,6 +119,10 @@ class AnnotationPanel(QWidget):
         meta_row.addWidget(self.meta)
         meta_row.addWidget(self.link)
         meta_row.addStretch(1)
+        return head, meta_row
+
+    def _build_splitter(self) -> None:
+        """The text on the left; the span list above the claim fields on the right."""
         spans_box = QWidget()
         spans_layout = QVBoxLayout(spans_box)
         spans_layout.setContentsMargins(0, 0, 0, 0)
@@ -121,6 +143,8 @@ class AnnotationPanel(QWidget):
         self.splitter.setSizes([900, 380])
         self.splitter.setChildrenCollapsible(False)
 
+    def _build_pages(self, head: QHBoxLayout, meta_row: QHBoxLayout) -> None:
+        """The open article, or a line saying how to open one."""
         content = QWidget()
         body = QVBoxLayout(content)
         body.setContentsMargins(16, 12, 16, 12)
@@ -134,6 +158,9 @@ class AnnotationPanel(QWidget):
         self.pages = QStackedWidget()
         self.pages.addWidget(empty)
         self.pages.addWidget(content)
+
+    def _build_outer_layout(self) -> None:
+        """The label keys hint above the pages."""
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
@@ -143,9 +170,14 @@ class AnnotationPanel(QWidget):
         outer.addLayout(hint_row)
         outer.addWidget(self.pages)
 
+    def _install_key_filters(self) -> None:
+        """The label keys work from the text and from the span list (see ``eventFilter``)."""
         self.setFocusProxy(self.view)  # opening an article focuses the panel: its label keys work at once
         self.view.installEventFilter(self)
         self.span_list.installEventFilter(self)
+
+    def _connect_signals(self) -> None:
+        """Clicks and choices in the parts, then the gateway's changes and failures."""
         self.view.span_clicked.connect(lambda span_id: self.select_span(span_id, reveal=False))
         self.view.background_clicked.connect(lambda: self.select_span(None))
         self.view.selectionChanged.connect(self._on_text_selection)
@@ -154,9 +186,8 @@ class AnnotationPanel(QWidget):
         self.label_bar.label_chosen.connect(self._on_label_button)
         self.label_bar.all_button.toggled.connect(self._set_armed)
         self.status_badge.status_chosen.connect(self._set_status)
-        gateway.changes_applied.connect(self._on_changes)
-        gateway.edit_failed.connect(lambda message: self.banner.show_message(message, "error"))
-        self.reload_labels()
+        self.gateway.changes_applied.connect(self._on_changes)
+        self.gateway.edit_failed.connect(lambda message: self.banner.show_message(message, "error"))
 
     # -- public API ----------------------------------------------------------------------
     @property

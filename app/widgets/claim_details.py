@@ -56,11 +56,25 @@ class ClaimDetails(QWidget):
         self._verdicts = list(verdicts)
         self._span: SpanRecord | None = None
 
+        self._build_heading()
+        self._build_quote()
+        claimant_edit = self._build_fields()
+        editor = self._build_editor()
+        self._build_pages(editor)
+        self._connect_fields(claimant_edit)
+        self.set_claim(None)
+
+    # -- building ------------------------------------------------------------------------
+    def _build_heading(self) -> None:
+        """The bold heading, whose font the annotation panel's "Spans" title takes too."""
         self.heading = QLabel("Claim")
         self.heading.setObjectName("claimHeading")
         font = self.heading.font()
         font.setBold(True)
         self.heading.setFont(font)
+
+    def _build_quote(self) -> None:
+        """The claim's text, quoted above its fields."""
         self.quote = QLabel()
         self.quote.setTextFormat(Qt.TextFormat.PlainText)
         self.quote.setWordWrap(True)
@@ -70,6 +84,8 @@ class ClaimDetails(QWidget):
         self.quote.setFixedHeight(self.quote.fontMetrics().lineSpacing() * 3 + 4)
         self.quote.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
 
+    def _build_fields(self) -> QLineEdit:
+        """The claimant, verdict and note fields; returns the claimant box's line edit."""
         self.claimant = QComboBox()
         self.claimant.setEditable(True)
         self.claimant.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
@@ -84,7 +100,10 @@ class ClaimDetails(QWidget):
         self.note = QLineEdit()
         self.note.setPlaceholderText("Why this verdict, sources…")
         self.note.setClearButtonEnabled(True)
+        return claimant_edit
 
+    def _build_editor(self) -> QWidget:
+        """The quote above the labelled fields."""
         form = QFormLayout()
         form.setContentsMargins(0, 0, 0, 0)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -97,7 +116,10 @@ class ClaimDetails(QWidget):
         editor_layout.setContentsMargins(0, 0, 0, 0)
         editor_layout.addWidget(self.quote)
         editor_layout.addLayout(form)
+        return editor
 
+    def _build_pages(self, editor: QWidget) -> None:
+        """Under the heading: the editor, or a hint while no claim is selected."""
         self.hint = QLabel("Select a CLAIM span to set who makes it and whether it holds.")
         self.hint.setWordWrap(True)
         self.hint.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
@@ -112,11 +134,12 @@ class ClaimDetails(QWidget):
         layout.addStretch(1)
         self.setMinimumHeight(self.sizeHint().height())
 
+    def _connect_fields(self, claimant_edit: QLineEdit) -> None:
+        """Each field is saved when it is finished or picked from its list."""
         claimant_edit.editingFinished.connect(self._commit)
         self.claimant.activated.connect(self._commit)
         self.verdict.activated.connect(self._commit)
         self.note.editingFinished.connect(self._commit)
-        self.set_claim(None)
 
     # -- state -------------------------------------------------------------------------
     def span_id(self) -> int | None:

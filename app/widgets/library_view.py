@@ -69,6 +69,19 @@ class LibraryView(QWidget):
         self._kept: tuple[list[int], int | None] | None = None
         self._select_first = False  # Down pressed in the search box: select the first result
 
+        self._build_search()
+        self._build_filters()
+        self._build_count_label()
+        self._build_table()
+        self._build_layout()
+        self._set_tab_order()
+        self._connect_signals()
+        self._count_total()
+        self._update_count()
+
+    # -- building ------------------------------------------------------------------------------
+    def _build_search(self) -> None:
+        """The search box; typing filters after a short pause, Return at once."""
         self.search = QLineEdit(self)
         self.search.setPlaceholderText("Search titles and text")
         self.search.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
@@ -81,6 +94,8 @@ class LibraryView(QWidget):
         self.search.textChanged.connect(self._search_timer.start)
         self.search.returnPressed.connect(self._search_now)
 
+    def _build_filters(self) -> None:
+        """The status and label filters, applied as soon as they change."""
         self.status_filter = QComboBox(self)
         self.status_filter.setToolTip("Show articles with this status")
         self.status_filter.addItem("All statuses", None)
@@ -94,13 +109,17 @@ class LibraryView(QWidget):
         self._fill_label_filter()
         self.label_filter.currentIndexChanged.connect(self._apply_filter)
 
+    def _build_count_label(self) -> None:
+        """How many articles are shown and selected, wide enough that it never shifts the filters."""
         self.count_label = QLabel(self)
         self.count_label.setTextFormat(Qt.TextFormat.PlainText)
         widest = "100,000 of 100,000 articles · 9 selected"
         self.count_label.setMinimumWidth(self.fontMetrics().horizontalAdvance(widest))
         self.count_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
-        self.model = ArticleTableModel(store, self, background=True)
+    def _build_table(self) -> None:
+        """The article list, the line shown over it when it is empty, and its actions and context menu."""
+        self.model = ArticleTableModel(self.store, self, background=True)
         self.table = QTableView(self)
         self.table.setModel(self.model)
         self._setup_table()
@@ -116,6 +135,8 @@ class LibraryView(QWidget):
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
 
+    def _build_layout(self) -> None:
+        """The search box and filters in a row above the list."""
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
         top.addWidget(self.status_filter)
@@ -124,6 +145,8 @@ class LibraryView(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
+
+    def _set_tab_order(self) -> None:
         # The keyboard path of a mail client: the library's focus goes to the search box, Down (see
         # eventFilter) or Tab to the list, and only then Tab to the filters, where Down changes them.
         self.setFocusProxy(self.search)
@@ -132,6 +155,8 @@ class LibraryView(QWidget):
         QWidget.setTabOrder(self.table, self.status_filter)
         QWidget.setTabOrder(self.status_filter, self.label_filter)
 
+    def _connect_signals(self) -> None:
+        """The model's queries, the list's selection and activation, then the gateway's changes."""
         self.model.query_started.connect(self._update_count)
         self.model.query_finished.connect(self._query_finished)
         self.model.query_failed.connect(self._query_failed)
@@ -142,11 +167,8 @@ class LibraryView(QWidget):
         self.table.selectionModel().selectionChanged.connect(self._update_count)
         self.table.selectionModel().currentRowChanged.connect(self._current_row_changed)
         self.table.activated.connect(self._activated)
-        gateway.changes_applied.connect(self._changes_applied)
-        self._count_total()
-        self._update_count()
+        self.gateway.changes_applied.connect(self._changes_applied)
 
-    # -- building ------------------------------------------------------------------------------
     def _setup_table(self) -> None:
         t = self.table
         t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

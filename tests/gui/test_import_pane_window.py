@@ -93,9 +93,6 @@ def _cell_image(view, row: int, column: int) -> QImage:
     return view.viewport().grab(rect).toImage()
 
 
-# Slow: a page asked for on a reused keep-alive connection is only cut when its headers arrive, so
-# the cancel waits until the held pages answer (the server's wait, about a minute).
-@pytest.mark.slow
 def test_cancelled_items_are_listed_and_retry_imports_exactly_them(qtbot, window, http_server, slow_pages):
     slow_urls, release = slow_pages
     pane = window.panes.import_pane

@@ -8,6 +8,7 @@ import time
 import tracemalloc
 import zlib
 
+import httpx
 import pytest
 
 from app.core.cancel import Cancelled, CancelToken
@@ -300,13 +301,14 @@ def test_address_without_scheme_is_explained() -> None:
 # -- cancellation --------------------------------------------------------------------------
 
 
-def _cancel_after(url: str, delay: float) -> tuple[BaseException | None, float]:
+def _cancel_after(url: str, delay: float, client: httpx.Client | None = None,
+                  options: FetchOptions = FetchOptions(timeout=20)) -> tuple[BaseException | None, float]:
     token = CancelToken()
     outcome: list[BaseException | None] = []
 
     def run() -> None:
         try:
-            fetch(url, FetchOptions(timeout=20), token)
+            fetch(url, options, token, client)
             outcome.append(None)
         except BaseException as exc:  # noqa: BLE001 - reported to the test
             outcome.append(exc)
@@ -325,6 +327,19 @@ def test_cancel_stops_the_download_promptly(http_server: LocalServer, path: str)
     exc, took = _cancel_after(http_server.url(path), 0.6)
     assert isinstance(exc, Cancelled)
     assert took < 1.0
+
+
+def test_cancel_stops_a_download_on_a_reused_connection(http_server: LocalServer) -> None:
+    # The page is asked for on a keep-alive connection, whose socket no new-connection
+    # event announces; the cancel must still cut it instead of waiting for the answer.
+    options = FetchOptions(timeout=30)
+    with make_client(options) as client:
+        fetch(http_server.url("/news/1.html"), options, client=client)  # leaves a keep-alive connection
+        exc, took = _cancel_after(http_server.url("/hang"), 0.3, client, options)
+        assert isinstance(exc, Cancelled)
+        assert took < 2
+        # The cut connections are replaced: the same client still downloads.
+        assert fetch(http_server.url("/news/2.html"), options, client=client).status == 200
 
 
 def test_cancelled_token_stops_before_connecting(http_server: LocalServer) -> None:

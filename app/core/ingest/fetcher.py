@@ -11,6 +11,7 @@ import socket
 import ssl
 import threading
 import time
+import weakref
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -112,6 +113,43 @@ def _parse_url(url: str) -> httpx.URL:
     return parsed
 
 
+class _ClientSockets:
+    """The open sockets of one client's connections, to cut them all on cancel.
+
+    A request on a reused keep-alive connection does not say which socket it
+    uses until its response headers arrive, so a cancel could not wake it.
+    A cancel stops every download of the import, and the importer makes one
+    client per import, so cutting all of that client's sockets is exactly
+    right.  Idle connections cut this way look closed by the server and are
+    replaced when the client is used again.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._sockets: weakref.WeakSet[socket.socket] = weakref.WeakSet()
+
+    def add(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.add(sock)
+
+    def shutdown_all(self) -> None:
+        with self._lock:
+            for sock in list(self._sockets):
+                _shutdown(sock)
+
+
+_CLIENT_SOCKETS: weakref.WeakKeyDictionary[httpx.Client, _ClientSockets] = weakref.WeakKeyDictionary()
+_CLIENT_SOCKETS_LOCK = threading.Lock()
+
+
+def _client_sockets(client: httpx.Client) -> _ClientSockets:
+    with _CLIENT_SOCKETS_LOCK:
+        found = _CLIENT_SOCKETS.get(client)
+        if found is None:
+            found = _CLIENT_SOCKETS[client] = _ClientSockets()
+        return found
+
+
 class _Watchdog:
     """Cuts the connection at the overall deadline or when the user cancels.
 
@@ -120,15 +158,17 @@ class _Watchdog:
     the socket down from this helper thread wakes a blocked read at once.
     Sockets are known from the moment a new connection is made (trace hook);
     a reused keep-alive connection only once its response headers arrived, so
-    until then it relies on the per-request timeouts, which never exceed the
-    time left.
+    until then the deadline relies on the per-request timeouts, which never
+    exceed the time left.  A cancel does not wait for that: it cuts every
+    socket of the client (see _ClientSockets).
     """
 
     POLL = 0.05
 
-    def __init__(self, deadline: float, cancel: CancelToken | None) -> None:
+    def __init__(self, deadline: float, cancel: CancelToken | None, client_sockets: _ClientSockets) -> None:
         self._deadline = deadline
         self._cancel = cancel
+        self._client_sockets = client_sockets
         self._lock = threading.Lock()
         self._done = threading.Event()
         self._sockets: list[socket.socket] = []
@@ -144,6 +184,7 @@ class _Watchdog:
         sock = stream.get_extra_info("socket") if stream is not None else None
         if sock is None:
             return
+        self._client_sockets.add(sock)
         with self._lock:
             if self._done.is_set():
                 return
@@ -175,6 +216,8 @@ class _Watchdog:
                 self.fired = reason
                 for sock in self._sockets:
                     _shutdown(sock)
+            if reason == "cancel":
+                self._client_sockets.shutdown_all()
             return
 
 
@@ -322,7 +365,7 @@ class _Download:
         self.phase = "headers"  # or "body": chooses the wording of timeout messages
 
     def run(self, client: httpx.Client, current: httpx.URL) -> FetchResult:
-        self.dog = _Watchdog(self.deadline, self.cancel)
+        self.dog = _Watchdog(self.deadline, self.cancel, _client_sockets(client))
         try:
             return self._follow(client, current)
         finally:
@@ -346,7 +389,8 @@ class _Download:
 
     def _network_error(self, exc: httpx.HTTPError, url: httpx.URL) -> Exception:
         """Translate an httpx exception into a FetchError for people (or Cancelled)."""
-        if self.dog.fired == "cancel":
+        # Another download's watchdog may have cut this socket before this one's noticed the cancel.
+        if self.dog.fired == "cancel" or (self.cancel is not None and self.cancel.cancelled):
             return Cancelled()
         if self.dog.fired == "deadline" or isinstance(exc, httpx.TimeoutException):
             return self._timeout("connect" if isinstance(exc, httpx.ConnectTimeout) else self.phase, url)
@@ -452,6 +496,7 @@ class _Download:
                 check(False)
         except httpx.HTTPError as exc:
             raise self._network_error(exc, url) from exc
+        self._poll()  # a cut socket ends a close-delimited body early, maybe before any byte
         if not body or body.isspace():  # isspace() avoids copying up to max_bytes
             raise FetchError("The server sent an empty page.", status=response.status_code)
         check(True)

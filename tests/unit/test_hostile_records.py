@@ -190,3 +190,31 @@ def test_the_importer_goes_on_past_every_hostile_line(folder: Path, shared_store
         assert outcome.source.startswith(str(path)) and _is_sentence(outcome.reason), outcome.reason
     handled = len(report.outcomes) + len(report.skipped)
     assert handled == max(1, len(_nonblank(content))) or any(o.source == str(path) for o in report.failures)
+
+
+def _nested_list(depth: int) -> list[object]:
+    value: list[object] = []
+    for _ in range(depth - 1):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize("depth", [248, 249, 250, 251, 252, 253])
+def test_attributes_nested_near_the_writers_limit_are_stored_and_exported_or_refused(
+        tmp_path: Path, depth: int) -> None:
+    """orjson reads 1024 levels but writes 255: attributes deep enough to pass alone, but not
+    inside the span list the dataset caches or the export line, are refused with a reason."""
+    from app.core.export.exporter import ExportOptions, export_jsonl
+
+    span = {"start": 0, "end": 4, "label": "ORG", "attributes": {"v": _nested_list(depth)}}
+    path = tmp_path / "deep.jsonl"
+    path.write_text(json.dumps({"text": "Meta hired staff."}) + "\n"
+                    + json.dumps({"text": "Meta cut staff.", "spans": [span]}) + "\n")
+    with open_store(tmp_path / "deep.sqlite") as store:
+        report = import_sources(store, [path])
+        assert report.imported + len(report.failures) == 2, report.outcomes
+        for failure in report.failures:
+            assert "nested too deeply" in failure.reason, failure.reason
+        for fmt in ("native", "spacy", "doccano"):
+            summary = export_jsonl(store, tmp_path / f"out-{fmt}.jsonl", ExportOptions(format=fmt))
+            assert summary.articles == report.imported

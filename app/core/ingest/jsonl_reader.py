@@ -256,7 +256,7 @@ def _unstorable(value: Any) -> str | None:
         if "64-bit" in message:
             return "a number too large to store (more than 64 bits)"
         if "ecursion" in message:
-            return "values nested too deeply to store (more than 255 levels)"
+            return "values nested too deeply to store (more than about 250 levels)"
         return f"a value that cannot be stored ({message})"
     return None
 
@@ -388,7 +388,9 @@ def _span(item: Any, n: int, key: str, body: str) -> dict[str, Any]:
         if raw_attrs is not None:
             if not isinstance(raw_attrs, dict):
                 raise RecordProblem(f"span {n} has attributes that are {_kind(raw_attrs)}, not an object.")
-            if problem := _unstorable(raw_attrs):  # orjson reads deeper nesting than it writes
+            # orjson reads deeper nesting than it writes; the attributes are written inside an
+            # export line ({"spans": [{"attributes": ...}]}), three levels down.
+            if problem := _unstorable({"spans": [{"attributes": raw_attrs}]}):
                 raise RecordProblem(f"span {n} has attributes with {problem}.")
             attributes = raw_attrs
     elif isinstance(item, list) and len(item) >= 3:

@@ -91,6 +91,8 @@ def test_tracking_link_and_mobile_address_of_one_story_are_one_article(store: St
     assert [(o.outcome, o.uid) for o in again.outcomes] == [("duplicate", outcome.uid)]
 
 
+# Slow: one import of a served page for each address.
+@pytest.mark.slow
 @pytest.mark.parametrize("canonical", [
     "https://news.example.org/2025/library-vote",  # another site's story
     "https://news.example.com.evil.example.org/2025/library-vote",  # looks alike, is not

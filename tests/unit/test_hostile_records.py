@@ -168,6 +168,8 @@ def test_every_jsonl_line_is_an_article_or_a_reasoned_failure(folder: Path, shar
     assert {o.outcome for o in outcomes} <= {"imported", "duplicate"}
 
 
+# Slow: a hundred generated files.
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(content=files)
 @example(content=[BIG_INT_LINE])
@@ -178,6 +180,8 @@ def test_a_json_document_never_raises(folder: Path, content: list[bytes]) -> Non
             assert _is_sentence(result.reason), result.reason
 
 
+# Slow: sixty generated files, each imported.
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(content=files)
 @example(content=[BIG_INT_LINE, b'{"text": "Hugo Touvron met Meta staff in Paris on Monday."}'])

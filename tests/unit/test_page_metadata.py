@@ -86,6 +86,8 @@ def test_page_metadata_matches_trafilatura_extract_metadata(name: str, with_url:
     assert {f: getattr(ours, f) for f in KEPT} == {f: getattr(theirs, f) for f in KEPT}
 
 
+# Slow: trafilatura twice on every real page.
+@pytest.mark.slow
 @pytest.mark.parametrize("fast", [False, True], ids=["full", "fast"])
 @pytest.mark.parametrize("name", PAGES)
 def test_extract_document_matches_with_metadata_path(name: str, fast: bool) -> None:

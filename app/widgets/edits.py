@@ -180,7 +180,10 @@ class EditGateway(QObject):
         return changes
 
     def publish(self, changes: Changes, initiator: object | None = None) -> None:
-        """Announce a change the dataset (or the settings file) already holds: applied, then saved."""
+        """Announce a change already made, in the dataset or in the settings in use: applied, then saved.
+
+        Settings the file could not hold are still in use for the session, so they are announced too.
+        """
         if changes.empty:
             return
         self.changes_applied.emit(replace(changes, saved=False), initiator)

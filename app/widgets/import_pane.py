@@ -34,7 +34,6 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.cancel import CancelToken
-from app.core.changes import ChangeKind, Changes
 from app.core.db.store import Store
 from app.core.ingest import import_log
 from app.core.ingest.fetch_options import MB, FetchOptions
@@ -428,8 +427,7 @@ class ImportPane(QWidget):
         self.select_batch(report.batch)
         # After selecting: the history's own summary knows nothing of created labels or a cancel.
         self._say("\n".join([text, *report.label_notes()]), error=False)
-        if report.new_labels.names:
-            self.gateway.publish(Changes.of(ChangeKind.LABELS_CHANGED, labels=report.new_labels.names.values()), self)
+        self.gateway.publish(report.label_changes, self)  # the new articles were announced as they came
         self.import_finished.emit(report)
 
     def _on_error(self, exc: BaseException) -> None:

@@ -108,7 +108,6 @@ class MainWindow(QMainWindow):
         welcome.import_files_requested.connect(self.actions_by_id["import_files"].trigger)
         welcome.sample_requested.connect(self.open_sample_dataset)
         library_view.article_activated.connect(self.open_article)
-        import_pane.import_finished.connect(lambda _report: self._update_status())
         import_pane.article_activated.connect(self.open_article)
         self.gateway.changes_applied.connect(self._on_change)
         self.gateway.edit_failed.connect(lambda msg: self.statusBar().showMessage(msg, 10000))

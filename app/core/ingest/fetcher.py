@@ -340,7 +340,12 @@ def fetch(
     cancel: CancelToken | None = None,
     client: httpx.Client | None = None,
 ) -> FetchResult:
-    """Download one page; raise FetchError with a readable reason, or Cancelled."""
+    """Download one page; raise FetchError with a readable reason, or Cancelled.
+
+    A cancel cuts every download of ``client``, not only this one (a request waiting on a
+    reused connection can be stopped no other way): give each cancellable job, such as one
+    import, a client of its own.
+    """
     start = time.monotonic()
     own_client = client is None
     try:

@@ -110,10 +110,15 @@ class ImportReport:
     def changes(self) -> Changes:
         """The new articles (each id once) and the labels the import created."""
         ids = dict.fromkeys(o.article_id for o in self.outcomes if o.outcome == "imported" and o.article_id)
-        changes = imported_changes(list(ids))
-        if self.new_labels.names:
-            changes = changes | Changes.of(ChangeKind.LABELS_CHANGED, labels=self.new_labels.names.values())
-        return changes
+        return imported_changes(list(ids)) | self.label_changes
+
+    @property
+    def label_changes(self) -> Changes:
+        """The labels the import created (empty when none): what a window announces at the end,
+        having announced the new articles while they arrived."""
+        if not self.new_labels.names:
+            return Changes.of()
+        return Changes.of(ChangeKind.LABELS_CHANGED, labels=self.new_labels.names.values())
 
     def label_notes(self) -> list[str]:
         """One sentence per label the import created, for its summary."""

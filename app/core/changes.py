@@ -25,7 +25,7 @@ class ChangeKind(StrEnum):
     SPANS_ADDED = "spans_added"  # many spans of one article at once (every occurrence of a name)
     SPANS_REMOVED = "spans_removed"
     STATUS_CHANGED = "status_changed"
-    ARTICLES_ADDED = "articles_added"  # imported; no ids: some articles, which ones is not known
+    ARTICLES_ADDED = "articles_added"  # imported: their ids, or none when a whole dataset arrived (the sample)
     ARTICLES_DELETED = "articles_deleted"
     LABELS_CHANGED = "labels_changed"  # the label set: added, renamed, recoloured, rebound, deleted
     SETTINGS_CHANGED = "settings_changed"  # the user's settings (not in the dataset)

@@ -17,7 +17,7 @@ Suggesters compared in one run:
 * ``suggest``: ``app.core.suggest.train_suggester`` when that module exists; when it
   does not, only the baseline runs and the output says so.
 
-Run from the repository root (offline; about a minute with 20 orders):
+Run from the repository root (offline; the baseline takes a few seconds with 20 orders):
 
     python benchmarks/suggest_bench.py
     python benchmarks/suggest_bench.py --orders 5 --sizes 0,10,50,200 --seed 7

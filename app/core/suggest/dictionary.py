@@ -28,14 +28,17 @@ EXTENDED_FACTOR = 0.8  # an extended match is less sure than the entry it grew f
 PROPAGATED_FACTOR = 0.9  # another occurrence of a string suggested in the same text
 LAST_NAME_FACTOR = 0.6  # a last name alone, from a full name suggested in the text
 # Capitalised words that are not names, though they start sentences and headings.
-_FUNCTION_WORDS = """a about above according after again against all along alongside also although among an and another any
-    are as at because been before being below besides between both but by despite did do does during each
+_FUNCTION_WORDS = """a about above according after again against all along alongside also although among an
+    and another any are as at
+    because been before being below besides between both but by despite did do does during each
     either even every few for from had has have having he her here hers him his how however i if in inside
     instead into is it its just last later like many meanwhile more most much my neither nevertheless next
     no nor not now of off on once one only or other our out over per perhaps since so some still such than
     that the their them then there these they this those though through thus to today too toward towards
     under unlike until up upon us via was we were what whatever when where whereas whether which while who
-    whom whose why will with within without yet you your"""
+    whom whose why will with within without yet you your said says asked told added"""
+# Endings of the verbs and adverbs that open sentences ("Compounding", "Asked", "Reportedly").
+VERB_ENDINGS = ("ing", "ed", "ly")
 FUNCTION_WORDS = frozenset(_FUNCTION_WORDS.split())
 
 Entry = tuple[str, float]  # label, score
@@ -111,8 +114,7 @@ class DictionarySuggester:
         if not matches:
             return []
         matches = _Extender(text, tokens, taken).extend_all(matches)
-        matches += scan(_same_text_trie(matches, tokens, keys), keys, taken)
-        matches.sort()
+        matches = _with_same_text(matches, scan(_same_text_trie(matches, tokens, keys), keys, [False] * len(keys)))
         return [
             Suggestion(start=tokens[i].start, end=tokens[j - 1].end, label=label, score=round(score, 4))
             for i, j, label, score in matches
@@ -130,8 +132,8 @@ class _Extender:
         self.lower_words = {token.text.casefold() for token in tokens if token.text[:1].islower()}
 
     def extend_all(self, matches: list[Match]) -> list[Match]:
-        extended = []
-        for i, j, label, score in matches:
+        extended: list[Match] = []
+        for i, j, label, score in self._joined(matches):
             first, last = self._left(i, label.upper() in PERSON_LABELS), self._right(j)
             for k in range(first, last):
                 self.taken[k] = True
@@ -139,6 +141,17 @@ class _Extender:
                 score *= EXTENDED_FACTOR
             extended.append((first, last, label, score))
         return extended
+
+    def _joined(self, matches: list[Match]) -> list[Match]:
+        """Adjacent matches of one person joined: "Hugo" and "Touvron" known apart."""
+        joined: list[Match] = []
+        for i, j, label, score in matches:
+            person = label.upper() in PERSON_LABELS
+            if person and joined and joined[-1][1] == i and joined[-1][2] == label and not self.starts[i]:
+                first, _, _, before = joined.pop()
+                i, score = first, min(score, before) * EXTENDED_FACTOR
+            joined.append((i, j, label, score))
+        return joined
 
     def _name_word(self, k: int) -> bool:
         if k < 0 or k >= len(self.tokens) or self.taken[k]:
@@ -174,7 +187,7 @@ class _Extender:
                 before = first - 1
             else:
                 break
-            if self.starts[before] and not person:
+            if self.starts[before] and (not person or self.tokens[before].text.endswith(VERB_ENDINGS)):
                 break
             first = before
             added += 1
@@ -199,3 +212,21 @@ def _same_text_trie(matches: list[Match], tokens: list[Token], keys: list[str]) 
         if label.upper() in PERSON_LABELS and len(words) >= 2 and len(last) > 1 and is_capitalised(last):
             found.setdefault((fold(last),), (label, score * LAST_NAME_FACTOR))
     return build_trie(found)
+
+
+def _with_same_text(matches: list[Match], again: list[Match]) -> list[Match]:
+    """The matches, plus each repeated occurrence that overlaps none of them or holds
+    all it overlaps ("HUGO TOUVRON" over the dictionary's "TOUVRON")."""
+    owner: dict[int, int] = {}
+    for index, (i, j, _, _) in enumerate(matches):
+        for k in range(i, j):
+            owner[k] = index
+    replaced: set[int] = set()
+    added: list[Match] = []
+    for i, j, label, score in again:
+        inside = {owner[k] for k in range(i, j) if k in owner}
+        if all(i <= matches[m][0] and matches[m][1] <= j and matches[m][1] - matches[m][0] < j - i for m in inside):
+            replaced |= inside
+            added.append((i, j, label, score))
+    kept = [match for index, match in enumerate(matches) if index not in replaced]
+    return sorted(kept + added)

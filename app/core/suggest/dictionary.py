@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TypedDict
 
-from app.core.suggest.tokens import Token, fold, is_capitalised, is_initial, is_word, sentence_starts, tokenize
+from app.core.suggest.tokens import Token, fold, fold_all, is_capitalised, is_initial, is_word, sentence_start, tokenize
 
 # Labels that name people: their last names are looked for on their own (step 3).
 PERSON_LABELS = frozenset({"PERSON", "PER", "PEOPLE"})
@@ -73,8 +73,13 @@ def build_trie(entries: Mapping[tuple[str, ...], Entry]) -> _Node:
 def scan(root: _Node, keys: list[str], taken: list[bool]) -> list[Match]:
     """Leftmost-longest matches over the tokens not yet taken; marks the matched ones taken."""
     matches: list[Match] = []
-    i, n = 0, len(keys)
+    first_keys = root.children
+    n = len(keys)
+    i = 0
     while i < n:
+        if keys[i] not in first_keys or taken[i]:  # most tokens start no entry
+            i += 1
+            continue
         node: _Node | None = root
         best: Match | None = None
         j = i
@@ -108,12 +113,12 @@ class DictionarySuggester:
 
     def __call__(self, text: str) -> list[Suggestion]:
         tokens = tokenize(text)
-        keys = [fold(token.text) for token in tokens]
+        keys = fold_all(tokens)
         taken = [False] * len(tokens)
         matches = scan(self._root, keys, taken)
         if not matches:
             return []
-        matches = _Extender(text, tokens, taken).extend_all(matches)
+        matches = _Extender(text, tokens, keys, taken).extend_all(matches)
         matches = _with_same_text(matches, scan(_same_text_trie(matches, tokens, keys), keys, [False] * len(keys)))
         return [
             Suggestion(start=tokens[i].start, end=tokens[j - 1].end, label=label, score=round(score, 4))
@@ -124,12 +129,16 @@ class DictionarySuggester:
 class _Extender:
     """Grows matches over the name words next to them (step 2)."""
 
-    def __init__(self, text: str, tokens: list[Token], taken: list[bool]) -> None:
+    def __init__(self, text: str, tokens: list[Token], keys: list[str], taken: list[bool]) -> None:
+        self.text = text
         self.tokens = tokens
         self.taken = taken
-        self.starts = sentence_starts(text, tokens)
-        # A word the text also writes lower-case is a common word, not a name.
-        self.lower_words = {token.text.casefold() for token in tokens if token.text[:1].islower()}
+        # A word the text also writes lower-case is a common word, not a name; the keys
+        # of capitalised words are marked (see ``fold``), so these are the others.
+        self.lower_words = set(keys)
+
+    def starts(self, i: int) -> bool:
+        return sentence_start(self.text, self.tokens, i)
 
     def extend_all(self, matches: list[Match]) -> list[Match]:
         extended: list[Match] = []
@@ -147,7 +156,7 @@ class _Extender:
         joined: list[Match] = []
         for i, j, label, score in matches:
             person = label.upper() in PERSON_LABELS
-            if person and joined and joined[-1][1] == i and joined[-1][2] == label and not self.starts[i]:
+            if person and joined and joined[-1][1] == i and joined[-1][2] == label and not self.starts(i):
                 first, _, _, before = joined.pop()
                 i, score = first, min(score, before) * EXTENDED_FACTOR
             joined.append((i, j, label, score))
@@ -180,14 +189,14 @@ class _Extender:
         ("Hugo Touvron said"), as other sentences often open with a capitalised
         verb or adverb ("Compounding Meta's troubles")."""
         added = 0
-        while added < MAX_EXTENSION and not self.starts[first]:
+        while added < MAX_EXTENSION and not self.starts(first):
             if self._initial_before(first - 1):
                 before = first - 2
             elif self._name_word(first - 1):
                 before = first - 1
             else:
                 break
-            if self.starts[before] and (not person or self.tokens[before].text.endswith(VERB_ENDINGS)):
+            if self.starts(before) and (not person or self.tokens[before].text.endswith(VERB_ENDINGS)):
                 break
             first = before
             added += 1
@@ -195,7 +204,7 @@ class _Extender:
 
     def _right(self, end: int) -> int:
         added = 0
-        while added < MAX_EXTENSION and end < len(self.tokens) and not self.starts[end] and self._name_word(end):
+        while added < MAX_EXTENSION and end < len(self.tokens) and not self.starts(end) and self._name_word(end):
             end += 1
             added += 1
         return end

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from app.core.suggest.dictionary import PERSON_LABELS, DictionarySuggester, Entry, build_trie, scan
-from app.core.suggest.tokens import Token, fold, is_capitalised, is_initial, is_word, tokenize
+from app.core.suggest.tokens import Token, fold, fold_all, is_capitalised, is_initial, is_word, tokenize
 
 MAX_SPAN_WORDS = 8
 MAX_MEDIAN_WORDS = 6
@@ -137,7 +137,7 @@ def _unlabelled_counts(texts: list[tuple[str, list[GoldSpan]]], entries: Mapping
     missed: Counter[Key] = Counter()
     for text, spans in texts:
         tokens = tokenize(text)
-        keys = [fold(token.text) for token in tokens]
+        keys = fold_all(tokens)
         for i, j, label, _ in scan(root, keys, [False] * len(tokens)):
             start, end = tokens[i].start, tokens[j - 1].end
             if not any(s <= start and end <= e and g == label for s, e, g in spans):

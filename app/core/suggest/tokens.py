@@ -8,16 +8,18 @@ neither a letter, a digit nor a space is a one-character token ("." "," "(").
 
 ``fold(word)`` is the dictionary's matching key: capitalised words compare without
 case ("Meta", "META"), others exactly ("meta", "apple").
-``sentence_starts(text, tokens)`` says which tokens begin a sentence.
+``sentence_start(text, tokens, i)`` says whether token i begins a sentence.
 """
 
 from __future__ import annotations
 
 import re
+from itertools import accumulate, chain, repeat
 from typing import NamedTuple
 
-_TOKEN = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*|[^\w\s]|_")
-_POSSESSIVE = re.compile(r"['’][sS]$")
+# A token with the whitespace before it: a word (a trailing possessive left out), a
+# possessive, or one other character. Every character but whitespace is in a token.
+_TOKEN = re.compile(r"(\s*)([^\W_]+(?:(?!['’][sS](?![^\W_]))['’\-][^\W_]+)*|['’][sS](?![^\W_])|[^\w\s]|_)")
 _SENTENCE_END = frozenset(".!?")
 # Abbreviations whose period does not end a sentence ("Mr. Smith", "J. Smith").
 _ABBREVIATIONS = frozenset({"mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "gen", "sen", "rep", "gov"})
@@ -31,15 +33,17 @@ class Token(NamedTuple):
 
 def tokenize(text: str) -> list[Token]:
     """The text's tokens in order, possessives split off their word."""
-    tokens: list[Token] = []
-    for match in _TOKEN.finditer(text):
-        word, start, end = match.group(), match.start(), match.end()
-        if len(word) > 2 and _POSSESSIVE.search(word):
-            tokens.append(Token(word[:-2], start, end - 2))
-            tokens.append(Token(word[-2:], end - 2, end))
-        else:
-            tokens.append(Token(word, start, end))
-    return tokens
+    # Offsets are running sums of the lengths of the whitespace and token strings, and
+    # the tokens are built as plain tuples: both in C, as a 50 KB article has 9,000 tokens.
+    pairs = _TOKEN.findall(text)
+    offsets = list(accumulate(map(len, chain.from_iterable(pairs))))
+    words = [word for _, word in pairs]
+    return list(map(tuple.__new__, repeat(Token), zip(words, offsets[0::2], offsets[1::2], strict=True)))
+
+
+def fold_all(tokens: list[Token]) -> list[str]:
+    """``fold`` of each token."""
+    return [("\x00" + word.casefold()) if word[:1].isupper() else word for word, _, _ in tokens]
 
 
 def is_word(token: str) -> bool:
@@ -63,20 +67,16 @@ def fold(token: str) -> str:
     return "\x00" + token.casefold() if token[:1].isupper() else token
 
 
-def sentence_starts(text: str, tokens: list[Token]) -> list[bool]:
-    """For each token, whether a sentence begins at it: the first token, a token after
-    a line break, or a token after "." "!" "?" (but not the period of an initial or of
-    an abbreviation such as "Mr.")."""
-    starts = [False] * len(tokens)
-    for i, token in enumerate(tokens):
-        if i == 0:
-            starts[i] = True
-            continue
-        previous = tokens[i - 1]
-        if "\n" in text[previous.end : token.start]:
-            starts[i] = True
-        elif previous.text in _SENTENCE_END:
-            before = tokens[i - 2].text if i >= 2 else ""
-            abbreviation = previous.text == "." and (is_initial(before) or before.casefold() in _ABBREVIATIONS)
-            starts[i] = not abbreviation
-    return starts
+def sentence_start(text: str, tokens: list[Token], i: int) -> bool:
+    """Whether a sentence begins at token i: the first token, a token after a line break,
+    or a token after "." "!" "?" (but not the period of an initial or of an abbreviation
+    such as "Mr.")."""
+    if i == 0:
+        return True
+    previous = tokens[i - 1]
+    if "\n" in text[previous.end : tokens[i].start]:
+        return True
+    if previous.text not in _SENTENCE_END:
+        return False
+    before = tokens[i - 2].text if i >= 2 else ""
+    return not (previous.text == "." and (is_initial(before) or before.casefold() in _ABBREVIATIONS))

@@ -206,6 +206,7 @@ def test_suggestions_are_sorted_disjoint_stripped_spans_of_the_text(
     docs: list[dict[str, Any]], pieces: list[str]
 ) -> None:
     text = "".join(pieces)
+    assert all(text[t.start : t.end] == t.text and t.text.strip() for t in tokenize(text))
     suggestions = train_suggester(docs)(text)
     previous_end = 0
     for s in suggestions:

@@ -76,7 +76,10 @@ def main() -> None:
         times.append((time.perf_counter() - started) * 1000)
 
     median = statistics.median(times)
-    print(f"training: {args.n} articles, {len(suggest)} entries in {train_s:.3f} s (target < {TARGET_TRAIN_S} s)")
+    size = sum(len(doc["text"]) for doc in docs) / len(docs) / 1024
+    print(
+        f"training: {args.n} articles of {size:.1f} KB, {len(suggest)} entries in {train_s:.3f} s (target < {TARGET_TRAIN_S} s)"
+    )
     print(
         f"suggest: {len(text) / 1024:.0f} KB, {len(suggestions)} spans, median {median:.1f} ms, "
         f"best {min(times):.1f} ms (target <= {TARGET_SUGGEST_MS:.0f} ms)"

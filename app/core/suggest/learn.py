@@ -22,7 +22,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from app.core.suggest.dictionary import PERSON_LABELS, DictionarySuggester, Entry, build_trie, scan
+from app.core.suggest.dictionary import FUNCTION_WORDS, PERSON_LABELS, DictionarySuggester, Entry, build_trie, scan
 from app.core.suggest.tokens import Token, fold, fold_all, is_capitalised, is_initial, is_word, tokenize
 
 MAX_SPAN_WORDS = 8
@@ -120,7 +120,7 @@ def _derived(tokens: list[Token], label: str) -> list[list[Token]]:
         words = [token for token in tokens if is_word(token.text)]
         if len(words) < 2:
             return []
-        return [[name] for name in (words[0], words[-1]) if len(name.text) > 1 and is_capitalised(name.text)]
+        return [[name] for name in (words[0], words[-1]) if _name_part(name.text)]
     if label.upper() in ORG_LABELS:
         name = tokens[:-1] if tokens[-1].text == "." else tokens
         if len(name) >= 2 and name[-1].text.casefold() in CORPORATE_SUFFIXES:
@@ -131,15 +131,22 @@ def _derived(tokens: list[Token], label: str) -> list[list[Token]]:
     return []
 
 
+def _name_part(word: str) -> bool:
+    return len(word) > 1 and is_capitalised(word) and word.casefold() not in FUNCTION_WORDS
+
+
 def _unlabelled_counts(texts: list[tuple[str, list[GoldSpan]]], entries: Mapping[Key, Entry]) -> Counter[Key]:
     """How often each entry occurs in the texts outside every span of its label."""
     root = build_trie(entries)
     missed: Counter[Key] = Counter()
     for text, spans in texts:
+        by_label: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for start, end, label in spans:
+            by_label[label].append((start, end))
         tokens = tokenize(text)
         keys = fold_all(tokens)
         for i, j, label, _ in scan(root, keys, [False] * len(tokens)):
             start, end = tokens[i].start, tokens[j - 1].end
-            if not any(s <= start and end <= e and g == label for s, e, g in spans):
+            if not any(s <= start and end <= e for s, e in by_label[label]):
                 missed[tuple(keys[i:j])] += 1
     return missed

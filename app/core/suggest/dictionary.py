@@ -1,0 +1,241 @@
+"""The dictionary suggester: spans suggested by looking a text's tokens up in a trie.
+
+:class:`DictionarySuggester` holds entries learned from a dataset's labels (see
+``app.core.suggest.learn``); each entry is a sequence of folded tokens (see
+``tokens.fold``) with a label and a score in 0..1. Calling the suggester on a text
+returns ``[{"start", "end", "label", "score"}, ...]``, sorted by start and not
+overlapping, each ``text[start:end]`` a run of whole tokens. It suggests in three steps:
+
+1. leftmost-longest matches of the entries over the tokens;
+2. each match extended over adjacent name words and initials ("Touvron" known →
+   "Hugo Touvron", "J. R. Smith"), never across a sentence start, a line break or
+   a common word (a function word, or a word the same text also writes lower-case);
+3. every other occurrence of a suggested string in the same text, and of the last
+   name of a suggested multi-word person ("Guillaume Lample" … "Lample").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TypedDict
+
+from app.core.suggest.tokens import Token, fold, fold_all, is_capitalised, is_initial, is_word, sentence_start, tokenize
+
+# Labels that name people: their last names are looked for on their own (step 3).
+PERSON_LABELS = frozenset({"PERSON", "PER", "PEOPLE"})
+MAX_EXTENSION = 3  # name words added on each side of a match
+EXTENDED_FACTOR = 0.8  # an extended match is less sure than the entry it grew from
+PROPAGATED_FACTOR = 0.9  # another occurrence of a string suggested in the same text
+LAST_NAME_FACTOR = 0.6  # a last name alone, from a full name suggested in the text
+# Capitalised words that are not names, though they start sentences and headings.
+_FUNCTION_WORDS = """a about above according after again against all along alongside also although among an
+    and another any are as at
+    because been before being below besides between both but by despite did do does during each
+    either even every few for from had has have having he her here hers him his how however i if in inside
+    instead into is it its just last later like many meanwhile more most much my neither nevertheless next
+    no nor not now of off on once one only or other our out over per perhaps since so some still such than
+    that the their them then there these they this those though through thus to today too toward towards
+    under unlike until up upon us via was we were what whatever when where whereas whether which while who
+    whom whose why will with within without yet you your said says asked told added"""
+# Endings of the verbs and adverbs that open sentences ("Compounding", "Asked", "Reportedly").
+VERB_ENDINGS = ("ing", "ed", "ly")
+FUNCTION_WORDS = frozenset(_FUNCTION_WORDS.split())
+
+Entry = tuple[str, float]  # label, score
+Match = tuple[int, int, str, float]  # first token, token after the last, label, score
+
+
+class Suggestion(TypedDict):
+    start: int
+    end: int
+    label: str
+    score: float
+
+
+class _Node:
+    __slots__ = ("children", "entry")
+
+    def __init__(self) -> None:
+        self.children: dict[str, _Node] = {}
+        self.entry: Entry | None = None
+
+
+def build_trie(entries: Mapping[tuple[str, ...], Entry]) -> _Node:
+    root = _Node()
+    for key, entry in entries.items():
+        node = root
+        for part in key:
+            node = node.children.setdefault(part, _Node())
+        node.entry = entry
+    return root
+
+
+def scan(root: _Node, keys: list[str], taken: list[bool]) -> list[Match]:
+    """Leftmost-longest matches over the tokens not yet taken; marks the matched ones taken."""
+    matches: list[Match] = []
+    first_keys = root.children
+    n = len(keys)
+    i = 0
+    while i < n:
+        if keys[i] not in first_keys or taken[i]:  # most tokens start no entry
+            i += 1
+            continue
+        node: _Node | None = root
+        best: Match | None = None
+        j = i
+        while j < n and not taken[j] and node is not None:
+            node = node.children.get(keys[j])
+            j += 1
+            if node is not None and node.entry is not None:
+                best = (i, j, *node.entry)
+        if best is None:
+            i += 1
+            continue
+        matches.append(best)
+        for k in range(best[0], best[1]):
+            taken[k] = True
+        i = best[1]
+    return matches
+
+
+class DictionarySuggester:
+    """Suggests spans of a text from a dictionary of token sequences.
+
+    ``entries`` maps a tuple of folded tokens (``tokens.fold``) to ``(label, score)``.
+    """
+
+    def __init__(self, entries: Mapping[tuple[str, ...], Entry]) -> None:
+        self.entries = dict(entries)
+        self._root = build_trie(self.entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __call__(self, text: str) -> list[Suggestion]:
+        tokens = tokenize(text)
+        keys = fold_all(tokens)
+        taken = [False] * len(tokens)
+        matches = scan(self._root, keys, taken)
+        if not matches:
+            return []
+        matches = _Extender(text, tokens, keys, taken).extend_all(matches)
+        matches = _with_same_text(matches, scan(_same_text_trie(matches, tokens, keys), keys, [False] * len(keys)))
+        return [
+            Suggestion(start=tokens[i].start, end=tokens[j - 1].end, label=label, score=round(score, 4))
+            for i, j, label, score in matches
+        ]
+
+
+class _Extender:
+    """Grows matches over the name words next to them (step 2)."""
+
+    def __init__(self, text: str, tokens: list[Token], keys: list[str], taken: list[bool]) -> None:
+        self.text = text
+        self.tokens = tokens
+        self.taken = taken
+        # A word the text also writes lower-case is a common word, not a name; the keys
+        # of capitalised words are marked (see ``fold``), so these are the others.
+        self.lower_words = set(keys)
+
+    def starts(self, i: int) -> bool:
+        return sentence_start(self.text, self.tokens, i)
+
+    def extend_all(self, matches: list[Match]) -> list[Match]:
+        extended: list[Match] = []
+        for i, j, label, score in self._joined(matches):
+            first, last = self._left(i, label.upper() in PERSON_LABELS), self._right(j)
+            for k in range(first, last):
+                self.taken[k] = True
+            if (first, last) != (i, j):
+                score *= EXTENDED_FACTOR
+            extended.append((first, last, label, score))
+        return extended
+
+    def _joined(self, matches: list[Match]) -> list[Match]:
+        """Adjacent matches of one person joined: "Hugo" and "Touvron" known apart."""
+        joined: list[Match] = []
+        for i, j, label, score in matches:
+            person = label.upper() in PERSON_LABELS
+            if person and joined and joined[-1][1] == i and joined[-1][2] == label and not self.starts(i):
+                first, _, _, before = joined.pop()
+                i, score = first, min(score, before) * EXTENDED_FACTOR
+            joined.append((i, j, label, score))
+        return joined
+
+    def _name_word(self, k: int) -> bool:
+        if k < 0 or k >= len(self.tokens) or self.taken[k]:
+            return False
+        word = self.tokens[k].text
+        return (
+            len(word) > 1
+            and is_capitalised(word)
+            and not word[1:].isupper()  # "CEO", "AI": acronyms are often titles or products
+            and word.replace("-", "").replace("'", "").replace("’", "").isalpha()
+            and word.casefold() not in FUNCTION_WORDS
+            and word.casefold() not in self.lower_words
+        )
+
+    def _initial_before(self, k: int) -> bool:
+        """Tokens k-1, k are an initial and its period ("J", ".")."""
+        return (
+            k >= 1
+            and self.tokens[k].text == "."
+            and is_initial(self.tokens[k - 1].text)
+            and not (self.taken[k] or self.taken[k - 1])
+        )
+
+    def _left(self, first: int, person: bool) -> int:
+        """Grows leftwards; a sentence's first word joins only a person's name
+        ("Hugo Touvron said"), as other sentences often open with a capitalised
+        verb or adverb ("Compounding Meta's troubles")."""
+        added = 0
+        while added < MAX_EXTENSION and not self.starts(first):
+            if self._initial_before(first - 1):
+                before = first - 2
+            elif self._name_word(first - 1):
+                before = first - 1
+            else:
+                break
+            if self.starts(before) and (not person or self.tokens[before].text.endswith(VERB_ENDINGS)):
+                break
+            first = before
+            added += 1
+        return first
+
+    def _right(self, end: int) -> int:
+        added = 0
+        while added < MAX_EXTENSION and end < len(self.tokens) and not self.starts(end) and self._name_word(end):
+            end += 1
+            added += 1
+        return end
+
+
+def _same_text_trie(matches: list[Match], tokens: list[Token], keys: list[str]) -> _Node:
+    """The strings suggested in a text, and the last names of its multi-word persons (step 3)."""
+    found: dict[tuple[str, ...], Entry] = {}
+    for i, j, label, score in matches:
+        found.setdefault(tuple(keys[i:j]), (label, score * PROPAGATED_FACTOR))
+    for i, j, label, score in matches:
+        words = [k for k in range(i, j) if is_word(tokens[k].text)]
+        last = tokens[words[-1]].text if words else ""
+        if label.upper() in PERSON_LABELS and len(words) >= 2 and len(last) > 1 and is_capitalised(last):
+            found.setdefault((fold(last),), (label, score * LAST_NAME_FACTOR))
+    return build_trie(found)
+
+
+def _with_same_text(matches: list[Match], again: list[Match]) -> list[Match]:
+    """The matches, plus each repeated occurrence that overlaps none of them or holds
+    all it overlaps ("HUGO TOUVRON" over the dictionary's "TOUVRON")."""
+    owner: dict[int, int] = {}
+    for index, (i, j, _, _) in enumerate(matches):
+        for k in range(i, j):
+            owner[k] = index
+    replaced: set[int] = set()
+    added: list[Match] = []
+    for i, j, label, score in again:
+        inside = {owner[k] for k in range(i, j) if k in owner}
+        if all(i <= matches[m][0] and matches[m][1] <= j and matches[m][1] - matches[m][0] < j - i for m in inside):
+            replaced |= inside
+            added.append((i, j, label, score))
+    kept = [match for index, match in enumerate(matches) if index not in replaced]
+    return sorted(kept + added)

@@ -454,23 +454,23 @@ class AnnotationPanel(QWidget):
         status = article.status
         if change.touches_spans() and status == "new":
             status = "in_progress"  # labelling starts an article, as the dataset will record
-        if change.kind == "span_added" and change.span_id is not None:
+        if change.kind is ChangeKind.SPAN_ADDED and change.span_id is not None:
             self._insert(spans, _record(change.span_id, change.after))
-        elif change.kind == "spans_added":  # many at once (Alt+A): one sort, not one insertion each
+        elif change.kind is ChangeKind.SPANS_ADDED:  # many at once (Alt+A): one sort, not one insertion each
             new = [_record(i, state) for i, state in zip(change.span_ids, change.after["spans"], strict=True)]
             spans = sorted(spans + new, key=self._span_order())
-        elif change.kind == "spans_removed":
+        elif change.kind is ChangeKind.SPANS_REMOVED:
             gone = set(change.span_ids)
             spans = [s for s in spans if s.id not in gone]
-        elif change.kind == "span_removed":
+        elif change.kind is ChangeKind.SPAN_REMOVED:
             spans = [s for s in spans if s.id != change.span_id]
-        elif change.kind == "span_changed":
+        elif change.kind is ChangeKind.SPAN_CHANGED:
             at = next((i for i, s in enumerate(spans) if s.id == change.span_id), None)
             if at is not None:
                 changed = replace(spans.pop(at), label=change.after["label"],
                                   attributes=dict(change.after["attributes"]))
                 self._insert(spans, changed)  # a new label may change its place
-        elif change.kind == "status_changed":
+        elif change.kind is ChangeKind.STATUS_CHANGED:
             after = change.after["status"]
             status = after.get(article.id, status) if isinstance(after, dict) else after
         return replace(article, spans=spans, status=status)

@@ -63,4 +63,4 @@ def default_verdict(verdicts: Sequence[str]) -> str:
 
 def new_claim_attributes(verdicts: Sequence[str]) -> dict[str, str]:
     """A new CLAIM starts with every attribute present (exports can rely on the keys)."""
-    return {"claimant": "", "verdict": default_verdict(verdicts), "note": ""}
+    return {**dict.fromkeys(CLAIM_FIELDS, ""), "verdict": default_verdict(verdicts)}

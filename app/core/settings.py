@@ -40,6 +40,7 @@ class Settings:
     recent_datasets: list[str] = field(default_factory=list)
     last_dataset: str = ""
     show_key_hint: bool = True
+    show_suggestions: bool = True  # suggested spans over the open article (View ▸ Show Suggestions)
     schema_version: int = SCHEMA_VERSION
 
     def remember_dataset(self, location: str, keep: int = 8) -> None:

@@ -6,6 +6,8 @@ Keys (text or span list focused):
   Delete / Backspace                          delete the selected span
   Alt+A, then a label key                     label every occurrence of the selected words
   Esc                                         cancel Alt+A, or deselect
+  Tab, Enter, X, Shift+Enter                  move between, accept, reject, accept all suggestions
+                                             (app.widgets.suggestions)
 
 Every edit goes through the ``EditGateway``; the panel redraws from its
 ``changes_applied`` signal, so undo, redo and edits made elsewhere show up the
@@ -56,6 +58,7 @@ from app.widgets.panel_header import (
     plain_label,
 )
 from app.widgets.span_list import SpanList, preview
+from app.widgets.suggestions import SuggestionController
 
 ARM_KEY = QKeyCombination(Qt.KeyboardModifier.AltModifier, Qt.Key.Key_A).toCombined()
 
@@ -108,6 +111,7 @@ class AnnotationPanel(QWidget):
         self.span_list = SpanList()
         self.claim_details = ClaimDetails(self.gateway, self.settings.verdicts)
         self.key_hint = KeyHint(self.settings)
+        self.suggestions = SuggestionController(self.store, self.gateway, self.settings, self.view, self)
 
     def _build_header_rows(self) -> tuple[QHBoxLayout, QHBoxLayout]:
         """The title beside its status badge, and the source line below them."""
@@ -207,6 +211,7 @@ class AnnotationPanel(QWidget):
         if detail is None:
             self.pages.setCurrentIndex(0)
             self.view.set_article("", [])
+            self.suggestions.set_article(None)
             self.span_list.set_content(self._labels.values(), [])
             self.claim_details.set_claim(None)
             return
@@ -216,6 +221,7 @@ class AnnotationPanel(QWidget):
         self.link.set_url(detail.url)
         self.status_badge.set_status(detail.status)
         self.view.set_article(detail.text, detail.spans)
+        self.suggestions.set_article(detail)
         self.span_list.set_content(self._labels.values(), detail.spans)
         self.claim_details.set_claim(None)
         self.pages.setCurrentIndex(1)
@@ -233,6 +239,7 @@ class AnnotationPanel(QWidget):
         self.label_bar.set_labels(labels)
         self.key_hint.set_labels(labels)
         self.view.set_labels(labels)
+        self.suggestions.set_labels(labels)
         spans = self._article.spans if self._article else []
         self.span_list.set_content(labels, spans)
         self.select_span(self.selected_span_id())
@@ -317,7 +324,7 @@ class AnnotationPanel(QWidget):
 
     def _wants(self, event: QKeyEvent) -> bool:
         combo = _combined(event)
-        if combo in self._keys or combo == ARM_KEY:
+        if combo in self._keys or combo == ARM_KEY or self.suggestions.wants(combo):
             return True
         if event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
             return False
@@ -334,6 +341,8 @@ class AnnotationPanel(QWidget):
             self.apply_label(self._keys[combo].name)
         elif combo == ARM_KEY:
             self._set_armed(not self._armed)
+        elif self.suggestions.wants(combo):
+            self.suggestions.handle(combo)
         elif event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
             self.delete_selected_span()
         elif event.key() == Qt.Key.Key_Escape:
@@ -501,6 +510,7 @@ class AnnotationPanel(QWidget):
         self._article = detail
         self.status_badge.set_status(detail.status)
         self.view.set_spans(detail.spans)
+        self.suggestions.set_spans(detail.spans)
         self.span_list.set_spans(detail.spans)
         self.span_list.select_span(self.view.selected_span_id())
         self._show_claim()

@@ -8,7 +8,8 @@ range of the changed spans is formatted again, so the layout of the rest of
 the document is kept and nothing far from the edit is laid out again.
 
 The emphasis of the selected span (an outline) and the bar beside a CLAIM are
-painted over the visible part only.
+painted over the visible part only, as is an ``overlay`` (the suggested spans,
+app.widgets.suggestion_layer), which is never part of the document.
 
 Offsets outside this module are Python string indices. The document counts
 UTF-16 units (an emoji before a span shifts it by one) and holds a blank line
@@ -22,7 +23,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from itertools import pairwise
-from typing import NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
@@ -71,6 +72,13 @@ class _Span(NamedTuple):  # a tuple: built for every span after every edit, so i
     label: str
 
 
+VisibleLine = tuple[int, int, QRectF, Any]  # start, end (UTF-16), rect in the viewport, the QTextLine
+
+
+class Overlay(Protocol):
+    def paint(self, painter: QPainter, visible: list[VisibleLine]) -> None: ...
+
+
 class ArticleTextView(QPlainTextEdit):
     """Read-only, selectable article text; spans tinted by label, CLAIMs underlined with a bar."""
 
@@ -106,6 +114,7 @@ class ArticleTextView(QPlainTextEdit):
         self._formats: dict[tuple[tuple[str, bool], ...], QTextCharFormat] = {}
         self._press_pos: QPoint | None = None
         self._styling = False
+        self.overlay: Overlay | None = None  # painted over the text after the spans
 
     # -- offsets -----------------------------------------------------------------
     def to_qt(self, index: int) -> int:
@@ -438,20 +447,26 @@ class ArticleTextView(QPlainTextEdit):
     # -- painting: claim bars and the selected span's outline ---------------------------
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
         super().paintEvent(event)
-        if not self._spans:
+        if not self._spans and self.overlay is None:
             return
-        visible = self._visible_lines()
+        visible = self.visible_lines()
         if not visible:
             return
-        first, last = visible[0][0], visible[-1][1]
         painter = QPainter(self.viewport())
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self._paint_spans(painter, visible)
+        if self.overlay is not None:
+            self.overlay.paint(painter, visible)
+        painter.end()
+
+    def _paint_spans(self, painter: QPainter, visible: list[VisibleLine]) -> None:
+        first, last = visible[0][0], visible[-1][1]
         palette = self.palette()
         for span in self._spans.values():
             info = self._labels.get(span.label)
             if info is None or info.kind != "claim" or span.end <= first or span.start >= last:
                 continue
-            rects = self._line_rects(visible, span.start, span.end)
+            rects = self.line_rects(visible, span.start, span.end)
             if rects:
                 top, bottom = rects[0].top(), rects[-1].bottom()
                 painter.setPen(Qt.PenStyle.NoPen)
@@ -463,13 +478,12 @@ class ArticleTextView(QPlainTextEdit):
             pen = QPen(accent(label_color(info), palette), 2)
             painter.setPen(pen)
             painter.setBrush(Qt.BrushStyle.NoBrush)
-            for rect in self._line_rects(visible, selected.start, selected.end):
+            for rect in self.line_rects(visible, selected.start, selected.end):
                 painter.drawRoundedRect(rect.adjusted(-2, 0, 2, 0), 3, 3)
-        painter.end()
 
-    def _visible_lines(self) -> list[tuple[int, int, QRectF, object]]:
+    def visible_lines(self) -> list[VisibleLine]:
         """(start, end, rect, QTextLine) of each laid-out line in view, in viewport coordinates."""
-        lines: list[tuple[int, int, QRectF, object]] = []
+        lines: list[VisibleLine] = []
         block = self.firstVisibleBlock()
         offset = self.contentOffset()
         top = self.blockBoundingGeometry(block).translated(offset).top()
@@ -486,7 +500,8 @@ class ArticleTextView(QPlainTextEdit):
             block = block.next()
         return lines
 
-    def _line_rects(self, visible: list[tuple[int, int, QRectF, object]], start: int, end: int) -> list[QRectF]:
+    def line_rects(self, visible: list[VisibleLine], start: int, end: int) -> list[QRectF]:
+        """The rectangles of UTF-16 range ``start:end`` on each visible line, in viewport coordinates."""
         rects = []
         for line_start, line_end, rect, line in visible:
             if line_end <= start or line_start >= end or line_start == line_end:

@@ -397,12 +397,12 @@ class EditGateway(QObject):
 
     # -- span edits -------------------------------------------------------------
     def add_span(self, article_id: int, start: int, end: int, label: str,
-                 attributes: dict[str, Any] | None = None) -> Changes | None:
+                 attributes: dict[str, Any] | None = None, *, origin: str = "manual") -> Changes | None:
         handle = _SpanHandle(0)
 
         def do() -> Planned:
             state = span_edits.new_span(self._article_text(article_id), article_id, start, end, label,
-                                         annotator=self.annotator, attributes=attributes)
+                                         annotator=self.annotator, origin=origin, attributes=attributes)
             return self._plan_add(handle, state)
 
         return self._push(f"Add {label} span", do, lambda _: self._plan_remove(handle))
@@ -413,14 +413,14 @@ class EditGateway(QObject):
                           lambda change: self._plan_add(handle, change.before))
 
     def add_spans(self, article_id: int, ranges: list[tuple[int, int]], label: str, what: str,
-                  attributes: dict[str, Any] | None = None) -> Changes | None:
+                  attributes: dict[str, Any] | None = None, *, origin: str = "manual") -> Changes | None:
         """Label many ranges at once (Alt+A): one undo step, one ``changes_applied``, one write."""
         handles: list[_SpanHandle] = []  # one per span, in text order; filled when first done
         annotator = self.annotator
 
         def do() -> Planned:
             states = span_edits.new_spans(self._article_text(article_id), article_id, ranges, label,
-                                           annotator=annotator, attributes=attributes)
+                                           annotator=annotator, origin=origin, attributes=attributes)
             if not handles:
                 handles.extend(_SpanHandle(0) for _ in states)
             ids = self._new_span_ids(len(states))
@@ -431,7 +431,7 @@ class EditGateway(QObject):
             spans = [(state["start"], state["end"]) for state in states]
             return (Changes.edit(ChangeKind.SPANS_ADDED, (article_id,), span_ids=tuple(ids), after={"spans": states}),
                     lambda store: span_edits.add_spans(store, article_id, spans, label, annotator=annotator,
-                                                        attributes=attributes, span_ids=ids))
+                                                        origin=origin, attributes=attributes, span_ids=ids))
 
         def undo(_change: Changes) -> Planned:
             ids = [handle.id for handle in handles]

@@ -14,11 +14,13 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.ops.labels import list_labels
+from app.widgets.suggestions import KEY_ROWS
 
 FIXED = [
     ("Select text, then a label's key", "Label the selection (snapped to whole words)"),
     ("Click a span, then a label's key", "Change the span's label"),
     ("Delete", "Remove the selected span"),
+    *KEY_ROWS,
 ]
 
 

@@ -1,0 +1,274 @@
+"""Suggested spans in the window, driven by keys as a person drives them, and what is painted.
+
+A done article labels "Hugo Touvron" PERSON and "Meta" ORG; the sample article
+about Meta's Llama team mentions both, so opening it shows them as suggestions:
+dashed outlines in the label's colour, no fill.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QColor, QImage, QTextCursor
+from PySide6.QtWidgets import QApplication, QWidget
+from sqlalchemy import text
+
+from app.core.db.store import Store
+from app.core.ingest.storing import store_articles
+from app.core.ops import span_edits
+from app.core.settings import Settings
+from app.core.validation import NewArticle
+from app.widgets.article_text_view import ArticleTextView
+from app.widgets.main_window import MainWindow
+from app.widgets.palette import accent
+
+SHIFT, CTRL = Qt.KeyboardModifier.ShiftModifier, Qt.KeyboardModifier.ControlModifier
+DONE_TEXT = "Hugo Touvron spoke for Meta. Guillaume Lample left Meta for Mistral."
+DONE_SPANS = [(0, 12, "PERSON"), (22, 26, "ORG"), (29, 45, "PERSON"), (51, 55, "ORG"), (60, 67, "ORG")]
+PERSON_COLOUR, ORG_COLOUR = "#3b82f6", "#f59e0b"  # the dataset's label colours
+
+
+@pytest.fixture
+def labelled_store(sample_store: Store) -> Store:
+    """The sample articles (1: Meta's Llama team) and a done article that labels the names it mentions."""
+    store_articles(sample_store, [NewArticle(text=DONE_TEXT, title="Touvron speaks", source_kind="paste")])
+    done = 4
+    for start, end, label in DONE_SPANS:
+        span_edits.add_span(sample_store, done, start, end, label, annotator="ana")
+    span_edits.set_status(sample_store, [done], "done")
+    return sample_store
+
+
+def press(qtbot, window: QWidget, key: Qt.Key, modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+    qtbot.keyClick(window.windowHandle(), key, modifiers)
+    QApplication.processEvents()
+
+
+def open_with_suggestions(qtbot, make_window, store: Store, settings: Settings | None = None) -> MainWindow:
+    window = make_window(store, settings or Settings(annotator="ana"))
+    window.open_article(1)
+    qtbot.waitUntil(lambda: bool(window.panes.annotation.suggestions.layer.suggestions()), timeout=10000)
+    return window
+
+
+def word_rect(view: ArticleTextView, start: int, end: int) -> QRect:
+    """Where ``text[start:end]`` (on one line) is drawn, in the viewport, scrolled into view."""
+    cursor = QTextCursor(view.document())
+    cursor.setPosition(view.to_qt(start))
+    view.setTextCursor(cursor)
+    view.ensureCursorVisible()
+    QApplication.processEvents()
+    left = view.cursorRect(cursor)
+    cursor.setPosition(view.to_qt(end))
+    right = view.cursorRect(cursor)
+    assert left.top() == right.top(), "the words wrap"
+    return QRect(left.left(), left.top(), right.left() - left.left(), left.height())
+
+
+def grab(view: ArticleTextView) -> QImage:
+    """The viewport as painted, without the caret (it blinks)."""
+    width = view.cursorWidth()
+    view.setCursorWidth(0)
+    QApplication.processEvents()
+    image = view.viewport().grab().toImage()
+    view.setCursorWidth(width)
+    return image
+
+
+def near(a: QColor, b: QColor, tolerance: int = 40) -> bool:
+    return max(abs(a.red() - b.red()), abs(a.green() - b.green()), abs(a.blue() - b.blue())) <= tolerance
+
+
+def outline_share(image: QImage, rect: QRect, colour: QColor) -> float:
+    """The largest share of pixels in ``colour`` along a row near the top or the bottom edge of ``rect``."""
+    best = 0.0
+    xs = range(rect.left() + 2, rect.right() - 1)
+    for y in [*range(rect.top() - 2, rect.top() + 4), *range(rect.bottom() - 3, rect.bottom() + 3)]:
+        hits = sum(near(QColor(image.pixel(x, y)), colour) for x in xs)
+        best = max(best, hits / len(xs))
+    return best
+
+
+def inside_colour(image: QImage, rect: QRect) -> QColor:
+    """The most common colour inside ``rect`` (away from its edges): the background behind the letters."""
+    inner = rect.adjusted(3, 5, -3, -5)
+    counts = Counter(image.pixel(x, y) for y in range(inner.top(), inner.bottom()) for x in range(inner.left(),
+                                                                                                 inner.right()))
+    return QColor(counts.most_common(1)[0][0])
+
+
+def base_colour(view: ArticleTextView) -> QColor:
+    return view.palette().color(view.palette().ColorRole.Base)
+
+
+def go_to(qtbot, window: MainWindow, start: int) -> None:
+    """Press Tab until the caret is at the suggestion starting at ``start``."""
+    view = window.panes.annotation.view
+    for _ in range(40):
+        press(qtbot, window, Qt.Key.Key_Tab)
+        if view.from_qt(view.textCursor().position()) == start:
+            return
+    raise AssertionError(f"Tab never reached the suggestion at {start}")
+
+
+def stored_spans(window: MainWindow, article_id: int) -> list[tuple[int, int, str, str]]:
+    window.gateway.wait_until_saved()
+    with window.store.begin() as conn:
+        rows = conn.execute(text('SELECT span.start, span."end", label.name, span.origin FROM span '
+                                 "JOIN label ON label.id = span.label_id WHERE article_id = :a ORDER BY span.start"),
+                            {"a": article_id}).all()
+    return [tuple(row) for row in rows]
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_a_suggestion_is_a_dashed_outline_in_its_label_colour_without_fill(
+        qtbot, make_window, labelled_store, dark_palette, theme) -> None:
+    if theme == "dark":
+        dark_palette()
+    window = open_with_suggestions(qtbot, make_window, labelled_store)
+    view = window.panes.annotation.view
+    hugo = view.text().index("Hugo Touvron")
+    rect = word_rect(view, hugo, hugo + len("Hugo Touvron"))
+    image = grab(view)
+
+    colour = accent(QColor(PERSON_COLOUR), view.palette())
+    assert outline_share(image, rect, colour) > 0.3  # a line along the words, in PERSON's colour
+    assert outline_share(image, rect, colour) < 0.9  # with gaps: dashed, not a span's solid outline
+    assert inside_colour(image, rect) == base_colour(view)  # no fill: the text's own background
+    assert not window.panes.annotation.article().spans  # nothing of it is a span
+    assert stored_spans(window, 1) == []
+
+
+def test_tab_then_enter_accepts_a_suggestion_as_a_span_and_undo_takes_it_back(
+        qtbot, make_window, labelled_store) -> None:
+    window = open_with_suggestions(qtbot, make_window, labelled_store)
+    panel, view = window.panes.annotation, window.panes.annotation.view
+    hugo = view.text().index("Hugo Touvron")
+    end = hugo + len("Hugo Touvron")
+
+    go_to(qtbot, window, hugo)
+    press(qtbot, window, Qt.Key.Key_Return)
+    assert stored_spans(window, 1) == [(hugo, end, "PERSON", "suggested")]
+    assert [(s.text, s.origin) for s in panel.article().spans] == [("Hugo Touvron", "suggested")]
+    rect = word_rect(view, hugo, end)
+    assert inside_colour(grab(view), rect) != base_colour(view)  # painted as a span: tinted
+    assert all(s.label != "PERSON" or s.start != hugo for s in panel.suggestions.layer.suggestions())
+
+    press(qtbot, window, Qt.Key.Key_Z, CTRL)
+    assert stored_spans(window, 1) == []
+    assert not panel.article().spans
+    assert inside_colour(grab(view), rect) == base_colour(view)
+    assert (hugo, end, "PERSON") in {s.key for s in panel.suggestions.layer.suggestions()}  # offered again
+
+
+def test_shift_enter_accepts_every_suggestion_in_one_undo_step(qtbot, make_window, labelled_store) -> None:
+    window = open_with_suggestions(qtbot, make_window, labelled_store)
+    panel = window.panes.annotation
+    offered = [s.key for s in panel.suggestions.layer.suggestions()]
+    assert len(offered) > 5 and {label for *_, label in offered} == {"PERSON", "ORG"}
+
+    press(qtbot, window, Qt.Key.Key_Return, SHIFT)
+    assert stored_spans(window, 1) == [(*key, "suggested") for key in sorted(offered)]
+    assert panel.suggestions.layer.suggestions() == []
+    assert len(panel.article().spans) == len(offered)
+
+    press(qtbot, window, Qt.Key.Key_Z, CTRL)
+    assert stored_spans(window, 1) == []
+    assert [s.key for s in panel.suggestions.layer.suggestions()] == offered
+
+
+def test_tab_cycles_and_shift_tab_goes_back(qtbot, make_window, labelled_store) -> None:
+    window = open_with_suggestions(qtbot, make_window, labelled_store)
+    panel, view = window.panes.annotation, window.panes.annotation.view
+    starts = [s.start for s in panel.suggestions.layer.suggestions()]
+
+    def caret() -> int:
+        return view.from_qt(view.textCursor().position())
+
+    seen = []
+    for _ in starts:
+        press(qtbot, window, Qt.Key.Key_Tab)
+        seen.append(caret())
+    assert seen == starts
+    press(qtbot, window, Qt.Key.Key_Tab)
+    assert caret() == starts[0]  # round again
+    press(qtbot, window, Qt.Key.Key_Tab, SHIFT)
+    assert caret() == starts[-1]
+    assert panel.suggestions.current().start == starts[-1]
+    assert view.hasFocus()  # Tab moved between suggestions, not the focus
+
+
+def test_view_menu_hides_the_suggestions(qtbot, make_window, labelled_store) -> None:
+    window = open_with_suggestions(qtbot, make_window, labelled_store)
+    panel, view = window.panes.annotation, window.panes.annotation.view
+    hugo = view.text().index("Hugo Touvron")
+    rect = word_rect(view, hugo, hugo + len("Hugo Touvron"))
+    colour = accent(QColor(PERSON_COLOUR), view.palette())
+    toggle = panel.suggestions.show_action
+    assert toggle in window.menuBar().actions()[2].menu().actions()  # View
+
+    toggle.trigger()
+    assert not window.settings.show_suggestions
+    assert outline_share(grab(view), rect, colour) < 0.05
+    press(qtbot, window, Qt.Key.Key_Return)
+    assert stored_spans(window, 1) == []  # Enter accepts nothing it does not show
+    toggle.trigger()
+    assert outline_share(grab(view), rect, colour) > 0.3
+
+
+def test_no_suggestions_before_anything_is_done(qtbot, make_window, sample_store) -> None:
+    window = make_window(sample_store, Settings(annotator="ana"))
+    window.open_article(1)
+    panel = window.panes.annotation
+    qtbot.waitUntil(lambda: panel.suggestions._suggester is not None, timeout=10000)
+    QApplication.processEvents()
+    assert panel.suggestions.layer.suggestions() == []
+    press(qtbot, window, Qt.Key.Key_Return)
+    assert stored_spans(window, 1) == []
+
+
+def test_marking_an_article_done_teaches_the_next_one(qtbot, make_window, sample_store, monkeypatch) -> None:
+    import app.widgets.suggestions as suggestions
+
+    monkeypatch.setattr(suggestions, "RETRAIN_DELAY_MS", 50)
+    store_articles(sample_store, [NewArticle(text="Priya Raman visited Harbor City.", title="Visit",
+                                             source_kind="paste")])
+    window = make_window(sample_store, Settings(annotator="ana"))
+    panel, view = window.panes.annotation, window.panes.annotation.view
+    window.open_article(3)  # "Solvane Robotics named Priya Raman chief executive …"
+    priya = view.text().index("Priya Raman")
+    view.select_range(priya, priya + len("Priya Raman"))
+    press(qtbot, window, Qt.Key.Key_1)  # PERSON
+    press(qtbot, window, Qt.Key.Key_Return, CTRL)  # done, and the next article
+    window.open_article(4)
+    qtbot.waitUntil(lambda: [s.key for s in panel.suggestions.layer.suggestions()] == [(0, 11, "PERSON")],
+                    timeout=10000)
+
+
+def test_an_answer_for_an_article_no_longer_open_is_dropped(qtbot, make_window, labelled_store) -> None:
+    window = open_with_suggestions(qtbot, make_window, labelled_store)
+    panel = window.panes.annotation
+    window.open_article(1)
+    window.open_article(3)  # the answer about article 1 arrives after this
+    qtbot.wait(200)
+    assert panel.suggestions.layer.suggestions() == []
+
+
+def test_screenshots_before_and_after_accepting(qtbot, make_window, labelled_store, dark_palette,
+                                                screenshot) -> None:
+    """Pictures for people to look at (tests/screenshots/): suggestions, then two of them accepted."""
+    window = open_with_suggestions(qtbot, make_window, labelled_store)
+    panel, view = window.panes.annotation, window.panes.annotation.view
+    view.setCursorWidth(0)
+    screenshot(panel, "suggest_before")
+    go_to(qtbot, window, view.text().index("Hugo Touvron"))
+    press(qtbot, window, Qt.Key.Key_Return)
+    go_to(qtbot, window, view.text().index("Meta", view.text().index("Hugo Touvron")))
+    press(qtbot, window, Qt.Key.Key_Return)
+    screenshot(panel, "suggest_after")
+    dark_palette()
+    QApplication.processEvents()
+    screenshot(panel, "suggest_after_dark")
+    assert len(panel.article().spans) == 2

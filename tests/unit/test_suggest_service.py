@@ -9,7 +9,7 @@ from app.core.changes import ChangeKind
 from app.core.db.store import Store
 from app.core.ingest.storing import store_articles
 from app.core.ops import labels, span_edits
-from app.core.suggest import service
+from app.core.suggest import service, trainer
 from app.core.validation import InvalidInput, NewArticle
 
 DONE = "Hugo Touvron left Meta. Touvron joined Mistral in Paris."
@@ -85,7 +85,7 @@ def test_rejections_feed_the_dictionary_when_training_takes_them(store: Store,
         seen["docs"], seen["rejected"] = list(docs), list(rejected)
         return lambda text: []
 
-    monkeypatch.setattr(service, "train_suggester", with_rejections)
+    monkeypatch.setattr(trainer, "train_suggester", with_rejections)
     service.build_suggester(store, None)
     assert seen["rejected"] == [("Meta", "ORG")] and len(seen["docs"]) == 1
 
@@ -93,7 +93,7 @@ def test_rejections_feed_the_dictionary_when_training_takes_them(store: Store,
         seen["plain"] = list(docs)
         return lambda text: []
 
-    monkeypatch.setattr(service, "train_suggester", without)
+    monkeypatch.setattr(trainer, "train_suggester", without)
     service.build_suggester(store, None)  # an older train_suggester still trains
     assert len(seen["plain"]) == 1
 

@@ -23,9 +23,8 @@ accepting one must be able to make a span.
 
 from __future__ import annotations
 
-import inspect
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import text
@@ -34,7 +33,7 @@ from app.core.changes import ChangeKind, Changes
 from app.core.db.in_lists import execute_in, select_in
 from app.core.db.store import Store
 from app.core.suggest.dictionary import Suggestion
-from app.core.suggest.learn import train_suggester
+from app.core.suggest.trainer import train_with_rejections
 from app.core.validation import InvalidInput
 from app.models import db_timestamp
 
@@ -82,12 +81,6 @@ def build_suggester(store: Store, settings: object = None) -> Suggester:
     """
     return train_with_rejections(training_documents(store), rejected_strings(store))
 
-
-def train_with_rejections(docs: Sequence[Mapping[str, Any]], rejected: Sequence[tuple[str, str]]) -> Suggester:
-    """``train_suggester`` with the rejections, where it takes them (a version without only learns the docs)."""
-    if "rejected" in inspect.signature(train_suggester).parameters:
-        return train_suggester(docs, rejected=rejected)  # type: ignore[call-arg,no-any-return,unused-ignore]
-    return train_suggester(docs)
 
 
 # -- what is offered for one article ---------------------------------------------------------------

@@ -30,6 +30,9 @@ class ChangeKind(StrEnum):
     LABELS_CHANGED = "labels_changed"  # the label set: added, renamed, recoloured, rebound, deleted
     SETTINGS_CHANGED = "settings_changed"  # the user's settings (not in the dataset)
     ROLLED_BACK = "edits_rolled_back"  # edits not stored after all: show what the dataset holds again
+    # A suggestion rejected (or the rejection taken back): no span changes, only what is suggested and its rates.
+    SUGGESTION_REJECTED = "suggestion_rejected"
+    SUGGESTIONS_STORED = "suggestions_stored"  # a precomputed layer of suggestions replaced for these articles
 
 
 SPAN_KINDS = frozenset({ChangeKind.SPAN_ADDED, ChangeKind.SPAN_REMOVED, ChangeKind.SPAN_CHANGED,
@@ -108,6 +111,16 @@ class Changes:
 
     def touches_setting(self, name: str) -> bool:
         return ChangeKind.SETTINGS_CHANGED in self.kinds and name in self.settings
+
+    def touches_suggestions(self) -> bool:
+        """Whether what is suggested for these articles, or how often suggestions are accepted, may have changed.
+
+        Spans count: a new span hides suggestions under it, and one with origin
+        "suggested" is an accepted suggestion.
+        """
+        return self.touches_spans() or self.has(ChangeKind.SUGGESTION_REJECTED, ChangeKind.SUGGESTIONS_STORED,
+                                                ChangeKind.ROLLED_BACK, ChangeKind.LABELS_CHANGED,
+                                                ChangeKind.ARTICLES_DELETED)
 
     def changes_article_rows(self) -> bool:
         """Whether an article's counts, status or edit time changed (what a list of articles shows)."""

@@ -13,6 +13,8 @@ from app.models.tables import (
     ImportLog,
     Label,
     Span,
+    StoredSuggestion,
+    SuggestionRejection,
     db_timestamp,
     utcnow,
 )
@@ -30,6 +32,8 @@ __all__ = [
     "ImportLog",
     "Label",
     "Span",
+    "StoredSuggestion",
+    "SuggestionRejection",
     "db_timestamp",
     "utcnow",
 ]

@@ -122,6 +122,46 @@ class Span(_Table, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+class StoredSuggestion(_Table, table=True):
+    """A span a suggester proposed for an article: a layer to review, never exported as a label."""
+
+    __tablename__ = "suggestion"
+    __table_args__ = (
+        UniqueConstraint("article_id", "start", "end", "label_id", name="uq_suggestion_identity"),
+        CheckConstraint('start >= 0 AND start < "end"', name="ck_suggestion_range"),
+        Index("ix_suggestion_label", "label_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    article_id: int = Field(foreign_key="article.id", ondelete="CASCADE")
+    start: int
+    end: int
+    label_id: int = Field(foreign_key="label.id", ondelete="CASCADE")
+    score: float
+    source: str = Field(default="", max_length=64)  # "dataset", "starter", "spacy:<pipeline>", ...
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class SuggestionRejection(_Table, table=True):
+    """A suggestion an annotator turned down: not offered again for that article."""
+
+    __tablename__ = "suggestion_rejection"
+    __table_args__ = (
+        UniqueConstraint("article_id", "start", "end", "label_id", name="uq_suggestion_rejection_identity"),
+        CheckConstraint('start >= 0 AND start < "end"', name="ck_suggestion_rejection_range"),
+        Index("ix_suggestion_rejection_label", "label_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    article_id: int = Field(foreign_key="article.id", ondelete="CASCADE")
+    start: int
+    end: int
+    label_id: int = Field(foreign_key="label.id", ondelete="CASCADE")
+    text: str
+    annotator: str = Field(default="", max_length=128)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 class ArticleSpanJson(_Table, table=True):
     """An article's spans as the native export writes them; a cache (see app/core/db/span_json.py)."""
 

@@ -92,3 +92,34 @@ def test_every_revision_one_at_a_time_ends_at_the_schema_of_one_jump(pg_url):
     finally:
         stepped.dispose()
         direct.dispose()
+
+
+def test_suggestions_and_rejections_work_on_postgresql(pg_url):
+    from app.core.db.store import open_store
+    from app.core.ops import span_edits
+    from app.core.suggest import service
+
+    store = open_store(pg_url)
+    try:
+        with store.begin() as conn:
+            conn.exec_driver_sql("TRUNCATE article, import_log RESTART IDENTITY CASCADE")
+        _fill(store)
+        docs = service.training_documents(store)
+        assert [(d["text"][s["start"]:s["end"]], s["label"]) for d in docs for s in d["spans"]] == [
+            ("Hugo Touvron", "PERSON"), ("Meta", "ORG")]
+        suggester = service.build_suggester(store, None)
+        service.store_suggestions(store, {2: service.suggestions_for(store, suggester, 2)})
+        assert service.stored_suggestions(store, 2) == []  # nothing of article 1's names in article 2
+        service.store_suggestions(store, {2: [{"start": 0, "end": 7, "label": "ORG", "score": 0.5}]})
+        assert service.stored_suggestions(store, 2) == [{"start": 0, "end": 7, "label": "ORG", "score": 0.5}]
+        assert service.reject_suggestion(store, 2, 0, 7, "ORG", annotator="ana").after["text"] == "Mistral"
+        assert service.suggestions_for(store, None, 2) == []
+        span_edits.add_span(store, 2, 20, 36, "PERSON", annotator="ana", origin="suggested")
+        assert service.acceptance_rates(store) == {"PERSON": (1, 0), "ORG": (0, 1)}
+        assert service.rejected_strings(store) == [("Mistral", "ORG")]
+        service.unreject_suggestion(store, 2, 0, 7, "ORG")
+        span_edits.delete_articles(store, [2])
+        with store.begin() as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM suggestion").scalar_one() == 0
+    finally:
+        store.close()

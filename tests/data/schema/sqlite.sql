@@ -28,6 +28,12 @@ CREATE INDEX ix_span_article ON span (article_id, start);
 -- index ix_span_label on span
 CREATE INDEX ix_span_label ON span (label_id);
 
+-- index ix_suggestion_label on suggestion
+CREATE INDEX ix_suggestion_label ON suggestion (label_id);
+
+-- index ix_suggestion_rejection_label on suggestion_rejection
+CREATE INDEX ix_suggestion_rejection_label ON suggestion_rejection (label_id);
+
 -- table alembic_version on alembic_version
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
@@ -165,6 +171,40 @@ CREATE TABLE span (
 	FOREIGN KEY(label_id) REFERENCES label (id) ON DELETE RESTRICT
 );
 
+-- table suggestion on suggestion
+CREATE TABLE suggestion (
+	id INTEGER NOT NULL, 
+	article_id INTEGER NOT NULL, 
+	start INTEGER NOT NULL, 
+	"end" INTEGER NOT NULL, 
+	label_id INTEGER NOT NULL, 
+	score FLOAT NOT NULL, 
+	source VARCHAR(64) DEFAULT '' NOT NULL, 
+	created_at DATETIME NOT NULL, 
+	PRIMARY KEY (id), 
+	CONSTRAINT ck_suggestion_range CHECK (start >= 0 AND start < "end"), 
+	CONSTRAINT uq_suggestion_identity UNIQUE (article_id, start, "end", label_id), 
+	FOREIGN KEY(article_id) REFERENCES article (id) ON DELETE CASCADE, 
+	FOREIGN KEY(label_id) REFERENCES label (id) ON DELETE CASCADE
+);
+
+-- table suggestion_rejection on suggestion_rejection
+CREATE TABLE suggestion_rejection (
+	id INTEGER NOT NULL, 
+	article_id INTEGER NOT NULL, 
+	start INTEGER NOT NULL, 
+	"end" INTEGER NOT NULL, 
+	label_id INTEGER NOT NULL, 
+	text VARCHAR NOT NULL, 
+	annotator VARCHAR(128) DEFAULT '' NOT NULL, 
+	created_at DATETIME NOT NULL, 
+	PRIMARY KEY (id), 
+	CONSTRAINT ck_suggestion_rejection_range CHECK (start >= 0 AND start < "end"), 
+	CONSTRAINT uq_suggestion_rejection_identity UNIQUE (article_id, start, "end", label_id), 
+	FOREIGN KEY(article_id) REFERENCES article (id) ON DELETE CASCADE, 
+	FOREIGN KEY(label_id) REFERENCES label (id) ON DELETE CASCADE
+);
+
 -- trigger span_end_in_text on span
 CREATE TRIGGER span_end_in_text BEFORE INSERT ON span WHEN NEW."end" > (SELECT length(text) FROM article INDEXED BY ix_article_text_chars WHERE id = NEW.article_id) BEGIN SELECT RAISE(ABORT, 'span end is past the end of the article text'); END;
 
@@ -188,4 +228,4 @@ CREATE TRIGGER span_json_span_update AFTER UPDATE ON span BEGIN DELETE FROM arti
 
 -- article_fts_config hashsize = 33554432
 -- article_fts_config version = 4
--- alembic 0008
+-- alembic 0009

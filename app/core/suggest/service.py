@@ -1,0 +1,261 @@
+"""Suggestions on a dataset: what the suggester learns from, what it offers, what the annotator turned down.
+
+The suggester itself (``train_suggester``) knows nothing of datasets; this module
+feeds it and filters what it says:
+
+- ``training_documents`` and ``rejected_strings`` are what it is trained on: the
+  done articles' entity spans, and every rejected suggestion's text ("seen and
+  left unlabelled");
+- ``suggestions_for`` is what the annotation panel shows for one article: the
+  suggester's spans (or, without one, the stored layer) minus the ones rejected
+  for that article and minus those overlapping a span of the same label;
+- ``reject_suggestion`` / ``unreject_suggestion`` record a rejection and take it
+  back (undo), each returning a ``Changes`` of kind ``SUGGESTION_REJECTED``;
+- ``store_suggestions`` / ``stored_suggestions`` keep a precomputed layer per
+  article (``article-curator suggest``), apart from the spans so it is never
+  exported as labels;
+- ``acceptance_rates`` counts, per label, suggestions accepted (spans with origin
+  "suggested") and rejected.
+
+Suggestions are for entity labels only, and only for labels the dataset has:
+accepting one must be able to make a span.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import text
+
+from app.core.changes import ChangeKind, Changes
+from app.core.db.in_lists import execute_in, select_in
+from app.core.db.store import Store
+from app.core.suggest.dictionary import Suggestion
+from app.core.suggest.trainer import train_with_rejections
+from app.core.validation import InvalidInput
+from app.models import db_timestamp
+
+Suggester = Callable[[str], list[Suggestion]]
+SpanKey = tuple[int, int, str]
+
+DEFAULT_SOURCE = "dataset"
+
+
+# -- what the suggester learns from ------------------------------------------------------------------
+
+def training_documents(store: Store) -> list[dict[str, Any]]:
+    """The done articles with their entity spans, as the native export's lines: ``{"text", "spans"}``.
+
+    A span labelled the same by several annotators counts once.
+    """
+    with store.begin() as conn:
+        texts = conn.execute(text("SELECT id, text FROM article WHERE status = 'done' ORDER BY id")).all()
+        rows = conn.execute(text(
+            'SELECT span.article_id, span.start, span."end", label.name FROM span '
+            "JOIN label ON label.id = span.label_id JOIN article ON article.id = span.article_id "
+            "WHERE article.status = 'done' AND label.kind = 'entity' ORDER BY span.article_id, span.start, span.\"end\""
+        )).all()
+    spans: dict[int, dict[SpanKey, None]] = defaultdict(dict)
+    for article_id, start, end, label in rows:
+        spans[article_id][(start, end, label)] = None
+    return [{"text": body, "spans": [{"start": s, "end": e, "label": lb} for s, e, lb in spans.get(art_id, ())]}
+            for art_id, body in texts]
+
+
+def rejected_strings(store: Store) -> list[tuple[str, str]]:
+    """Every rejected suggestion as ``(surface text, label)``, one pair per rejection."""
+    with store.begin() as conn:
+        rows = conn.execute(text(
+            "SELECT r.text, label.name FROM suggestion_rejection r JOIN label ON label.id = r.label_id ORDER BY r.id"
+        )).all()
+    return [(str(surface), str(label)) for surface, label in rows]
+
+
+def build_suggester(store: Store, settings: object = None) -> Suggester:
+    """The suggester the app uses: trained on the dataset's done articles and its rejections.
+
+    ``settings`` (the user's ``Settings``) is where a further source, such as an
+    installed spaCy pipeline, is chosen; the dataset's own suggester does not need it.
+    """
+    return train_with_rejections(training_documents(store), rejected_strings(store))
+
+
+
+# -- what is offered for one article ---------------------------------------------------------------
+
+def suggestions_for(store: Store, suggester: Suggester | None, article_id: int) -> list[Suggestion]:
+    """What to offer on this article: the suggester's spans, or the stored layer without a suggester.
+
+    Left out: suggestions rejected for this article, those overlapping a span of
+    the same label (labelled already, or labelled differently on purpose), and
+    those of labels the dataset has no entity label for.
+    """
+    with store.begin() as conn:
+        body = _article_text(conn, article_id)
+        labels = _entity_labels(conn)
+        spans = conn.execute(text(
+            'SELECT span.start, span."end", label.name FROM span JOIN label ON label.id = span.label_id '
+            "WHERE span.article_id = :a"), {"a": article_id}).all()
+        rejected = _rejections(conn, article_id)
+    offered = suggester(body) if suggester is not None else stored_suggestions(store, article_id)
+    taken: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for start, end, label in spans:
+        taken[label].append((start, end))
+    return [s for s in offered
+            if s["label"] in labels and (s["start"], s["end"], s["label"]) not in rejected
+            and not any(s["start"] < end and start < s["end"] for start, end in taken[s["label"]])]
+
+
+def article_rejections(store: Store, article_id: int) -> set[SpanKey]:
+    """The suggestions rejected for this article, as ``(start, end, label)``."""
+    with store.begin() as conn:
+        return _rejections(conn, article_id)
+
+
+def reject_suggestion(store: Store, article_id: int, start: int, end: int, label: str, *,
+                      annotator: str) -> Changes:
+    """Record that the annotator turned this suggestion down; rejecting it again changes nothing."""
+    with store.begin() as conn:
+        body = _article_text(conn, article_id)
+        if not 0 <= start < end <= len(body):
+            raise InvalidInput(f"{start}–{end} is not a stretch of article {article_id}'s text.")
+        label_id = _label_id(conn, label)
+        state = _rejection_state(article_id, start, end, label, body[start:end], annotator)
+        if (start, end, label) in _rejections(conn, article_id):
+            return Changes()
+        conn.execute(text(
+            'INSERT INTO suggestion_rejection (article_id, start, "end", label_id, text, annotator, created_at) '
+            "VALUES (:a, :s, :e, :l, :t, :who, :now)"),
+            {"a": article_id, "s": start, "e": end, "l": label_id, "t": state["text"], "who": annotator,
+             "now": db_timestamp()})
+    return _rejection_changes(state, after=state)
+
+
+def unreject_suggestion(store: Store, article_id: int, start: int, end: int, label: str) -> Changes:
+    """Take a rejection back (the undo of ``reject_suggestion``); nothing to take back changes nothing."""
+    with store.begin() as conn:
+        row = conn.execute(text(
+            "SELECT r.id, r.text, r.annotator FROM suggestion_rejection r JOIN label ON label.id = r.label_id "
+            'WHERE r.article_id = :a AND r.start = :s AND r."end" = :e AND label.name = :l'),
+            {"a": article_id, "s": start, "e": end, "l": label}).first()
+        if row is None:
+            return Changes()
+        conn.execute(text("DELETE FROM suggestion_rejection WHERE id = :i"), {"i": row[0]})
+    state = _rejection_state(article_id, start, end, label, row[1], row[2])
+    return _rejection_changes(state, before=state)
+
+
+def _rejection_state(article_id: int, start: int, end: int, label: str, surface: str,
+                     annotator: str) -> dict[str, Any]:
+    return {"article_id": article_id, "start": start, "end": end, "label": label, "text": surface,
+            "annotator": annotator}
+
+
+def _rejection_changes(state: dict[str, Any], *, before: dict[str, Any] | None = None,
+                       after: dict[str, Any] | None = None) -> Changes:
+    return Changes(frozenset({ChangeKind.SUGGESTION_REJECTED}), (state["article_id"],), labels=(state["label"],),
+                   before=dict(before or {}), after=dict(after or {}))
+
+
+# -- the precomputed layer ---------------------------------------------------------------------------
+
+def store_suggestions(store: Store, suggestions: Mapping[int, Iterable[Suggestion]], *,
+                      source: str = DEFAULT_SOURCE) -> Changes:
+    """Replace the stored layer of these articles with these suggestions, in one transaction.
+
+    A suggestion may name its own ``source``; one of a label the dataset does not
+    have, or one that does not fit its article's text, is left out. An article
+    with no suggestions loses its old layer.
+    """
+    ids = [int(i) for i in suggestions]
+    if not ids:
+        return Changes()
+    now = db_timestamp()
+    with store.begin() as conn:
+        labels = _entity_labels(conn)
+        lengths = dict(select_in(conn, "SELECT id, length(text) FROM article WHERE id IN :values", ids))
+        rows: dict[tuple[int, int, int, int], tuple[Any, ...]] = {}
+        for article_id in ids:
+            for s in suggestions[article_id]:
+                label_id = labels.get(s["label"])
+                if label_id is None or not 0 <= s["start"] < s["end"] <= lengths.get(article_id, -1):
+                    continue
+                key = (article_id, s["start"], s["end"], label_id)
+                origin = str(s.get("source") or source)
+                rows.setdefault(key, (*key, float(s["score"]), origin[:64], now))
+        execute_in(conn, "DELETE FROM suggestion WHERE article_id IN :values", ids)
+        if rows:
+            mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+            conn.exec_driver_sql(
+                'INSERT INTO suggestion (article_id, start, "end", label_id, score, source, created_at) '
+                f"VALUES ({', '.join([mark] * 7)})", list(rows.values()))
+    return Changes.of(ChangeKind.SUGGESTIONS_STORED, article_ids=ids)
+
+
+def stored_suggestions(store: Store, article_id: int) -> list[Suggestion]:
+    """This article's stored layer as it was computed (rejections and spans since then not taken off)."""
+    with store.begin() as conn:
+        rows = conn.execute(text(
+            'SELECT s.start, s."end", label.name, s.score FROM suggestion s JOIN label ON label.id = s.label_id '
+            'WHERE s.article_id = :a ORDER BY s.start, s."end" DESC, label.name'), {"a": article_id}).all()
+    return [Suggestion(start=start, end=end, label=label, score=float(score)) for start, end, label, score in rows]
+
+
+def stored_counts(store: Store) -> dict[str, int]:
+    """How many stored suggestions each label has, over the whole dataset."""
+    with store.begin() as conn:
+        rows = conn.execute(text(
+            "SELECT label.name, count(*) FROM suggestion s JOIN label ON label.id = s.label_id "
+            "GROUP BY label.name, label.position ORDER BY label.position, label.name")).all()
+    return {str(label): int(n) for label, n in rows}
+
+
+# -- how well suggestions do -------------------------------------------------------------------------
+
+def acceptance_rates(store: Store) -> dict[str, tuple[int, int]]:
+    """Per label, ``(accepted, rejected)``: spans with origin "suggested", and rejections.
+
+    Only labels with at least one of either, in the label list's order.
+    """
+    with store.begin() as conn:
+        rows = conn.execute(text(
+            "SELECT label.name, "
+            "(SELECT count(*) FROM span WHERE span.label_id = label.id AND span.origin = 'suggested'), "
+            "(SELECT count(*) FROM suggestion_rejection r WHERE r.label_id = label.id) "
+            "FROM label ORDER BY label.position, label.name")).all()
+    return {str(label): (int(accepted), int(rejected)) for label, accepted, rejected in rows if accepted or rejected}
+
+
+def acceptance_percent(accepted: int, rejected: int) -> int | None:
+    """The share accepted, in whole percent; None when nothing was decided."""
+    decided = accepted + rejected
+    return round(100 * accepted / decided) if decided else None
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+
+def _article_text(conn: Any, article_id: int) -> str:
+    row = conn.execute(text("SELECT text FROM article WHERE id = :i"), {"i": article_id}).first()
+    if row is None:
+        raise InvalidInput(f"Article {article_id} no longer exists.")
+    return str(row[0])
+
+
+def _entity_labels(conn: Any) -> dict[str, int]:
+    return {str(name): int(i) for i, name in conn.execute(text("SELECT id, name FROM label WHERE kind = 'entity'"))}
+
+
+def _label_id(conn: Any, name: str) -> int:
+    label_id = _entity_labels(conn).get(name)
+    if label_id is None:
+        raise InvalidInput(f"There is no entity label called {name}.")
+    return label_id
+
+
+def _rejections(conn: Any, article_id: int) -> set[SpanKey]:
+    rows = conn.execute(text(
+        'SELECT r.start, r."end", label.name FROM suggestion_rejection r JOIN label ON label.id = r.label_id '
+        "WHERE r.article_id = :a"), {"a": article_id}).all()
+    return {(int(s), int(e), str(lb)) for s, e, lb in rows}

@@ -54,6 +54,7 @@ from app.core.db.edit_writer import EditWriter, Write
 from app.core.db.store import STORE_ERRORS, Store, describe_db_error
 from app.core.ops import span_edits, span_rules
 from app.core.settings import Settings
+from app.core.suggest import service as suggest_service
 from app.core.validation import InvalidInput
 from app.widgets.tasks import run_task
 
@@ -458,6 +459,23 @@ class EditGateway(QObject):
             f"Edit {what}",
             lambda: self._plan_update(handle, attributes=attributes),
             lambda c: self._plan_update(handle, attributes=c.before["attributes"]),
+        )
+
+    # -- suggestions -----------------------------------------------------------------------------
+    def reject_suggestion(self, article_id: int, start: int, end: int, label: str) -> Changes | None:
+        """Turn a suggested span down for this article: not offered there again; undo takes it back."""
+        state = {"article_id": article_id, "start": start, "end": end, "label": label,
+                 "text": self._article_text(article_id)[start:end], "annotator": self.annotator}
+
+        def record(**sides: dict[str, Any]) -> Changes:
+            return Changes(frozenset({ChangeKind.SUGGESTION_REJECTED}), (article_id,), labels=(label,), **sides)
+
+        return self._push(
+            f"Reject {label} suggestion",
+            lambda: (record(after=state), lambda store: suggest_service.reject_suggestion(
+                store, article_id, start, end, label, annotator=state["annotator"])),
+            lambda _: (record(before=state), lambda store: suggest_service.unreject_suggestion(
+                store, article_id, start, end, label)),
         )
 
     # -- statuses and articles -----------------------------------------------------------------

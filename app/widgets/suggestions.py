@@ -22,19 +22,21 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from itertools import accumulate
-from typing import Any
 
 from PySide6.QtCore import QKeyCombination, QObject, Qt, QThreadPool, QTimer
 from PySide6.QtGui import QAction
 
+from app.core.cancel import CancelToken
 from app.core.changes import ChangeKind, Changes
 from app.core.db.store import Store
-from app.core.ops import library
 from app.core.ops.labels import LabelInfo
 from app.core.ops.library import ArticleDetail, SpanRecord
 from app.core.settings import Settings, update_settings
-from app.core.suggest import Suggestion, train_suggester
+from app.core.suggest import Suggestion, service
+from app.core.suggest.trainer import BackgroundTrainer
 from app.widgets.article_text_view import ArticleTextView
 from app.widgets.edits import EditGateway
 from app.widgets.suggestion_layer import Shown, SuggestionLayer
@@ -81,6 +83,7 @@ class SuggestionController(QObject):
         self._rejected: set[Key] = set()  # rejected in this window, for the open article
         self._asked = 0  # the latest request for suggestions: older answers are dropped
         self._suggester: Suggester | None = None
+        self._trainer = BackgroundTrainer()  # its worker process starts with the first training
         self._training: Task | None = None
         self._train_again = False
         self._train_pool = QThreadPool(self)
@@ -180,13 +183,14 @@ class SuggestionController(QObject):
                                     and not covered.overlaps(s["start"], s["end"], s["label"])])
 
     def _ask(self) -> None:
-        """Ask the suggester about the open article, off the GUI thread."""
+        """Ask the suggester about the open article, off the GUI thread (its rejections read there too)."""
         self._asked += 1
-        asked, article, suggester = self._asked, self._article, self._suggester
+        asked, article, suggester, store = self._asked, self._article, self._suggester, self.store
         if article is None or suggester is None:
             return
-        text = article.text
-        run_task(lambda: suggester(text), lambda found: self._answered(asked, found))
+        article_id = article.id
+        run_task(lambda: service.suggestions_for(store, suggester, article_id),
+                 lambda found: self._answered(asked, found))
 
     def _answered(self, asked: int, found: list[Suggestion]) -> None:
         if asked != self._asked:
@@ -200,11 +204,17 @@ class SuggestionController(QObject):
         if self._training is not None:
             self._train_again = True
             return
-        store = self.store
-        self._training = run_task(lambda: _train(store), self._trained, self._training_failed, pool=self._train_pool)
+        store, trainer = self.store, self._trainer
 
-    def _trained(self, suggester: Suggester) -> None:
+        def train(cancel: CancelToken) -> Suggester | None:
+            return _wait(trainer.submit(service.training_documents(store), service.rejected_strings(store)), cancel)
+
+        self._training = run_task(train, self._trained, self._training_failed, pool=self._train_pool)
+
+    def _trained(self, suggester: Suggester | None) -> None:
         self._training = None
+        if suggester is None:
+            return  # the window is closing
         self._suggester = suggester
         self._ask()
         self._train_later()
@@ -222,18 +232,28 @@ class SuggestionController(QObject):
         if change.touches_setting("show_suggestions"):
             self.show_action.setChecked(self.settings.show_suggestions)
             self.layer.set_visible(self.settings.show_suggestions)
-        if not change.saved:
-            return
-        if ("done" in change.statuses or change.touches_labels()
-                or change.has(ChangeKind.ARTICLES_ADDED, ChangeKind.ARTICLES_DELETED)):
-            self._retrain.start()  # restarted by each: a run of articles marked done trains once
+        here = self._article is not None and change.touches_article(self._article.id)
+        if change.saved:
+            if here and change.has(ChangeKind.SUGGESTION_REJECTED, ChangeKind.ROLLED_BACK):
+                self._ask()  # a rejection taken back may have been made before the article was last opened
+            if ("done" in change.statuses or change.touches_labels()
+                    or change.has(ChangeKind.SUGGESTION_REJECTED, ChangeKind.ARTICLES_ADDED,
+                                  ChangeKind.ARTICLES_DELETED)):
+                self._retrain.start()  # restarted by each: a run of articles marked done trains once
+        elif here and change.has(ChangeKind.SUGGESTION_REJECTED):
+            for side, rejected in ((change.after, True), (change.before, False)):
+                if side:
+                    key = (side["start"], side["end"], side["label"])
+                    (self._rejected.add if rejected else self._rejected.discard)(key)
+            self._refresh()
 
     def close(self) -> None:
-        """The window is closing: no more training."""
+        """The window is closing: no more training, and the trainer's worker process ends."""
         self._retrain.stop()
         if self._training is not None:
             self._training.cancel.cancel()
         self._train_pool.waitForDone(10000)
+        self._trainer.shutdown(wait=False)
 
 
 class _Covered:
@@ -258,13 +278,12 @@ class _Covered:
         return before > 0 and self._reach[label][before - 1] > start
 
 
-def _train(store: Store) -> Suggester:
-    """A suggester learned from the dataset's done articles."""
-    docs: list[dict[str, Any]] = []
-    rows = library.list_articles(store, library.ArticleFilter(statuses=("done",)), limit=100_000)
-    for row in rows:
-        detail = library.get_article(store, row.id)
-        if detail is not None:
-            docs.append({"text": detail.text,
-                         "spans": [{"start": s.start, "end": s.end, "label": s.label} for s in detail.spans]})
-    return train_suggester(docs)
+def _wait(future: Future[Suggester], cancel: CancelToken) -> Suggester | None:
+    """The trained suggester, once the worker has it; None when the window closes first."""
+    while not cancel.cancelled:
+        try:
+            return future.result(timeout=0.1)
+        except FutureTimeout:
+            continue
+    future.cancel()
+    return None

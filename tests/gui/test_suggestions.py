@@ -19,12 +19,13 @@ from app.core.db.store import Store
 from app.core.ingest.storing import store_articles
 from app.core.ops import span_edits
 from app.core.settings import Settings
+from app.core.suggest import service
 from app.core.validation import NewArticle
 from app.widgets.article_text_view import ArticleTextView
 from app.widgets.main_window import MainWindow
 from app.widgets.palette import accent
 
-SHIFT, CTRL = Qt.KeyboardModifier.ShiftModifier, Qt.KeyboardModifier.ControlModifier
+SHIFT, CTRL, ALT = Qt.KeyboardModifier.ShiftModifier, Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.AltModifier
 DONE_TEXT = "Hugo Touvron spoke for Meta. Guillaume Lample left Meta for Mistral."
 DONE_SPANS = [(0, 12, "PERSON"), (22, 26, "ORG"), (29, 45, "PERSON"), (51, 55, "ORG"), (60, 67, "ORG")]
 PERSON_COLOUR, ORG_COLOUR = "#3b82f6", "#f59e0b"  # the dataset's label colours
@@ -177,6 +178,39 @@ def test_shift_enter_accepts_every_suggestion_in_one_undo_step(qtbot, make_windo
     press(qtbot, window, Qt.Key.Key_Z, CTRL)
     assert stored_spans(window, 1) == []
     assert [s.key for s in panel.suggestions.layer.suggestions()] == offered
+
+
+def test_x_rejects_a_suggestion_for_good_and_undo_takes_the_rejection_back(
+        qtbot, make_window, labelled_store) -> None:
+    window = open_with_suggestions(qtbot, make_window, labelled_store)
+    panel, view = window.panes.annotation, window.panes.annotation.view
+    mistral = view.text().index("Mistral")
+    key = (mistral, mistral + len("Mistral"), "ORG")
+    rect = word_rect(view, *key[:2])
+    colour = accent(QColor(ORG_COLOUR), view.palette())
+    assert outline_share(grab(view), rect, colour) > 0.3
+
+    def offered() -> set[tuple[int, int, str]]:
+        return {s.key for s in panel.suggestions.layer.suggestions()}
+
+    go_to(qtbot, window, mistral)
+    press(qtbot, window, Qt.Key.Key_X)
+    assert key not in offered()
+    assert outline_share(grab(view), word_rect(view, *key[:2]), colour) < 0.05
+    window.gateway.wait_until_saved()
+    assert service.article_rejections(window.store, 1) == {key}
+    assert stored_spans(window, 1) == []  # a rejection is no span
+
+    press(qtbot, window, Qt.Key.Key_Right, ALT)  # the next article, and back
+    assert panel.current_article_id != 1
+    press(qtbot, window, Qt.Key.Key_Left, ALT)
+    assert panel.current_article_id == 1
+    qtbot.waitUntil(lambda: len(offered()) > 5, timeout=5000)
+    assert key not in offered()
+
+    press(qtbot, window, Qt.Key.Key_Z, CTRL)  # the rejection, made before the article was opened again
+    qtbot.waitUntil(lambda: key in offered(), timeout=5000)
+    assert service.article_rejections(window.store, 1) == set()
 
 
 def test_tab_cycles_and_shift_tab_goes_back(qtbot, make_window, labelled_store) -> None:

@@ -47,6 +47,7 @@ class KeyHint(Styled, QFrame):
         self.settings = settings
         self._labels: list[LabelInfo] = []
         self._done_key = ""
+        self._suggestion_keys = False  # the open article shows suggestions: say how to take them
         self.setObjectName("keyHint")
         self.setAccessibleName("Label keys hint")
         self.bulb = QLabel()
@@ -79,6 +80,11 @@ class KeyHint(Styled, QFrame):
         self._done_key = native(sequence)
         self._fill()
 
+    def set_suggestion_keys(self, shown: bool) -> None:
+        if shown != self._suggestion_keys:
+            self._suggestion_keys = shown
+            self._fill()
+
     def label_keys(self) -> list[tuple[str, str]]:
         """(key, label name) for every label that has a key, in the label set's order."""
         return [(lb.shortcut, lb.name) for lb in self._labels if lb.shortcut]
@@ -89,6 +95,8 @@ class KeyHint(Styled, QFrame):
         first = f"Select words, then press {keys}." if keys else "Select words, then click a label's button."
         if self._done_key:
             first += f" Finished? {self._done_key} marks the article done and opens the next."
+        if self._suggestion_keys:
+            first += " Dashed = suggested: Tab next, Enter accepts, X rejects, Shift+Enter accepts all."
         return first
 
     def _fill(self) -> None:
@@ -111,6 +119,9 @@ class KeyHint(Styled, QFrame):
             text = "Select words, then click a label’s button."
         if self._done_key:
             text += f" &nbsp; Finished? {cap(self._done_key)} marks the article done and opens the next."
+        if self._suggestion_keys:
+            text += (f" &nbsp; Dashed = suggested: {cap('Tab')} next, {cap('Enter')} accepts, "
+                     f"{cap('X')} rejects, {cap('Shift+Enter')} accepts all.")
         self.message.setText(text)
 
     # -- showing and hiding ------------------------------------------------------------------------

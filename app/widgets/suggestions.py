@@ -26,7 +26,7 @@ from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from itertools import accumulate
 
-from PySide6.QtCore import QKeyCombination, QObject, Qt, QThreadPool, QTimer
+from PySide6.QtCore import QKeyCombination, QObject, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QAction
 
 from app.core.cancel import CancelToken
@@ -36,7 +36,7 @@ from app.core.ops.labels import LabelInfo
 from app.core.ops.library import ArticleDetail, SpanRecord
 from app.core.settings import Settings, update_settings
 from app.core.suggest import Suggestion, service
-from app.core.suggest.trainer import BackgroundTrainer
+from app.core.suggest.trainer import BackgroundTrainer, train_with_rejections
 from app.widgets.article_text_view import ArticleTextView
 from app.widgets.edits import EditGateway
 from app.widgets.suggestion_layer import Shown, SuggestionLayer
@@ -70,6 +70,8 @@ KEY_ROWS = [
 class SuggestionController(QObject):
     """The open article's suggestions: asks for them, filters them, shows them, and takes the keys."""
 
+    shown_changed = Signal(bool)  # whether the open article shows any suggestions
+
     def __init__(self, store: Store, gateway: EditGateway, settings: Settings, view: ArticleTextView,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -77,6 +79,7 @@ class SuggestionController(QObject):
         self.layer = SuggestionLayer(view)
         self.layer.visible = settings.show_suggestions
         self._entity_labels: set[str] = set()
+        self._shown = False
         self._article: ArticleDetail | None = None
         self._spans: Sequence[SpanRecord] = ()
         self._raw: list[Suggestion] = []  # what the suggester said about the open article
@@ -118,6 +121,7 @@ class SuggestionController(QObject):
         self._spans = detail.spans if detail else ()
         self._raw, self._rejected = [], set()
         self.layer.set_suggestions([])
+        self._tell_shown()
         self._ask()
 
     def set_spans(self, spans: Sequence[SpanRecord]) -> None:
@@ -181,6 +185,13 @@ class SuggestionController(QObject):
         self.layer.set_suggestions([s for s in self._raw if s["label"] in labels
                                     and (s["start"], s["end"], s["label"]) not in rejected
                                     and not covered.overlaps(s["start"], s["end"], s["label"])])
+        self._tell_shown()
+
+    def _tell_shown(self) -> None:
+        shown = bool(self.layer.suggestions())
+        if shown != self._shown:
+            self._shown = shown
+            self.shown_changed.emit(shown)
 
     def _ask(self) -> None:
         """Ask the suggester about the open article, off the GUI thread (its rejections read there too)."""
@@ -207,7 +218,10 @@ class SuggestionController(QObject):
         store, trainer = self.store, self._trainer
 
         def train(cancel: CancelToken) -> Suggester | None:
-            return _wait(trainer.submit(service.training_documents(store), service.rejected_strings(store)), cancel)
+            docs, rejected = service.training_documents(store), service.rejected_strings(store)
+            if not docs and not rejected:  # nothing to learn from (a new dataset): no process to start
+                return train_with_rejections(docs, rejected)
+            return _wait(trainer.submit(docs, rejected), cancel)
 
         self._training = run_task(train, self._trained, self._training_failed, pool=self._train_pool)
 
@@ -232,6 +246,7 @@ class SuggestionController(QObject):
         if change.touches_setting("show_suggestions"):
             self.show_action.setChecked(self.settings.show_suggestions)
             self.layer.set_visible(self.settings.show_suggestions)
+            self._tell_shown()
         here = self._article is not None and change.touches_article(self._article.id)
         if change.saved:
             if here and change.has(ChangeKind.SUGGESTION_REJECTED, ChangeKind.ROLLED_BACK):

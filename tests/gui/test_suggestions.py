@@ -242,9 +242,11 @@ def test_view_menu_hides_the_suggestions(qtbot, make_window, labelled_store) -> 
     colour = accent(QColor(PERSON_COLOUR), view.palette())
     toggle = panel.suggestions.show_action
     assert toggle in window.menuBar().actions()[2].menu().actions()  # View
+    assert "Enter accepts" in panel.key_hint.plain_text()
 
     toggle.trigger()
     assert not window.settings.show_suggestions
+    assert "Enter accepts" not in panel.key_hint.plain_text()
     assert outline_share(grab(view), rect, colour) < 0.05
     press(qtbot, window, Qt.Key.Key_Return)
     assert stored_spans(window, 1) == []  # Enter accepts nothing it does not show

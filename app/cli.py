@@ -22,11 +22,12 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
 # Subcommands that change the dataset they open: refused on a read-only one.
-WRITING_COMMANDS = ("import",)
+WRITING_COMMANDS = ("import", "suggest")
 # Subcommands that read every page first (about a second per 100,000 articles), since
-# they would not meet damage themselves: stats reads only counts, and an import
-# must not write into a damaged file. Export and search meet it where it matters.
-CHECKED_COMMANDS = ("import", "stats")
+# they would not meet damage themselves: stats reads only counts, and an import (or a
+# suggest) must not write into a damaged file. Export and search meet it where it matters.
+CHECKED_COMMANDS = ("import", "suggest", "stats")
+_NOTHING_WRITTEN = {"import": "Nothing was imported.", "suggest": "No suggestions were stored."}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -45,9 +46,20 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     from app.core.export.formats import DEFAULT_SEED, FORMATS
     from app.core.ingest.fetch_options import MB, FetchOptions
+    from app.models import ARTICLE_STATUSES
 
     db_help = "dataset file or database URL (default: the dataset in your data folder, or $ARTICLE_CURATOR_DB)"
     # The subcommands' --db has a name of its own: with one shared name, a subcommand's
@@ -88,7 +100,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=DEFAULT_SEED)
     p.add_argument("--split-files", action="store_true", help="write one file per split instead of a field")
 
-    sub.add_parser("stats", parents=[common], help="articles per status and spans per label")
+    sub.add_parser("stats", parents=[common],
+                   help="articles per status, spans per label, suggestions accepted per label")
+
+    p = sub.add_parser("suggest", parents=[common], help="pre-compute suggested spans for articles to review",
+                       description="Learn from the done articles' labels (and the suggestions rejected so far), "
+                       "then store suggestions for the articles of one status as a layer to review in the app. "
+                       "Each article's earlier layer is replaced; its spans are not touched.")
+    p.add_argument("--status", choices=ARTICLE_STATUSES, default="new",
+                   help="suggest for the articles with this status (default %(default)s)")
+    p.add_argument("--limit", type=_positive_int, metavar="N", help="at most N articles, oldest first")
 
     p = sub.add_parser("search", parents=[common], help="full-text search over titles and texts")
     p.add_argument("query", nargs="+")
@@ -165,10 +186,11 @@ def _main(argv: Sequence[str] | None) -> int:
             print(f"article-curator {args.command}: {read_only_message(store.where)}", file=sys.stderr)
             return EXIT_USAGE
         damage = _damage(store) if args.command in CHECKED_COMMANDS else None
-        if damage and args.command == "import":
-            print(f"article-curator import: {damage} Nothing was imported.", file=sys.stderr)
+        if damage and args.command in WRITING_COMMANDS:
+            print(f"article-curator {args.command}: {damage} {_NOTHING_WRITTEN[args.command]}", file=sys.stderr)
             return EXIT_SOME_FAILED
-        handler = {"import": cmd_import, "export": cmd_export, "stats": cmd_stats, "search": cmd_search}
+        handler = {"import": cmd_import, "export": cmd_export, "stats": cmd_stats, "search": cmd_search,
+                   "suggest": cmd_suggest}
         status = handler[args.command](store, args)
         if damage:
             print(f"article-curator: {damage}", file=sys.stderr)
@@ -333,6 +355,7 @@ def cmd_export(store: object, args: argparse.Namespace) -> int:
 
 def cmd_stats(store: object, args: argparse.Namespace) -> int:
     from app.core.ops import library
+    from app.core.suggest import service
     from app.models import ARTICLE_STATUSES
 
     statuses = library.status_counts(store)  # type: ignore[arg-type]
@@ -343,7 +366,37 @@ def cmd_stats(store: object, args: argparse.Namespace) -> int:
     print("Spans per label:")
     for label, n in library.label_counts(store).items():  # type: ignore[arg-type]
         print(f"  {label:<12}{n:>8}")
+    rates = service.acceptance_rates(store)  # type: ignore[arg-type]
+    if rates:
+        print("Suggestions accepted per label:")
+        for label, (accepted, rejected) in rates.items():
+            percent = service.acceptance_percent(accepted, rejected)
+            print(f"  {label:<12}{percent:>7}%   ({accepted} accepted, {rejected} rejected)")
     return EXIT_OK
+
+
+def cmd_suggest(store: object, args: argparse.Namespace) -> int:
+    from app.core.settings import load_settings
+    from app.core.suggest import service
+
+    print("Learning from the done articles…", file=sys.stderr, flush=True)
+    suggester = service.build_suggester(store, load_settings())  # type: ignore[arg-type]
+    ids = service.articles_with_status(store, args.status, args.limit)  # type: ignore[arg-type]
+    display = ProgressDisplay(sys.stderr, "Suggesting")
+    try:
+        # Ctrl+C stops it between statements: the batch being stored is rolled back whole.
+        counts = service.precompute(store, suggester, ids, progress=display)  # type: ignore[arg-type]
+    finally:
+        display.close()
+    print(f"Suggested {_count(sum(counts.values()), 'span')} in {_count(len(ids), 'article')} ({args.status})"
+          f"   Dataset: {store.where}")  # type: ignore[attr-defined]
+    for label, n in sorted(counts.items()):
+        print(f"  {label}: {_count(n, 'suggestion')}")
+    return EXIT_OK
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def cmd_search(store: object, args: argparse.Namespace) -> int:

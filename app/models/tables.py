@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import ClassVar
 
 from sqlalchemy import CheckConstraint, Column, Index, LargeBinary, Table, Text, UniqueConstraint
+from sqlalchemy import text as sql_text
 from sqlmodel import Field, SQLModel
 
 ARTICLE_STATUSES = ("new", "in_progress", "done", "skipped")
@@ -106,6 +107,9 @@ class Span(_Table, table=True):
         CheckConstraint('start >= 0 AND start < "end"', name="ck_span_range"),
         Index("ix_span_article", "article_id", "start"),
         Index("ix_span_label", "label_id"),
+        # Accepted suggestions only (migration 0009): what the acceptance rates count.
+        Index("ix_span_suggested", "label_id", sqlite_where=sql_text("origin = 'suggested'"),
+              postgresql_where=sql_text("origin = 'suggested'")),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -38,6 +38,7 @@ from app.widgets.icons import icon
 from app.widgets.import_pane import ImportPane
 from app.widgets.library_view import LibraryView
 from app.widgets.shortcuts_dialog import show_shortcuts
+from app.widgets.suggestion_stats import SuggestionStats
 from app.widgets.tasks import run_task, wait_for_all
 from app.widgets.welcome_view import LibraryPage, WelcomeView
 
@@ -100,6 +101,8 @@ class MainWindow(QMainWindow):
         self.actions_by_id: dict[str, QAction] = {}
         self._build_actions()
         self._build_menus()
+        self.suggestion_stats = SuggestionStats(store, self.gateway, self)
+        self.statusBar().addPermanentWidget(self.suggestion_stats)
         self._status = QLabel(self)
         self.statusBar().addPermanentWidget(self._status)
 

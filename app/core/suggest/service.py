@@ -23,12 +23,13 @@ accepting one must be able to make a span.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import text
 
+from app.core.cancel import CancelToken
 from app.core.changes import ChangeKind, Changes
 from app.core.db.in_lists import execute_in, select_in
 from app.core.db.store import Store
@@ -39,8 +40,11 @@ from app.models import db_timestamp
 
 Suggester = Callable[[str], list[Suggestion]]
 SpanKey = tuple[int, int, str]
+Progress = Callable[[int, int, str], object]  # (done, total, what): as the import's progress
+
 
 DEFAULT_SOURCE = "dataset"
+PRECOMPUTE_BATCH = 50  # articles per transaction when a layer is computed for many
 
 
 # -- what the suggester learns from ------------------------------------------------------------------
@@ -194,6 +198,39 @@ def store_suggestions(store: Store, suggestions: Mapping[int, Iterable[Suggestio
     return Changes.of(ChangeKind.SUGGESTIONS_STORED, article_ids=ids)
 
 
+def articles_with_status(store: Store, status: str, limit: int | None = None) -> list[int]:
+    """The ids of the articles with this status, oldest first, at most ``limit`` of them."""
+    with store.begin() as conn:
+        sql = "SELECT id FROM article WHERE status = :s ORDER BY id" + (" LIMIT :n" if limit is not None else "")
+        return [int(i) for i in conn.execute(text(sql), {"s": status, "n": limit}).scalars()]
+
+
+def precompute(store: Store, suggester: Suggester, article_ids: Sequence[int], *, source: str = DEFAULT_SOURCE,
+               progress: Progress | None = None, cancel: CancelToken | None = None,
+               batch: int = PRECOMPUTE_BATCH) -> Counter[str]:
+    """Store what ``suggester`` offers on each of these articles as their layer; the count per label.
+
+    A batch of articles is stored in one transaction, so a cancel (or Ctrl+C)
+    leaves every article with either its old layer or its whole new one.
+    """
+    counts: Counter[str] = Counter()
+    for first in range(0, len(article_ids), batch):
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        found = {}
+        for article_id in article_ids[first:first + batch]:
+            try:
+                found[article_id] = suggestions_for(store, suggester, article_id)
+            except InvalidInput:
+                continue  # deleted meanwhile
+        store_suggestions(store, found, source=source)
+        counts.update(s["label"] for offered in found.values() for s in offered)
+        if progress is not None:
+            done = min(first + batch, len(article_ids))
+            progress(done, len(article_ids), f"article {article_ids[done - 1]}")
+    return counts
+
+
 def stored_suggestions(store: Store, article_id: int) -> list[Suggestion]:
     """This article's stored layer as it was computed (rejections and spans since then not taken off)."""
     with store.begin() as conn:
@@ -220,12 +257,14 @@ def acceptance_rates(store: Store) -> dict[str, tuple[int, int]]:
     Only labels with at least one of either, in the label list's order.
     """
     with store.begin() as conn:
-        rows = conn.execute(text(
-            "SELECT label.name, "
-            "(SELECT count(*) FROM span WHERE span.label_id = label.id AND span.origin = 'suggested'), "
-            "(SELECT count(*) FROM suggestion_rejection r WHERE r.label_id = label.id) "
-            "FROM label ORDER BY label.position, label.name")).all()
-    return {str(label): (int(accepted), int(rejected)) for label, accepted, rejected in rows if accepted or rejected}
+        # origin = 'suggested' as a literal, so that the planner sees the partial index ix_span_suggested.
+        accepted: dict[int, int] = dict(conn.execute(text(
+            "SELECT label_id, count(*) FROM span WHERE origin = 'suggested' GROUP BY label_id")).all())
+        rejected: dict[int, int] = dict(conn.execute(text(
+            "SELECT label_id, count(*) FROM suggestion_rejection GROUP BY label_id")).all())
+        labels = conn.execute(text("SELECT id, name FROM label ORDER BY position, name")).all()
+    return {str(name): (int(accepted.get(i, 0)), int(rejected.get(i, 0)))
+            for i, name in labels if i in accepted or i in rejected}
 
 
 def acceptance_percent(accepted: int, rejected: int) -> int | None:

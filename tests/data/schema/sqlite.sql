@@ -28,6 +28,9 @@ CREATE INDEX ix_span_article ON span (article_id, start);
 -- index ix_span_label on span
 CREATE INDEX ix_span_label ON span (label_id);
 
+-- index ix_span_suggested on span
+CREATE INDEX ix_span_suggested ON span (label_id) WHERE origin = 'suggested';
+
 -- index ix_suggestion_label on suggestion
 CREATE INDEX ix_suggestion_label ON suggestion (label_id);
 

@@ -182,8 +182,10 @@ class SuggestionController(QObject):
         """Show what the suggester said minus what is rejected, unknown, or already labelled with its label."""
         rejected, labels = self._rejected, self._entity_labels
         covered = _Covered(self._spans)
+        text = self._article.text if self._article else ""
         self.layer.set_suggestions([s for s in self._raw if s["label"] in labels
                                     and (s["start"], s["end"], s["label"]) not in rejected
+                                    and "\n" not in text[s["start"]:s["end"]]  # as an entity span, one line
                                     and not covered.overlaps(s["start"], s["end"], s["label"])])
         self._tell_shown()
 

@@ -24,6 +24,8 @@ from app.core.validation import NewArticle
 from app.widgets.article_text_view import ArticleTextView
 from app.widgets.main_window import MainWindow
 from app.widgets.palette import accent
+from app.widgets.shortcuts_dialog import shortcut_rows
+from app.widgets.span_list import SpanList
 
 SHIFT, CTRL, ALT = Qt.KeyboardModifier.ShiftModifier, Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.AltModifier
 DONE_TEXT = "Hugo Touvron spoke for Meta. Guillaume Lample left Meta for Mistral."
@@ -55,17 +57,16 @@ def open_with_suggestions(qtbot, make_window, store: Store, settings: Settings |
 
 
 def word_rect(view: ArticleTextView, start: int, end: int) -> QRect:
-    """Where ``text[start:end]`` (on one line) is drawn, in the viewport, scrolled into view."""
+    """Where ``text[start:end]`` (on one line, in view) is drawn, in the viewport; the caret stays where it is."""
     cursor = QTextCursor(view.document())
     cursor.setPosition(view.to_qt(start))
-    view.setTextCursor(cursor)
-    view.ensureCursorVisible()
-    QApplication.processEvents()
     left = view.cursorRect(cursor)
     cursor.setPosition(view.to_qt(end))
     right = view.cursorRect(cursor)
     assert left.top() == right.top(), "the words wrap"
-    return QRect(left.left(), left.top(), right.left() - left.left(), left.height())
+    rect = QRect(left.left(), left.top(), right.left() - left.left(), left.height())
+    assert view.viewport().rect().contains(rect.adjusted(-5, -5, 5, 5))
+    return rect
 
 
 def grab(view: ArticleTextView) -> QImage:
@@ -90,6 +91,13 @@ def outline_share(image: QImage, rect: QRect, colour: QColor) -> float:
         hits = sum(near(QColor(image.pixel(x, y)), colour) for x in xs)
         best = max(best, hits / len(xs))
     return best
+
+
+def coloured_pixels(image: QImage, rect: QRect, colour: QColor) -> int:
+    """How many pixels around ``rect`` (its edges and a little beyond) are in ``colour``."""
+    around = rect.adjusted(-5, -5, 5, 5)
+    return sum(near(QColor(image.pixel(x, y)), colour)
+               for y in range(around.top(), around.bottom()) for x in range(around.left(), around.right()))
 
 
 def inside_colour(image: QImage, rect: QRect) -> QColor:
@@ -140,6 +148,11 @@ def test_a_suggestion_is_a_dashed_outline_in_its_label_colour_without_fill(
     assert inside_colour(image, rect) == base_colour(view)  # no fill: the text's own background
     assert not window.panes.annotation.article().spans  # nothing of it is a span
     assert stored_spans(window, 1) == []
+
+    # Tab makes it the current one: its line grows stronger.
+    quiet = coloured_pixels(image, rect, colour)
+    go_to(qtbot, window, hugo)
+    assert coloured_pixels(grab(view), word_rect(view, hugo, hugo + len("Hugo Touvron")), colour) > 2.5 * quiet
 
 
 def test_tab_then_enter_accepts_a_suggestion_as_a_span_and_undo_takes_it_back(
@@ -243,6 +256,8 @@ def test_view_menu_hides_the_suggestions(qtbot, make_window, labelled_store) -> 
     toggle = panel.suggestions.show_action
     assert toggle in window.menuBar().actions()[2].menu().actions()  # View
     assert "Enter accepts" in panel.key_hint.plain_text()
+    rows = shortcut_rows(window)  # Help ▸ Keyboard Shortcuts
+    assert {keys for keys, _what in rows} >= {"Tab / Shift+Tab", "Enter", "X", "Shift+Enter"}
 
     toggle.trigger()
     assert not window.settings.show_suggestions
@@ -303,6 +318,7 @@ def test_screenshots_before_and_after_accepting(qtbot, make_window, labelled_sto
     press(qtbot, window, Qt.Key.Key_Return)
     go_to(qtbot, window, view.text().index("Meta", view.text().index("Hugo Touvron")))
     press(qtbot, window, Qt.Key.Key_Return)
+    qtbot.wait(SpanList.REFRESH_DELAY_MS + 100)  # the span list catches up
     screenshot(panel, "suggest_after")
     dark_palette()
     QApplication.processEvents()

@@ -7,6 +7,7 @@ dashed outlines in the label's colour, no fill.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 
 import pytest
@@ -18,6 +19,7 @@ from sqlalchemy import text
 from app.core.db.store import Store
 from app.core.ingest.storing import store_articles
 from app.core.ops import span_edits
+from app.core.ops.labels import list_labels, update_label
 from app.core.settings import Settings
 from app.core.suggest import service
 from app.core.validation import NewArticle
@@ -226,6 +228,21 @@ def test_x_rejects_a_suggestion_for_good_and_undo_takes_the_rejection_back(
     assert service.article_rejections(window.store, 1) == set()
 
 
+def test_a_label_bound_to_x_keeps_its_key(qtbot, make_window, labelled_store) -> None:
+    window = open_with_suggestions(qtbot, make_window, labelled_store)
+    panel, view = window.panes.annotation, window.panes.annotation.view
+    person = next(lb for lb in list_labels(window.store) if lb.name == "PERSON")
+    window.gateway.run(lambda store: update_label(store, person.id, shortcut="X"))
+    offered = [s.key for s in panel.suggestions.layer.suggestions()]
+    xavier = view.text().index("Xavier Martinet")  # not suggested
+    view.select_range(xavier, xavier + len("Xavier Martinet"))
+
+    press(qtbot, window, Qt.Key.Key_X)
+    assert [(s.text, s.label, s.origin) for s in panel.article().spans] == [("Xavier Martinet", "PERSON", "manual")]
+    assert service.article_rejections(window.store, 1) == set()
+    assert [s.key for s in panel.suggestions.layer.suggestions()] == offered
+
+
 def test_tab_cycles_and_shift_tab_goes_back(qtbot, make_window, labelled_store) -> None:
     window = open_with_suggestions(qtbot, make_window, labelled_store)
     panel, view = window.panes.annotation, window.panes.annotation.view
@@ -298,12 +315,20 @@ def test_marking_an_article_done_teaches_the_next_one(qtbot, make_window, sample
                     timeout=10000)
 
 
-def test_an_answer_for_an_article_no_longer_open_is_dropped(qtbot, make_window, labelled_store) -> None:
+def test_an_answer_for_an_article_no_longer_open_is_dropped(qtbot, make_window, labelled_store, monkeypatch) -> None:
     window = open_with_suggestions(qtbot, make_window, labelled_store)
     panel = window.panes.annotation
+    answer = service.suggestions_for
+
+    def slow_for_the_first(store, suggester, article_id):  # the answer about article 1 comes last
+        if article_id == 1:
+            time.sleep(0.3)
+        return answer(store, suggester, article_id)
+
+    monkeypatch.setattr(service, "suggestions_for", slow_for_the_first)
     window.open_article(1)
-    window.open_article(3)  # the answer about article 1 arrives after this
-    qtbot.wait(200)
+    window.open_article(3)  # nothing to suggest in "Solvane Robotics named Priya Raman …"
+    qtbot.wait(600)
     assert panel.suggestions.layer.suggestions() == []
 
 

@@ -185,3 +185,31 @@ def test_a_renamed_label_carries_its_rejections(store: Store) -> None:
     org = next(lb.id for lb in labels.list_labels(store) if lb.name == "ORG")
     labels.update_label(store, org, name="ORGANISATION")
     assert service.article_rejections(store, 2) == {(0, 4, "ORGANISATION")}
+
+
+def test_overlap_with_labelled_stretches_is_exact_at_the_edges() -> None:
+    stretches = service._Stretches([(10, 20), (12, 14), (30, 35), (0, 2)])
+    assert [stretches.overlap(s, e) for s, e in ((2, 10), (20, 30), (19, 21), (9, 11), (35, 40), (14, 16),
+                                                  (1, 3), (31, 32))] == [
+        False, False, True, True, False, True, True, True]
+    assert not service._Stretches([]).overlap(0, 5)
+
+
+def test_precompute_stops_between_batches_when_cancelled(store: Store) -> None:
+    from app.core.cancel import Cancelled, CancelToken
+
+    _fill(store)
+    cancel = CancelToken()
+    seen = []
+
+    def progress(done: int, total: int, what: str) -> None:
+        seen.append((done, total))
+        cancel.cancel()
+
+    suggester = service.build_suggester(store, None)
+    with pytest.raises(Cancelled):
+        service.precompute(store, suggester, [2, 3], progress=progress, cancel=cancel, batch=1)
+    assert seen == [(1, 2)]
+    assert [s["label"] for s in service.stored_suggestions(store, 2)] == ["ORG", "PERSON", "ORG"]
+    assert service.articles_with_status(store, "new") == [2, 3]
+    assert service.articles_with_status(store, "new", 1) == [2]

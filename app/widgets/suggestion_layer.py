@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QPainter, QPalette, QPen, QTextCursor
+from PySide6.QtGui import QColor, QPainter, QPalette, QPen
 
 from app.core.ops.labels import LabelInfo
 from app.core.suggest import Suggestion
@@ -148,9 +148,3 @@ class SuggestionLayer:
             inset = pen.widthF() / 2  # the whole line inside the text line: neighbouring lines keep theirs
             for rect in self.view.line_rects(visible, item.qt_start, item.qt_end):
                 painter.drawRoundedRect(rect.adjusted(-2, inset, 2, -inset), 3, 3)
-
-    def cursor_at(self, item: Shown) -> QTextCursor:
-        """A cursor at the suggestion's start (where its outline begins on screen)."""
-        cursor = QTextCursor(self.view.document())
-        cursor.setPosition(item.qt_start)
-        return cursor

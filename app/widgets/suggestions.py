@@ -251,6 +251,8 @@ class SuggestionController(QObject):
             self._tell_shown()
         here = self._article is not None and change.touches_article(self._article.id)
         if change.saved:
+            if here and change.has(ChangeKind.ROLLED_BACK):
+                self._rejected.clear()  # the dataset says which rejections hold
             if here and change.has(ChangeKind.SUGGESTION_REJECTED, ChangeKind.ROLLED_BACK):
                 self._ask()  # a rejection taken back may have been made before the article was last opened
             if ("done" in change.statuses or change.touches_labels()

@@ -54,8 +54,9 @@ class SuggestionLayer:
         self._shown: list[Shown] = []  # by start; suggestions never overlap each other
         self._starts: list[int] = []
         self.visible = True
+        self._painted_current: Shown | None = None
         view.overlay = self
-        view.cursorPositionChanged.connect(self.view.viewport().update)  # the current one follows the caret
+        view.cursorPositionChanged.connect(self._caret_moved)
 
     # -- content -----------------------------------------------------------------------
     def set_labels(self, labels: Iterable[LabelInfo]) -> None:
@@ -91,6 +92,10 @@ class SuggestionLayer:
         if at and shown[at - 1].qt_start <= caret <= shown[at - 1].qt_end:
             return shown[at - 1]
         return shown[at % len(shown)]
+
+    def _caret_moved(self) -> None:
+        if self.current() != self._painted_current:  # the current one follows the caret
+            self.view.viewport().update()
 
     def step(self, direction: int) -> Shown | None:
         """Move the caret to the start of the next (``+1``) or previous (``-1``) suggestion; cycles."""
@@ -133,9 +138,10 @@ class SuggestionLayer:
     def paint(self, painter: QPainter, visible: list[VisibleLine]) -> None:
         shown = self.suggestions()
         if not shown:
+            self._painted_current = None
             return
         first, last = visible[0][0], visible[-1][1]
-        current = self.current()
+        current = self._painted_current = self.current()
         painter.setBrush(Qt.BrushStyle.NoBrush)
         for item in shown:
             if item.qt_end <= first or item.qt_start >= last:

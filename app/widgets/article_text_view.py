@@ -23,7 +23,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from itertools import pairwise
-from typing import Any, NamedTuple, Protocol
+from typing import NamedTuple, Protocol
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
@@ -37,6 +37,7 @@ from PySide6.QtGui import (
     QPen,
     QTextCharFormat,
     QTextCursor,
+    QTextLine,
     QTextOption,
 )
 from PySide6.QtWidgets import QFrame, QPlainTextEdit, QWidget
@@ -72,7 +73,7 @@ class _Span(NamedTuple):  # a tuple: built for every span after every edit, so i
     label: str
 
 
-VisibleLine = tuple[int, int, QRectF, Any]  # start, end (UTF-16), rect in the viewport, the QTextLine
+VisibleLine = tuple[int, int, QRectF, QTextLine]  # start, end (UTF-16), its rect in the viewport, the line
 
 
 class Overlay(Protocol):
@@ -507,10 +508,10 @@ class ArticleTextView(QPlainTextEdit):
             if line_end <= start or line_start >= end or line_start == line_end:
                 continue
             block_pos = self.document().findBlock(line_start).position()
-            x1 = line.cursorToX(max(start, line_start) - block_pos)[0]  # type: ignore[attr-defined]
-            x2 = line.cursorToX(min(end, line_end) - block_pos)[0]  # type: ignore[attr-defined]
+            x1 = line.cursorToX(max(start, line_start) - block_pos)[0]  # type: ignore[index]  # typed as object
+            x2 = line.cursorToX(min(end, line_end) - block_pos)[0]  # type: ignore[index]
             left, right = sorted((x1, x2))
-            origin_x = rect.left() - line.rect().left()  # type: ignore[attr-defined]
+            origin_x = rect.left() - line.rect().left()
             rects.append(QRectF(origin_x + left, rect.top(), right - left, rect.height()))
         return rects
 

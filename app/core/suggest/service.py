@@ -147,15 +147,14 @@ def reject_suggestion(store: Store, article_id: int, start: int, end: int, label
         if not 0 <= start < end <= len(body):
             raise InvalidInput(f"{start}–{end} is not a stretch of article {article_id}'s text.")
         label_id = _label_id(conn, label)
-        state = _rejection_state(article_id, start, end, label, body[start:end], annotator)
-        if (start, end, label) in _rejections(conn, article_id):
-            return Changes()
-        conn.execute(text(
+        state = rejection_state(article_id, start, end, label, body[start:end], annotator)
+        # Another window may reject the same suggestion at the same moment: the first one stored counts.
+        stored = conn.execute(text(
             'INSERT INTO suggestion_rejection (article_id, start, "end", label_id, text, annotator, created_at) '
-            "VALUES (:a, :s, :e, :l, :t, :who, :now)"),
+            "VALUES (:a, :s, :e, :l, :t, :who, :now) ON CONFLICT DO NOTHING"),
             {"a": article_id, "s": start, "e": end, "l": label_id, "t": state["text"], "who": annotator,
              "now": db_timestamp()})
-    return _rejection_changes(state, after=state)
+    return rejection_changes(state, after=state) if stored.rowcount else Changes()
 
 
 def unreject_suggestion(store: Store, article_id: int, start: int, end: int, label: str) -> Changes:
@@ -168,18 +167,23 @@ def unreject_suggestion(store: Store, article_id: int, start: int, end: int, lab
         if row is None:
             return Changes()
         conn.execute(text("DELETE FROM suggestion_rejection WHERE id = :i"), {"i": row[0]})
-    state = _rejection_state(article_id, start, end, label, row[1], row[2])
-    return _rejection_changes(state, before=state)
+    state = rejection_state(article_id, start, end, label, row[1], row[2])
+    return rejection_changes(state, before=state)
 
 
-def _rejection_state(article_id: int, start: int, end: int, label: str, surface: str,
-                     annotator: str) -> dict[str, Any]:
+def rejection_state(article_id: int, start: int, end: int, label: str, surface: str,
+                    annotator: str) -> dict[str, Any]:
+    """A rejection as its ``Changes`` record holds it (``after`` of a rejection, ``before`` of its undo)."""
     return {"article_id": article_id, "start": start, "end": end, "label": label, "text": surface,
             "annotator": annotator}
 
 
-def _rejection_changes(state: dict[str, Any], *, before: dict[str, Any] | None = None,
-                       after: dict[str, Any] | None = None) -> Changes:
+def rejection_changes(state: dict[str, Any], *, before: dict[str, Any] | None = None,
+                      after: dict[str, Any] | None = None) -> Changes:
+    """The record of a rejection (``after=state``) or of taking it back (``before=state``).
+
+    The window can build it before the write is stored, as it does for span edits.
+    """
     return Changes(frozenset({ChangeKind.SUGGESTION_REJECTED}), (state["article_id"],), labels=(state["label"],),
                    before=dict(before or {}), after=dict(after or {}))
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pickle
 import random
+import subprocess
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -32,6 +34,7 @@ TRAIN = [
     ("Frank Green flew to Paris.", [("Frank Green", "PERSON"), ("Paris", "GPE")]),
 ]
 TEXT = "Alice Smith works at Acme today."
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _offsets(text: str, labelled: list[tuple[str, str]]) -> list[tuple[int, int, str]]:
@@ -175,3 +178,24 @@ def test_combining_keeps_every_first_span_and_only_non_overlapping_second_ones()
     combined = CombinedSuggester(lambda _t: list(first), lambda _t: second)
     assert [(s["start"], s["end"], s["label"]) for s in combined("")] == [
         (0, 5, "B"), (5, 10, "B"), (10, 20, "A"), (20, 30, "B"), (30, 40, "A"), (40, 50, "B")]
+
+
+def test_a_pipeline_that_cannot_be_used_leaves_the_dataset_suggestions_and_says_why(caplog):
+    dataset = train_suggester([{"text": "Acme", "spans": [{"start": 0, "end": 4, "label": "ORG"}]}])
+    combined = with_pipeline(dataset, Settings(suggestion_source="spacy:en_core_web_zz"))
+    assert combined.problem is None
+    assert found(combined, "Acme hired Alice Smith.") == [("Acme", "ORG")]
+    assert "en_core_web_zz is not installed" in combined.problem
+    assert "en_core_web_zz is not installed" in caplog.text
+    assert found(combined, "Acme again") == [("Acme", "ORG")]  # not tried again
+
+
+@pytest.mark.slow
+def test_importing_the_source_and_listing_pipelines_loads_no_spacy():
+    code = ("import sys\n"
+            "from app.core.suggest.spacy_source import installed_pipelines\n"
+            "import app.widgets.settings_dialog\n"
+            "installed_pipelines()\n"
+            "sys.exit('spacy' in sys.modules)\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -16,7 +16,8 @@ labels without it.
   pipeline ("spacy:<name or path>"), both, the dataset's spans first.
 
 A pipeline that cannot be used raises :class:`PipelineUnavailable`, whose message
-names the pipeline and says what to do.
+names the pipeline and says what to do; the combined suggester then suggests the
+dataset's spans alone and keeps the message in its ``problem``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from __future__ import annotations
 import functools
 import importlib.metadata
 import importlib.util
+import logging
 import threading
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping
@@ -55,6 +57,7 @@ _NOT_FOR_ENTITIES = frozenset(
 )
 _ENTITY_FACTORIES = frozenset({"ner", "beam_ner", "entity_ruler"})
 _LOADING = threading.Lock()
+LOGGER = logging.getLogger(__name__)
 
 Suggester = Callable[[str], list[Suggestion]]
 
@@ -230,20 +233,34 @@ def _span_scores(doc: Doc) -> dict[tuple[int, int, str], float]:
 
 
 class CombinedSuggester:
-    """Two suggesters as one: all of the first's spans, and the second's where they overlap none of them."""
+    """Two suggesters as one: all of the first's spans, and the second's where they overlap none of them.
+
+    When the second is a pipeline that cannot be used, the first's spans are still suggested:
+    ``problem`` then holds the message saying why and what to do (it is logged once), for the
+    window to show; the pipeline is not tried again.
+    """
 
     def __init__(self, first: Suggester, second: Suggester) -> None:
         self.first = first
         self.second = second
+        self.problem: str | None = None
 
     def describe(self) -> str:
         return " + ".join(_describe(s) for s in (self.first, self.second))
 
     def __call__(self, text: str) -> list[Suggestion]:
         kept = self.first(text)
+        if self.problem is not None:
+            return kept
+        try:
+            more = self.second(text)
+        except PipelineUnavailable as exc:
+            self.problem = str(exc)
+            LOGGER.warning("Suggesting without the spaCy pipeline: %s", exc)
+            return kept
         taken = sorted((s["start"], s["end"]) for s in kept)
         starts = [start for start, _ in taken]
-        for suggestion in self.second(text):
+        for suggestion in more:
             i = bisect_right(starts, suggestion["start"])
             # Only the span starting at or before this one and the one after it can overlap it.
             neighbours = taken[max(i - 1, 0) : i + 1]

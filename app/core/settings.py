@@ -40,6 +40,9 @@ class Settings:
     recent_datasets: list[str] = field(default_factory=list)
     last_dataset: str = ""
     show_key_hint: bool = True
+    # Where span suggestions come from: "dataset" (its own labels) or "spacy:<pipeline name or folder>",
+    # the dataset's suggestions first and the pipeline's beside them (app.core.suggest.spacy_source).
+    suggestion_source: str = "dataset"
     schema_version: int = SCHEMA_VERSION
 
     def remember_dataset(self, location: str, keep: int = 8) -> None:

@@ -27,7 +27,7 @@ import bisect
 import itertools
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 
@@ -36,9 +36,13 @@ from app.core.changes import ChangeKind, Changes
 from app.core.db.in_lists import execute_in, select_in
 from app.core.db.store import Store
 from app.core.suggest.dictionary import Suggestion
+from app.core.suggest.spacy_source import with_pipeline
 from app.core.suggest.trainer import train_with_rejections
 from app.core.validation import InvalidInput
 from app.models import db_timestamp
+
+if TYPE_CHECKING:
+    from app.core.settings import Settings
 
 Suggester = Callable[[str], list[Suggestion]]
 SpanKey = tuple[int, int, str]
@@ -79,14 +83,19 @@ def rejected_strings(store: Store) -> list[tuple[str, str]]:
     return [(str(surface), str(label)) for surface, label in rows]
 
 
-def build_suggester(store: Store, settings: object = None) -> Suggester:
+def build_suggester(store: Store, settings: Settings | None = None) -> Suggester:
     """The suggester the app uses: trained on the dataset's done articles and its rejections.
 
-    ``settings`` (the user's ``Settings``) is where a further source, such as an
-    installed spaCy pipeline, is chosen; the dataset's own suggester does not need it.
+    With ``settings`` whose ``suggestion_source`` names an installed spaCy pipeline,
+    that pipeline's entities are suggested too, where the dataset's spans leave room
+    (``spacy_source.with_pipeline``; its labels mapped to the dataset's entity labels).
     """
-    return train_with_rejections(training_documents(store), rejected_strings(store))
-
+    dataset = train_with_rejections(training_documents(store), rejected_strings(store))
+    if settings is None:
+        return dataset
+    with store.begin() as conn:
+        labels = conn.execute(text("SELECT name FROM label WHERE kind = 'entity' ORDER BY position, name")).scalars()
+        return with_pipeline(dataset, settings, labels=[str(name) for name in labels])
 
 
 # -- what is offered for one article ---------------------------------------------------------------
@@ -213,7 +222,7 @@ def store_suggestions(store: Store, suggestions: Mapping[int, Iterable[Suggestio
                     continue
                 key = (article_id, s["start"], s["end"], label_id)
                 origin = str(s.get("source") or source)
-                rows.setdefault(key, (*key, float(s["score"]), origin[:64], now))
+                rows.setdefault(key, (*key, float(s["score"]), origin, now))
         execute_in(conn, "DELETE FROM suggestion WHERE article_id IN :values", ids)
         if rows:
             mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"

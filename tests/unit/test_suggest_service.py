@@ -230,3 +230,5 @@ def test_the_settings_add_a_spacy_pipeline_and_one_that_cannot_be_used_leaves_th
     assert [(s["start"], s["end"], s["label"]) for s in service.suggestions_for(store, combined, 2)] == [
         (s["start"], s["end"], s["label"]) for s in service.suggestions_for(store, own, 2)]
     assert combined.problem and str(missing) in combined.problem
+    trained_elsewhere = service.with_source(store, own, Settings(suggestion_source=f"spacy:{missing}"))
+    assert isinstance(trained_elsewhere, CombinedSuggester) and trained_elsewhere.first is own

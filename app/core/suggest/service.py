@@ -86,16 +86,22 @@ def rejected_strings(store: Store) -> list[tuple[str, str]]:
 def build_suggester(store: Store, settings: Settings | None = None) -> Suggester:
     """The suggester the app uses: trained on the dataset's done articles and its rejections.
 
-    With ``settings`` whose ``suggestion_source`` names an installed spaCy pipeline,
-    that pipeline's entities are suggested too, where the dataset's spans leave room
-    (``spacy_source.with_pipeline``; its labels mapped to the dataset's entity labels).
+    With ``settings``, what ``with_source`` adds to it.
     """
     dataset = train_with_rejections(training_documents(store), rejected_strings(store))
-    if settings is None:
-        return dataset
+    return dataset if settings is None else with_source(store, dataset, settings)
+
+
+def with_source(store: Store, suggester: Suggester, settings: Settings) -> Suggester:
+    """``suggester`` (trained on the dataset, here or in the background trainer) with the settings' source.
+
+    When ``suggestion_source`` names an installed spaCy pipeline, that pipeline's
+    entities are suggested too, where the dataset's spans leave room
+    (``spacy_source.with_pipeline``; its labels mapped to the dataset's entity labels).
+    """
     with store.begin() as conn:
         labels = conn.execute(text("SELECT name FROM label WHERE kind = 'entity' ORDER BY position, name")).scalars()
-        return with_pipeline(dataset, settings, labels=[str(name) for name in labels])
+        return with_pipeline(suggester, settings, labels=[str(name) for name in labels])
 
 
 # -- what is offered for one article ---------------------------------------------------------------

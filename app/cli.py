@@ -462,7 +462,7 @@ def describe_repair(report: RepairReport) -> list[str]:
 
 
 _REPAIRED_ROWS = {"label": "labels", "article": "articles", "article_source": "downloaded pages of articles",
-                  "span": "spans", "import_log": "import records"}
+                  "span": "spans", "import_log": "import records", "suggestion_rejection": "rejected suggestions"}
 
 
 if __name__ == "__main__":

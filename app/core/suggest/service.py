@@ -5,7 +5,9 @@ feeds it and filters what it says:
 
 - ``training_documents`` and ``rejected_strings`` are what it is trained on: the
   done articles' entity spans, and every rejected suggestion's text ("seen and
-  left unlabelled");
+  left unlabelled"); ``build_suggester`` trains it here (the window uses
+  ``trainer.BackgroundTrainer``), and ``with_source`` adds the spaCy pipeline the
+  settings may name;
 - ``suggestions_for`` is what the annotation panel shows for one article: the
   suggester's spans (or, without one, the stored layer) minus the ones rejected
   for that article and minus those overlapping a span of the same label;
@@ -110,8 +112,8 @@ def suggestions_for(store: Store, suggester: Suggester | None, article_id: int) 
     """What to offer on this article: the suggester's spans, or the stored layer without a suggester.
 
     Left out: suggestions rejected for this article, those overlapping a span of
-    the same label (labelled already, or labelled differently on purpose), and
-    those of labels the dataset has no entity label for.
+    the same label (labelled already, or labelled with other bounds), and those
+    of labels the dataset has no entity label for.
     """
     with store.begin() as conn:
         body = _article_text(conn, article_id)

@@ -379,13 +379,19 @@ def cmd_suggest(store: object, args: argparse.Namespace) -> int:
     from app.core.settings import load_settings
     from app.core.suggest import service
 
+    settings = load_settings()
     print("Learning from the done articles…", file=sys.stderr, flush=True)
-    suggester = service.build_suggester(store, load_settings())  # type: ignore[arg-type]
+    suggester = service.build_suggester(store, settings)  # type: ignore[arg-type]
+    suggester("")  # loads a spaCy pipeline chosen in the settings now, so one that cannot be used is named first
+    problem = getattr(suggester, "problem", None)
+    source = settings.suggestion_source if not problem else service.DEFAULT_SOURCE
+    if problem:
+        print(f"article-curator suggest: suggesting from this dataset's labels alone: {problem}", file=sys.stderr)
     ids = service.articles_with_status(store, args.status, args.limit)  # type: ignore[arg-type]
     display = ProgressDisplay(sys.stderr, "Suggesting")
     try:
         # Ctrl+C stops it between statements: the batch being stored is rolled back whole.
-        counts = service.precompute(store, suggester, ids, progress=display)  # type: ignore[arg-type]
+        counts = service.precompute(store, suggester, ids, source=source, progress=display)  # type: ignore[arg-type]
     finally:
         display.close()
     print(f"Suggested {_count(sum(counts.values()), 'span')} in {_count(len(ids), 'article')} ({args.status})"
@@ -456,7 +462,7 @@ def describe_repair(report: RepairReport) -> list[str]:
 
 
 _REPAIRED_ROWS = {"label": "labels", "article": "articles", "article_source": "downloaded pages of articles",
-                  "span": "spans", "import_log": "import records"}
+                  "span": "spans", "import_log": "import records", "suggestion_rejection": "rejected suggestions"}
 
 
 if __name__ == "__main__":

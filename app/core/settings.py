@@ -41,6 +41,9 @@ class Settings:
     last_dataset: str = ""
     show_key_hint: bool = True
     show_suggestions: bool = True  # suggested spans over the open article (View ▸ Show Suggestions)
+    # Where span suggestions come from: "dataset" (its own labels) or "spacy:<pipeline name or folder>",
+    # the dataset's suggestions first and the pipeline's beside them (app.core.suggest.spacy_source).
+    suggestion_source: str = "dataset"
     schema_version: int = SCHEMA_VERSION
 
     def remember_dataset(self, location: str, keep: int = 8) -> None:

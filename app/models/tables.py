@@ -142,7 +142,7 @@ class StoredSuggestion(_Table, table=True):
     end: int
     label_id: int = Field(foreign_key="label.id", ondelete="CASCADE")
     score: float
-    source: str = Field(default="", max_length=64)  # "dataset", "starter", "spacy:<pipeline>", ...
+    source: str = ""  # "dataset", "starter", "spacy:<pipeline name or folder>", ...
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -1,4 +1,5 @@
-"""The settings dialog: who annotates, how imports behave, the labels and the claim verdicts.
+"""The settings dialog: who annotates, where suggestions come from, how imports behave, the labels and the
+claim verdicts.
 
 Settings are written on OK with ``save_settings`` (atomic) into the same
 ``Settings`` object the main window holds, so every part of the app sees them;
@@ -12,9 +13,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QPalette, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
@@ -33,6 +35,13 @@ from PySide6.QtWidgets import (
 
 from app.core.db.store import Store
 from app.core.settings import Settings, save_settings, update_settings
+from app.core.suggest.spacy_source import (
+    DATASET_SOURCE,
+    SPACY_PREFIX,
+    installed_pipelines,
+    source_pipeline,
+    spacy_installed,
+)
 from app.widgets.edits import EditGateway
 from app.widgets.icons import icon
 from app.widgets.label_editor import LabelEditor
@@ -90,7 +99,40 @@ class SettingsDialog(QDialog):
         form.addRow("Annotator name:", self.annotator_edit)
         form.addRow("", _note("Stored on every span you make, so that work by several people can be told "
                               "apart and exported separately. Empty means your computer user name."))
+        self.source_combo = QComboBox()
+        form.addRow("Suggestions from:", self.source_combo)
+        self.source_note = _note("")
+        form.addRow("", self.source_note)
+        self._fill_sources()
         return page
+
+    def _fill_sources(self) -> None:
+        """This dataset's labels, and each installed spaCy pipeline; a disabled entry says why there is none."""
+        combo = self.source_combo
+        combo.addItem("This dataset's labels", DATASET_SOURCE)
+        pipelines = installed_pipelines()
+        for name in pipelines:
+            combo.addItem(f"This dataset's labels + spaCy pipeline {name}", SPACY_PREFIX + name)
+        chosen = source_pipeline(self.settings.suggestion_source)
+        if chosen is not None and chosen not in pipelines:  # kept as chosen, not silently replaced
+            combo.addItem(f"This dataset's labels + spaCy pipeline {chosen} (not installed)", SPACY_PREFIX + chosen)
+        note = ("Suggestions are learned from the spans you label. A spaCy pipeline adds the people and "
+                "organisations it finds where your labels suggest nothing.")
+        if not spacy_installed():
+            self._add_disabled_source("spaCy pipelines: spaCy is not installed")
+            note += (" To use one, install spaCy (pip install 'article-curator[spacy]') and a pipeline "
+                     "(python -m spacy download en_core_web_sm), then reopen Settings.")
+        elif not pipelines:
+            self._add_disabled_source("spaCy pipelines: none installed")
+            note += " To use one, install it (python -m spacy download en_core_web_sm), then reopen Settings."
+        self.source_note.setText(note)
+        combo.setCurrentIndex(max(combo.findData(self.settings.suggestion_source), 0))
+
+    def _add_disabled_source(self, text: str) -> None:
+        self.source_combo.addItem(text, None)
+        model = self.source_combo.model()
+        assert isinstance(model, QStandardItemModel)  # a combo box's own model
+        model.item(self.source_combo.count() - 1).setEnabled(False)
 
     def _import_tab(self) -> QWidget:
         s = self.settings
@@ -179,6 +221,7 @@ class SettingsDialog(QDialog):
         changes = update_settings(
             self.settings,
             annotator=self.annotator_edit.text().strip() or Settings().annotator,
+            suggestion_source=self.source_combo.currentData() or DATASET_SOURCE,
             fetch_timeout=float(self.timeout_spin.value()),
             fetch_concurrency=self.concurrency_spin.value(),
             fetch_max_mb=float(self.max_mb_spin.value()),

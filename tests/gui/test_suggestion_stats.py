@@ -69,3 +69,20 @@ def test_which_changes_move_the_rates() -> None:
 def test_rates_read_as_whole_percents_in_label_order() -> None:
     assert describe_rates({}) == ""
     assert describe_rates({"PERSON": (41, 9), "ORG": (16, 9)}) == "Suggestions accepted: PERSON 82% · ORG 64%"
+
+
+def test_a_rejection_leaves_the_library_rows_and_the_panel_spans_alone(make_window, sample_store,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    window = make_window(sample_store)
+    window.open_article(3)
+    calls: list[str] = []
+    library, panel = window.panes.library, window.panes.annotation
+    monkeypatch.setattr(library.model, "_forget_rows", lambda ids: calls.append("rows"))
+    monkeypatch.setattr(library.model, "refresh", lambda: calls.append("library"))
+    monkeypatch.setattr(library, "refresh", lambda: calls.append("library"))
+    monkeypatch.setattr(panel, "_show_spans", lambda detail: calls.append("spans"))
+    window.gateway.run(lambda store: service.reject_suggestion(store, 3, 0, 16, "ORG", annotator="ana"))
+    assert calls == []
+    assert window.suggestion_stats.text() == "Suggestions accepted: ORG 0%"
+    window.gateway.run(lambda store: _accept(store, 3, 23, 34, "PERSON"))  # a span: the views do follow
+    assert "rows" in calls and "spans" in calls

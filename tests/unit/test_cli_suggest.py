@@ -116,3 +116,19 @@ def test_ctrl_c_keeps_whole_batches_and_the_old_layer_of_the_rest(tmp_path: Path
         first = range(2, service.PRECOMPUTE_BATCH + 2)
         assert all({source for *_, source in layer[i]} == {"dataset"} and len(layer[i]) == 2 for i in first)
         assert all(layer[i] == [(0, 4, "ORG", "old")] for i in everything if i not in first)
+
+
+def test_a_pipeline_that_cannot_be_used_is_named_and_the_dataset_suggests_alone(tmp_path: Path, capsys,  # type: ignore[no-untyped-def]
+                                                                               isolated_home: Path) -> None:
+    from app.cli import main
+    from app.core.settings import Settings, save_settings
+
+    db = tmp_path / "pipeline.sqlite"
+    _dataset(db, new=1)
+    save_settings(Settings(suggestion_source=f"spacy:{tmp_path / 'gone'}"))
+    assert main(["suggest", "--db", str(db)]) == 0
+    out, err = capsys.readouterr()
+    assert "Suggested 2 spans in 1 article (new)" in out
+    assert "suggesting from this dataset's labels alone" in err and str(tmp_path / "gone") in err
+    with open_store(db) as store:
+        assert {source for *_, source in _layer(store)[2]} == {"dataset"}  # what did suggest them

@@ -108,11 +108,13 @@ def test_suggestions_and_rejections_work_on_postgresql(pg_url):
         assert [(d["text"][s["start"]:s["end"]], s["label"]) for d in docs for s in d["spans"]] == [
             ("Hugo Touvron", "PERSON"), ("Meta", "ORG")]
         suggester = service.build_suggester(store, None)
-        service.store_suggestions(store, {2: service.suggestions_for(store, suggester, 2)})
-        assert service.stored_suggestions(store, 2) == []  # nothing of article 1's names in article 2
+        offered = service.suggestions_for(store, suggester, 2)
+        service.store_suggestions(store, {2: offered})
+        assert service.stored_suggestions(store, 2) == offered
         service.store_suggestions(store, {2: [{"start": 0, "end": 7, "label": "ORG", "score": 0.5}]})
         assert service.stored_suggestions(store, 2) == [{"start": 0, "end": 7, "label": "ORG", "score": 0.5}]
         assert service.reject_suggestion(store, 2, 0, 7, "ORG", annotator="ana").after["text"] == "Mistral"
+        assert service.reject_suggestion(store, 2, 0, 7, "ORG", annotator="bob").empty  # once is enough
         assert service.suggestions_for(store, None, 2) == []
         span_edits.add_span(store, 2, 20, 36, "PERSON", annotator="ana", origin="suggested")
         assert service.acceptance_rates(store) == {"PERSON": (1, 0), "ORG": (0, 1)}

@@ -75,3 +75,31 @@ def test_the_upgrade_can_be_taken_back(db_path: Path) -> None:
         tables = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'table'")}
     engine.dispose()
     assert "suggestion" not in tables and "suggestion_rejection" not in tables
+
+
+def test_a_repair_keeps_the_rejections_and_leaves_the_layer_to_be_computed_again(tmp_path: Path) -> None:
+    from app.core.db.repair import repair_dataset
+    from app.core.ops import labels
+
+    path, dest = tmp_path / "sound.sqlite", tmp_path / "repaired.sqlite"
+    _dataset_at(path, BEFORE)
+    with open_store(path) as store:
+        labels.add_label(store, "PRODUCT")
+        service.reject_suggestion(store, 1, 27, 34, "ORG", annotator="ana")
+        service.reject_suggestion(store, 1, 27, 34, "PRODUCT", annotator="ana")
+        service.store_suggestions(store, {1: [{"start": 27, "end": 34, "label": "ORG", "score": 0.4}]})
+    report = repair_dataset(path, dest)
+    assert report.complete and report.saved("suggestion_rejection") == 2
+    with open_store(dest) as store:
+        assert service.rejected_strings(store) == [("Mistral", "ORG"), ("Mistral", "PRODUCT")]
+        assert service.stored_suggestions(store, 1) == []
+        assert service.acceptance_rates(store) == {"PERSON": (1, 0), "ORG": (1, 1), "PRODUCT": (0, 1)}
+
+
+def test_a_dataset_from_before_suggestions_repairs_too(tmp_path: Path) -> None:
+    from app.core.db.repair import repair_dataset
+
+    path, dest = tmp_path / "old.sqlite", tmp_path / "repaired.sqlite"
+    _dataset_at(path, BEFORE)
+    report = repair_dataset(path, dest)
+    assert report.complete and report.saved("article") == 1 and report.saved("suggestion_rejection") == 0

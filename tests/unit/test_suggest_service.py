@@ -213,3 +213,22 @@ def test_precompute_stops_between_batches_when_cancelled(store: Store) -> None:
     assert [s["label"] for s in service.stored_suggestions(store, 2)] == ["ORG", "PERSON", "ORG"]
     assert service.articles_with_status(store, "new") == [2, 3]
     assert service.articles_with_status(store, "new", 1) == [2]
+
+
+def test_the_settings_add_a_spacy_pipeline_and_one_that_cannot_be_used_leaves_the_dataset_s(store: Store,
+                                                                                         tmp_path) -> None:
+    from app.core.settings import Settings
+    from app.core.suggest.spacy_source import CombinedSuggester
+
+    _fill(store)
+    own = service.build_suggester(store, Settings(suggestion_source="dataset"))
+    assert not isinstance(own, CombinedSuggester)
+    missing = tmp_path / "no-pipeline-here"
+    combined = service.build_suggester(store, Settings(suggestion_source=f"spacy:{missing}"))
+    assert isinstance(combined, CombinedSuggester)
+    assert combined.second.label_map["PER"] == "PERSON"  # type: ignore[attr-defined]
+    assert [(s["start"], s["end"], s["label"]) for s in service.suggestions_for(store, combined, 2)] == [
+        (s["start"], s["end"], s["label"]) for s in service.suggestions_for(store, own, 2)]
+    assert combined.problem and str(missing) in combined.problem
+    trained_elsewhere = service.with_source(store, own, Settings(suggestion_source=f"spacy:{missing}"))
+    assert isinstance(trained_elsewhere, CombinedSuggester) and trained_elsewhere.first is own

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from app.core.suggest.dictionary import DictionarySuggester, Suggestion
+from app.core.suggest import train_suggester
+from app.core.suggest.dictionary import Suggestion
 from app.core.suggest.trainer import BackgroundTrainer, train_with_rejections
 
 DOCS = [{"text": "Hugo Touvron left Meta.", "spans": [{"start": 0, "end": 12, "label": "PERSON"},
@@ -56,10 +57,10 @@ def test_training_runs_in_another_process_and_returns_a_working_suggester() -> N
     assert _found(trained, NEW) == {("Meta", "ORG"), ("Hugo Touvron", "PERSON")}
 
 
-def test_the_default_training_returns_the_dictionary_suggester() -> None:
+def test_the_default_training_returns_what_train_suggester_returns() -> None:
     with BackgroundTrainer() as trainer:
         suggester = trainer.submit(DOCS, []).result(timeout=60)
-    assert isinstance(suggester, DictionarySuggester)
+    assert type(suggester) is type(train_suggester(DOCS))
     assert _found(suggester, NEW) == {("Meta", "ORG"), ("Hugo Touvron", "PERSON")}
 
 

@@ -4,7 +4,7 @@ A SQLite file with pages overwritten in the middle (a failing disk, a crash of
 the file system, a copy cut short) still reads everywhere but on those pages.
 ``repair_dataset`` opens the damaged file read-only, creates a new dataset the
 ordinary way (so it has the current format), and copies labels, articles with
-their downloaded sources, spans and the import log into it. Each table is read
+their downloaded sources, spans, the import log and rejected suggestions into it. Each table is read
 in keyset batches by id; where a batch meets a damaged page, the ids of that
 stretch are read one row at a time, so a bad page loses only the rows it holds.
 The indexes of a table are separate pages: they name rows (with their article's
@@ -31,8 +31,10 @@ BATCH = 500
 # batches go on after it; a damaged page of articles holds a few dozen at most.
 PROBE_WINDOW = BATCH
 # The tables copied, in an order that keeps their references valid; the export's
-# ready-made span lists are rebuilt instead of copied.
-TABLES = ("label", "article", "article_source", "span", "import_log")
+# ready-made span lists are rebuilt instead of copied, and so is a layer of
+# suggestions (``article-curator suggest``). Rejected suggestions are the annotator's
+# decisions: they are copied.
+TABLES = ("label", "article", "article_source", "span", "import_log", "suggestion_rejection")
 # Columns without which a table is not ours: another program's "article" or "span" table.
 REQUIRED = {
     "label": {"id", "name"},
@@ -40,6 +42,7 @@ REQUIRED = {
     "article_source": {"article_id"},
     "span": {"id", "article_id", "start", "end", "label_id", "text"},
     "import_log": {"id", "source", "outcome"},
+    "suggestion_rejection": {"id", "article_id", "start", "end", "label_id", "text"},
 }
 
 ProgressFn = Callable[[str], None]
@@ -287,6 +290,9 @@ def _copy_all(src: sqlite3.Connection, out: Connection, report: RepairReport,
     log_rows = [r if at is None or r[at] in saved_articles else (*r[:at], None, *r[at + 1:])
                 for r in rows["import_log"]]
     _write(out, "import_log", columns["import_log"], log_rows, report)
+    _write(out, "suggestion_rejection", columns["suggestion_rejection"],
+           _of_saved_articles_and_labels(out, rows["suggestion_rejection"], columns["suggestion_rejection"],
+                                         saved_articles), report)
     _account_losses(report, known, saved_articles, saved_spans)
 
 
@@ -325,6 +331,16 @@ def _spans_to_write(out: Connection, rows: list[tuple[Any, ...]], columns: list[
                          "VALUES (:id, :name, 'entity', '#888888', :why, :id)"),
                     {"id": missing, "name": f"LABEL_{missing}", "why": "Its name was lost in a repair."})
     return kept
+
+
+def _of_saved_articles_and_labels(out: Connection, rows: list[tuple[Any, ...]], columns: list[str],
+                                  articles: set[int]) -> list[tuple[Any, ...]]:
+    """Rows of saved articles whose label the new dataset has (a rejection of a lost label says nothing)."""
+    if not rows:
+        return []
+    labels = {int(r[0]) for r in out.exec_driver_sql("SELECT id FROM label")}
+    article_at, label_at = columns.index("article_id"), columns.index("label_id")
+    return [r for r in rows if r[article_at] in articles and r[label_at] in labels]
 
 
 def _write(out: Connection, table: str, columns: list[str], rows: list[tuple[Any, ...]],

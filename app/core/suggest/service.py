@@ -5,7 +5,9 @@ feeds it and filters what it says:
 
 - ``training_documents`` and ``rejected_strings`` are what it is trained on: the
   done articles' entity spans, and every rejected suggestion's text ("seen and
-  left unlabelled");
+  left unlabelled"); ``build_suggester`` trains it here (the window uses
+  ``trainer.BackgroundTrainer``), and ``with_source`` adds the spaCy pipeline the
+  settings may name;
 - ``suggestions_for`` is what the annotation panel shows for one article: the
   suggester's spans (or, without one, the stored layer) minus the ones rejected
   for that article and minus those overlapping a span of the same label;
@@ -27,7 +29,7 @@ import bisect
 import itertools
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 
@@ -36,9 +38,13 @@ from app.core.changes import ChangeKind, Changes
 from app.core.db.in_lists import execute_in, select_in
 from app.core.db.store import Store
 from app.core.suggest.dictionary import Suggestion
+from app.core.suggest.spacy_source import with_pipeline
 from app.core.suggest.trainer import train_with_rejections
 from app.core.validation import InvalidInput
 from app.models import db_timestamp
+
+if TYPE_CHECKING:
+    from app.core.settings import Settings
 
 Suggester = Callable[[str], list[Suggestion]]
 SpanKey = tuple[int, int, str]
@@ -79,14 +85,25 @@ def rejected_strings(store: Store) -> list[tuple[str, str]]:
     return [(str(surface), str(label)) for surface, label in rows]
 
 
-def build_suggester(store: Store, settings: object = None) -> Suggester:
+def build_suggester(store: Store, settings: Settings | None = None) -> Suggester:
     """The suggester the app uses: trained on the dataset's done articles and its rejections.
 
-    ``settings`` (the user's ``Settings``) is where a further source, such as an
-    installed spaCy pipeline, is chosen; the dataset's own suggester does not need it.
+    With ``settings``, what ``with_source`` adds to it.
     """
-    return train_with_rejections(training_documents(store), rejected_strings(store))
+    dataset = train_with_rejections(training_documents(store), rejected_strings(store))
+    return dataset if settings is None else with_source(store, dataset, settings)
 
+
+def with_source(store: Store, suggester: Suggester, settings: Settings) -> Suggester:
+    """``suggester`` (trained on the dataset, here or in the background trainer) with the settings' source.
+
+    When ``suggestion_source`` names an installed spaCy pipeline, that pipeline's
+    entities are suggested too, where the dataset's spans leave room
+    (``spacy_source.with_pipeline``; its labels mapped to the dataset's entity labels).
+    """
+    with store.begin() as conn:
+        labels = conn.execute(text("SELECT name FROM label WHERE kind = 'entity' ORDER BY position, name")).scalars()
+        return with_pipeline(suggester, settings, labels=[str(name) for name in labels])
 
 
 # -- what is offered for one article ---------------------------------------------------------------
@@ -95,8 +112,8 @@ def suggestions_for(store: Store, suggester: Suggester | None, article_id: int) 
     """What to offer on this article: the suggester's spans, or the stored layer without a suggester.
 
     Left out: suggestions rejected for this article, those overlapping a span of
-    the same label (labelled already, or labelled differently on purpose), and
-    those of labels the dataset has no entity label for.
+    the same label (labelled already, or labelled with other bounds), and those
+    of labels the dataset has no entity label for.
     """
     with store.begin() as conn:
         body = _article_text(conn, article_id)
@@ -147,15 +164,14 @@ def reject_suggestion(store: Store, article_id: int, start: int, end: int, label
         if not 0 <= start < end <= len(body):
             raise InvalidInput(f"{start}–{end} is not a stretch of article {article_id}'s text.")
         label_id = _label_id(conn, label)
-        state = _rejection_state(article_id, start, end, label, body[start:end], annotator)
-        if (start, end, label) in _rejections(conn, article_id):
-            return Changes()
-        conn.execute(text(
+        state = rejection_state(article_id, start, end, label, body[start:end], annotator)
+        # Another window may reject the same suggestion at the same moment: the first one stored counts.
+        stored = conn.execute(text(
             'INSERT INTO suggestion_rejection (article_id, start, "end", label_id, text, annotator, created_at) '
-            "VALUES (:a, :s, :e, :l, :t, :who, :now)"),
+            "VALUES (:a, :s, :e, :l, :t, :who, :now) ON CONFLICT DO NOTHING"),
             {"a": article_id, "s": start, "e": end, "l": label_id, "t": state["text"], "who": annotator,
              "now": db_timestamp()})
-    return _rejection_changes(state, after=state)
+    return rejection_changes(state, after=state) if stored.rowcount else Changes()
 
 
 def unreject_suggestion(store: Store, article_id: int, start: int, end: int, label: str) -> Changes:
@@ -168,18 +184,23 @@ def unreject_suggestion(store: Store, article_id: int, start: int, end: int, lab
         if row is None:
             return Changes()
         conn.execute(text("DELETE FROM suggestion_rejection WHERE id = :i"), {"i": row[0]})
-    state = _rejection_state(article_id, start, end, label, row[1], row[2])
-    return _rejection_changes(state, before=state)
+    state = rejection_state(article_id, start, end, label, row[1], row[2])
+    return rejection_changes(state, before=state)
 
 
-def _rejection_state(article_id: int, start: int, end: int, label: str, surface: str,
-                     annotator: str) -> dict[str, Any]:
+def rejection_state(article_id: int, start: int, end: int, label: str, surface: str,
+                    annotator: str) -> dict[str, Any]:
+    """A rejection as its ``Changes`` record holds it (``after`` of a rejection, ``before`` of its undo)."""
     return {"article_id": article_id, "start": start, "end": end, "label": label, "text": surface,
             "annotator": annotator}
 
 
-def _rejection_changes(state: dict[str, Any], *, before: dict[str, Any] | None = None,
-                       after: dict[str, Any] | None = None) -> Changes:
+def rejection_changes(state: dict[str, Any], *, before: dict[str, Any] | None = None,
+                      after: dict[str, Any] | None = None) -> Changes:
+    """The record of a rejection (``after=state``) or of taking it back (``before=state``).
+
+    The window can build it before the write is stored, as it does for span edits.
+    """
     return Changes(frozenset({ChangeKind.SUGGESTION_REJECTED}), (state["article_id"],), labels=(state["label"],),
                    before=dict(before or {}), after=dict(after or {}))
 
@@ -209,7 +230,7 @@ def store_suggestions(store: Store, suggestions: Mapping[int, Iterable[Suggestio
                     continue
                 key = (article_id, s["start"], s["end"], label_id)
                 origin = str(s.get("source") or source)
-                rows.setdefault(key, (*key, float(s["score"]), origin[:64], now))
+                rows.setdefault(key, (*key, float(s["score"]), origin, now))
         execute_in(conn, "DELETE FROM suggestion WHERE article_id IN :values", ids)
         if rows:
             mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"

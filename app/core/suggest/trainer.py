@@ -1,8 +1,8 @@
 """Training a suggester in a process of its own, so the window never waits for it.
 
-A dictionary trains in well under a second, but a learned model takes seconds
-at a few hundred articles, and Python threads share one interpreter lock with the
-GUI thread: a training on a thread would still stutter every key press. So
+Training grows with the dataset (a learned model takes seconds at a few hundred
+done articles), and Python threads share one interpreter lock with the GUI
+thread: a training on a thread would still stutter every key press. So
 ``BackgroundTrainer`` trains in one worker process, started the "spawn" way (a
 fork of a process that runs Qt, or any threads, is unsafe; spawn is the only way
 on Windows and the default on macOS) and kept for the next training, and hands
@@ -13,7 +13,9 @@ Only the newest training matters: submitting one cancels an earlier one that has
 not started yet. A worker that dies (killed, out of memory) fails its future with
 ``BrokenProcessPool``, and the next ``submit`` starts a new worker.
 
-Qt-free: the GUI wraps the future in its own task (app/widgets/).
+Qt-free: the GUI wraps the future in its own task (app/widgets/). Reading what to
+train on (``service.training_documents``, ``rejected_strings``) reads every done
+article's text, so the window does that off the GUI thread too.
 """
 
 from __future__ import annotations

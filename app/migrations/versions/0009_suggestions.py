@@ -43,8 +43,8 @@ def upgrade() -> None:
         "suggestion",
         *_common("suggestion"),
         sa.Column("score", sa.Float, nullable=False),
-        # What proposed it: "dataset", "starter", "spacy:<pipeline>", ...
-        sa.Column("source", sa.String(64), nullable=False, server_default=""),
+        # What proposed it: "dataset", "starter", "spacy:<pipeline name or folder>", ...
+        sa.Column("source", sa.String, nullable=False, server_default=""),
         sa.Column("created_at", sa.DateTime, nullable=False),
         sa.UniqueConstraint("article_id", "start", "end", "label_id", name="uq_suggestion_identity"),
     )

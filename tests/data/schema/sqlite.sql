@@ -182,7 +182,7 @@ CREATE TABLE suggestion (
 	"end" INTEGER NOT NULL, 
 	label_id INTEGER NOT NULL, 
 	score FLOAT NOT NULL, 
-	source VARCHAR(64) DEFAULT '' NOT NULL, 
+	source VARCHAR DEFAULT '' NOT NULL, 
 	created_at DATETIME NOT NULL, 
 	PRIMARY KEY (id), 
 	CONSTRAINT ck_suggestion_range CHECK (start >= 0 AND start < "end"), 

@@ -24,6 +24,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import replace
 from itertools import accumulate
 
 from PySide6.QtCore import QKeyCombination, QObject, Qt, QThreadPool, QTimer, Signal
@@ -217,13 +218,16 @@ class SuggestionController(QObject):
         if self._training is not None:
             self._train_again = True
             return
-        store, trainer = self.store, self._trainer
+        store, trainer, settings = self.store, self._trainer, replace(self.settings)  # a copy for the thread
 
         def train(cancel: CancelToken) -> Suggester | None:
             docs, rejected = service.training_documents(store), service.rejected_strings(store)
             if not docs and not rejected:  # nothing to learn from (a new dataset): no process to start
-                return train_with_rejections(docs, rejected)
-            return _wait(trainer.submit(docs, rejected), cancel)
+                trained: Suggester | None = train_with_rejections(docs, rejected)
+            else:
+                trained = _wait(trainer.submit(docs, rejected), cancel)
+            # The source chosen in the settings (an installed spaCy pipeline) joins it here, off the GUI thread.
+            return service.with_source(store, trained, settings) if trained is not None else None
 
         self._training = run_task(train, self._trained, self._training_failed, pool=self._train_pool)
 
@@ -249,6 +253,8 @@ class SuggestionController(QObject):
             self.show_action.setChecked(self.settings.show_suggestions)
             self.layer.set_visible(self.settings.show_suggestions)
             self._tell_shown()
+        if change.saved and change.touches_setting("suggestion_source"):
+            self.train()
         here = self._article is not None and change.touches_article(self._article.id)
         if change.saved:
             if here and change.has(ChangeKind.ROLLED_BACK):

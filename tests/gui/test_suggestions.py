@@ -20,7 +20,7 @@ from app.core.db.store import Store
 from app.core.ingest.storing import store_articles
 from app.core.ops import span_edits
 from app.core.ops.labels import list_labels, update_label
-from app.core.settings import Settings
+from app.core.settings import Settings, update_settings
 from app.core.suggest import service
 from app.core.validation import NewArticle
 from app.widgets.article_text_view import ArticleTextView
@@ -313,6 +313,26 @@ def test_marking_an_article_done_teaches_the_next_one(qtbot, make_window, sample
     window.open_article(4)
     qtbot.waitUntil(lambda: [s.key for s in panel.suggestions.layer.suggestions()] == [(0, 11, "PERSON")],
                     timeout=10000)
+
+
+def test_the_suggestion_source_in_the_settings_joins_the_suggester(qtbot, make_window, labelled_store,
+                                                                   monkeypatch) -> None:
+    window = open_with_suggestions(qtbot, make_window, labelled_store)
+    panel, view = window.panes.annotation, window.panes.annotation.view
+    xavier = view.text().index("Xavier Martinet")
+    key = (xavier, xavier + len("Xavier Martinet"), "PERSON")
+    joined = service.with_source
+
+    def with_source(store, suggester, settings):  # a pipeline that knows Xavier Martinet
+        if settings.suggestion_source != "spacy:test":
+            return joined(store, suggester, settings)
+        extra = {"start": key[0], "end": key[1], "label": key[2], "score": 0.9}
+        return lambda text: sorted([*suggester(text), extra], key=lambda s: s["start"])
+
+    monkeypatch.setattr(service, "with_source", with_source)
+    assert key not in {s.key for s in panel.suggestions.layer.suggestions()}
+    window.gateway.publish(update_settings(window.settings, suggestion_source="spacy:test"))
+    qtbot.waitUntil(lambda: key in {s.key for s in panel.suggestions.layer.suggestions()}, timeout=10000)
 
 
 def test_an_answer_for_an_article_no_longer_open_is_dropped(qtbot, make_window, labelled_store, monkeypatch) -> None:

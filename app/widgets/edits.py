@@ -465,18 +465,14 @@ class EditGateway(QObject):
     def reject_suggestion(self, article_id: int, start: int, end: int, label: str) -> Changes | None:
         """Turn a suggested span down for this article: not offered there again; undo takes it back."""
         annotator = self.annotator
-        state: dict[str, Any] = {"article_id": article_id, "start": start, "end": end, "label": label,
-                                 "text": self._article_text(article_id)[start:end], "annotator": annotator}
-
-        def record(before: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> Changes:
-            return Changes(frozenset({ChangeKind.SUGGESTION_REJECTED}), (article_id,), labels=(label,),
-                           before=dict(before or {}), after=dict(after or {}))
-
+        state = suggest_service.rejection_state(article_id, start, end, label,
+                                                self._article_text(article_id)[start:end], annotator)
+        record = suggest_service.rejection_changes
         return self._push(
             f"Reject {label} suggestion",
-            lambda: (record(after=state), lambda store: suggest_service.reject_suggestion(
+            lambda: (record(state, after=state), lambda store: suggest_service.reject_suggestion(
                 store, article_id, start, end, label, annotator=annotator)),
-            lambda _: (record(before=state), lambda store: suggest_service.unreject_suggestion(
+            lambda _: (record(state, before=state), lambda store: suggest_service.unreject_suggestion(
                 store, article_id, start, end, label)),
         )
 

@@ -197,10 +197,13 @@ class SuggestionController(QObject):
             self.shown_changed.emit(shown)
 
     def _ask(self) -> None:
-        """Ask the suggester about the open article, off the GUI thread (its rejections read there too)."""
+        """Ask the suggester about the open article, off the GUI thread (its rejections read there too).
+
+        Until a suggester is trained, the layer ``article-curator suggest`` stored is shown.
+        """
         self._asked += 1
         asked, article, suggester, store = self._asked, self._article, self._suggester, self.store
-        if article is None or suggester is None:
+        if article is None:
             return
         article_id = article.id
         run_task(lambda: service.suggestions_for(store, suggester, article_id),

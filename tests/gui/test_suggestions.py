@@ -309,6 +309,36 @@ def test_nothing_is_shown_until_the_suggester_is_trained(qtbot, make_window, lab
     qtbot.waitUntil(lambda: bool(panel.suggestions.layer.suggestions()), timeout=10000)
 
 
+def test_until_training_ends_the_stored_layer_is_shown(qtbot, make_window, labelled_store, monkeypatch) -> None:
+    """What ``article-curator suggest`` stored is offered while the suggester is still training."""
+    body = labelled_store_text(labelled_store, 1)
+    start = body.index("Llama")
+    service.store_suggestions(labelled_store, {1: [{"start": start, "end": start + 5, "label": "ORG", "score": 0.9}]})
+    trained = threading.Event()
+    documents = service.training_documents
+
+    def slow_documents(store):
+        trained.wait(10)
+        return documents(store)
+
+    monkeypatch.setattr(service, "training_documents", slow_documents)
+    window = make_window(labelled_store, Settings(annotator="ana"))
+    window.open_article(1)
+    panel = window.panes.annotation
+    qtbot.waitUntil(lambda: bool(panel.suggestions.layer.suggestions()), timeout=10000)
+    assert [(s.start, s.end, s.label) for s in panel.suggestions.layer.suggestions()] == [
+        (start, start + 5, "ORG")]
+
+    trained.set()  # the trained suggester replaces the stored layer: it knows the done article's names
+    qtbot.waitUntil(lambda: any(s.label == "PERSON" for s in panel.suggestions.layer.suggestions()),
+                    timeout=10000)
+
+
+def labelled_store_text(store: Store, article_id: int) -> str:
+    with store.begin() as conn:
+        return conn.execute(text("SELECT text FROM article WHERE id = :a"), {"a": article_id}).scalar_one()
+
+
 def test_marking_an_article_done_teaches_the_next_one(qtbot, make_window, sample_store, monkeypatch) -> None:
     import app.widgets.suggestions as suggestions
 

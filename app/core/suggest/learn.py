@@ -42,7 +42,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from app.core.suggest.blend import (
-    ANY,
     NEVER,
     BlendedSuggester,
     HeldOut,
@@ -54,6 +53,7 @@ from app.core.suggest.blend import (
 )
 from app.core.suggest.crf import CrfModel
 from app.core.suggest.dictionary import (
+    ANY,
     ENTRY,
     EXTENDED,
     FUNCTION_WORDS,

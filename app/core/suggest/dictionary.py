@@ -16,7 +16,8 @@ overlapping, each ``text[start:end]`` a run of whole tokens. It suggests in thre
 Each suggestion comes from a rule (``RULES``): a labelled string ("entry"), a part of
 one ("part": a person's first or last name, an organisation without its corporate
 suffix), an extension or joining of matches ("extended"), another occurrence in the
-same text ("repeat"), a last name alone ("last name"). ``cutoffs`` maps
+same text ("repeat"), a last name alone ("last name"); where an extension is cut
+off, the match it grew from ("unextended"). ``cutoffs`` maps
 ``(rule, label)`` to the least score kept of that rule's suggestions of that label
 (chosen on held-out documents by ``app.core.suggest.learn``); ``scored(text)`` gives
 every suggestion with its rule, before the cut-offs.
@@ -50,7 +51,8 @@ VERB_ENDINGS = ("ing", "ed", "ly")
 FUNCTION_WORDS = frozenset(_FUNCTION_WORDS.split())
 
 ENTRY, PART, EXTENDED, REPEAT, LAST_NAME = "entry", "part", "extended", "repeat", "last name"
-RULES = (ENTRY, PART, EXTENDED, REPEAT, LAST_NAME)
+UNEXTENDED = "unextended"  # the match an extension grew from, where the extension is cut off
+RULES = (ENTRY, PART, EXTENDED, REPEAT, LAST_NAME, UNEXTENDED)
 
 Entry = tuple[str, float, str]  # label, score, rule
 Match = tuple[int, int, str, float, str]  # first token, token after the last, label, score, rule
@@ -173,13 +175,14 @@ class DictionarySuggester:
         matches = extender.extend_all(matches)
         matches = _with_same_text(matches, scan(_same_text_trie(matches, tokens, keys), keys, [False] * len(keys)))
 
-        def ruled(match: Match, fallback: RuledSuggestion | None = None) -> RuledSuggestion:
-            i, j, label, score, rule = match
+        def ruled(match: Match, rule: str, fallback: RuledSuggestion | None = None) -> RuledSuggestion:
+            i, j, label, score, _ = match
             suggestion = Suggestion(start=tokens[i].start, end=tokens[j - 1].end, label=label, score=round(score, 4))
             return RuledSuggestion(suggestion, rule, fallback)
 
+        grown_from = extender.grown_from
         return [
-            ruled(match, ruled(extender.grown_from[match]) if match in extender.grown_from else None)
+            ruled(match, match[4], ruled(grown_from[match], UNEXTENDED) if match in grown_from else None)
             for match in matches
         ]
 

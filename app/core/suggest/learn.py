@@ -61,6 +61,7 @@ from app.core.suggest.dictionary import (
     PART,
     PERSON_LABELS,
     REPEAT,
+    UNEXTENDED,
     DictionarySuggester,
     Entry,
     Group,
@@ -89,6 +90,7 @@ FIXED_CUTOFFS: dict[Group, float] = {
     (PART, ANY): NEVER,
     (REPEAT, ANY): NEVER,
     (LAST_NAME, ANY): NEVER,
+    (UNEXTENDED, ANY): NEVER,
     (STARTER, ANY): 0.8,
 }
 

@@ -17,7 +17,7 @@ from app.core.suggest import train_suggester
 from app.core.suggest.blend import NEVER, BlendedSuggester, HeldOut, ModelLayer, choose_cutoffs, fill_in
 from app.core.suggest.crf import CrfModel
 from app.core.suggest.dictionary import EXTENDED, RuledSuggestion, Suggestion
-from app.core.suggest.learn import train_dictionary, valid_documents
+from app.core.suggest.learn import MIN_CRF_DOCS, train_dictionary, valid_documents
 from app.core.suggest.starter import StarterLayer, load_starter, starter_label_map
 from tests.unit.test_suggest_crf import pattern_docs
 
@@ -130,7 +130,7 @@ def test_a_rules_cutoff_on_a_dataset_is_chosen_from_its_own_held_out_documents()
 
 
 def test_the_crf_finds_names_no_document_labelled_when_it_beats_the_dictionary() -> None:
-    docs = pattern_docs(60)
+    docs = pattern_docs(MIN_CRF_DOCS)
     text = "Yesterday Dr. Zebulon Quaxley joined Vorpal Industries as chief."
     assert found(train_suggester(docs, starter=False, crf=False), text) == []
     suggest = train_suggester(docs, starter=False)
@@ -139,7 +139,7 @@ def test_the_crf_finds_names_no_document_labelled_when_it_beats_the_dictionary()
 
 
 def test_no_crf_below_its_minimum_of_documents() -> None:
-    suggest = train_suggester(pattern_docs(15), starter=False)
+    suggest = train_suggester(pattern_docs(MIN_CRF_DOCS - 1), starter=False)
     assert "crf" not in suggest.describe().splitlines()[0]
 
 
@@ -237,7 +237,7 @@ def test_the_starter_fills_in_where_the_dataset_suggests_nothing(pattern_model: 
 
 
 def test_the_suggester_survives_a_pickle_round_trip(pattern_model: CrfModel) -> None:
-    suggest = train_suggester(pattern_docs(60), rejected=[("Dr", "PERSON")], starter=pattern_model)
+    suggest = train_suggester(pattern_docs(MIN_CRF_DOCS), rejected=[("Dr", "PERSON")], starter=pattern_model)
     layers = {type(layer).__name__ for layer in suggest.layers}
     assert "ModelLayer" in layers and "DictionarySuggester" in layers
     text = "Yesterday Dr. Zebulon Quaxley joined Vorpal Industries as chief. Dr. Ann Bell too."

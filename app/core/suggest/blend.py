@@ -28,7 +28,7 @@ from app.core.suggest.dictionary import Group, RuledSuggestion, Suggestion, cuto
 from app.core.suggest.tokens import fold_all, tokenize
 
 PRECISION_TARGET = 0.7
-MARGIN = 0.5  # standard errors of the held-out precision (see Outcome.meets_target)
+MARGIN = 1.0  # standard errors of the held-out precision (see Outcome.meets_target)
 NEVER = math.inf  # the cut-off of a group that is left out
 # The cut-offs tried for each group: few, so that a small hold-out cannot be overfitted finely.
 CANDIDATE_CUTOFFS = (0.0, 0.3, 0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, NEVER)

@@ -14,6 +14,8 @@ Suggesters compared in one run:
 * ``baseline``: every string labelled in the N documents is looked for in the new
   text, exact, case-sensitive, whole-word, leftmost-longest (a string labelled with
   several labels takes its most frequent one, ties by label name).
+* ``rules`` (only when asked for with ``--suggesters``): the dictionary's rules with
+  no cut-off, ``app.core.suggest.learn.train_dictionary``;
 * ``dictionary``: ``app.core.suggest.train_suggester(docs, starter=False, crf=False)``,
   the dictionary learned from the labels, its cut-offs chosen on held-out documents;
 * ``dict+crf``: ``train_suggester(docs, starter=False)``, plus the CRF when on
@@ -56,6 +58,7 @@ DEFAULT_DATA = Path(__file__).resolve().parent / "data" / "ner" / "gum_person_or
 LABELS = ("PERSON", "ORG")
 TEST_DOCS = 100
 SUGGESTERS = ("baseline", "dictionary", "dict+crf", "full")
+OTHER_SUGGESTERS = ("rules",)
 
 
 def load_corpus(path):
@@ -185,14 +188,16 @@ def main(argv=None):
     if train_suggester is None:
         print("app.core.suggest is not available: running the baseline only.")
     else:
+        from app.core.suggest.learn import train_dictionary, valid_documents
         from app.core.suggest.starter import load_starter
 
+        available["rules"] = lambda docs: train_dictionary(valid_documents(docs))
         available["dictionary"] = functools.partial(train_suggester, starter=False, crf=False)
         available["dict+crf"] = functools.partial(train_suggester, starter=False)
         available["full"] = train_suggester
         if "full" in chosen and load_starter() is None:
             print("The starter model is not installed: full is dict+crf.")
-    unknown = [name for name in chosen if name not in SUGGESTERS]
+    unknown = [name for name in chosen if name not in SUGGESTERS + OTHER_SUGGESTERS]
     if unknown:
         parser.error(f"unknown suggesters: {', '.join(unknown)}")
     suggesters = [(name, available[name]) for name in chosen if name in available]

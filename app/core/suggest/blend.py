@@ -183,22 +183,24 @@ class HeldOut:
         """(true positives, false positives) of the blend on one document."""
         gold = self.gold[index]
         hits = misses = 0
-        kept: list[tuple[int, int]] = []
+        before: list[tuple[int, int]] = []  # spans kept from the layers before
         for name in order:
-            new = []
+            kept = []
             for item in self.predictions[name][index]:
-                if item[3] >= cutoff_of(cutoffs, item[4]):
-                    new.append(item)
-                elif item[5] is not None and item[5][3] >= cutoff_of(cutoffs, item[5][4]):
-                    new.append(item[5])
-            for start, end, label, *_ in new:
-                if any(s < end and start < e for s, e in kept):
+                if item[3] < cutoff_of(cutoffs, item[4]):
+                    if item[5] is None or item[5][3] < cutoff_of(cutoffs, item[5][4]):
+                        continue
+                    item = item[5]
+                start, end, label = item[0], item[1], item[2]
+                # A layer's own spans do not overlap: only the earlier layers' are compared.
+                if before and any(s < end and start < e for s, e in before):
                     continue
                 kept.append((start, end))
                 if (start, end, label) in gold:
                     hits += 1
                 else:
                     misses += 1
+            before.extend(kept)
         return hits, misses
 
 

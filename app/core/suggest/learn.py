@@ -36,6 +36,7 @@ of a label whose median span is more than 6 words (claims, quotes).
 
 from __future__ import annotations
 
+import functools
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -236,7 +237,7 @@ def _blocked(texts: list[Document], rejected: list[tuple[Key, str]]) -> set[tupl
     wanted = {key for key, _ in times_rejected}
     for text, spans in texts:
         for start, end, label in spans:
-            key = _key(_trimmed(tokenize(text[start:end])))
+            key = _key(_span_words(text[start:end]))
             if key in wanted:
                 times_labelled[key, label] += 1
     return {pair for pair, count in times_rejected.items() if count > times_labelled[pair]}
@@ -257,7 +258,7 @@ def _description(order: Sequence[str], cutoffs: Mapping[Group, float], held_out:
 def train_dictionary(texts: list[Document], rejected: Iterable[tuple[Key, str]] = ()) -> DictionarySuggester:
     """The dictionary learned from documents' labelled strings (see the module); each
     ``(key, label)`` in ``rejected`` (see ``rejected_keys``) counts as one occurrence left unlabelled."""
-    surfaces = [(_trimmed(tokenize(text[start:end])), label) for text, spans in texts for start, end, label in spans]
+    surfaces = [(_span_words(text[start:end]), label) for text, spans in texts for start, end, label in spans]
     labels = learnable_labels(surfaces)
     counts: dict[Key, Counter[str]] = defaultdict(Counter)
     labelled_whole: set[Key] = set()
@@ -289,7 +290,7 @@ def rejected_keys(rejected: Iterable[tuple[str, str]]) -> list[tuple[Key, str]]:
     keys = []
     for pair in rejected:
         if isinstance(pair, tuple | list) and len(pair) == 2 and all(isinstance(part, str) for part in pair):
-            words = _trimmed(tokenize(pair[0]))
+            words = _span_words(pair[0])
             if words:
                 keys.append((_key(words), pair[1]))
     return keys
@@ -297,7 +298,7 @@ def rejected_keys(rejected: Iterable[tuple[str, str]]) -> list[tuple[Key, str]]:
 
 def span_labels(texts: list[Document]) -> set[str]:
     """The labels of the documents' spans that a suggester learns (short spans: names, not claims)."""
-    return learnable_labels([(_trimmed(tokenize(text[s:e])), label) for text, spans in texts for s, e, label in spans])
+    return learnable_labels([(_span_words(text[s:e]), label) for text, spans in texts for s, e, label in spans])
 
 
 def _valid_spans(doc: Mapping[str, Any]) -> Document:
@@ -312,6 +313,20 @@ def _valid_spans(doc: Mapping[str, Any]) -> Document:
         if isinstance(start, int) and isinstance(end, int) and isinstance(label, str) and 0 <= start < end <= len(text):
             spans.append((start, end, label))
     return text, spans
+
+
+@functools.lru_cache(maxsize=512)
+def _tokens_and_keys(text: str) -> tuple[list[Token], list[str]]:
+    """A text's tokens and their keys; cached, as the held-out choice of cut-offs
+    trains a dictionary on most of the same texts several times."""
+    tokens = tokenize(text)
+    return tokens, fold_all(tokens)
+
+
+@functools.lru_cache(maxsize=65536)
+def _span_words(surface: str) -> list[Token]:
+    """A labelled string's tokens, trimmed (see ``_trimmed``); cached: names repeat."""
+    return _trimmed(tokenize(surface))
 
 
 def _trimmed(tokens: list[Token]) -> list[Token]:
@@ -382,8 +397,7 @@ def _unlabelled_counts(texts: list[Document], entries: Mapping[Key, Entry]) -> C
         by_label: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for start, end, label in spans:
             by_label[label].append((start, end))
-        tokens = tokenize(text)
-        keys = fold_all(tokens)
+        tokens, keys = _tokens_and_keys(text)
         for i, j, label, *_ in scan(root, keys, [False] * len(tokens)):
             start, end = tokens[i].start, tokens[j - 1].end
             if not any(s <= start and end <= e for s, e in by_label[label]):

@@ -67,6 +67,8 @@ def shape(word: str) -> str:
 _OFFSETS = (-2, -1, 1, 2)  # the neighbours whose word and shape a token's features hold
 _EDGE = tuple([f"{offset}edge"] for offset in _OFFSETS)  # a neighbour beyond the sentence
 MAX_CACHED_WORDS = 200_000
+# A word's own features, its features as each neighbour (see _OFFSETS), and whether it is worth tagging.
+_Word = tuple[list[str], tuple[list[str], ...], bool]
 
 
 class _Features:
@@ -75,9 +77,9 @@ class _Features:
     has 9,000 tokens to tag."""
 
     def __init__(self) -> None:
-        self._words: dict[str, tuple[list[str], tuple[list[str], ...]]] = {}
+        self._words: dict[str, _Word] = {}
 
-    def _word(self, word: str) -> tuple[list[str], tuple[list[str], ...]]:
+    def _word(self, word: str) -> _Word:
         cached = self._words.get(word)
         if cached is None:
             lower, form = word.casefold(), shape(word)
@@ -103,38 +105,50 @@ class _Features:
             context = tuple([f"{offset}w={lower}", f"{offset}s={form}"] for offset in _OFFSETS)
             if len(self._words) >= MAX_CACHED_WORDS:  # a long-lived model meets many words
                 self._words.clear()
-            cached = self._words[word] = (own, context)
+            cached = self._words[word] = (own, context, worth_tagging(word))
         return cached
 
-    def sequence(self, words: list[str], first: int = 0, end: int | None = None) -> list[list[str]]:
-        """The features of a sentence's tokens ``first`` to ``end`` (all by default; the
-        sentence's first token is marked as its start)."""
-        known = [self._word(word) for word in words]
-        last = len(words) - 1
-        sequence = []
-        for i in range(first, len(words) if end is None else end):
-            sequence.append(
+    def known(self, words: list[str]) -> list[_Word]:
+        return [self._word(word) for word in words]
+
+    def sequence(self, words: list[str]) -> list[list[str]]:
+        """The features of a sentence's tokens (the first one marked as its start)."""
+        return self.sequences(self.known(words), [(0, len(words))])[0]
+
+    def sequences(self, known: list[_Word], parts: list[tuple[int, int]]) -> list[list[list[str]]]:
+        """The features of the tokens of each part ``(first, end)`` of a sentence, from ``known(words)``."""
+        last = len(known) - 1
+        sequences = []
+        for first, end in parts:
+            sequence = [
                 known[i][0]
                 + (known[i - 2][1][0] if i >= 2 else _EDGE[0])
                 + (known[i - 1][1][1] if i >= 1 else _EDGE[1])
                 + (known[i + 1][1][2] if i < last else _EDGE[2])
                 + (known[i + 2][1][3] if i < last - 1 else _EDGE[3])
-            )
-        if sequence and first == 0:
-            sequence[0].append("start")
-        return sequence
+                for i in range(first, end)
+            ]
+            if sequence and first == 0:
+                sequence[0].append("start")
+            sequences.append(sequence)
+        return sequences
 
 
-def _windows(words: list[str]) -> list[tuple[int, int]]:
-    """The parts of a sentence worth tagging: its capitalised words (but function words
-    such as a sentence's first "The") with ``WINDOW`` words on each side, overlapping
-    parts merged. Names are capitalised, and away from them the model tags "O";
-    tagging only these parts takes a third of the time on a news article.
-    Each part's tokens keep the features of the whole sentence."""
+def worth_tagging(word: str) -> bool:
+    """A capitalised word, but a function word (such as a sentence's first "The")."""
+    return word[:1].isupper() and word.casefold() not in FUNCTION_WORDS
+
+
+def _windows(worth: list[bool]) -> list[tuple[int, int]]:
+    """The parts of a sentence worth tagging: the words ``worth_tagging`` with ``WINDOW``
+    words on each side, overlapping parts merged. Names are capitalised, and away
+    from them the model tags "O"; tagging only these parts takes a third of the time
+    on a news article. Each part's tokens keep the features of the whole sentence."""
     windows: list[tuple[int, int]] = []
-    for i, word in enumerate(words):
-        if word[:1].isupper() and word.casefold() not in FUNCTION_WORDS:
-            start, end = max(0, i - WINDOW), min(len(words), i + WINDOW + 1)
+    n = len(worth)
+    for i, flag in enumerate(worth):
+        if flag:
+            start, end = max(0, i - WINDOW), min(n, i + WINDOW + 1)
             if windows and windows[-1][1] >= start:
                 windows[-1] = (windows[-1][0], end)
             else:
@@ -241,9 +255,10 @@ class CrfModel:
         tagger = self._tagger
         found: list[Suggestion] = []
         for first, last in sentences(text, tokens):
-            words = [token.text for token in tokens[first:last]]
-            for start, end in _windows(words):
-                tags = tagger.tag(self._features.sequence(words, start, end))
+            known = self._features.known([token.text for token in tokens[first:last]])
+            parts = _windows([word[2] for word in known])
+            for (start, _), sequence in zip(parts, self._features.sequences(known, parts), strict=True):
+                tags = tagger.tag(sequence)
                 found.extend(self._spans(tags, tokens, first + start))
         return found
 

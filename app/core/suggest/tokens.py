@@ -31,8 +31,25 @@ class Token(NamedTuple):
     end: int
 
 
+# The last text tokenized and its tokens: the layers of a suggester each tokenize the same text.
+_last: list[tuple[str, list[Token]]] = [("", [])]
+
+
 def tokenize(text: str) -> list[Token]:
-    """The text's tokens in order, possessives split off their word."""
+    """The text's tokens in order, possessives split off their word.
+
+    The list of the last text is kept and given again for the same text: callers
+    must not change it."""
+    last = _last[0]  # one read: another thread may replace it meanwhile
+    if last[0] is text:
+        return last[1]
+    tokens = _tokenize(text)
+    if len(text) > 1000:  # short texts (labelled strings) are not worth keeping
+        _last[0] = (text, tokens)
+    return tokens
+
+
+def _tokenize(text: str) -> list[Token]:
     # Splitting keeps the tokens and the whitespace between them, so the offsets are
     # running sums of their lengths; tokens are built as plain tuples. All of it in C:
     # a 50 KB article has 9,000 tokens. (The last offset, after the final whitespace, starts no token.)

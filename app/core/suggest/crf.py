@@ -1,0 +1,262 @@
+"""A conditional random field that tags names, trained on a dataset's labelled spans.
+
+:class:`CrfModel` wraps a CRFsuite model (``pycrfsuite``): each sentence is a
+sequence of tokens (``app.core.suggest.tokens``) tagged BIO per label ("B-PERSON",
+"I-PERSON", "O"). A token's features are its folded word, its shape, its prefixes
+and suffixes, its capitalisation, and the words and shapes of the two tokens on each
+side. There are deliberately no dictionary features ("this string was labelled
+before"): with them the model leans on the dictionary and over-suggests.
+
+``predict(text)`` returns ``[{"start", "end", "label", "score"}, ...]`` like the
+dictionary suggester, ``score`` being the least marginal probability of the
+predicted tags over the span's tokens (how sure the model is of every token in it).
+
+The model is bytes (``to_bytes``/``from_bytes``, ``save``/``load``), and pickles as
+those bytes, so it travels between processes.
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pycrfsuite
+
+from app.core.suggest.dictionary import Suggestion
+from app.core.suggest.tokens import Token, sentence_start, tokenize
+
+OUTSIDE = "O"
+# L-BFGS with light L1 and L2 regularisation: L1 keeps the model small (most of
+# the affix and context features get no weight), L2 keeps rare words from dominating.
+TRAINING_PARAMS: dict[str, Any] = {
+    "c1": 0.05,
+    "c2": 0.05,
+    "max_iterations": 60,
+    "feature.possible_transitions": True,
+}
+MAX_SENTENCE_TOKENS = 120  # long runs without a sentence end (lists, tables) are cut
+
+GoldSpan = tuple[int, int, str]
+
+
+def shape(word: str) -> str:
+    """The word's character classes with repeats collapsed: "Touvron" → "Xx", "J." → "X.", "2024" → "d"."""
+    classes: list[str] = []
+    for char in word:
+        if char.isupper():
+            kind = "X"
+        elif char.islower():
+            kind = "x"
+        elif char.isdigit():
+            kind = "d"
+        else:
+            kind = char
+        if not classes or classes[-1] != kind:
+            classes.append(kind)
+    return "".join(classes)
+
+
+class _Features:
+    """Feature strings of words, cached: a text repeats most of its words."""
+
+    def __init__(self) -> None:
+        self._own: dict[str, list[str]] = {}
+        self._context: dict[str, tuple[str, str]] = {}
+
+    def own(self, word: str) -> list[str]:
+        features = self._own.get(word)
+        if features is None:
+            lower = word.casefold()
+            features = [
+                "w=" + lower,
+                "s=" + shape(word),
+                "p1=" + lower[:1],
+                "p2=" + lower[:2],
+                "p3=" + lower[:3],
+                "x2=" + lower[-2:],
+                "x3=" + lower[-3:],
+                "x4=" + lower[-4:],
+            ]
+            if word[:1].isupper():
+                features.append("cap")
+            if word.isupper() and len(word) > 1:
+                features.append("upper")
+            if any(char.isdigit() for char in word):
+                features.append("digit")
+            if "-" in word:
+                features.append("hyphen")
+            self._own[word] = features
+        return features
+
+    def context(self, word: str) -> tuple[str, str]:
+        """The word and its shape, as seen from a neighbour."""
+        pair = self._context.get(word)
+        if pair is None:
+            pair = (word.casefold(), shape(word))
+            self._context[word] = pair
+        return pair
+
+    def sequence(self, words: list[str], first_starts: bool) -> list[list[str]]:
+        context = [self.context(word) for word in words]
+        n = len(words)
+        sequence = []
+        for i, word in enumerate(words):
+            features = ["b", *self.own(word)]
+            if i == 0 and first_starts:
+                features.append("start")
+            for offset in (-2, -1, 1, 2):
+                k = i + offset
+                if 0 <= k < n:
+                    lower, form = context[k]
+                    features.append(f"{offset}w={lower}")
+                    features.append(f"{offset}s={form}")
+                else:
+                    features.append(f"{offset}edge")
+            sequence.append(features)
+        return sequence
+
+
+def sentences(text: str, tokens: list[Token]) -> list[tuple[int, int]]:
+    """Token ranges (first, after last) of the text's sentences, long ones cut."""
+    ranges = []
+    first = 0
+    for i in range(1, len(tokens)):
+        if i - first >= MAX_SENTENCE_TOKENS or sentence_start(text, tokens, i):
+            ranges.append((first, i))
+            first = i
+    if tokens:
+        ranges.append((first, len(tokens)))
+    return ranges
+
+
+def bio_tags(tokens: list[Token], spans: Iterable[GoldSpan]) -> list[str]:
+    """BIO tags of the tokens: a span tags the tokens wholly inside it. Of overlapping
+    spans the leftmost is kept, the longest of those starting together."""
+    tags = [OUTSIDE] * len(tokens)
+    starts = [token.start for token in tokens]
+    for start, end, label in sorted(spans, key=lambda span: (span[0], -span[1], span[2])):
+        first = last = _first_at_or_after(starts, start)
+        while last < len(tokens) and tokens[last].end <= end:
+            last += 1
+        if first == last or any(tag != OUTSIDE for tag in tags[first:last]):
+            continue
+        tags[first] = "B-" + label
+        for i in range(first + 1, last):
+            tags[i] = "I-" + label
+    return tags
+
+
+def _first_at_or_after(starts: list[int], offset: int) -> int:
+    return bisect.bisect_left(starts, offset)
+
+
+def _doc_spans(doc: Mapping[str, Any], labels: set[str] | None) -> tuple[str, list[GoldSpan]]:
+    text = doc.get("text")
+    if not isinstance(text, str):
+        return "", []
+    spans = []
+    for span in doc.get("spans") or ():
+        if not isinstance(span, Mapping):
+            continue
+        start, end, label = span.get("start"), span.get("end"), span.get("label")
+        if (
+            isinstance(start, int)
+            and isinstance(end, int)
+            and isinstance(label, str)
+            and 0 <= start < end <= len(text)
+            and (labels is None or label in labels)
+        ):
+            spans.append((start, end, label))
+    return text, spans
+
+
+class CrfModel:
+    """A trained CRF name tagger (see the module)."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self._tagger = pycrfsuite.Tagger()
+        self._tagger.open_inmemory(data)
+        self._features = _Features()
+        self.labels = sorted({tag[2:] for tag in self._tagger.labels() if tag != OUTSIDE})
+
+    @classmethod
+    def train(cls, docs: Iterable[Mapping[str, Any]], labels: Iterable[str] | None = None) -> CrfModel:
+        """A model trained on ``docs`` (``{"text", "spans": [{"start", "end", "label"}]}``),
+        for ``labels`` only when given, else for every label the spans use."""
+        wanted = set(labels) if labels is not None else None
+        trainer = pycrfsuite.Trainer(verbose=False)
+        trainer.set_params(TRAINING_PARAMS)
+        features = _Features()
+        for doc in docs:
+            text, spans = _doc_spans(doc, wanted)
+            tokens = tokenize(text)
+            tags = bio_tags(tokens, spans)
+            for first, last in sentences(text, tokens):
+                words = [token.text for token in tokens[first:last]]
+                trainer.append(features.sequence(words, True), tags[first:last])
+        # CRFsuite trains into a file only; the model is kept as its bytes.
+        handle, name = tempfile.mkstemp(suffix=".crfsuite")
+        os.close(handle)
+        try:
+            trainer.train(name)
+            return cls(Path(name).read_bytes())
+        finally:
+            os.unlink(name)
+
+    def predict(self, text: str) -> list[Suggestion]:
+        """The spans the model tags in ``text``, sorted by start (see the module for the score)."""
+        tokens = tokenize(text)
+        tagger = self._tagger
+        found: list[Suggestion] = []
+        for first, last in sentences(text, tokens):
+            words = [token.text for token in tokens[first:last]]
+            tags = tagger.tag(self._features.sequence(words, True))
+            found.extend(self._spans(tags, tokens, first))
+        return found
+
+    def _spans(self, tags: list[str], tokens: list[Token], offset: int) -> list[Suggestion]:
+        """Spans of the BIO tags of one sentence (an "I-" without its "B-" opens a span too)."""
+        spans: list[Suggestion] = []
+        i = 0
+        while i < len(tags):
+            tag = tags[i]
+            if tag == OUTSIDE:
+                i += 1
+                continue
+            label = tag[2:]
+            j = i + 1
+            while j < len(tags) and tags[j] == "I-" + label:
+                j += 1
+            score = min(self._tagger.marginal(tags[k], k) for k in range(i, j))
+            spans.append(
+                Suggestion(
+                    start=tokens[offset + i].start, end=tokens[offset + j - 1].end, label=label, score=round(score, 4)
+                )
+            )
+            i = j
+        return spans
+
+    def __call__(self, text: str) -> list[Suggestion]:
+        return self.predict(text)
+
+    def to_bytes(self) -> bytes:
+        return self._data
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> CrfModel:
+        return cls(data)
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        Path(path).write_bytes(self._data)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> CrfModel:
+        return cls(Path(path).read_bytes())
+
+    def __reduce__(self) -> tuple[Any, tuple[bytes]]:
+        return (CrfModel, (self._data,))

@@ -1,0 +1,81 @@
+"""The CRF name tagger (app.core.suggest.crf)."""
+
+from __future__ import annotations
+
+import pickle
+import random
+import string
+from pathlib import Path
+from typing import Any
+
+from app.core.suggest.crf import CrfModel, bio_tags, shape
+from app.core.suggest.tokens import tokenize
+
+
+def _name(rng: random.Random) -> str:
+    return rng.choice(string.ascii_uppercase) + "".join(rng.choices("aeioulnrstk", k=rng.randint(4, 7)))
+
+
+def pattern_docs(count: int, seed: int = 3) -> list[dict[str, Any]]:
+    """Documents where people are "Dr. <Name> <Name>" and organisations "<Name> Industries"."""
+    rng = random.Random(seed)
+    docs = []
+    for _ in range(count):
+        person = f"{_name(rng)} {_name(rng)}"
+        org = f"{_name(rng)} Industries"
+        text = f"Yesterday Dr. {person} joined {org} as chief. The board of {org} agreed with {person}."
+        spans = []
+        for surface, label in ((person, "PERSON"), (org, "ORG")):
+            start = text.index(surface)
+            while start >= 0:
+                spans.append({"start": start, "end": start + len(surface), "label": label})
+                start = text.find(surface, start + 1)
+        docs.append({"text": text, "spans": spans})
+    return docs
+
+
+def found(model: CrfModel, text: str) -> list[tuple[str, str]]:
+    return [(text[s["start"] : s["end"]], s["label"]) for s in model.predict(text)]
+
+
+def test_shape_collapses_character_classes() -> None:
+    assert [shape(w) for w in ("Touvron", "J.", "2024", "McDonald", "AI")] == ["Xx", "X.", "d", "XxXx", "X"]
+
+
+def test_bio_tags_follow_the_spans_over_whole_tokens() -> None:
+    text = "Hugo Touvron left Meta Platforms."
+    tokens = tokenize(text)
+    tags = bio_tags(tokens, [(0, 12, "PERSON"), (18, 32, "ORG"), (0, 4, "ORG")])
+    assert tags == ["B-PERSON", "I-PERSON", "O", "B-ORG", "I-ORG", "O"]
+
+
+def test_the_model_learns_a_pattern_not_only_the_strings_it_saw() -> None:
+    model = CrfModel.train(pattern_docs(60))
+    assert model.labels == ["ORG", "PERSON"]
+    text = "Yesterday Dr. Zebulon Quaxley joined Vorpal Industries as chief."
+    assert "Zebulon" not in str(pattern_docs(60))
+    assert found(model, text) == [("Zebulon Quaxley", "PERSON"), ("Vorpal Industries", "ORG")]
+    for suggestion in model.predict(text):
+        assert 0.5 < suggestion["score"] <= 1.0
+
+
+def test_training_keeps_only_the_labels_asked_for() -> None:
+    model = CrfModel.train(pattern_docs(30), labels=["ORG"])
+    assert model.labels == ["ORG"]
+    assert [label for _, label in found(model, "Yesterday Dr. Ann Bell joined Kor Industries as chief.")] == ["ORG"]
+
+
+def test_the_model_round_trips_through_bytes_files_and_pickle(tmp_path: Path) -> None:
+    model = CrfModel.train(pattern_docs(30))
+    text = "Yesterday Dr. Ann Bell joined Kor Industries as chief."
+    expected = model.predict(text)
+    assert CrfModel.from_bytes(model.to_bytes()).predict(text) == expected
+    model.save(tmp_path / "model.crfsuite")
+    assert CrfModel.load(tmp_path / "model.crfsuite").predict(text) == expected
+    assert pickle.loads(pickle.dumps(model)).predict(text) == expected
+
+
+def test_an_empty_text_has_no_spans() -> None:
+    model = CrfModel.train(pattern_docs(10))
+    assert model.predict("") == []
+    assert model.predict("   \n ") == []

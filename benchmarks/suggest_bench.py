@@ -14,14 +14,22 @@ Suggesters compared in one run:
 * ``baseline``: every string labelled in the N documents is looked for in the new
   text, exact, case-sensitive, whole-word, leftmost-longest (a string labelled with
   several labels takes its most frequent one, ties by label name).
-* ``suggest``: ``app.core.suggest.train_suggester`` when that module exists; when it
-  does not, only the baseline runs and the output says so.
+* ``dictionary``: ``app.core.suggest.train_suggester(docs, starter=False, crf=False)``,
+  the dictionary learned from the labels, its cut-offs chosen on held-out documents;
+* ``dict+crf``: ``train_suggester(docs, starter=False)``, plus the CRF when on
+  held-out documents it beats the dictionary alone;
+* ``full``: ``train_suggester(docs)``, plus the shipped starter model when it is
+  installed (``app.core.suggest.starter.load_starter``); without it, the same as
+  ``dict+crf`` (the output says so).
 
-Run from the repository root (offline; the baseline takes a few seconds with 20 orders):
+When ``app.core.suggest`` does not exist, only the baseline runs and the output says so.
+
+Run from the repository root (offline; all four suggesters over 20 orders take
+about ten minutes on two cores, mostly training CRFs at N = 200):
 
     python benchmarks/suggest_bench.py
     python benchmarks/suggest_bench.py --orders 5 --sizes 0,10,50,200 --seed 7
-    python benchmarks/suggest_bench.py --data other.jsonl
+    python benchmarks/suggest_bench.py --suggesters baseline,dictionary --data other.jsonl
 
 Columns: P/R/F1 = mean over orders (± standard deviation over orders); "train s" =
 mean seconds to build the suggester from N documents; "ms/doc" = mean milliseconds
@@ -30,6 +38,7 @@ a suggester that suggests nothing scores precision 0.
 """
 
 import argparse
+import functools
 import json
 import random
 import re
@@ -38,6 +47,10 @@ import sys
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run from a checkout without installing the package
+    sys.path.insert(0, str(ROOT))
 
 DEFAULT_DATA = Path(__file__).resolve().parent / "data" / "ner" / "gum_person_org.jsonl"
 LABELS = ("PERSON", "ORG")
@@ -158,17 +171,30 @@ def main(argv=None):
     parser.add_argument("--orders", type=int, default=20, help="number of random document orders")
     parser.add_argument("--sizes", default="0,10,50,200", help="comma-separated numbers of labelled documents")
     parser.add_argument("--seed", type=int, default=0, help="seed of the random orders")
+    parser.add_argument("--suggesters", default="baseline,dictionary,dict+crf,full",
+                        help="comma-separated suggesters to compare (see above)")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     corpus = load_corpus(args.data)
     if max(sizes) + TEST_DOCS > len(corpus):
         parser.error(f"{len(corpus)} documents cannot hold N={max(sizes)} plus {TEST_DOCS} to suggest for")
-    suggesters = [("baseline", train_baseline)]
+    chosen = args.suggesters.split(",")
+    available = {"baseline": train_baseline}
     train_suggester = load_app_suggester()
     if train_suggester is None:
         print("app.core.suggest is not available: running the baseline only.")
     else:
-        suggesters.append(("suggest", train_suggester))
+        from app.core.suggest.starter import load_starter
+
+        available["dictionary"] = functools.partial(train_suggester, starter=False, crf=False)
+        available["dict+crf"] = functools.partial(train_suggester, starter=False)
+        available["full"] = train_suggester
+        if "full" in chosen and load_starter() is None:
+            print("The starter model is not installed: full is dict+crf.")
+    unknown = [name for name in chosen if name not in available and name not in ("dictionary", "dict+crf", "full")]
+    if unknown:
+        parser.error(f"unknown suggesters: {', '.join(unknown)}")
+    suggesters = [(name, available[name]) for name in chosen if name in available]
     gold = Counter(s["label"] for doc in corpus for s in doc["spans"] if s["label"] in LABELS)
     print(f"{args.data.name}: {len(corpus)} documents, "
           + ", ".join(f"{gold[label]} {label}" for label in LABELS)

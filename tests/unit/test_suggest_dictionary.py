@@ -1,4 +1,7 @@
-"""The dictionary suggester learned from a dataset's labels (app.core.suggest)."""
+"""The dictionary suggester learned from a dataset's labels (app.core.suggest.learn.train_dictionary).
+
+Its rules are tested without score cut-offs; which of them a suggester keeps is chosen
+on held-out documents (tests/unit/test_suggest_learn.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +11,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.core.suggest import train_suggester
+from app.core.suggest.dictionary import DictionarySuggester
+from app.core.suggest.learn import train_dictionary, valid_documents
 from app.core.suggest.tokens import tokenize
+
+
+def train_suggester(docs: list[dict[str, Any]]) -> DictionarySuggester:
+    return train_dictionary(valid_documents(docs))
 
 
 def doc(text: str, *labelled: tuple[str, str]) -> dict[str, Any]:

@@ -35,7 +35,7 @@ OUTSIDE = "O"
 TRAINING_PARAMS: dict[str, Any] = {
     "c1": 0.05,
     "c2": 0.05,
-    "max_iterations": 60,
+    "max_iterations": 40,
     "feature.possible_transitions": True,
 }
 MAX_SENTENCE_TOKENS = 120  # long runs without a sentence end (lists, tables) are cut
@@ -60,20 +60,27 @@ def shape(word: str) -> str:
     return "".join(classes)
 
 
+_OFFSETS = (-2, -1, 1, 2)  # the neighbours whose word and shape a token's features hold
+_EDGE = tuple([f"{offset}edge"] for offset in _OFFSETS)  # a neighbour beyond the sentence
+MAX_CACHED_WORDS = 200_000
+
+
 class _Features:
-    """Feature strings of words, cached: a text repeats most of its words."""
+    """Feature strings of tokens. Those of each word (its own, and as each neighbour)
+    are built once and cached: a text repeats most of its words, and a 50 KB article
+    has 9,000 tokens to tag."""
 
     def __init__(self) -> None:
-        self._own: dict[str, list[str]] = {}
-        self._context: dict[str, tuple[str, str]] = {}
+        self._words: dict[str, tuple[list[str], tuple[list[str], ...]]] = {}
 
-    def own(self, word: str) -> list[str]:
-        features = self._own.get(word)
-        if features is None:
-            lower = word.casefold()
-            features = [
+    def _word(self, word: str) -> tuple[list[str], tuple[list[str], ...]]:
+        cached = self._words.get(word)
+        if cached is None:
+            lower, form = word.casefold(), shape(word)
+            own = [
+                "b",
                 "w=" + lower,
-                "s=" + shape(word),
+                "s=" + form,
                 "p1=" + lower[:1],
                 "p2=" + lower[:2],
                 "p3=" + lower[:3],
@@ -82,41 +89,34 @@ class _Features:
                 "x4=" + lower[-4:],
             ]
             if word[:1].isupper():
-                features.append("cap")
+                own.append("cap")
             if word.isupper() and len(word) > 1:
-                features.append("upper")
+                own.append("upper")
             if any(char.isdigit() for char in word):
-                features.append("digit")
+                own.append("digit")
             if "-" in word:
-                features.append("hyphen")
-            self._own[word] = features
-        return features
+                own.append("hyphen")
+            context = tuple([f"{offset}w={lower}", f"{offset}s={form}"] for offset in _OFFSETS)
+            if len(self._words) >= MAX_CACHED_WORDS:  # a long-lived model meets many words
+                self._words.clear()
+            cached = self._words[word] = (own, context)
+        return cached
 
-    def context(self, word: str) -> tuple[str, str]:
-        """The word and its shape, as seen from a neighbour."""
-        pair = self._context.get(word)
-        if pair is None:
-            pair = (word.casefold(), shape(word))
-            self._context[word] = pair
-        return pair
-
-    def sequence(self, words: list[str], first_starts: bool) -> list[list[str]]:
-        context = [self.context(word) for word in words]
-        n = len(words)
+    def sequence(self, words: list[str]) -> list[list[str]]:
+        """The features of a sentence's tokens (the first one marked as the start)."""
+        known = [self._word(word) for word in words]
+        last = len(words) - 1
         sequence = []
-        for i, word in enumerate(words):
-            features = ["b", *self.own(word)]
-            if i == 0 and first_starts:
-                features.append("start")
-            for offset in (-2, -1, 1, 2):
-                k = i + offset
-                if 0 <= k < n:
-                    lower, form = context[k]
-                    features.append(f"{offset}w={lower}")
-                    features.append(f"{offset}s={form}")
-                else:
-                    features.append(f"{offset}edge")
-            sequence.append(features)
+        for i, (own, _) in enumerate(known):
+            sequence.append(
+                own
+                + (known[i - 2][1][0] if i >= 2 else _EDGE[0])
+                + (known[i - 1][1][1] if i >= 1 else _EDGE[1])
+                + (known[i + 1][1][2] if i < last else _EDGE[2])
+                + (known[i + 2][1][3] if i < last - 1 else _EDGE[3])
+            )
+        if sequence:
+            sequence[0].append("start")
         return sequence
 
 
@@ -198,7 +198,7 @@ class CrfModel:
             tags = bio_tags(tokens, spans)
             for first, last in sentences(text, tokens):
                 words = [token.text for token in tokens[first:last]]
-                trainer.append(features.sequence(words, True), tags[first:last])
+                trainer.append(features.sequence(words), tags[first:last])
         # CRFsuite trains into a file only; the model is kept as its bytes.
         handle, name = tempfile.mkstemp(suffix=".crfsuite")
         os.close(handle)
@@ -215,7 +215,7 @@ class CrfModel:
         found: list[Suggestion] = []
         for first, last in sentences(text, tokens):
             words = [token.text for token in tokens[first:last]]
-            tags = tagger.tag(self._features.sequence(words, True))
+            tags = tagger.tag(self._features.sequence(words))
             found.extend(self._spans(tags, tokens, first))
         return found
 

@@ -12,12 +12,20 @@ overlapping, each ``text[start:end]`` a run of whole tokens. It suggests in thre
    a common word (a function word, or a word the same text also writes lower-case);
 3. every other occurrence of a suggested string in the same text, and of the last
    name of a suggested multi-word person ("Guillaume Lample" … "Lample").
+
+Each suggestion comes from a rule (``RULES``): a labelled string ("entry"), a part of
+one ("part": a person's first or last name, an organisation without its corporate
+suffix), an extension or joining of matches ("extended"), another occurrence in the
+same text ("repeat"), a last name alone ("last name"). ``cutoffs`` maps
+``(rule, label)`` to the least score kept of that rule's suggestions of that label
+(chosen on held-out documents by ``app.core.suggest.learn``); ``scored(text)`` gives
+every suggestion with its rule, before the cut-offs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TypedDict
+from typing import NamedTuple, TypedDict
 
 from app.core.suggest.tokens import Token, fold, fold_all, is_capitalised, is_initial, is_word, sentence_start, tokenize
 
@@ -41,8 +49,12 @@ _FUNCTION_WORDS = """a about above according after again against all along along
 VERB_ENDINGS = ("ing", "ed", "ly")
 FUNCTION_WORDS = frozenset(_FUNCTION_WORDS.split())
 
-Entry = tuple[str, float]  # label, score
-Match = tuple[int, int, str, float]  # first token, token after the last, label, score
+ENTRY, PART, EXTENDED, REPEAT, LAST_NAME = "entry", "part", "extended", "repeat", "last name"
+RULES = (ENTRY, PART, EXTENDED, REPEAT, LAST_NAME)
+
+Entry = tuple[str, float, str]  # label, score, rule
+Match = tuple[int, int, str, float, str]  # first token, token after the last, label, score, rule
+Group = tuple[str, str]  # rule, label: the unit a score cut-off applies to
 
 
 class Suggestion(TypedDict):
@@ -50,6 +62,11 @@ class Suggestion(TypedDict):
     end: int
     label: str
     score: float
+
+
+class RuledSuggestion(NamedTuple):
+    suggestion: Suggestion
+    rule: str
 
 
 class _Node:
@@ -101,17 +118,32 @@ def scan(root: _Node, keys: list[str], taken: list[bool]) -> list[Match]:
 class DictionarySuggester:
     """Suggests spans of a text from a dictionary of token sequences.
 
-    ``entries`` maps a tuple of folded tokens (``tokens.fold``) to ``(label, score)``.
+    ``entries`` maps a tuple of folded tokens (``tokens.fold``) to ``(label, score, rule)``;
+    ``cutoffs`` maps ``(rule, label)`` to the least score kept (none: all kept).
     """
 
-    def __init__(self, entries: Mapping[tuple[str, ...], Entry]) -> None:
+    def __init__(self, entries: Mapping[tuple[str, ...], Entry], cutoffs: Mapping[Group, float] | None = None) -> None:
         self.entries = dict(entries)
+        self.cutoffs = dict(cutoffs or {})
         self._root = build_trie(self.entries)
 
     def __len__(self) -> int:
         return len(self.entries)
 
     def __call__(self, text: str) -> list[Suggestion]:
+        cutoffs = self.cutoffs
+        return [
+            suggestion
+            for suggestion, rule in self.scored(text)
+            if suggestion["score"] >= cutoffs.get((rule, suggestion["label"]), 0.0)
+        ]
+
+    def with_cutoffs(self, cutoffs: Mapping[Group, float]) -> DictionarySuggester:
+        """The same dictionary with other cut-offs."""
+        return DictionarySuggester(self.entries, cutoffs)
+
+    def scored(self, text: str) -> list[RuledSuggestion]:
+        """Every suggestion with the rule it comes from, cut-offs not applied."""
         tokens = tokenize(text)
         keys = fold_all(tokens)
         taken = [False] * len(tokens)
@@ -121,8 +153,10 @@ class DictionarySuggester:
         matches = _Extender(text, tokens, keys, taken).extend_all(matches)
         matches = _with_same_text(matches, scan(_same_text_trie(matches, tokens, keys), keys, [False] * len(keys)))
         return [
-            Suggestion(start=tokens[i].start, end=tokens[j - 1].end, label=label, score=round(score, 4))
-            for i, j, label, score in matches
+            RuledSuggestion(
+                Suggestion(start=tokens[i].start, end=tokens[j - 1].end, label=label, score=round(score, 4)), rule
+            )
+            for i, j, label, score, rule in matches
         ]
 
 
@@ -142,24 +176,25 @@ class _Extender:
 
     def extend_all(self, matches: list[Match]) -> list[Match]:
         extended: list[Match] = []
-        for i, j, label, score in self._joined(matches):
+        for i, j, label, score, rule in self._joined(matches):
             first, last = self._left(i, label.upper() in PERSON_LABELS), self._right(j)
             for k in range(first, last):
                 self.taken[k] = True
             if (first, last) != (i, j):
                 score *= EXTENDED_FACTOR
-            extended.append((first, last, label, score))
+                rule = EXTENDED
+            extended.append((first, last, label, score, rule))
         return extended
 
     def _joined(self, matches: list[Match]) -> list[Match]:
         """Adjacent matches of one person joined: "Hugo" and "Touvron" known apart."""
         joined: list[Match] = []
-        for i, j, label, score in matches:
+        for i, j, label, score, rule in matches:
             person = label.upper() in PERSON_LABELS
             if person and joined and joined[-1][1] == i and joined[-1][2] == label and not self.starts(i):
-                first, _, _, before = joined.pop()
-                i, score = first, min(score, before) * EXTENDED_FACTOR
-            joined.append((i, j, label, score))
+                first, _, _, before, _ = joined.pop()
+                i, score, rule = first, min(score, before) * EXTENDED_FACTOR, EXTENDED
+            joined.append((i, j, label, score, rule))
         return joined
 
     def _name_word(self, k: int) -> bool:
@@ -213,13 +248,13 @@ class _Extender:
 def _same_text_trie(matches: list[Match], tokens: list[Token], keys: list[str]) -> _Node:
     """The strings suggested in a text, and the last names of its multi-word persons (step 3)."""
     found: dict[tuple[str, ...], Entry] = {}
-    for i, j, label, score in matches:
-        found.setdefault(tuple(keys[i:j]), (label, score * PROPAGATED_FACTOR))
-    for i, j, label, score in matches:
+    for i, j, label, score, _ in matches:
+        found.setdefault(tuple(keys[i:j]), (label, score * PROPAGATED_FACTOR, REPEAT))
+    for i, j, label, score, _ in matches:
         words = [k for k in range(i, j) if is_word(tokens[k].text)]
         last = tokens[words[-1]].text if words else ""
         if label.upper() in PERSON_LABELS and len(words) >= 2 and len(last) > 1 and is_capitalised(last):
-            found.setdefault((fold(last),), (label, score * LAST_NAME_FACTOR))
+            found.setdefault((fold(last),), (label, score * LAST_NAME_FACTOR, LAST_NAME))
     return build_trie(found)
 
 
@@ -227,15 +262,16 @@ def _with_same_text(matches: list[Match], again: list[Match]) -> list[Match]:
     """The matches, plus each repeated occurrence that overlaps none of them or holds
     all it overlaps ("HUGO TOUVRON" over the dictionary's "TOUVRON")."""
     owner: dict[int, int] = {}
-    for index, (i, j, _, _) in enumerate(matches):
+    for index, (i, j, *_) in enumerate(matches):
         for k in range(i, j):
             owner[k] = index
     replaced: set[int] = set()
     added: list[Match] = []
-    for i, j, label, score in again:
+    for match in again:
+        i, j = match[0], match[1]
         inside = {owner[k] for k in range(i, j) if k in owner}
         if all(i <= matches[m][0] and matches[m][1] <= j and matches[m][1] - matches[m][0] < j - i for m in inside):
             replaced |= inside
-            added.append((i, j, label, score))
+            added.append(match)
     kept = [match for index, match in enumerate(matches) if index not in replaced]
     return sorted(kept + added)

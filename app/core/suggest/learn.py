@@ -1,15 +1,34 @@
-"""Learning a :class:`DictionarySuggester` from labelled documents.
+"""Learning a suggester from labelled documents.
 
-``train_suggester(docs)`` reads documents shaped as the native export's lines,
-``{"text": str, "spans": [{"start": int, "end": int, "label": str}, ...]}`` (other
-keys are ignored, as are spans that do not fit their text), and builds entries:
+``train_suggester(docs, *, rejected=(), starter=True)`` reads documents shaped as the
+native export's lines, ``{"text": str, "spans": [{"start": int, "end": int, "label": str}, ...]}``
+(other keys are ignored, as are spans that do not fit their text), and returns a
+:class:`~app.core.suggest.blend.BlendedSuggester` of up to three layers:
+
+- the dictionary of the labelled strings (always);
+- a CRF trained on the documents (``app.core.suggest.crf``), when on documents held
+  out of its training it does better than the dictionary alone; its spans then take
+  precedence over the dictionary's;
+- the shipped starter model (``app.core.suggest.starter``), its labels renamed to the
+  dataset's: first while the dataset's own layers do no better on held-out
+  documents, filling in after them once they do.
+
+Each layer's score cut-offs (per rule and label) and the order of the layers are
+chosen on held-out documents (``app.core.suggest.blend.choose_cutoffs``): for the
+dictionary and the starter, each document as suggested for by a dictionary trained
+on the others (k-fold); for the CRF, the last fifth of every five documents, by a
+CRF and a dictionary trained on the rest. The CRF is then trained again on all.
+With too few labelled spans to judge by, fixed conservative cut-offs apply.
+
+The dictionary's entries (``train_dictionary``):
 
 - every labelled string, with its majority label (most occurrences, then the
   alphabetically first label);
 - the first and last names of multi-word persons, as persons (unless the name is
   more often labelled otherwise);
 - an organisation's name before a corporate suffix ("Acme Corp." → "Acme");
-- minus the strings the texts leave unlabelled more often than they label them.
+- minus the strings the texts leave unlabelled more often than they label them
+  (each rejected suggestion counting as one occurrence left unlabelled).
 
 Labels of long spans are not learned: a span of more than 8 words, and every span
 of a label whose median span is more than 6 words (claims, quotes).
@@ -19,10 +38,36 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from app.core.suggest.dictionary import FUNCTION_WORDS, PERSON_LABELS, DictionarySuggester, Entry, build_trie, scan
+from app.core.suggest.blend import (
+    ANY,
+    NEVER,
+    BlendedSuggester,
+    HeldOut,
+    Layer,
+    ModelLayer,
+    Outcome,
+    choose_cutoffs,
+    describe_cutoffs,
+)
+from app.core.suggest.crf import CrfModel
+from app.core.suggest.dictionary import (
+    ENTRY,
+    EXTENDED,
+    FUNCTION_WORDS,
+    LAST_NAME,
+    PART,
+    PERSON_LABELS,
+    REPEAT,
+    DictionarySuggester,
+    Entry,
+    Group,
+    build_trie,
+    scan,
+)
+from app.core.suggest.starter import STARTER, StarterLayer, load_starter, starter_label_map
 from app.core.suggest.tokens import Token, fold, fold_all, is_capitalised, is_initial, is_word, tokenize
 
 MAX_SPAN_WORDS = 8
@@ -32,36 +77,225 @@ CORPORATE_SUFFIXES = frozenset(
     s.casefold() for s in ("Inc", "Corp", "Corporation", "Ltd", "LLC", "AG", "SA", "GmbH", "plc", "Co")
 )
 
+FOLDS = 5  # the dictionary's hold-out: k-fold, each document suggested for by the others
+MIN_HELD_OUT_GOLD = 20  # fewer held-out gold spans than this judge nothing: fixed cut-offs
+MIN_CRF_DOCS = 20  # a CRF is not tried on fewer documents (its hold-out would be 4)
+CRF_HOLD_OUT_EVERY = 5  # every fifth document is held out of the CRF tried
+DICTIONARY, CRF = "dictionary", "crf"
+# Untuned cut-offs: the labelled strings themselves, not what the rules guess from them;
+# the starter only where it is fairly sure.
+FIXED_CUTOFFS: dict[Group, float] = {
+    (EXTENDED, ANY): NEVER,
+    (PART, ANY): NEVER,
+    (REPEAT, ANY): NEVER,
+    (LAST_NAME, ANY): NEVER,
+    (STARTER, ANY): 0.8,
+}
+
 Key = tuple[str, ...]
 GoldSpan = tuple[int, int, str]
+Document = tuple[str, list[GoldSpan]]  # a text and its well-formed spans
 
 
-def train_suggester(docs: Iterable[Mapping[str, Any]]) -> DictionarySuggester:
-    """A suggester whose dictionary is the labelled strings of ``docs`` (see the module)."""
-    texts: list[tuple[str, list[GoldSpan]]] = []
-    surfaces: list[tuple[list[Token], str]] = []
-    for doc in docs:
-        text, spans = _valid_spans(doc)
-        texts.append((text, spans))
-        surfaces.extend((_trimmed(tokenize(text[start:end])), label) for start, end, label in spans)
-    labels = _learnable_labels(surfaces)
+def train_suggester(
+    docs: Iterable[Mapping[str, Any]],
+    *,
+    rejected: Iterable[tuple[str, str]] = (),
+    starter: bool | CrfModel = True,
+    labels: Iterable[str] | None = None,
+    crf: bool = True,
+) -> BlendedSuggester:
+    """A suggester learned from ``docs`` (see the module).
+
+    ``rejected``: ``(surface, label)`` of suggestions the annotator rejected.
+    ``starter``: blend in the shipped starter model when it is installed (or this
+    model instead); False never. ``labels``: the dataset's entity labels, which
+    name the starter's labels before any document has spans. ``crf``: False keeps to
+    the dictionary (and the starter).
+    """
+    texts = valid_documents(docs)
+    rejections = rejected_keys(rejected)
+    entity_labels = span_labels(texts)
+    gold = [{span for span in spans if span[2] in entity_labels} for _, spans in texts]
+    dictionary = train_dictionary(texts, rejections)
+    layers: dict[str, Layer] = {DICTIONARY: dictionary}
+    starter_layer = _starter_layer(starter, entity_labels | set(labels or ()) if texts or labels else None)
+    if starter_layer is not None:
+        layers[STARTER] = starter_layer
+    plan = _dictionary_plan(texts, gold, rejections, layers)
+    if crf and len(texts) >= MIN_CRF_DOCS and entity_labels:
+        plan = _crf_plan(texts, gold, rejections, layers, entity_labels, plan)
+    order, cutoffs, held_out = plan
+    if CRF in order:
+        layers[CRF] = ModelLayer(CrfModel.train(_as_docs(texts), entity_labels), CRF)
+    blocked = _blocked(texts, rejections)
+    return BlendedSuggester(
+        [layers[name] for name in order],
+        cutoffs,
+        blocked=blocked,
+        size=len(dictionary),
+        description=_description(order, cutoffs, held_out, len(dictionary), len(blocked)),
+    )
+
+
+Plan = tuple[tuple[str, ...], dict[Group, float], Outcome | None]  # layer order, cut-offs, held-out outcome
+
+
+def _starter_layer(starter: bool | CrfModel, dataset_labels: set[str] | None) -> Layer | None:
+    """The starter as a layer, its labels the dataset's; None when off, missing or silent."""
+    if starter is False:
+        return None
+    model = load_starter() if starter is True else starter
+    if model is None:
+        return None
+    label_map = starter_label_map(model.labels, dataset_labels)
+    if not label_map:
+        return None
+    return StarterLayer(label_map) if starter is True else ModelLayer(model, STARTER, label_map)
+
+
+def _orders(layers: Iterable[str]) -> list[tuple[str, ...]]:
+    """The layer orders worth comparing: the CRF (when there) before the dictionary,
+    the starter first, last or not at all."""
+    own = tuple(name for name in (CRF, DICTIONARY) if name in layers)
+    if STARTER not in layers:
+        return [own]
+    return [own, (STARTER, *own), (*own, STARTER)]
+
+
+def _best(held_out: HeldOut, orders: Sequence[tuple[str, ...]]) -> Plan:
+    best: Plan | None = None
+    for order in orders:
+        cutoffs, result = choose_cutoffs(held_out, order)
+        if best is None or best[2] is None or result.key() > best[2].key():
+            best = (order, {**FIXED_CUTOFFS, **cutoffs}, result)
+    assert best is not None
+    return best
+
+
+def _dictionary_plan(texts: list[Document], gold: list[set[GoldSpan]], rejected: list[tuple[Key, str]],
+                     layers: Mapping[str, Layer]) -> Plan:
+    """Order and cut-offs of the dictionary and the starter, from k-fold hold-outs."""
+    folds = min(FOLDS, len(texts))
+    if sum(map(len, gold)) < MIN_HELD_OUT_GOLD or folds < 2:
+        order: tuple[str, ...] = (STARTER, DICTIONARY) if STARTER in layers else (DICTIONARY,)
+        return order, dict(FIXED_CUTOFFS), None
+    trained = [
+        train_dictionary([doc for index, doc in enumerate(texts) if index % folds != fold], rejected)
+        for fold in range(folds)
+    ]
+    scorers = {DICTIONARY: lambda index, text: trained[index % folds].scored(text)}
+    if STARTER in layers:
+        scorers[STARTER] = _scorer(layers[STARTER])
+    held_out = HeldOut.collect(gold, [text for text, _ in texts], scorers)
+    return _best(held_out, _orders(layers))
+
+
+def _crf_plan(texts: list[Document], gold: list[set[GoldSpan]], rejected: list[tuple[Key, str]],
+              layers: Mapping[str, Layer], entity_labels: set[str], without: Plan) -> Plan:
+    """The plan with a CRF when, on held-out documents, it beats the plan without."""
+    held = [index % CRF_HOLD_OUT_EVERY == CRF_HOLD_OUT_EVERY - 1 for index in range(len(texts))]
+    training = [doc for doc, out in zip(texts, held, strict=True) if not out]
+    held_gold = [spans for spans, out in zip(gold, held, strict=True) if out]
+    if sum(map(len, held_gold)) < MIN_HELD_OUT_GOLD:
+        return without
+    trial: dict[str, Layer] = {
+        DICTIONARY: train_dictionary(training, rejected),
+        CRF: ModelLayer(CrfModel.train(_as_docs(training), entity_labels), CRF),
+    }
+    if STARTER in layers:
+        trial[STARTER] = layers[STARTER]
+    held_texts = [text for (text, _), out in zip(texts, held, strict=True) if out]
+    held_out = HeldOut.collect(held_gold, held_texts, {name: _scorer(layer) for name, layer in trial.items()})
+    with_crf = _best(held_out, _orders(trial))
+    alone = _best(held_out, _orders(name for name in trial if name != CRF))
+    assert with_crf[2] is not None and alone[2] is not None
+    return with_crf if with_crf[2].key() > alone[2].key() else without
+
+
+def _scorer(layer: Layer) -> Any:
+    return lambda _index, text: layer.scored(text)
+
+
+def _as_docs(texts: list[Document]) -> list[dict[str, Any]]:
+    return [
+        {"text": text, "spans": [{"start": s, "end": e, "label": label} for s, e, label in spans]}
+        for text, spans in texts
+    ]
+
+
+def _blocked(texts: list[Document], rejected: list[tuple[Key, str]]) -> set[tuple[Key, str]]:
+    """Rejected strings rejected more often than the documents label them."""
+    times_rejected = Counter(rejected)
+    times_labelled: Counter[tuple[Key, str]] = Counter()
+    wanted = {key for key, _ in times_rejected}
+    for text, spans in texts:
+        for start, end, label in spans:
+            key = _key(_trimmed(tokenize(text[start:end])))
+            if key in wanted:
+                times_labelled[key, label] += 1
+    return {pair for pair, count in times_rejected.items() if count > times_labelled[pair]}
+
+
+def _description(order: Sequence[str], cutoffs: Mapping[Group, float], held_out: Outcome | None, entries: int,
+                 blocked: int) -> str:
+    lines = [f"layers: {', '.join(order)} (earlier ones take precedence); {entries} dictionary entries, "
+             f"{blocked} rejected strings blocked", f"cut-offs: {describe_cutoffs(cutoffs)}"]
+    if held_out is None:
+        lines.append("too few labelled spans to judge by: fixed cut-offs")
+    else:
+        lines.append(f"held out: precision {held_out.precision:.2f}, recall {held_out.recall:.2f}, "
+                     f"F1 {held_out.f1:.2f}")
+    return "\n".join(lines)
+
+
+def train_dictionary(texts: list[Document], rejected: Iterable[tuple[Key, str]] = ()) -> DictionarySuggester:
+    """The dictionary learned from documents' labelled strings (see the module); each
+    ``(key, label)`` in ``rejected`` (see ``rejected_keys``) counts as one occurrence left unlabelled."""
+    surfaces = [(_trimmed(tokenize(text[start:end])), label) for text, spans in texts for start, end, label in spans]
+    labels = learnable_labels(surfaces)
     counts: dict[Key, Counter[str]] = defaultdict(Counter)
+    labelled_whole: set[Key] = set()
     for words, label in surfaces:
         if label in labels and words and _word_count(words) <= MAX_SPAN_WORDS:
             counts[_key(words)][label] += 1
+            labelled_whole.add(_key(words))
             for derived in _derived(words, label):
                 counts[_key(derived)][label] += 1
     majority = {key: min(counter.items(), key=lambda item: (-item[1], item[0])) for key, counter in counts.items()}
-    unlabelled = _unlabelled_counts(texts, {key: (label, 1.0) for key, (label, _) in majority.items()})
+    unlabelled = _unlabelled_counts(texts, {key: (label, 1.0, ENTRY) for key, (label, _) in majority.items()})
+    for key, label in rejected:
+        if key in majority and majority[key][0] == label:
+            unlabelled[key] += 1
     entries = {}
     for key, (label, labelled) in majority.items():
         missed = unlabelled[key]
         if missed <= labelled:
-            entries[key] = (label, labelled / (labelled + missed))
+            entries[key] = (label, labelled / (labelled + missed), ENTRY if key in labelled_whole else PART)
     return DictionarySuggester(entries)
 
 
-def _valid_spans(doc: Mapping[str, Any]) -> tuple[str, list[GoldSpan]]:
+def valid_documents(docs: Iterable[Mapping[str, Any]]) -> list[Document]:
+    return [_valid_spans(doc) for doc in docs]
+
+
+def rejected_keys(rejected: Iterable[tuple[str, str]]) -> list[tuple[Key, str]]:
+    """The dictionary keys of rejected ``(surface, label)`` pairs (malformed pairs skipped)."""
+    keys = []
+    for pair in rejected:
+        if isinstance(pair, tuple | list) and len(pair) == 2 and all(isinstance(part, str) for part in pair):
+            words = _trimmed(tokenize(pair[0]))
+            if words:
+                keys.append((_key(words), pair[1]))
+    return keys
+
+
+def span_labels(texts: list[Document]) -> set[str]:
+    """The labels of the documents' spans that a suggester learns (short spans: names, not claims)."""
+    return learnable_labels([(_trimmed(tokenize(text[s:e])), label) for text, spans in texts for s, e, label in spans])
+
+
+def _valid_spans(doc: Mapping[str, Any]) -> Document:
     text = doc.get("text")
     if not isinstance(text, str):
         return "", []
@@ -105,7 +339,7 @@ def _key(tokens: list[Token]) -> Key:
     return tuple(fold(token.text) for token in tokens)
 
 
-def _learnable_labels(surfaces: list[tuple[list[Token], str]]) -> set[str]:
+def learnable_labels(surfaces: list[tuple[list[Token], str]]) -> set[str]:
     """The labels whose median span is short enough for a dictionary."""
     lengths: dict[str, list[int]] = defaultdict(list)
     for words, label in surfaces:
@@ -135,7 +369,7 @@ def _name_part(word: str) -> bool:
     return len(word) > 1 and is_capitalised(word) and word.casefold() not in FUNCTION_WORDS
 
 
-def _unlabelled_counts(texts: list[tuple[str, list[GoldSpan]]], entries: Mapping[Key, Entry]) -> Counter[Key]:
+def _unlabelled_counts(texts: list[Document], entries: Mapping[Key, Entry]) -> Counter[Key]:
     """How often each entry occurs in the texts outside every span of its label."""
     root = build_trie(entries)
     missed: Counter[Key] = Counter()
@@ -145,7 +379,7 @@ def _unlabelled_counts(texts: list[tuple[str, list[GoldSpan]]], entries: Mapping
             by_label[label].append((start, end))
         tokens = tokenize(text)
         keys = fold_all(tokens)
-        for i, j, label, _ in scan(root, keys, [False] * len(tokens)):
+        for i, j, label, *_ in scan(root, keys, [False] * len(tokens)):
             start, end = tokens[i].start, tokens[j - 1].end
             if not any(s <= start and end <= e for s, e in by_label[label]):
                 missed[tuple(keys[i:j])] += 1

@@ -1,0 +1,278 @@
+"""Suggestion sources blended into one suggester, and their cut-offs chosen on held-out documents.
+
+A *layer* is a source of suggestions with a ``scored(text)`` method returning
+``[(suggestion, rule), ...]``: the dictionary (its rules, see
+``app.core.suggest.dictionary``) or a model (:class:`ModelLayer`, one rule, its name).
+A suggestion belongs to the *group* ``(rule, label)``; each group has a score cut-off
+(``(rule, ANY)`` gives one to all labels of a rule not given their own).
+
+:class:`BlendedSuggester` asks its layers in order: a layer's suggestions at or above
+their group's cut-off are kept where they overlap nothing kept from the layers before
+it. So the first layer takes precedence, the later ones fill in.
+
+:func:`choose_cutoffs` picks the cut-offs from the layers' suggestions on documents
+they were not trained on: the highest strict F1 whose precision is at least
+``PRECISION_TARGET`` by a margin (when none reaches it, the highest precision).
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import NamedTuple, Protocol
+
+from app.core.suggest.crf import CrfModel
+from app.core.suggest.dictionary import Group, RuledSuggestion, Suggestion
+from app.core.suggest.tokens import fold_all, tokenize
+
+PRECISION_TARGET = 0.7
+NEVER = math.inf  # the cut-off of a group that is left out
+ANY = "*"  # the label of a cut-off that applies to all labels of its rule
+# The cut-offs tried for each group: few, so that a small hold-out cannot be overfitted finely.
+CANDIDATE_CUTOFFS = (0.0, 0.3, 0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, NEVER)
+
+GoldSpan = tuple[int, int, str]
+Scored = tuple[int, int, str, float, Group]  # start, end, label, score, group
+LayerOnDocument = Callable[[int, str], list[RuledSuggestion]]  # a document's index and text → suggestions
+
+
+class Layer(Protocol):
+    def scored(self, text: str) -> list[RuledSuggestion]: ...
+
+
+class ModelLayer:
+    """A :class:`CrfModel` as a layer: its labels renamed by ``label_map`` (labels not in
+    it are dropped; ``None`` keeps all as they are), its rule ``name``."""
+
+    def __init__(self, model: CrfModel, name: str, label_map: Mapping[str, str] | None = None) -> None:
+        self.model = model
+        self.name = name
+        self.label_map = dict(label_map) if label_map is not None else None
+
+    def scored(self, text: str) -> list[RuledSuggestion]:
+        found = []
+        for suggestion in self.model.predict(text):
+            label = suggestion["label"] if self.label_map is None else self.label_map.get(suggestion["label"])
+            if label is not None:
+                suggestion["label"] = label
+                found.append(RuledSuggestion(suggestion, self.name))
+        return found
+
+
+class BlendedSuggester:
+    """Calling it on a text gives the layers' suggestions, blended (see the module).
+
+    ``blocked`` holds ``(folded tokens, label)`` of strings the annotator rejected more
+    often than labelled: no layer suggests them. ``describe()`` says what it holds.
+    """
+
+    def __init__(
+        self,
+        layers: Sequence[Layer],
+        cutoffs: Mapping[Group, float] | None = None,
+        *,
+        blocked: Iterable[tuple[tuple[str, ...], str]] = (),
+        size: int = 0,
+        description: str = "",
+    ) -> None:
+        self.layers = list(layers)
+        self.cutoffs = dict(cutoffs or {})
+        self.blocked = frozenset(blocked)
+        self.size = size
+        self.description = description
+
+    def __len__(self) -> int:
+        return self.size
+
+    def describe(self) -> str:
+        return self.description
+
+    def __call__(self, text: str) -> list[Suggestion]:
+        cutoffs = self.cutoffs
+        kept: list[Suggestion] = []
+        for layer in self.layers:
+            new = [s for s, rule in layer.scored(text) if s["score"] >= cutoff_of(cutoffs, (rule, s["label"]))]
+            kept = fill_in(kept, new)
+        if self.blocked:
+            kept = [s for s in kept if (_key(text[s["start"] : s["end"]]), s["label"]) not in self.blocked]
+        return kept
+
+
+def _key(surface: str) -> tuple[str, ...]:
+    return tuple(fold_all(tokenize(surface)))
+
+
+def cutoff_of(cutoffs: Mapping[Group, float], group: Group) -> float:
+    value = cutoffs.get(group)
+    return value if value is not None else cutoffs.get((group[0], ANY), 0.0)
+
+
+def fill_in(kept: list[Suggestion], new: list[Suggestion]) -> list[Suggestion]:
+    """``kept`` (sorted, not overlapping) plus the ``new`` spans that overlap none of it, sorted.
+
+    The new spans do not overlap each other (each layer's suggestions do not)."""
+    if not kept:
+        return sorted(new, key=_start)
+    ends = [s["end"] for s in kept]  # sorted too, as kept spans do not overlap
+    added = []
+    for span in new:
+        after = bisect.bisect_right(ends, span["start"])  # the first kept span ending after this one starts
+        if after == len(kept) or kept[after]["start"] >= span["end"]:
+            added.append(span)
+    return sorted(kept + added, key=_start) if added else kept
+
+
+def _start(span: Suggestion) -> int:
+    return span["start"]
+
+
+class Outcome(NamedTuple):
+    precision: float
+    recall: float
+    f1: float
+    predicted: int  # suggestions made
+
+    def meets_target(self) -> bool:
+        """Precision at or above the target, with a margin of one standard error: the
+        cut-offs that just pass on held-out documents tend to fall short on new ones."""
+        error = math.sqrt(self.precision * (1 - self.precision) / self.predicted) if self.predicted else 1.0
+        return self.precision - error >= PRECISION_TARGET
+
+    def key(self) -> tuple[bool, float]:
+        """Better outcomes have larger keys: meeting the precision target first, then F1
+        (below the target, precision)."""
+        meets = self.meets_target()
+        return meets, self.f1 if meets else self.precision
+
+
+def outcome(true_positives: int, false_positives: int, gold: int) -> Outcome:
+    predicted = true_positives + false_positives
+    precision = true_positives / predicted if predicted else 0.0
+    recall = true_positives / gold if gold else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return Outcome(precision, recall, f1, predicted)
+
+
+class HeldOut:
+    """The layers' suggestions on held-out documents, with the documents' gold spans.
+
+    ``predictions[layer][doc]`` is that layer's scored suggestions for that document.
+    """
+
+    def __init__(self, gold: list[set[GoldSpan]], predictions: Mapping[str, list[list[Scored]]]) -> None:
+        self.gold = gold
+        self.predictions = predictions
+        self.gold_count = sum(len(spans) for spans in gold)
+
+    @classmethod
+    def collect(cls, gold: list[set[GoldSpan]], texts: list[str], layers: Mapping[str, LayerOnDocument]) -> HeldOut:
+        """Asks each layer, given a document's index and text, for its suggestions on every text."""
+        predictions = {
+            name: [
+                [(s["start"], s["end"], s["label"], s["score"], (rule, s["label"])) for s, rule in scored(index, text)]
+                for index, text in enumerate(texts)
+            ]
+            for name, scored in layers.items()
+        }
+        return cls(gold, predictions)
+
+    def evaluate(self, order: Sequence[str], cutoffs: Mapping[Group, float]) -> Outcome:
+        """The blend of the layers in ``order`` with ``cutoffs``, scored against the gold spans."""
+        true_positives = false_positives = 0
+        for index in range(len(self.gold)):
+            hits, misses = self.evaluate_document(index, order, cutoffs)
+            true_positives += hits
+            false_positives += misses
+        return outcome(true_positives, false_positives, self.gold_count)
+
+    def evaluate_document(self, index: int, order: Sequence[str], cutoffs: Mapping[Group, float]) -> tuple[int, int]:
+        """(true positives, false positives) of the blend on one document."""
+        gold = self.gold[index]
+        hits = misses = 0
+        kept: list[tuple[int, int]] = []
+        for name in order:
+            new = [
+                item
+                for item in self.predictions[name][index]
+                if item[3] >= cutoff_of(cutoffs, item[4]) and not any(s < item[1] and item[0] < e for s, e in kept)
+            ]
+            for start, end, label, _, _ in new:
+                kept.append((start, end))
+                if (start, end, label) in gold:
+                    hits += 1
+                else:
+                    misses += 1
+        return hits, misses
+
+
+def choose_cutoffs(held_out: HeldOut, order: Sequence[str]) -> tuple[dict[Group, float], Outcome]:
+    """Cut-offs of the groups of the layers in ``order`` that give the best outcome on
+    the held-out documents (see ``Outcome.key``).
+
+    From everything cut off, each step lowers the one group's cut-off (to any lower
+    candidate) that adds suggestions of the highest precision: the steps trace the
+    precision-recall frontier, and the best point on it is taken.
+    """
+    items: dict[Group, list[tuple[float, int]]] = defaultdict(list)  # group → (score, document)
+    for name in order:
+        for index, document in enumerate(held_out.predictions[name]):
+            for item in document:
+                items[item[4]].append((item[3], index))
+    cutoffs = {group: NEVER for group in items}
+    counts = [(0, 0)] * len(held_out.gold)  # (true positives, false positives) per document
+    totals = (0, 0)
+    best = (outcome(0, 0, held_out.gold_count), dict(cutoffs))
+    while True:
+        move = _best_move(held_out, order, items, cutoffs, counts)
+        if move is None:
+            break
+        group, value, changed = move
+        cutoffs[group] = value
+        for index, count in changed.items():
+            totals = (totals[0] + count[0] - counts[index][0], totals[1] + count[1] - counts[index][1])
+            counts[index] = count
+        result = outcome(*totals, held_out.gold_count)
+        if result.key() > best[0].key():
+            best = (result, dict(cutoffs))
+    return best[1], best[0]
+
+
+def _best_move(
+    held_out: HeldOut,
+    order: Sequence[str],
+    items: Mapping[Group, list[tuple[float, int]]],
+    cutoffs: Mapping[Group, float],
+    counts: list[tuple[int, int]],
+) -> tuple[Group, float, dict[int, tuple[int, int]]] | None:
+    """The lowering of one group's cut-off whose added suggestions are the most precise
+    (ties: the most true positives), with the new counts of the documents it changes."""
+    best: tuple[tuple[float, int], Group, float, dict[int, tuple[int, int]]] | None = None
+    for group, scored in items.items():
+        current = cutoffs[group]
+        for value in CANDIDATE_CUTOFFS:
+            if value >= current:
+                continue
+            documents = {index for score, index in scored if value <= score < current}
+            if not documents:
+                continue
+            trial = {**cutoffs, group: value}
+            changed = {index: held_out.evaluate_document(index, order, trial) for index in documents}
+            gained = sum(count[0] - counts[index][0] for index, count in changed.items())
+            lost = sum(count[1] - counts[index][1] for index, count in changed.items())
+            if gained <= 0 and lost >= 0:
+                continue
+            precision = gained / (gained + lost) if gained + lost > 0 and lost > 0 else 2.0
+            key = (precision, gained)
+            if best is None or key > best[0]:
+                best = (key, group, value, changed)
+    return None if best is None else best[1:]
+
+
+def describe_cutoffs(cutoffs: Mapping[Group, float]) -> str:
+    parts = []
+    for (rule, label), value in sorted(cutoffs.items()):
+        parts.append(f"{rule} {label} {'off' if value == NEVER else f'≥{value:g}'}")
+    return ", ".join(parts)
+

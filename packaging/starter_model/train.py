@@ -1,9 +1,10 @@
 """Train the starter model shipped as ``resources/models/starter-person-org.crfsuite``.
 
-The model is the app's own CRF (``app.core.suggest.crf.CrfModel``, the same
-features and training settings as the model learned from a dataset's labels),
-trained on every ``*.jsonl`` file in ``corpus/`` (see SOURCE.md) for PERSON and ORG.
-Training is deterministic: the same corpus gives the same file.
+The model is the app's own CRF (``app.core.suggest.crf.CrfModel``: the same
+features and regularisation as the model learned from a dataset's labels, more
+iterations, see ITERATIONS), trained for PERSON and ORG on every ``*.jsonl`` file in
+``corpus/`` (see SOURCE.md). Training is deterministic: the same corpus gives the
+same file.
 
 From the repository root:
 
@@ -26,12 +27,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))  # run as a script from a checkout
 
+from app.core.suggest import crf  # noqa: E402
 from app.core.suggest.crf import CrfModel  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 OUTPUT = ROOT / "resources" / "models" / "starter-person-org.crfsuite"
 LABELS = ("PERSON", "ORG")
 MAX_BYTES = 20 * 1024 * 1024
+# The starter is trained once, offline, on ~10,000 documents, so it can afford more
+# L-BFGS iterations than a dataset's model retrained in the background after each
+# batch: on GUM, strict F1 0.515 at the app's 40 iterations, 0.528 at 150, 0.530 at 300.
+# Only the optimisation runs longer; the features, which tagging depends on, are the app's.
+ITERATIONS = 150
 CUTOFFS = (0.0, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
 
 
@@ -47,6 +54,17 @@ def corpus_documents(folder: Path) -> list[dict]:
     if not files:
         raise SystemExit(f"no *.jsonl corpus in {folder}")
     return [doc for path in files for doc in read_jsonl(path)]
+
+
+def train_starter(docs: list[dict]) -> CrfModel:
+    """The app's CRF trained on ``docs`` for LABELS, with ITERATIONS iterations."""
+    saved = dict(crf.TRAINING_PARAMS)
+    crf.TRAINING_PARAMS["max_iterations"] = ITERATIONS
+    try:
+        return CrfModel.train(docs, LABELS)
+    finally:
+        crf.TRAINING_PARAMS.clear()
+        crf.TRAINING_PARAMS.update(saved)
 
 
 def cutoff_scores(model: CrfModel, docs: Iterable[dict], cutoffs: Iterable[float]) -> list[dict]:
@@ -81,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     spans = sum(1 for doc in docs for span in doc["spans"] if span["label"] in LABELS)
     print(f"training on {len(docs)} documents, {spans} names, from {args.corpus}")
     started = time.perf_counter()
-    model = CrfModel.train(docs, LABELS)
+    model = train_starter(docs)
     seconds = time.perf_counter() - started
     size = len(model.to_bytes())
     if size > MAX_BYTES:

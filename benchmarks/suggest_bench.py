@@ -55,6 +55,7 @@ if str(ROOT) not in sys.path:  # run from a checkout without installing the pack
 DEFAULT_DATA = Path(__file__).resolve().parent / "data" / "ner" / "gum_person_org.jsonl"
 LABELS = ("PERSON", "ORG")
 TEST_DOCS = 100
+SUGGESTERS = ("baseline", "dictionary", "dict+crf", "full")
 
 
 def load_corpus(path):
@@ -171,7 +172,7 @@ def main(argv=None):
     parser.add_argument("--orders", type=int, default=20, help="number of random document orders")
     parser.add_argument("--sizes", default="0,10,50,200", help="comma-separated numbers of labelled documents")
     parser.add_argument("--seed", type=int, default=0, help="seed of the random orders")
-    parser.add_argument("--suggesters", default="baseline,dictionary,dict+crf,full",
+    parser.add_argument("--suggesters", default=",".join(SUGGESTERS),
                         help="comma-separated suggesters to compare (see above)")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -191,7 +192,7 @@ def main(argv=None):
         available["full"] = train_suggester
         if "full" in chosen and load_starter() is None:
             print("The starter model is not installed: full is dict+crf.")
-    unknown = [name for name in chosen if name not in available and name not in ("dictionary", "dict+crf", "full")]
+    unknown = [name for name in chosen if name not in SUGGESTERS]
     if unknown:
         parser.error(f"unknown suggesters: {', '.join(unknown)}")
     suggesters = [(name, available[name]) for name in chosen if name in available]

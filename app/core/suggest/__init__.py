@@ -2,20 +2,25 @@
 
 Public API:
 
-- ``train_suggester(docs)`` takes an iterable of labelled documents,
-  ``{"text": str, "spans": [{"start": int, "end": int, "label": str}, ...]}`` (the
-  native export's lines; other keys are ignored), and returns a suggester.
+- ``train_suggester(docs, *, rejected=(), starter=True)`` takes an iterable of
+  labelled documents, ``{"text": str, "spans": [{"start": int, "end": int, "label": str}, ...]}``
+  (the native export's lines; other keys are ignored), and returns a suggester.
 - A suggester is called on a text: ``suggest(text)`` returns a list of
   ``{"start": int, "end": int, "label": str, "score": float}``, sorted by start,
   not overlapping, each ``text[start:end]`` a run of whole tokens, ``score`` in 0..1.
+  It pickles, and ``describe()`` says what it is made of.
 
-The suggester is a :class:`DictionarySuggester` (``app.core.suggest.dictionary``),
+The suggester is a :class:`BlendedSuggester` (``app.core.suggest.blend``) of a
+:class:`DictionarySuggester` (``app.core.suggest.dictionary``), a :class:`CrfModel`
+(``app.core.suggest.crf``) and the shipped starter model (``app.core.suggest.starter``),
 learned in ``app.core.suggest.learn``; tokens come from ``app.core.suggest.tokens``.
 """
 
 from __future__ import annotations
 
+from app.core.suggest.blend import BlendedSuggester
+from app.core.suggest.crf import CrfModel
 from app.core.suggest.dictionary import DictionarySuggester, Suggestion
 from app.core.suggest.learn import train_suggester
 
-__all__ = ["DictionarySuggester", "Suggestion", "train_suggester"]
+__all__ = ["BlendedSuggester", "CrfModel", "DictionarySuggester", "Suggestion", "train_suggester"]

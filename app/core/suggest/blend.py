@@ -4,7 +4,7 @@ A *layer* is a source of suggestions with a ``scored(text)`` method returning
 ``[(suggestion, rule), ...]``: the dictionary (its rules, see
 ``app.core.suggest.dictionary``) or a model (:class:`ModelLayer`, one rule, its name).
 A suggestion belongs to the *group* ``(rule, label)``; each group has a score cut-off
-(``(rule, ANY)`` gives one to all labels of a rule not given their own).
+(``(rule, dictionary.ANY)`` gives one to all labels of a rule not given their own).
 
 :class:`BlendedSuggester` asks its layers in order: a layer's suggestions at or above
 their group's cut-off are kept where they overlap nothing kept from the layers before
@@ -24,17 +24,18 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import NamedTuple, Protocol
 
 from app.core.suggest.crf import CrfModel
-from app.core.suggest.dictionary import Group, RuledSuggestion, Suggestion
+from app.core.suggest.dictionary import Group, RuledSuggestion, Suggestion, cutoff_of, passing
 from app.core.suggest.tokens import fold_all, tokenize
 
 PRECISION_TARGET = 0.7
+MARGIN = 1.0  # standard errors of the held-out precision (see Outcome.meets_target)
 NEVER = math.inf  # the cut-off of a group that is left out
-ANY = "*"  # the label of a cut-off that applies to all labels of its rule
 # The cut-offs tried for each group: few, so that a small hold-out cannot be overfitted finely.
 CANDIDATE_CUTOFFS = (0.0, 0.3, 0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, NEVER)
 
 GoldSpan = tuple[int, int, str]
-Scored = tuple[int, int, str, float, Group]  # start, end, label, score, group
+# start, end, label, score, group, and what to fall back to when cut off (see RuledSuggestion)
+Scored = tuple[int, int, str, float, Group, "Scored | None"]
 LayerOnDocument = Callable[[int, str], list[RuledSuggestion]]  # a document's index and text → suggestions
 
 
@@ -93,8 +94,7 @@ class BlendedSuggester:
         cutoffs = self.cutoffs
         kept: list[Suggestion] = []
         for layer in self.layers:
-            new = [s for s, rule in layer.scored(text) if s["score"] >= cutoff_of(cutoffs, (rule, s["label"]))]
-            kept = fill_in(kept, new)
+            kept = fill_in(kept, passing(layer.scored(text), cutoffs))
         if self.blocked:
             kept = [s for s in kept if (_key(text[s["start"] : s["end"]]), s["label"]) not in self.blocked]
         return kept
@@ -102,11 +102,6 @@ class BlendedSuggester:
 
 def _key(surface: str) -> tuple[str, ...]:
     return tuple(fold_all(tokenize(surface)))
-
-
-def cutoff_of(cutoffs: Mapping[Group, float], group: Group) -> float:
-    value = cutoffs.get(group)
-    return value if value is not None else cutoffs.get((group[0], ANY), 0.0)
 
 
 def fill_in(kept: list[Suggestion], new: list[Suggestion]) -> list[Suggestion]:
@@ -135,10 +130,10 @@ class Outcome(NamedTuple):
     predicted: int  # suggestions made
 
     def meets_target(self) -> bool:
-        """Precision at or above the target, with a margin of one standard error: the
-        cut-offs that just pass on held-out documents tend to fall short on new ones."""
+        """Precision at or above the target, with a margin of ``MARGIN`` standard errors:
+        the cut-offs that just pass on held-out documents tend to fall short on new ones."""
         error = math.sqrt(self.precision * (1 - self.precision) / self.predicted) if self.predicted else 1.0
-        return self.precision - error >= PRECISION_TARGET
+        return self.precision - MARGIN * error >= PRECISION_TARGET
 
     def key(self) -> tuple[bool, float]:
         """Better outcomes have larger keys: meeting the precision target first, then F1
@@ -170,10 +165,7 @@ class HeldOut:
     def collect(cls, gold: list[set[GoldSpan]], texts: list[str], layers: Mapping[str, LayerOnDocument]) -> HeldOut:
         """Asks each layer, given a document's index and text, for its suggestions on every text."""
         predictions = {
-            name: [
-                [(s["start"], s["end"], s["label"], s["score"], (rule, s["label"])) for s, rule in scored(index, text)]
-                for index, text in enumerate(texts)
-            ]
+            name: [[_scored(ruled) for ruled in scored(index, text)] for index, text in enumerate(texts)]
             for name, scored in layers.items()
         }
         return cls(gold, predictions)
@@ -193,18 +185,33 @@ class HeldOut:
         hits = misses = 0
         kept: list[tuple[int, int]] = []
         for name in order:
-            new = [
-                item
-                for item in self.predictions[name][index]
-                if item[3] >= cutoff_of(cutoffs, item[4]) and not any(s < item[1] and item[0] < e for s, e in kept)
-            ]
-            for start, end, label, _, _ in new:
+            new = []
+            for item in self.predictions[name][index]:
+                if item[3] >= cutoff_of(cutoffs, item[4]):
+                    new.append(item)
+                elif item[5] is not None and item[5][3] >= cutoff_of(cutoffs, item[5][4]):
+                    new.append(item[5])
+            for start, end, label, *_ in new:
+                if any(s < end and start < e for s, e in kept):
+                    continue
                 kept.append((start, end))
                 if (start, end, label) in gold:
                     hits += 1
                 else:
                     misses += 1
         return hits, misses
+
+
+def _scored(ruled: RuledSuggestion) -> Scored:
+    suggestion, rule, fallback = ruled
+    return (
+        suggestion["start"],
+        suggestion["end"],
+        suggestion["label"],
+        suggestion["score"],
+        (rule, suggestion["label"]),
+        None if fallback is None else _scored(fallback),
+    )
 
 
 def choose_cutoffs(held_out: HeldOut, order: Sequence[str]) -> tuple[dict[Group, float], Outcome]:
@@ -220,6 +227,8 @@ def choose_cutoffs(held_out: HeldOut, order: Sequence[str]) -> tuple[dict[Group,
         for index, document in enumerate(held_out.predictions[name]):
             for item in document:
                 items[item[4]].append((item[3], index))
+                if item[5] is not None:
+                    items[item[5][4]].append((item[5][3], index))
     cutoffs = {group: NEVER for group in items}
     counts = [(0, 0)] * len(held_out.gold)  # (true positives, false positives) per document
     totals = (0, 0)

@@ -38,6 +38,7 @@ TRAINING_PARAMS: dict[str, Any] = {
     "max_iterations": 40,
     "feature.possible_transitions": True,
 }
+WINDOW = 2  # tokens tagged on each side of a capitalised one (see _windows)
 MAX_SENTENCE_TOKENS = 120  # long runs without a sentence end (lists, tables) are cut
 
 GoldSpan = tuple[int, int, str]
@@ -102,22 +103,39 @@ class _Features:
             cached = self._words[word] = (own, context)
         return cached
 
-    def sequence(self, words: list[str]) -> list[list[str]]:
-        """The features of a sentence's tokens (the first one marked as the start)."""
+    def sequence(self, words: list[str], first: int = 0, end: int | None = None) -> list[list[str]]:
+        """The features of a sentence's tokens ``first`` to ``end`` (all by default; the
+        sentence's first token is marked as its start)."""
         known = [self._word(word) for word in words]
         last = len(words) - 1
         sequence = []
-        for i, (own, _) in enumerate(known):
+        for i in range(first, len(words) if end is None else end):
             sequence.append(
-                own
+                known[i][0]
                 + (known[i - 2][1][0] if i >= 2 else _EDGE[0])
                 + (known[i - 1][1][1] if i >= 1 else _EDGE[1])
                 + (known[i + 1][1][2] if i < last else _EDGE[2])
                 + (known[i + 2][1][3] if i < last - 1 else _EDGE[3])
             )
-        if sequence:
+        if sequence and first == 0:
             sequence[0].append("start")
         return sequence
+
+
+def _windows(words: list[str]) -> list[tuple[int, int]]:
+    """The parts of a sentence worth tagging: its capitalised words with ``WINDOW``
+    words on each side, overlapping parts merged. Names are capitalised, and away from
+    them the model tags "O"; tagging only these parts halves the time of a news article.
+    Each part's tokens keep the features of the whole sentence."""
+    windows: list[tuple[int, int]] = []
+    for i, word in enumerate(words):
+        if word[:1].isupper():
+            start, end = max(0, i - WINDOW), min(len(words), i + WINDOW + 1)
+            if windows and windows[-1][1] >= start:
+                windows[-1] = (windows[-1][0], end)
+            else:
+                windows.append((start, end))
+    return windows
 
 
 def sentences(text: str, tokens: list[Token]) -> list[tuple[int, int]]:
@@ -215,8 +233,9 @@ class CrfModel:
         found: list[Suggestion] = []
         for first, last in sentences(text, tokens):
             words = [token.text for token in tokens[first:last]]
-            tags = tagger.tag(self._features.sequence(words))
-            found.extend(self._spans(tags, tokens, first))
+            for start, end in _windows(words):
+                tags = tagger.tag(self._features.sequence(words, start, end))
+                found.extend(self._spans(tags, tokens, first + start))
         return found
 
     def _spans(self, tags: list[str], tokens: list[Token], offset: int) -> list[Suggestion]:

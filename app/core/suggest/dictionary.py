@@ -16,7 +16,8 @@ overlapping, each ``text[start:end]`` a run of whole tokens. It suggests in thre
 Each suggestion comes from a rule (``RULES``): a labelled string ("entry"), a part of
 one ("part": a person's first or last name, an organisation without its corporate
 suffix), an extension or joining of matches ("extended"), another occurrence in the
-same text ("repeat"), a last name alone ("last name"). ``cutoffs`` maps
+same text ("repeat"), a last name alone ("last name"); where an extension is cut
+off, the match it grew from ("unextended"). ``cutoffs`` maps
 ``(rule, label)`` to the least score kept of that rule's suggestions of that label
 (chosen on held-out documents by ``app.core.suggest.learn``); ``scored(text)`` gives
 every suggestion with its rule, before the cut-offs.
@@ -50,11 +51,13 @@ VERB_ENDINGS = ("ing", "ed", "ly")
 FUNCTION_WORDS = frozenset(_FUNCTION_WORDS.split())
 
 ENTRY, PART, EXTENDED, REPEAT, LAST_NAME = "entry", "part", "extended", "repeat", "last name"
-RULES = (ENTRY, PART, EXTENDED, REPEAT, LAST_NAME)
+UNEXTENDED = "unextended"  # the match an extension grew from, where the extension is cut off
+RULES = (ENTRY, PART, EXTENDED, REPEAT, LAST_NAME, UNEXTENDED)
 
 Entry = tuple[str, float, str]  # label, score, rule
 Match = tuple[int, int, str, float, str]  # first token, token after the last, label, score, rule
 Group = tuple[str, str]  # rule, label: the unit a score cut-off applies to
+ANY = "*"  # the label of a cut-off that applies to all labels of its rule
 
 
 class Suggestion(TypedDict):
@@ -67,6 +70,29 @@ class Suggestion(TypedDict):
 class RuledSuggestion(NamedTuple):
     suggestion: Suggestion
     rule: str
+    # What is suggested instead when this is cut off: the match an extension grew from.
+    fallback: RuledSuggestion | None = None
+
+
+def cutoff_of(cutoffs: Mapping[Group, float], group: Group) -> float:
+    """The group's cut-off: its own, else its rule's for any label (``(rule, ANY)``), else none."""
+    value = cutoffs.get(group)
+    return value if value is not None else cutoffs.get((group[0], ANY), 0.0)
+
+
+def passing(scored: list[RuledSuggestion], cutoffs: Mapping[Group, float]) -> list[Suggestion]:
+    """The suggestions at or above their group's cut-off (or their fallbacks, when those are)."""
+    kept = []
+    for ruled in scored:
+        if _passes(ruled, cutoffs):
+            kept.append(ruled.suggestion)
+        elif ruled.fallback is not None and _passes(ruled.fallback, cutoffs):
+            kept.append(ruled.fallback.suggestion)
+    return kept
+
+
+def _passes(ruled: RuledSuggestion, cutoffs: Mapping[Group, float]) -> bool:
+    return ruled.suggestion["score"] >= cutoff_of(cutoffs, (ruled.rule, ruled.suggestion["label"]))
 
 
 class _Node:
@@ -131,12 +157,7 @@ class DictionarySuggester:
         return len(self.entries)
 
     def __call__(self, text: str) -> list[Suggestion]:
-        cutoffs = self.cutoffs
-        return [
-            suggestion
-            for suggestion, rule in self.scored(text)
-            if suggestion["score"] >= cutoffs.get((rule, suggestion["label"]), 0.0)
-        ]
+        return passing(self.scored(text), self.cutoffs)
 
     def with_cutoffs(self, cutoffs: Mapping[Group, float]) -> DictionarySuggester:
         """The same dictionary with other cut-offs."""
@@ -150,13 +171,19 @@ class DictionarySuggester:
         matches = scan(self._root, keys, taken)
         if not matches:
             return []
-        matches = _Extender(text, tokens, keys, taken).extend_all(matches)
+        extender = _Extender(text, tokens, keys, taken)
+        matches = extender.extend_all(matches)
         matches = _with_same_text(matches, scan(_same_text_trie(matches, tokens, keys), keys, [False] * len(keys)))
+
+        def ruled(match: Match, rule: str, fallback: RuledSuggestion | None = None) -> RuledSuggestion:
+            i, j, label, score, _ = match
+            suggestion = Suggestion(start=tokens[i].start, end=tokens[j - 1].end, label=label, score=round(score, 4))
+            return RuledSuggestion(suggestion, rule, fallback)
+
+        grown_from = extender.grown_from
         return [
-            RuledSuggestion(
-                Suggestion(start=tokens[i].start, end=tokens[j - 1].end, label=label, score=round(score, 4)), rule
-            )
-            for i, j, label, score, rule in matches
+            ruled(match, match[4], ruled(grown_from[match], UNEXTENDED) if match in grown_from else None)
+            for match in matches
         ]
 
 
@@ -170,6 +197,7 @@ class _Extender:
         # A word the text also writes lower-case is a common word, not a name; the keys
         # of capitalised words are marked (see ``fold``), so these are the others.
         self.lower_words = set(keys)
+        self.grown_from: dict[Match, Match] = {}  # extended match → the entry's match it grew from
 
     def starts(self, i: int) -> bool:
         return sentence_start(self.text, self.tokens, i)
@@ -181,9 +209,12 @@ class _Extender:
             for k in range(first, last):
                 self.taken[k] = True
             if (first, last) != (i, j):
-                score *= EXTENDED_FACTOR
-                rule = EXTENDED
-            extended.append((first, last, label, score, rule))
+                grown = (first, last, label, score * EXTENDED_FACTOR, EXTENDED)
+                if rule != EXTENDED:  # not joined from two matches: there is one to fall back to
+                    self.grown_from[grown] = (i, j, label, score, rule)
+                extended.append(grown)
+            else:
+                extended.append((i, j, label, score, rule))
         return extended
 
     def _joined(self, matches: list[Match]) -> list[Match]:

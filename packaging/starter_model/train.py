@@ -12,7 +12,8 @@ From the repository root:
     python packaging/starter_model/train.py --evaluate benchmarks/data/ner/gum_person_org.jsonl
 
 ``--evaluate`` scores the trained model alone on a corpus in the native shape, strict
-on (start, end, label), at several confidence cut-offs.
+on (start, end, label), at several confidence cut-offs; with ``--no-training`` it
+scores the model file as it is.
 """
 
 from __future__ import annotations
@@ -88,26 +89,34 @@ def cutoff_scores(model: CrfModel, docs: Iterable[dict], cutoffs: Iterable[float
     return rows
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", type=Path, default=CORPUS, help="folder of *.jsonl training documents")
-    parser.add_argument("--out", type=Path, default=OUTPUT, help="the model file to write")
-    parser.add_argument("--evaluate", type=Path, help="a JSONL corpus to score the model on")
-    args = parser.parse_args(argv)
-
-    docs = corpus_documents(args.corpus)
+def train(corpus: Path, out: Path) -> CrfModel:
+    docs = corpus_documents(corpus)
     spans = sum(1 for doc in docs for span in doc["spans"] if span["label"] in LABELS)
-    print(f"training on {len(docs)} documents, {spans} names, from {args.corpus}")
+    print(f"training on {len(docs)} documents, {spans} names, from {corpus}")
     started = time.perf_counter()
     model = train_starter(docs)
     seconds = time.perf_counter() - started
     size = len(model.to_bytes())
     if size > MAX_BYTES:
         raise SystemExit(f"the model is {size / 1e6:.1f} MB, over the {MAX_BYTES / 1e6:.0f} MB the app ships")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    model.save(args.out)
-    print(f"wrote {args.out} ({size / 1e6:.2f} MB) in {seconds:.0f} s")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    model.save(out)
+    print(f"wrote {out} ({size / 1e6:.2f} MB) in {seconds:.0f} s")
+    return model
 
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=CORPUS, help="folder of *.jsonl training documents")
+    parser.add_argument("--out", type=Path, default=OUTPUT, help="the model file to write")
+    parser.add_argument("--evaluate", type=Path, help="a JSONL corpus to score the model on")
+    parser.add_argument("--no-training", action="store_true", help="score the model already in --out")
+    args = parser.parse_args(argv)
+
+    if args.no_training:
+        model = CrfModel.load(args.out)
+    else:
+        model = train(args.corpus, args.out)
     if args.evaluate:
         print(f"\n{args.evaluate.name}, the model alone, strict (start, end, label):")
         print("cut-off  precision  recall  F1     suggested")

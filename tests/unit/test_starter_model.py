@@ -1,6 +1,10 @@
-"""The shipped starter model (resources/models/starter-person-org.crfsuite) loads and finds names."""
+"""The shipped starter model (resources/models/starter-person-org.crfsuite) loads and finds
+names; its training corpus (packaging/starter_model/corpus/) is well formed."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 from app.core.suggest.starter import STARTER_FILE, load_starter
 from app.resources import resource_path
@@ -33,3 +37,22 @@ def test_the_starter_model_finds_well_known_names():
     assert {("Tim Cook", "PERSON"), ("Apple Inc.", "ORG")} <= found(
         "Tim Cook, the chief executive of Apple Inc., spoke to reporters."
     )
+
+
+def test_the_training_corpus_is_well_formed():
+    corpus = Path(__file__).resolve().parents[2] / "packaging" / "starter_model" / "corpus"
+    files = sorted(corpus.glob("*.jsonl"))
+    assert [path.name for path in files] == ["btc.jsonl", "redocred.jsonl", "wikigold.jsonl"]
+    ids = set()
+    for path in files:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            doc = json.loads(line)
+            text = doc["text"]
+            assert doc["id"] not in ids and isinstance(text, str) and text, (path.name, number)
+            ids.add(doc["id"])
+            spans = sorted((s["start"], s["end"], s["label"]) for s in doc["spans"])
+            for start, end, label in spans:
+                assert 0 <= start < end <= len(text) and label in ("PERSON", "ORG"), (path.name, number)
+                assert text[start:end].strip() == text[start:end], (path.name, number, text[start:end])
+            for (_, end, _), (start, _, _) in zip(spans, spans[1:], strict=False):
+                assert end <= start, (path.name, number, spans)

@@ -8,7 +8,7 @@ import string
 from pathlib import Path
 from typing import Any
 
-from app.core.suggest.crf import CrfModel, bio_tags, shape
+from app.core.suggest.crf import MAX_SENTENCE_TOKENS, CrfModel, _windows, bio_tags, sentences, shape
 from app.core.suggest.tokens import tokenize
 
 
@@ -79,3 +79,22 @@ def test_an_empty_text_has_no_spans() -> None:
     model = CrfModel.train(pattern_docs(10))
     assert model.predict("") == []
     assert model.predict("   \n ") == []
+
+
+def test_sentences_end_at_stops_and_line_breaks_but_not_after_initials() -> None:
+    text = "Mr. J. R. Smith left. Then Ann came!\nNew line here"
+    tokens = tokenize(text)
+    ranges = sentences(text, tokens)
+    assert [" ".join(t.text for t in tokens[a:b]) for a, b in ranges] == [
+        "Mr . J . R . Smith left .",
+        "Then Ann came !",
+        "New line here",
+    ]
+    long = " ".join(["word"] * (2 * MAX_SENTENCE_TOKENS + 5))
+    assert [b - a for a, b in sentences(long, tokenize(long))] == [MAX_SENTENCE_TOKENS, MAX_SENTENCE_TOKENS, 5]
+
+
+def test_only_the_parts_of_a_sentence_around_capitalised_words_are_tagged() -> None:
+    words = ["The", "cat", "saw", "that", "the", "big", "Hugo", "Touvron", "ran", "off", "to", "the", "far", "hills", "today"]
+    assert _windows(words) == [(4, 10)]
+    assert _windows(["no", "names", "at", "all"]) == []

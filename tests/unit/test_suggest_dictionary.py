@@ -16,7 +16,7 @@ from app.core.suggest.learn import train_dictionary, valid_documents
 from app.core.suggest.tokens import tokenize
 
 
-def train_suggester(docs: list[dict[str, Any]]) -> DictionarySuggester:
+def learn_dictionary(docs: list[dict[str, Any]]) -> DictionarySuggester:
     return train_dictionary(valid_documents(docs))
 
 
@@ -45,7 +45,7 @@ def test_tokens_keep_names_whole_and_split_possessives() -> None:
 
 
 def test_a_labelled_string_is_suggested_with_its_majority_label() -> None:
-    suggest = train_suggester(
+    suggest = learn_dictionary(
         [
             doc("Jordan won.", ("Jordan", "PERSON")),
             doc("Jordan signed.", ("Jordan", "GPE")),
@@ -57,12 +57,12 @@ def test_a_labelled_string_is_suggested_with_its_majority_label() -> None:
 
 
 def test_a_tie_between_labels_goes_to_the_alphabetically_first() -> None:
-    suggest = train_suggester([doc("Apple fell.", ("Apple", "ORG")), doc("Apple rose.", ("Apple", "COMPANY"))])
+    suggest = learn_dictionary([doc("Apple fell.", ("Apple", "ORG")), doc("Apple rose.", ("Apple", "COMPANY"))])
     assert found(suggest, "Apple rose.") == [("Apple", "COMPANY")]
 
 
 def test_matches_are_the_longest_from_the_left_over_whole_tokens() -> None:
-    suggest = train_suggester(
+    suggest = learn_dictionary(
         [doc("New York and New York Times and York.", ("New York Times", "ORG"), ("New York", "GPE"))]
     )
     assert found(suggest, "The New York Times is in New York, not Yorkshire.") == [
@@ -72,44 +72,44 @@ def test_matches_are_the_longest_from_the_left_over_whole_tokens() -> None:
 
 
 def test_case_is_ignored_only_where_the_text_capitalises() -> None:
-    suggest = train_suggester([doc("Meta and apple pie.", ("Meta", "ORG"), ("apple", "FOOD"))])
+    suggest = learn_dictionary([doc("Meta and apple pie.", ("Meta", "ORG"), ("apple", "FOOD"))])
     assert found(suggest, "META, Meta and meta-analysis; the meta view.") == [("META", "ORG"), ("Meta", "ORG")]
     assert found(suggest, "An apple, not Apple.") == [("apple", "FOOD")]
 
 
 def test_possessives_are_left_out_of_the_suggestion() -> None:
-    suggest = train_suggester([doc("Meta’s plan.", ("Meta’s", "ORG"))])
+    suggest = learn_dictionary([doc("Meta’s plan.", ("Meta’s", "ORG"))])
     text = "Meta's lab and Meta’s plan."
     assert found(suggest, text) == [("Meta", "ORG"), ("Meta", "ORG")]
 
 
 def test_first_and_last_names_of_known_people_are_people() -> None:
-    suggest = train_suggester([doc("Guillaume Lample founded it.", ("Guillaume Lample", "PERSON"))])
+    suggest = learn_dictionary([doc("Guillaume Lample founded it.", ("Guillaume Lample", "PERSON"))])
     assert found(suggest, "Said Lample, Guillaume agreed.") == [("Lample", "PERSON"), ("Guillaume", "PERSON")]
 
 
 def test_a_name_part_labelled_otherwise_more_often_keeps_its_label() -> None:
     docs = [doc("Jordan Smith came.", ("Jordan Smith", "PERSON"))]
     docs += [doc(f"In Jordan {i}.", ("Jordan", "GPE")) for i in range(2)]
-    assert found(train_suggester(docs), "From Jordan.") == [("Jordan", "GPE")]
+    assert found(learn_dictionary(docs), "From Jordan.") == [("Jordan", "GPE")]
 
 
 def test_an_organisation_is_learned_without_its_corporate_suffix() -> None:
-    suggest = train_suggester(
+    suggest = learn_dictionary(
         [doc("Acme Corp. and Initech, Inc. sued.", ("Acme Corp.", "ORG"), ("Initech, Inc.", "ORG"))]
     )
     assert found(suggest, "Both Acme and Initech lost.") == [("Acme", "ORG"), ("Initech", "ORG")]
 
 
 def test_a_match_extends_over_adjacent_names_and_initials() -> None:
-    suggest = train_suggester([doc("Touvron wrote it.", ("Touvron", "PERSON"))])
+    suggest = learn_dictionary([doc("Touvron wrote it.", ("Touvron", "PERSON"))])
     assert found(suggest, "The research scientist Hugo Touvron stayed.") == [("Hugo Touvron", "PERSON")]
     assert found(suggest, "A note by J. R. Touvron was read.") == [("J. R. Touvron", "PERSON")]
     assert found(suggest, "He met Touvron Jr and left.")[0] == ("Touvron Jr", "PERSON")
 
 
 def test_extension_stops_at_sentences_function_words_and_common_words() -> None:
-    suggest = train_suggester([doc("Touvron and Meta.", ("Touvron", "PERSON"), ("Meta", "ORG"))])
+    suggest = learn_dictionary([doc("Touvron and Meta.", ("Touvron", "PERSON"), ("Meta", "ORG"))])
     assert found(suggest, "They left. Touvron stayed.") == [("Touvron", "PERSON")]
     assert found(suggest, "It was Touvron. Research went on.") == [("Touvron", "PERSON")]
     assert found(suggest, "The Touvron paper.") == [("Touvron", "PERSON")]
@@ -118,18 +118,18 @@ def test_extension_stops_at_sentences_function_words_and_common_words() -> None:
 
 
 def test_adjacent_parts_of_a_name_are_joined() -> None:
-    suggest = train_suggester([doc("Hugo Smith and Ann Touvron.", ("Hugo Smith", "PERSON"), ("Ann Touvron", "PERSON"))])
+    suggest = learn_dictionary([doc("Hugo Smith and Ann Touvron.", ("Hugo Smith", "PERSON"), ("Ann Touvron", "PERSON"))])
     assert found(suggest, "The scientist Hugo Touvron stayed.") == [("Hugo Touvron", "PERSON")]
     assert found(suggest, "Said Touvron: yes.") == [("Touvron", "PERSON")]
 
 
 def test_extension_stops_at_the_next_suggestion() -> None:
-    suggest = train_suggester([doc("Touvron and Meta.", ("Touvron", "PERSON"), ("Meta", "ORG"))])
+    suggest = learn_dictionary([doc("Touvron and Meta.", ("Touvron", "PERSON"), ("Meta", "ORG"))])
     assert found(suggest, "He told Meta Touvron would go.") == [("Meta", "ORG"), ("Touvron", "PERSON")]
 
 
 def test_a_suggested_name_is_suggested_again_in_the_same_text() -> None:
-    suggest = train_suggester([doc("Timothée spoke.", ("Timothée", "PERSON"))])
+    suggest = learn_dictionary([doc("Timothée spoke.", ("Timothée", "PERSON"))])
     text = "Timothée Lacroix co-founded Mistral. Lacroix said so, and Timothée Lacroix agreed."
     assert found(suggest, text) == [
         ("Timothée Lacroix", "PERSON"),
@@ -141,7 +141,7 @@ def test_a_suggested_name_is_suggested_again_in_the_same_text() -> None:
 
 
 def test_an_extended_name_is_found_again_where_extension_cannot_reach() -> None:
-    suggest = train_suggester([doc("Touvron wrote it.", ("Touvron", "PERSON"))])
+    suggest = learn_dictionary([doc("Touvron wrote it.", ("Touvron", "PERSON"))])
     text = "The scientist Hugo Touvron stayed.\nHUGO TOUVRON'S TEAM LEFT"
     # Capitals do not extend a match, yet the name was suggested earlier in the text.
     assert found(suggest, text) == [("Hugo Touvron", "PERSON"), ("HUGO TOUVRON", "PERSON")]
@@ -150,7 +150,7 @@ def test_an_extended_name_is_found_again_where_extension_cannot_reach() -> None:
 def test_strings_left_unlabelled_more_often_than_labelled_are_dropped() -> None:
     docs = [doc("Apple sued Google.", ("Apple", "ORG"), ("Google", "ORG"))]
     docs += [doc("Apple pie and Apple tart; Google it.", ("Google", "ORG")), doc("Google it.")]
-    suggest = train_suggester(docs)
+    suggest = learn_dictionary(docs)
     assert found(suggest, "Apple and Google met.") == [("Google", "ORG")]
     scores = {s["label"]: s["score"] for s in suggest("Google")}
     assert scores == {"ORG": pytest.approx(2 / 3, abs=1e-3)}
@@ -160,11 +160,11 @@ def test_labels_of_long_spans_are_not_learned() -> None:
     claim = "the moon is made of green cheese and always was"
     text = f"Smith said {claim}. Smith said the moon is big."
     docs = [doc(text, ("Smith", "PERSON"), (claim, "CLAIM"), ("the moon is big", "CLAIM"))]
-    assert found(train_suggester(docs), text) == [("Smith", "PERSON"), ("Smith", "PERSON")]
+    assert found(learn_dictionary(docs), text) == [("Smith", "PERSON"), ("Smith", "PERSON")]
     # A single long span of a short label is skipped too.
     long_name = "The Very Long Official Name Of The Central Bank Of Somewhere"
     docs = [doc(f"{long_name} and Fed.", (long_name, "ORG"), ("Fed", "ORG"))]
-    assert found(train_suggester(docs), f"{long_name}.") == []
+    assert found(learn_dictionary(docs), f"{long_name}.") == []
 
 
 def test_malformed_documents_and_spans_are_ignored() -> None:
@@ -174,8 +174,8 @@ def test_malformed_documents_and_spans_are_ignored() -> None:
         {"text": "Other", "spans": None},
         doc("Meta.", ("Meta", "ORG")),
     ]
-    assert found(train_suggester(docs), "At Meta.") == [("Meta", "ORG")]
-    assert train_suggester([])("Anything at all.") == []
+    assert found(learn_dictionary(docs), "At Meta.") == [("Meta", "ORG")]
+    assert learn_dictionary([])("Anything at all.") == []
 
 
 WORDS = [
@@ -215,7 +215,7 @@ def test_suggestions_are_sorted_disjoint_stripped_spans_of_the_text(
 ) -> None:
     text = "".join(pieces)
     assert all(text[t.start : t.end] == t.text and t.text.strip() for t in tokenize(text))
-    suggestions = train_suggester(docs)(text)
+    suggestions = learn_dictionary(docs)(text)
     previous_end = 0
     for s in suggestions:
         assert previous_end <= s["start"] < s["end"] <= len(text)

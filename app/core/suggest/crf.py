@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import bisect
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -26,7 +27,7 @@ from typing import Any
 
 import pycrfsuite
 
-from app.core.suggest.dictionary import Suggestion
+from app.core.suggest.dictionary import FUNCTION_WORDS, Suggestion
 from app.core.suggest.tokens import Token, sentence_start, tokenize
 
 OUTSIDE = "O"
@@ -39,7 +40,9 @@ TRAINING_PARAMS: dict[str, Any] = {
     "feature.possible_transitions": True,
 }
 WINDOW = 2  # tokens tagged on each side of a capitalised one (see _windows)
-MAX_SENTENCE_TOKENS = 120  # long runs without a sentence end (lists, tables) are cut
+MAX_SENTENCE_TOKENS = 120
+_LINE_BREAK = re.compile("\n")
+_SENTENCE_ENDS = frozenset(".!?")  # long runs without a sentence end (lists, tables) are cut
 
 GoldSpan = tuple[int, int, str]
 
@@ -123,13 +126,14 @@ class _Features:
 
 
 def _windows(words: list[str]) -> list[tuple[int, int]]:
-    """The parts of a sentence worth tagging: its capitalised words with ``WINDOW``
-    words on each side, overlapping parts merged. Names are capitalised, and away from
-    them the model tags "O"; tagging only these parts halves the time of a news article.
+    """The parts of a sentence worth tagging: its capitalised words (but function words
+    such as a sentence's first "The") with ``WINDOW`` words on each side, overlapping
+    parts merged. Names are capitalised, and away from them the model tags "O";
+    tagging only these parts takes a third of the time on a news article.
     Each part's tokens keep the features of the whole sentence."""
     windows: list[tuple[int, int]] = []
     for i, word in enumerate(words):
-        if word[:1].isupper():
+        if word[:1].isupper() and word.casefold() not in FUNCTION_WORDS:
             start, end = max(0, i - WINDOW), min(len(words), i + WINDOW + 1)
             if windows and windows[-1][1] >= start:
                 windows[-1] = (windows[-1][0], end)
@@ -139,16 +143,21 @@ def _windows(words: list[str]) -> list[tuple[int, int]]:
 
 
 def sentences(text: str, tokens: list[Token]) -> list[tuple[int, int]]:
-    """Token ranges (first, after last) of the text's sentences, long ones cut."""
-    ranges = []
-    first = 0
-    for i in range(1, len(tokens)):
-        if i - first >= MAX_SENTENCE_TOKENS or sentence_start(text, tokens, i):
-            ranges.append((first, i))
-            first = i
-    if tokens:
-        ranges.append((first, len(tokens)))
-    return ranges
+    """Token ranges (first, after last) of the text's sentences (``tokens.sentence_start``), long ones cut."""
+    if not tokens:
+        return []
+    # Only tokens after a line break or after "." "!" "?" can start a sentence: the
+    # others are not asked (a 50 KB article has 9,000 tokens).
+    starts = [token.start for token in tokens]
+    candidates = {bisect.bisect_left(starts, match.start()) for match in _LINE_BREAK.finditer(text)}
+    candidates.update(i + 1 for i, token in enumerate(tokens) if token.text in _SENTENCE_ENDS)
+    n = len(tokens)
+    bounds = [0, *sorted(i for i in candidates if 0 < i < n and sentence_start(text, tokens, i)), n]
+    return [
+        (cut, min(cut + MAX_SENTENCE_TOKENS, end))
+        for first, end in zip(bounds, bounds[1:], strict=False)
+        for cut in range(first, end, MAX_SENTENCE_TOKENS)
+    ]
 
 
 def bio_tags(tokens: list[Token], spans: Iterable[GoldSpan]) -> list[str]:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Smoke-run the built one-folder app, offscreen, in a temp folder:
-#  1. it starts (--version) and finds its resources and migrations inside the bundle;
+#  1. it starts (--version) and finds its resources (the starter model for suggestions
+#     among them) and migrations inside the bundle;
 #  2. it creates a dataset and imports an HTML page (extraction workers are
 #     processes of the frozen app), a text file and the bundled sample dataset;
 #  3. it exports JSONL whose span offsets hold (text[start:end] == span text);
@@ -58,6 +59,8 @@ expected=2
 sample="$resources/sample/sample-articles.jsonl"
 [ -f "$sample" ] || { echo "the sample dataset is missing from the bundle: $sample" >&2; exit 1; }
 sources+=("$sample")
+model="$resources/models/starter-person-org.crfsuite"
+[ -f "$model" ] || { echo "the starter model for suggestions is missing from the bundle: $model" >&2; exit 1; }
 expected=$((expected + $(grep -c . "$sample")))
 run import --db "$db" "${sources[@]}" | tee "$work/import.txt"
 grep -q "Imported: $expected " "$work/import.txt" || { echo "expected $expected imported articles" >&2; exit 1; }

@@ -225,10 +225,11 @@ class SuggestionController(QObject):
 
         def train(cancel: CancelToken) -> Suggester | None:
             docs, rejected = service.training_documents(store), service.rejected_strings(store)
-            if not docs and not rejected:  # nothing to learn from (a new dataset): no process to start
-                trained: Suggester | None = train_with_rejections(docs, rejected)
+            labels = service.entity_labels(store)
+            if not docs and not rejected:  # nothing to learn from (a new dataset): the starter model alone
+                trained: Suggester | None = train_with_rejections(docs, rejected, labels)
             else:
-                trained = _wait(trainer.submit(docs, rejected), cancel)
+                trained = _wait(trainer.submit(docs, rejected, labels), cancel)
             # The source chosen in the settings (an installed spaCy pipeline) joins it here, off the GUI thread.
             return service.with_source(store, trained, settings) if trained is not None else None
 

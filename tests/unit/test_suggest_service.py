@@ -9,7 +9,7 @@ from app.core.changes import ChangeKind
 from app.core.db.store import Store
 from app.core.ingest.storing import store_articles
 from app.core.ops import labels, span_edits
-from app.core.suggest import service, trainer
+from app.core.suggest import service
 from app.core.validation import InvalidInput, NewArticle
 
 DONE = "Hugo Touvron left Meta. Touvron joined Mistral in Paris."
@@ -75,27 +75,15 @@ def test_a_rejection_must_fit_the_text_and_name_an_entity_label(store: Store, st
         service.reject_suggestion(store, 99, 0, 4, "ORG", annotator="ana")
 
 
-def test_rejections_feed_the_dictionary_when_training_takes_them(store: Store,
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rejections_feed_the_suggester(store: Store) -> None:
+    """"Meta" labelled once and rejected twice is no longer suggested; the other names still are."""
     _fill(store)
+    store_articles(store, [NewArticle(uid="more", text="Meta again: the Meta board met.")])
+    assert {OPEN[s["start"]:s["end"]] for s in service.build_suggester(store, None)(OPEN)} >= {"Meta", "Hugo Touvron"}
     service.reject_suggestion(store, 2, 0, 4, "ORG", annotator="ana")
-    seen = {}
-
-    def with_rejections(docs, *, rejected=(), starter=True):
-        seen["docs"], seen["rejected"] = list(docs), list(rejected)
-        return lambda text: []
-
-    monkeypatch.setattr(trainer, "train_suggester", with_rejections)
-    service.build_suggester(store, None)
-    assert seen["rejected"] == [("Meta", "ORG")] and len(seen["docs"]) == 1
-
-    def without(docs):
-        seen["plain"] = list(docs)
-        return lambda text: []
-
-    monkeypatch.setattr(trainer, "train_suggester", without)
-    service.build_suggester(store, None)  # an older train_suggester still trains
-    assert len(seen["plain"]) == 1
+    service.reject_suggestion(store, 4, 0, 4, "ORG", annotator="ana")
+    found = {OPEN[s["start"]:s["end"]] for s in service.build_suggester(store, None)(OPEN)}
+    assert "Meta" not in found and "Hugo Touvron" in found
 
 
 def test_suggestions_for_an_article_leave_out_rejections_and_labelled_stretches(store: Store) -> None:
@@ -232,3 +220,18 @@ def test_the_settings_add_a_spacy_pipeline_and_one_that_cannot_be_used_leaves_th
     assert combined.problem and str(missing) in combined.problem
     trained_elsewhere = service.with_source(store, own, Settings(suggestion_source=f"spacy:{missing}"))
     assert isinstance(trained_elsewhere, CombinedSuggester) and trained_elsewhere.first is own
+
+
+def test_before_anything_is_labelled_the_starter_model_suggests_under_the_datasets_own_label_names(
+        store: Store) -> None:
+    """A dataset that calls its labels PER and ORGANIZATION gets the starter's people and organisations
+    under those names on its first article."""
+    for label in labels.list_labels(store):
+        renamed = {"PERSON": "PER", "ORG": "ORGANIZATION"}.get(label.name)
+        if renamed:
+            labels.update_label(store, label.id, name=renamed)
+    article = "Angela Merkel met the chief executive of Siemens AG in Berlin on Tuesday."
+    store_articles(store, [NewArticle(uid="first", text=article)])
+    found = {(article[s["start"]:s["end"]], s["label"]) for s in service.build_suggester(store, None)(article)}
+    assert ("Angela Merkel", "PER") in found
+    assert {label for _, label in found} <= {"PER", "ORGANIZATION"}

@@ -23,23 +23,23 @@ NEW = "Meta hired Hugo Touvron again."
 class _Noted:
     """A suggester that remembers which process trained it (picklable: a module-level class)."""
 
-    def __init__(self, suggester: Any, pid: int, rejected: Sequence[tuple[str, str]]) -> None:
+    def __init__(self, suggester: Any, pid: int, rejected: Sequence[tuple[str, str]], labels: Sequence[str] = ()) -> None:
         self.suggester, self.pid, self.rejected = suggester, pid, list(rejected)
 
     def __call__(self, text: str) -> list[Suggestion]:
         return list(self.suggester(text))
 
 
-def _train_noting_pid(docs: Sequence[Mapping[str, Any]], rejected: Sequence[tuple[str, str]]) -> _Noted:
+def _train_noting_pid(docs: Sequence[Mapping[str, Any]], rejected: Sequence[tuple[str, str]], labels: Sequence[str] = ()) -> _Noted:
     return _Noted(train_with_rejections(docs, rejected), os.getpid(), rejected)
 
 
-def _train_slowly(docs: Sequence[Mapping[str, Any]], rejected: Sequence[tuple[str, str]]) -> _Noted:
+def _train_slowly(docs: Sequence[Mapping[str, Any]], rejected: Sequence[tuple[str, str]], labels: Sequence[str] = ()) -> _Noted:
     time.sleep(float(docs[0].get("sleep", 0)))
     return _train_noting_pid(docs, rejected)
 
 
-def _die(docs: Sequence[Mapping[str, Any]], rejected: Sequence[tuple[str, str]]) -> _Noted:
+def _die(docs: Sequence[Mapping[str, Any]], rejected: Sequence[tuple[str, str]], labels: Sequence[str] = ()) -> _Noted:
     os._exit(3)
 
 

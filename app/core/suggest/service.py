@@ -90,8 +90,15 @@ def build_suggester(store: Store, settings: Settings | None = None) -> Suggester
 
     With ``settings``, what ``with_source`` adds to it.
     """
-    dataset = train_with_rejections(training_documents(store), rejected_strings(store))
+    dataset = train_with_rejections(training_documents(store), rejected_strings(store), entity_labels(store))
     return dataset if settings is None else with_source(store, dataset, settings)
+
+
+def entity_labels(store: Store) -> list[str]:
+    """The names of the dataset's entity labels (those suggestions are for), in their order."""
+    with store.begin() as conn:
+        names = conn.execute(text("SELECT name FROM label WHERE kind = 'entity' ORDER BY position, name")).scalars()
+        return [str(name) for name in names]
 
 
 def with_source(store: Store, suggester: Suggester, settings: Settings) -> Suggester:
@@ -101,9 +108,7 @@ def with_source(store: Store, suggester: Suggester, settings: Settings) -> Sugge
     entities are suggested too, where the dataset's spans leave room
     (``spacy_source.with_pipeline``; its labels mapped to the dataset's entity labels).
     """
-    with store.begin() as conn:
-        labels = conn.execute(text("SELECT name FROM label WHERE kind = 'entity' ORDER BY position, name")).scalars()
-        return with_pipeline(suggester, settings, labels=[str(name) for name in labels])
+    return with_pipeline(suggester, settings, labels=entity_labels(store))
 
 
 # -- what is offered for one article ---------------------------------------------------------------

@@ -21,7 +21,6 @@ article's text, so the window does that off the GUI thread too.
 from __future__ import annotations
 
 import contextlib
-import inspect
 import multiprocessing
 import os
 import signal
@@ -35,20 +34,18 @@ from app.core.suggest.dictionary import Suggestion
 from app.core.suggest.learn import train_suggester
 
 Suggester = Callable[[str], list[Suggestion]]
-TrainFn = Callable[[Sequence[Mapping[str, Any]], Sequence[tuple[str, str]]], Suggester]
+TrainFn = Callable[[Sequence[Mapping[str, Any]], Sequence[tuple[str, str]], Sequence[str]], Suggester]
 
 WORKER_NICENESS = 10
 _SPAWN = multiprocessing.get_context("spawn")
 
 
-def train_with_rejections(docs: Sequence[Mapping[str, Any]], rejected: Sequence[tuple[str, str]]) -> Suggester:
-    """``train_suggester`` with the rejected ``(text, label)`` pairs, where it takes them.
-
-    A ``train_suggester`` without a ``rejected`` keyword learns from the documents alone.
-    """
-    if "rejected" in inspect.signature(train_suggester).parameters:
-        return train_suggester(docs, rejected=rejected)  # type: ignore[call-arg,no-any-return,unused-ignore]
-    return train_suggester(docs)
+def train_with_rejections(
+    docs: Sequence[Mapping[str, Any]], rejected: Sequence[tuple[str, str]], labels: Sequence[str] = ()
+) -> Suggester:
+    """``train_suggester`` on a dataset: its done documents, its rejected ``(text, label)`` pairs and
+    its entity labels (which name the starter model's labels before anything is labelled)."""
+    return train_suggester(docs, rejected=rejected, labels=labels or None)
 
 
 def _worker_init() -> None:
@@ -74,25 +71,27 @@ class BackgroundTrainer:
         self._latest: Future[Suggester] | None = None
         self._closed = False
 
-    def submit(self, docs: Iterable[Mapping[str, Any]], rejected: Iterable[tuple[str, str]] = ()) -> Future[Suggester]:
-        """Train on ``docs`` (native export lines) and ``rejected`` ``(text, label)`` pairs, in the worker."""
-        docs, rejected = list(docs), list(rejected)  # the worker gets plain lists, whatever was passed
+    def submit(self, docs: Iterable[Mapping[str, Any]], rejected: Iterable[tuple[str, str]] = (),
+               labels: Iterable[str] = ()) -> Future[Suggester]:
+        """Train on ``docs`` (native export lines), ``rejected`` ``(text, label)`` pairs and the
+        dataset's entity ``labels``, in the worker."""
+        docs, rejected, labels = list(docs), list(rejected), list(labels)  # plain lists, whatever was passed
         with self._lock:
             if self._closed:
                 raise RuntimeError("The trainer has been shut down.")
             if self._latest is not None:
                 self._latest.cancel()  # not started yet: a newer training replaces it
-            self._latest = self._submit(docs, rejected)
+            self._latest = self._submit(docs, rejected, labels)
             return self._latest
 
-    def _submit(self, docs: list[Any], rejected: list[tuple[str, str]]) -> Future[Suggester]:
+    def _submit(self, docs: list[Any], rejected: list[tuple[str, str]], labels: list[str]) -> Future[Suggester]:
         if self._pool is not None:
             try:
-                return self._pool.submit(self._train, docs, rejected)
+                return self._pool.submit(self._train, docs, rejected, labels)
             except BrokenProcessPool:  # the worker died during an earlier training: start another
                 self._pool.shutdown(wait=False, cancel_futures=True)
         self._pool = ProcessPoolExecutor(max_workers=1, mp_context=_SPAWN, initializer=_worker_init)
-        return self._pool.submit(self._train, docs, rejected)
+        return self._pool.submit(self._train, docs, rejected, labels)
 
     @property
     def busy(self) -> bool:

@@ -162,13 +162,14 @@ def test_the_dataset_source_keeps_the_dataset_suggester():
 def test_the_combined_suggester_gives_the_dataset_spans_precedence(pipeline):
     # The dataset knows "Smith works" as an ORG (a bad label, but the annotator's): it wins over the
     # pipeline's overlapping "Alice Smith"; the pipeline's "Acme" overlaps nothing and fills in.
-    dataset = train_suggester([{"text": "Smith works", "spans": [{"start": 0, "end": 11, "label": "ORG"}]}])
+    dataset = train_suggester([{"text": "Smith works", "spans": [{"start": 0, "end": 11, "label": "ORG"}]}],
+                              starter=False)
     combined = with_pipeline(dataset, Settings(suggestion_source=f"spacy:{pipeline}"), ["PERSON", "ORG"])
     assert isinstance(combined, CombinedSuggester)
     assert found(combined, TEXT) == [("Smith works", "ORG"), ("Acme", "ORG")]
     restored = pickle.loads(pickle.dumps(combined))
     assert found(restored, TEXT) == found(combined, TEXT)
-    assert combined.describe() == f"this dataset's labels + spaCy pipeline {pipeline}"
+    assert combined.describe() == f"{dataset.describe()} + spaCy pipeline {pipeline}"
 
 
 def test_combining_keeps_every_first_span_and_only_non_overlapping_second_ones():

@@ -216,9 +216,12 @@ def _scored(ruled: RuledSuggestion) -> Scored:
     )
 
 
-def choose_cutoffs(held_out: HeldOut, order: Sequence[str]) -> tuple[dict[Group, float], Outcome]:
+def choose_cutoffs(
+    held_out: HeldOut, order: Sequence[str], fixed: Mapping[Group, float] | None = None, fixed_rules: Iterable[str] = ()
+) -> tuple[dict[Group, float], Outcome]:
     """Cut-offs of the groups of the layers in ``order`` that give the best outcome on
-    the held-out documents (see ``Outcome.key``).
+    the held-out documents (see ``Outcome.key``). The groups of ``fixed_rules`` keep
+    their cut-off in ``fixed`` (too few held-out spans to judge a model by).
 
     From everything cut off, each step lowers the one group's cut-off (to any lower
     candidate) that adds suggestions of the highest precision: the steps trace the
@@ -231,12 +234,15 @@ def choose_cutoffs(held_out: HeldOut, order: Sequence[str]) -> tuple[dict[Group,
                 items[item[4]].append((item[3], index))
                 if item[5] is not None:
                     items[item[5][4]].append((item[5][3], index))
-    cutoffs = {group: NEVER for group in items}
-    counts = [(0, 0)] * len(held_out.gold)  # (true positives, false positives) per document
-    totals = (0, 0)
-    best = (outcome(0, 0, held_out.gold_count), dict(cutoffs))
+    frozen = frozenset(fixed_rules)
+    cutoffs = {group: cutoff_of(fixed or {}, group) if group[0] in frozen else NEVER for group in items}
+    # (true positives, false positives) per document
+    counts = [held_out.evaluate_document(index, order, cutoffs) for index in range(len(held_out.gold))]
+    totals = (sum(count[0] for count in counts), sum(count[1] for count in counts))
+    best = (outcome(*totals, held_out.gold_count), dict(cutoffs))
+    movable = {group: scored for group, scored in items.items() if group[0] not in frozen}
     while True:
-        move = _best_move(held_out, order, items, cutoffs, counts)
+        move = _best_move(held_out, order, movable, cutoffs, counts)
         if move is None:
             break
         group, value, changed = move

@@ -134,6 +134,33 @@ class _Features:
         return sequences
 
 
+# Every model has the same features: one cache serves them all (the starter's and the dataset's).
+_FEATURES = _Features()
+_Prepared = tuple[list[Token], list[tuple[int, pycrfsuite.ItemSequence]]]
+_last_prepared: tuple[str, _Prepared] | None = None
+
+
+def _prepared(text: str) -> _Prepared:
+    """The text's tokens and the parts worth tagging, each as (index of its first token,
+    its features as CRFsuite holds them). Handing CRFsuite the feature strings is most
+    of a prediction's time, so the last text's parts are kept for the next model
+    asked about the same text (the app asks the dataset's model, then the starter's)."""
+    global _last_prepared
+    last = _last_prepared
+    if last is not None and last[0] is text:
+        return last[1]
+    tokens = tokenize(text)
+    parts: list[tuple[int, pycrfsuite.ItemSequence]] = []
+    for first, end in sentences(text, tokens):
+        known = _FEATURES.known([token.text for token in tokens[first:end]])
+        windows = _windows([word[2] for word in known])
+        for (start, _), sequence in zip(windows, _FEATURES.sequences(known, windows), strict=True):
+            parts.append((first + start, pycrfsuite.ItemSequence(sequence)))
+    prepared = (tokens, parts)
+    _last_prepared = (text, prepared)
+    return prepared
+
+
 def worth_tagging(word: str) -> bool:
     """A capitalised word, but a function word (such as a sentence's first "The")."""
     return word[:1].isupper() and word.casefold() not in FUNCTION_WORDS
@@ -222,7 +249,6 @@ class CrfModel:
         self._data = data
         self._tagger = pycrfsuite.Tagger()
         self._tagger.open_inmemory(data)
-        self._features = _Features()
         self.labels = sorted({tag[2:] for tag in self._tagger.labels() if tag != OUTSIDE})
 
     @classmethod
@@ -232,7 +258,7 @@ class CrfModel:
         wanted = set(labels) if labels is not None else None
         trainer = pycrfsuite.Trainer(verbose=False)
         trainer.set_params(TRAINING_PARAMS)
-        features = _Features()
+        features = _FEATURES
         for doc in docs:
             text, spans = _doc_spans(doc, wanted)
             tokens = tokenize(text)
@@ -251,15 +277,11 @@ class CrfModel:
 
     def predict(self, text: str) -> list[Suggestion]:
         """The spans the model tags in ``text``, sorted by start (see the module for the score)."""
-        tokens = tokenize(text)
+        tokens, parts = _prepared(text)
         tagger = self._tagger
         found: list[Suggestion] = []
-        for first, last in sentences(text, tokens):
-            known = self._features.known([token.text for token in tokens[first:last]])
-            parts = _windows([word[2] for word in known])
-            for (start, _), sequence in zip(parts, self._features.sequences(known, parts), strict=True):
-                tags = tagger.tag(sequence)
-                found.extend(self._spans(tags, tokens, first + start))
+        for offset, sequence in parts:
+            found.extend(self._spans(tagger.tag(sequence), tokens, offset))
         return found
 
     def _spans(self, tags: list[str], tokens: list[Token], offset: int) -> list[Suggestion]:

@@ -287,15 +287,21 @@ def test_view_menu_hides_the_suggestions(qtbot, make_window, labelled_store) -> 
     assert outline_share(grab(view), rect, colour) > 0.3
 
 
-def test_nothing_is_shown_until_the_suggester_is_trained(qtbot, make_window, labelled_store, monkeypatch) -> None:
+def hold_training(monkeypatch) -> threading.Event:
+    """Training waits (reading the dataset) until the test sets the event it returns."""
     trained = threading.Event()
     documents = service.training_documents
 
-    def slow_documents(store):  # the training waits until the test lets it go on
+    def slow_documents(store):
         trained.wait(10)
         return documents(store)
 
     monkeypatch.setattr(service, "training_documents", slow_documents)
+    return trained
+
+
+def test_nothing_is_shown_until_the_suggester_is_trained(qtbot, make_window, labelled_store, monkeypatch) -> None:
+    trained = hold_training(monkeypatch)
     window = make_window(labelled_store, Settings(annotator="ana"))
     window.open_article(1)
     panel = window.panes.annotation
@@ -314,14 +320,7 @@ def test_until_training_ends_the_stored_layer_is_shown(qtbot, make_window, label
     body = labelled_store_text(labelled_store, 1)
     start = body.index("Llama")
     service.store_suggestions(labelled_store, {1: [{"start": start, "end": start + 5, "label": "ORG", "score": 0.9}]})
-    trained = threading.Event()
-    documents = service.training_documents
-
-    def slow_documents(store):
-        trained.wait(10)
-        return documents(store)
-
-    monkeypatch.setattr(service, "training_documents", slow_documents)
+    trained = hold_training(monkeypatch)
     window = make_window(labelled_store, Settings(annotator="ana"))
     window.open_article(1)
     panel = window.panes.annotation

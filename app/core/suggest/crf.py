@@ -28,6 +28,7 @@ from typing import Any
 import pycrfsuite
 
 from app.core.suggest.dictionary import FUNCTION_WORDS, Suggestion
+from app.core.suggest.documents import valid_document
 from app.core.suggest.tokens import Token, sentence_start, tokenize
 
 OUTSIDE = "O"
@@ -223,23 +224,8 @@ def _first_at_or_after(starts: list[int], offset: int) -> int:
 
 
 def _doc_spans(doc: Mapping[str, Any], labels: set[str] | None) -> tuple[str, list[GoldSpan]]:
-    text = doc.get("text")
-    if not isinstance(text, str):
-        return "", []
-    spans = []
-    for span in doc.get("spans") or ():
-        if not isinstance(span, Mapping):
-            continue
-        start, end, label = span.get("start"), span.get("end"), span.get("label")
-        if (
-            isinstance(start, int)
-            and isinstance(end, int)
-            and isinstance(label, str)
-            and 0 <= start < end <= len(text)
-            and (labels is None or label in labels)
-        ):
-            spans.append((start, end, label))
-    return text, spans
+    text, spans = valid_document(doc)
+    return text, [span for span in spans if labels is None or span[2] in labels]
 
 
 class CrfModel:

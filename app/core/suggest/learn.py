@@ -69,6 +69,7 @@ from app.core.suggest.dictionary import (
     build_trie,
     scan,
 )
+from app.core.suggest.documents import Document, GoldSpan, valid_document
 from app.core.suggest.starter import STARTER, StarterLayer, load_starter, starter_label_map
 from app.core.suggest.tokens import Token, fold, fold_all, is_capitalised, is_initial, is_word, tokenize
 
@@ -103,8 +104,6 @@ FIXED_CUTOFFS: dict[Group, float] = {
 }
 
 Key = tuple[str, ...]
-GoldSpan = tuple[int, int, str]
-Document = tuple[str, list[GoldSpan]]  # a text and its well-formed spans
 
 
 def train_suggester(
@@ -290,7 +289,7 @@ def train_dictionary(texts: list[Document], rejected: Iterable[tuple[Key, str]] 
 
 
 def valid_documents(docs: Iterable[Mapping[str, Any]]) -> list[Document]:
-    return [_valid_spans(doc) for doc in docs]
+    return [valid_document(doc) for doc in docs]
 
 
 def rejected_keys(rejected: Iterable[tuple[str, str]]) -> list[tuple[Key, str]]:
@@ -307,20 +306,6 @@ def rejected_keys(rejected: Iterable[tuple[str, str]]) -> list[tuple[Key, str]]:
 def span_labels(texts: list[Document]) -> set[str]:
     """The labels of the documents' spans that a suggester learns (short spans: names, not claims)."""
     return learnable_labels([(_span_words(text[s:e]), label) for text, spans in texts for s, e, label in spans])
-
-
-def _valid_spans(doc: Mapping[str, Any]) -> Document:
-    text = doc.get("text")
-    if not isinstance(text, str):
-        return "", []
-    spans = []
-    for span in doc.get("spans") or ():
-        if not isinstance(span, Mapping):
-            continue
-        start, end, label = span.get("start"), span.get("end"), span.get("label")
-        if isinstance(start, int) and isinstance(end, int) and isinstance(label, str) and 0 <= start < end <= len(text):
-            spans.append((start, end, label))
-    return text, spans
 
 
 @functools.lru_cache(maxsize=512)

@@ -190,7 +190,10 @@ class AnnotationPanel(QWidget):
         self.label_bar.label_chosen.connect(self._on_label_button)
         self.label_bar.all_button.toggled.connect(self._set_armed)
         self.status_badge.status_chosen.connect(self._set_status)
-        self.suggestions.shown_changed.connect(self.key_hint.set_suggestion_keys)
+        # The hint names the suggestion keys while suggestions are on, not only while some are shown:
+        # a hint that grew a line when suggestions arrived would move the text under the reader's eyes.
+        self.key_hint.set_suggestion_keys(self.settings.show_suggestions)
+        self.suggestions.show_action.toggled.connect(self.key_hint.set_suggestion_keys)
         self.gateway.changes_applied.connect(self._on_changes)
         self.gateway.edit_failed.connect(lambda message: self.banner.show_message(message, "error"))
 

@@ -132,7 +132,8 @@ class SuggestionController(QObject):
 
     # -- keys -----------------------------------------------------------------------------------
     def wants(self, combo: int) -> bool:
-        return combo in self._actions and bool(self.layer.suggestions())
+        # A read-only dataset takes no edits: its keys keep their usual meaning (the panel says why).
+        return combo in self._actions and bool(self.layer.suggestions()) and not self.store.read_only
 
     def handle(self, combo: int) -> None:
         self._actions[combo]()

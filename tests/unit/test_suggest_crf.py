@@ -17,6 +17,7 @@ from app.core.suggest.crf import (
     shape,
     worth_tagging,
 )
+from app.core.suggest.starter import load_starter
 from app.core.suggest.tokens import tokenize
 
 
@@ -106,3 +107,31 @@ def test_only_the_parts_of_a_sentence_around_capitalised_words_are_tagged() -> N
     words = ["The", "cat", "saw", "that", "the", "big", "Hugo", "Touvron", "ran", "off", "to", "the", "far", "hills", "today"]
     assert _windows([worth_tagging(word) for word in words]) == [(4, 10)]
     assert _windows([worth_tagging(word) for word in ["no", "names", "at", "all"]]) == []
+
+
+def test_one_model_tags_from_several_threads_at_once() -> None:
+    """A tagger keeps the sequence it tagged last for its marginals: threads must not interleave."""
+    import threading
+
+    model = load_starter()
+    assert model is not None
+    texts = [f"{name} met the chief executive of {org} in Berlin on Tuesday. " * (n + 1)
+             for n, (name, org) in enumerate([("Angela Merkel", "Siemens AG"), ("Tim Cook", "Apple Inc."),
+                                              ("Olaf Scholz", "the European Commission")])]
+    expected = {text: model.predict(text) for text in texts}
+    wrong: list[object] = []
+
+    def work(text: str) -> None:
+        for _ in range(150):
+            try:
+                if model.predict(text) != expected[text]:
+                    wrong.append(text)
+            except ValueError as exc:
+                wrong.append(exc)
+
+    threads = [threading.Thread(target=work, args=(text,)) for text in texts * 2]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert wrong == []

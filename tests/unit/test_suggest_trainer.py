@@ -91,3 +91,27 @@ def test_a_dead_worker_fails_its_training_and_the_next_one_gets_a_new_worker() -
         trainer.shutdown()
     with pytest.raises(RuntimeError):
         trainer.submit(DOCS)
+
+
+def test_shutting_down_without_waiting_stops_a_training_under_way() -> None:
+    """Closing the window must not leave a worker training on (the interpreter would wait for it at exit)."""
+    trainer = BackgroundTrainer(_train_slowly)
+    warm = trainer.submit(DOCS).result(timeout=60)  # the worker is up: its pid is known
+    running = trainer.submit([{**DOCS[0], "sleep": 60}])
+    while not running.running():
+        time.sleep(0.01)
+    started = time.monotonic()
+    trainer.shutdown(wait=False)
+    while _alive(warm.pid) and time.monotonic() - started < 10:
+        time.sleep(0.05)
+    assert not _alive(warm.pid)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A terminated child not yet reaped is a zombie: gone for every purpose here.
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        return stat.read().split(") ", 1)[1][0] != "Z"

@@ -21,6 +21,7 @@ import bisect
 import os
 import re
 import tempfile
+import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -67,7 +68,7 @@ def shape(word: str) -> str:
 
 _OFFSETS = (-2, -1, 1, 2)  # the neighbours whose word and shape a token's features hold
 _EDGE = tuple([f"{offset}edge"] for offset in _OFFSETS)  # a neighbour beyond the sentence
-MAX_CACHED_WORDS = 200_000
+MAX_CACHED_WORDS = 30_000  # ~1.5 KB of feature strings a word
 # A word's own features, its features as each neighbour (see _OFFSETS), and whether it is worth tagging.
 _Word = tuple[list[str], tuple[list[str], ...], bool]
 
@@ -235,6 +236,8 @@ class CrfModel:
         self._data = data
         self._tagger = pycrfsuite.Tagger()
         self._tagger.open_inmemory(data)
+        # A tagger holds the sequence it tagged last, which marginal() reads: one thread at a time.
+        self._lock = threading.Lock()
         self.labels = sorted({tag[2:] for tag in self._tagger.labels() if tag != OUTSIDE})
 
     @classmethod
@@ -266,8 +269,9 @@ class CrfModel:
         tokens, parts = _prepared(text)
         tagger = self._tagger
         found: list[Suggestion] = []
-        for offset, sequence in parts:
-            found.extend(self._spans(tagger.tag(sequence), tokens, offset))
+        with self._lock:
+            for offset, sequence in parts:
+                found.extend(self._spans(tagger.tag(sequence), tokens, offset))
         return found
 
     def _spans(self, tags: list[str], tokens: list[Token], offset: int) -> list[Suggestion]:

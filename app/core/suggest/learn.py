@@ -138,6 +138,7 @@ def train_suggester(
     if CRF in order:
         layers[CRF] = ModelLayer(CrfModel.train(_as_docs(texts), entity_labels), CRF)
     blocked = _blocked(texts, rejections)
+    _tokens_and_keys.cache_clear()  # the texts' tokens served the hold-outs; a trainer process lives on
     return BlendedSuggester(
         [layers[name] for name in order],
         cutoffs,

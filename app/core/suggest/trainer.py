@@ -100,12 +100,17 @@ class BackgroundTrainer:
             return self._latest is not None and not self._latest.done()
 
     def shutdown(self, wait: bool = True) -> None:
-        """Stop the worker: a queued training is cancelled, a running one finished (``wait``) or left."""
+        """Stop the worker: a queued training is cancelled, a running one finished (``wait``) or
+        stopped (the worker is terminated: otherwise the interpreter waits for it at exit)."""
         with self._lock:
             self._closed = True
             pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=wait, cancel_futures=True)
+        if pool is None:
+            return
+        if not wait:
+            for process in list((getattr(pool, "_processes", None) or {}).values()):
+                process.terminate()
+        pool.shutdown(wait=wait, cancel_futures=True)
 
     def __enter__(self) -> Self:
         return self

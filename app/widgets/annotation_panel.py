@@ -317,18 +317,22 @@ class AnnotationPanel(QWidget):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         kind = event.type()
         if kind in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress) and isinstance(event, QKeyEvent):
-            if self._article is None or not self._wants(event):
+            if self._article is None or not self._wants(event, watched):
                 return False
             if kind == QEvent.Type.ShortcutOverride:
                 event.accept()  # the key is ours here, not a window shortcut's
                 return True
-            self._handle_key(event)
+            self._handle_key(event, watched)
             return True
         return super().eventFilter(watched, event)
 
-    def _wants(self, event: QKeyEvent) -> bool:
+    def _suggestion_key(self, combo: int, watched: QObject) -> bool:
+        # Only in the text: in the span list Tab moves the focus on, as everywhere else.
+        return watched is self.view and self.suggestions.wants(combo)
+
+    def _wants(self, event: QKeyEvent, watched: QObject) -> bool:
         combo = _combined(event)
-        if combo in self._keys or combo == ARM_KEY or self.suggestions.wants(combo):
+        if combo in self._keys or combo == ARM_KEY or self._suggestion_key(combo, watched):
             return True
         if event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
             return False
@@ -339,13 +343,13 @@ class AnnotationPanel(QWidget):
             return self._armed or self.selected_span_id() is not None or self.banner.isVisible()
         return False
 
-    def _handle_key(self, event: QKeyEvent) -> None:
+    def _handle_key(self, event: QKeyEvent, watched: QObject) -> None:
         combo = _combined(event)
         if combo in self._keys:
             self.apply_label(self._keys[combo].name)
         elif combo == ARM_KEY:
             self._set_armed(not self._armed)
-        elif self.suggestions.wants(combo):
+        elif self._suggestion_key(combo, watched):
             self.suggestions.handle(combo)
         elif event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
             self.delete_selected_span()

@@ -264,6 +264,12 @@ def test_tab_cycles_and_shift_tab_goes_back(qtbot, make_window, labelled_store) 
     assert panel.suggestions.current().start == starts[-1]
     assert view.hasFocus()  # Tab moved between suggestions, not the focus
 
+    panel.span_list.setFocus()  # in the span list Tab moves the focus on, as everywhere else
+    QApplication.processEvents()
+    press(qtbot, window, Qt.Key.Key_Tab)
+    assert not panel.span_list.hasFocus()
+    assert caret() == starts[-1]
+
 
 def test_view_menu_hides_the_suggestions(qtbot, make_window, labelled_store) -> None:
     window = open_with_suggestions(qtbot, make_window, labelled_store)

@@ -200,3 +200,14 @@ def test_importing_the_source_and_listing_pipelines_loads_no_spacy():
             "sys.exit('spacy' in sys.modules)\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_string_rejected_for_good_is_not_suggested_by_the_pipeline_either(pipeline):
+    dataset = train_suggester([{"text": "Alice Smith", "spans": [{"start": 0, "end": 11, "label": "PERSON"}]}],
+                              rejected=[("Acme", "ORG"), ("Acme", "ORG")], starter=False)
+    combined = with_pipeline(dataset, Settings(suggestion_source=f"spacy:{pipeline}"), ["PERSON", "ORG"])
+    alone = with_pipeline(train_suggester([], starter=False), Settings(suggestion_source=f"spacy:{pipeline}"),
+                          ["PERSON", "ORG"])
+    assert ("Acme", "ORG") in found(alone, TEXT)
+    assert ("Acme", "ORG") not in found(combined, TEXT)
+    assert ("Alice Smith", "PERSON") in found(combined, TEXT)

@@ -95,9 +95,14 @@ class BlendedSuggester:
         kept: list[Suggestion] = []
         for layer in self.layers:
             kept = fill_in(kept, passing(layer.scored(text), cutoffs))
-        if self.blocked:
-            kept = [s for s in kept if (_key(text[s["start"] : s["end"]]), s["label"]) not in self.blocked]
-        return kept
+        return self.unblocked(text, kept)
+
+    def unblocked(self, text: str, suggestions: list[Suggestion]) -> list[Suggestion]:
+        """The suggestions whose string and label the annotator has not rejected for good
+        (other sources' suggestions, such as a spaCy pipeline's, go through this too)."""
+        if not self.blocked:
+            return suggestions
+        return [s for s in suggestions if (_key(text[s["start"] : s["end"]]), s["label"]) not in self.blocked]
 
 
 def _key(surface: str) -> tuple[str, ...]:

@@ -258,6 +258,9 @@ class CombinedSuggester:
             self.problem = str(exc)
             LOGGER.warning("Suggesting without the spaCy pipeline: %s", exc)
             return kept
+        unblocked = getattr(self.first, "unblocked", None)  # strings rejected for good stay rejected
+        if unblocked is not None:
+            more = unblocked(text, more)
         taken = sorted((s["start"], s["end"]) for s in kept)
         starts = [start for start, _ in taken]
         for suggestion in more:

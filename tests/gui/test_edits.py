@@ -105,6 +105,7 @@ def test_a_redo_that_cannot_be_saved_is_reported(gateway, sample_store):
     gateway.edit_failed.connect(errors.append)
     gateway.add_span(art, 0, 4, "ORG")
     gateway.undo_stack.undo()
+    gateway.wait_until_saved()  # the undo is stored before the other write below
     # Meanwhile the same span was stored another way: redoing the add cannot save it.
     span_edits.add_span(sample_store, art, 0, 4, "ORG", annotator="tester")
     gateway.undo_stack.redo()

@@ -465,15 +465,22 @@ class EditGateway(QObject):
     def reject_suggestion(self, article_id: int, start: int, end: int, label: str) -> Changes | None:
         """Turn a suggested span down for this article: not offered there again; undo takes it back."""
         annotator = self.annotator
-        state = suggest_service.rejection_state(article_id, start, end, label,
-                                                self._article_text(article_id)[start:end], annotator)
         record = suggest_service.rejection_changes
+        states: list[dict[str, Any]] = []
+
+        def plan() -> Planned:  # inside the command: an article gone meanwhile is a refused edit
+            if not states:
+                states.append(suggest_service.rejection_state(
+                    article_id, start, end, label, self._article_text(article_id)[start:end], annotator))
+            return record(states[0], after=states[0]), lambda store: suggest_service.reject_suggestion(
+                store, article_id, start, end, label, annotator=annotator)
+
+        # Undo takes back this annotator's rejection only, never another's of the same suggestion.
         return self._push(
             f"Reject {label} suggestion",
-            lambda: (record(state, after=state), lambda store: suggest_service.reject_suggestion(
+            plan,
+            lambda _: (record(states[0], before=states[0]), lambda store: suggest_service.unreject_suggestion(
                 store, article_id, start, end, label, annotator=annotator)),
-            lambda _: (record(state, before=state), lambda store: suggest_service.unreject_suggestion(
-                store, article_id, start, end, label)),
         )
 
     # -- statuses and articles -----------------------------------------------------------------

@@ -119,7 +119,8 @@ def test_suggestions_and_rejections_work_on_postgresql(pg_url):
         span_edits.add_span(store, 2, 20, 36, "PERSON", annotator="ana", origin="suggested")
         assert service.acceptance_rates(store) == {"PERSON": (1, 0), "ORG": (0, 1)}
         assert service.rejected_strings(store) == [("Mistral", "ORG")]
-        service.unreject_suggestion(store, 2, 0, 7, "ORG")
+        assert service.unreject_suggestion(store, 2, 0, 7, "ORG", annotator="bob").empty  # not bob's
+        assert not service.unreject_suggestion(store, 2, 0, 7, "ORG", annotator="ana").empty
         span_edits.delete_articles(store, [2])
         with store.begin() as conn:
             assert conn.exec_driver_sql("SELECT count(*) FROM suggestion").scalar_one() == 0

@@ -235,3 +235,14 @@ def test_before_anything_is_labelled_the_starter_model_suggests_under_the_datase
     found = {(article[s["start"]:s["end"]], s["label"]) for s in service.build_suggester(store, None)(article)}
     assert ("Angela Merkel", "PER") in found
     assert {label for _, label in found} <= {"PER", "ORGANIZATION"}
+
+
+def test_taking_back_a_rejection_takes_back_only_the_annotators_own(store: Store) -> None:
+    """Ana's undo of a rejection Bob stored first (hers stored nothing) leaves Bob's in place."""
+    _fill(store)
+    assert not service.reject_suggestion(store, 2, 0, 4, "ORG", annotator="bob").empty
+    assert service.reject_suggestion(store, 2, 0, 4, "ORG", annotator="ana").empty
+    assert service.unreject_suggestion(store, 2, 0, 4, "ORG", annotator="ana").empty
+    assert service.article_rejections(store, 2) == {(0, 4, "ORG")}
+    assert not service.unreject_suggestion(store, 2, 0, 4, "ORG", annotator="bob").empty
+    assert service.article_rejections(store, 2) == set()

@@ -179,13 +179,16 @@ def reject_suggestion(store: Store, article_id: int, start: int, end: int, label
     return rejection_changes(state, after=state) if stored.rowcount else Changes()
 
 
-def unreject_suggestion(store: Store, article_id: int, start: int, end: int, label: str) -> Changes:
-    """Take a rejection back (the undo of ``reject_suggestion``); nothing to take back changes nothing."""
+def unreject_suggestion(store: Store, article_id: int, start: int, end: int, label: str, *,
+                        annotator: str | None = None) -> Changes:
+    """Take a rejection back (the undo of ``reject_suggestion``): with ``annotator``, only theirs;
+    nothing to take back changes nothing."""
+    whose = "" if annotator is None else " AND r.annotator = :who"
     with store.begin() as conn:
         row = conn.execute(text(
             "SELECT r.id, r.text, r.annotator FROM suggestion_rejection r JOIN label ON label.id = r.label_id "
-            'WHERE r.article_id = :a AND r.start = :s AND r."end" = :e AND label.name = :l'),
-            {"a": article_id, "s": start, "e": end, "l": label}).first()
+            'WHERE r.article_id = :a AND r.start = :s AND r."end" = :e AND label.name = :l' + whose),
+            {"a": article_id, "s": start, "e": end, "l": label, "who": annotator}).first()
         if row is None:
             return Changes()
         conn.execute(text("DELETE FROM suggestion_rejection WHERE id = :i"), {"i": row[0]})

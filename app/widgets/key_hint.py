@@ -96,8 +96,15 @@ class KeyHint(Styled, QFrame):
         if self._done_key:
             first += f" Finished? {self._done_key} marks the article done and opens the next."
         if self._suggestion_keys:
-            first += " Dashed = suggested: Tab next, Enter accepts, X rejects, Shift+Enter accepts all."
+            first += " Dashed = suggested: " + ", ".join(
+                f"{key} {what}" for key, what in self._suggestion_key_names()) + "."
         return first
+
+    def _suggestion_key_names(self) -> list[tuple[str, str]]:
+        """The suggestion keys to name: X only while no label has it (a label's key wins)."""
+        taken = {lb.shortcut.upper() for lb in self._labels if lb.shortcut}
+        keys = [("Tab", "next"), ("Enter", "accepts"), ("X", "rejects"), ("Shift+Enter", "accepts all")]
+        return [(key, what) for key, what in keys if key.upper() not in taken]
 
     def _fill(self) -> None:
         pal = QApplication.palette()
@@ -120,8 +127,8 @@ class KeyHint(Styled, QFrame):
         if self._done_key:
             text += f" &nbsp; Finished? {cap(self._done_key)} marks the article done and opens the next."
         if self._suggestion_keys:
-            text += (f" &nbsp; Dashed = suggested: {cap('Tab')} next, {cap('Enter')} accepts, "
-                     f"{cap('X')} rejects, {cap('Shift+Enter')} accepts all.")
+            text += " &nbsp; Dashed = suggested: " + ", ".join(
+                f"{cap(key)} {what}" for key, what in self._suggestion_key_names()) + "."
         self.message.setText(text)
 
     # -- showing and hiding ------------------------------------------------------------------------

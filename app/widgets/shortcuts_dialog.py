@@ -27,11 +27,15 @@ FIXED = [
 def shortcut_rows(window: QMainWindow) -> list[tuple[str, str]]:
     rows: list[tuple[str, str]] = []
     store = getattr(window, "store", None)
+    label_keys: set[str] = set()
     if store is not None:
         for label in list_labels(store):
             if label.shortcut:
                 rows.append((label.shortcut, f"Label selection {label.name}"))
-    rows.extend((keys, what) for what, keys in [(b, a) for a, b in FIXED])
+                label_keys.add(label.shortcut.upper())
+    # A label's key wins over a suggestion key (the panel gives it the label): that row is left out.
+    rows.extend((keys, what) for what, keys in [(b, a) for a, b in FIXED]
+                if (keys, what) not in KEY_ROWS or keys.upper() not in label_keys)
     for action in window.actions():
         seq = action.shortcut()
         if not seq.isEmpty():

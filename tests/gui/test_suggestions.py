@@ -242,6 +242,11 @@ def test_a_label_bound_to_x_keeps_its_key(qtbot, make_window, labelled_store) ->
     assert [(s.text, s.label, s.origin) for s in panel.article().spans] == [("research engineer", "PERSON", "manual")]
     assert service.article_rejections(window.store, 1) == set()
     assert [s.key for s in panel.suggestions.layer.suggestions()] == offered
+    # Neither the hint nor Help ▸ Keyboard Shortcuts offers X for rejecting any more.
+    assert "X rejects" not in panel.key_hint.plain_text() and "Enter accepts" in panel.key_hint.plain_text()
+    rows = shortcut_rows(window)
+    assert ("X", "Label selection PERSON") in rows and not any(
+        keys == "X" and what.startswith("Reject") for keys, what in rows)
 
 
 def test_tab_cycles_and_shift_tab_goes_back(qtbot, make_window, labelled_store) -> None:

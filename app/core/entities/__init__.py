@@ -1,0 +1,1 @@
+"""People, organisations and claims as records across articles."""

@@ -187,11 +187,13 @@ class _Context:
             return 0
         return self.claim_start - end if end <= self.claim_start else start - self.claim_end
 
-    def speech_verb(self, first: int, after: int) -> tuple[str, int] | None:
-        """The speech verb next to tokens ``first`` to ``after`` (exclusive) and how many words lie between."""
+    def speech_verb(self, first: int, after: int, *, before_too: bool = True) -> tuple[str, int] | None:
+        """The speech verb next to tokens ``first`` to ``after`` (exclusive) and how many words lie between.
+
+        ``before_too=False`` looks only after them: "it" in "said it would" is what was said, not who said it."""
         lo, hi = min(self.previous[0], self.claim_sentence[0]), max(self.next[1], self.claim_sentence[1])
         found = self._verb_after(after, hi)
-        before = self._verb_before(first, lo)
+        before = self._verb_before(first, lo) if before_too else None
         if before is not None and (found is None or before[1] < found[1]):
             found = before
         return found
@@ -238,13 +240,16 @@ def _attributions(context: _Context, candidates: list[Mention], person_labels: C
                   org_labels: Collection[str]) -> Iterable[tuple[tuple, ClaimantProposal]]:
     """Rule 1: named mentions and pronouns next to a speech verb, with their sort keys."""
     sentence_rank = {"claim": 0, "next": 1, "previous": 2}
-    for start, end, label in candidates:
-        place = context.place(start)
+    heads = _heads(context.text, candidates)
+    for mention in candidates:
+        place = context.place(mention[0])
         if place is None:
             continue
-        first, after = context.token_range(start, end)
+        first, after = context.token_range(mention[0], mention[1])
         verb = context.speech_verb(first, after)
         if verb is not None:
+            # The verb after "Professor Adeyemi of the Calder Institute" is the professor's.
+            start, end, label = heads.get(mention, mention)
             key = (context.inside(start, end), sentence_rank[place], 0, verb[1], context.distance(start, end))
             yield key, ClaimantProposal(start, end, label, REASON_SPEECH.format(verb=verb[0]))
     for place in ("claim", "next", "previous"):
@@ -259,7 +264,10 @@ def _attributions(context: _Context, candidates: list[Mention], person_labels: C
                 wanted = (*person_labels, *org_labels)
             else:
                 continue
-            verb = context.speech_verb(i, i + 1)
+            if context.inside(context.tokens[i].start, context.tokens[i].end):
+                continue  # the claim's own "it" or "they" is what it is about
+            # A pronoun speaks before its verb ("she told"); a noun may follow it ("according to the office").
+            verb = context.speech_verb(i, i + 1, before_too=word in _ORG_NOUNS)
             if verb is None:
                 continue
             named = _nearest_before(context, candidates, context.tokens[i], wanted, word in _ORG_NOUNS)
@@ -267,6 +275,20 @@ def _attributions(context: _Context, candidates: list[Mention], person_labels: C
                 key = (False, sentence_rank[place], 1, verb[1], context.distance(named[0], named[1]))
                 reason = REASON_PRONOUN.format(pronoun=context.tokens[i].text, verb=verb[0])
                 yield key, ClaimantProposal(*named, reason)
+
+
+# What joins a name to the organisation it belongs to: "Adeyemi of the Calder Institute".
+_OF = frozenset({"of", "of the", "at", "at the", "from", "from the", "with", "with the"})
+
+
+def _heads(text: str, candidates: list[Mention]) -> dict[Mention, Mention]:
+    """For each mention that qualifies the one before it ("X of Y"), the first mention of the chain."""
+    heads: dict[Mention, Mention] = {}
+    for before, mention in zip(candidates, candidates[1:], strict=False):
+        between = " ".join(text[before[1]:mention[0]].split()).casefold()
+        if between in _OF:
+            heads[mention] = heads.get(before, before)
+    return heads
 
 
 def _nearest_before(context: _Context, candidates: list[Mention], token: Token, labels: Collection[str],

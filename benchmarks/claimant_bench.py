@@ -106,10 +106,10 @@ def score(title: str, cases: list[Case], details: bool) -> None:
             claim = case.text[case.claim[0]:case.claim[1]]
             print(f"  {mark} {case.name!r:36} {said[:3]!r:70} {claim[:50]!r}")
     print(f"{title}:")
-    for kind, (n, top, anywhere, empty) in sorted(counts.items(), key=lambda kv: kv[0] != "all"):
+    for kind, (n, right, right_anywhere, empty) in sorted(counts.items(), key=lambda kv: kv[0] != "all"):
         if kind == "all" or len(counts) > 2:
-            print(f"  {kind:9} {n:3} claims  top-1 right {top:3} ({top / n:6.1%})  any proposal right"
-                  f" {anywhere:3} ({anywhere / n:6.1%})  nothing proposed {empty}")
+            print(f"  {kind:9} {n:3} claims  top-1 right {right:3} ({right / n:6.1%})  any proposal right"
+                  f" {right_anywhere:3} ({right_anywhere / n:6.1%})  nothing proposed {empty}")
     print(f"  {elapsed / max(1, len(cases)) * 1e6:.0f} µs per claim")
 
 

@@ -16,7 +16,8 @@ The rules, in the order their proposals come:
    name within three words ("Smith has said"), possibly after an apposition
    between commas ("Okafor, who chairs the association, warned"), or precedes
    it within five words ("said Smith", "according to a study from Hallowmere
-   University"). A pronoun next to a speech verb ("she told the meeting")
+   University"); a name right after "told" or "urged" is the listener, not the
+   speaker ("she told Seacrest Tidal"). A pronoun next to a speech verb ("she told the meeting")
    stands for the nearest earlier person; "he"/"she" for a person, "it" for an
    organisation, "they" for either; a noun such as "the office" or "the
    board" for the nearest earlier organisation, one whose name holds that noun
@@ -65,6 +66,9 @@ SPEECH_VERBS = _word_set("""
     report reports reported tweeted posted declared recalled stressed countered concluded
 """)
 
+# Verbs whose name after them is the listener, not the speaker ("told the council").
+_LISTENER_VERBS = _word_set("tell tells told telling urge urges urged")
+
 # Words that stand for a person or an organisation named earlier.
 _PERSON_PRONOUNS = frozenset({"he", "she"})
 _ORG_PRONOUNS = frozenset({"it"})
@@ -104,14 +108,18 @@ def propose_claimant(text: str, claim: tuple[int, int], mentions: Iterable[Seque
                      person_labels: Collection[str] = PERSON_LABELS,
                      org_labels: Collection[str] = ORG_LABELS) -> list[ClaimantProposal]:
     """The mentions that may have made the claim ``text[claim[0]:claim[1]]``, best first (rules above)."""
-    candidates = sorted({(int(m[0]), int(m[1]), str(m[2])) for m in mentions
-                         if m[2] in person_labels or m[2] in org_labels})
+    every = [(int(m[0]), int(m[1]), str(m[2])) for m in mentions if m[2] in person_labels or m[2] in org_labels]
     tokens = tokenize(text)
-    if not candidates or not tokens:
+    if not every or not tokens:
         return []
     context = _Context(text, tokens, claim)
+    # Only the mentions of the sentences around the claim are ranked (sorting them all
+    # would cost more than the rest for an article with thousands); a pronoun may
+    # still stand for any earlier one.
+    lo, hi = context.span()
+    candidates = sorted({m for m in every if m[0] < hi and m[1] > lo})
     ranked: list[tuple[tuple, ClaimantProposal]] = []
-    for key, proposal in _attributions(context, candidates, person_labels, org_labels):
+    for key, proposal in _attributions(context, candidates, every, person_labels, org_labels):
         ranked.append(((0, *key), proposal))
     for start, end, label in candidates:
         place = context.place(start)
@@ -167,6 +175,12 @@ class _Context:
         before = self.text[self.tokens[begin].start:self.claim_start].strip()
         return self.tokens[begin].text in _OPENING_QUOTES or before[-1:] in _OPENING_QUOTES or (
             first > begin and self.tokens[first - 1].text in _OPENING_QUOTES)
+
+    def span(self) -> tuple[int, int]:
+        """The characters from the previous sentence's start to the end of the last sentence read."""
+        first = min(self.previous[0], self.claim_sentence[0])
+        last = max(self.next[1], self.claim_sentence[1]) - 1
+        return self.tokens[first].start, self.tokens[last].end
 
     def token_range(self, start: int, end: int) -> tuple[int, int]:
         return bisect_left(self.starts, start), bisect_left(self.starts, end)
@@ -225,6 +239,8 @@ class _Context:
         while i >= lo and words <= _WORDS_BEFORE:
             token = tokens[i].text
             if is_word(token):
+                if token.casefold() in _LISTENER_VERBS:
+                    return None  # "she told Seacrest Tidal": the name after "told" heard it
                 if token.casefold() in SPEECH_VERBS:
                     return ("according to" if token.casefold() == "according" else token), words
                 words += 1
@@ -236,7 +252,7 @@ class _Context:
         return None
 
 
-def _attributions(context: _Context, candidates: list[Mention], person_labels: Collection[str],
+def _attributions(context: _Context, candidates: list[Mention], every: list[Mention], person_labels: Collection[str],
                   org_labels: Collection[str]) -> Iterable[tuple[tuple, ClaimantProposal]]:
     """Rule 1: named mentions and pronouns next to a speech verb, with their sort keys."""
     sentence_rank = {"claim": 0, "next": 1, "previous": 2}
@@ -270,7 +286,7 @@ def _attributions(context: _Context, candidates: list[Mention], person_labels: C
             verb = context.speech_verb(i, i + 1, before_too=word in _ORG_NOUNS)
             if verb is None:
                 continue
-            named = _nearest_before(context, candidates, context.tokens[i], wanted, word in _ORG_NOUNS)
+            named = _nearest_before(context, every, context.tokens[i], wanted, word in _ORG_NOUNS)
             if named is not None:
                 key = (False, sentence_rank[place], 1, verb[1], context.distance(named[0], named[1]))
                 reason = REASON_PRONOUN.format(pronoun=context.tokens[i].text, verb=verb[0])
@@ -291,7 +307,7 @@ def _heads(text: str, candidates: list[Mention]) -> dict[Mention, Mention]:
     return heads
 
 
-def _nearest_before(context: _Context, candidates: list[Mention], token: Token, labels: Collection[str],
+def _nearest_before(context: _Context, candidates: Iterable[Mention], token: Token, labels: Collection[str],
                     noun: bool) -> Mention | None:
     """The last mention with one of ``labels`` before ``token``; for a noun, one whose name holds it if any."""
     earlier = [m for m in candidates if m[1] <= token.start and m[2] in labels]
@@ -299,7 +315,7 @@ def _nearest_before(context: _Context, candidates: list[Mention], token: Token, 
         word = token.text.casefold()
         holding = [m for m in earlier if word in context.text[m[0]:m[1]].casefold().split()]
         earlier = holding or earlier
-    return earlier[-1] if earlier else None
+    return max(earlier, default=None)
 
 
 def _first_of_each_name(text: str, proposals: Iterable[ClaimantProposal]) -> list[ClaimantProposal]:

@@ -511,7 +511,8 @@ def describe_repair(report: RepairReport) -> list[str]:
 
 
 _REPAIRED_ROWS = {"label": "labels", "article": "articles", "article_source": "downloaded pages of articles",
-                  "span": "spans", "import_log": "import records", "suggestion_rejection": "rejected suggestions"}
+                  "span": "spans", "import_log": "import records", "suggestion_rejection": "rejected suggestions",
+                  "entity": "entities", "entity_alias": "entity aliases"}
 
 
 if __name__ == "__main__":

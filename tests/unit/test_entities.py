@@ -228,3 +228,21 @@ def test_list_entities_and_mentions_in_context(store: Store) -> None:
     page = queries.mentions(store, meta, offset=2, limit=1)
     assert [(m.article_id, m.text, m.left) for m in page] == [(2, "Meta", "Facebook, now ")]
     assert len(queries.mentions(store, meta, limit=2)) == 2
+
+
+def test_a_repair_keeps_the_registry_and_the_links(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from app.core.db.repair import repair_dataset
+    from app.core.db.store import open_store
+
+    path, dest = tmp_path / "sound.sqlite", tmp_path / "repaired.sqlite"
+    with open_store(path) as store:
+        spans = _spans(store)
+        meta = _new(store, "ORG", "Meta", aliases=["Facebook"], external_id="Q380")
+        linking.link_spans(store, spans["Meta's"] + spans["Facebook"], meta)
+        links = _links(store)
+    report = repair_dataset(path, dest)
+    assert report.complete and report.saved("entity") == 1 and report.saved("entity_alias") == 1
+    with open_store(dest) as store:
+        assert _links(store) == links
+        assert propose(store, "facebook", "ORG") == [meta]
+        assert registry.read_entity(store, meta)["external_id"] == "Q380"

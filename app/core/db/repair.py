@@ -289,10 +289,10 @@ def _copy_all(src: sqlite3.Connection, out: Connection, report: RepairReport,
     span_rows = _spans_to_write(out, rows["span"], columns["span"], saved_articles, label_ids)
     saved_entities = _write_entities(out, rows, columns, report)
     if "entity_id" in columns["span"]:
-        at = columns["span"].index("entity_id")
+        link_at = columns["span"].index("entity_id")
         # A mention of an entity that was lost is kept, no longer linked.
-        span_rows = [r if r[at] is None or r[at] in saved_entities else (*r[:at], None, *r[at + 1:])
-                     for r in span_rows]
+        span_rows = [r if r[link_at] is None or r[link_at] in saved_entities
+                     else (*r[:link_at], None, *r[link_at + 1:]) for r in span_rows]
     saved_spans = _write(out, "span", columns["span"], span_rows, report)
     at = columns["import_log"].index("article_id") if "article_id" in columns["import_log"] else None
     # An import record of an article that was lost is kept, no longer linked to it.

@@ -31,6 +31,8 @@ def test_registry_linking_merge_and_queries_on_postgresql(pg_url):  # type: igno
         merged = linking.merge_entities(store, meta, facebook)
         rows = queries.list_entities(store, kind="ORG")
         assert [(r.name, r.mentions, r.articles, r.aliases) for r in rows] == [("Meta", 2, 1, ("Facebook", "FB"))]
+        assert [r.name for r in queries.list_entities(store, search="fb")] == ["Meta"]
+        assert queries.list_entities(store, search="%") == [] and queries.count_entities(store, search="_") == 0
         assert [(m.text, m.left, m.right) for m in queries.mentions(store, meta)] == [
             ("Meta's", "Martinet told ", " board that Facebook would pay."),
             ("Facebook", "Martinet told Meta's board that ", " would pay.")]

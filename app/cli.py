@@ -22,12 +22,13 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
 # Subcommands that change the dataset they open: refused on a read-only one.
-WRITING_COMMANDS = ("import", "suggest")
+WRITING_COMMANDS = ("import", "suggest", "link")
 # Subcommands that read every page first (about a second per 100,000 articles), since
 # they would not meet damage themselves: stats reads only counts, and an import (or a
 # suggest) must not write into a damaged file. Export and search meet it where it matters.
-CHECKED_COMMANDS = ("import", "suggest", "stats")
-_NOTHING_WRITTEN = {"import": "Nothing was imported.", "suggest": "No suggestions were stored."}
+CHECKED_COMMANDS = ("import", "suggest", "stats", "link")
+_NOTHING_WRITTEN = {"import": "Nothing was imported.", "suggest": "No suggestions were stored.",
+                    "link": "No spans were linked."}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -111,6 +112,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="suggest for the articles with this status (default %(default)s)")
     p.add_argument("--limit", type=_positive_int, metavar="N", help="at most N articles, oldest first")
 
+    p = sub.add_parser("entities", parents=[common], help="list known people and organisations with their counts")
+    p.add_argument("--kind", metavar="LABEL", help="only entities of this label, e.g. PERSON")
+    p.add_argument("--json", action="store_true", help="one JSON object per line instead of a table")
+
+    p = sub.add_parser("link", parents=[common], help="link entity spans to known entities",
+                       description="With --auto, link every unlinked entity span whose text names exactly one "
+                       "entity of its label (by canonical name or alias, ignoring case, accents and a possessive), "
+                       "and list the texts that name several.")
+    p.add_argument("--auto", action="store_true", required=True,
+                   help="link the spans whose text matches exactly one entity")
+
     p = sub.add_parser("search", parents=[common], help="full-text search over titles and texts")
     p.add_argument("query", nargs="+")
     p.add_argument("--limit", type=int, default=20)
@@ -190,7 +202,7 @@ def _main(argv: Sequence[str] | None) -> int:
             print(f"article-curator {args.command}: {damage} {_NOTHING_WRITTEN[args.command]}", file=sys.stderr)
             return EXIT_SOME_FAILED
         handler = {"import": cmd_import, "export": cmd_export, "stats": cmd_stats, "search": cmd_search,
-                   "suggest": cmd_suggest}
+                   "suggest": cmd_suggest, "entities": cmd_entities, "link": cmd_link}
         status = handler[args.command](store, args)
         if damage:
             print(f"article-curator: {damage}", file=sys.stderr)
@@ -401,8 +413,45 @@ def cmd_suggest(store: object, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+def _count(n: int, noun: str, plural: str = "") -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {plural or noun + 's'}"
+
+
+def cmd_entities(store: object, args: argparse.Namespace) -> int:
+    import orjson
+
+    from app.core.entities import queries
+
+    page, offset, shown = 1000, 0, 0
+    while rows := queries.list_entities(store, kind=args.kind, offset=offset, limit=page):  # type: ignore[arg-type]
+        for row in rows:
+            if args.json:
+                print(orjson.dumps({"id": row.id, "kind": row.kind, "name": row.name, "aliases": list(row.aliases),
+                                    "external_id": row.external_id, "note": row.note, "mentions": row.mentions,
+                                    "articles": row.articles}).decode())
+            else:
+                aliases = f"  (also {', '.join(row.aliases)})" if row.aliases else ""
+                extra = f"  {row.external_id}" if row.external_id else ""
+                print(f"{row.id:>6}  {row.kind:<10}{row.mentions:>8} mentions{row.articles:>7} articles  "
+                      f"{row.name}{aliases}{extra}")
+        offset, shown = offset + len(rows), shown + len(rows)
+    if not shown and not args.json:
+        print(f"No entities{f' of kind {args.kind}' if args.kind else ''} in {store.where}.")  # type: ignore[attr-defined]
+    return EXIT_OK
+
+
+def cmd_link(store: object, args: argparse.Namespace) -> int:
+    from app.core.entities import linking
+
+    report = linking.auto_link(store)  # type: ignore[arg-type]
+    print(f"Linked {_count(report.linked, 'span')} in {_count(len(report.changes.article_ids), 'article')} "
+          f"to {_count(len(report.changes.entity_ids), 'entity', 'entities')}"
+          f"   Dataset: {store.where}")  # type: ignore[attr-defined]
+    if report.ambiguous:
+        print(f"Left unlinked, naming more than one entity: {_count(len(report.ambiguous), 'text')}")
+        for (label, seen, spans), ids in report.ambiguous.items():
+            print(f"  {label} “{seen}” ({_count(spans, 'span')}): entities {', '.join(map(str, ids))}")
+    return EXIT_OK
 
 
 def cmd_search(store: object, args: argparse.Namespace) -> int:
@@ -462,7 +511,8 @@ def describe_repair(report: RepairReport) -> list[str]:
 
 
 _REPAIRED_ROWS = {"label": "labels", "article": "articles", "article_source": "downloaded pages of articles",
-                  "span": "spans", "import_log": "import records", "suggestion_rejection": "rejected suggestions"}
+                  "span": "spans", "import_log": "import records", "suggestion_rejection": "rejected suggestions",
+                  "entity": "entities", "entity_alias": "entity aliases"}
 
 
 if __name__ == "__main__":

@@ -33,6 +33,9 @@ class ChangeKind(StrEnum):
     # A suggestion rejected (or the rejection taken back): no span changes, only what is suggested and its rates.
     SUGGESTION_REJECTED = "suggestion_rejected"
     SUGGESTIONS_STORED = "suggestions_stored"  # a precomputed layer of suggestions replaced for these articles
+    # The entity registry: an entity created, renamed, merged, split, deleted; its aliases or details.
+    ENTITIES_CHANGED = "entities_changed"
+    SPANS_LINKED = "spans_linked"  # spans linked to an entity or unlinked (their offsets and labels unchanged)
 
 
 SPAN_KINDS = frozenset({ChangeKind.SPAN_ADDED, ChangeKind.SPAN_REMOVED, ChangeKind.SPAN_CHANGED,
@@ -49,6 +52,7 @@ class Changes:
     labels: tuple[str, ...] = ()  # label names, old and new ones of a rename
     statuses: tuple[str, ...] = ()  # the statuses articles were given
     settings: tuple[str, ...] = ()  # names of the settings that changed
+    entity_ids: tuple[int, ...] = ()  # entities created, changed or deleted, or whose mentions changed
     # False when the change is shown (an edit's write may still be queued), True once the dataset holds it.
     saved: bool = False
     # What undo needs of a one-span edit; of a many-span edit, the states under "spans".
@@ -88,6 +92,7 @@ class Changes:
             _union(self.labels, other.labels),
             _union(self.statuses, other.statuses),
             _union(self.settings, other.settings),
+            _union(self.entity_ids, other.entity_ids),
             saved=self.saved and other.saved,
         )
 
@@ -121,6 +126,15 @@ class Changes:
         return self.touches_spans() or self.has(ChangeKind.SUGGESTION_REJECTED, ChangeKind.SUGGESTIONS_STORED,
                                                 ChangeKind.ROLLED_BACK, ChangeKind.LABELS_CHANGED,
                                                 ChangeKind.ARTICLES_DELETED)
+
+    def touches_entities(self) -> bool:
+        """Whether the registry, or its mention and article counts, may have changed."""
+        return self.has(ChangeKind.ENTITIES_CHANGED, ChangeKind.SPANS_LINKED, ChangeKind.SPAN_REMOVED,
+                        ChangeKind.SPANS_REMOVED, ChangeKind.SPAN_CHANGED, ChangeKind.ARTICLES_DELETED,
+                        ChangeKind.LABELS_CHANGED, ChangeKind.ROLLED_BACK)
+
+    def touches_entity(self, entity_id: int) -> bool:
+        return entity_id in self.entity_ids
 
     def changes_article_rows(self) -> bool:
         """Whether an article's counts, status or edit time changed (what a list of articles shows)."""

@@ -110,6 +110,7 @@ class Span(_Table, table=True):
         # Accepted suggestions only (migration 0009): what the acceptance rates count.
         Index("ix_span_suggested", "label_id", sqlite_where=sql_text("origin = 'suggested'"),
               postgresql_where=sql_text("origin = 'suggested'")),
+        Index("ix_span_entity", "entity_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -124,6 +125,43 @@ class Span(_Table, table=True):
     attributes: str = "{}"
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    # The entity this span mentions (migration 0010); last, as that migration added it.
+    entity_id: int | None = Field(default=None, foreign_key="entity.id", ondelete="SET NULL")
+
+
+class Entity(_Table, table=True):
+    """A person or organisation (any entity label) across articles; spans link to it."""
+
+    __tablename__ = "entity"
+    __table_args__ = (
+        Index("ix_entity_key", "name_key", "label_id"),
+        Index("ix_entity_label", "label_id", "name_key"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    label_id: int = Field(foreign_key="label.id", ondelete="CASCADE")
+    name: str
+    # The name as app/core/entities/matching.normalise gives it: what a span's text is matched on.
+    name_key: str
+    external_id: str = ""  # a Wikidata QID or an address, as the user typed it
+    note: str = ""
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class EntityAlias(_Table, table=True):
+    """Another name of an entity ("Facebook" for Meta), matched like its canonical name."""
+
+    __tablename__ = "entity_alias"
+    __table_args__ = (
+        UniqueConstraint("entity_id", "name_key", name="uq_entity_alias_key"),
+        Index("ix_entity_alias_key", "name_key"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    entity_id: int = Field(foreign_key="entity.id", ondelete="CASCADE")
+    name: str
+    name_key: str
 
 
 class StoredSuggestion(_Table, table=True):

@@ -83,12 +83,14 @@ def test_read_search_and_export_work_but_import_is_refused(state: str, disk: Pat
     text = tmp_path / "story.txt"
     text.write_text("Ferry timetable\n\nThe ferry runs every hour from May.\n", encoding="utf-8")
     out = tmp_path / "out.jsonl"
-    stats, search, export, imported = run_cli_read_only(
+    stats, search, export, imported, entities, linked = run_cli_read_only(
         disk, isolated_home,
         ["stats", "--db", str(db)],
         ["search", "harbour", "--db", str(db)],
         ["export", str(out), "--db", str(db)],
         ["--db", str(db), "import", str(text)],
+        ["entities", "--db", str(db)],
+        ["link", "--auto", "--db", str(db)],
     )
     assert stats[0] == 0 and f"Articles: {expected}" in stats[1], stats
     assert search[0] == 0 and "Harbour story 3" in search[1], search
@@ -97,7 +99,10 @@ def test_read_search_and_export_work_but_import_is_refused(state: str, disk: Pat
     assert imported[0] == 2
     assert imported[2].strip() == (f"article-curator import: The dataset {db} is read-only: "
                                    "copy it to a writable folder to edit it.")
-    for _status, _out, err in (stats, search, export, imported):
+    assert entities[0] == 0 and "No entities in" in entities[1], entities
+    assert linked[0] == 2 and linked[2].strip() == (f"article-curator link: The dataset {db} is read-only: "
+                                                    "copy it to a writable folder to edit it.")
+    for _status, _out, err in (stats, search, export, imported, entities, linked):
         assert "Traceback" not in err
     assert snapshot(disk) == before  # not a byte changed, no file added
 

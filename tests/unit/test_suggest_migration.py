@@ -36,8 +36,12 @@ def _dataset_at(path: Path, revision: str) -> None:
 def _rows(path: Path) -> dict[str, list[tuple[object, ...]]]:
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        return {table: conn.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
-                for table in ("article", "label", "span")}
+        # The span columns of 0008 (0010 adds entity_id).
+        spans = ('SELECT id, article_id, start, "end", label_id, text, annotator, origin, attributes, created_at, '
+                 "updated_at FROM span ORDER BY 1")
+        return {"article": conn.execute("SELECT * FROM article ORDER BY 1").fetchall(),
+                "label": conn.execute("SELECT * FROM label ORDER BY 1").fetchall(),
+                "span": conn.execute(spans).fetchall()}
     finally:
         conn.close()
 

@@ -33,14 +33,17 @@ PROBE_WINDOW = BATCH
 # The tables copied, in an order that keeps their references valid; the export's
 # ready-made span lists are rebuilt instead of copied, and so is a layer of
 # suggestions (``article-curator suggest``). Rejected suggestions are the annotator's
-# decisions: they are copied.
-TABLES = ("label", "article", "article_source", "span", "import_log", "suggestion_rejection")
+# decisions: they are copied, and so is the entity registry, before the spans that link to it.
+TABLES = ("label", "article", "article_source", "entity", "entity_alias", "span", "import_log",
+          "suggestion_rejection")
 # Columns without which a table is not ours: another program's "article" or "span" table.
 REQUIRED = {
     "label": {"id", "name"},
     "article": {"id", "uid", "text"},
     "article_source": {"article_id"},
     "span": {"id", "article_id", "start", "end", "label_id", "text"},
+    "entity": {"id", "label_id", "name", "name_key"},
+    "entity_alias": {"id", "entity_id", "name", "name_key"},
     "import_log": {"id", "source", "outcome"},
     "suggestion_rejection": {"id", "article_id", "start", "end", "label_id", "text"},
 }
@@ -284,6 +287,12 @@ def _copy_all(src: sqlite3.Connection, out: Connection, report: RepairReport,
     _write(out, "article_source", columns["article_source"],
            [r for r in rows["article_source"] if r[0] in saved_articles], report)
     span_rows = _spans_to_write(out, rows["span"], columns["span"], saved_articles, label_ids)
+    saved_entities = _write_entities(out, rows, columns, report)
+    if "entity_id" in columns["span"]:
+        link_at = columns["span"].index("entity_id")
+        # A mention of an entity that was lost is kept, no longer linked.
+        span_rows = [r if r[link_at] is None or r[link_at] in saved_entities
+                     else (*r[:link_at], None, *r[link_at + 1:]) for r in span_rows]
     saved_spans = _write(out, "span", columns["span"], span_rows, report)
     at = columns["import_log"].index("article_id") if "article_id" in columns["import_log"] else None
     # An import record of an article that was lost is kept, no longer linked to it.
@@ -331,6 +340,18 @@ def _spans_to_write(out: Connection, rows: list[tuple[Any, ...]], columns: list[
                          "VALUES (:id, :name, 'entity', '#888888', :why, :id)"),
                     {"id": missing, "name": f"LABEL_{missing}", "why": "Its name was lost in a repair."})
     return kept
+
+
+def _write_entities(out: Connection, rows: dict[str, list[tuple[Any, ...]]], columns: dict[str, list[str]],
+                    report: RepairReport) -> set[int]:
+    """Entities whose label the new dataset has, then their aliases; the ids of the entities saved."""
+    labels = {int(r[0]) for r in out.exec_driver_sql("SELECT id FROM label")}
+    label_at = columns["entity"].index("label_id") if rows["entity"] else 0
+    saved = _write(out, "entity", columns["entity"], [r for r in rows["entity"] if r[label_at] in labels], report)
+    owner_at = columns["entity_alias"].index("entity_id") if rows["entity_alias"] else 0
+    _write(out, "entity_alias", columns["entity_alias"], [r for r in rows["entity_alias"] if r[owner_at] in saved],
+           report)
+    return saved
 
 
 def _of_saved_articles_and_labels(out: Connection, rows: list[tuple[Any, ...]], columns: list[str],

@@ -19,11 +19,23 @@ CREATE INDEX ix_article_title ON article (title, id);
 -- index ix_article_updated_at on article
 CREATE INDEX ix_article_updated_at ON article (updated_at, id);
 
+-- index ix_entity_alias_key on entity_alias
+CREATE INDEX ix_entity_alias_key ON entity_alias (name_key);
+
+-- index ix_entity_key on entity
+CREATE INDEX ix_entity_key ON entity (name_key, label_id);
+
+-- index ix_entity_label on entity
+CREATE INDEX ix_entity_label ON entity (label_id, name_key);
+
 -- index ix_import_log_batch on import_log
 CREATE INDEX ix_import_log_batch ON import_log (batch, id);
 
 -- index ix_span_article on span
 CREATE INDEX ix_span_article ON span (article_id, start);
+
+-- index ix_span_entity on span
+CREATE INDEX ix_span_entity ON span (entity_id);
 
 -- index ix_span_label on span
 CREATE INDEX ix_span_label ON span (label_id);
@@ -123,6 +135,31 @@ CREATE TABLE 'article_symbols_docsize'(id INTEGER PRIMARY KEY, sz BLOB);
 -- table article_symbols_idx on article_symbols_idx
 CREATE TABLE 'article_symbols_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID;
 
+-- table entity on entity
+CREATE TABLE entity (
+	id INTEGER NOT NULL, 
+	label_id INTEGER NOT NULL, 
+	name VARCHAR NOT NULL, 
+	name_key VARCHAR NOT NULL, 
+	external_id VARCHAR DEFAULT '' NOT NULL, 
+	note VARCHAR DEFAULT '' NOT NULL, 
+	created_at DATETIME NOT NULL, 
+	updated_at DATETIME NOT NULL, 
+	PRIMARY KEY (id), 
+	FOREIGN KEY(label_id) REFERENCES label (id) ON DELETE CASCADE
+);
+
+-- table entity_alias on entity_alias
+CREATE TABLE entity_alias (
+	id INTEGER NOT NULL, 
+	entity_id INTEGER NOT NULL, 
+	name VARCHAR NOT NULL, 
+	name_key VARCHAR NOT NULL, 
+	PRIMARY KEY (id), 
+	CONSTRAINT uq_entity_alias_key UNIQUE (entity_id, name_key), 
+	FOREIGN KEY(entity_id) REFERENCES entity (id) ON DELETE CASCADE
+);
+
 -- table import_log on import_log
 CREATE TABLE "import_log" (
 	id INTEGER NOT NULL, 
@@ -165,7 +202,7 @@ CREATE TABLE span (
 	origin VARCHAR(16) DEFAULT 'manual' NOT NULL, 
 	attributes VARCHAR DEFAULT '{}' NOT NULL, 
 	created_at DATETIME NOT NULL, 
-	updated_at DATETIME NOT NULL, 
+	updated_at DATETIME NOT NULL, entity_id INTEGER REFERENCES entity (id) ON DELETE SET NULL, 
 	PRIMARY KEY (id), 
 	CONSTRAINT uq_span_identity UNIQUE (article_id, start, "end", label_id, annotator), 
 	CONSTRAINT ck_span_range CHECK (start >= 0 AND start < "end"), 
@@ -231,4 +268,4 @@ CREATE TRIGGER span_json_span_update AFTER UPDATE ON span BEGIN DELETE FROM arti
 
 -- article_fts_config hashsize = 33554432
 -- article_fts_config version = 4
--- alembic 0009
+-- alembic 0010

@@ -110,7 +110,7 @@ class Span(_Table, table=True):
         # Accepted suggestions only (migration 0009): what the acceptance rates count.
         Index("ix_span_suggested", "label_id", sqlite_where=sql_text("origin = 'suggested'"),
               postgresql_where=sql_text("origin = 'suggested'")),
-        Index("ix_span_entity", "entity_id"),
+        Index("ix_span_entity", "entity_id", "article_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -136,6 +136,7 @@ class Entity(_Table, table=True):
     __table_args__ = (
         Index("ix_entity_key", "name_key", "label_id"),
         Index("ix_entity_label", "label_id", "name_key"),
+        {"sqlite_autoincrement": True},
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -246,3 +246,20 @@ def test_a_repair_keeps_the_registry_and_the_links(tmp_path) -> None:  # type: i
         assert _links(store) == links
         assert propose(store, "facebook", "ORG") == [meta]
         assert registry.read_entity(store, meta)["external_id"] == "Q380"
+
+
+def test_an_entity_id_is_never_given_again(store: Store) -> None:
+    """Undo records keep entity ids: a new entity must not take a deleted one's."""
+    first = _new(store, "ORG", "Meta")
+    registry.delete_entity(store, first)
+    assert _new(store, "ORG", "Mistral") != first
+
+
+def test_a_label_with_entities_is_not_deleted_with_them(store: Store) -> None:
+    from app.core.ops import labels
+
+    _new(store, "ORG", "Meta")
+    org = next(lb for lb in labels.list_labels(store) if lb.name == "ORG")
+    with pytest.raises(InvalidInput, match="1 entities"):
+        labels.delete_label(store, org.id)
+    assert queries.list_entities(store, kind="ORG")

@@ -121,5 +121,8 @@ def delete_label(store: Store, label_id: int) -> Changes:
         used = conn.execute(text("SELECT count(*) FROM span WHERE label_id = :i"), {"i": label_id}).scalar_one()
         if used:
             raise InvalidInput(f"The label is used by {used} spans; relabel or delete them first.")
+        entities = conn.execute(text("SELECT count(*) FROM entity WHERE label_id = :i"), {"i": label_id}).scalar_one()
+        if entities:  # deleting the label would delete them with it
+            raise InvalidInput(f"The label is used by {entities} entities; merge or delete them first.")
         conn.execute(text("DELETE FROM label WHERE id = :i"), {"i": label_id})
     return Changes.of(ChangeKind.LABELS_CHANGED, labels=(name,) if name is not None else ())

@@ -37,6 +37,8 @@ def upgrade() -> None:
         sa.Column("note", sa.String, nullable=False, server_default=""),
         sa.Column("created_at", sa.DateTime, nullable=False),
         sa.Column("updated_at", sa.DateTime, nullable=False),
+        # Ids are never reused: undo records and a user's notes keep entity ids.
+        sqlite_autoincrement=True,
     )
     op.create_index("ix_entity_key", "entity", ["name_key", "label_id"])
     op.create_index("ix_entity_label", "entity", ["label_id", "name_key"])
@@ -56,7 +58,8 @@ def upgrade() -> None:
         op.add_column("span", sa.Column("entity_id", sa.Integer,
                                         sa.ForeignKey("entity.id", name="fk_span_entity", ondelete="SET NULL"),
                                         nullable=True))
-    op.create_index("ix_span_entity", "span", ["entity_id"])
+    # With the article: an entity's article count is read from the index alone.
+    op.create_index("ix_span_entity", "span", ["entity_id", "article_id"])
 
 
 def downgrade() -> None:

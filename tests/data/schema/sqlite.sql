@@ -35,7 +35,7 @@ CREATE INDEX ix_import_log_batch ON import_log (batch, id);
 CREATE INDEX ix_span_article ON span (article_id, start);
 
 -- index ix_span_entity on span
-CREATE INDEX ix_span_entity ON span (entity_id);
+CREATE INDEX ix_span_entity ON span (entity_id, article_id);
 
 -- index ix_span_label on span
 CREATE INDEX ix_span_label ON span (label_id);
@@ -137,7 +137,7 @@ CREATE TABLE 'article_symbols_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) 
 
 -- table entity on entity
 CREATE TABLE entity (
-	id INTEGER NOT NULL, 
+	id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, 
 	label_id INTEGER NOT NULL, 
 	name VARCHAR NOT NULL, 
 	name_key VARCHAR NOT NULL, 
@@ -145,7 +145,6 @@ CREATE TABLE entity (
 	note VARCHAR DEFAULT '' NOT NULL, 
 	created_at DATETIME NOT NULL, 
 	updated_at DATETIME NOT NULL, 
-	PRIMARY KEY (id), 
 	FOREIGN KEY(label_id) REFERENCES label (id) ON DELETE CASCADE
 );
 

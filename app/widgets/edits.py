@@ -364,7 +364,7 @@ class EditGateway(QObject):
         def write(store: Store) -> object:
             return span_edits.add_span(store, s["article_id"], s["start"], s["end"], s["label"],
                                         annotator=s["annotator"], origin=s["origin"], attributes=s["attributes"],
-                                        span_id=span_id)
+                                        span_id=span_id, entity_id=s.get("entity_id"))
 
         return Changes.edit(ChangeKind.SPAN_ADDED, (s["article_id"],), span_id, after=state), write
 

@@ -148,3 +148,27 @@ def test_closing_the_window_rebuilds_pending_export_span_lists(make_window, samp
     with sample_store.begin() as conn:
         assert conn.execute(text("SELECT count(*) FROM article_span_json WHERE article_id = :a"),
                             {"a": art}).scalar_one() == 1
+
+
+def test_undoing_the_removal_of_a_linked_span_links_it_again(gateway, sample_store):
+    from sqlalchemy import text
+
+    from app.core.entities import linking, registry
+    from app.core.ops import span_edits
+
+    art = first_article(sample_store)
+    span_id = span_edits.add_span(sample_store, art, 0, 4, "ORG", annotator="tester").span_id
+    entity = registry.create_entity(sample_store, "ORG", "Sour").entity_ids[0]
+    linking.link_spans(sample_store, [span_id], entity)
+
+    def link() -> object:  # the span comes back under an id of its own: found by where it is
+        with sample_store.begin() as conn:
+            return conn.execute(text('SELECT entity_id FROM span WHERE article_id = :a AND start = 0 AND "end" = 4'),
+                                {"a": art}).scalar()
+
+    assert gateway.remove_span(span_id, "ORG") is not None
+    gateway.wait_until_saved()
+    assert link() is None
+    gateway.undo_stack.undo()
+    gateway.wait_until_saved()
+    assert link() == entity

@@ -42,10 +42,12 @@ def _label_id(conn: Any, name: str) -> int:
     return int(row[0])
 
 
-_STATE_KEYS = ("article_id", "start", "end", "label", "text", "annotator", "origin", "attributes")
+# A stored span's state holds its entity link too, so that undoing its removal links it again.
+_STATE_KEYS = ("article_id", "start", "end", "label", "text", "annotator", "origin", "attributes", "entity_id")
 _STATE_SQL = (
     'SELECT span.id, span.article_id, span.start, span."end", label.name, span.text, span.annotator, '
-    "span.origin, span.attributes FROM span JOIN label ON label.id = span.label_id WHERE span.id IN :values"
+    "span.origin, span.attributes, span.entity_id FROM span JOIN label ON label.id = span.label_id "
+    "WHERE span.id IN :values"
 )
 
 
@@ -101,8 +103,10 @@ def add_span(
     origin: str = "manual",
     attributes: dict[str, Any] | None = None,
     span_id: int | None = None,
+    entity_id: int | None = None,
 ) -> Changes:
-    """Store a new span; ``span_id`` gives it that id (the window picks ids before storing, see ``edits``)."""
+    """Store a new span; ``span_id`` gives it that id (the window picks ids before storing, see ``edits``);
+    ``entity_id`` links it (an undone removal), unless that entity is gone meanwhile."""
     now = db_timestamp()
     with store.begin() as conn:
         text_ = article_text(conn, article_id)
@@ -113,11 +117,12 @@ def add_span(
             span_id = conn.execute(
                 text(
                     f'INSERT INTO span ({id_column}article_id, start, "end", label_id, text, annotator, origin, '
-                    f"attributes, created_at, updated_at) VALUES ({id_value}:a, :s, :e, :l, :t, :who, :o, :attr, "
-                    ":now, :now) RETURNING id"
+                    f"attributes, created_at, updated_at, entity_id) VALUES ({id_value}:a, :s, :e, :l, :t, :who, :o, "
+                    ":attr, :now, :now, (SELECT id FROM entity WHERE id = :ent)) RETURNING id"
                 ),
                 {"id": span_id, "a": article_id, "s": after["start"], "e": after["end"], "l": _label_id(conn, label),
-                 "t": after["text"], "who": annotator, "o": origin, "attr": _dump(after["attributes"]), "now": now},
+                 "t": after["text"], "who": annotator, "o": origin, "attr": _dump(after["attributes"]), "now": now,
+                 "ent": entity_id},
             ).scalar_one()
         except IntegrityError:
             raise InvalidInput(already_labelled(after["text"], label)) from None

@@ -114,16 +114,16 @@ def add_span(
                          attributes=attributes)
         id_column, id_value = ("id, ", ":id, ") if span_id is not None else ("", "")
         try:
-            span_id = conn.execute(
+            span_id, after["entity_id"] = conn.execute(
                 text(
                     f'INSERT INTO span ({id_column}article_id, start, "end", label_id, text, annotator, origin, '
                     f"attributes, created_at, updated_at, entity_id) VALUES ({id_value}:a, :s, :e, :l, :t, :who, :o, "
-                    ":attr, :now, :now, (SELECT id FROM entity WHERE id = :ent)) RETURNING id"
+                    ":attr, :now, :now, (SELECT id FROM entity WHERE id = :ent)) RETURNING id, entity_id"
                 ),
                 {"id": span_id, "a": article_id, "s": after["start"], "e": after["end"], "l": _label_id(conn, label),
                  "t": after["text"], "who": annotator, "o": origin, "attr": _dump(after["attributes"]), "now": now,
                  "ent": entity_id},
-            ).scalar_one()
+            ).one()
         except IntegrityError:
             raise InvalidInput(already_labelled(after["text"], label)) from None
         _touch(conn, [article_id], now)
@@ -223,7 +223,7 @@ def new_spans(
     for s, e in wanted:
         if not 0 <= s < e <= len(text_):
             validate(NewSpan, {"start": s, "end": e, "label": label}).check_against(text_)  # says why
-    shared = {"article_id": article_id, "label": label, "annotator": annotator, "origin": origin}
+    shared = {"article_id": article_id, "label": label, "annotator": annotator, "origin": origin, "entity_id": None}
     return [{**shared, "start": s, "end": e, "text": text_[s:e], "attributes": dict(first.attributes)}
             for s, e in wanted]
 

@@ -200,14 +200,14 @@ class ArticleTextView(QPlainTextEdit):
         previous = self._selected
         if span_id == previous:
             if span_id is not None and reveal:
-                self._reveal(self._spans[span_id])
+                self.reveal(self._spans[span_id].start, self._spans[span_id].end)
             return
         self._selected = span_id
         changed = [self._spans[i] for i in (previous, span_id) if i in self._spans]
         self._restyle([(span.start, span.end) for span in changed])
         self._update_around(changed)  # the outline is painted, not formatted
         if span_id is not None and reveal:
-            self._reveal(self._spans[span_id])
+            self.reveal(self._spans[span_id].start, self._spans[span_id].end)
 
     def _update_around(self, spans: Iterable[_Span]) -> None:
         """Schedule a repaint of the visible paragraphs of ``spans`` (full width: outlines and claim bars)."""
@@ -227,13 +227,14 @@ class ArticleTextView(QPlainTextEdit):
             top = bottom
             block = block.next()
 
-    def _reveal(self, span: _Span) -> None:
-        """Scroll so the whole span is in view and put the caret at its start, without a text selection."""
+    def reveal(self, qt_start: int, qt_end: int) -> None:
+        """Scroll so the whole stretch (UTF-16 positions) is in view and put the caret at its start,
+        without a text selection."""
         cursor = self.textCursor()
-        cursor.setPosition(span.end)
+        cursor.setPosition(qt_end)
         self.setTextCursor(cursor)
         self.ensureCursorVisible()
-        cursor.setPosition(span.start)
+        cursor.setPosition(qt_start)
         self.setTextCursor(cursor)
         self.ensureCursorVisible()
 

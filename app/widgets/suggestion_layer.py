@@ -110,20 +110,8 @@ class SuggestionLayer:
             target = shown[at % len(shown)]
         else:
             target = shown[(at - (2 if inside else 1)) % len(shown)]
-        self._move_caret(target)
+        self.view.reveal(target.qt_start, target.qt_end)
         return target
-
-    def _move_caret(self, target: Shown) -> None:
-        """Scroll the whole suggestion into view, the caret at its start, without a text selection."""
-        view = self.view
-        cursor = view.textCursor()
-        cursor.clearSelection()
-        cursor.setPosition(target.qt_end)
-        view.setTextCursor(cursor)
-        view.ensureCursorVisible()
-        cursor.setPosition(target.qt_start)
-        view.setTextCursor(cursor)
-        view.ensureCursorVisible()
 
     # -- painting ------------------------------------------------------------------------------
     def colour(self, label: str, *, current: bool) -> QColor:

@@ -27,7 +27,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import replace
 from itertools import accumulate
 
-from PySide6.QtCore import QKeyCombination, QObject, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QKeyCombination, QObject, Qt, QThreadPool, QTimer
 from PySide6.QtGui import QAction
 
 from app.core.cancel import CancelToken
@@ -71,7 +71,6 @@ KEY_ROWS = [
 class SuggestionController(QObject):
     """The open article's suggestions: asks for them, filters them, shows them, and takes the keys."""
 
-    shown_changed = Signal(bool)  # whether the open article shows any suggestions
 
     def __init__(self, store: Store, gateway: EditGateway, settings: Settings, view: ArticleTextView,
                  parent: QObject | None = None) -> None:
@@ -80,7 +79,6 @@ class SuggestionController(QObject):
         self.layer = SuggestionLayer(view)
         self.layer.visible = settings.show_suggestions
         self._entity_labels: set[str] = set()
-        self._shown = False
         self._article: ArticleDetail | None = None
         self._spans: Sequence[SpanRecord] = ()
         self._raw: list[Suggestion] = []  # what the suggester said about the open article
@@ -122,7 +120,6 @@ class SuggestionController(QObject):
         self._spans = detail.spans if detail else ()
         self._raw, self._rejected = [], set()
         self.layer.set_suggestions([])
-        self._tell_shown()
         self._ask()
 
     def set_spans(self, spans: Sequence[SpanRecord]) -> None:
@@ -189,13 +186,6 @@ class SuggestionController(QObject):
                                     and (s["start"], s["end"], s["label"]) not in rejected
                                     and "\n" not in text[s["start"]:s["end"]]  # as an entity span, one line
                                     and not covered.overlaps(s["start"], s["end"], s["label"])])
-        self._tell_shown()
-
-    def _tell_shown(self) -> None:
-        shown = bool(self.layer.suggestions())
-        if shown != self._shown:
-            self._shown = shown
-            self.shown_changed.emit(shown)
 
     def _ask(self) -> None:
         """Ask the suggester about the open article, off the GUI thread (its rejections read there too).
@@ -257,7 +247,6 @@ class SuggestionController(QObject):
         if change.touches_setting("show_suggestions"):
             self.show_action.setChecked(self.settings.show_suggestions)
             self.layer.set_visible(self.settings.show_suggestions)
-            self._tell_shown()
         if change.saved and change.touches_setting("suggestion_source"):
             self.train()
         here = self._article is not None and change.touches_article(self._article.id)

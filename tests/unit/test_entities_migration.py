@@ -12,25 +12,10 @@ from app.core.db import migrations
 from app.core.db.store import create_store_engine, open_store
 from app.core.entities import linking, queries, registry
 from app.core.paths import resolve_dataset
-from tests.unit.test_suggest_migration import STAMP, TEXT
+from tests.unit.test_suggest_migration import SPAN_COLUMNS, STAMP, dataset_at
 
 BEFORE = "0009"
-SPAN_COLUMNS = 'id, article_id, start, "end", label_id, text, annotator, origin, attributes, created_at, updated_at'
-
-
-def _dataset_at(path: Path, revision: str) -> None:
-    engine = create_store_engine(resolve_dataset(path))
-    migrations.upgrade(engine, revision)
-    with engine.begin() as conn:
-        conn.execute(text(
-            "INSERT INTO article (id, uid, title, text, text_hash, source_kind, status, created_at, updated_at) "
-            "VALUES (1, 'a1', 'Touvron', :t, :h, 'paste', 'done', :ts, :ts)"), {"t": TEXT, "h": "1" * 64, "ts": STAMP})
-        for start, end, label_id in ((0, 12, 1), (18, 22, 2), (27, 34, 2)):
-            conn.execute(text(
-                'INSERT INTO span (article_id, start, "end", label_id, text, annotator, origin, attributes, '
-                "created_at, updated_at) VALUES (1, :s, :e, :l, :t, 'ana', 'manual', '{}', :ts, :ts)"),
-                {"s": start, "e": end, "l": label_id, "t": TEXT[start:end], "ts": STAMP})
-    engine.dispose()
+SPANS = ((0, 12, 1), (18, 22, 2), (27, 34, 2))
 
 
 def _spans(path: Path) -> list[tuple[object, ...]]:
@@ -42,7 +27,7 @@ def _spans(path: Path) -> list[tuple[object, ...]]:
 
 
 def test_the_version_before_entities_upgrades_with_its_spans(db_path: Path) -> None:
-    _dataset_at(db_path, BEFORE)
+    dataset_at(db_path, BEFORE, SPANS, origin="manual")
     before = _spans(db_path)
     with open_store(db_path) as store:
         assert migrations.current_revision(store.engine) == migrations.head_revision()
@@ -62,7 +47,7 @@ def test_the_version_before_entities_upgrades_with_its_spans(db_path: Path) -> N
 
 
 def test_the_upgrade_can_be_taken_back(db_path: Path) -> None:
-    _dataset_at(db_path, BEFORE)
+    dataset_at(db_path, BEFORE, SPANS, origin="manual")
     before = _spans(db_path)
     engine = create_store_engine(resolve_dataset(db_path))
     migrations.upgrade(engine)

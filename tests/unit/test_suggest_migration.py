@@ -16,29 +16,31 @@ from app.core.suggest import service
 BEFORE = "0008"
 STAMP = "2026-11-30 10:00:00.000000"
 TEXT = "Hugo Touvron left Meta for Mistral."
+# The span columns before 0010 (which adds entity_id).
+SPAN_COLUMNS = 'id, article_id, start, "end", label_id, text, annotator, origin, attributes, created_at, updated_at'
 
 
-def _dataset_at(path: Path, revision: str) -> None:
+def dataset_at(path: Path, revision: str, spans: tuple[tuple[int, int, int], ...] = ((0, 12, 1), (18, 22, 2)),
+               origin: str = "suggested") -> None:
+    """A dataset at ``revision`` holding one done article (TEXT) and ``spans`` ``(start, end, label id)``."""
     engine = create_store_engine(resolve_dataset(path))
     migrations.upgrade(engine, revision)
     with engine.begin() as conn:
         conn.execute(text(
             "INSERT INTO article (id, uid, title, text, text_hash, source_kind, status, created_at, updated_at) "
             "VALUES (1, 'a1', 'Touvron', :t, :h, 'paste', 'done', :ts, :ts)"), {"t": TEXT, "h": "1" * 64, "ts": STAMP})
-        for start, end, label_id in ((0, 12, 1), (18, 22, 2)):
+        for start, end, label_id in spans:
             conn.execute(text(
                 'INSERT INTO span (article_id, start, "end", label_id, text, annotator, origin, attributes, '
-                "created_at, updated_at) VALUES (1, :s, :e, :l, :t, 'ana', 'suggested', '{}', :ts, :ts)"),
-                {"s": start, "e": end, "l": label_id, "t": TEXT[start:end], "ts": STAMP})
+                "created_at, updated_at) VALUES (1, :s, :e, :l, :t, 'ana', :o, '{}', :ts, :ts)"),
+                {"s": start, "e": end, "l": label_id, "t": TEXT[start:end], "o": origin, "ts": STAMP})
     engine.dispose()
 
 
 def _rows(path: Path) -> dict[str, list[tuple[object, ...]]]:
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        # The span columns of 0008 (0010 adds entity_id).
-        spans = ('SELECT id, article_id, start, "end", label_id, text, annotator, origin, attributes, created_at, '
-                 "updated_at FROM span ORDER BY 1")
+        spans = f"SELECT {SPAN_COLUMNS} FROM span ORDER BY 1"
         return {"article": conn.execute("SELECT * FROM article ORDER BY 1").fetchall(),
                 "label": conn.execute("SELECT * FROM label ORDER BY 1").fetchall(),
                 "span": conn.execute(spans).fetchall()}
@@ -47,7 +49,7 @@ def _rows(path: Path) -> dict[str, list[tuple[object, ...]]]:
 
 
 def test_the_version_before_suggestions_upgrades_with_its_data(db_path: Path) -> None:
-    _dataset_at(db_path, BEFORE)
+    dataset_at(db_path, BEFORE)
     before = _rows(db_path)
     with open_store(db_path) as store:
         assert migrations.current_revision(store.engine) == migrations.head_revision()
@@ -64,7 +66,7 @@ def test_the_version_before_suggestions_upgrades_with_its_data(db_path: Path) ->
 
 
 def test_the_upgrade_can_be_taken_back(db_path: Path) -> None:
-    _dataset_at(db_path, BEFORE)
+    dataset_at(db_path, BEFORE)
     engine = create_store_engine(resolve_dataset(db_path))
     migrations.upgrade(engine)
     with engine.begin() as conn:
@@ -86,7 +88,7 @@ def test_a_repair_keeps_the_rejections_and_leaves_the_layer_to_be_computed_again
     from app.core.ops import labels
 
     path, dest = tmp_path / "sound.sqlite", tmp_path / "repaired.sqlite"
-    _dataset_at(path, BEFORE)
+    dataset_at(path, BEFORE)
     with open_store(path) as store:
         labels.add_label(store, "PRODUCT")
         service.reject_suggestion(store, 1, 27, 34, "ORG", annotator="ana")
@@ -104,6 +106,6 @@ def test_a_dataset_from_before_suggestions_repairs_too(tmp_path: Path) -> None:
     from app.core.db.repair import repair_dataset
 
     path, dest = tmp_path / "old.sqlite", tmp_path / "repaired.sqlite"
-    _dataset_at(path, BEFORE)
+    dataset_at(path, BEFORE)
     report = repair_dataset(path, dest)
     assert report.complete and report.saved("article") == 1 and report.saved("suggestion_rejection") == 0

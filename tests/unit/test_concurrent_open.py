@@ -116,3 +116,29 @@ def test_a_new_dataset_is_created_even_where_no_lock_file_can_be_made(tmp_path: 
     with open_store(path) as store:
         assert store.path == path
     assert "going on without the lock" in caplog.text
+
+
+def test_switching_a_new_dataset_to_wal_waits_for_a_writer_instead_of_failing(tmp_path: Path) -> None:
+    """SQLite refuses the switch to WAL at once, without its busy handler, while another
+    connection holds a write lock on the file; opening waits for it like any other lock."""
+    import threading
+    import time
+
+    from app.core.db.store import _configure_sqlite
+
+    path = tmp_path / "new.sqlite"
+    writer = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    writer.execute("CREATE TABLE t (a)")
+    writer.execute("BEGIN")
+    writer.execute("SELECT * FROM t").fetchall()
+    writer.execute("INSERT INTO t VALUES (1)")  # holds the write lock, in rollback-journal mode
+    threading.Timer(0.3, lambda: writer.execute("COMMIT")).start()
+    opener = sqlite3.connect(path, isolation_level=None, timeout=5)
+    try:
+        started = time.monotonic()
+        _configure_sqlite(opener, 5000)
+        assert time.monotonic() - started >= 0.25  # it waited for the writer's commit
+        assert opener.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    finally:
+        opener.close()
+        writer.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -111,12 +112,30 @@ def _configure_sqlite(dbapi_conn: sqlite3.Connection, busy_timeout_ms: int) -> N
     cur = dbapi_conn.cursor()
     # WAL lets the GUI read while an import writes; FULL makes every committed
     # annotation survive a power loss (it costs well under a millisecond).
-    cur.execute("PRAGMA journal_mode=WAL")
+    _switch_to_wal(cur, busy_timeout_ms)
     cur.execute("PRAGMA synchronous=FULL")
     # SQLite leaves foreign keys off unless asked, on every connection.
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
     cur.close()
+
+
+def _switch_to_wal(cur: sqlite3.Cursor, busy_timeout_ms: int) -> None:
+    """Put the dataset in WAL mode, waiting up to ``busy_timeout_ms`` for another process.
+
+    Switching a new file to WAL needs its exclusive lock, and SQLite answers "database
+    is locked" at once, without its busy handler, when another process creating the
+    same file holds a lock on it; so wait here as the busy handler would.
+    """
+    deadline = time.monotonic() + busy_timeout_ms / 1000
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if not is_busy(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.02)
 
 
 def _configure_read_only_sqlite(dbapi_conn: sqlite3.Connection, busy_timeout_ms: int) -> None:

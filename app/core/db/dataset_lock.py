@@ -8,7 +8,7 @@ The lock is ``flock`` on POSIX and ``msvcrt.locking`` on Windows, held on an
 open file: the operating system drops it when the process ends, however it
 ends, so a crash never leaves a stale lock behind. The file holds the pid and
 host of its holder, for the message. The command line does not take the lock
-(see ``app/cli.py``), and a dataset on a database server has none.
+(see ``app/cli/__init__.py``), and a dataset on a database server has none.
 
 Creating or upgrading a dataset takes a second, short lock on
 ``<dataset>.migrate-lock`` (``migration_lock``), by every process, windows and

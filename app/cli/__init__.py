@@ -201,6 +201,9 @@ def _main(argv: Sequence[str] | None) -> int:
         if damage and args.command in WRITING_COMMANDS:
             print(f"article-curator {args.command}: {damage} {_NOTHING_WRITTEN[args.command]}", file=sys.stderr)
             return EXIT_SOME_FAILED
+        from app.cli.entities import cmd_entities, cmd_link
+        from app.cli.suggest import cmd_suggest
+
         handler = {"import": cmd_import, "export": cmd_export, "stats": cmd_stats, "search": cmd_search,
                    "suggest": cmd_suggest, "entities": cmd_entities, "link": cmd_link}
         status = handler[args.command](store, args)
@@ -387,71 +390,8 @@ def cmd_stats(store: object, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_suggest(store: object, args: argparse.Namespace) -> int:
-    from app.core.settings import load_settings
-    from app.core.suggest import service
-
-    settings = load_settings()
-    print("Learning from the done articles…", file=sys.stderr, flush=True)
-    suggester = service.build_suggester(store, settings)  # type: ignore[arg-type]
-    suggester("")  # loads a spaCy pipeline chosen in the settings now, so one that cannot be used is named first
-    problem = getattr(suggester, "problem", None)
-    source = settings.suggestion_source if not problem else service.DEFAULT_SOURCE
-    if problem:
-        print(f"article-curator suggest: suggesting from this dataset's labels alone: {problem}", file=sys.stderr)
-    ids = service.articles_with_status(store, args.status, args.limit)  # type: ignore[arg-type]
-    display = ProgressDisplay(sys.stderr, "Suggesting")
-    try:
-        # Ctrl+C stops it between statements: the batch being stored is rolled back whole.
-        counts = service.precompute(store, suggester, ids, source=source, progress=display)  # type: ignore[arg-type]
-    finally:
-        display.close()
-    print(f"Suggested {_count(sum(counts.values()), 'span')} in {_count(len(ids), 'article')} ({args.status})"
-          f"   Dataset: {store.where}")  # type: ignore[attr-defined]
-    for label, n in sorted(counts.items()):
-        print(f"  {label}: {_count(n, 'suggestion')}")
-    return EXIT_OK
-
-
 def _count(n: int, noun: str, plural: str = "") -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {plural or noun + 's'}"
-
-
-def cmd_entities(store: object, args: argparse.Namespace) -> int:
-    import orjson
-
-    from app.core.entities import queries
-
-    page, offset, shown = 1000, 0, 0
-    while rows := queries.list_entities(store, kind=args.kind, offset=offset, limit=page):  # type: ignore[arg-type]
-        for row in rows:
-            if args.json:
-                print(orjson.dumps({"id": row.id, "kind": row.kind, "name": row.name, "aliases": list(row.aliases),
-                                    "external_id": row.external_id, "note": row.note, "mentions": row.mentions,
-                                    "articles": row.articles}).decode())
-            else:
-                aliases = f"  (also {', '.join(row.aliases)})" if row.aliases else ""
-                extra = f"  {row.external_id}" if row.external_id else ""
-                print(f"{row.id:>6}  {row.kind:<10}{row.mentions:>8} mentions{row.articles:>7} articles  "
-                      f"{row.name}{aliases}{extra}")
-        offset, shown = offset + len(rows), shown + len(rows)
-    if not shown and not args.json:
-        print(f"No entities{f' of kind {args.kind}' if args.kind else ''} in {store.where}.")  # type: ignore[attr-defined]
-    return EXIT_OK
-
-
-def cmd_link(store: object, args: argparse.Namespace) -> int:
-    from app.core.entities import linking
-
-    report = linking.auto_link(store)  # type: ignore[arg-type]
-    print(f"Linked {_count(report.linked, 'span')} in {_count(len(report.changes.article_ids), 'article')} "
-          f"to {_count(len(report.changes.entity_ids), 'entity', 'entities')}"
-          f"   Dataset: {store.where}")  # type: ignore[attr-defined]
-    if report.ambiguous:
-        print(f"Left unlinked, naming more than one entity: {_count(len(report.ambiguous), 'text')}")
-        for (label, seen, spans), ids in report.ambiguous.items():
-            print(f"  {label} “{seen}” ({_count(spans, 'span')}): entities {', '.join(map(str, ids))}")
-    return EXIT_OK
 
 
 def cmd_search(store: object, args: argparse.Namespace) -> int:

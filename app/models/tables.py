@@ -111,6 +111,7 @@ class Span(_Table, table=True):
         Index("ix_span_suggested", "label_id", sqlite_where=sql_text("origin = 'suggested'"),
               postgresql_where=sql_text("origin = 'suggested'")),
         Index("ix_span_entity", "entity_id", "article_id"),
+        Index("ix_span_claimant", "claimant_id", "article_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -127,6 +128,8 @@ class Span(_Table, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
     # The entity this span mentions (migration 0010); last, as that migration added it.
     entity_id: int | None = Field(default=None, foreign_key="entity.id", ondelete="SET NULL")
+    # Who makes a CLAIM span's claim (migration 0011); the claimant attribute keeps the name shown.
+    claimant_id: int | None = Field(default=None, foreign_key="entity.id", ondelete="SET NULL")
 
 
 class Entity(_Table, table=True):

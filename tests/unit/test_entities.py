@@ -263,3 +263,27 @@ def test_a_label_with_entities_is_not_deleted_with_them(store: Store) -> None:
     with pytest.raises(InvalidInput, match="1 entities"):
         labels.delete_label(store, org.id)
     assert queries.list_entities(store, kind="ORG")
+
+
+def _claimants(store: Store) -> dict[int, int | None]:
+    with store.begin() as conn:
+        return {int(i): c for i, c in conn.execute(text("SELECT id, claimant_id FROM span WHERE claimant_id IS NOT NULL"))}
+
+
+def test_claims_follow_a_merge_and_come_back_with_a_deleted_entity(store: Store) -> None:
+    spans = _spans(store)
+    meta, facebook = _new(store, "ORG", "Meta"), _new(store, "ORG", "Facebook")
+    claim = span_edits.add_span(store, 1, 45, 82, "CLAIM", annotator="ana").span_id
+    with store.begin() as conn:  # the claimant is set as the claim details do it
+        conn.execute(text("UPDATE span SET claimant_id = :e WHERE id = :s"), {"e": facebook, "s": claim})
+    assert spans and _claimants(store) == {claim: facebook}
+
+    merged = linking.merge_entities(store, meta, facebook)
+    assert _claimants(store) == {claim: meta}
+    undo(store, merged)
+    assert _claimants(store) == {claim: facebook}
+
+    deleted = registry.delete_entity(store, facebook)
+    assert _claimants(store) == {}
+    undo(store, deleted)
+    assert _claimants(store) == {claim: facebook}

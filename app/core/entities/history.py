@@ -22,7 +22,7 @@ def undo(store: Store, changes: Changes) -> Changes:
     if op == "create":
         return registry.delete_entity(store, int(after["entity"]["id"]))
     if op == "delete":
-        return registry.restore_entity(store, before["entity"], before["mentions"])
+        return registry.restore_entity(store, before["entity"], before["mentions"], before.get("claims", ()))
     if op == "rename" and entity_id is not None:
         return registry.rename_entity(store, entity_id, before["name"])
     if op == "add_alias" and entity_id is not None:

@@ -24,12 +24,14 @@ from app.core.entities.matching import keys_to_entities, normalise
 from app.core.entities.registry import (
     articles_of,
     checked_name,
+    claim_ids,
     entity_changes,
     entity_state,
     insert_aliases,
     insert_entity,
     mention_ids,
     relink,
+    relink_claims,
 )
 from app.core.validation import InvalidInput
 from app.models import db_timestamp
@@ -89,8 +91,9 @@ def merge_entities(store: Store, keep_id: int, gone_id: int) -> Changes:
         keep, gone = entity_state(conn, keep_id), entity_state(conn, gone_id)
         if keep["label_id"] != gone["label_id"]:
             raise InvalidInput(f"A {gone['kind']} cannot be merged into a {keep['kind']}.")
-        mentions = mention_ids(conn, gone_id)
+        mentions, claims = mention_ids(conn, gone_id), claim_ids(conn, gone_id)
         conn.execute(text("UPDATE span SET entity_id = :k WHERE entity_id = :g"), {"k": keep_id, "g": gone_id})
+        conn.execute(text("UPDATE span SET claimant_id = :k WHERE claimant_id = :g"), {"k": keep_id, "g": gone_id})
         added = insert_aliases(conn, keep_id, normalise(keep["name"]), [gone["name"], *gone["aliases"]],
                                strict=False)
         external_id = keep["external_id"] or gone["external_id"]
@@ -98,7 +101,7 @@ def merge_entities(store: Store, keep_id: int, gone_id: int) -> Changes:
                      {"x": external_id, "now": db_timestamp(), "i": keep_id})
         conn.execute(text("DELETE FROM entity WHERE id = :i"), {"i": gone_id})
         articles = articles_of(conn, keep_id)
-    before = {"op": "merge", "entity": gone, "mentions": mentions, "keep_id": keep_id,
+    before = {"op": "merge", "entity": gone, "mentions": mentions, "claims": claims, "keep_id": keep_id,
               "added_aliases": added, "external_id": keep["external_id"]}
     return entity_changes(ChangeKind.ENTITIES_CHANGED, (keep_id, gone_id), article_ids=articles,
                           span_ids=mentions, before=before, after={"op": "merge", "keep_id": keep_id})
@@ -116,6 +119,7 @@ def undo_merge(store: Store, before: dict[str, Any]) -> Changes:
                      {"x": before["external_id"], "i": keep_id})
         insert_entity(conn, gone)
         relink(conn, relink_from, int(gone["id"]))
+        relink_claims(conn, before.get("claims", ()), int(gone["id"]))
         articles = articles_of(conn, keep_id) + articles_of(conn, int(gone["id"]))
     return entity_changes(ChangeKind.ENTITIES_CHANGED, (keep_id, int(gone["id"])), article_ids=sorted(set(articles)),
                           span_ids=relink_from, after={"op": "unmerge", "entity": gone})

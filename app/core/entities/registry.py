@@ -181,6 +181,12 @@ def mention_ids(conn: Any, entity_id: int) -> list[int]:
                                             {"e": entity_id})]
 
 
+def claim_ids(conn: Any, entity_id: int) -> list[int]:
+    """The CLAIM spans whose claimant is this entity."""
+    return [int(r[0]) for r in conn.execute(text("SELECT id FROM span WHERE claimant_id = :e ORDER BY id"),
+                                            {"e": entity_id})]
+
+
 def articles_of(conn: Any, entity_id: int) -> list[int]:
     return [int(r[0]) for r in conn.execute(
         text("SELECT DISTINCT article_id FROM span WHERE entity_id = :e ORDER BY 1"), {"e": entity_id})]
@@ -191,17 +197,21 @@ def delete_entity(store: Store, entity_id: int) -> Changes:
     with store.begin() as conn:
         state = entity_state(conn, entity_id)
         mentions, articles = mention_ids(conn, entity_id), articles_of(conn, entity_id)
-        # The reference's ON DELETE SET NULL unlinks the mentions, through the span index.
+        claims = claim_ids(conn, entity_id)
+        # The references' ON DELETE SET NULL unlink the mentions and claims, through the span indexes.
         conn.execute(text("DELETE FROM entity WHERE id = :i"), {"i": entity_id})
     return entity_changes(ChangeKind.ENTITIES_CHANGED, (entity_id,), article_ids=articles, span_ids=mentions,
-                          before={"op": "delete", "entity": state, "mentions": mentions})
+                          before={"op": "delete", "entity": state, "mentions": mentions, "claims": claims})
 
 
-def restore_entity(store: Store, state: dict[str, Any], mentions: Sequence[int] = ()) -> Changes:
-    """Put a deleted entity back under its own id, with its aliases, and link ``mentions`` to it again."""
+def restore_entity(store: Store, state: dict[str, Any], mentions: Sequence[int] = (),
+                   claims: Sequence[int] = ()) -> Changes:
+    """Put a deleted entity back under its own id, with its aliases; link ``mentions`` to it again and make
+    it the claimant of ``claims`` again."""
     with store.begin() as conn:
         insert_entity(conn, state)
         relink(conn, mentions, int(state["id"]))
+        relink_claims(conn, claims, int(state["id"]))
         articles = articles_of(conn, int(state["id"])) if mentions else []
     return entity_changes(ChangeKind.ENTITIES_CHANGED, (int(state["id"]),), article_ids=articles,
                           span_ids=mentions, after={"op": "restore", "entity": state})
@@ -221,4 +231,10 @@ def insert_entity(conn: Any, state: dict[str, Any]) -> None:
 def relink(conn: Any, span_ids: Iterable[int], entity_id: int | None) -> None:
     """Point these spans at ``entity_id`` (None: unlink them), a chunk of ids per statement."""
     execute_in(conn, "UPDATE span SET entity_id = :e WHERE id IN :values", [int(i) for i in span_ids],
+               {"e": entity_id})
+
+
+def relink_claims(conn: Any, span_ids: Iterable[int], entity_id: int | None) -> None:
+    """Make ``entity_id`` the claimant of these CLAIM spans (None: unlink them)."""
+    execute_in(conn, "UPDATE span SET claimant_id = :e WHERE id IN :values", [int(i) for i in span_ids],
                {"e": entity_id})

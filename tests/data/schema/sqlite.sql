@@ -34,6 +34,9 @@ CREATE INDEX ix_import_log_batch ON import_log (batch, id);
 -- index ix_span_article on span
 CREATE INDEX ix_span_article ON span (article_id, start);
 
+-- index ix_span_claimant on span
+CREATE INDEX ix_span_claimant ON span (claimant_id, article_id);
+
 -- index ix_span_entity on span
 CREATE INDEX ix_span_entity ON span (entity_id, article_id);
 
@@ -201,7 +204,7 @@ CREATE TABLE span (
 	origin VARCHAR(16) DEFAULT 'manual' NOT NULL, 
 	attributes VARCHAR DEFAULT '{}' NOT NULL, 
 	created_at DATETIME NOT NULL, 
-	updated_at DATETIME NOT NULL, entity_id INTEGER REFERENCES entity (id) ON DELETE SET NULL, 
+	updated_at DATETIME NOT NULL, entity_id INTEGER REFERENCES entity (id) ON DELETE SET NULL, claimant_id INTEGER REFERENCES entity (id) ON DELETE SET NULL, 
 	PRIMARY KEY (id), 
 	CONSTRAINT uq_span_identity UNIQUE (article_id, start, "end", label_id, annotator), 
 	CONSTRAINT ck_span_range CHECK (start >= 0 AND start < "end"), 
@@ -267,4 +270,4 @@ CREATE TRIGGER span_json_span_update AFTER UPDATE ON span BEGIN DELETE FROM arti
 
 -- article_fts_config hashsize = 33554432
 -- article_fts_config version = 4
--- alembic 0010
+-- alembic 0011

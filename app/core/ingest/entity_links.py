@@ -62,14 +62,19 @@ class EntityLinks:
             return article
         spans = []
         for span in article.spans:
-            entity = self.ids.get(span.entity_id) if span.entity_id is not None else None
-            if entity is not None and self.kinds[span.entity_id].casefold() != span.label.casefold():
-                entity = None  # a span links only to an entity of its own label
-            claimant = self.ids.get(span.claimant_id) if span.claimant_id is not None else None
+            entity = self._mention(span.entity_id, span.label)
+            claimant = None if span.claimant_id is None else self.ids.get(span.claimant_id)
             self.dropped += (span.entity_id is not None and entity is None) + (
                 span.claimant_id is not None and claimant is None)
             spans.append(span.model_copy(update={"entity_id": entity, "claimant_id": claimant}))
         return article.model_copy(update={"spans": spans})
+
+    def _mention(self, file_id: int | None, label: str) -> int | None:
+        """The dataset's entity for a mention's link; None unless the file lists it with the span's label
+        as its kind (a span links only to an entity of its own label)."""
+        if file_id is None or self.kinds.get(file_id, "").casefold() != label.casefold():
+            return None
+        return self.ids[file_id]
 
     def notes(self) -> list[str]:
         """Sentences for the import's summary."""
@@ -83,7 +88,8 @@ class EntityLinks:
                 notes.append(f"{verb} {len(names)} {what} of {where}{tail}: {shown}.")
         notes.extend(f"{where}: {problem}" for problem in self.problems)
         if self.dropped:
-            why = "the entities file does not list them" if self.source else "no entities file is beside the export"
+            why = ("the entities file does not list their entity, or not with the span's label as its kind"
+                   if self.source else "no entities file is beside the export")
             notes.append(f"{self.dropped} entity link{'' if self.dropped == 1 else 's'} of imported spans "
                          f"dropped: {why}.")
         return notes

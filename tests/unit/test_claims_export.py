@@ -43,6 +43,10 @@ def _new_entity(store: Store, kind: str, name: str, **kw: Any) -> int:
 
 @pytest.fixture
 def dataset(store: Store) -> Store:
+    return fill(store)
+
+
+def fill(store: Store) -> Store:
     """Two articles: one with linked mentions and linked claimants, one without an address whose
     claimant is a name only, and a claim without a verdict."""
     gone = _new_entity(store, "PERSON", "Somebody Else")

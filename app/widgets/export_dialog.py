@@ -94,6 +94,8 @@ def summary_lines(summary: ExportSummary) -> list[str]:
         lines.append("Splits: " + " · ".join(f"{name} {n}" for name, n in summary.per_split.items()))
     if summary.paths:
         lines.append("Saved as " + ", ".join(p.name for p in summary.paths) + f" in {summary.paths[0].parent}")
+    if summary.entities_path is not None:
+        lines.append(f"Entities the spans link to: {summary.entities}, in {summary.entities_path.name}")
     return lines + summary.warnings
 
 

@@ -479,3 +479,14 @@ def test_cli_exports_claims_and_claimreview(dataset: Store, db_path: Path, tmp_p
     assert len(_lines(tmp_path / "c.jsonl")) == 2
     assert main(["export", str(tmp_path / "n.jsonl"), "--db", str(db_path)]) == 0
     assert "n.entities.jsonl (2 entities)" in capsys.readouterr().out
+
+
+def test_cli_import_reports_the_entities(dataset: Store, tmp_path: Path, empty_dataset: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "native.jsonl"
+    export_jsonl(dataset, out, ExportOptions(format="native"))
+    new = tmp_path / "new.sqlite"
+    shutil.copyfile(empty_dataset, new)
+    assert main(["import", str(out), "--db", str(new), "--workers", "1"]) == 0
+    assert ("Created 2 entities of native.entities.jsonl: ORG Meta (#2), PERSON Jean-Luc Martinet (#3)."
+            in capsys.readouterr().out)

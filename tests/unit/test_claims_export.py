@@ -19,7 +19,7 @@ from app.core.db.store import Store, open_store
 from app.core.entities import linking, registry
 from app.core.export.claims import same_as
 from app.core.export.entities_file import entities_path, entities_path_for
-from app.core.export.exporter import ExportOptions, export_jsonl
+from app.core.export.exporter import ExportError, ExportOptions, export_jsonl
 from app.core.ingest.importer import ImportOptions, import_sources
 from app.core.ingest.storing import store_articles
 from app.core.validation import InvalidInput, NewArticle
@@ -111,6 +111,17 @@ def test_claims_are_flat_records_one_per_line(dataset: Store, tmp_path: Path) ->
     assert summary.articles == 2 and summary.spans_per_label == {"CLAIM": 4}
     assert summary.paths == [out] and summary.entities_path is None
     assert not entities_path(out).exists()
+
+
+def test_a_claim_whose_text_differs_from_the_article_stops_the_export(dataset: Store, tmp_path: Path) -> None:
+    out = tmp_path / "claims.jsonl"
+    out.write_text("earlier\n", encoding="utf-8")
+    with dataset.begin() as conn:
+        conn.execute(text("UPDATE span SET text = 'the sky is blue' WHERE text = 'the sky is green'"))
+    with pytest.raises(ExportError, match="Article a1: claim 10-26 says 'the sky is blue'"):
+        export_jsonl(dataset, out, ExportOptions(format="claims"))
+    assert out.read_text(encoding="utf-8") == "earlier\n"
+    assert [p.name for p in tmp_path.iterdir() if "claims" in p.name] == ["claims.jsonl"]  # no temporary file
 
 
 @pytest.mark.parametrize(("options", "texts"), [

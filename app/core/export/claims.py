@@ -57,6 +57,7 @@ from app.core.db.store import Store
 from app.core.entities.claimant import PERSON_LABELS
 from app.core.export.exporter import (
     BATCH,
+    ExportError,
     ExportOptions,
     ExportSummary,
     ProgressFn,
@@ -70,9 +71,12 @@ _QID = re.compile(r"^[Qq][1-9][0-9]*$")
 _DUMP_OPTS = orjson.OPT_APPEND_NEWLINE
 
 # A claim row: the span, its label, its article and its linked claimant (kind = the entity's label).
+# The last column says whether the span's text is the article's text at its offsets (substr counts
+# characters from 1 on both databases, as Python's indices count code points from 0).
 _COLUMNS = ('span.id, span.article_id, span.start, span."end", span.text, span.annotator, span.attributes, '
             "span.updated_at, span.claimant_id, label.name, article.uid, article.url, article.title, "
-            "article.published, entity.name, entity.external_id, kind.name")
+            "article.published, entity.name, entity.external_id, kind.name, "
+            'substr(article.text, span.start + 1, span."end" - span.start) = span.text')
 
 
 def _filters(options: ExportOptions) -> tuple[str, dict[str, Any]]:
@@ -125,8 +129,12 @@ class _Claim:
     def __init__(self, row: Sequence[Any]) -> None:
         (self.id, self.article_id, self.start, self.end, self.text, self.annotator, attributes, self.updated_at,
          self.claimant_id, self.label, self.uid, self.url, self.title, self.published, self.entity_name,
-         self.external_id, self.kind) = row
-        self.attributes = orjson.loads(attributes) if attributes else {}
+         self.external_id, self.kind, consistent) = row
+        if not consistent:
+            raise ExportError(f"Article {self.uid}: claim {self.start}-{self.end} says {self.text!r} but the "
+                              "article's text there differs. The dataset is inconsistent, so nothing was exported.")
+        loaded = orjson.loads(attributes) if attributes else {}
+        self.attributes: dict[str, Any] = loaded if isinstance(loaded, dict) else {}
         self.claimant = _text(self.attributes.get("claimant")) or self.entity_name
         self.verdict = _text(self.attributes.get("verdict"))
         self.date = _text(self.attributes.get("date")) or self.published or None

@@ -27,7 +27,8 @@ into any JSON-LD processor, which JSON Lines is not. Each object::
      "reviewRating": {"@type": "Rating", "alternateName": verdict}}
 
 The claim's date is the ``Claim``'s ``datePublished``; the review's own is the
-day its verdict was last changed. The claimant is a ``Person`` when the linked
+day the claim was last edited (its verdict, claimant or note); its ``author`` the
+annotator; its ``identifier`` the claim's id, as in ``claims``. The claimant is a ``Person`` when the linked
 entity's kind is a person label, otherwise an ``Organization``; an unlinked
 claimant, whose kind is unknown, is written as a ``Person`` with its name only.
 ``sameAs`` comes from the entity's external id: a Wikidata QID becomes
@@ -123,7 +124,7 @@ def same_as(external_id: str | None) -> str | None:
     return None
 
 
-class _Claim:
+class ClaimRow:
     """One claim row, read by name."""
 
     def __init__(self, row: Sequence[Any]) -> None:
@@ -140,7 +141,7 @@ class _Claim:
         self.date = _text(self.attributes.get("date")) or self.published or None
 
 
-def claim_record(claim: _Claim) -> dict[str, Any]:
+def claim_record(claim: ClaimRow) -> dict[str, Any]:
     """The ``claims`` line of one claim."""
     return {"id": claim.id, "text": claim.text, "claimant": claim.claimant, "claimant_id": claim.claimant_id,
             "verdict": claim.verdict, "note": _text(claim.attributes.get("note")), "date": claim.date,
@@ -148,7 +149,7 @@ def claim_record(claim: _Claim) -> dict[str, Any]:
             "end": claim.end, "label": claim.label, "annotator": claim.annotator}
 
 
-def claim_review(claim: _Claim) -> dict[str, Any]:
+def claim_review(claim: ClaimRow) -> dict[str, Any]:
     """The schema.org ClaimReview of one claim with a verdict."""
     item: dict[str, Any] = {"@type": "Claim"}
     if claim.claimant:
@@ -224,7 +225,7 @@ def write_claims(
                 cancel.raise_if_cancelled()
             rows = conn.execute(text(claims_sql), {**params, "lo": lo, "hi": hi}).all()
             for row in rows:
-                claim = _Claim(row)
+                claim = ClaimRow(row)
                 if review and claim.verdict is None:
                     without_verdict += 1
                     continue

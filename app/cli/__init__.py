@@ -91,7 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="largest page to download, in MB (default %(default)g)")
     p.add_argument("--annotator", default="", help="annotator name stored with imported spans")
 
-    p = sub.add_parser("export", parents=[common], help="export labelled JSONL")
+    p = sub.add_parser("export", parents=[common], help="export labelled JSONL, or the claims as records",
+                       description="native, spacy and doccano write one line per article (native and spacy "
+                       "with NAME.entities.jsonl beside it, the entities their spans link to); claims writes one "
+                       "line per claim, claimreview a JSON array of schema.org ClaimReview objects.")
     p.add_argument("out", metavar="OUT.jsonl")
     p.add_argument("--format", choices=FORMATS, default=FORMATS[0])
     p.add_argument("--status", action="append", default=[], help="only articles with this status (repeatable)")
@@ -333,6 +336,7 @@ def _parse_split(text: str | None) -> tuple[float, float, float] | None:
 
 def cmd_export(store: object, args: argparse.Namespace) -> int:
     from app.core.export.exporter import ExportError, ExportOptions, export_jsonl
+    from app.core.export.formats import CLAIM_FORMATS
     from app.core.validation import InvalidInput
 
     try:
@@ -358,11 +362,14 @@ def cmd_export(store: object, args: argparse.Namespace) -> int:
         return EXIT_SOME_FAILED
     finally:
         display.close()
-    print(f"Exported {summary.articles} articles ({args.format}) from {store.where}.")  # type: ignore[attr-defined]
+    claims = f"{sum(summary.spans_per_label.values())} claims from " if args.format in CLAIM_FORMATS else ""
+    print(f"Exported {claims}{summary.articles} articles ({args.format}) from {store.where}.")  # type: ignore[attr-defined]
     for label, n in sorted(summary.spans_per_label.items()):
-        print(f"  {label}: {n} spans")
+        print(f"  {label}: {n} {'claims' if claims else 'spans'}")
     for path in summary.paths:
         print(f"  wrote {path}")
+    if summary.entities_path is not None:
+        print(f"  wrote {summary.entities_path} ({summary.entities} entities)")
     for warning in summary.warnings:
         print(f"Warning: {warning}")
     return EXIT_OK

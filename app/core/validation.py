@@ -30,6 +30,10 @@ class NewSpan(BaseModel):
     annotator: str = ""
     origin: str = "manual"
     attributes: dict[str, Any] = Field(default_factory=dict)
+    # The entity the span mentions and a claim's claimant, as ids of the dataset it is stored in
+    # (an import turns the ids of its entities file into those: ``ingest.entity_links``).
+    entity_id: int | None = None
+    claimant_id: int | None = None
 
     @field_validator("origin")
     @classmethod

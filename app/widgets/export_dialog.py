@@ -58,6 +58,8 @@ FORMAT_INFO = {
     "native": ("Native", "Every field and every annotator's spans with attributes; re-imports without loss."),
     "spacy": ("spaCy / Prodigy", "One {text, spans, meta} task per line, as Prodigy and spaCy's char_span read it."),
     "doccano": ("doccano", "One {text, label: [[start, end, LABEL]]} line per article, for doccano's importer."),
+    "claims": ("Claims", "One claim per line: text, claimant, verdict, note, date, article and offsets."),
+    "claimreview": ("ClaimReview", "A JSON-LD array of schema.org ClaimReview objects, as fact-checkers publish."),
 }
 DEFAULT_SPLIT = (0.8, 0.1, 0.1)
 LABELS_PER_ROW = 4
@@ -92,6 +94,8 @@ def summary_lines(summary: ExportSummary) -> list[str]:
         lines.append("Splits: " + " · ".join(f"{name} {n}" for name, n in summary.per_split.items()))
     if summary.paths:
         lines.append("Saved as " + ", ".join(p.name for p in summary.paths) + f" in {summary.paths[0].parent}")
+    if summary.entities_path is not None:
+        lines.append(f"Entities the spans link to: {summary.entities}, in {summary.entities_path.name}")
     return lines + summary.warnings
 
 

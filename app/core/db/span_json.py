@@ -39,30 +39,38 @@ from app.core.db.store import Store
 TABLE = "article_span_json"
 # The layout of the lists ``native_spans`` writes. Raise it whenever that layout
 # changes: rows an older version wrote then count as missing, so an export never
-# copies a list in an old layout.
-FORMAT = 1
+# copies a list in an old layout. 2: spans carry "entity_id" and "claimant_id" when linked.
+FORMAT = 2
 
 _EMPTY: dict[str, Any] = {}
 
 # A span row as both this module and the exporter read it: (article id, start,
-# end, label, annotator, text, attributes JSON or None when empty). The label
-# is a name here and a rank in the exporter; both sort the same way.
-SpanRow = tuple[int, int, int, Any, str, str, "str | None"]
+# end, label, annotator, text, attributes JSON or None when empty, entity id,
+# claimant id). The label is a name here and a rank in the exporter; both sort
+# the same way. The ids are the dataset's own; a link to an entity is only a
+# number here, so renaming an entity leaves every list as it is, and whatever
+# changes a span's link updates the span row, whose trigger drops the list.
+SpanRow = tuple[int, int, int, Any, str, str, "str | None", "int | None", "int | None"]
 
 
 def native_spans(spans: Sequence[SpanRow], names: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """The native export's ``spans`` list for one article's rows (already sorted).
 
     With ``names``, a row's label is an index into it; without, it is the name.
+    The links (``entity_id``, ``claimant_id``) are written only when set, so an
+    export of a dataset without links reads as it did before links existed.
     """
     loads = orjson.loads
-    if names is None:
-        return [{"start": s, "end": e, "label": label, "text": t, "annotator": who,
-                 "attributes": _EMPTY if attr is None else loads(attr)}
-                for _aid, s, e, label, who, t, attr in spans]
-    return [{"start": s, "end": e, "label": names[rank], "text": t, "annotator": who,
-             "attributes": _EMPTY if attr is None else loads(attr)}
-            for _aid, s, e, rank, who, t, attr in spans]
+    out = [{"start": s, "end": e, "label": label if names is None else names[label], "text": t,
+            "annotator": who, "attributes": _EMPTY if attr is None else loads(attr)}
+           for _aid, s, e, label, who, t, attr, _entity, _claimant in spans]
+    # A second, cheaper pass for the links: this runs once per span of a whole export.
+    for span, row in zip(out, spans, strict=True):
+        if row[7] is not None:
+            span["entity_id"] = row[7]
+        if row[8] is not None:
+            span["claimant_id"] = row[8]
+    return out
 
 
 def refresh(conn: Connection, article_ids: Iterable[int]) -> None:
@@ -79,7 +87,8 @@ def _refresh_chunk(conn: Connection, ids: list[int]) -> None:
     rows = select_in(
         conn,
         'SELECT span.article_id, span.start, span."end", label.name, span.annotator, span.text, '
-        "NULLIF(span.attributes, '{}') FROM span JOIN label ON label.id = span.label_id "
+        "NULLIF(span.attributes, '{}'), span.entity_id, span.claimant_id "
+        "FROM span JOIN label ON label.id = span.label_id "
         "WHERE span.article_id IN :values",
         ids,
     )
@@ -89,7 +98,7 @@ def _refresh_chunk(conn: Connection, ids: list[int]) -> None:
     for article_id, group in groupby(ordered, key=lambda r: r[0]):
         spans = list(group)
         body = bodies.get(article_id)
-        if body is None or any(body[s:e] != t for _a, s, e, _l, _w, t, _x in spans):
+        if body is None or any(body[s:e] != t for _a, s, e, _l, _w, t, *_rest in spans):
             continue  # left to the export's full check, which names the mismatch
         counts: dict[str, int] = {}
         for span in spans:

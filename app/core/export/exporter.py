@@ -12,20 +12,29 @@ Formats (keys in this order; spans sorted by start, end, label, annotator):
 ``native``
     ``{"id", "url", "title", "text", "meta": {"author", "date", "site_name",
     "language", "source_kind", "source"}, "status", "spans": [{"start", "end",
-    "label", "text", "annotator", "attributes"}]}``. Lossless: re-importing it
-    gives back the same lines.
+    "label", "text", "annotator", "attributes", "entity_id"?, "claimant_id"?}]}``;
+    a span linked to an entity ends with its ``entity_id``, a claim whose claimant
+    is linked with its ``claimant_id`` (both left out when not linked). Lossless:
+    re-importing it (with its entities file) gives back the same lines.
 ``spacy``
     Prodigy's task format, which spaCy users also load directly:
     ``{"text", "spans": [{"start", "end", "label", "text"}], "meta": {"id",
     "url", "title", "author", "date", "site_name", "language", "status",
     "source_kind", "source"}}``. A span carries ``"attributes"`` (claimant,
     verdict, note, ...) only when it has some; Prodigy keeps unknown span keys
-    and spaCy's ``Doc.char_span`` never sees them.
+    and spaCy's ``Doc.char_span`` never sees them. A linked span carries its
+    entity id as ``"kb_id"``, a string, as spaCy's ``Doc.to_json`` names a span's
+    knowledge-base id (``Doc.char_span(..., kb_id=...)``); a claim's linked
+    claimant is ``"claimant_id"``.
 ``doccano``
     doccano's sequence-labelling JSONL: ``{"id", "text", "label": [[start, end,
     "LABEL"], ...], "title", "url", ...}``. doccano stores every key besides
     ``text`` and ``label`` as the example's metadata, so the article's fields
     are written flat, and only when they have a value.
+
+Beside a native or spaCy export, ``NAME.entities.jsonl`` lists the entities its
+spans link to (see ``entities_file``). ``claims`` and ``claimreview`` write one
+record per claim instead of one per article (see ``claims``).
 
 spaCy and doccano have no notion of several annotators labelling the same
 text, so in those formats a span that several annotators made alike (same
@@ -61,7 +70,8 @@ from app.core.cancel import CancelToken
 from app.core.db import span_json
 from app.core.db.in_lists import in_list
 from app.core.db.store import Store
-from app.core.export.formats import DEFAULT_SEED, FORMATS, SPLIT_NAMES
+from app.core.export import entities_file
+from app.core.export.formats import CLAIM_FORMATS, DEFAULT_SEED, FORMATS, SPLIT_NAMES
 from app.core.export.output import Output, remove_stale_temp_files, sync_folder
 from app.core.validation import InvalidInput
 from app.models import ARTICLE_STATUSES
@@ -71,6 +81,7 @@ BATCH = 1000
 SPACY_MAX_LENGTH = 1_000_000
 
 ProgressFn = Callable[[int, int, str], None]
+ENTITIES = "entities"  # the key of the entities file among an export's outputs
 
 
 class ExportError(Exception):
@@ -101,28 +112,34 @@ class ExportOptions:
                 raise InvalidInput(f"The split ratios must add up to 1 (they add up to {sum(ratios):g}).")
         elif self.split_files:
             raise InvalidInput("One file per split needs a split (train, dev and test ratios).")
+        if self.format == "claimreview" and self.split is not None and not self.split_files:
+            raise InvalidInput("A ClaimReview object has no split field; export one file per split instead.")
 
 
 @dataclass
 class ExportSummary:
     """Articles written, spans written per label (labels without any left out), the files
-    written, and articles per split (empty without a split)."""
+    written, and articles per split (empty without a split). The claim formats count
+    the articles their claims come from, and claims as spans."""
 
     articles: int = 0
     spans_per_label: dict[str, int] = field(default_factory=dict)
     paths: list[Path] = field(default_factory=list)
     per_split: dict[str, int] = field(default_factory=dict)
     too_long_for_spacy: list[str] = field(default_factory=list)  # ids (spaCy export only)
+    entities: int = 0  # entities listed in the entities file (native and spaCy)
+    entities_path: Path | None = None  # that file (not among ``paths``, which hold the records)
+    notes: list[str] = field(default_factory=list)  # what the export left out, and why
 
     @property
     def warnings(self) -> list[str]:
         """Sentences about what the export's reader will trip over, for the CLI and the export dialog."""
         n = len(self.too_long_for_spacy)
         if not n:
-            return []
+            return list(self.notes)
         shown = ", ".join(self.too_long_for_spacy[:10]) + (f" and {n - 10} more" if n > 10 else "")
         which = "1 article is" if n == 1 else f"{n} articles are"
-        return [f"{which} longer than spaCy's default limit of {SPACY_MAX_LENGTH:,} characters "
+        return [*self.notes, f"{which} longer than spaCy's default limit of {SPACY_MAX_LENGTH:,} characters "
                 f"(nlp.max_length): ids {shown}; raise nlp.max_length before loading."]
 
 
@@ -159,11 +176,12 @@ def split_paths(out_path: Path) -> dict[str, Path]:
 # and counting spans per label on the way. Their inner loops run once per span
 # (millions of times), so they avoid helper calls and attribute lookups.
 # A span row is (article_id, start, end, label rank, annotator, text, attributes
-# JSON or None when empty); the rank indexes ``names``, the labels sorted by name.
+# JSON or None when empty, entity id, claimant id); the rank indexes ``names``,
+# the labels sorted by name.
 
 _DUMP_OPTS = orjson.OPT_APPEND_NEWLINE
 
-SpanRow = tuple[int, int, int, int, str, str, "str | None"]
+SpanRow = tuple[int, int, int, int, str, str, "str | None", "int | None", "int | None"]
 Encoder = Callable[[Sequence[Any], Sequence[SpanRow], list[str], list[int]], dict[str, Any]]
 
 
@@ -177,7 +195,7 @@ def _mismatch(row: Sequence[Any], start: int, end: int, label: str, claimed: str
 
 def _native(row: Sequence[Any], spans: Sequence[SpanRow], names: list[str], counts: list[int]) -> dict[str, Any]:
     body = row[11]
-    for _aid, s, e, rank, _who, t, _attr in spans:
+    for _aid, s, e, rank, _who, t, _attr, _entity, _claimant in spans:
         # Holds by construction (span text is cut from the article text when stored);
         # checked anyway because a shifted offset silently poisons training data.
         if body[s:e] != t:
@@ -197,7 +215,7 @@ def _spacy(row: Sequence[Any], spans: Sequence[SpanRow], names: list[str], count
     body = row[11]
     out = []
     prev: tuple[int, int, int] | None = None
-    for _aid, s, e, rank, _who, t, attr in spans:
+    for _aid, s, e, rank, _who, t, attr, entity, claimant in spans:
         if body[s:e] != t:
             raise _mismatch(row, s, e, names[rank], t)
         key = (s, e, rank)
@@ -210,6 +228,10 @@ def _spacy(row: Sequence[Any], spans: Sequence[SpanRow], names: list[str], count
             attributes = orjson.loads(attr)
             if attributes:
                 span["attributes"] = attributes
+        if entity is not None:
+            span["kb_id"] = str(entity)
+        if claimant is not None:
+            span["claimant_id"] = claimant
         out.append(span)
     return {"text": body, "spans": out,
             "meta": {"id": row[1], "url": row[2], "title": row[3], "author": row[4], "date": row[5],
@@ -225,7 +247,7 @@ def _doccano(row: Sequence[Any], spans: Sequence[SpanRow], names: list[str], cou
     body = row[11]
     out = []
     prev: tuple[int, int, int] | None = None
-    for _aid, s, e, rank, _who, t, _attr in spans:
+    for _aid, s, e, rank, _who, t, _attr, _entity, _claimant in spans:
         if body[s:e] != t:
             raise _mismatch(row, s, e, names[rank], t)
         key = (s, e, rank)
@@ -309,7 +331,7 @@ def _spans_sql(options: ExportOptions, labels: list[tuple[int, str]]) -> tuple[s
     rank = f"CASE span.label_id {ranks} END" if ranks else "0"
     sql = (
         f'SELECT span.article_id, span.start, span."end", {rank}, span.annotator, span.text, '
-        f"NULLIF(span.attributes, '{{}}') FROM span{join} WHERE {where}"
+        f"NULLIF(span.attributes, '{{}}'), span.entity_id, span.claimant_id FROM span{join} WHERE {where}"
         ' ORDER BY span.article_id, span.start, span."end", span.label_id, span.annotator'
     )
     return sql, params
@@ -384,6 +406,13 @@ def export_jsonl(
     """
     out = Path(out_path)
     targets = split_paths(out) if options.split_files else {"": out}
+    write = _write
+    if options.format in CLAIM_FORMATS:
+        from app.core.export import claims  # it builds on this module
+
+        write = claims.write_claims
+    elif options.format in entities_file.FORMATS:
+        targets[ENTITIES] = entities_file.entities_path(out)
     split_field = options.split is not None and not options.split_files
     outputs: dict[str, Output] = {}
     for target in targets.values():
@@ -391,7 +420,7 @@ def export_jsonl(
     try:
         for name, target in targets.items():
             outputs[name] = Output(target)
-        summary = _write(store, options, outputs, split_field, progress, cancel)
+        summary = write(store, options, outputs, split_field, progress, cancel)
         for output in outputs.values():
             output.finish()
         for output in outputs.values():
@@ -401,7 +430,9 @@ def export_jsonl(
             output.discard()
         raise
     sync_folder(out.parent)
-    summary.paths = [o.target for o in outputs.values()]
+    summary.paths = [o.target for name, o in outputs.items() if name != ENTITIES]
+    if ENTITIES in outputs:
+        summary.entities_path = outputs[ENTITIES].target
     return summary
 
 
@@ -477,6 +508,8 @@ def _write(
             if progress is not None:
                 progress(done, total, rows[-1][3] or rows[-1][1])
             del rows, spans, owners  # only one batch is ever alive
+        entities_output = outputs.get(ENTITIES)
+        linked = 0 if entities_output is None else entities_file.write_entities(conn, options, entities_output.write)
         conn.rollback()  # read-only: end the snapshot
     for name, n in zip(names, counts, strict=True):
         cached_counts[name] = cached_counts.get(name, 0) + n
@@ -485,4 +518,5 @@ def _write(
         spans_per_label={name: cached_counts[name] for name in sorted(cached_counts) if cached_counts[name]},
         per_split=per_split,
         too_long_for_spacy=too_long or [],
+        entities=linked,
     )

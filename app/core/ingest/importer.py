@@ -28,7 +28,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.core.cancel import Cancelled, CancelToken
 from app.core.changes import ChangeKind, Changes
 from app.core.db.store import Store, describe_db_error
+from app.core.export.entities_file import is_entities_file
 from app.core.ingest import feeds
+from app.core.ingest.entity_links import EntityLinks, links_for
 from app.core.ingest.extraction import ExtractionError, ExtractOptions
 from app.core.ingest.extractor_pool import ExtractorPool
 from app.core.ingest.fetch_options import FetchOptions
@@ -85,6 +87,7 @@ class ImportReport:
     cancelled: bool = False
     skipped: list[str] = field(default_factory=list)  # records meant to be left out, with why
     new_labels: NewLabels = field(default_factory=NewLabels)  # labels the imported spans brought in
+    entity_notes: list[str] = field(default_factory=list)  # what the entities files beside exports did
 
     def count(self, outcome: str) -> int:
         return sum(1 for o in self.outcomes if o.outcome == outcome)
@@ -121,9 +124,9 @@ class ImportReport:
         return Changes.of(ChangeKind.LABELS_CHANGED, labels=self.new_labels.names.values())
 
     def label_notes(self) -> list[str]:
-        """One sentence per label the import created, for its summary."""
-        return [f"Created label {name} for {n} span{'' if n == 1 else 's'} (the dataset had no label of that name)."
-                for name, n in self.created_labels.items()]
+        """One sentence per label the import created, then what the entities files did, for its summary."""
+        return [*(f"Created label {name} for {n} span{'' if n == 1 else 's'} (the dataset had no label of that name)."
+                  for name, n in self.created_labels.items()), *self.entity_notes]
 
 
 def imported_changes(article_ids: Sequence[int]) -> Changes:
@@ -182,6 +185,7 @@ class _Run:
         self.seen_urls: set[str] = set()
         self.log_writer = ImportLogWriter(store, self.report.batch)
         self.unfinished: dict[str, None] = {}  # sources handed to work without an outcome yet, in order
+        self.entity_links: dict[Path | None, EntityLinks] = {}  # by entities file, each read once
 
     # -- outcomes ------------------------------------------------------------
     def finish(self, outcomes: list[ItemOutcome]) -> None:
@@ -301,6 +305,7 @@ def import_sources(
         run.flush()  # what was finished is kept, whatever stopped the run
     if cancel.cancelled:
         run.finish_cancelled()
+    run.report.entity_notes = [note for links in run.entity_links.values() for note in links.notes()]
     run.report.cancelled = cancel.cancelled
     return run.report
 
@@ -331,11 +336,17 @@ def _import_plain_file(run: _Run, path: Path) -> None:
 
 def _import_jsonl_file(run: _Run, path: Path) -> None:
     run.total -= 1  # the file is counted as its records instead
+    if is_entities_file(path):
+        run.unfinished.pop(str(path), None)
+        run.report.skipped.append(f"{path}: the entities of the export beside it, read when that is imported.")
+        return
+    links = links_for(run.store, path, run.entity_links)
     for result in iter_jsonl_records(path):
         if run.cancel.cancelled:
             return
         run.total += 1
         if isinstance(result, NewArticle):
+            result = links.apply(result)
             run.add(_Ready(_record_source(path, result), result))
         elif result.skipped:  # e.g. a Prodigy answer "reject": not an error, not an article
             run.total -= 1

@@ -8,9 +8,9 @@ Recognised record shapes (detected per record, so mixed files work):
 
 * our ``native`` export: ``{"id", "url", "title", "text", "meta": {...},
   "status", "spans": [{"start", "end", "label", "text", "annotator",
-  "attributes"}]}``;
-* spaCy / Prodigy tasks: ``{"text", "spans": [{"start", "end", "label"}],
-  "meta": {...}}``. Prodigy records answered ``"reject"`` or ``"ignore"`` are
+  "attributes", "entity_id"?, "claimant_id"?}]}``;
+* spaCy / Prodigy tasks: ``{"text", "spans": [{"start", "end", "label",
+  "kb_id"?, "claimant_id"?}], "meta": {...}}``. Prodigy records answered ``"reject"`` or ``"ignore"`` are
   left out (a ``RecordError`` with ``skipped=True``): their spans are what the
   annotator turned down, so importing them would teach a model the opposite;
 * doccano: ``{"text", "label": [[start, end, "LABEL"], ...]}``, its older
@@ -25,6 +25,12 @@ any other gets ``source_kind="jsonl"`` and the file path as its source. An
 ``"id"`` that is a valid uid is kept, so re-importing an export into a new
 dataset gives the same ids back; other ids (e.g. doccano's numbers) are
 ignored and the article gets a new uid.
+
+A span's link to an entity (native ``entity_id``, spaCy ``kb_id`` as our
+exports write it: a whole number, or its digits as a string) and a claim's
+``claimant_id`` are read as the ids of the entities file beside the export;
+the importer turns them into the dataset's own (``entity_links``). A ``kb_id``
+of another knowledge base (``"Q42"``) is not one of ours and is ignored.
 """
 
 from __future__ import annotations
@@ -420,5 +426,18 @@ def _span(item: Any, n: int, key: str, body: str) -> dict[str, Any]:
         if claimed != found:
             raise RecordProblem(
                 f"span {start}-{end} says {_shown(str(claimed))} but the text there is {_shown(found)}.")
-    return {"start": start, "end": end, "label": label, "annotator": annotator, "origin": "imported",
+    span = {"start": start, "end": end, "label": label, "annotator": annotator, "origin": "imported",
             "attributes": attributes}
+    if isinstance(item, dict):
+        span["entity_id"] = _link(item.get("entity_id", item.get("kb_id")))
+        span["claimant_id"] = _link(item.get("claimant_id"))
+    return span
+
+
+def _link(value: Any) -> int | None:
+    """An entity id as our exports write it (a whole number, or its digits in spaCy's string kb_id)."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 19:
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63:
+        return value
+    return None

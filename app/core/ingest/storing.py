@@ -242,6 +242,8 @@ def _insert_children(
                     "annotator": who,
                     "origin": s.origin,
                     "attributes": orjson.dumps(s.attributes, option=orjson.OPT_SORT_KEYS).decode(),
+                    "entity_id": s.entity_id,
+                    "claimant_id": s.claimant_id,
                     "created_at": now,
                     "updated_at": now,
                 }

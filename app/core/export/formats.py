@@ -5,6 +5,6 @@ The command line's ``--help`` lists them; reading them must not load the databas
 
 from __future__ import annotations
 
-FORMATS = ("native", "spacy", "doccano")
+FORMATS = ("native", "spacy", "doccano", "labelstudio")
 SPLIT_NAMES = ("train", "dev", "test")
 DEFAULT_SEED = 13  # the split's seed when none is given: the same split every time

@@ -33,9 +33,14 @@ def sniff(path: Path) -> bool:
 
 
 def read(path: Path) -> Iterator[FormatRecord]:
-    anns = sorted(path.rglob("*.ann")) if path.is_dir() else [path.with_suffix(".ann")]
-    for ann in anns:
-        txt = ann.with_suffix(".txt")
+    if not path.is_dir():
+        yield _document(path.with_suffix(".txt"), path.with_suffix(".ann"))
+        return
+    # A .txt without its .ann is a document nobody annotated yet: brat shows it, and so is it imported.
+    # By name, not with_suffix: "esp.train-doc-29" has dots of its own.
+    stems = sorted({str(p)[:-4] for p in (*path.rglob("*.ann"), *path.rglob("*.txt"))})
+    for stem in stems:
+        txt, ann = Path(stem + ".txt"), Path(stem + ".ann")
         if not txt.is_file():
             yield FormatRecord(str(ann), reason=f"{ann.name} has no {txt.name} beside it.")
             continue
@@ -47,8 +52,7 @@ def _document(txt: Path, ann: Path) -> FormatRecord:
     try:
         with txt.open(encoding="utf-8", newline="") as f:
             body = f.read()
-        with ann.open(encoding="utf-8") as f:
-            lines = f.read().splitlines()
+        lines = ann.read_text(encoding="utf-8").splitlines() if ann.is_file() else []
     except (OSError, UnicodeDecodeError) as exc:
         record.reason = f"Cannot read {txt.name} or {ann.name} as UTF-8 text: {exc}."
         return record

@@ -36,8 +36,9 @@ _MAX_SNIFF_BYTES = 64 * 1024 * 1024
 
 def sniff(path: Path) -> bool:
     if path.is_dir():
-        files = sorted(path.glob("*.json"))
-        return bool(files) and any(_is_task(_load(f)) for f in files[:3])
+        # Only a folder of tasks alone: a folder that also holds articles is imported file by file.
+        files = sorted(p for p in path.iterdir() if not p.name.startswith("."))
+        return bool(files) and all(f.suffix.lower() == ".json" for f in files) and _is_task(_load(files[0]))
     if path.suffix.lower() != ".json":
         return False
     value = _load(path)

@@ -199,7 +199,7 @@ def _main(argv: Sequence[str] | None) -> int:
         print(f"article-curator: {exc}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        if args.command in WRITING_COMMANDS and store.read_only:
+        if args.command in WRITING_COMMANDS and store.read_only and not getattr(args, "dry_run", False):
             print(f"article-curator {args.command}: {read_only_message(store.where)}", file=sys.stderr)
             return EXIT_USAGE
         damage = _damage(store) if args.command in CHECKED_COMMANDS else None

@@ -132,9 +132,19 @@ def _plain_file(preview: Preview, file: Path, articles: list[NewArticle]) -> Non
 def _compare_with_dataset(store: Store, preview: Preview, articles: list[NewArticle]) -> None:
     """Which labels would be new and how many documents are there already: reads, never writes."""
     with store.begin() as conn:
-        known = {name.casefold() for (name,) in conn.execute(text("SELECT name FROM label"))}
+        known = {name.casefold(): name for (name,) in conn.execute(text("SELECT name FROM label ORDER BY position"))}
         hashes = [text_hash(a.text) for a in articles]
         preview.duplicates = len({row[0] for row in select_in(
             conn, "SELECT text_hash FROM article WHERE text_hash IN :values", hashes)})
     wanted = [*preview.spans_per_label, *preview.suggestions_per_label]
     preview.new_labels = list(dict.fromkeys(n for n in wanted if n.casefold() not in known))
+    # Counted under the name the import would store them with: the dataset's spelling, else the first one met.
+    for name in preview.new_labels:
+        known.setdefault(name.casefold(), name)
+    for counter in (preview.spans_per_label, preview.suggestions_per_label):
+        merged = Counter({known[name.casefold()]: 0 for name in counter})
+        for name, n in counter.items():
+            merged[known[name.casefold()]] += n
+        counter.clear()
+        counter.update(merged)
+    preview.new_labels = [known[n.casefold()] for n in dict.fromkeys(n.casefold() for n in preview.new_labels)]

@@ -334,3 +334,32 @@ def test_from_names_the_format(name: str, tmp_path: Path) -> None:
     assert formats.sniff(samples[name]) == name
     assert all(r.article is not None or r.skipped for r in formats.read(samples[name], name))
     assert ImportOptions(source_format=name).source_format == name
+
+
+def test_broken_files_of_every_tool_fail_or_count_item_by_item(store: Any, tmp_path: Path) -> None:
+    (tmp_path / "brat").mkdir()
+    (tmp_path / "brat" / "a.txt").write_text("Ana is here", encoding="utf-8")
+    (tmp_path / "brat" / "a.ann").write_text("T1\tPERSON 0 x\tAna\nT2\tPERSON 0 999\tAna\nT3\tPERSON\n"
+                                             "A1\tVerdict\n#1\tAnnotatorNotes\nR1\nT4\tPERSON 0 3\tAna\n",
+                                             encoding="utf-8")
+    (tmp_path / "brat" / "b.txt").write_text("x", encoding="utf-8")
+    (tmp_path / "brat" / "b.ann").write_bytes(b"\xff\xfe")
+    tasks = [{"data": {"text": 5}, "annotations": []},
+             {"data": {"text": "ok text"}, "annotations": [
+                 {"result": [{"type": "labels", "value": {"start": "a", "end": 2, "labels": ["X"]}}, "junk"]},
+                 "junk", {"was_cancelled": True, "result": "no"}], "predictions": [5]}, 7]
+    (tmp_path / "tasks.json").write_text(json.dumps(tasks), encoding="utf-8")
+    (tmp_path / "p.jsonl").write_text('{"text": "Ana", "_input_hash": 1, "spans": [5]}\nnot json\n', encoding="utf-8")
+    report = import_sources(store, [tmp_path / "brat", tmp_path / "tasks.json", tmp_path / "p.jsonl"])
+    assert report.imported == 3
+    assert [f.source.rsplit("/", 1)[-1] for f in report.failures] == [
+        "b.ann", "tasks.json#task 1", "tasks.json#task 3", "p.jsonl:2"]
+    assert [(t, label) for _b, _s, _e, t, label, *_ in stored_spans(store)] == [("Ana", "PERSON")]
+    counts = report.tally.counts
+    assert counts[("refused", "annotation that is not a JSON object")] == 1
+    assert counts[("refused", "result that is not a JSON object")] == 1
+    assert counts[("refused", "prediction that is not a JSON object")] == 1
+    assert counts[("refused", "the span's offsets are not whole numbers")] == 1
+    assert counts[("refused", "the span lies outside the text")] == 1
+    assert counts[("refused", "a span that is not an object")] == 1
+    assert counts[("skipped", "cancelled annotation")] == 1

@@ -95,30 +95,28 @@ def _task(where: str, task: dict[str, Any]) -> FormatRecord:
     body = data[key]
     utf16 = Utf16(body)
     spans: list[dict[str, Any]] = []
-    for annotation in task.get("annotations") or task.get("completions") or []:
-        if not isinstance(annotation, dict):
-            continue
-        results = [r for r in annotation.get("result") or [] if isinstance(r, dict)]
+    for annotation in _objects(task.get("annotations") or task.get("completions"), "annotation", record.tally):
         if annotation.get("was_cancelled"):
+            results = annotation.get("result") if isinstance(annotation.get("result"), list) else []
             record.tally.add("skipped", "cancelled annotation")
-            record.tally.add("skipped", "span of a cancelled annotation", sum(1 for r in results if _is_span(r)))
+            record.tally.add("skipped", "span of a cancelled annotation",
+                             sum(1 for r in results if isinstance(r, dict) and _is_span(r)))
             continue
+        results = _objects(annotation.get("result"), "result", record.tally)
         annotator = _annotator(annotation.get("completed_by"))
         for result, labels in _span_results(results, record.tally):
             placed = place_span(body, result["value"].get("start"), result["value"].get("end"),
                                 _claimed(result), record.tally, utf16)
             if placed:
                 spans.extend(span(*placed, label, annotator) for label in labels)
-    for prediction in task.get("predictions") or []:
-        if not isinstance(prediction, dict):
-            continue
+    for prediction in _objects(task.get("predictions"), "prediction", record.tally):
         version = str(prediction.get("model_version") or "")
         if version.startswith(MODEL_VERSION_PREFIX):
             spans += _own_layer(body, prediction, version.removeprefix(MODEL_VERSION_PREFIX), record.tally)
             continue
         source = f"labelstudio:{version or 'prediction'}"
         score = prediction.get("score")
-        for result, labels in _span_results([r for r in prediction.get("result") or [] if isinstance(r, dict)],
+        for result, labels in _span_results(_objects(prediction.get("result"), "result", record.tally),
                                             record.tally):
             placed = place_span(body, result["value"].get("start"), result["value"].get("end"),
                                 _claimed(result), record.tally, utf16)
@@ -139,7 +137,7 @@ def _own_layer(body: str, prediction: dict[str, Any], who: str, tally: Tally) ->
     tally.add("noted", "an annotator's layer exported by Article Curator, read back as spans")
     annotator = "" if who == NO_ANNOTATOR else who
     spans = []
-    for result, labels in _span_results([r for r in prediction.get("result") or [] if isinstance(r, dict)], tally):
+    for result, labels in _span_results(_objects(prediction.get("result"), "result", tally), tally):
         placed = place_span(body, result["value"].get("start"), result["value"].get("end"), _claimed(result), tally,
                             trim=False)
         meta = result.get("meta")
@@ -183,6 +181,14 @@ def _read_min(file: Path, rows: list[dict[str, Any]]) -> Iterator[FormatRecord]:
         meta["labelstudio_task_id"] = task_id
         yield finish(record, {"text": body, **fields, "source_kind": "jsonl", "source": where, "spans": spans,
                               "meta": meta})
+
+
+def _objects(value: Any, what: str, tally: Tally) -> list[dict[str, Any]]:
+    """The objects of a list in a task; anything else in it is counted, not passed over in silence."""
+    items = value if isinstance(value, list) else [] if value is None else [value]
+    objects = [item for item in items if isinstance(item, dict)]
+    tally.add("refused", f"{what} that is not a JSON object", len(items) - len(objects))
+    return objects
 
 
 def _is_span_list(value: Any) -> bool:

@@ -363,3 +363,17 @@ def test_broken_files_of_every_tool_fail_or_count_item_by_item(store: Any, tmp_p
     assert counts[("refused", "the span lies outside the text")] == 1
     assert counts[("refused", "a span that is not an object")] == 1
     assert counts[("skipped", "cancelled annotation")] == 1
+
+
+def test_a_folder_of_mixed_files_reads_each_in_its_format(store: Any, tmp_path: Path) -> None:
+    shutil.copy(LS_EXPORT, tmp_path / "ls.json")
+    shutil.copy(DATA / "conll" / "trivial_bio.txt", tmp_path / "conll.txt")
+    shutil.copy(DATA / "brat" / "esp.train-doc-29.txt", tmp_path / "doc.txt")
+    shutil.copy(DATA / "brat" / "esp.train-doc-29.ann", tmp_path / "doc.ann")
+    (tmp_path / "plain.txt").write_text("A title\n\nAn article of plain text.", encoding="utf-8")
+    report = import_sources(store, [tmp_path])
+    assert report.imported == 4 and not report.failures
+    assert_every_span_matches_its_text(store)
+    with store.begin() as conn:
+        kinds = sorted(conn.execute(text("SELECT source_kind, count(*) FROM article GROUP BY 1")).all())
+    assert kinds == [("file", 3), ("jsonl", 1)]

@@ -295,7 +295,12 @@ def import_sources(
             continue
         files = expand_folder(path) if path.is_dir() else [path]
         for f in files:
-            (html_files if file_kind(f) == "html" else other_files).append(f)
+            # In a folder of mixed files, each file may still be one another tool wrote.
+            fmt = formats.sniff(f) if f is not path and file_kind(f) != "html" else None
+            if fmt:
+                tool_sources.append((f, fmt))
+            else:
+                (html_files if file_kind(f) == "html" else other_files).append(f)
     run.total += len(urls) + len(html_files) + len(other_files) + len(tool_sources)
     run.unfinished.update(dict.fromkeys([*urls, *map(str, html_files), *map(str, other_files),
                                          *(str(p) for p, _ in tool_sources)]))

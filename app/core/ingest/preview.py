@@ -87,24 +87,31 @@ def preview_sources(store: Store, sources: Sequence[str], source_format: str = "
             continue
         fmt = source_format or formats.sniff(path)
         if fmt:
-            for record in formats.read(path, fmt):
-                preview.tally.merge(record.tally)
-                if record.article is not None:
-                    preview.per_format[fmt] += 1
-                    articles.append(record.article)
-                    preview.suggestions_per_label.update(s["label"] for s in record.suggestions)
-                else:
-                    (preview.skipped if record.skipped else preview.failures).append(
-                        f"{record.source}: {record.reason}")
+            _tool_source(preview, path, fmt, articles)
             continue
         for file in expand_folder(path) if path.is_dir() else [path]:
-            _plain_file(preview, file, articles)
+            fmt = formats.sniff(file) if file is not path and file_kind(file) != "html" else None
+            if fmt:
+                _tool_source(preview, file, fmt, articles)
+            else:
+                _plain_file(preview, file, articles)
     preview.documents = len(articles)
     for article in articles:
         preview.spans_per_label.update(s.label for s in article.spans)
         preview.layers.update(s.annotator for s in article.spans)
     _compare_with_dataset(store, preview, articles)
     return preview
+
+
+def _tool_source(preview: Preview, path: Path, fmt: str, articles: list[NewArticle]) -> None:
+    for record in formats.read(path, fmt):
+        preview.tally.merge(record.tally)
+        if record.article is not None:
+            preview.per_format[fmt] += 1
+            articles.append(record.article)
+            preview.suggestions_per_label.update(s["label"] for s in record.suggestions)
+        else:
+            (preview.skipped if record.skipped else preview.failures).append(f"{record.source}: {record.reason}")
 
 
 def _plain_file(preview: Preview, file: Path, articles: list[NewArticle]) -> None:

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from app.core.ingest.file_sources import file_kind
 from app.core.ingest.formats import FormatRecord, Tally
 from app.core.ingest.formats.spans import finish, label_of, place_span, span
 from app.core.ops.span_rules import CLAIM_FIELDS
@@ -27,7 +28,12 @@ _NOT_IMPORTED = {"R": "relation", "E": "event", "*": "equivalence", "N": "normal
 
 def sniff(path: Path) -> bool:
     if path.is_dir():
-        return any(p.with_suffix(".txt").is_file() for p in path.glob("*.ann"))
+        # A brat folder holds .txt + .ann pairs (and configuration) only; in a folder of mixed
+        # files each pair is recognised on its own.
+        files = [p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")]
+        pairs = {str(p)[:-4] for p in files if p.suffix == ".ann"}
+        return bool(pairs) and all(str(p)[:-4] in pairs for p in files if p.suffix == ".txt") and not any(
+            file_kind(p) not in (None, "text") for p in files)
     return path.suffix.lower() in (".ann", ".txt") and path.with_suffix(".ann").is_file() and \
         path.with_suffix(".txt").is_file()
 

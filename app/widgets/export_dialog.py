@@ -58,6 +58,7 @@ FORMAT_INFO = {
     "native": ("Native", "Every field and every annotator's spans with attributes; re-imports without loss."),
     "spacy": ("spaCy / Prodigy", "One {text, spans, meta} task per line, as Prodigy and spaCy's char_span read it."),
     "doccano": ("doccano", "One {text, label: [[start, end, LABEL]]} line per article, for doccano's importer."),
+    "labelstudio": ("Label Studio", "One JSON list of tasks, each annotator's spans as pre-annotations to review."),
 }
 DEFAULT_SPLIT = (0.8, 0.1, 0.1)
 LABELS_PER_ROW = 4

@@ -296,7 +296,6 @@ def cmd_import(store: object, args: argparse.Namespace) -> int:
         from app.cli.import_tools import cmd_import_dry_run
 
         return cmd_import_dry_run(store, args)
-    from app.cli.import_tools import conversion_lines
     from app.core.ingest.extraction import ExtractOptions
     from app.core.ingest.fetch_options import MB, FetchOptions
     from app.core.ingest.importer import ImportOptions, import_sources
@@ -324,7 +323,7 @@ def cmd_import(store: object, args: argparse.Namespace) -> int:
         print(f"Skipped on purpose: {len(report.skipped)} (e.g. {report.skipped[0]})")
     for note in report.label_notes():
         print(note)
-    for line in conversion_lines(report):
+    for line in report.conversion_notes():
         print(line)
     for o in report.outcomes:
         if o.outcome == "duplicate":

@@ -377,3 +377,15 @@ def test_a_folder_of_mixed_files_reads_each_in_its_format(store: Any, tmp_path: 
     with store.begin() as conn:
         kinds = sorted(conn.execute(text("SELECT source_kind, count(*) FROM article GROUP BY 1")).all())
     assert kinds == [("file", 3), ("jsonl", 1)]
+
+
+def test_from_reads_a_file_its_name_does_not_announce(db_path: Path, isolated_home: Path, empty_dataset: Path,
+                                                      tmp_path: Path) -> None:
+    shutil.copyfile(empty_dataset, db_path)
+    path = tmp_path / "eng.dat"
+    path.write_text(CONLL_2003, encoding="utf-8")
+    result = run_cli("import", "--db", str(db_path), str(path), home=isolated_home)
+    assert result.returncode == 1 and "Unsupported file type" in result.stdout
+    result = run_cli("import", "--from", "conll", "--db", str(db_path), str(path), home=isolated_home)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Imported: 2" in result.stdout and "repaired 1: an I- tag without a B- before it" in result.stdout

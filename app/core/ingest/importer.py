@@ -124,6 +124,17 @@ class ImportReport:
             return Changes.of()
         return Changes.of(ChangeKind.LABELS_CHANGED, labels=self.new_labels.names.values())
 
+    def conversion_notes(self) -> list[str]:
+        """What happened to spans on their way in (another tool's files): a summary line, then one line per
+        reason; empty when nothing was converted, trimmed, repaired, refused or skipped."""
+        tally = self.tally
+        if not tally.counts and not self.suggestions:
+            return []
+        line = "Spans: " + "   ".join(f"{kind} {tally.total(kind)}" for kind in formats.KINDS[:-1])
+        if self.suggestions:
+            line += f"   Suggestions stored: {self.suggestions}"
+        return [line, *(f"  {item}" for item in tally.lines())]
+
     def label_notes(self) -> list[str]:
         """One sentence per label the import created, for its summary."""
         return [f"Created label {name} for {n} span{'' if n == 1 else 's'} (the dataset had no label of that name)."

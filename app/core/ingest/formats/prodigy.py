@@ -32,7 +32,11 @@ def sniff(path: Path) -> bool:
         value = decode_json(first.removeprefix(b"\xef\xbb\xbf"))
     except (OSError, RecordProblem):
         return False
-    return isinstance(value, dict) and isinstance(value.get("text"), str) and any(k in value for k in _PRODIGY_KEYS)
+    if not isinstance(value, dict) or not isinstance(value.get("text"), str):
+        return False
+    token_spans = isinstance(value.get("spans"), list) and any(
+        isinstance(s, dict) and "token_start" in s for s in value["spans"])
+    return token_spans or any(k in value for k in _PRODIGY_KEYS)
 
 
 def read(path: Path) -> Iterator[FormatRecord]:

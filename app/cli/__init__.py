@@ -60,6 +60,7 @@ def _positive_int(text: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     from app.core.export.formats import DEFAULT_SEED, FORMATS
     from app.core.ingest.fetch_options import MB, FetchOptions
+    from app.core.ingest.formats import FORMAT_NAMES
     from app.models import ARTICLE_STATUSES
 
     db_help = "dataset file or database URL (default: the dataset in your data folder, or $ARTICLE_CURATOR_DB)"
@@ -90,6 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-mb", type=float, default=FetchOptions.max_bytes / MB,
                    help="largest page to download, in MB (default %(default)g)")
     p.add_argument("--annotator", default="", help="annotator name stored with imported spans")
+    p.add_argument("--from", dest="source_format", choices=FORMAT_NAMES,
+                   help="read the files as this tool's format (default: recognised from their content)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="print what would be imported (documents, spans, layers, conversions, skips); write nothing")
 
     p = sub.add_parser("export", parents=[common], help="export labelled JSONL, or the claims as records",
                        description="native, spacy and doccano write one line per article (native and spacy "
@@ -197,7 +202,7 @@ def _main(argv: Sequence[str] | None) -> int:
         print(f"article-curator: {exc}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        if args.command in WRITING_COMMANDS and store.read_only:
+        if args.command in WRITING_COMMANDS and store.read_only and not getattr(args, "dry_run", False):
             print(f"article-curator {args.command}: {read_only_message(store.where)}", file=sys.stderr)
             return EXIT_USAGE
         damage = _damage(store) if args.command in CHECKED_COMMANDS else None
@@ -290,6 +295,10 @@ class ProgressDisplay:
 
 
 def cmd_import(store: object, args: argparse.Namespace) -> int:
+    if args.dry_run:
+        from app.cli.import_tools import cmd_import_dry_run
+
+        return cmd_import_dry_run(store, args)
     from app.core.ingest.extraction import ExtractOptions
     from app.core.ingest.fetch_options import MB, FetchOptions
     from app.core.ingest.importer import ImportOptions, import_sources
@@ -300,6 +309,7 @@ def cmd_import(store: object, args: argparse.Namespace) -> int:
         extract=ExtractOptions(),
         workers=max(0, args.workers),
         annotator=args.annotator,
+        source_format=args.source_format or "",
     )
     display = ProgressDisplay(sys.stderr, "Importing")
     cancel = CancelToken()
@@ -316,6 +326,8 @@ def cmd_import(store: object, args: argparse.Namespace) -> int:
         print(f"Skipped on purpose: {len(report.skipped)} (e.g. {report.skipped[0]})")
     for note in report.label_notes():
         print(note)
+    for line in report.conversion_notes():
+        print(line)
     for o in report.outcomes:
         if o.outcome == "duplicate":
             print(f"  duplicate  {o.source}: {o.reason}")

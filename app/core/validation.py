@@ -14,6 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from app.models import ARTICLE_STATUSES, SOURCE_KINDS, SPAN_ORIGINS
 
 MAX_TEXT_CHARS = 5_000_000
+# Keys an article's metadata never holds: the native export writes its columns under these names in "meta".
+RESERVED_META_KEYS = frozenset({"id", "uid", "url", "title", "text", "author", "date", "published", "site_name",
+                                "language", "source_kind", "source", "status", "spans"})
 
 
 class InvalidInput(ValueError):
@@ -82,6 +85,12 @@ class NewArticle(BaseModel):
     source_bytes: bytes | None = None
     content_type: str | None = None
     spans: list[NewSpan] = Field(default_factory=list)
+    meta: dict[str, Any] = Field(default_factory=dict)  # the record's fields without a column of their own
+
+    @field_validator("meta")
+    @classmethod
+    def _meta(cls, v: dict[str, Any]) -> dict[str, Any]:
+        return {key: value for key, value in v.items() if key not in RESERVED_META_KEYS}
 
     @field_validator("status")
     @classmethod

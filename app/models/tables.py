@@ -71,6 +71,8 @@ class Article(_Table, table=True):
     # The address the page declares as its own, when believed (app/core/text_norm.page_canonical_url).
     # Last, as migration 0005 added it.
     canonical_page_url: str | None = Field(default=None, index=True)
+    # Fields of the imported record the table has no column for, as a JSON object (migration 0013).
+    meta: str = Field(default="{}", sa_column_kwargs={"server_default": "{}"})
 
 
 class ArticleSource(_Table, table=True):

@@ -60,6 +60,7 @@ FORMAT_INFO = {
     "doccano": ("doccano", "One {text, label: [[start, end, LABEL]]} line per article, for doccano's importer."),
     "claims": ("Claims", "One claim per line: text, claimant, verdict, note, date, article and offsets."),
     "claimreview": ("ClaimReview", "A JSON-LD array of schema.org ClaimReview objects, as fact-checkers publish."),
+    "labelstudio": ("Label Studio", "One JSON list of tasks, each annotator's spans as pre-annotations to review."),
 }
 DEFAULT_SPLIT = (0.8, 0.1, 0.1)
 LABELS_PER_ROW = 4

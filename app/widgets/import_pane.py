@@ -426,7 +426,7 @@ class ImportPane(QWidget):
         self.refresh_history()
         self.select_batch(report.batch)
         # After selecting: the history's own summary knows nothing of created labels or a cancel.
-        self._say("\n".join([text, *report.label_notes()]), error=False)
+        self._say("\n".join([text, *report.label_notes(), *report.conversion_notes()]), error=False)
         self.gateway.publish(report.label_changes, self)  # the new articles were announced as they came
         self.import_finished.emit(report)
 

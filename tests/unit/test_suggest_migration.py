@@ -18,6 +18,10 @@ STAMP = "2026-11-30 10:00:00.000000"
 TEXT = "Hugo Touvron left Meta for Mistral."
 # The span columns before 0010 (which adds entity_id).
 SPAN_COLUMNS = 'id, article_id, start, "end", label_id, text, annotator, origin, attributes, created_at, updated_at'
+# The article columns before 0013 (which adds meta).
+ARTICLE_COLUMNS = ("id, uid, url, canonical_url, title, author, published, site_name, language, text, text_hash, "
+                   "extractor, extractor_version, source_kind, source, status, created_at, updated_at, "
+                   "canonical_page_url")
 
 
 def dataset_at(path: Path, revision: str, spans: tuple[tuple[int, int, int], ...] = ((0, 12, 1), (18, 22, 2)),
@@ -41,7 +45,7 @@ def _rows(path: Path) -> dict[str, list[tuple[object, ...]]]:
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         spans = f"SELECT {SPAN_COLUMNS} FROM span ORDER BY 1"
-        return {"article": conn.execute("SELECT * FROM article ORDER BY 1").fetchall(),
+        return {"article": conn.execute(f"SELECT {ARTICLE_COLUMNS} FROM article ORDER BY 1").fetchall(),
                 "label": conn.execute("SELECT * FROM label ORDER BY 1").fetchall(),
                 "span": conn.execute(spans).fetchall()}
     finally:

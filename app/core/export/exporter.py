@@ -11,7 +11,7 @@ Formats (keys in this order; spans sorted by start, end, label, annotator):
 
 ``native``
     ``{"id", "url", "title", "text", "meta": {"author", "date", "site_name",
-    "language", "source_kind", "source"}, "status", "spans": [{"start", "end",
+    "language", "source_kind", "source", ...the article's own metadata}, "status", "spans": [{"start", "end",
     "label", "text", "annotator", "attributes", "entity_id"?, "claimant_id"?}]}``;
     a span linked to an entity ends with its ``entity_id``, a claim whose claimant
     is linked with its ``claimant_id`` (both left out when not linked). Lossless:
@@ -72,6 +72,7 @@ from app.core.db.in_lists import in_list
 from app.core.db.store import Store
 from app.core.export import entities_file
 from app.core.export.formats import CLAIM_FORMATS, DEFAULT_SEED, FORMATS, SPLIT_NAMES
+from app.core.export.labelstudio import JsonList, labelstudio_task
 from app.core.export.output import Output, remove_stale_temp_files, sync_folder
 from app.core.validation import InvalidInput
 from app.models import ARTICLE_STATUSES
@@ -205,9 +206,11 @@ def _native(row: Sequence[Any], spans: Sequence[SpanRow], names: list[str], coun
 
 
 def _native_line(row: Sequence[Any], spans: Any) -> dict[str, Any]:
+    # The article's own metadata (its last column) follows the fixed keys, which it never repeats.
+    extra = orjson.loads(row[-1]) if row[-1] and row[-1] != "{}" else {}
     return {"id": row[1], "url": row[2], "title": row[3], "text": row[11],
             "meta": {"author": row[4], "date": row[5], "site_name": row[6], "language": row[7],
-                     "source_kind": row[8], "source": row[9]},
+                     "source_kind": row[8], "source": row[9], **extra},
             "status": row[10], "spans": spans}
 
 
@@ -263,7 +266,8 @@ def _doccano(row: Sequence[Any], spans: Sequence[SpanRow], names: list[str], cou
     return obj
 
 
-_ENCODERS: dict[str, Encoder] = {"native": _native, "spacy": _spacy, "doccano": _doccano}
+_ENCODERS: dict[str, Encoder] = {"native": _native, "spacy": _spacy, "doccano": _doccano,
+                                 "labelstudio": labelstudio_task}
 
 _ARTICLE_COLUMNS = "id, uid, url, title, author, published, site_name, language, source_kind, source, status, text"
 
@@ -297,6 +301,7 @@ def _articles_sql(options: ExportOptions, cached: bool = False) -> tuple[str, di
                     "(SELECT 1 FROM span WHERE span.article_id = article.id))")
         source += (f" LEFT JOIN {span_json.TABLE} j ON j.article_id = article.id"
                    f" AND j.format = {int(span_json.FORMAT)}")
+    columns += ", article.meta"  # last, whatever came before: read as row[-1]
     return f"SELECT {columns} FROM {source} WHERE {where} ORDER BY article.id LIMIT {BATCH}", params
 
 
@@ -453,6 +458,7 @@ def _write(
     per_split: dict[str, int] = dict.fromkeys(SPLIT_NAMES, 0) if ratios else {}
     cached_counts: dict[str, int] = {}
     too_long: list[str] | None = [] if options.format == "spacy" else None
+    json_list = JsonList() if options.format == "labelstudio" else None  # one JSON list, not lines
     done = 0
 
     with _open_snapshot(store) as conn, _no_cyclic_gc():
@@ -503,7 +509,10 @@ def _write(
                         output = single
                     else:
                         output = outputs[split]
-                output.write(dumps(obj, option=_DUMP_OPTS))  # type: ignore[union-attr]
+                if json_list is not None:
+                    json_list.item(output, dumps(obj))
+                else:
+                    output.write(dumps(obj, option=_DUMP_OPTS))  # type: ignore[union-attr]
             done += len(rows)
             if progress is not None:
                 progress(done, total, rows[-1][3] or rows[-1][1])
@@ -511,6 +520,8 @@ def _write(
         entities_output = outputs.get(ENTITIES)
         linked = 0 if entities_output is None else entities_file.write_entities(conn, options, entities_output.write)
         conn.rollback()  # read-only: end the snapshot
+    if json_list is not None:
+        json_list.close(list(outputs.values()))
     for name, n in zip(names, counts, strict=True):
         cached_counts[name] = cached_counts.get(name, 0) + n
     return ExportSummary(

@@ -29,7 +29,7 @@ from app.core.cancel import Cancelled, CancelToken
 from app.core.changes import ChangeKind, Changes
 from app.core.db.store import Store, describe_db_error
 from app.core.export.entities_file import is_entities_file
-from app.core.ingest import feeds
+from app.core.ingest import feeds, formats
 from app.core.ingest.entity_links import EntityLinks, links_for
 from app.core.ingest.extraction import ExtractionError, ExtractOptions
 from app.core.ingest.extractor_pool import ExtractorPool
@@ -43,6 +43,7 @@ from app.core.ingest.file_sources import (
     read_bytes,
     read_text_file,
 )
+from app.core.ingest.formats.suggestions import store_imported_suggestions
 from app.core.ingest.import_log import ImportLogWriter
 from app.core.ingest.jsonl_reader import iter_jsonl_records
 from app.core.ingest.storing import NewLabels, StoreOutcome, duplicate_reason, store_articles_resilient
@@ -68,6 +69,7 @@ class ImportOptions:
     extract: ExtractOptions = field(default_factory=ExtractOptions)
     workers: int = 0  # extraction processes; 0 = one per core
     annotator: str = ""
+    source_format: str = ""  # read every file or folder as this tool's format (formats.FORMAT_NAMES); "" = sniff
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,8 @@ class ImportReport:
     skipped: list[str] = field(default_factory=list)  # records meant to be left out, with why
     new_labels: NewLabels = field(default_factory=NewLabels)  # labels the imported spans brought in
     entity_notes: list[str] = field(default_factory=list)  # what the entities files beside exports did
+    tally: formats.Tally = field(default_factory=formats.Tally)  # spans converted, trimmed, refused ... by reason
+    suggestions: int = 0  # suggestions (e.g. Label Studio predictions) stored for review
 
     def count(self, outcome: str) -> int:
         return sum(1 for o in self.outcomes if o.outcome == outcome)
@@ -123,6 +127,17 @@ class ImportReport:
             return Changes.of()
         return Changes.of(ChangeKind.LABELS_CHANGED, labels=self.new_labels.names.values())
 
+    def conversion_notes(self) -> list[str]:
+        """What happened to spans on their way in (another tool's files): a summary line, then one line per
+        reason; empty when nothing was converted, trimmed, repaired, refused or skipped."""
+        tally = self.tally
+        if not tally.counts and not self.suggestions:
+            return []
+        line = "Spans: " + "   ".join(f"{kind} {tally.total(kind)}" for kind in formats.KINDS[:-1])
+        if self.suggestions:
+            line += f"   Suggestions stored: {self.suggestions}"
+        return [line, *(f"  {item}" for item in tally.lines())]
+
     def label_notes(self) -> list[str]:
         """One sentence per label the import created, then what the entities files did, for its summary."""
         return [*(f"Created label {name} for {n} span{'' if n == 1 else 's'} (the dataset had no label of that name)."
@@ -144,6 +159,7 @@ class _Ready:
     source: str
     article: NewArticle
     note: str = ""
+    suggestions: tuple[dict[str, object], ...] = ()  # stored as the article's suggestions once it is stored
 
 
 @dataclass(frozen=True)
@@ -234,6 +250,9 @@ class _Run:
             else:
                 reason = f"Could not save: {describe_db_error(result)}."
                 outcomes.append(ItemOutcome(ready.source, "failed", reason, title=title))
+        self.report.suggestions += store_imported_suggestions(self.store, [
+            (o.article_id, r.suggestions) for r, o in zip(batch, outcomes, strict=True)
+            if r.suggestions and o.outcome == "imported" and o.article_id], self.report.tally)
         self.finish(outcomes)
 
     def existing_by_url(self, url: str) -> ItemOutcome | None:
@@ -268,6 +287,7 @@ def import_sources(
     urls: list[str] = []
     html_files: list[Path] = []
     other_files: list[Path] = []
+    tool_sources: list[tuple[Path, str]] = []  # files and folders another annotation tool wrote
     for raw in sources:
         source = str(raw).strip()
         if not source:
@@ -284,13 +304,27 @@ def import_sources(
             run.total += 1
             run.fail(source, "No such file or folder, and not a web address (http:// or https://).")
             continue
+        fmt = options.source_format or formats.sniff(path)
+        if fmt:
+            tool_sources.append((path, fmt))
+            continue
         files = expand_folder(path) if path.is_dir() else [path]
         for f in files:
-            (html_files if file_kind(f) == "html" else other_files).append(f)
-    run.total += len(urls) + len(html_files) + len(other_files)
-    run.unfinished.update(dict.fromkeys([*urls, *map(str, html_files), *map(str, other_files)]))
+            # In a folder of mixed files, each file may still be one another tool wrote.
+            fmt = formats.sniff(f) if f is not path and file_kind(f) != "html" else None
+            if fmt:
+                tool_sources.append((f, fmt))
+            else:
+                (html_files if file_kind(f) == "html" else other_files).append(f)
+    run.total += len(urls) + len(html_files) + len(other_files) + len(tool_sources)
+    run.unfinished.update(dict.fromkeys([*urls, *map(str, html_files), *map(str, other_files),
+                                         *(str(p) for p, _ in tool_sources)]))
 
     try:
+        for path, fmt in tool_sources:
+            if cancel.cancelled:
+                break
+            _import_tool_source(run, path, fmt)
         for path in other_files:
             if cancel.cancelled:
                 break
@@ -354,6 +388,24 @@ def _import_jsonl_file(run: _Run, path: Path) -> None:
         else:
             run.fail(f"{path}:{result.line}" if result.line else str(path), result.reason)
     run.unfinished.pop(str(path), None)  # read to the end: its records have their outcomes
+
+
+def _import_tool_source(run: _Run, path: Path, fmt: str) -> None:
+    """The documents of a file or folder in another annotation tool's format."""
+    run.total -= 1  # counted as its documents instead
+    for record in formats.read(path, fmt):
+        if run.cancel.cancelled:
+            return
+        run.total += 1
+        run.report.tally.merge(record.tally)
+        if record.article is not None:
+            run.add(_Ready(record.source, record.article, record.tally.sentence(), tuple(record.suggestions)))
+        elif record.skipped:
+            run.total -= 1
+            run.report.skipped.append(f"{record.source}: {record.reason}")
+        else:
+            run.fail(record.source, record.reason)
+    run.unfinished.pop(str(path), None)
 
 
 def _record_source(path: Path, article: NewArticle) -> str:

@@ -352,6 +352,7 @@ def record_to_article(record: Any, source: str) -> NewArticle:
         "source": kept_source,
         "status": status or "new",
         "spans": _spans(record, body),
+        "meta": meta,  # what the article's columns do not take is kept as its metadata
     }
     try:
         return NewArticle.model_validate(data)

@@ -172,6 +172,7 @@ def store_articles(store: Store, articles: Sequence[NewArticle], *, annotator: s
                     "source_kind": art.source_kind,
                     "source": art.source,
                     "status": art.status,
+                    "meta": orjson.dumps(art.meta, option=orjson.OPT_SORT_KEYS).decode(),
                     "created_at": now,
                     "updated_at": now,
                 }

@@ -77,7 +77,7 @@ CREATE TABLE article (
 	source VARCHAR, 
 	status VARCHAR(16) DEFAULT 'new' NOT NULL, 
 	created_at DATETIME NOT NULL, 
-	updated_at DATETIME NOT NULL, canonical_page_url VARCHAR, 
+	updated_at DATETIME NOT NULL, canonical_page_url VARCHAR, meta TEXT NOT NULL DEFAULT '{}', 
 	PRIMARY KEY (id), 
 	CONSTRAINT ck_article_status CHECK (status IN ('new', 'in_progress', 'done', 'skipped')), 
 	UNIQUE (uid), 
@@ -270,4 +270,4 @@ CREATE TRIGGER span_json_span_update AFTER UPDATE ON span BEGIN DELETE FROM arti
 
 -- article_fts_config hashsize = 33554432
 -- article_fts_config version = 4
--- alembic 0011
+-- alembic 0013

@@ -1,0 +1,169 @@
+"""CoNLL and IOB files: one token a line, its tag in the last column, sentences between blank lines.
+
+Read: CoNLL-2003 columns (``EU NNP B-NP B-ORG``), two-column ``token TAG``
+files, and the tagging schemes IOB1, IOB2 (BIO) and BIOES/BILOU, told apart
+from the tags of the whole file. The text is rebuilt from the tokens (one
+space between tokens, a line break between sentences) and a ``-DOCSTART-``
+line starts a new document. An ``I-`` tag that follows neither a ``B-`` nor
+an ``I-`` of its type starts a span (the common repair), counted, except in
+IOB1 files, where that is how a span starts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from app.core.ingest.formats import FormatRecord, Tally
+from app.core.ingest.formats.spans import finish, span
+
+SUFFIXES = (".conll", ".conll03", ".iob", ".iob1", ".iob2", ".bio", ".bioes", ".bilou", ".tsv", ".txt")
+_TAG = re.compile(r"^(O|[BIESLU][-_].+)$")
+_SNIFF_LINES = 200
+REPAIRED_I = "an I- tag without a B- before it starts a span"
+REPAIRED_END = "a span left open by an inconsistent BIOES/BILOU sequence"
+
+Token = tuple[str, str]
+
+
+def sniff(path: Path) -> bool:
+    if not path.is_file() or path.suffix.lower() not in SUFFIXES:
+        return False
+    try:
+        with path.open(encoding="utf-8") as f:
+            lines = [line.strip() for _, line in zip(range(_SNIFF_LINES), f, strict=False)]
+    except (OSError, UnicodeDecodeError):
+        return False
+    rows = [line.split() for line in lines if line and not line.startswith("-DOCSTART-")]
+    if not rows:
+        return False
+    tagged = [r for r in rows if len(r) >= 2 and _TAG.match(r[-1])]
+    return len(tagged) >= 0.95 * len(rows) and any(r[-1] != "O" for r in tagged)
+
+
+def read(path: Path) -> Iterator[FormatRecord]:
+    try:
+        with path.open(encoding="utf-8") as f:
+            lines = f.read().splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        yield FormatRecord(str(path), reason=f"Cannot read {path.name} as UTF-8 text: {exc}.")
+        return
+    documents = list(_documents(lines))
+    scheme = detect_scheme([tag for doc in documents for sentence in doc for _, tag in sentence])
+    for n, doc in enumerate(documents, start=1):
+        where = f"{path}#document {n}" if len(documents) > 1 else str(path)
+        record = FormatRecord(where)
+        record.tally.add("noted", f"tags read as {scheme}")
+        body, spans = rebuild(doc, scheme, record.tally)
+        title = f"{path.stem} {n}" if len(documents) > 1 else path.stem
+        yield finish(record, {"text": body, "title": title, "source_kind": "file", "source": where,
+                              "spans": spans})
+
+
+def _documents(lines: list[str]) -> Iterator[list[list[Token]]]:
+    """Documents as lists of sentences of (token, tag)."""
+    doc: list[list[Token]] = []
+    sentence: list[Token] = []
+    for line in lines:
+        stripped = line.strip()
+        if stripped.startswith("-DOCSTART-"):
+            if sentence:
+                doc.append(sentence)
+            if doc:
+                yield doc
+            doc, sentence = [], []
+            continue
+        if not stripped:
+            if sentence:
+                doc.append(sentence)
+            sentence = []
+            continue
+        cols = stripped.split("\t") if "\t" in stripped else stripped.split()
+        if len(cols) < 2:
+            continue  # a header or a stray word: no token with a tag
+        sentence.append((cols[0], cols[-1].strip()))
+    if sentence:
+        doc.append(sentence)
+    if doc:
+        yield doc
+
+
+def detect_scheme(tags: list[str]) -> str:
+    """"BIOES" when S-/E- (or U-/L-) tags occur, "IOB1" when spans start with I- and B- only
+    separates neighbours of one type, else "IOB2"."""
+    prefixes = {t[0] for t in tags if t != "O"}
+    if prefixes & {"S", "E", "U", "L"}:
+        return "BIOES"
+    i_starts = b_starts = 0
+    prev = "O"
+    for tag in tags:
+        if tag.startswith("I"):
+            i_starts += not _same_type(prev, tag)
+        elif tag.startswith("B"):
+            b_starts += not _same_type(prev, tag)
+        prev = tag
+    return "IOB1" if i_starts and not b_starts else "IOB2"
+
+
+def _same_type(prev: str, tag: str) -> bool:
+    return prev != "O" and prev[2:] == tag[2:]
+
+
+def rebuild(doc: list[list[Token]], scheme: str, tally: Tally) -> tuple[str, list[dict[str, Any]]]:
+    """The document's text and its spans (character offsets) from its tagged tokens."""
+    parts: list[str] = []
+    spans: list[dict[str, Any]] = []
+    pos = 0
+    for s_index, sentence in enumerate(doc):
+        if s_index:
+            parts.append("\n")
+            pos += 1
+        open_span: list[Any] | None = None  # [start, end, label]
+        for t_index, (token, tag) in enumerate(sentence):
+            if t_index:
+                parts.append(" ")
+                pos += 1
+            start, end = pos, pos + len(token)
+            parts.append(token)
+            pos = end
+            open_span = _step(open_span, tag, start, end, scheme, spans, tally)
+        if open_span is not None:
+            _close(open_span, scheme, spans, tally)
+    return "".join(parts), spans
+
+
+def _step(open_span: list[Any] | None, tag: str, start: int, end: int, scheme: str,
+          spans: list[dict[str, Any]], tally: Tally) -> list[Any] | None:
+    if tag == "O":
+        if open_span is not None:
+            _close(open_span, scheme, spans, tally)
+        return None
+    prefix, label = tag[0], tag[2:]
+    continues = open_span is not None and open_span[2] == label and prefix in ("I", "E", "L")
+    if continues:
+        assert open_span is not None
+        open_span[1] = end
+        if prefix in ("E", "L"):
+            spans.append(span(open_span[0], open_span[1], label))
+            return None
+        return open_span
+    if open_span is not None:
+        _close(open_span, scheme, spans, tally)
+    if prefix == "I" and scheme != "IOB1":
+        tally.add("repaired", REPAIRED_I)
+    if prefix in ("S", "U"):
+        spans.append(span(start, end, label))
+        return None
+    if prefix in ("E", "L"):
+        tally.add("repaired", REPAIRED_END)
+        spans.append(span(start, end, label))
+        return None
+    return [start, end, label]
+
+
+def _close(open_span: list[Any], scheme: str, spans: list[dict[str, Any]], tally: Tally) -> None:
+    if scheme == "BIOES":
+        tally.add("repaired", REPAIRED_END)  # a B-/I- run that no E- (or L-) ended
+    spans.append(span(*open_span))

@@ -30,7 +30,7 @@ def labelstudio_task(row: Sequence[Any], spans: Sequence[Any], names: list[str],
     """The task of one article row and its span rows (see the exporter's ``SpanRow``)."""
     body = row[11]
     layers: dict[str, list[dict[str, Any]]] = {}
-    for _aid, s, e, rank, who, t, attr in spans:
+    for _aid, s, e, rank, who, t, attr, *_links in spans:
         if body[s:e] != t:
             from app.core.export.exporter import ExportError  # here: the exporter imports this module
 

@@ -389,3 +389,16 @@ def test_from_reads_a_file_its_name_does_not_announce(db_path: Path, isolated_ho
     result = run_cli("import", "--from", "conll", "--db", str(db_path), str(path), home=isolated_home)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Imported: 2" in result.stdout and "repaired 1: an I- tag without a B- before it" in result.stdout
+
+
+def test_a_dry_run_of_an_export_folder_leaves_its_entities_file_to_the_import(store: Any, tmp_path: Path) -> None:
+    from app.core.ingest.preview import preview_sources
+
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "out.jsonl").write_text('{"text": "Meta hired Ana.", "spans": [{"start": 0, "end": 4, "label": "ORG", '
+                                      '"entity_id": 1}]}\n')
+    (folder / "out.entities.jsonl").write_text('{"id": 1, "kind": "ORG", "name": "Meta", "aliases": [], '
+                                               '"external_id": "", "note": ""}\n')
+    preview = preview_sources(store, [str(folder)])
+    assert preview.documents == 1 and preview.failures == [] and preview.skipped == []

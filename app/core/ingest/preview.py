@@ -19,6 +19,7 @@ from sqlalchemy import text
 
 from app.core.db.in_lists import select_in
 from app.core.db.store import Store
+from app.core.export.entities_file import is_entities_file
 from app.core.ingest import formats
 from app.core.ingest.file_sources import FileSourceError, expand_folder, file_kind, read_text_file
 from app.core.ingest.importer import is_url
@@ -90,6 +91,8 @@ def preview_sources(store: Store, sources: Sequence[str], source_format: str = "
             _tool_source(preview, path, fmt, articles)
             continue
         for file in expand_folder(path) if path.is_dir() else [path]:
+            if file is not path and is_entities_file(file):
+                continue  # read by the import with the export beside it, as it does
             fmt = formats.sniff(file) if file is not path and file_kind(file) != "html" else None
             if fmt:
                 _tool_source(preview, file, fmt, articles)

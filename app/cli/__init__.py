@@ -58,7 +58,7 @@ def _positive_int(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from app.core.export.formats import DEFAULT_SEED, FORMATS
+    from app.core.export.formats import ALIGN_MODES, DEFAULT_SEED, FORMATS, SCHEMES
     from app.core.ingest.fetch_options import MB, FetchOptions
     from app.models import ARTICLE_STATUSES
 
@@ -100,6 +100,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--split", metavar="TRAIN,DEV,TEST", help="e.g. 0.8,0.1,0.1: add a deterministic split")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED)
     p.add_argument("--split-files", action="store_true", help="write one file per split instead of a field")
+    p.add_argument("--align", choices=ALIGN_MODES, default=ALIGN_MODES[0],
+                   help="conll, hf, spacy-docbin: a span whose ends are not token boundaries is expanded to the "
+                   "tokens it touches, contracted to the tokens inside it, or (strict) left out; each is reported "
+                   "(default %(default)s)")
+    p.add_argument("--scheme", choices=SCHEMES, default=SCHEMES[0], help="conll, hf: tag scheme (default %(default)s)")
+
+    p = sub.add_parser("verify", help="check an export's files against its manifest",
+                       description="Check every file NAME.manifest.json lists (missing, truncated, extra lines, "
+                       "changed) and say what differs. Exit status 0 when all match, 1 otherwise.")
+    p.add_argument("manifest", metavar="NAME.manifest.json")
 
     sub.add_parser("stats", parents=[common],
                    help="articles per status, spans per label, suggestions accepted per label")
@@ -176,6 +186,10 @@ def _main(argv: Sequence[str] | None) -> int:
         return _start_gui(db, args.quit_after)
     if args.command == "repair":
         return cmd_repair(args)
+    if args.command == "verify":
+        from app.cli.verify import cmd_verify
+
+        return cmd_verify(args)
     from app.core.db.store import (
         DATABASE_ERRORS,
         StoreError,
@@ -338,7 +352,7 @@ def cmd_export(store: object, args: argparse.Namespace) -> int:
     try:
         options = ExportOptions(format=args.format, statuses=tuple(args.status), labels=tuple(args.label),
                                 annotators=tuple(args.annotator), split=_parse_split(args.split), seed=args.seed,
-                                split_files=args.split_files)
+                                split_files=args.split_files, align=args.align, scheme=args.scheme)
     except ValueError as exc:  # InvalidInput included
         print(f"article-curator export: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -361,10 +375,13 @@ def cmd_export(store: object, args: argparse.Namespace) -> int:
     print(f"Exported {summary.articles} articles ({args.format}) from {store.where}.")  # type: ignore[attr-defined]
     for label, n in sorted(summary.spans_per_label.items()):
         print(f"  {label}: {n} spans")
-    for path in summary.paths:
+    from app.core.export.manifest import manifest_paths
+
+    for path in [*summary.paths, *getattr(summary, "extra_files", []), *manifest_paths(out)]:
         print(f"  wrote {path}")
-    for warning in summary.warnings:
-        print(f"Warning: {warning}")
+    # The token formats report every span they moved or left out (the dialog shows the first few).
+    for warning in getattr(summary, "all_warnings", summary.warnings):
+        print(warning if warning.startswith("  ") else f"Warning: {warning}")
     return EXIT_OK
 
 

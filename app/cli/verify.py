@@ -1,0 +1,25 @@
+"""The ``verify`` command: an export's files against its manifest."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from app.cli import EXIT_OK, EXIT_SOME_FAILED, _count
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from app.core.export.manifest import ManifestError, verify_manifest
+
+    try:
+        checked, problems = verify_manifest(args.manifest)
+    except ManifestError as exc:
+        print(f"article-curator verify: {exc}", file=sys.stderr)
+        return EXIT_SOME_FAILED
+    if not problems:
+        print(f"All {_count(checked, 'file')} match {args.manifest}.")
+        return EXIT_OK
+    print(f"{_count(len(problems), 'file')} of {checked} differ from {args.manifest}:")
+    for problem in problems:
+        print(f"  {problem}")
+    return EXIT_SOME_FAILED

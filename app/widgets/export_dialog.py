@@ -44,7 +44,7 @@ from app.core.export.exporter import (
     export_jsonl,
     split_paths,
 )
-from app.core.export.formats import FORMATS, SPLIT_NAMES
+from app.core.export.formats import FORMATS, SPLIT_NAMES, TOKEN_FORMATS
 from app.core.ops.dataset_info import list_annotators
 from app.core.ops.labels import list_labels
 from app.core.ops.span_edits import ARTICLE_STATUSES, STATUS_TEXT
@@ -58,6 +58,9 @@ FORMAT_INFO = {
     "native": ("Native", "Every field and every annotator's spans with attributes; re-imports without loss."),
     "spacy": ("spaCy / Prodigy", "One {text, spans, meta} task per line, as Prodigy and spaCy's char_span read it."),
     "doccano": ("doccano", "One {text, label: [[start, end, LABEL]]} line per article, for doccano's importer."),
+    "conll": ("CoNLL", "Token TAG columns (BIO), sentences apart; entity spans only, moved onto whole tokens."),
+    "hf": ("Hugging Face", "One {tokens, ner_tags} line per sentence for token classification; entity spans only."),
+    "spacy-docbin": ("spaCy DocBin", "A .spacy file for spacy train: entities as doc.ents, claims as spans."),
 }
 DEFAULT_SPLIT = (0.8, 0.1, 0.1)
 LABELS_PER_ROW = 4
@@ -310,8 +313,9 @@ class ExportDialog(QDialog):
         except InvalidInput as exc:
             self._show_message(str(exc))
             return False
-        targets = list(split_paths(path).values()) if options.split_files and options.split \
-            else [path]
+        # The token formats write one file per split whenever there is a split.
+        per_split = options.split_files or options.format in TOKEN_FORMATS
+        targets = list(split_paths(path).values()) if per_split and options.split else [path]
         existing = [t for t in targets if t.exists() and t != self._confirmed]
         if existing and QMessageBox.question(
             self, "Replace files?", "Replace " + ", ".join(t.name for t in existing) + "?"

@@ -17,9 +17,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
         print(f"article-curator verify: {exc}", file=sys.stderr)
         return EXIT_SOME_FAILED
     if not problems:
-        print(f"All {_count(checked, 'file')} match {args.manifest}.")
+        print(f"{'The file matches' if checked == 1 else f'All {checked} files match'} {args.manifest}.")
         return EXIT_OK
-    print(f"{_count(len(problems), 'file')} of {checked} differ from {args.manifest}:")
+    verb = "differs" if len(problems) == 1 else "differ"
+    print(f"{len(problems)} of {_count(checked, 'file')} {verb} from {args.manifest}:")
     for problem in problems:
         print(f"  {problem}")
     return EXIT_SOME_FAILED

@@ -118,7 +118,7 @@ def build_manifest(out_path: Path, options: ExportOptions, summary: ExportSummar
 
 def _dataset_name(store: Store) -> str:
     # The file's name only: a manifest travels with the data, the folders of the machine it came from need not.
-    return store.path.name if getattr(store, "path", None) is not None else "database"
+    return store.path.name if store.path is not None else "database"
 
 
 def _split_of_paths(paths: list[Path]) -> dict[Path, str]:

@@ -15,10 +15,10 @@ from typing import Any
 
 import orjson
 
-from app.core.export import tokenizer
 from app.core.export.exporter import ExportError
 from app.core.export.output import Output
 from app.core.export.token_formats import Placed
+from app.core.export.tokenizer import Token
 
 CLAIMS_KEY = "claims"
 FALLBACK_LANGUAGE = "en"
@@ -62,7 +62,7 @@ class DocBinWriter:
             self.pipelines[code] = nlp
         return nlp
 
-    def tokens(self, uid: str, language: str | None, body: str) -> list[tokenizer.Token]:
+    def tokens(self, uid: str, language: str | None, body: str) -> list[Token]:
         nlp = self._pipeline(language)
         nlp.max_length = max(nlp.max_length, len(body) + 1)  # only the tokenizer runs
         doc = nlp.make_doc(body)
@@ -72,7 +72,7 @@ class DocBinWriter:
     def start(self, outputs: dict[str, Output]) -> None:
         self.outputs = outputs
 
-    def add(self, split: str, uid: str, body: str, tokens: list[tokenizer.Token], entities: list[Placed],
+    def add(self, split: str, uid: str, body: str, tokens: list[Token], entities: list[Placed],
             claims: list[Placed]) -> None:
         doc = self.docs.pop(uid)
         doc.ents = [self.span(doc, p.first, p.last, label=p.label) for p in entities]

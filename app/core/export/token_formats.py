@@ -42,7 +42,6 @@ from sqlalchemy import text
 
 from app.core.cancel import CancelToken
 from app.core.db.store import Store
-from app.core.export import tokenizer
 from app.core.export.exporter import (
     ExportOptions,
     ExportSummary,
@@ -59,6 +58,8 @@ from app.core.export.exporter import (
 )
 from app.core.export.formats import ALIGN_MODES, SCHEMES, SPLIT_NAMES, TOKEN_FORMATS
 from app.core.export.output import Output, remove_stale_temp_files, sync_folder
+from app.core.export.tokenizer import NAME as TOKENIZER_NAME
+from app.core.export.tokenizer import Token, sentences, tokenize
 
 __all__ = ["ALIGN_MODES", "SCHEMES", "TOKEN_FORMATS", "export_tokens"]
 FORMAT_VERSIONS = {"conll": "1", "hf": "1", "spacy-docbin": "1"}
@@ -136,11 +137,11 @@ class TokenWriter(Protocol):
     tokenizer: str
     holds_claims: bool
 
-    def tokens(self, uid: str, language: str | None, body: str) -> list[tokenizer.Token]: ...
+    def tokens(self, uid: str, language: str | None, body: str) -> list[Token]: ...
 
     def start(self, outputs: dict[str, Output]) -> None: ...
 
-    def add(self, split: str, uid: str, body: str, tokens: list[tokenizer.Token], entities: list[Placed],
+    def add(self, split: str, uid: str, body: str, tokens: list[Token], entities: list[Placed],
             claims: list[Placed]) -> None: ...
 
     def finish(self) -> None: ...
@@ -208,7 +209,8 @@ def _export(store: Store, options: ExportOptions, writer: TokenWriter, kinds: di
     for split, row, spans in _articles(store, options, progress, cancel):
         uid, body = row[1], row[11]
         tokens = writer.tokens(uid, row[7], body)
-        entities, claims = [], []
+        entities: list[Span] = []
+        claims: list[Span] = []
         for sp in spans:
             (claims if kinds.get(sp.label) == "claim" else entities).append(sp)
         summary.spans_read += len(spans)
@@ -282,7 +284,7 @@ def _articles(store: Store, options: ExportOptions, progress: ProgressFn | None,
 # --- placing spans on tokens -------------------------------------------------------------------------
 
 
-def align(tokens: list[tokenizer.Token], start: int, end: int, mode: str) -> tuple[int, int] | None:
+def align(tokens: list[Token], start: int, end: int, mode: str) -> tuple[int, int] | None:
     """The tokens [first, last) a span [start, end) goes on under ``mode``, or None when it goes on none."""
     first = _first_ending_after(tokens, start)
     last = first
@@ -302,7 +304,7 @@ def align(tokens: list[tokenizer.Token], start: int, end: int, mode: str) -> tup
     return (first, last) if first < last else None
 
 
-def _first_ending_after(tokens: list[tokenizer.Token], offset: int) -> int:
+def _first_ending_after(tokens: list[Token], offset: int) -> int:
     lo, hi = 0, len(tokens)
     while lo < hi:  # bisect on the tokens' ends
         mid = (lo + hi) // 2
@@ -313,7 +315,7 @@ def _first_ending_after(tokens: list[tokenizer.Token], offset: int) -> int:
     return lo
 
 
-def _place(uid: str, body: str, tokens: list[tokenizer.Token], span: Span, mode: str,
+def _place(uid: str, body: str, tokens: list[Token], span: Span, mode: str,
            summary: TokenExportSummary) -> Placed | None:
     where = align(tokens, span.start, span.end, mode)
     said = f"{uid}: {span.label} {span.start}-{span.end} “{span.text}”"
@@ -366,13 +368,13 @@ def tag_names(labels: list[str], scheme: str) -> list[str]:
     return ["O"] + [f"{p}-{label}" for label in labels for p in prefixes]
 
 
-def sentences_keeping(body: str, tokens: list[tokenizer.Token], spans: list[Placed]) -> list[tuple[int, int]]:
+def sentences_keeping(body: str, tokens: list[Token], spans: list[Placed]) -> list[tuple[int, int]]:
     """The sentences, joined where a boundary would cut a span in two."""
     out: list[tuple[int, int]] = []
-    inside = set()
+    inside: set[int] = set()
     for p in spans:
         inside.update(range(p.first + 1, p.last))  # no sentence may start at these tokens
-    for first, last in tokenizer.sentences(body, tokens):
+    for first, last in sentences(body, tokens):
         if out and first in inside:
             out[-1] = (out[-1][0], last)
         else:
@@ -384,7 +386,7 @@ def sentences_keeping(body: str, tokens: list[tokenizer.Token], spans: list[Plac
 
 
 class ConllWriter:
-    tokenizer = tokenizer.NAME
+    tokenizer = TOKENIZER_NAME
     holds_claims = False
 
     def __init__(self, scheme: str, labels: list[str]) -> None:
@@ -392,13 +394,13 @@ class ConllWriter:
         self.tag_names = tag_names(labels, scheme)
         self.outputs: dict[str, Output] = {}
 
-    def tokens(self, uid: str, language: str | None, body: str) -> list[tokenizer.Token]:
-        return tokenizer.tokenize(body)
+    def tokens(self, uid: str, language: str | None, body: str) -> list[Token]:
+        return tokenize(body)
 
     def start(self, outputs: dict[str, Output]) -> None:
         self.outputs = outputs
 
-    def add(self, split: str, uid: str, body: str, tokens: list[tokenizer.Token], entities: list[Placed],
+    def add(self, split: str, uid: str, body: str, tokens: list[Token], entities: list[Placed],
             claims: list[Placed]) -> None:
         tagged = tags(len(tokens), entities, self.scheme)
         lines = ["-DOCSTART- -X- -X- O", ""]
@@ -420,7 +422,7 @@ class HfWriter(ConllWriter):
         self.tag_ids = {name: i for i, name in enumerate(self.tag_names)}
         self.extra_targets = {"labels": labels_path(out)}
 
-    def add(self, split: str, uid: str, body: str, tokens: list[tokenizer.Token], entities: list[Placed],
+    def add(self, split: str, uid: str, body: str, tokens: list[Token], entities: list[Placed],
             claims: list[Placed]) -> None:
         tagged = tags(len(tokens), entities, self.scheme)
         ids, write, dumps = self.tag_ids, self.outputs[split].write, orjson.dumps

@@ -97,6 +97,28 @@ def test_tokens_split_punctuation_possessives_and_hyphens_but_keep_abbreviations
     assert body.split() != words  # not str.split
 
 
+def rules_only(body: str) -> list[tuple[int, int]]:
+    """The tokens by the rules alone, at every position that is not whitespace: no fast paths."""
+    out, pos = [], 0
+    while pos < len(body):
+        if body[pos].isspace() or body[pos] in "\u200b\u2060\ufeff":
+            pos += 1
+            continue
+        end = tokenizer._TOKEN.match(body, pos).end()
+        out.append((pos, end))
+        pos = end
+    return out
+
+
+@pytest.mark.parametrize("body", [
+    AWKWARD_TEXT, "Dr. J. Smith, Mr. X. and U.S. Inc. sold 3. 4, 5; Co. I. said: end. J.",
+    "Mar. mar. word' words\" (paren) x! y? A. www. www.x.org, bob@x.org. 2025. 10:30, 1,000.",
+    "tab\tnew\nline\x1cgroup\u200bzero\u00a0nbsp Meta’s Jean-Luc O'Brien's don't 'quoted' \"q\".",
+])
+def test_the_fast_paths_cut_as_the_rules_do(body: str) -> None:
+    assert tokenizer.tokenize(body) == rules_only(body)
+
+
 def test_sentences_end_at_terminators_and_line_breaks_not_at_abbreviations() -> None:
     body = 'Dr. Smith met J. R. Jones. "Really?" she asked.\nHeadline\nThe end... of it. 42 left'
     tokens = tokenizer.tokenize(body)

@@ -58,7 +58,7 @@ FORMAT_INFO = {
     "native": ("Native", "Every field and every annotator's spans with attributes; re-imports without loss."),
     "spacy": ("spaCy / Prodigy", "One {text, spans, meta} task per line, as Prodigy and spaCy's char_span read it."),
     "doccano": ("doccano", "One {text, label: [[start, end, LABEL]]} line per article, for doccano's importer."),
-    "conll": ("CoNLL", "Token TAG columns (BIO), sentences apart; entity spans only, moved onto whole tokens."),
+    "conll": ("CoNLL", "Token and BIO tag columns, a blank line between sentences; entity spans only."),
     "hf": ("Hugging Face", "One {tokens, ner_tags} line per sentence for token classification; entity spans only."),
     "spacy-docbin": ("spaCy DocBin", "A .spacy file for spacy train: entities as doc.ents, claims as spans."),
 }
@@ -117,6 +117,7 @@ class ExportDialog(QDialog):
         layout.addWidget(self._format_box())
         layout.addWidget(self._filter_box())
         layout.addWidget(self._split_box())
+        self.format_group.buttonToggled.connect(self._format_changed)
         layout.addLayout(self._destination_row())
 
         self.message = QLabel()
@@ -227,6 +228,13 @@ class ExportDialog(QDialog):
         inner.addWidget(_note("Otherwise each line gets a \"split\" field. With the same seed, an article "
                               "stays in its split."))
         return self.split_box
+
+    def _format_changed(self) -> None:
+        # The token formats write one file per split: their lines have no room for a "split" field.
+        token_level = self.selected_format() in TOKEN_FORMATS
+        if token_level:
+            self.split_files_check.setChecked(True)
+        self.split_files_check.setEnabled(not token_level)
 
     def _destination_row(self) -> QHBoxLayout:
         self.path_edit = QLineEdit(str(default_destination(self.store)))

@@ -387,3 +387,16 @@ def test_unknown_alignment_or_scheme_is_refused() -> None:
         ExportOptions(format="conll", align="loose")
     with pytest.raises(InvalidInput):
         ExportOptions(format="conll", scheme="iob2")
+
+
+@pytest.mark.parametrize("fmt", ["conll", "hf", "spacy-docbin"])
+def test_a_cancelled_token_export_leaves_no_file(dataset: Store, tmp_path: Path, fmt: str) -> None:
+    from app.core.cancel import Cancelled, CancelToken
+
+    folder = tmp_path / "out"
+    folder.mkdir()
+    cancel = CancelToken()
+    cancel.cancel()
+    with pytest.raises(Cancelled):
+        export_jsonl(dataset, folder / "x.out", ExportOptions(format=fmt, split=(0.8, 0.1, 0.1)), cancel=cancel)
+    assert list(folder.iterdir()) == []

@@ -50,7 +50,6 @@ from app.core.export.exporter import (
     _count,
     _fetch,
     _mismatch,
-    _no_cyclic_gc,
     _open_snapshot,
     _spans_sql,
     split_for,
@@ -242,7 +241,8 @@ def _articles(store: Store, options: ExportOptions, progress: ProgressFn | None,
 
     The same batched reads as the JSONL export (``exporter._articles_sql``/``_spans_sql``)."""
     done = 0
-    with _open_snapshot(store) as conn, _no_cyclic_gc():
+    # Unlike the JSONL export, the cyclic collector stays on: spaCy's objects may form cycles.
+    with _open_snapshot(store) as conn:
         labels = sorted(((int(i), n) for i, n in conn.execute(text("SELECT id, name FROM label"))),
                         key=lambda label: label[1])
         names = [name for _id, name in labels]

@@ -91,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="largest page to download, in MB (default %(default)g)")
     p.add_argument("--annotator", default="", help="annotator name stored with imported spans")
 
-    p = sub.add_parser("export", parents=[common], help="export labelled JSONL")
+    p = sub.add_parser("export", parents=[common], help="export labelled JSONL, CoNLL, Hugging Face or spaCy data")
     p.add_argument("out", metavar="OUT.jsonl")
     p.add_argument("--format", choices=FORMATS, default=FORMATS[0])
     p.add_argument("--status", action="append", default=[], help="only articles with this status (repeatable)")

@@ -11,6 +11,7 @@ go to ``doc.user_data``. spaCy is an optional extra: ``pip install "article-cura
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -49,6 +50,8 @@ class DocBinWriter:
         self.pipelines: dict[str, Any] = {}
         self.docs: dict[str, Any] = {}  # uid → the Doc its tokens came from
         self.outputs: dict[str, Output] = {}
+        self.tag_names: list[str] = []
+        self.extra_targets: dict[str, Path] = {}
 
     def _pipeline(self, language: str | None) -> Any:
         code = (language or FALLBACK_LANGUAGE).split("-")[0].split("_")[0].lower() or FALLBACK_LANGUAGE

@@ -135,6 +135,8 @@ class TokenWriter(Protocol):
 
     tokenizer: str
     holds_claims: bool
+    tag_names: list[str]  # what hf's ner_tags index; empty for the other formats
+    extra_targets: dict[str, Path]  # files written beside the data, by name
 
     def tokens(self, uid: str, language: str | None, body: str) -> list[Token]: ...
 
@@ -162,7 +164,7 @@ def export_tokens(
     kinds = {name: kind for name, kind in labels}
     writer = _writer(options, out, sorted(n for n, k in kinds.items() if k == "entity"
                                           and (not options.labels or n in options.labels)))
-    extra = getattr(writer, "extra_targets", {})
+    extra = writer.extra_targets
     outputs: dict[str, Output] = {}
     for target in [*targets.values(), *extra.values()]:
         remove_stale_temp_files(target)
@@ -183,7 +185,7 @@ def export_tokens(
     sync_folder(out.parent)
     summary.paths = [outputs[name].target for name in targets]
     summary.extra_files = [outputs[name].target for name in extra]
-    summary.tag_names = list(getattr(writer, "tag_names", []))
+    summary.tag_names = list(writer.tag_names) if options.format == "hf" else []
     return summary
 
 
@@ -392,6 +394,7 @@ class ConllWriter:
     def __init__(self, scheme: str, labels: list[str]) -> None:
         self.scheme = scheme
         self.tag_names = tag_names(labels, scheme)
+        self.extra_targets: dict[str, Path] = {}
         self.outputs: dict[str, Output] = {}
 
     def tokens(self, uid: str, language: str | None, body: str) -> list[Token]:

@@ -43,14 +43,12 @@ def _yaml(value: Any) -> str:
 
 def _header(manifest: dict[str, Any], facts: DatasetFacts) -> list[str]:
     fmt = manifest["export"]["format"]
-    token_level = fmt in ("conll", "hf", "spacy-docbin")
     lines = ["---", f"pretty_name: {_yaml(_title(manifest))}"]
     if facts.languages:
         lines.append("language:")
         lines += [f"- {_yaml(code)}" for code in facts.languages]
-    lines += ["task_categories:", "- token-classification" if token_level else "- text-classification"]
-    if token_level:
-        lines += ["task_ids:", "- named-entity-recognition"]
+    # Every format holds spans of text with labels: the Hub's name for that task.
+    lines += ["task_categories:", "- token-classification", "task_ids:", "- named-entity-recognition"]
     lines.append(f"size_categories:\n- {_size_category(manifest['counts']['articles'])}")
     data = [f for f in manifest["files"] if f["role"] == "data"]
     lines += ["configs:", "- config_name: default", "  data_files:"]
@@ -96,8 +94,11 @@ def _body(manifest: dict[str, Any], facts: DatasetFacts) -> list[str]:
     annotators = [a or "(unnamed)" for a in manifest["annotators"]]
     lines.append(f"- Annotators: {', '.join(annotators) if annotators else 'none'}; layer: {manifest['layer']}.")
     lines += ["", "## Labels", "", "| Label | Kind | Definition | Colour |", "|---|---|---|---|"]
+    entities_only = fmt in ("conll", "hf")
     for label in facts.labels:
         definition = label["description"].replace("|", "\\|").replace("\n", " ") or "(no description in the label set)"
+        if entities_only and label["kind"] == "claim":
+            definition += " Not in this format: claims overlap the entities a tag sequence holds."
         lines.append(f"| {label['name']} | {_KIND_TEXT.get(label['kind'], label['kind'])} | {definition} | "
                      f"{label['color']} |")
     if manifest.get("tag_names"):

@@ -108,10 +108,11 @@ def _apply_rules(text: str, start: int, end: int, append: Callable[[Token], None
 
 def sentences(text: str, tokens: list[Token]) -> list[tuple[int, int]]:
     """The sentences as ranges [first token, last token + 1) covering every token in order."""
+    words = [text[s:e] for s, e in tokens]
     out: list[tuple[int, int]] = []
     first = 0
     for i in range(1, len(tokens)):
-        if _starts_sentence(text, tokens, i):
+        if _starts_sentence(text, tokens, words, i):
             out.append((first, i))
             first = i
     if tokens:
@@ -119,20 +120,18 @@ def sentences(text: str, tokens: list[Token]) -> list[tuple[int, int]]:
     return out
 
 
-def _starts_sentence(text: str, tokens: list[Token], i: int) -> bool:
-    gap = text[tokens[i - 1][1]:tokens[i][0]]
-    if "\n" in gap or "\u2029" in gap:
-        return True  # a paragraph or a line of its own (a heading, a dateline)
-    if not gap:
-        return _word(text, tokens[i - 1]) in _FULL_WIDTH_TERMINATORS
+def _starts_sentence(text: str, tokens: list[Token], words: list[str], i: int) -> bool:
+    gap_start, gap_end = tokens[i - 1][1], tokens[i][0]
+    if gap_start == gap_end:
+        return words[i - 1] in _FULL_WIDTH_TERMINATORS
+    if gap_end - gap_start > 1 or text[gap_start] != " ":
+        gap = text[gap_start:gap_end]
+        if "\n" in gap or "\u2029" in gap:
+            return True  # a paragraph or a line of its own (a heading, a dateline)
     j = i - 1
-    while j > 0 and _word(text, tokens[j]) in _CLOSERS:
+    while j > 0 and words[j] in _CLOSERS:
         j -= 1
-    if _word(text, tokens[j]) not in _TERMINATORS:
+    if words[j] not in _TERMINATORS:
         return False
-    head = _word(text, tokens[i])
+    head = words[i]
     return head[0].isupper() or head[0].isdigit() or head in _OPENERS or head[0] in _OPENERS
-
-
-def _word(text: str, token: Token) -> str:
-    return text[token[0]:token[1]]

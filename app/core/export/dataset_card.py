@@ -125,7 +125,7 @@ def _counts(manifest: dict[str, Any], counts: dict[str, Any]) -> list[str]:
     header = "| Label | Spans |" + "".join(f" {s} |" for s in splits)
     lines += ["", header, "|---|---|" + "---|" * len(splits)]
     for label, n in counts["spans_per_label"].items():
-        lines.append(f"| {label} | {n} |" + "".join(f" {per_split_labels.get(s, {}).get(label, '')} |"
+        lines.append(f"| {label} | {n} |" + "".join(f" {per_split_labels.get(s, {}).get(label, 0)} |"
                                                     for s in splits))
     if splits:
         lines.append("| (articles) | " + f"{counts['articles']} |"

@@ -104,7 +104,7 @@ def _body(manifest: dict[str, Any], facts: DatasetFacts) -> list[str]:
     if manifest.get("tag_names"):
         lines += ["", "Tag names (`ner_tags` index this list): " + ", ".join(
             f"{i} `{t}`" for i, t in enumerate(manifest["tag_names"]))]
-    lines += ["", *_counts(manifest, counts), "", *_split(manifest), "", *_files(manifest)]
+    lines += ["", *_counts(counts), "", *_split(manifest), "", *_files(manifest)]
     spans = manifest.get("spans")
     if spans:
         lines += ["", "## Spans on tokens", "",
@@ -118,18 +118,17 @@ def _body(manifest: dict[str, Any], facts: DatasetFacts) -> list[str]:
     return lines
 
 
-def _counts(manifest: dict[str, Any], counts: dict[str, Any]) -> list[str]:
-    lines = ["## Counts", "", f"{counts['articles']} articles."]
+def _counts(counts: dict[str, Any]) -> list[str]:
+    per_split = counts.get("per_split", {})
+    lines = ["## Counts", "", f"{counts['articles']} articles"
+             + (" (" + ", ".join(f"{name} {n}" for name, n in per_split.items()) + ")." if per_split else ".")]
+    # Spans per split only when the export counted them so (not every format does).
     per_split_labels = counts.get("per_split_labels", {})
-    splits = list(counts.get("per_split", {}))
-    header = "| Label | Spans |" + "".join(f" {s} |" for s in splits)
-    lines += ["", header, "|---|---|" + "---|" * len(splits)]
+    splits = list(per_split) if per_split_labels else []
+    lines += ["", "| Label | Spans |" + "".join(f" {s} |" for s in splits), "|---|---|" + "---|" * len(splits)]
     for label, n in counts["spans_per_label"].items():
         lines.append(f"| {label} | {n} |" + "".join(f" {per_split_labels.get(s, {}).get(label, 0)} |"
                                                     for s in splits))
-    if splits:
-        lines.append("| (articles) | " + f"{counts['articles']} |"
-                     + "".join(f" {counts['per_split'][s]} |" for s in splits))
     return lines
 
 

@@ -269,6 +269,19 @@ def test_conll_reader_rebuilds_every_span(dataset: Store, tmp_path: Path, mode: 
         "left out" in partial[0]
 
 
+def test_spacy_converts_the_conll_file_with_every_span(dataset: Store, tmp_path: Path) -> None:
+    pytest.importorskip("spacy")
+    from spacy.training.converters import conll_ner_to_docs
+
+    out = tmp_path / "out.conll"
+    summary = export_jsonl(dataset, out, ExportOptions(format="conll"))
+    docs = list(conll_ner_to_docs(out.read_text(encoding="utf-8"), n_sents=0, no_print=True))  # spacy convert
+    uids = uids_in_order(dataset)
+    assert len(docs) == len(uids)
+    found = Counter((uid, e.label_, squash(e.text)) for uid, doc in zip(uids, docs, strict=True) for e in doc.ents)
+    assert found == expected_entities(dataset, summary, bodies(dataset))
+
+
 def test_a_span_across_a_sentence_end_keeps_its_sentence_whole(dataset: Store, tmp_path: Path) -> None:
     out = tmp_path / "out.conll"
     export_jsonl(dataset, out, ExportOptions(format="conll"))

@@ -23,7 +23,7 @@ _FORMAT_TEXT = {
     "doccano": "doccano's sequence-labelling JSONL: one article a line, `text` and `label` "
                "([start, end, LABEL] triples), metadata as flat keys.",
     "conll": "CoNLL-2003-style columns `TOKEN -X- _ TAG`: one token a line, a blank line between sentences, "
-             "`-DOCSTART- -X- -X- O` before each article.",
+             "`-DOCSTART- -X- O O` before each article.",
     "hf": "JSON lines for token classification, one sentence a line: `id`, `article`, `tokens` and `ner_tags` "
           "(integers indexing the tag names listed below and in the `.labels.json` file).",
     "spacy-docbin": "spaCy's binary DocBin (`.spacy`), read by `spacy train`: entity spans as `doc.ents`, claim "

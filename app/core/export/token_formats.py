@@ -6,7 +6,7 @@ Every format goes through one pipeline per article: the text is cut into tokens
 
 ``conll``
     CoNLL-2003-style columns ``TOKEN -X- _ TAG``, one token a line, a blank line
-    between sentences and ``-DOCSTART- -X- -X- O`` (then a blank line) before each
+    between sentences and ``-DOCSTART- -X- O O`` (then a blank line) before each
     article. Tags in the BIO or BILUO scheme (``options.scheme``).
 ``hf``
     One JSON line per sentence, ``{"id", "article", "tokens", "ner_tags"}``, what
@@ -62,7 +62,8 @@ from app.core.export.tokenizer import Token, sentences, tokenize
 
 __all__ = ["ALIGN_MODES", "SCHEMES", "TOKEN_FORMATS", "export_tokens"]
 FORMAT_VERSIONS = {"conll": "1", "hf": "1", "spacy-docbin": "1"}
-REPORT_SHOWN = 20  # reported spans shown in the warnings; the manifest lists them all
+REPORT_SHOWN = 20
+DOCSTART = "-DOCSTART- -X- O O"  # reported spans shown in the warnings; the manifest lists them all
 
 
 @dataclass(frozen=True)
@@ -406,7 +407,8 @@ class ConllWriter:
     def add(self, split: str, uid: str, body: str, tokens: list[Token], entities: list[Placed],
             claims: list[Placed]) -> None:
         tagged = tags(len(tokens), entities, self.scheme)
-        lines = ["-DOCSTART- -X- -X- O", ""]
+        # The delimiter spaCy's CoNLL converter looks for; readers that check the first column take it too.
+        lines = [DOCSTART, ""]
         for first, last in sentences_keeping(body, tokens, entities):
             lines += [f"{body[s:e]} -X- _ {tag}"
                       for (s, e), tag in zip(tokens[first:last], tagged[first:last], strict=True)]

@@ -40,10 +40,8 @@ class DocBinWriter:
 
     def __init__(self) -> None:
         spacy = _spacy()
-        from spacy.attrs import IDX, LENGTH
         from spacy.tokens import DocBin, Span
 
-        self.IDX, self.LENGTH = IDX, LENGTH
         self.spacy = spacy
         self.span = Span
         self.tokenizer = f"spaCy {spacy.__version__} blank tokenizer"
@@ -73,7 +71,7 @@ class DocBinWriter:
         doc = nlp.make_doc(body)
         self.docs[uid] = doc
         # From the document's arrays: making a Token object per token costs several times more.
-        starts, lengths = doc.to_array([self.IDX, self.LENGTH]).T.tolist() if len(doc) else ([], [])
+        starts, lengths = doc.to_array(["IDX", "LENGTH"]).T.tolist() if len(doc) else ([], [])
         return [(s, s + n) for s, n in zip(starts, lengths, strict=True)]
 
     def start(self, outputs: dict[str, Output]) -> None:

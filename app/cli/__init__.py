@@ -99,7 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--annotator", action="append", default=[], help="only spans by this annotator (repeatable)")
     p.add_argument("--split", metavar="TRAIN,DEV,TEST", help="e.g. 0.8,0.1,0.1: add a deterministic split")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    p.add_argument("--split-files", action="store_true", help="write one file per split instead of a field")
+    p.add_argument("--split-files", action="store_true",
+                   help="write one file per split instead of a field (the token formats always do)")
     p.add_argument("--align", choices=ALIGN_MODES, default=ALIGN_MODES[0],
                    help="conll, hf, spacy-docbin: a span whose ends are not token boundaries is expanded to the "
                    "tokens it touches, contracted to the tokens inside it, or (strict) left out; each is reported "

@@ -58,7 +58,7 @@ def _positive_int(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from app.core.export.formats import DEFAULT_SEED, FORMATS
+    from app.core.export.formats import ALIGN_MODES, DEFAULT_SEED, FORMATS, SCHEMES
     from app.core.ingest.fetch_options import MB, FetchOptions
     from app.core.ingest.formats import FORMAT_NAMES
     from app.models import ARTICLE_STATUSES
@@ -96,10 +96,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true",
                    help="print what would be imported (documents, spans, layers, conversions, skips); write nothing")
 
-    p = sub.add_parser("export", parents=[common], help="export labelled JSONL, or the claims as records",
+    p = sub.add_parser("export", parents=[common],
+                       help="export labelled JSONL, claims as records, CoNLL, Hugging Face or spaCy data",
                        description="native, spacy and doccano write one line per article (native and spacy "
                        "with NAME.entities.jsonl beside it, the entities their spans link to); claims writes one "
-                       "line per claim, claimreview a JSON array of schema.org ClaimReview objects.")
+                       "line per claim, claimreview a JSON array of schema.org ClaimReview objects; conll, hf and "
+                       "spacy-docbin are token-level formats of the entity spans.")
     p.add_argument("out", metavar="OUT.jsonl")
     p.add_argument("--format", choices=FORMATS, default=FORMATS[0])
     p.add_argument("--status", action="append", default=[], help="only articles with this status (repeatable)")
@@ -107,7 +109,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--annotator", action="append", default=[], help="only spans by this annotator (repeatable)")
     p.add_argument("--split", metavar="TRAIN,DEV,TEST", help="e.g. 0.8,0.1,0.1: add a deterministic split")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    p.add_argument("--split-files", action="store_true", help="write one file per split instead of a field")
+    p.add_argument("--split-files", action="store_true",
+                   help="write one file per split instead of a field (the token formats always do)")
+    p.add_argument("--align", choices=ALIGN_MODES, default=ALIGN_MODES[0],
+                   help="conll, hf, spacy-docbin: a span whose ends are not token boundaries is expanded to the "
+                   "tokens it touches, contracted to the tokens inside it, or (strict) left out; each is reported "
+                   "(default %(default)s)")
+    p.add_argument("--scheme", choices=SCHEMES, default=SCHEMES[0], help="conll, hf: tag scheme (default %(default)s)")
+
+    p = sub.add_parser("verify", help="check an export's files against its manifest",
+                       description="Check every file NAME.manifest.json lists (missing, truncated, extra lines, "
+                       "changed) and say what differs. Exit status 0 when all match, 1 otherwise.")
+    p.add_argument("manifest", metavar="NAME.manifest.json")
 
     sub.add_parser("stats", parents=[common],
                    help="articles per status, spans per label, suggestions accepted per label")
@@ -184,6 +197,10 @@ def _main(argv: Sequence[str] | None) -> int:
         return _start_gui(db, args.quit_after)
     if args.command == "repair":
         return cmd_repair(args)
+    if args.command == "verify":
+        from app.cli.verify import cmd_verify
+
+        return cmd_verify(args)
     from app.core.db.store import (
         DATABASE_ERRORS,
         StoreError,
@@ -354,7 +371,7 @@ def cmd_export(store: object, args: argparse.Namespace) -> int:
     try:
         options = ExportOptions(format=args.format, statuses=tuple(args.status), labels=tuple(args.label),
                                 annotators=tuple(args.annotator), split=_parse_split(args.split), seed=args.seed,
-                                split_files=args.split_files)
+                                split_files=args.split_files, align=args.align, scheme=args.scheme)
     except ValueError as exc:  # InvalidInput included
         print(f"article-curator export: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -378,12 +395,17 @@ def cmd_export(store: object, args: argparse.Namespace) -> int:
     print(f"Exported {claims}{summary.articles} articles ({args.format}) from {store.where}.")  # type: ignore[attr-defined]
     for label, n in sorted(summary.spans_per_label.items()):
         print(f"  {label}: {n} {'claims' if claims else 'spans'}")
-    for path in summary.paths:
+    from app.core.export.manifest import manifest_paths
+
+    for path in [*summary.paths, *getattr(summary, "extra_files", [])]:
         print(f"  wrote {path}")
     if summary.entities_path is not None:
         print(f"  wrote {summary.entities_path} ({summary.entities} entities)")
-    for warning in summary.warnings:
-        print(f"Warning: {warning}")
+    for path in manifest_paths(out):
+        print(f"  wrote {path}")
+    # The token formats report every span they moved or left out (the dialog shows the first few).
+    for warning in getattr(summary, "all_warnings", summary.warnings):
+        print(warning if warning.startswith("  ") else f"Warning: {warning}")
     return EXIT_OK
 
 

@@ -44,7 +44,7 @@ from app.core.export.exporter import (
     export_jsonl,
     split_paths,
 )
-from app.core.export.formats import FORMATS, SPLIT_NAMES
+from app.core.export.formats import FORMATS, SPLIT_NAMES, TOKEN_FORMATS
 from app.core.ops.dataset_info import list_annotators
 from app.core.ops.labels import list_labels
 from app.core.ops.span_edits import ARTICLE_STATUSES, STATUS_TEXT
@@ -61,6 +61,9 @@ FORMAT_INFO = {
     "claims": ("Claims", "One claim per line: text, claimant, verdict, note, date, article and offsets."),
     "claimreview": ("ClaimReview", "A JSON-LD array of schema.org ClaimReview objects, as fact-checkers publish."),
     "labelstudio": ("Label Studio", "One JSON list of tasks, each annotator's spans as pre-annotations to review."),
+    "conll": ("CoNLL", "Token and BIO tag columns, a blank line between sentences; entity spans only."),
+    "hf": ("Hugging Face", "One {tokens, ner_tags} line per sentence for token classification; entity spans only."),
+    "spacy-docbin": ("spaCy DocBin", "A .spacy file for spacy train: entities as doc.ents, claims as spans."),
 }
 DEFAULT_SPLIT = (0.8, 0.1, 0.1)
 LABELS_PER_ROW = 4
@@ -119,6 +122,7 @@ class ExportDialog(QDialog):
         layout.addWidget(self._format_box())
         layout.addWidget(self._filter_box())
         layout.addWidget(self._split_box())
+        self.format_group.buttonToggled.connect(self._format_changed)
         layout.addLayout(self._destination_row())
 
         self.message = QLabel()
@@ -230,6 +234,13 @@ class ExportDialog(QDialog):
                               "stays in its split."))
         return self.split_box
 
+    def _format_changed(self) -> None:
+        # The token formats write one file per split: their lines have no room for a "split" field.
+        token_level = self.selected_format() in TOKEN_FORMATS
+        if token_level:
+            self.split_files_check.setChecked(True)
+        self.split_files_check.setEnabled(not token_level)
+
     def _destination_row(self) -> QHBoxLayout:
         self.path_edit = QLineEdit(str(default_destination(self.store)))
         self.path_edit.setAccessibleName("Export file")
@@ -315,8 +326,9 @@ class ExportDialog(QDialog):
         except InvalidInput as exc:
             self._show_message(str(exc))
             return False
-        targets = list(split_paths(path).values()) if options.split_files and options.split \
-            else [path]
+        # The token formats write one file per split whenever there is a split.
+        per_split = options.split_files or options.format in TOKEN_FORMATS
+        targets = list(split_paths(path).values()) if per_split and options.split else [path]
         existing = [t for t in targets if t.exists() and t != self._confirmed]
         if existing and QMessageBox.question(
             self, "Replace files?", "Replace " + ", ".join(t.name for t in existing) + "?"

@@ -199,7 +199,7 @@ def test_empty_dataset_gives_empty_file(store: Store, tmp_path: Path) -> None:
 
 def test_options_are_checked() -> None:
     with pytest.raises(InvalidInput, match="format"):
-        ExportOptions(format="conll")
+        ExportOptions(format="xml")
     with pytest.raises(InvalidInput, match="add up to 1"):
         ExportOptions(split=(0.5, 0.2, 0.2))
     with pytest.raises(InvalidInput, match="negative"):

@@ -71,7 +71,15 @@ from app.core.db import span_json
 from app.core.db.in_lists import in_list
 from app.core.db.store import Store
 from app.core.export import entities_file
-from app.core.export.formats import CLAIM_FORMATS, DEFAULT_SEED, FORMATS, SPLIT_NAMES
+from app.core.export.formats import (
+    ALIGN_MODES,
+    CLAIM_FORMATS,
+    DEFAULT_SEED,
+    FORMATS,
+    SCHEMES,
+    SPLIT_NAMES,
+    TOKEN_FORMATS,
+)
 from app.core.export.labelstudio import JsonList, labelstudio_task
 from app.core.export.output import Output, remove_stale_temp_files, sync_folder
 from app.core.validation import InvalidInput
@@ -98,10 +106,15 @@ class ExportOptions:
     split: tuple[float, float, float] | None = None  # train/dev/test ratios summing to 1
     seed: int = DEFAULT_SEED
     split_files: bool = False  # one file per split instead of a "split" field
+    align: str = ALIGN_MODES[0]  # token formats: a span off token boundaries is expanded, contracted or left out
+    scheme: str = SCHEMES[0]  # conll and hf: BIO or BILUO tags
 
     def __post_init__(self) -> None:
         if self.format not in FORMATS:
             raise InvalidInput(f"Unknown export format {self.format!r}; use one of {', '.join(FORMATS)}.")
+        if self.align not in ALIGN_MODES or self.scheme not in SCHEMES:
+            raise InvalidInput(f"Unknown alignment {self.align!r} or tag scheme {self.scheme!r}; use one of "
+                               f"{', '.join(ALIGN_MODES)} and one of {', '.join(SCHEMES)}.")
         unknown = [s for s in self.statuses if s not in ARTICLE_STATUSES]
         if unknown:
             raise InvalidInput(f"Unknown status {unknown[0]!r}; use one of {', '.join(ARTICLE_STATUSES)}.")
@@ -407,9 +420,19 @@ def export_jsonl(
     Raises ``Cancelled`` when ``cancel`` is set, ``OSError`` when the files cannot be
     written (missing folder, disk full, ...) and ``ExportError`` when the dataset is
     inconsistent; in every case no target file is created or changed and no
-    temporary file is left behind.
+    temporary file is left behind. The token-level formats are written by
+    ``token_formats.export_tokens``. Every successful export then gets its
+    manifest and dataset card beside it (``manifest.write_manifest``).
     """
+    from app.core.export.manifest import write_manifest
+
     out = Path(out_path)
+    if options.format in TOKEN_FORMATS:
+        from app.core.export.token_formats import export_tokens
+
+        token_summary = export_tokens(store, out, options, progress, cancel)
+        write_manifest(out, options, token_summary, store)
+        return token_summary
     targets = split_paths(out) if options.split_files else {"": out}
     write = _write
     if options.format in CLAIM_FORMATS:
@@ -438,6 +461,7 @@ def export_jsonl(
     summary.paths = [o.target for name, o in outputs.items() if name != ENTITIES]
     if ENTITIES in outputs:
         summary.entities_path = outputs[ENTITIES].target
+    write_manifest(out, options, summary, store)
     return summary
 
 

@@ -107,3 +107,11 @@ def mentions(store: Store, entity_id: int, offset: int = 0, limit: int = 100) ->
                                         "offset": max(0, offset)}).all()
     return [Mention(int(r[0]), int(r[1]), r[2], r[3] or "", int(r[4]), int(r[5]), r[6], r[7] or "", r[8] or "")
             for r in rows]
+
+
+def entity_names(store: Store, entity_ids: list[int]) -> dict[int, tuple[str, str]]:
+    """The (name, kind) of each of these entities that exists, by id: what a span list shows of a link."""
+    with store.begin() as conn:
+        return {int(r[0]): (r[1], r[2]) for r in select_in(
+            conn, "SELECT entity.id, entity.name, label.name FROM entity JOIN label ON label.id = entity.label_id "
+                  "WHERE entity.id IN :values", sorted(set(entity_ids)))}

@@ -134,14 +134,30 @@ def test_an_undone_deletion_of_a_linked_span_links_it_again(window):
     assert "Northgate Builders  → Northgate Builders" in span_row_texts(window)
 
 
-def test_the_proposal_screenshot(window, qtbot):
+def test_the_proposal_screenshot_on_the_sample_dataset(make_window, tmp_path, qtbot):
     from pathlib import Path
 
-    registry.create_entity(window.store, "ORG", "Harbor City Council", aliases=["Harbor City"])
-    label_words(window, "Elena Vasquez", Qt.Key.Key_1)
-    press(window, Qt.Key.Key_L)
-    label_words(window, "Harbor City Council", Qt.Key.Key_2)
+    from app.core.db.store import open_store
+    from app.core.entities import linking
+    from app.core.ingest.sample_dataset import create_sample_dataset
+
+    store = open_store(create_sample_dataset(tmp_path / "sample.curator.sqlite"))
+    for kind, name in [("PERSON", "Hugo Touvron"), ("PERSON", "Guillaume Lample"), ("PERSON", "Xavier Martinet"),
+                       ("ORG", "Mistral")]:
+        registry.create_entity(store, kind, name)
+    linking.auto_link(store)
+    registry.create_entity(store, "ORG", "Meta", aliases=["Meta Platforms", "Facebook"])  # not linked yet
+    made = make_window(store)
+    made.panes.import_dock.hide()  # the span list at its height
+    llama = next(r.id for r in library.list_articles(store, library.ArticleFilter(), limit=10)
+                 if r.title.startswith("High turnover"))
+    made.open_article(llama)
+    panel = made.panes.annotation
+    meta = next(s for s in panel.article().spans if s.text == "Meta" and s.label == "ORG")
+    panel.select_span(meta.id)
     QApplication.processEvents()
+    assert panel.linker.strip.plain_text() == "Link to Meta (ORG) — L"
+    assert any("→ Hugo Touvron" in row for row in span_row_texts(made))
     out = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
     out.mkdir(parents=True, exist_ok=True)
-    assert window.grab().save(str(out / "entity_link.png"))
+    assert made.grab().save(str(out / "entity_link.png"))

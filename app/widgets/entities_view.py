@@ -150,8 +150,10 @@ class EntitiesView(QWidget):
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)  # a page's rows: cheap to measure
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        # Widths from the font, not the contents: measuring them would read a thousand rows.
+        for column, widest in ((1, "PERSON"), (2, "Mentions"), (3, "Articles")):
+            self.table.setColumnWidth(column, self.fontMetrics().horizontalAdvance(widest) + 24)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.count_label = muted_label()
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)  # type: ignore[call-arg]

@@ -123,7 +123,7 @@ class EntityLinker(QObject):
         if missing:
             found = queries.entity_names(self.gateway.store, missing)
             self._names.update({i: Candidate(i, name, kind) for i, (name, kind) in found.items()})
-        self.span_list.span_model.set_entity_names({i: self._names[i].name for i in wanted if i in self._names})
+        self.span_list.set_entity_names({i: self._names[i].name for i in wanted if i in self._names})
 
     def show_span(self, span: SpanRecord | None) -> None:
         """The selected span (None: no span selected): what L would do with it."""

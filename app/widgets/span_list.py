@@ -252,6 +252,10 @@ class SpanList(QTreeView):
         self._pending = spans
         self.flush()
 
+    def set_entity_names(self, names: dict[int, str]) -> None:
+        """The names of the entities spans link to; held-back edits show them when they are shown."""
+        self._model.set_entity_names(names)
+
     def refresh_pending(self) -> bool:
         return self._pending is not None
 

@@ -159,6 +159,7 @@ class EntitiesView(QWidget):
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)  # type: ignore[call-arg]
         self._search_timer.timeout.connect(self.apply_filter)
         self.search.textChanged.connect(lambda _text: self._search_timer.start())
+        self.search.returnPressed.connect(self._enter_table)  # from the search to the entities it found
         self.kind.currentIndexChanged.connect(lambda _i: self.apply_filter())
         self.table.selectionModel().currentRowChanged.connect(lambda current, _prev: self._on_row(current.row()))
         self._list_box = QWidget()
@@ -268,6 +269,13 @@ class EntitiesView(QWidget):
                                       | QItemSelectionModel.SelectionFlag.Rows)
             self.table.scrollTo(self.model.index(row, 0))
         selection.blockSignals(False)
+
+    def _enter_table(self) -> None:
+        if self._search_timer.isActive():
+            self.apply_filter()
+        self.table.setFocus()
+        if self.model.rowCount() and not self.table.selectionModel().hasSelection():
+            self.table.setCurrentIndex(self.model.index(0, 0))
 
     def _on_row(self, row: int) -> None:
         entity = self.model.row(row)

@@ -236,3 +236,23 @@ def test_the_entities_view_screenshot_on_the_sample_dataset(make_window, tmp_pat
     out.mkdir(parents=True, exist_ok=True)
     assert window.grab().save(str(out / "entities_view.png"))
     assert view.summary.text() == "ORG · 2 mentions · 1 article"
+
+
+def test_return_in_the_search_goes_to_the_entities_found_and_the_keys_move_between_them(window, qtbot):
+    view = open_view(window, qtbot)
+    type_text("a")  # Elena, Harbor, Priya, Solvane Robotics
+    QTest.keyClick(window.windowHandle(), Qt.Key.Key_Return)
+    QApplication.processEvents()
+    assert QApplication.focusWidget() is view.table and view.heading.text() == "Elena Vasquez"
+    QTest.keyClick(window.windowHandle(), Qt.Key.Key_Down)
+    QApplication.processEvents()
+    assert view.heading.text() == "Harbor City Council"
+    assert mention_lines(view) == ["Harbor City library | Mayor Elena Vasquez said  | Harbor City Council |  approved "
+                                   "the library. Northgate Builders wil…"]
+
+
+def test_the_entities_model_passes_qtmodeltester(window, qtmodeltester):
+    view = window.entities_dock.view
+    qtmodeltester.check(view.model)
+    view.kind.setCurrentIndex(view.kind.findData("ORG"))
+    qtmodeltester.check(view.model)

@@ -184,13 +184,15 @@ class EntityLinker(QObject):
 
     # -- keys ------------------------------------------------------------------------------
     def wants(self, combo: int) -> bool:
-        if self.choosing:
-            return combo in (NEW_KEY, ESC_KEY) or DIGITS.get(combo, 99) < len(self.candidates)
+        if self.choosing:  # every number is the chooser's: one past the list must not relabel the span
+            return combo in (NEW_KEY, ESC_KEY) or combo in DIGITS
         return combo == LINK_KEY and combo not in self._label_keys and self._span is not None \
             and self._linked is None
 
     def handle(self, combo: int) -> None:
         if self.choosing:
+            if combo in DIGITS and DIGITS[combo] >= len(self.candidates):
+                return  # no such entity: still choosing
             self.choosing = False
             if combo == NEW_KEY:
                 self.accept(None)

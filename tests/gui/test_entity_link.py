@@ -107,6 +107,8 @@ def test_several_matching_entities_are_all_shown_and_a_number_picks_one(window):
     press(window, Qt.Key.Key_L)  # nothing is guessed: L asks which
     assert links(window) == {"Elena Vasquez": None}
     assert panel.linker.choosing and "N New entity ‘Elena Vasquez’" in strip.plain_text()
+    press(window, Qt.Key.Key_3)  # no third entity: nothing happens (the key does not relabel the span CLAIM)
+    assert panel.linker.choosing and links(window) == {"Elena Vasquez": None}
     press(window, Qt.Key.Key_2)  # the number picks (it does not relabel the span ORG)
     assert links(window) == {"Elena Vasquez": second.entity_ids[0]} != {"Elena Vasquez": first}
     assert [s.label for s in library.get_article(window.store, panel.current_article_id).spans] == ["PERSON"]
@@ -161,3 +163,19 @@ def test_the_proposal_screenshot_on_the_sample_dataset(make_window, tmp_path, qt
     out = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
     out.mkdir(parents=True, exist_ok=True)
     assert made.grab().save(str(out / "entity_link.png"))
+
+
+def test_with_several_entities_esc_cancels_the_choice_and_n_makes_a_new_one(window):
+    registry.create_entity(window.store, "PERSON", "Elena Vasquez")
+    registry.create_entity(window.store, "PERSON", "Elena Vásquez-Ruiz", aliases=["Elena Vasquez"])
+    panel = window.panes.annotation
+    label_words(window, "Elena Vasquez", Qt.Key.Key_1)
+    offered = panel.linker.strip.plain_text()
+    press(window, Qt.Key.Key_L)
+    press(window, Qt.Key.Key_Escape)
+    assert not panel.linker.choosing and panel.linker.strip.plain_text() == offered
+    assert panel.selected_span_id() is not None  # Esc ended the choice, not the span's selection
+    press(window, Qt.Key.Key_L)
+    press(window, Qt.Key.Key_N)
+    assert entities(window) == ["Elena Vasquez", "Elena Vásquez-Ruiz", "Elena Vasquez"]
+    assert links(window) == {"Elena Vasquez": 3}

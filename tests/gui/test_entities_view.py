@@ -256,3 +256,19 @@ def test_the_entities_model_passes_qtmodeltester(window, qtmodeltester):
     qtmodeltester.check(view.model)
     view.kind.setCurrentIndex(view.kind.findData("ORG"))
     qtmodeltester.check(view.model)
+
+
+def test_the_view_follows_edits_made_in_the_annotation_panel(window, linked, qtbot):
+    view = open_view(window, qtbot)
+    click_row(qtbot, view, 2)  # Northgate Builders
+    assert view.heading.text() == "Northgate Builders" and len(mention_lines(view)) == 1
+    view.open_mention(0)  # as Enter on the mention does
+    QApplication.processEvents()
+    panel = window.panes.annotation
+    assert panel.selected_span_id() == linked["northgate"]
+    panel.view.setFocus()
+    QTest.keyClick(window.windowHandle(), Qt.Key.Key_Delete)
+    settle(window)
+    assert mention_lines(view) == [] and ("Northgate Builders", "ORG", "0", "0") in shown_rows(view)
+    keys(window, QKeySequence.StandardKey.Undo)  # the span comes back, linked again
+    assert len(mention_lines(view)) == 1 and ("Northgate Builders", "ORG", "1", "1") in shown_rows(view)

@@ -83,3 +83,16 @@ def test_a_bulk_add_without_links_leaves_the_spans_unlinked(store: Store, art: i
     added = span_edits.add_spans(store, art, [(18, 22), (70, 74)], "ORG", annotator="ann")
     assert [_link(store, i) for i in added.span_ids] == [None, None]
     assert [s["entity_id"] for s in added.after["spans"]] == [None, None]
+
+
+def test_a_span_added_back_linked_touches_the_registry() -> None:
+    from app.core.changes import ChangeKind, Changes
+
+    # An undone removal of a mention adds it back linked: the entity's counts change.
+    assert Changes.edit(ChangeKind.SPAN_ADDED, (1,), 5, after={"entity_id": 3}).touches_entities()
+    assert Changes.edit(ChangeKind.SPANS_ADDED, (1,), span_ids=(5, 6),
+                        after={"spans": [{"entity_id": None}, {"entity_id": 3}]}).touches_entities()
+    # A new span is unlinked: the registry is as it was.
+    assert not Changes.edit(ChangeKind.SPAN_ADDED, (1,), 5, after={"entity_id": None}).touches_entities()
+    assert not Changes.edit(ChangeKind.SPANS_ADDED, (1,), span_ids=(5,),
+                            after={"spans": [{"entity_id": None}]}).touches_entities()

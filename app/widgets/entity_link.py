@@ -119,11 +119,15 @@ class EntityLinker(QObject):
         """The article's spans as shown: the span list names the entities they link to."""
         self._shown = spans
         wanted = {s.entity_id for s in spans if s.entity_id is not None}
-        missing = [i for i in wanted if i not in self._names]
+        self._load_names(wanted)
+        self.span_list.set_entity_names({i: self._names[i].name for i in wanted if i in self._names})
+
+    def _load_names(self, entity_ids: Iterable[int]) -> None:
+        """Read the names of these entities, unless known (the cache empties when the registry changes)."""
+        missing = [i for i in entity_ids if i not in self._names]
         if missing:
             found = queries.entity_names(self.gateway.store, missing)
             self._names.update({i: Candidate(i, name, kind) for i, (name, kind) in found.items()})
-        self.span_list.set_entity_names({i: self._names[i].name for i in wanted if i in self._names})
 
     def show_span(self, span: SpanRecord | None) -> None:
         """The selected span (None: no span selected): what L would do with it."""
@@ -134,10 +138,9 @@ class EntityLinker(QObject):
             self.strip.hide()
             return
         self._span = span
-        self._linked = self._names.get(span.entity_id) if span.entity_id is not None else None
-        if span.entity_id is not None and self._linked is None:
-            found = queries.entity_names(self.gateway.store, [span.entity_id])
-            self._names.update({i: Candidate(i, name, kind) for i, (name, kind) in found.items()})
+        self._linked = None
+        if span.entity_id is not None:
+            self._load_names([span.entity_id])
             self._linked = self._names.get(span.entity_id)
         self.candidates = [] if span.entity_id is not None else self._propose(span)
         self._fill()

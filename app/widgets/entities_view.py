@@ -172,15 +172,8 @@ class EntitiesView(QWidget):
         box.addWidget(self.table, 1)
         box.addWidget(self.count_label)
 
-    def _button(self, text: str, slot: Callable[[], object], tip: str) -> QPushButton:
-        button = QPushButton(text)
-        button.setToolTip(tip)
-        button.clicked.connect(slot)
-        self._actions.append(button)
-        return button
-
     def _build_details(self) -> None:
-        self._actions: list[QPushButton] = []
+        self.buttons: dict[str, QPushButton] = {}  # the entity's actions, by name
         self.heading = plain_label()
         font = self.heading.font()
         font.setPointSizeF(font.pointSizeF() * 1.4)
@@ -198,14 +191,17 @@ class EntitiesView(QWidget):
         form.addRow("External id:", self.external_id)
         form.addRow("Note:", self.note)
         buttons = QHBoxLayout()
-        for text, slot, tip in (
-                ("Rename…", self.rename, "Give the entity another name"),
-                ("Add Alias…", self.add_alias, "Another name the entity goes by: its mentions are proposed it"),
-                ("Remove Alias…", self.remove_alias, "Drop one of the entity's aliases"),
-                ("Merge…", self.merge, "Merge another entity into this one: its mentions and names follow"),
-                ("Split…", self.split, "Move the chosen mentions to a new entity"),
-                ("Delete", self.delete, "Delete the entity; its mentions stay, unlinked")):
-            buttons.addWidget(self._button(text, slot, tip))
+        for name, text, slot, tip in (
+                ("rename", "Rename…", self.rename, "Give the entity another name"),
+                ("add_alias", "Add Alias…", self.add_alias, "Another name: spans that say it are proposed this entity"),
+                ("remove_alias", "Remove Alias…", self.remove_alias, "Drop one of the entity's aliases"),
+                ("merge", "Merge…", self.merge, "Merge another entity into this one: its mentions and names follow"),
+                ("split", "Split…", self.split, "Move the chosen mentions to a new entity"),
+                ("delete", "Delete", self.delete, "Delete the entity; its mentions stay, unlinked")):
+            button = self.buttons[name] = QPushButton(text)
+            button.setToolTip(tip)
+            button.clicked.connect(slot)
+            buttons.addWidget(button)
         buttons.addStretch(1)
         self.mentions = QTableWidget(0, 4)
         self.mentions.setHorizontalHeaderLabels(["Article", "Before", "Mention", "After"])
@@ -297,7 +293,7 @@ class EntitiesView(QWidget):
             self.entity = None  # deleted or merged away
         entity = self.entity
         self._details_box.setEnabled(entity is not None)
-        for button in self._actions:
+        for button in self.buttons.values():
             button.setEnabled(entity is not None and not self.store.read_only)
         for field in (self.external_id, self.note):
             field.setReadOnly(self.store.read_only)

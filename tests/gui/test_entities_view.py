@@ -156,8 +156,8 @@ def test_rename_aliases_and_details_are_undone_and_redone_with_the_window_keys(w
     view = open_view(window, qtbot)
     click_row(qtbot, view, 1)  # Harbor City Council
     _answers(monkeypatch, "Harbor City Council (Port)", "HCC")
-    click(window, qtbot, view._actions[0])  # Rename…
-    click(window, qtbot, view._actions[1])  # Add Alias…
+    click(window, qtbot, view.buttons["rename"])  # Rename…
+    click(window, qtbot, view.buttons["add_alias"])  # Add Alias…
     view.external_id.setFocus()
     type_text("Q42")
     QTest.keyClick(window.windowHandle(), Qt.Key.Key_Return)  # the field is done: the details are stored
@@ -192,16 +192,16 @@ def test_merge_split_and_delete_are_undone_with_ctrl_z(window, linked, qtbot, mo
     from PySide6.QtWidgets import QDialog
     QDialogCode = QDialog.DialogCode  # noqa: N806
     monkeypatch.setattr(EntityPicker, "exec", pick)
-    click(window, qtbot, view._actions[3])  # Merge…
+    click(window, qtbot, view.buttons["merge"])  # Merge…
     assert queries.count_mentions(store, council) == 2 and view.model.rowCount() == 4
     assert len(mention_lines(view)) == 2 and view.aliases.text() == "the council, Northgate Builders"
 
     view.mentions.selectRow(1)  # Northgate Builders' mention goes off again, as a new entity
     _answers(monkeypatch, "Northgate Builders Ltd")
-    click(window, qtbot, view._actions[4])  # Split…
+    click(window, qtbot, view.buttons["split"])  # Split…
     assert queries.count_mentions(store, council) == 1 and view.model.rowCount() == 5
     monkeypatch.setattr(QMessageBox, "question", lambda *_a, **_k: QMessageBox.StandardButton.Yes)
-    click(window, qtbot, view._actions[5])  # Delete
+    click(window, qtbot, view.buttons["delete"])  # Delete
     assert view.heading.text() == "No entity chosen" and view.model.rowCount() == 4
     with store.begin() as conn:
         assert conn.execute(text("SELECT entity_id FROM span WHERE id = :i"), {"i": linked["council"]}).scalar() \

@@ -477,6 +477,8 @@ class EditGateway(QObject):
         def step(operation: Callable[[Store], Changes]) -> Planned:
             # Only the writer is waited for here: its results are delivered once the stack is done with this step.
             self.writer.wait_until_idle()
+            if self.writer.has_failed(self._generation):  # those edits are about to be taken back: not this one
+                raise InvalidInput("An earlier edit was not saved, so this one was not made either.")
             change = operation(self.store)
             for span_id in change.span_ids:
                 self._spans.pop(span_id, None)

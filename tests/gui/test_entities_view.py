@@ -3,8 +3,6 @@ undone with Ctrl+Z; on real SQLite datasets."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
@@ -216,7 +214,7 @@ def test_merge_split_and_delete_are_undone_with_ctrl_z(window, linked, qtbot, mo
     assert view.model.rowCount() == 5
 
 
-def test_the_entities_view_screenshot_on_the_sample_dataset(make_window, tmp_path, qtbot):
+def test_the_entities_view_screenshot_on_the_sample_dataset(make_window, tmp_path, qtbot, screenshot):
     path = create_sample_dataset(tmp_path / "sample.curator.sqlite")
     store = open_store(path)
     registry.create_entity(store, "ORG", "Meta", aliases=["Meta Platforms", "Facebook"], external_id="Q380",
@@ -232,9 +230,7 @@ def test_the_entities_view_screenshot_on_the_sample_dataset(make_window, tmp_pat
     view.select_entity(entity_id(store, "Meta"))
     QApplication.processEvents()
     assert view.heading.text() == "Meta" and len(mention_lines(view)) == 2
-    out = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-    out.mkdir(parents=True, exist_ok=True)
-    assert window.grab().save(str(out / "entities_view.png"))
+    screenshot(window, "entities_view")  # docs/screenshots/entities_view.png is a copy
     assert view.summary.text() == "ORG · 2 mentions · 1 article"
 
 

@@ -136,9 +136,7 @@ def test_an_undone_deletion_of_a_linked_span_links_it_again(window):
     assert "Northgate Builders  → Northgate Builders" in span_row_texts(window)
 
 
-def test_the_proposal_screenshot_on_the_sample_dataset(make_window, tmp_path, qtbot):
-    from pathlib import Path
-
+def test_the_proposal_screenshot_on_the_sample_dataset(make_window, tmp_path, qtbot, screenshot):
     from app.core.db.store import open_store
     from app.core.entities import linking
     from app.core.ingest.sample_dataset import create_sample_dataset
@@ -160,9 +158,7 @@ def test_the_proposal_screenshot_on_the_sample_dataset(make_window, tmp_path, qt
     QApplication.processEvents()
     assert panel.linker.strip.plain_text() == "Link to Meta (ORG) — L"
     assert any("→ Hugo Touvron" in row for row in span_row_texts(made))
-    out = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-    out.mkdir(parents=True, exist_ok=True)
-    assert made.grab().save(str(out / "entity_link.png"))
+    screenshot(made, "entity_link")  # docs/screenshots/entity_link.png is a copy
 
 
 def test_with_several_entities_esc_cancels_the_choice_and_n_makes_a_new_one(window):

@@ -128,10 +128,19 @@ class Changes:
                                                 ChangeKind.ARTICLES_DELETED)
 
     def touches_entities(self) -> bool:
-        """Whether the registry, or its mention and article counts, may have changed."""
+        """Whether the registry, or its mention and article counts, may have changed.
+
+        An added span counts when it comes linked (an undone removal of a mention).
+        """
+        added: list[dict[str, Any]] = []
+        if ChangeKind.SPAN_ADDED in self.kinds:
+            added = [self.after]
+        elif ChangeKind.SPANS_ADDED in self.kinds:
+            added = self.after.get("spans", [])
         return self.has(ChangeKind.ENTITIES_CHANGED, ChangeKind.SPANS_LINKED, ChangeKind.SPAN_REMOVED,
                         ChangeKind.SPANS_REMOVED, ChangeKind.SPAN_CHANGED, ChangeKind.ARTICLES_DELETED,
-                        ChangeKind.LABELS_CHANGED, ChangeKind.ROLLED_BACK)
+                        ChangeKind.LABELS_CHANGED, ChangeKind.ROLLED_BACK) or \
+            any(state.get("entity_id") is not None for state in added)
 
     def touches_entity(self, entity_id: int) -> bool:
         return entity_id in self.entity_ids

@@ -8,6 +8,7 @@ Keys (text or span list focused):
   Esc                                         cancel Alt+A, or deselect
   Tab, Enter, X, Shift+Enter                  move between, accept, reject, accept all suggestions
                                              (app.widgets.suggestions)
+  L (then 1–9 or N)                           link the selected entity span (app.widgets.entity_link)
 
 Every edit goes through the ``EditGateway``; the panel redraws from its
 ``changes_applied`` signal, so undo, redo and edits made elsewhere show up the
@@ -46,6 +47,7 @@ from app.core.settings import Settings
 from app.widgets.article_text_view import ArticleTextView
 from app.widgets.claim_details import ClaimDetails, claimant_candidates
 from app.widgets.edits import EditGateway
+from app.widgets.entity_link import EntityLinker
 from app.widgets.icons import icon
 from app.widgets.key_hint import KeyHint
 from app.widgets.palette import Styled
@@ -109,6 +111,7 @@ class AnnotationPanel(QWidget):
         self.banner = MessageBanner(over=self.view)
         self.banner.avoid = self._selection_rect
         self.span_list = SpanList()
+        self.linker = EntityLinker(self.gateway, self.span_list, self)
         self.claim_details = ClaimDetails(self.gateway, self.settings.verdicts)
         self.key_hint = KeyHint(self.settings)
         self.suggestions = SuggestionController(self.store, self.gateway, self.settings, self.view, self)
@@ -134,6 +137,7 @@ class AnnotationPanel(QWidget):
         spans_title.setContentsMargins(8, 6, 8, 2)
         spans_title.setFont(self.claim_details.heading.font())
         spans_layout.addWidget(spans_title)
+        spans_layout.addWidget(self.linker.strip)
         spans_layout.addWidget(self.span_list)
         side = QSplitter(Qt.Orientation.Vertical)
         side.addWidget(spans_box)
@@ -218,6 +222,7 @@ class AnnotationPanel(QWidget):
             self.suggestions.set_article(None)
             self.span_list.set_content(self._labels.values(), [])
             self.claim_details.set_claim(None)
+            self.linker.show_span(None)
             return
         self.title.setText(detail.title or "(untitled)")
         self.meta.setText("  ·  ".join(p for p in (detail.site_name, detail.author, detail.published) if p))
@@ -227,6 +232,8 @@ class AnnotationPanel(QWidget):
         self.view.set_article(detail.text, detail.spans)
         self.suggestions.set_article(detail)
         self.span_list.set_content(self._labels.values(), detail.spans)
+        self.linker.show_spans(detail.spans)
+        self.linker.show_span(None)
         self.claim_details.set_claim(None)
         self.pages.setCurrentIndex(1)
         self.view.moveCursor(QTextCursor.MoveOperation.Start)
@@ -244,6 +251,7 @@ class AnnotationPanel(QWidget):
         self.key_hint.set_labels(labels)
         self.view.set_labels(labels)
         self.suggestions.set_labels(labels)
+        self.linker.set_labels(labels, self._keys)
         spans = self._article.spans if self._article else []
         self.span_list.set_content(labels, spans)
         self.select_span(self.selected_span_id())
@@ -260,6 +268,7 @@ class AnnotationPanel(QWidget):
         self.view.set_selected_span(span_id, reveal=reveal)
         self.span_list.select_span(self.view.selected_span_id())
         self._show_claim()
+        self.linker.show_span(self.selected_span())
         self.span_selection_changed.emit(self.view.selected_span_id())
 
     def apply_label(self, name: str) -> None:
@@ -332,7 +341,7 @@ class AnnotationPanel(QWidget):
 
     def _wants(self, event: QKeyEvent, watched: QObject) -> bool:
         combo = _combined(event)
-        if combo in self._keys or combo == ARM_KEY or self._suggestion_key(combo, watched):
+        if self.linker.wants(combo) or combo in self._keys or combo == ARM_KEY or self._suggestion_key(combo, watched):
             return True
         if event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
             return False
@@ -345,7 +354,9 @@ class AnnotationPanel(QWidget):
 
     def _handle_key(self, event: QKeyEvent, watched: QObject) -> None:
         combo = _combined(event)
-        if combo in self._keys:
+        if self.linker.wants(combo):
+            self.linker.handle(combo)
+        elif combo in self._keys:
             self.apply_label(self._keys[combo].name)
         elif combo == ARM_KEY:
             self._set_armed(not self._armed)
@@ -462,6 +473,8 @@ class AnnotationPanel(QWidget):
             self.banner.dismiss()
         if change.has(ChangeKind.ROLLED_BACK):
             self._reload()  # the dataset holds what the screen should show
+        elif change.has(ChangeKind.ENTITIES_CHANGED, ChangeKind.SPANS_LINKED):
+            self._reload()  # stored before announced: the dataset holds the links to show
         elif change.touches_spans() or change.has(ChangeKind.STATUS_CHANGED):
             self._show_spans(self._patched(self._article, change))
 
@@ -485,7 +498,8 @@ class AnnotationPanel(QWidget):
             at = next((i for i, s in enumerate(spans) if s.id == change.span_id), None)
             if at is not None:
                 changed = replace(spans.pop(at), label=change.after["label"],
-                                  attributes=dict(change.after["attributes"]))
+                                  attributes=dict(change.after["attributes"]),
+                                  entity_id=change.after.get("entity_id"))
                 self._insert(spans, changed)  # a new label may change its place
         elif change.kind is ChangeKind.STATUS_CHANGED:
             after = change.after["status"]
@@ -522,6 +536,8 @@ class AnnotationPanel(QWidget):
         self.span_list.set_spans(detail.spans)
         self.span_list.select_span(self.view.selected_span_id())
         self._show_claim()
+        self.linker.show_spans(detail.spans)
+        self.linker.show_span(self.selected_span())
 
     def _show_claim(self) -> None:
         span = self.selected_span()
@@ -573,4 +589,4 @@ class AnnotationPanel(QWidget):
 def _record(span_id: int, state: dict[str, Any]) -> SpanRecord:
     """A span as the panel shows it, from the state a ``Changes`` record carries."""
     return SpanRecord(span_id, state["start"], state["end"], state["label"], state["text"], state["annotator"],
-                      state["origin"], dict(state["attributes"]))
+                      state["origin"], dict(state["attributes"]), state.get("entity_id"))

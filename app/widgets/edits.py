@@ -382,19 +382,21 @@ class EditGateway(QObject):
                 lambda store: span_edits.remove_span(store, span_id))
 
     def _plan_update(self, handle: _SpanHandle, *, label: str | None = None,
-                     attributes: dict[str, Any] | None = None) -> Planned:
+                     attributes: dict[str, Any] | None = None, entity_id: int | None = None) -> Planned:
+        """A new label unlinks the span, or links it to ``entity_id`` (an undone relabel), as ``update_span``."""
         span_id = handle.id
         before = self._span_state(span_id)
         after = dict(before)
         if label is not None and label != before["label"]:
-            after["label"] = label
+            after["label"], after["entity_id"] = label, entity_id
             self._refuse_duplicate(after)
         if attributes is not None:
             after["attributes"] = dict(attributes)
         self._spans[span_id] = after
         self._touch(before["article_id"])
         return (Changes.edit(ChangeKind.SPAN_CHANGED, (before["article_id"],), span_id, before=before, after=after),
-                lambda store: span_edits.update_span(store, span_id, label=label, attributes=attributes))
+                lambda store: span_edits.update_span(store, span_id, label=label, attributes=attributes,
+                                                      entity_id=entity_id))
 
     # -- span edits -------------------------------------------------------------
     def add_span(self, article_id: int, start: int, end: int, label: str,
@@ -450,7 +452,7 @@ class EditGateway(QObject):
         return self._push(
             f"Change {old_label} span to {new_label}",
             lambda: self._plan_update(handle, label=new_label),
-            lambda c: self._plan_update(handle, label=c.before["label"]),
+            lambda c: self._plan_update(handle, label=c.before["label"], entity_id=c.before.get("entity_id")),
         )
 
     def set_attributes(self, span_id: int, attributes: dict[str, Any], what: str = "claim details") -> Changes | None:
@@ -460,6 +462,30 @@ class EditGateway(QObject):
             lambda: self._plan_update(handle, attributes=attributes),
             lambda c: self._plan_update(handle, attributes=c.before["attributes"]),
         )
+
+    # -- edits stored at once (the entity registry) ---------------------------------------------
+    def push_stored(self, text: str, do: Callable[[Store], Changes], undo: Callable[[Store], Changes],
+                    initiator: object | None = None) -> Changes | None:
+        """An undoable edit whose operations store their change before returning it (entity edits).
+
+        Their records name entities the dataset numbers, so they cannot be planned
+        ahead: each step waits for the queued span writes (it may name a span just
+        added), runs on the GUI thread and forgets what the gateway knew of the
+        spans it names; its saved record follows the writes queued before it. A
+        refusal is reported as for span edits.
+        """
+        def step(operation: Callable[[Store], Changes]) -> Planned:
+            # Only the writer is waited for here: its results are delivered once the stack is done with this step.
+            self.writer.wait_until_idle()
+            if self.writer.has_failed(self._generation):  # those edits are about to be taken back: not this one
+                raise InvalidInput("An earlier edit was not saved, so this one was not made either.")
+            change = operation(self.store)
+            for span_id in change.span_ids:
+                self._spans.pop(span_id, None)
+            return change, lambda _store: None
+
+        self.wait_until_saved()
+        return self._push(text, lambda: step(do), lambda _change: step(undo), initiator)
 
     # -- suggestions -----------------------------------------------------------------------------
     def reject_suggestion(self, article_id: int, start: int, end: int, label: str) -> Changes | None:

@@ -34,6 +34,7 @@ from app.core.paths import config_dir, datasets_dir
 from app.core.settings import Settings, save_settings
 from app.widgets.annotation_panel import AnnotationPanel
 from app.widgets.edits import EditGateway
+from app.widgets.entities_view import install_entities_dock
 from app.widgets.icons import icon
 from app.widgets.import_pane import ImportPane
 from app.widgets.library_view import LibraryView
@@ -101,6 +102,7 @@ class MainWindow(QMainWindow):
         self.actions_by_id: dict[str, QAction] = {}
         self._build_actions()
         self._build_menus()
+        self.entities_dock = install_entities_dock(self, store, self.gateway, self.open_mention)
         self.suggestion_stats = SuggestionStats(store, self.gateway, self)
         self.statusBar().addPermanentWidget(self.suggestion_stats)
         self._status = QLabel(self)
@@ -259,6 +261,11 @@ class MainWindow(QMainWindow):
             self.panes.library.select_article(article_id)
             self.tabs.setCurrentIndex(1)
             self.panes.annotation.setFocus()
+
+    def open_mention(self, article_id: int, span_id: int) -> None:
+        """Open an article at one of its spans (an entity's mention), selected and scrolled into view."""
+        self.open_article(article_id)
+        self.panes.annotation.select_span(span_id)
 
     def step_article(self, step: int) -> bool:
         current = self.panes.annotation.current_article_id

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.ops.labels import list_labels
+from app.widgets.entity_link import KEY_ROWS as LINK_KEY_ROWS
 from app.widgets.suggestions import KEY_ROWS
 
 FIXED = [
@@ -21,6 +22,7 @@ FIXED = [
     ("Click a span, then a label's key", "Change the span's label"),
     ("Delete", "Remove the selected span"),
     *KEY_ROWS,
+    *LINK_KEY_ROWS,
 ]
 
 

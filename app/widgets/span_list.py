@@ -57,23 +57,28 @@ def preview(text: str, limit: int = PREVIEW_CHARS) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
-def _span_item(span: SpanRecord) -> QStandardItem:
+def _span_item(span: SpanRecord, entities: dict[int, str]) -> QStandardItem:
     # Default flags (selectable, enabled; the view does not edit or drag): setting them costs
     # more than the rest of the item when an article with hundreds of spans opens.
-    item = QStandardItem(_display(span))
+    item = QStandardItem(_display(span, entities))
     item.setData(span.id, SPAN_ID_ROLE)
     return item
 
 
-def _display(span: SpanRecord) -> str:
+def _display(span: SpanRecord, entities: dict[int, str]) -> str:
+    """The span's words, then the entity it is linked to ("Meta's  → Meta") or its verdict."""
     verdict = span.attributes.get("verdict")
     shown = preview(span.text)
+    if span.entity_id is not None:
+        shown += f"  → {entities.get(span.entity_id, 'linked')}"
     return f"{shown}  · {verdict}" if verdict and verdict != "unverified" else shown
 
 
-def tooltip(span: SpanRecord) -> str:
+def tooltip(span: SpanRecord, entities: dict[int, str] | None = None) -> str:
     """Built when the pointer rests on a row, not for every row of every article opened."""
     lines = [preview(span.text, 400), f"{span.label} · characters {span.start}–{span.end} · {span.annotator}"]
+    if span.entity_id is not None:
+        lines.append(f"entity: {(entities or {}).get(span.entity_id, span.entity_id)}")
     lines += [f"{key}: {span.attributes[key]}" for key in ("claimant", "verdict", "note") if span.attributes.get(key)]
     return "\n".join(lines)
 
@@ -83,6 +88,7 @@ class SpanListModel(QStandardItemModel):
         super().__init__(parent)
         self._labels: list[LabelInfo] = []
         self._rows: list[list[SpanRecord]] = []  # per label row, in text order, as the items show them
+        self.entities: dict[int, str] = {}  # the names of the entities spans link to, by id
 
     # -- content --------------------------------------------------------------------
     def set_content(self, labels: Iterable[LabelInfo], spans: Sequence[SpanRecord]) -> None:
@@ -97,7 +103,7 @@ class SpanListModel(QStandardItemModel):
             key = f" — key {info.shortcut}" if info.shortcut else ""
             group.setToolTip(f"{info.description or info.name}{key}")
             for span in rows:  # one by one: appendRows() with a list leaves Python owning the items
-                group.appendRow(_span_item(span))
+                group.appendRow(_span_item(span, self.entities))
             groups.append(group)
             self._count_changed(group, info, len(rows))
         for group in groups:
@@ -122,7 +128,7 @@ class SpanListModel(QStandardItemModel):
         if [s.id for s in old] == [s.id for s in new]:
             for row, (before, after) in enumerate(zip(old, new, strict=True)):
                 if before is not after and before != after:
-                    item.child(row).setText(_display(after))
+                    item.child(row).setText(_display(after, self.entities))
             self._rows[group] = list(new)
             return
         keep = {s.id for s in new}
@@ -139,12 +145,24 @@ class SpanListModel(QStandardItemModel):
         for row, span in enumerate(new):
             if row < len(old) and old[row].id == span.id:
                 if old[row] is not span and old[row] != span:
-                    item.child(row).setText(_display(span))
+                    item.child(row).setText(_display(span, self.entities))
                     old[row] = span
                 continue
-            item.insertRow(row, [_span_item(span)])  # the list form: insertRow(row, item) inserts an empty row
+            # The list form: insertRow(row, item) inserts an empty row.
+            item.insertRow(row, [_span_item(span, self.entities)])
             old.insert(row, span)
         self._count_changed(item, self._labels[group], len(old))
+
+    def set_entity_names(self, names: dict[int, str]) -> None:
+        """New names of the entities spans link to: the linked rows say them."""
+        if names == self.entities:
+            return
+        self.entities = dict(names)
+        for group, spans in enumerate(self._rows):
+            item = self.item(group)
+            for row, span in enumerate(spans):
+                if span.entity_id is not None:
+                    item.child(row).setText(_display(span, self.entities))
 
     @staticmethod
     def _count_changed(item: QStandardItem, info: LabelInfo, count: int) -> None:
@@ -234,6 +252,10 @@ class SpanList(QTreeView):
         self._pending = spans
         self.flush()
 
+    def set_entity_names(self, names: dict[int, str]) -> None:
+        """The names of the entities spans link to; held-back edits show them when they are shown."""
+        self._model.set_entity_names(names)
+
     def refresh_pending(self) -> bool:
         return self._pending is not None
 
@@ -291,7 +313,7 @@ class SpanList(QTreeView):
         if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
             span = self._model.span_at(self.indexAt(event.pos()))
             if span is not None:
-                QToolTip.showText(event.globalPos(), tooltip(span), self.viewport())
+                QToolTip.showText(event.globalPos(), tooltip(span, self._model.entities), self.viewport())
                 return True
         return super().viewportEvent(event)
 

@@ -63,6 +63,7 @@ def test_a_failed_write_drops_the_writes_made_on_top_of_it(store) -> None:
             writer.submit(_add(article_id, "Meta", -1), lambda e: results.append(("Meta", e and str(e))))
             writer.submit(_add(article_id, "Mistral", -2), lambda e: results.append(("Mistral", e and str(e))))
             assert writer.wait_until_idle(10)
+        assert writer.has_failed(0) and not writer.has_failed(1)  # what an edit stored at once asks first
         # The caller heard of the failure and starts a new generation: its writes go through.
         writer.submit(_add(article_id, "Paris", -3), lambda e: (results.append(("Paris", e)), done.set()), 1)
         assert done.wait(10)

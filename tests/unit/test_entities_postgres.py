@@ -48,3 +48,31 @@ def test_registry_linking_merge_and_queries_on_postgresql(pg_url):  # type: igno
         assert [r.mentions for r in queries.list_entities(store)] == [0, 0, 0, 0]
     finally:
         store.close()
+
+
+def test_a_relabel_unlinks_and_a_bulk_re_add_links_on_postgresql(pg_url):  # type: ignore[no-untyped-def]
+    from app.core.db.store import open_store
+    from app.core.entities import queries, registry
+    from app.core.ingest.storing import store_articles
+    from app.core.ops import span_edits
+    from app.core.validation import NewArticle
+
+    store = open_store(pg_url)
+    try:
+        (stored,) = store_articles(store, [NewArticle(uid="p2", text="Meta and Meta again, said Hugo.")])
+        art = stored.article_id  # the server's dataset may hold the other test's article
+        meta = registry.create_entity(store, "ORG", "Meta Inc").entity_ids[0]
+        hugo = registry.create_entity(store, "PERSON", "Hugo").entity_ids[0]
+        person = span_edits.add_span(store, art, 26, 30, "PERSON", annotator="ana", entity_id=hugo)
+        relabelled = span_edits.update_span(store, person.span_id, label="ORG")
+        assert relabelled.after["entity_id"] is None and queries.count_mentions(store, hugo) == 0
+        span_edits.update_span(store, person.span_id, label="PERSON", entity_id=hugo)
+        assert queries.count_mentions(store, hugo) == 1
+        added = span_edits.add_spans(store, art, [(0, 4), (9, 13)], "ORG", annotator="ana")
+        removed = span_edits.remove_spans(store, added.span_ids)
+        span_edits.add_spans(store, art, [(0, 4), (9, 13)], "ORG", annotator="ana", span_ids=removed.span_ids,
+                             entity_ids=[meta, None])
+        assert queries.count_mentions(store, meta) == 1
+        assert "Meta Inc" in [s.name for s in queries.list_entities(store, kind="ORG", offset=0, limit=5)]
+    finally:
+        store.close()

@@ -89,6 +89,11 @@ class EditWriter:
             self._jobs.append(_Job(write, done, generation))
             self._changed.notify_all()
 
+    def has_failed(self, generation: int) -> bool:
+        """Whether a write of ``generation`` failed: the writes queued after it in that generation are dropped."""
+        with self._changed:
+            return generation <= self._failed_generation
+
     def idle(self) -> bool:
         with self._changed:
             return not self._jobs and not self._writing

@@ -77,6 +77,7 @@ class SpanRecord:
     annotator: str
     origin: str
     attributes: dict[str, Any]
+    entity_id: int | None = None  # the entity the span names, when linked
 
 
 @dataclass(frozen=True)
@@ -270,12 +271,12 @@ def get_article(store: Store, article_id: int) -> ArticleDetail | None:
         spans = [
             SpanRecord(
                 id=s[0], start=s[1], end=s[2], label=s[3], text=s[4], annotator=s[5], origin=s[6],
-                attributes=orjson.loads(s[7]),
+                attributes=orjson.loads(s[7]), entity_id=s[8],
             )
             for s in conn.execute(
                 text(
                     'SELECT span.id, span.start, span."end", label.name, span.text, span.annotator, span.origin, '
-                    "span.attributes FROM span JOIN label ON label.id = span.label_id "
+                    "span.attributes, span.entity_id FROM span JOIN label ON label.id = span.label_id "
                     'WHERE span.article_id = :i ORDER BY ' + SPAN_ORDER_SQL
                 ),
                 {"i": article_id},

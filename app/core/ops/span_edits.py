@@ -238,6 +238,7 @@ def add_spans(
     origin: str = "manual",
     attributes: dict[str, Any] | None = None,
     span_ids: Sequence[int] | None = None,
+    entity_ids: Sequence[int | None] | None = None,
 ) -> Changes:
     """Label many ranges of one article at once (every occurrence of a name): one transaction.
 
@@ -245,7 +246,9 @@ def add_spans(
     left as they are and the new rows' ids are read back in one query. With them
     (the window picks ids before storing, one per range in text order, see
     ``edits``) every range is stored under its id, and one already labelled
-    refuses the whole edit. The rows go in with one ``executemany``: ten thousand
+    refuses the whole edit. ``entity_ids`` (one per range in text order, with
+    ``span_ids``: an undone removal) links each span again, unless its entity is
+    gone meanwhile. The rows go in with one ``executemany``: ten thousand
     spans take a fraction of a second, where one ``add_span`` each took a commit
     (and a disk sync) apiece.
     """
@@ -257,6 +260,13 @@ def add_spans(
             return Changes.edit(ChangeKind.SPANS_ADDED, (article_id,), after={"spans": []})
         if span_ids is not None and len(span_ids) != len(states):
             raise InvalidInput(f"{len(span_ids)} span ids were given for {len(states)} spans.")
+        if entity_ids is not None:
+            if span_ids is None or len(entity_ids) != len(states):
+                raise InvalidInput(f"{len(entity_ids)} entity links were given for {len(states)} spans.")
+            live = {int(r[0]) for r in select_in(conn, "SELECT id FROM entity WHERE id IN :values",
+                                                 sorted({int(e) for e in entity_ids if e is not None}))}
+            for state, entity_id in zip(states, entity_ids, strict=True):
+                state["entity_id"] = entity_id if entity_id in live else None
         label_id = _label_id(conn, label)
         mine = text('SELECT id, start, "end" FROM span WHERE article_id = :a AND label_id = :l AND annotator = :who')
         key = {"a": article_id, "l": label_id, "who": annotator}
@@ -269,9 +279,10 @@ def add_spans(
             # doubled the time of 10,000 rows.
             mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
             rows: list[tuple[Any, ...]] = [
-                (article_id, st["start"], st["end"], label_id, st["text"], annotator, origin, attrs, now, now)
-                for st in states]
-            columns = 'article_id, start, "end", label_id, text, annotator, origin, attributes, created_at, updated_at'
+                (article_id, st["start"], st["end"], label_id, st["text"], annotator, origin, attrs, now, now,
+                 st["entity_id"]) for st in states]
+            columns = ('article_id, start, "end", label_id, text, annotator, origin, attributes, created_at, '
+                       "updated_at, entity_id")
             if span_ids is not None:
                 columns, rows = "id, " + columns, [(int(i), *row) for i, row in zip(span_ids, rows, strict=True)]
             try:
@@ -305,20 +316,27 @@ def remove_spans(store: Store, span_ids: Sequence[int]) -> Changes:
 
 
 def update_span(
-    store: Store, span_id: int, *, label: str | None = None, attributes: dict[str, Any] | None = None
+    store: Store, span_id: int, *, label: str | None = None, attributes: dict[str, Any] | None = None,
+    entity_id: int | None = None,
 ) -> Changes:
-    """Change a span's label and/or replace its attributes (claimant, verdict, note, ...)."""
+    """Change a span's label and/or replace its attributes (claimant, verdict, note, ...).
+
+    A span links only to an entity of its own label, so a new label unlinks it;
+    ``entity_id`` links it under its new label instead (an undone relabel), when
+    that entity is of the new label and still exists.
+    """
     now = db_timestamp()
     with store.begin() as conn:
         before = _span_state(conn, span_id)
         after = dict(before)
         if label is not None:
-            after["label"] = label
             try:
-                conn.execute(
-                    text("UPDATE span SET label_id = :l, updated_at = :now WHERE id = :i"),
-                    {"l": _label_id(conn, label), "now": now, "i": span_id},
-                )
+                after["label"], after["entity_id"] = label, conn.execute(
+                    text("UPDATE span SET label_id = :l, updated_at = :now, entity_id = CASE WHEN label_id = :l "
+                         "THEN entity_id ELSE (SELECT id FROM entity WHERE id = :e AND label_id = :l) END "
+                         "WHERE id = :i RETURNING entity_id"),
+                    {"l": _label_id(conn, label), "now": now, "i": span_id, "e": entity_id},
+                ).scalar_one()
             except IntegrityError:
                 raise InvalidInput(already_labelled(before["text"], label)) from None
         if attributes is not None:

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QPushButton,
     QSplitter,
@@ -83,7 +84,7 @@ class EntityPicker(QDialog):
         super().__init__(parent)
         self.setWindowTitle(title)
         self.store, self.kind, self.exclude = store, kind, exclude
-        self.search = QLineEdit(placeholderText="Type a name or an alias")  # type: ignore[call-arg]
+        self.search = QLineEdit(placeholderText="Type a name or an alias")
         self.choices = QListWidget()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
@@ -140,7 +141,7 @@ class EntitiesView(QWidget):
 
     # -- building --------------------------------------------------------------------------
     def _build_list(self) -> None:
-        self.search = QLineEdit(placeholderText="Search names and aliases", clearButtonEnabled=True)  # type: ignore[call-arg]
+        self.search = QLineEdit(placeholderText="Search names and aliases", clearButtonEnabled=True)
         self.kind = QComboBox()
         self.model = EntityTableModel(self.store, self)
         self.table = QTableView()
@@ -156,7 +157,7 @@ class EntitiesView(QWidget):
             self.table.setColumnWidth(column, self.fontMetrics().horizontalAdvance(widest) + 24)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.count_label = muted_label()
-        self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)  # type: ignore[call-arg]
+        self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._search_timer.timeout.connect(self.apply_filter)
         self.search.textChanged.connect(lambda _text: self._search_timer.start())
         self.search.returnPressed.connect(self._enter_table)  # from the search to the entities it found
@@ -182,8 +183,8 @@ class EntitiesView(QWidget):
         self.summary = muted_label()
         self.aliases = plain_label()
         self.aliases.setWordWrap(True)
-        self.external_id = QLineEdit(placeholderText="A Wikidata QID or an address (not looked up)")  # type: ignore[call-arg]
-        self.note = QLineEdit(placeholderText="A note about this entity")  # type: ignore[call-arg]
+        self.external_id = QLineEdit(placeholderText="A Wikidata QID or an address (not looked up)")
+        self.note = QLineEdit(placeholderText="A note about this entity")
         self.external_id.editingFinished.connect(self._save_details)
         self.note.editingFinished.connect(self._save_details)
         form = QFormLayout()
@@ -483,6 +484,10 @@ def install_entities_dock(window: QMainWindow, store: Store, gateway: EditGatewa
         window.tabifyDockWidget(beside, dock)  # a tab beside the import pane, with the window's width
     for action in window.menuBar().actions():
         menu = action.menu()
-        if menu is not None and action.text().replace("&", "") == "View":
-            menu.insertAction(menu.actions()[3] if len(menu.actions()) > 3 else None, dock.show_action)
+        if isinstance(menu, QMenu) and action.text().replace("&", "") == "View":
+            shown = menu.actions()
+            if len(shown) > 3:
+                menu.insertAction(shown[3], dock.show_action)
+            else:
+                menu.addAction(dock.show_action)
     return dock

@@ -24,9 +24,10 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractListModel, QEvent, QModelIndex, QObject, QPersistentModelIndex, QRect, Qt
 from PySide6.QtGui import QKeyEvent, QPalette
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QApplication,
     QComboBox,
     QCompleter,
@@ -45,6 +46,7 @@ from app.core.entities import claim_links, registry
 from app.core.entities.claim_links import ClaimantOption
 from app.core.entities.claimant import ORG_LABELS
 from app.core.entities.claims import check_date
+from app.core.entities.matching import normalise
 from app.core.ops.library import ArticleDetail, SpanRecord
 from app.core.ops.span_rules import default_verdict
 from app.core.validation import InvalidInput
@@ -53,6 +55,7 @@ from app.widgets.icons import icon
 from app.widgets.span_list import preview
 
 _ROOT = QModelIndex()
+_UNREADABLE: tuple[type[BaseException], ...] = (InvalidInput, *STORE_ERRORS)  # a span or entity gone, a locked file
 _SOURCE_TEXT = {"proposed": "proposed", "article": "in this article", "registry": "in the registry"}
 
 
@@ -60,11 +63,10 @@ def option_text(option: ClaimantOption) -> str:
     """How an option reads in the list: the name, its kind, and why it is offered."""
     if option.source == "new":
         return f"New {option.kind} “{option.name}”"
-    parts = [option.name, option.kind, _SOURCE_TEXT.get(option.source, option.source)]
+    where = _SOURCE_TEXT.get(option.source, option.source)
     if option.detail and option.detail != "in this article":
-        parts.append(option.detail)
-    if option.new_kind is not None:
-        parts.append("new entity")
+        where += f" ({option.detail})"
+    parts = [option.name, option.kind, where] + (["new entity"] if option.new_kind is not None else [])
     return "  ·  ".join(parts)
 
 
@@ -200,7 +202,7 @@ class ClaimDetails(QWidget):
         """Each field is saved when it is finished or picked from its list."""
         self.claimant.textEdited.connect(self.show_options)
         self.claimant.editingFinished.connect(self._commit_claimant)
-        self.completer.activated[QModelIndex].connect(self._pick)
+        self.completer.activated[QModelIndex].connect(self._pick)  # type: ignore[index]
         self.verdict.activated.connect(self._commit)
         self.date.editingFinished.connect(self._commit)
         self.note.editingFinished.connect(self._commit)
@@ -227,11 +229,11 @@ class ClaimDetails(QWidget):
         """Show ``span`` (a CLAIM of ``article``) or nothing. A field being typed in keeps its text."""
         same = span is not None and self._span is not None and span.id == self._span.id
         if not same:
-            self.completer.popup().hide()
+            self._popup().hide()
             self._article_options = None
         self._span, self._article = span, article
         editing = QApplication.focusWidget() if same else None
-        if same and self.completer.popup().isVisible():
+        if same and self._popup().isVisible():
             editing = self.claimant
         self.pages.setCurrentIndex(1 if span else 0)
         for widget in (self.claimant, self.verdict, self.date, self.note):
@@ -262,7 +264,7 @@ class ClaimDetails(QWidget):
     def _stored_claimant_id(self, span_id: int) -> int | None:
         try:
             return self.gateway.span_state(span_id).get("claimant_id")
-        except (InvalidInput, *STORE_ERRORS):
+        except _UNREADABLE:
             return None
 
     def _show_link(self) -> None:
@@ -274,16 +276,23 @@ class ClaimDetails(QWidget):
             return
         try:
             entity = registry.read_entity(self.gateway.store, self._claimant_id)
-        except (InvalidInput, *STORE_ERRORS):
+        except _UNREADABLE:
             self.claimant_link.setText("Linked to an entity no longer in the registry")
             return
         self.claimant_link.setText(f"Linked to {entity['name']} ({entity['kind']}, entity {entity['id']})")
 
     # -- the claimant's list -------------------------------------------------------------
+    def _popup(self) -> QAbstractItemView:
+        popup = self.completer.popup()
+        assert popup is not None  # a completer always has its list
+        return popup
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         if (watched is self.claimant and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent)
-                and event.key() == Qt.Key.Key_Down and not self.completer.popup().isVisible()):
-            self.show_options(self.claimant.text())
+                and event.key() == Qt.Key.Key_Down and not self._popup().isVisible()):
+            # The claimant as stored lists every name of the article; words typed since, those that fit.
+            stored = self._span is not None and self.claimant.text() == self._span.attributes.get("claimant")
+            self.show_options("" if stored else self.claimant.text())
             return True
         return super().eventFilter(watched, event)
 
@@ -297,7 +306,10 @@ class ClaimDetails(QWidget):
             if typed.strip():
                 options = claim_links.matching_options(options, typed)
                 options += claim_links.registry_options(store, typed)
-                options += claim_links.new_options(typed, claim_links.claimant_kinds(store))
+                # A new entity of a name and kind already offered would only repeat it.
+                offered = {(normalise(o.name), o.kind) for o in options}
+                options += [o for o in claim_links.new_options(typed, claim_links.claimant_kinds(store))
+                            if (normalise(o.name), o.kind) not in offered]
         except STORE_ERRORS:
             return  # a locked or damaged dataset: the box still takes a typed name
         firsts: dict[tuple[Any, ...], ClaimantOption] = {}
@@ -307,11 +319,16 @@ class ClaimDetails(QWidget):
         self.options.set_options(unique)
         self._picked = None
         if not unique:
-            self.completer.popup().hide()
+            self._popup().hide()
             return
-        self.completer.complete()
+        # As wide as its rows need (the box is narrow in the side panel), within reason, its right edge
+        # under the box's: it opens over the text rather than off the window's side.
+        popup = self._popup()
+        wanted = popup.sizeHintForColumn(0) + popup.verticalScrollBar().sizeHint().width() + 8
+        width = max(self.claimant.width(), min(wanted, 640))
+        self.completer.complete(QRect(self.claimant.width() - width, 0, width, self.claimant.height()))
         # Nothing is picked until the annotator moves to a row: Return keeps what was typed.
-        self.completer.popup().setCurrentIndex(QModelIndex())
+        self._popup().setCurrentIndex(QModelIndex())
 
     def _options_of_article(self) -> list[ClaimantOption]:
         if self._article_options is None:
@@ -341,7 +358,7 @@ class ClaimDetails(QWidget):
         The list hands Return and Tab to the box before it acts on them itself, so the box is finished
         while the highlighted row is still to be picked: it is picked here, once (see ``_pick``).
         """
-        popup = self.completer.popup()
+        popup = self._popup()
         current = popup.currentIndex() if popup.isVisible() else QModelIndex()
         popup.hide()
         if self._span is None:

@@ -33,6 +33,7 @@ from app.core.ops import library
 from app.core.paths import config_dir, datasets_dir
 from app.core.settings import Settings, save_settings
 from app.widgets.annotation_panel import AnnotationPanel
+from app.widgets.claims_view import install_claims_view
 from app.widgets.edits import EditGateway
 from app.widgets.icons import icon
 from app.widgets.import_pane import ImportPane
@@ -101,6 +102,7 @@ class MainWindow(QMainWindow):
         self.actions_by_id: dict[str, QAction] = {}
         self._build_actions()
         self._build_menus()
+        self.claims_view = install_claims_view(self)
         self.suggestion_stats = SuggestionStats(store, self.gateway, self)
         self.statusBar().addPermanentWidget(self.suggestion_stats)
         self._status = QLabel(self)

@@ -189,7 +189,8 @@ def test_claim_rows_hold_the_record(store: Store, claims: dict[str, int]) -> Non
             library.note, library.label) == ("Elena Vasquez", claims["elena"], "false", "Harbor News", "2025-03-02",
                                              "Article 0", "budget", "CLAIM")
     assert (robots.claimant, robots.date, robots.site) == ("Solvane Robotics", "2024-12-24", "site1.example")
-    assert (tower.claimant, tower.claimant_id, tower.date) == ("Northgate", None, "")
+    assert (tower.claimant, tower.claimant_id, tower.claimant_kind, tower.date) == ("Northgate", None, "", "")
+    assert library.claimant_kind == "PERSON" and robots.claimant_kind == "ORG"
     assert 999 not in rows
     # Renaming the entity renames the claimant shown.
     registry.rename_entity(store, claims["elena"], "Elena M. Vasquez")

@@ -72,6 +72,7 @@ class ClaimRow:
     text: str
     claimant: str
     claimant_id: int | None
+    claimant_kind: str  # the linked entity's label (PERSON, ORG, ...), "" when not linked
     verdict: str
     site: str
     date: str
@@ -186,10 +187,11 @@ def list_claim_ids(store: Store, flt: ClaimFilter | None = None, *, sort: str = 
 
 
 _ROWS_SQL = (
-    "SELECT span.id, span.article_id, span.text, span.claimant_id, entity.name, span.attributes, "
+    "SELECT span.id, span.article_id, span.text, span.claimant_id, entity.name, kind.name, span.attributes, "
     "article.site_name, article.url, article.published, article.title, label.name, span.start, span.\"end\" "
     "FROM span JOIN article ON article.id = span.article_id JOIN label ON label.id = span.label_id "
-    "LEFT JOIN entity ON entity.id = span.claimant_id WHERE span.id IN :values"
+    "LEFT JOIN entity ON entity.id = span.claimant_id LEFT JOIN label AS kind ON kind.id = entity.label_id "
+    "WHERE span.id IN :values"
 )
 
 
@@ -197,12 +199,13 @@ def claim_rows(store: Store, span_ids: Sequence[int]) -> dict[int, ClaimRow]:
     """The rows of these claims by span id; ids no longer stored are left out."""
     rows: dict[int, ClaimRow] = {}
     with store.begin() as conn:
-        for (span_id, article_id, claim_text, claimant_id, entity_name, attributes, site, url, published, title,
-             label, start, end) in select_in(conn, _ROWS_SQL, [int(i) for i in span_ids]):
+        for (span_id, article_id, claim_text, claimant_id, entity_name, kind, attributes, site, url, published,
+             title, label, start, end) in select_in(conn, _ROWS_SQL, [int(i) for i in span_ids]):
             attrs = orjson.loads(attributes or "{}")
             rows[int(span_id)] = ClaimRow(
                 int(span_id), int(article_id), claim_text, entity_name or str(attrs.get("claimant") or ""),
-                claimant_id, str(attrs.get("verdict") or ""), site or _host(url), effective_date(attrs, published),
+                claimant_id, kind or "", str(attrs.get("verdict") or ""), site or _host(url),
+                effective_date(attrs, published),
                 title or "", label, str(attrs.get("note") or ""), int(start), int(end))
     return rows
 

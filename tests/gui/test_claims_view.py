@@ -1,0 +1,288 @@
+"""View ▸ Claims in the main window, driven with keys sent to the window: what the table shows, its filters and
+orders, opening the article at a claim, and following edits made in the claim details."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import QApplication, QWidget
+
+from app.core.db.store import Store, open_store
+from app.core.entities import claim_links
+from app.core.entities.claims import list_claim_ids
+from app.core.ingest.sample_dataset import create_sample_dataset
+from app.core.ops import library, span_edits
+from app.widgets.claim_table_model import COLUMNS, ClaimTableModel
+from app.widgets.main_window import MainWindow
+
+CTRL, SHIFT = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+# Claims added to the sample: (article title start, claim words, claimant, its kind, verdict, the claim's date)
+EXTRA_CLAIMS = [
+    ("Brindlecombe", "two customers with nut allergies had reported mild reactions",
+     "Northvale Food Standards Office", "ORG", "true", "2025-06-13"),
+    ("Brindlecombe", "Every other product we make is correctly labelled", "Marcus Ilunga", "PERSON", "misleading", ""),
+    ("Aldermoor", "87 per cent of its members at the airline had backed the action",
+     "Federation of Commercial Aircrew", "ORG", "true", "2025-05-05"),
+    ("Aldermoor", "its rosters met every legal limit", "Aldermoor Air", "ORG", "false", "2025-05-05"),
+    ("Greywick", "no school will lose a single hour of music", "Annika Forsythe", "PERSON", "unverified",
+     "2025-03-18"),
+]
+# The sample's own claims: their claimants linked to new entities, and verdicts and dates given.
+SAMPLE_CLAIMANTS = {"Cryptopolitan": ("ORG", "unverified", "2025-05-27"), "Imogen Thackeray": ("PERSON", None, "2025-04-08"),
+                    "Brenna Okafor": ("PERSON", "false", "2025-04-08"), "Seacrest Tidal": ("ORG", "true", "2025-04-08")}
+
+
+def article_id(store: Store, title_start: str) -> int:
+    return next(r.id for r in library.list_articles(store, limit=100) if r.title.startswith(title_start))
+
+
+def add_claims(store: Store) -> dict[str, int]:
+    """The sample's claims with linked claimants, plus EXTRA_CLAIMS; the span id of each claim by its words."""
+    made: dict[str, int] = {}
+    entities: dict[str, int] = {}
+    for article in library.list_articles(store, limit=100):
+        detail = library.get_article(store, article.id)
+        assert detail is not None
+        for span in detail.spans:
+            if span.label == "CLAIM" and span.attributes.get("claimant") in SAMPLE_CLAIMANTS:
+                name = span.attributes["claimant"]
+                kind, verdict, day = SAMPLE_CLAIMANTS[name]
+                link = claim_links.set_claimant(store, span.id, name, entities.get(name),
+                                                new_kind=None if name in entities else kind)
+                entities[name] = link.after["claimant_id"]
+                attrs = {**span_edits.read_span(store, span.id)["attributes"], "date": day}
+                if verdict:
+                    attrs["verdict"] = verdict
+                span_edits.update_span(store, span.id, attributes=attrs)
+                made[span.text] = span.id
+    for title, words, claimant, kind, verdict, day in EXTRA_CLAIMS:
+        art = article_id(store, title)
+        text = span_edits.read_article_text(store, art)
+        start = text.index(words)
+        attrs = {"claimant": "", "verdict": verdict, "note": "", **({"date": day} if day else {})}
+        span_id = span_edits.add_span(store, art, start, start + len(words), "CLAIM", annotator="ana",
+                                      attributes=attrs).span_id
+        assert span_id is not None
+        change = claim_links.set_claimant(store, span_id, claimant, entities.get(claimant),
+                                          new_kind=None if claimant in entities else kind)
+        entities[claimant] = change.after["claimant_id"]
+        made[words] = span_id
+    return made
+
+
+@pytest.fixture
+def claims_path(tmp_path: Path) -> Path:
+    path = create_sample_dataset(tmp_path / "sample.curator.sqlite")
+    with open_store(path) as store:
+        add_claims(store)
+    return path
+
+
+def press(qtbot, window: QWidget, key: Qt.Key, modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+    qtbot.keyClick(window.windowHandle(), key, modifiers)
+    QApplication.processEvents()
+
+
+def type_text(qtbot, window: QWidget, text: str) -> None:
+    """Type lower-case letters, digits, spaces and hyphens as key presses sent to the window."""
+    keys = {" ": Qt.Key.Key_Space, "-": Qt.Key.Key_Minus}
+    for char in text:
+        qtbot.keyClick(window.windowHandle(), keys.get(char) or Qt.Key(ord(char.upper())))
+    QApplication.processEvents()
+
+
+def shown_rows(window: MainWindow) -> list[tuple[str, ...]]:
+    model = window.claims_view.model
+    return [tuple(model.index(r, c).data() for c in range(len(COLUMNS))) for r in range(model.rowCount())]
+
+
+def open_claims(qtbot, window: MainWindow) -> None:
+    press(qtbot, window, Qt.Key.Key_C, CTRL | SHIFT)
+    view = window.claims_view
+    qtbot.waitUntil(lambda: not view.model.loading and view.model.rowCount() > 0)
+    assert window.tabs.currentWidget() is view and view.table.hasFocus()
+
+
+def test_the_table_shows_every_claim_newest_first(qtbot, make_window, claims_path) -> None:
+    window = make_window(open_store(claims_path))
+    open_claims(qtbot, window)
+    rows = shown_rows(window)
+    assert len(rows) == 10 and window.claims_view.count.text() == "10 claims"
+    assert [r[4] for r in rows] == sorted((r[4] for r in rows), reverse=True)  # by date, newest first
+    by_claim = {r[0][:30]: r for r in rows}
+    assert by_claim["two customers with nut allergi"][1:5] == ("Northvale Food Standards Office", "true",
+                                                               "The Sample Gazette (fictional)",
+                                                               "2025-06-13")
+    assert by_claim["Every other product we make is"][5].startswith("Brindlecombe Foods recalls")
+    assert by_claim["This is the cheapest clean pow"][1:3] == ("Imogen Thackeray", "misleading")
+    # View ▸ Claims lists the action with its key.
+    action = window.actions_by_id["show_claims"]
+    assert action.shortcut().toString() == "Ctrl+Shift+C"
+    view_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&View")
+    assert action in view_menu.actions()
+
+
+def test_filters_and_orders(qtbot, make_window, claims_path) -> None:
+    window = make_window(open_store(claims_path))
+    open_claims(qtbot, window)
+    view = window.claims_view
+    # Words of the claim or its claimant, typed into the search box.
+    qtbot.mouseClick(view.search, Qt.MouseButton.LeftButton)
+    type_text(qtbot, window, "thackeray")
+    qtbot.waitUntil(lambda: view.model.rowCount() == 2 and not view.model.loading)
+    assert {r[1] for r in shown_rows(window)} == {"Imogen Thackeray"}
+    assert view.count.text() == "2 of 10 claims"
+    press(qtbot, window, Qt.Key.Key_A, CTRL)
+    press(qtbot, window, Qt.Key.Key_Backspace)
+    qtbot.waitUntil(lambda: view.model.rowCount() == 10 and not view.model.loading)
+    # The verdict box, with the keys: "false" claims only.
+    view.verdict.setFocus()
+    for _ in range(view.verdict.count()):
+        if view.verdict.currentText() == "false":
+            break
+        press(qtbot, window, Qt.Key.Key_Down)
+    qtbot.waitUntil(lambda: view.model.rowCount() == 2 and not view.model.loading)
+    assert {r[2] for r in shown_rows(window)} == {"false"}
+    # The claimant box: one entity's claims.
+    view.verdict.setCurrentIndex(0)
+    view.verdict.activated.emit(0)
+    view.claimant.setFocus()
+    for _ in range(view.claimant.count()):
+        if view.claimant.currentText().startswith("Seacrest Tidal"):
+            break
+        press(qtbot, window, Qt.Key.Key_Down)
+    assert view.claimant.currentText() == "Seacrest Tidal (1)"
+    qtbot.waitUntil(lambda: view.model.rowCount() == 1 and not view.model.loading)
+    assert shown_rows(window)[0][0].startswith("the channel would stay")
+    view.claimant.setCurrentIndex(0)
+    view.claimant.activated.emit(0)
+    # A date range: the claim's own date, or its article's.
+    qtbot.mouseClick(view.date_from, Qt.MouseButton.LeftButton)
+    type_text(qtbot, window, "2025-05-01")
+    press(qtbot, window, Qt.Key.Key_Tab)
+    type_text(qtbot, window, "2025-05-31")
+    press(qtbot, window, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: view.model.rowCount() == 3 and not view.model.loading)
+    assert sorted(r[4] for r in shown_rows(window)) == ["2025-05-05", "2025-05-05", "2025-05-27"]
+    # Sorting by a column: a click on its header, in SQL.
+    view.date_from.clear()
+    view.date_to.clear()
+    view.date_to.editingFinished.emit()
+    qtbot.waitUntil(lambda: view.model.rowCount() == 10 and not view.model.loading)
+    header = view.table.horizontalHeader()
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton,
+                     pos=QPoint(header.sectionViewportPosition(1) + 20, header.height() // 2))
+    qtbot.waitUntil(lambda: view.model.sort_key[0] == "claimant" and not view.model.loading)
+    claimants = [r[1] for r in shown_rows(window)]
+    assert claimants == sorted(claimants, key=str.lower) or claimants == sorted(claimants, key=str.lower, reverse=True)
+
+
+def test_return_opens_the_article_at_the_claim(qtbot, make_window, claims_path) -> None:
+    window = make_window(open_store(claims_path))
+    open_claims(qtbot, window)
+    view = window.claims_view
+    target = next(r for r in range(view.model.rowCount()) if view.model.index(r, 0).data().startswith("its rosters"))
+    press(qtbot, window, Qt.Key.Key_Home, CTRL)
+    for _ in range(target):
+        press(qtbot, window, Qt.Key.Key_Down)
+    assert view.table.currentIndex().row() == target
+    press(qtbot, window, Qt.Key.Key_Return)
+    panel = window.panes.annotation
+    assert window.tabs.currentWidget() is panel
+    claim = panel.selected_span()
+    assert claim is not None and claim.text == "its rosters met every legal limit"
+    assert panel.article() is not None and panel.article().title.startswith("Aldermoor")
+    # The claim details show it, linked to its claimant.
+    details = panel.claim_details
+    assert details.claimant.text() == "Aldermoor Air" and details.verdict.currentText() == "false"
+    assert details.claimant_link.text().startswith("Linked to Aldermoor Air (ORG")
+    assert details.date.text() == "2025-05-05"
+    # The claim is in view: its start is inside the text's visible rectangle.
+    text_view = panel.view
+    cursor = text_view.textCursor()
+    cursor.setPosition(text_view.to_qt(claim.start))
+    assert text_view.viewport().rect().contains(text_view.cursorRect(cursor).center())
+
+
+def test_an_edit_in_the_claim_details_shows_in_the_table(qtbot, make_window, claims_path) -> None:
+    window = make_window(open_store(claims_path))
+    open_claims(qtbot, window)
+    view = window.claims_view
+    row = next(r for r in range(view.model.rowCount()) if view.model.index(r, 0).data().startswith("Every other"))
+    view.table.setCurrentIndex(view.model.index(row, 0))
+    press(qtbot, window, Qt.Key.Key_Return)
+    details = window.panes.annotation.claim_details
+    # A new verdict with the keys, and the claim's date typed.
+    details.verdict.setFocus()
+    assert details.verdict.currentText() == "misleading"
+    press(qtbot, window, Qt.Key.Key_Up)  # the one before it in the verdict list
+    assert details.verdict.currentText() == "false"
+    qtbot.mouseClick(details.date, Qt.MouseButton.LeftButton)
+    type_text(qtbot, window, "2025-06-14")
+    press(qtbot, window, Qt.Key.Key_Return)
+    window.gateway.wait_until_saved()
+    open_claims(qtbot, window)
+    qtbot.waitUntil(lambda: not view.model.loading)
+    shown = next(r for r in shown_rows(window) if r[0].startswith("Every other"))
+    assert (shown[1], shown[2], shown[4]) == ("Marcus Ilunga", "false", "2025-06-14")
+    # A new claim labelled elsewhere joins the table once stored.
+    art = article_id(window.store, "Greywick")
+    text = span_edits.read_article_text(window.store, art)
+    start = text.index("the board should publish its final budget")
+    window.gateway.add_span(art, start, start + 41, "CLAIM", {"claimant": "", "verdict": "unverified", "note": ""})
+    window.gateway.wait_until_saved()
+    qtbot.waitUntil(lambda: view.model.rowCount() == 11 and not view.model.loading)
+    assert view.count.text() == "11 claims"
+
+
+def test_the_model_passes_qtmodeltester(qtmodeltester, claims_path) -> None:
+    store = open_store(claims_path)
+    try:
+        model = ClaimTableModel(store)
+        model.query()
+        assert model.span_ids() == list_claim_ids(store, sort="date", descending=True)
+        qtmodeltester.check(model)
+    finally:
+        store.close()
+
+
+def test_screenshot_of_the_claims_view(qtbot, make_window, claims_path) -> None:
+    window = make_window(open_store(claims_path))
+    window.resize(1500, 560)
+    window.panes.import_dock.hide()
+    open_claims(qtbot, window)
+    view = window.claims_view
+    view.table.selectRow(1)
+    QApplication.processEvents()
+    DOCS.mkdir(parents=True, exist_ok=True)
+    assert window.grab().save(str(DOCS / "claims_view.png"))
+
+
+def test_screenshot_of_the_claim_details(qtbot, make_window, claims_path) -> None:
+    window = make_window(open_store(claims_path))
+    window.panes.import_dock.hide()
+    open_claims(qtbot, window)
+    view = window.claims_view
+    row = next(r for r in range(view.model.rowCount()) if view.model.index(r, 0).data().startswith("the turbines"))
+    view.table.setCurrentIndex(view.model.index(row, 0))
+    press(qtbot, window, Qt.Key.Key_Return)
+    details = window.panes.annotation.claim_details
+    qtbot.mouseClick(details.claimant, Qt.MouseButton.LeftButton)
+    press(qtbot, window, Qt.Key.Key_Down)
+    popup = details.completer.popup()
+    assert popup.isVisible()
+    # The speaker next to "warned" comes first, then the article's other names.
+    assert [o.name for o in details.options.options][:2] == ["Brenna Okafor", "Allerton Harbour Pilots’ Association"]
+    DOCS.mkdir(parents=True, exist_ok=True)
+    # The list is a window of its own: drawn where it opens, under the claimant box.
+    shot = window.grab()
+    painter = QPainter(shot)
+    under = details.claimant.mapTo(window, details.claimant.rect().bottomRight()) - QPoint(popup.width() - 1, 0)
+    painter.drawPixmap(under, popup.grab())
+    painter.end()
+    assert shot.save(str(DOCS / "claim_details.png"))

@@ -4,8 +4,9 @@ As the library's table (``article_table_model``): the model keeps the ordered
 ids of every claim matching the filter (``claims.list_claim_ids``, filtered and
 sorted in SQL) and reads display rows in blocks of ``BLOCK`` on first
 ``data()``, keeping the most recently used. With ``background=True`` a query
-runs on a worker thread and the rows shown stay until its ids arrive; a newer
-query supersedes an older one still running.
+runs on a worker thread, in two steps for a new filter or order (its first
+``BLOCK`` ids, then all: see ``query``); a newer query supersedes an older one
+still running.
 
 Edits arrive as ``Changes``: a changed claim's row is read again and repainted
 in place; claims added or removed (and entity edits, which rename claimants)
@@ -17,7 +18,7 @@ from __future__ import annotations
 import html
 import logging
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +26,7 @@ import shiboken6
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QFont, QGuiApplication, QIcon, QPalette
 
+from app.core.cancel import CancelToken
 from app.core.changes import ChangeKind, Changes
 from app.core.db.store import STORE_ERRORS, Store, describe_db_error
 from app.core.entities import claims
@@ -44,6 +46,7 @@ PREVIEW = 300  # characters of a claim shown in its cell; the tooltip has all of
 
 _ROOT = QModelIndex()
 Index = QModelIndex | QPersistentModelIndex
+_Result = tuple[int, list[int]]  # a query's generation and the span ids it found
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,7 @@ COLUMNS = (
     Column("verdict", "Verdict", "verdict"),
     Column("site", "Site", "site"),
     Column("date", "Date", "date"),
-    Column("title", "Article", "title"),
+    Column("title", "Article", "article"),  # by article (import order), then place in the text
 )
 _UNTITLED = "(untitled)"
 
@@ -99,7 +102,7 @@ class ClaimTableModel(QAbstractTableModel):
         super().__init__(parent)
         self._store = store
         self._filter = ClaimFilter()
-        self._sort, self._descending = "date", True
+        self._sort, self._descending = "article", False  # as the library: import order
         self._ids: list[int] = []
         self._row_of: dict[int, int] | None = None
         self._cache: OrderedDict[int, ClaimRow] = OrderedDict()
@@ -230,15 +233,28 @@ class ClaimTableModel(QAbstractTableModel):
             self._filter = flt
             self.query()
 
-    def query(self) -> None:
-        """Run the current filter and order again; the rows shown stay until the new ids are in."""
+    def query(self, *, first_page: bool = True) -> None:
+        """Run the current filter and order again.
+
+        In the background, a new filter or order shows its first ``BLOCK`` rows as soon as a LIMIT query
+        gives them, then the rest (an order without an index, the date, reads every claim: the first rows
+        need not wait for all of them to be sorted). The same query run again after an edit
+        (``first_page=False``) keeps the rows shown until all the new ids are in.
+        """
         self._generation += 1
         generation, store, flt = self._generation, self._store, self._filter
         sort, descending = self._sort, self._descending
         self.loading = True
         self.query_started.emit()
 
-        def fetch() -> tuple[int, list[int]]:
+        def fetch(progress: Callable[..., None] | None = None, cancel: CancelToken | None = None) -> _Result | None:
+            if first_page and progress is not None:
+                first = claims.list_claim_ids(store, flt, sort=sort, descending=descending, limit=BLOCK)
+                if len(first) < BLOCK:
+                    return generation, first
+                progress(generation, first)
+            if cancel is not None and cancel.cancelled:
+                return None
             return generation, claims.list_claim_ids(store, flt, sort=sort, descending=descending)
 
         if not self._background:
@@ -249,27 +265,39 @@ class ClaimTableModel(QAbstractTableModel):
             return
         if self._task is not None:
             self._task.cancel.cancel()
-        self._task = run_task(fetch, on_done=self._apply, on_error=self._failed)
+        self._task = run_task(fetch, on_done=self._apply, on_error=self._failed, on_progress=self._first_rows)
 
-    def _apply(self, result: tuple[int, list[int]]) -> None:
-        if not shiboken6.isValid(self) or result[0] != self._generation:
+    def _first_rows(self, generation: int, ids: list[int]) -> None:
+        if shiboken6.isValid(self) and generation == self._generation:
+            self._show_ids(ids)
+
+    def _apply(self, result: _Result | None) -> None:
+        if result is None or not shiboken6.isValid(self) or result[0] != self._generation:
             return
         self.loading = False
         ids = result[1]
-        if ids != self._ids:
-            self.beginResetModel()
+        if ids == self._ids:
+            if ids:  # the same claims: their rows are read again (reload) when next painted
+                self.dataChanged.emit(self.index(0, 0), self.index(len(ids) - 1, len(COLUMNS) - 1))
+        elif self._ids and ids[: len(self._ids)] == self._ids:  # the rest after the first page
+            self.beginInsertRows(_ROOT, len(self._ids), len(ids) - 1)
             self._ids, self._row_of = ids, None
-            self._missing.clear()
-            self.endResetModel()
-        elif ids:  # the same claims: their rows are read again (reload) when next painted
-            self.dataChanged.emit(self.index(0, 0), self.index(len(ids) - 1, len(COLUMNS) - 1))
+            self.endInsertRows()
+        else:
+            self._show_ids(ids)
         self.query_finished.emit()
 
+    def _show_ids(self, ids: list[int]) -> None:
+        self.beginResetModel()
+        self._ids, self._row_of = ids, None
+        self._missing.clear()
+        self.endResetModel()
+
     def reload(self) -> None:
-        """Forget every row read and run the query again (the dataset changed while the table was hidden)."""
+        """Forget every row read and run the query again (the dataset changed)."""
         self._cache.clear()
         self._missing.clear()
-        self.query()
+        self.query(first_page=False)
 
     def _failed(self, exc: BaseException) -> None:
         if not shiboken6.isValid(self):

@@ -105,8 +105,8 @@ class ClaimsView(QWidget):
         for i, column in enumerate(COLUMNS):
             header.resizeSection(i, widths[column.key])
         header.setStretchLastSection(True)
-        # The indicator first: turning sorting on sorts by it (newest first, as the model starts).
-        header.setSortIndicator(self.model.sort_column(), Qt.SortOrder.DescendingOrder)
+        # The indicator first: turning sorting on sorts by it (as the model starts: by article).
+        header.setSortIndicator(self.model.sort_column(), Qt.SortOrder.AscendingOrder)
         self.table.setSortingEnabled(True)
         self.empty = muted_label("No claims yet. Select a sentence in an article and press the key of the CLAIM "
                                  "label; its claimant, verdict and date show here.")

@@ -108,12 +108,26 @@ def open_claims(qtbot, window: MainWindow) -> None:
     assert window.tabs.currentWidget() is view and view.table.hasFocus()
 
 
-def test_the_table_shows_every_claim_newest_first(qtbot, make_window, claims_path) -> None:
+def click_header(qtbot, window: MainWindow, column: int) -> None:
+    header = window.claims_view.table.horizontalHeader()
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton,
+                     pos=QPoint(header.sectionViewportPosition(column) + 20, header.height() // 2))
+    qtbot.waitUntil(lambda: not window.claims_view.model.loading)
+
+
+def test_the_table_shows_every_claim(qtbot, make_window, claims_path) -> None:
     window = make_window(open_store(claims_path))
     open_claims(qtbot, window)
     rows = shown_rows(window)
     assert len(rows) == 10 and window.claims_view.count.text() == "10 claims"
-    assert [r[4] for r in rows] == sorted((r[4] for r in rows), reverse=True)  # by date, newest first
+    # By article (import order) and their text, as the library lists articles.
+    assert rows[0][0].startswith("only three, research scientist") and rows[0][5].startswith("High turnover")
+    assert [r[0][:12] for r in rows[1:5]] == ["the six turb", "This is the ", "the turbines", "the channel "]
+    # The date column's header: newest first.
+    click_header(qtbot, window, 4)
+    rows = shown_rows(window)
+    assert window.claims_view.model.sort_key == ("date", True)
+    assert [r[4] for r in rows] == sorted((r[4] for r in rows), reverse=True)
     by_claim = {r[0][:30]: r for r in rows}
     assert by_claim["two customers with nut allergi"][1:5] == ("Northvale Food Standards Office", "true",
                                                                "The Sample Gazette (fictional)",
@@ -174,12 +188,13 @@ def test_filters_and_orders(qtbot, make_window, claims_path) -> None:
     view.date_to.clear()
     view.date_to.editingFinished.emit()
     qtbot.waitUntil(lambda: view.model.rowCount() == 10 and not view.model.loading)
-    header = view.table.horizontalHeader()
-    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton,
-                     pos=QPoint(header.sectionViewportPosition(1) + 20, header.height() // 2))
-    qtbot.waitUntil(lambda: view.model.sort_key[0] == "claimant" and not view.model.loading)
+    click_header(qtbot, window, 1)
+    assert view.model.sort_key == ("claimant", False)
     claimants = [r[1] for r in shown_rows(window)]
-    assert claimants == sorted(claimants, key=str.lower) or claimants == sorted(claimants, key=str.lower, reverse=True)
+    assert claimants == sorted(claimants, key=str.lower)
+    click_header(qtbot, window, 1)
+    assert view.model.sort_key == ("claimant", True)
+    assert [r[1] for r in shown_rows(window)] == sorted(claimants, key=str.lower, reverse=True)
 
 
 def test_return_opens_the_article_at_the_claim(qtbot, make_window, claims_path) -> None:
@@ -245,7 +260,7 @@ def test_the_model_passes_qtmodeltester(qtmodeltester, claims_path) -> None:
     try:
         model = ClaimTableModel(store)
         model.query()
-        assert model.span_ids() == list_claim_ids(store, sort="date", descending=True)
+        assert model.span_ids() == list_claim_ids(store, sort="article")
         qtmodeltester.check(model)
     finally:
         store.close()
@@ -256,6 +271,7 @@ def test_screenshot_of_the_claims_view(qtbot, make_window, claims_path) -> None:
     window.resize(1500, 560)
     window.panes.import_dock.hide()
     open_claims(qtbot, window)
+    click_header(qtbot, window, 4)
     view = window.claims_view
     view.table.selectRow(1)
     QApplication.processEvents()

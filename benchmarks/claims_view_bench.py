@@ -117,15 +117,18 @@ def best_ms(runs: int, fn: Callable[[], Any]) -> tuple[float, Any]:
     return best, result
 
 
-def run(path: Path, articles: int, runs: int) -> int:
+def run(path: Path, articles: int, runs: int, reuse: bool = False) -> int:
     from app.core.db.store import open_store
     from app.core.entities import claims
     from app.core.entities.claims import ClaimFilter
     from app.core.ops import library
 
-    spans, made, took = build(path, articles)
-    print(f"Built {articles:,} articles, {spans:,} spans of which {made:,} claims, in {took:.1f} s "
-          f"({path.stat().st_size / 1e6:.0f} MB)")
+    if reuse and path.exists():
+        print(f"Reusing {path} ({path.stat().st_size / 1e6:.0f} MB)")
+    else:
+        spans, made, took = build(path, articles)
+        print(f"Built {articles:,} articles, {spans:,} spans of which {made:,} claims, in {took:.1f} s "
+              f"({path.stat().st_size / 1e6:.0f} MB)")
     with open_store(path) as store:
         linked = claims.claimants_in_use(store)
         busiest = max(linked, key=lambda row: row[2])
@@ -151,13 +154,18 @@ def run(path: Path, articles: int, runs: int) -> int:
                 store, sort="date", descending=True))),
             ("claims: every id in article order (default list)", lambda: len(claims.list_claim_ids(
                 store, sort="article"))),
+            ("claims: verdict false, first page (default order)", lambda: claims_page(
+                ClaimFilter(verdict="false"), sort="article", descending=False)),
             ("claims: verdict false, first page by date", lambda: claims_page(ClaimFilter(verdict="false"))),
             (f"claims: claimant {busiest[1]} ({busiest[2]} claims), page",
              lambda: claims_page(ClaimFilter(claimant_id=busiest[0]))),
             ("claims: count for that claimant", lambda: claims.count_claims(store, claimant_id=busiest[0])),
+            ("claims: March 2025, first page (default order)", lambda: claims_page(
+                ClaimFilter(date_from="2025-03-01", date_to="2025-03-31"), sort="article", descending=False)),
             ("claims: March 2025, first page by date", lambda: claims_page(
                 ClaimFilter(date_from="2025-03-01", date_to="2025-03-31"))),
-            ("claims: words 'harbour tidal', first page", lambda: claims_page(ClaimFilter(search="harbour tidal"))),
+            ("claims: words 'harbour tidal', first page", lambda: claims_page(ClaimFilter(search="harbour tidal"),
+                                                                                sort="article", descending=False)),
             ("claims: count for verdict false", lambda: claims.count_claims(store, verdict="false")),
         ]
         print(f"\n{'best of ' + str(runs) + ', warm cache':<52}{'ms':>9}  rows")
@@ -171,7 +179,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--keep", type=Path, help="build the dataset here, or reuse the one already there")
     args = parser.parse_args()
+    if args.keep is not None:
+        os.environ["ARTICLE_CURATOR_HOME"] = str(args.keep.parent)
+        return run(args.keep, args.articles, args.runs, reuse=True)
     with tempfile.TemporaryDirectory(prefix="curator-claims-bench-") as home:
         os.environ["ARTICLE_CURATOR_HOME"] = home
         return run(Path(home) / "claims.sqlite", args.articles, args.runs)

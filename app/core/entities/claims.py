@@ -157,17 +157,20 @@ def _where(store: Store, flt: ClaimFilter, params: dict[str, Any]) -> tuple[list
     return conds, needs_article
 
 
-def _from(needs_article: bool) -> str:
-    # CROSS JOIN keeps the span table outside: its claims come from the label index and each finds its
-    # article by id. Left free, SQLite walks every article and all their spans to find the claims.
-    return "FROM span CROSS JOIN article ON article.id = span.article_id" if needs_article else "FROM span"
+def _from(store: Store, needs_article: bool) -> str:
+    if not needs_article:
+        return "FROM span"
+    # SQLite's CROSS JOIN keeps the span table outside: its claims come from the label index and each finds
+    # its article by id. Left free, SQLite walks every article and all their spans to find the claims.
+    join = "CROSS JOIN" if store.is_sqlite else "JOIN"
+    return f"FROM span {join} article ON article.id = span.article_id"
 
 
 def count_claims(store: Store, flt: ClaimFilter | None = None, **filters: Any) -> int:
     """How many claims match ``flt`` (or the same filters given as keywords)."""
     params: dict[str, Any] = {}
     conds, needs_article = _where(store, flt or ClaimFilter(**filters), params)
-    sql = f"SELECT count(*) {_from(needs_article)} WHERE {' AND '.join(conds)}"
+    sql = f"SELECT count(*) {_from(store, needs_article)} WHERE {' AND '.join(conds)}"
     with store.begin() as conn:
         return int(conn.execute(text(sql), params).scalar_one())
 
@@ -176,7 +179,7 @@ def _ids_sql(store: Store, flt: ClaimFilter, sort: str, descending: bool, params
     conds, needs_article = _where(store, flt, params)
     direction = "DESC" if descending else "ASC"
     order = ", ".join(f"{part} {direction}" for part in [*_sort_sql(store, sort), "span.id"])
-    return (f"SELECT span.id AS id {_from(needs_article or sort in _NEEDS_ARTICLE)} WHERE {' AND '.join(conds)} "
+    return (f"SELECT span.id AS id {_from(store, needs_article or sort in _NEEDS_ARTICLE)} WHERE {' AND '.join(conds)} "
             f"ORDER BY {order}")
 
 

@@ -215,7 +215,8 @@ class ClaimsView(QWidget):
         if not self.isVisible():
             self._stale = True  # refreshed when next shown, not for every edit made meanwhile
             return
-        if self.model.apply_change(change):
+        # Claims come and go, or a claimant changed (its entity named in the record): the boxes' choices too.
+        if self.model.apply_change(change) or change.entity_ids:
             self._refresh_choices()
 
     def _refresh_choices(self) -> None:

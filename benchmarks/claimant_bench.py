@@ -19,6 +19,10 @@ proposal anywhere in the list. The labelled set also counts by kind: "reported"
 claims are attributed to someone in the text; "author" claims are the
 publication's own, whose claimant (the publisher) is named only in the page's
 header or footer, so a proposal from the text around the claim cannot find it.
+
+Last, the list the claim details box offers (``claim_links.article_options``,
+the proposals first) on the sample dataset as the app makes it: how often its
+first entry is the claimant.
 """
 
 from __future__ import annotations
@@ -113,12 +117,58 @@ def score(title: str, cases: list[Case], details: bool) -> None:
     print(f"  {elapsed / max(1, len(cases)) * 1e6:.0f} µs per claim")
 
 
+def score_claim_details(details: bool) -> None:
+    """What the claim details box lists first, on the sample dataset made as the app makes it.
+
+    The box's list (``claim_links.article_options``) reads the article's PERSON and
+    ORG spans from the dataset, puts ``propose_claimant``'s proposals first, then the
+    other names nearest the claim; each name once. Counted: claims whose first
+    entry is the claimant, and whose claimant is among the first three.
+    """
+    import os
+    import tempfile
+
+    from app.core.db.store import open_store
+    from app.core.entities import claim_links
+    from app.core.ingest.sample_dataset import create_sample_dataset
+    from app.core.ops import library
+
+    with tempfile.TemporaryDirectory(prefix="curator-claimant-bench-") as home:
+        os.environ["ARTICLE_CURATOR_HOME"] = home
+        path = create_sample_dataset(Path(home) / "sample.curator.sqlite")
+        n = first = top3 = 0
+        elapsed = 0.0
+        with open_store(path) as store:
+            for row in library.list_articles(store, limit=1000):
+                article = library.get_article(store, row.id)
+                assert article is not None
+                for span in article.spans:
+                    claimant = str(span.attributes.get("claimant") or "")
+                    if span.label != "CLAIM" or not claimant:
+                        continue
+                    began = time.perf_counter()
+                    mentions = claim_links.article_mentions(store, article.id)
+                    options = claim_links.article_options(store, article.text, (span.start, span.end), mentions)
+                    elapsed += time.perf_counter() - began
+                    names = [o.name.casefold() for o in options]
+                    n += 1
+                    first += bool(names) and names[0] == claimant.casefold()
+                    top3 += claimant.casefold() in names[:3]
+                    if details:
+                        print(f"  {'ok ' if names[:1] == [claimant.casefold()] else '-- '} {claimant!r:30} "
+                              f"{[o.name for o in options][:3]!r}")
+    print("Claim details' list on the sample dataset (through the dataset, as the app lists it):")
+    print(f"  {n} claims  first entry right {first} ({first / max(1, n):6.1%})  claimant in the first three "
+          f"{top3} ({top3 / max(1, n):6.1%})  {elapsed / max(1, n) * 1000:.1f} ms per claim")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--details", action="store_true", help="list every claim with its proposals")
     args = parser.parse_args()
     score("Sample dataset (resources/sample)", sample_cases(), args.details)
     score("Hand-labelled claims (benchmarks/data/claims)", labelled_cases(), args.details)
+    score_claim_details(args.details)
 
 
 if __name__ == "__main__":

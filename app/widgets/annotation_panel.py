@@ -45,7 +45,7 @@ from app.core.ops.library import ArticleDetail, SpanRecord
 from app.core.ops.selection import find_occurrences, line_break_rule, snap_to_words
 from app.core.settings import Settings
 from app.widgets.article_text_view import ArticleTextView
-from app.widgets.claim_details import ClaimDetails, claimant_candidates
+from app.widgets.claim_details import ClaimDetails
 from app.widgets.edits import EditGateway
 from app.widgets.entity_link import EntityLinker
 from app.widgets.icons import icon
@@ -545,7 +545,7 @@ class AnnotationPanel(QWidget):
         if span is None or info is None or info.kind != "claim" or self._article is None:
             self.claim_details.set_claim(None)
             return
-        self.claim_details.set_claim(span, claimant_candidates(span, self._article.spans))
+        self.claim_details.set_claim(span, self._article)
 
     def _on_text_selection(self) -> None:
         if self.view.textCursor().hasSelection() and self.selected_span_id() is not None:

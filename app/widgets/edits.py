@@ -56,6 +56,7 @@ from app.core.ops import span_edits, span_rules
 from app.core.settings import Settings
 from app.core.suggest import service as suggest_service
 from app.core.validation import InvalidInput
+from app.widgets.claim_edits import ClaimantEdits
 from app.widgets.tasks import run_task
 
 log = logging.getLogger(__name__)
@@ -123,7 +124,7 @@ class _Command(QUndoCommand):
         self.gateway.apply(self, "undo", reverse, write)
 
 
-class EditGateway(QObject):
+class EditGateway(ClaimantEdits, QObject):
     changes_applied = Signal(object, object)  # Changes (applied, then saved), the initiator or None
     edit_failed = Signal(str)
     _written = Signal(object, object)  # _Unsaved, the error or None; from the writer's thread
@@ -364,7 +365,8 @@ class EditGateway(QObject):
         def write(store: Store) -> object:
             return span_edits.add_span(store, s["article_id"], s["start"], s["end"], s["label"],
                                         annotator=s["annotator"], origin=s["origin"], attributes=s["attributes"],
-                                        span_id=span_id, entity_id=s.get("entity_id"))
+                                        span_id=span_id, entity_id=s.get("entity_id"),
+                                        claimant_id=s.get("claimant_id"))
 
         return Changes.edit(ChangeKind.SPAN_ADDED, (s["article_id"],), span_id, after=state), write
 
@@ -382,7 +384,8 @@ class EditGateway(QObject):
                 lambda store: span_edits.remove_span(store, span_id))
 
     def _plan_update(self, handle: _SpanHandle, *, label: str | None = None,
-                     attributes: dict[str, Any] | None = None, entity_id: int | None = None) -> Planned:
+                     attributes: dict[str, Any] | None = None, entity_id: int | None = None,
+                     claimant_id: Any = span_edits.KEEP) -> Planned:
         """A new label unlinks the span, or links it to ``entity_id`` (an undone relabel), as ``update_span``."""
         span_id = handle.id
         before = self._span_state(span_id)
@@ -392,11 +395,13 @@ class EditGateway(QObject):
             self._refuse_duplicate(after)
         if attributes is not None:
             after["attributes"] = dict(attributes)
+        if claimant_id is not span_edits.KEEP:
+            after["claimant_id"] = claimant_id
         self._spans[span_id] = after
         self._touch(before["article_id"])
         return (Changes.edit(ChangeKind.SPAN_CHANGED, (before["article_id"],), span_id, before=before, after=after),
                 lambda store: span_edits.update_span(store, span_id, label=label, attributes=attributes,
-                                                      entity_id=entity_id))
+                                                      entity_id=entity_id, claimant_id=claimant_id))
 
     # -- span edits -------------------------------------------------------------
     def add_span(self, article_id: int, start: int, end: int, label: str,

@@ -33,6 +33,7 @@ from app.core.ops import library
 from app.core.paths import config_dir, datasets_dir
 from app.core.settings import Settings, save_settings
 from app.widgets.annotation_panel import AnnotationPanel
+from app.widgets.claims_view import install_claims_view
 from app.widgets.edits import EditGateway
 from app.widgets.entities_view import install_entities_dock
 from app.widgets.icons import icon
@@ -103,6 +104,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_menus()
         self.entities_dock = install_entities_dock(self, store, self.gateway, self.open_mention)
+        self.claims_view = install_claims_view(self)
         self.suggestion_stats = SuggestionStats(store, self.gateway, self)
         self.statusBar().addPermanentWidget(self.suggestion_stats)
         self._status = QLabel(self)

@@ -139,3 +139,11 @@ def dark_palette(qapp):
     dark.setColor(disabled, role.ButtonText, QColor("#80868b"))
     yield lambda: qapp.setPalette(dark)
     qapp.setPalette(light)
+
+
+@pytest.fixture
+def claims_path(tmp_path: Path) -> Path:
+    """The sample dataset with claims whose claimants are linked, with verdicts and dates (claims_data.py)."""
+    from tests.gui.claims_data import make_claims_dataset
+
+    return make_claims_dataset(tmp_path)

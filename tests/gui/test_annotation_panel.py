@@ -188,8 +188,10 @@ def test_org_claim_with_claimant_and_verdict(qtbot, panel: AnnotationPanel) -> N
     details = panel.claim_details
     assert details.isVisibleTo(panel) and details.pages.currentIndex() == 1 and details.span_id() == claim.id
     # The PERSON and ORG inside the claim are offered first.
-    assert [details.claimant.itemText(i) for i in range(details.claimant.count())] == ["Hugo Touvron", "Meta"]
-    edit = details.claimant.lineEdit()
+    details.show_options("")
+    assert [o.name for o in details.options.options] == ["Hugo Touvron", "Meta"]
+    details.completer.popup().hide()
+    edit = details.claimant
     edit.setFocus()
     qtbot.keyClicks(edit, "Cryptopoli")
     assert spans(panel)[0].attributes["claimant"] == ""  # nothing saved per keystroke
@@ -220,7 +222,7 @@ def test_org_claim_with_claimant_and_verdict(qtbot, panel: AnnotationPanel) -> N
     panel.select_span(org.id)
     assert details.pages.currentIndex() == 0 and not details.claimant.isEnabled()
     panel.select_span(claim.id)
-    assert details.claimant.currentText() == "Cryptopolitan" and details.verdict.currentText() == "false"
+    assert details.claimant.text() == "Cryptopolitan" and details.verdict.currentText() == "false"
 
 
 def test_relabel_delete_undo_redo(qtbot, panel: AnnotationPanel) -> None:

@@ -63,8 +63,8 @@ def test_import_label_claim_undo_done_export(make_window, qtbot, http_server, tm
     claim = next(s for s in saved_article(window, article_id).spans if s.label == "CLAIM")
     panel.select_span(claim.id)
     details = panel.claim_details
-    details.claimant.setEditText("Hugo Touvron")
-    details.claimant.lineEdit().editingFinished.emit()
+    details.claimant.setText("Hugo Touvron")
+    details.claimant.editingFinished.emit()
     details.verdict.setCurrentText("misleading")
     details.verdict.activated.emit(details.verdict.currentIndex())
     claim = next(s for s in saved_article(window, article_id).spans if s.label == "CLAIM")

@@ -16,13 +16,14 @@ from PySide6.QtGui import QBrush, QColor, QImage, QTextCursor
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from app.core.db.store import open_store
+from app.core.entities import registry
 from app.core.export.exporter import export_jsonl
 from app.core.ingest.sample_dataset import create_sample_dataset
 from app.core.ingest.storing import store_articles
 from app.core.ops import library
 from app.core.ops.library import ArticleDetail
 from app.core.settings import Settings
-from app.core.validation import NewArticle
+from app.core.validation import InvalidInput, NewArticle
 from app.widgets.article_text_view import ArticleTextView
 from app.widgets.main_window import MainWindow
 from app.widgets.palette import contrast
@@ -202,9 +203,10 @@ def export_claimants(store, tmp_path: Path) -> list[str]:
     return [span["attributes"]["claimant"] for row in rows for span in row["spans"] if span["label"] == "CLAIM"]
 
 
-@pytest.mark.parametrize(("typed", "downs", "picked"), [("Guillaume Lam", 1, "Guillaume Lample"), ("m", 2, "Mistral")])
+@pytest.mark.parametrize(("typed", "picked", "kind"), [("Guillaume Lam", "Guillaume Lample", "PERSON"),
+                                                      ("m", "Mistral", "ORG")])
 def test_claimant_picked_from_suggestions_with_the_keyboard_is_saved(
-        qtbot, make_window, sample_path, tmp_path, typed, downs, picked) -> None:
+        qtbot, make_window, sample_path, tmp_path, typed, picked, kind) -> None:
     window = make_window(open_store(sample_path))
     meta = article_id(window, "High turnover")
     window.open_article(meta)
@@ -213,29 +215,37 @@ def test_claimant_picked_from_suggestions_with_the_keyboard_is_saved(
     claim = panel.selected_span()
     assert claim is not None and claim.label == "CLAIM"
     details = panel.claim_details
-    assert details.claimant.currentText() == "Cryptopolitan"
-    edit = details.claimant.lineEdit()
+    assert details.claimant.text() == "Cryptopolitan"
+    edit = details.claimant
     edits_before = window.gateway.undo_stack.count()
     click_at(qtbot, window, edit, edit.rect().center())
     press(qtbot, window, Qt.Key.Key_A, CTRL)
-    qtbot.keyClicks(edit, typed)
-    popup = details.claimant.completer().popup()
-    assert popup.isVisible()
-    offered = [popup.model().index(row, 0).data() for row in range(popup.model().rowCount())]
-    assert picked in offered and all(name.lower().startswith(typed.lower()) for name in offered)
-    for _ in range(downs):
+    for char in typed:
+        press(qtbot, window, Qt.Key(ord(char.upper())) if char != " " else Qt.Key.Key_Space)
+    assert edit.text().lower() == typed.lower()
+    popup = details.completer.popup()
+    assert popup.isVisible() and not popup.currentIndex().isValid()  # nothing picked before a key says so
+    names = [popup.model().index(row, 0).data(Qt.ItemDataRole.EditRole) for row in range(popup.model().rowCount())]
+    assert picked in names and all(typed.lower() in name.lower() for name in names)
+    for _ in range(names.index(picked) + 1):
         qtbot.keyClick(popup, Qt.Key.Key_Down)
-    assert popup.currentIndex().data() == picked
+    assert popup.currentIndex().data(Qt.ItemDataRole.EditRole) == picked
+    assert popup.currentIndex().data().startswith(f"{picked}  ·  {kind}")  # the row says what it is
     qtbot.keyClick(popup, Qt.Key.Key_Return)
     QApplication.processEvents()
 
     assert not popup.isVisible()
-    assert details.claimant.currentText() == picked
+    assert details.claimant.text() == picked
     saved = next(s for s in stored_article(window, meta).spans if s.id == claim.id)
     assert saved.attributes["claimant"] == picked
     assert picked in export_claimants(window.store, tmp_path)
-    assert window.gateway.undo_stack.count() == edits_before + 1
-    # One edit, and undoing it brings the earlier claimant back, in the field too.
+    stack = window.gateway.undo_stack
+    assert stack.count() == edits_before + 1, [stack.text(i) for i in range(stack.count())]
+    # The claim links to an entity of that name and kind, made for it (the sample has none yet).
+    entity = registry.read_entity(window.store, details.claimant_id())
+    assert (entity["name"], entity["kind"]) == (picked, kind)
+    assert f"Linked to {picked} ({kind}" in details.claimant_link.text()
+    # One edit, and undoing it brings the earlier claimant back, in the field too, and the entity goes.
     window.activateWindow()  # offscreen, the closed popup stays the active window; a window manager moves on
     qtbot.waitUntil(window.isActiveWindow)
     click_text(qtbot, window, view, view.text().index("research scientist"))
@@ -243,7 +253,14 @@ def test_claimant_picked_from_suggestions_with_the_keyboard_is_saved(
     press(qtbot, window, Qt.Key.Key_Z, CTRL)
     assert next(s for s in stored_article(window, meta).spans
                 if s.id == claim.id).attributes["claimant"] == "Cryptopolitan"
-    assert details.claimant.currentText() == "Cryptopolitan"
+    assert details.claimant.text() == "Cryptopolitan" and details.claimant_id() is None
+    with pytest.raises(InvalidInput):
+        registry.read_entity(window.store, entity["id"])
+    # Redo puts the entity back under its id, the claim linked to it.
+    press(qtbot, window, Qt.Key.Key_Y, CTRL)
+    window.gateway.wait_until_saved()
+    assert registry.read_entity(window.store, entity["id"])["name"] == picked
+    assert details.claimant_id() == entity["id"] and details.claimant.text() == picked
 
 
 def answer_next_question(qtbot, button: QMessageBox.StandardButton) -> list[str]:

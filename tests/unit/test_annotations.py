@@ -53,7 +53,7 @@ def test_add_span_returns_what_changed(store: Store, art: int) -> None:
     assert change.before == {}
     assert change.after == {
         "article_id": art, "start": 0, "end": 12, "label": "PERSON", "text": "Hugo Touvron",
-        "annotator": "ann", "origin": "manual", "attributes": {}, "entity_id": None,
+        "annotator": "ann", "origin": "manual", "attributes": {}, "entity_id": None, "claimant_id": None,
     }
     detail = library.get_article(store, art)
     assert detail is not None

@@ -17,7 +17,8 @@ reads that article's span rows.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from enum import Enum
+from typing import Any, Final
 
 import orjson
 from sqlalchemy import text
@@ -42,13 +43,22 @@ def _label_id(conn: Any, name: str) -> int:
     return int(row[0])
 
 
-# A stored span's state holds its entity link too, so that undoing its removal links it again.
-_STATE_KEYS = ("article_id", "start", "end", "label", "text", "annotator", "origin", "attributes", "entity_id")
+# A stored span's state holds its entity link and a claim's claimant link too, so that undoing
+# its removal links it again.
+_STATE_KEYS = ("article_id", "start", "end", "label", "text", "annotator", "origin", "attributes", "entity_id",
+               "claimant_id")
 _STATE_SQL = (
     'SELECT span.id, span.article_id, span.start, span."end", label.name, span.text, span.annotator, '
-    "span.origin, span.attributes, span.entity_id FROM span JOIN label ON label.id = span.label_id "
-    "WHERE span.id IN :values"
+    "span.origin, span.attributes, span.entity_id, span.claimant_id FROM span "
+    "JOIN label ON label.id = span.label_id WHERE span.id IN :values"
 )
+
+
+class _Keep(Enum):
+    KEEP = "keep"
+
+
+KEEP: Final = _Keep.KEEP  # update_span leaves the claimant link as it is
 
 
 def _span_states(conn: Any, span_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
@@ -104,9 +114,11 @@ def add_span(
     attributes: dict[str, Any] | None = None,
     span_id: int | None = None,
     entity_id: int | None = None,
+    claimant_id: int | None = None,
 ) -> Changes:
     """Store a new span; ``span_id`` gives it that id (the window picks ids before storing, see ``edits``);
-    ``entity_id`` links it (an undone removal), unless that entity is gone meanwhile."""
+    ``entity_id`` links it and ``claimant_id`` gives a claim its claimant (an undone removal), unless that
+    entity is gone meanwhile."""
     now = db_timestamp()
     with store.begin() as conn:
         text_ = article_text(conn, article_id)
@@ -114,15 +126,16 @@ def add_span(
                          attributes=attributes)
         id_column, id_value = ("id, ", ":id, ") if span_id is not None else ("", "")
         try:
-            span_id, after["entity_id"] = conn.execute(
+            span_id, after["entity_id"], after["claimant_id"] = conn.execute(
                 text(
                     f'INSERT INTO span ({id_column}article_id, start, "end", label_id, text, annotator, origin, '
-                    f"attributes, created_at, updated_at, entity_id) VALUES ({id_value}:a, :s, :e, :l, :t, :who, :o, "
-                    ":attr, :now, :now, (SELECT id FROM entity WHERE id = :ent)) RETURNING id, entity_id"
+                    f"attributes, created_at, updated_at, entity_id, claimant_id) VALUES ({id_value}:a, :s, :e, :l, "
+                    ":t, :who, :o, :attr, :now, :now, (SELECT id FROM entity WHERE id = :ent), "
+                    "(SELECT id FROM entity WHERE id = :cl)) RETURNING id, entity_id, claimant_id"
                 ),
                 {"id": span_id, "a": article_id, "s": after["start"], "e": after["end"], "l": _label_id(conn, label),
                  "t": after["text"], "who": annotator, "o": origin, "attr": _dump(after["attributes"]), "now": now,
-                 "ent": entity_id},
+                 "ent": entity_id, "cl": claimant_id},
             ).one()
         except IntegrityError:
             raise InvalidInput(already_labelled(after["text"], label)) from None
@@ -223,7 +236,8 @@ def new_spans(
     for s, e in wanted:
         if not 0 <= s < e <= len(text_):
             validate(NewSpan, {"start": s, "end": e, "label": label}).check_against(text_)  # says why
-    shared = {"article_id": article_id, "label": label, "annotator": annotator, "origin": origin, "entity_id": None}
+    shared = {"article_id": article_id, "label": label, "annotator": annotator, "origin": origin, "entity_id": None,
+              "claimant_id": None}
     return [{**shared, "start": s, "end": e, "text": text_[s:e], "attributes": dict(first.attributes)}
             for s, e in wanted]
 
@@ -318,8 +332,10 @@ def remove_spans(store: Store, span_ids: Sequence[int]) -> Changes:
 def update_span(
     store: Store, span_id: int, *, label: str | None = None, attributes: dict[str, Any] | None = None,
     entity_id: int | None = None,
+    claimant_id: int | None | _Keep = KEEP,
 ) -> Changes:
-    """Change a span's label and/or replace its attributes (claimant, verdict, note, ...).
+    """Change a span's label, replace its attributes (claimant, verdict, note, ...) and/or link a claim to its
+    claimant (``claimant_id``: an entity, or None to unlink; ``KEEP`` leaves it).
 
     A span links only to an entity of its own label, so a new label unlinks it;
     ``entity_id`` links it under its new label instead (an undone relabel), when
@@ -345,6 +361,13 @@ def update_span(
                 text("UPDATE span SET attributes = :a, updated_at = :now WHERE id = :i"),
                 {"a": _dump(attributes), "now": now, "i": span_id},
             )
+        if claimant_id is not KEEP:
+            if claimant_id is not None and conn.execute(
+                    text("SELECT 1 FROM entity WHERE id = :e"), {"e": claimant_id}).first() is None:
+                raise InvalidInput(f"Entity {claimant_id} no longer exists.")
+            after["claimant_id"] = claimant_id
+            conn.execute(text("UPDATE span SET claimant_id = :c, updated_at = :now WHERE id = :i"),
+                         {"c": claimant_id, "now": now, "i": span_id})
         _touch(conn, [before["article_id"]], now)
     return Changes.edit(ChangeKind.SPAN_CHANGED, (before["article_id"],), span_id, before=before, after=after)
 

@@ -1,0 +1,260 @@
+"""Every claim of a dataset as a record: who made it, its verdict, site, date and article, filtered and paged in SQL.
+
+A claim is a span of a claim label (``label.kind = 'claim'``). Its claimant is the
+entity ``span.claimant_id`` links it to (shown by the entity's name), or else the
+free name of its ``claimant`` attribute; its verdict and note are attributes; its
+date is the attribute ``date`` (ISO) or, while that is empty, the article's
+publication date (``effective_date``).
+
+``list_claim_ids`` gives the ids of every claim matching a filter in display order
+(one query, ids only: a table keeps them and reads a screenful of rows at a time
+with ``claim_rows``); ``list_claims`` one page of rows (offset/limit);
+``count_claims`` how many match. The claim labels are found through the span
+table's label index and a claimant through its claimant index; the article is
+joined only when the order or the filter needs its date, site or title.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import date
+from typing import Any
+from urllib.parse import urlsplit
+
+import orjson
+from sqlalchemy import text
+
+from app.core.db.in_lists import select_in
+from app.core.db.store import Store
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def effective_date(attributes: dict[str, Any], published: str | None) -> str:
+    """A claim's date: its own ``date`` attribute, or else the day its article was published ("" when neither)."""
+    own = str(attributes.get("date") or "").strip()
+    if own:
+        return own
+    return (published or "").strip()[:10]
+
+
+def check_date(value: str) -> str:
+    """A claim date as stored: "" or YYYY-MM-DD; raises ValueError for anything else."""
+    value = value.strip()
+    if value and not _ISO_DATE.match(value):
+        raise ValueError(f"“{value}” is not a date written as YYYY-MM-DD.")
+    if value:
+        date.fromisoformat(value)  # refuses 2025-02-30
+    return value
+
+
+@dataclass(frozen=True)
+class ClaimFilter:
+    """Which claims to list; None (or "") means any."""
+
+    claimant_id: int | None = None
+    verdict: str | None = None
+    label: str | None = None
+    date_from: str | None = None  # inclusive, YYYY-MM-DD
+    date_to: str | None = None  # inclusive, YYYY-MM-DD
+    search: str | None = None  # in the claim's text or its claimant's name
+
+    def kwargs(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ClaimRow:
+    span_id: int
+    article_id: int
+    text: str
+    claimant: str
+    claimant_id: int | None
+    claimant_kind: str  # the linked entity's label (PERSON, ORG, ...), "" when not linked
+    verdict: str
+    site: str
+    date: str
+    title: str
+    label: str
+    note: str
+    start: int
+    end: int
+
+
+def _json(store: Store, key: str) -> str:
+    """The SQL of one attribute of a span (JSON text in ``span.attributes``), NULL when absent."""
+    if store.is_sqlite:
+        return f"json_extract(span.attributes, '$.{key}')"
+    return f"(CAST(span.attributes AS jsonb) ->> '{key}')"
+
+
+def _attr(store: Store, key: str) -> str:
+    """The SQL of one attribute of a span, "" when absent."""
+    return f"coalesce({_json(store, key)}, '')"
+
+
+def _date_sql(store: Store) -> str:
+    # The attribute is read once per claim: reading JSON is most of what a date order costs.
+    return f"coalesce(nullif({_json(store, 'date')}, ''), substr(article.published, 1, 10), '')"
+
+
+def _claimant_sql(store: Store) -> str:
+    return (f"coalesce((SELECT entity.name FROM entity WHERE entity.id = span.claimant_id), "
+            f"{_attr(store, 'claimant')})")
+
+
+# Orders the view offers: the key's SQL (from the store's dialect) and whether it needs the article.
+SORTS = ("article", "date", "claimant", "verdict", "site", "title", "text", "id")
+_NEEDS_ARTICLE = frozenset({"date", "site", "title"})
+
+
+def _sort_sql(store: Store, sort: str) -> list[str]:
+    """What ``sort`` orders by, before the span id that breaks ties."""
+    if sort not in SORTS:
+        raise ValueError(f"Claims cannot be sorted by {sort!r}; use one of {', '.join(SORTS)}.")
+    return {
+        # The order of the span table's unique index (article, start, end, label, annotator): the claims of
+        # each article in text order, articles in import order, read from the index alone.
+        "article": ["span.article_id", "span.start", 'span."end"', "span.label_id", "span.annotator"],
+        "date": [_date_sql(store)],
+        "claimant": [f"lower({_claimant_sql(store)})"],
+        "verdict": [_attr(store, "verdict")],
+        "site": ["lower(coalesce(article.site_name, ''))"],
+        "title": ["lower(coalesce(article.title, ''))"],
+        "text": ["lower(span.text)"],
+        "id": [],
+    }[sort]
+
+
+def _where(store: Store, flt: ClaimFilter, params: dict[str, Any]) -> tuple[list[str], bool]:
+    """The conditions of ``flt`` and whether they read the article."""
+    if flt.label:
+        params["label"] = flt.label
+        conds = ["span.label_id IN (SELECT id FROM label WHERE kind = 'claim' AND name = :label)"]
+    else:
+        conds = ["span.label_id IN (SELECT id FROM label WHERE kind = 'claim')"]
+    if flt.claimant_id is not None:
+        conds.append("span.claimant_id = :claimant_id")
+        params["claimant_id"] = int(flt.claimant_id)
+    if flt.verdict:
+        conds.append(f"{_attr(store, 'verdict')} = :verdict")
+        params["verdict"] = flt.verdict
+    needs_article = False
+    dates = [(key, op) for key, op in (("date_from", ">="), ("date_to", "<=")) if getattr(flt, key)]
+    for key, op in dates:
+        conds.append(f"{_date_sql(store)} {op} :{key}")
+        params[key] = getattr(flt, key)
+    if dates:
+        conds.append(f"{_date_sql(store)} <> ''")
+        needs_article = True
+    words = (flt.search or "").strip().lower()
+    if words:
+        params["search"] = "%" + words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        conds.append(f"(lower(span.text) LIKE :search ESCAPE '\\' OR lower({_claimant_sql(store)}) "
+                     "LIKE :search ESCAPE '\\')")
+    return conds, needs_article
+
+
+def _from(store: Store, needs_article: bool) -> str:
+    if not needs_article:
+        return "FROM span"
+    # SQLite's CROSS JOIN keeps the span table outside: its claims come from the label index and each finds
+    # its article by id. Left free, SQLite walks every article and all their spans to find the claims.
+    join = "CROSS JOIN" if store.is_sqlite else "JOIN"
+    return f"FROM span {join} article ON article.id = span.article_id"
+
+
+def count_claims(store: Store, flt: ClaimFilter | None = None, **filters: Any) -> int:
+    """How many claims match ``flt`` (or the same filters given as keywords)."""
+    params: dict[str, Any] = {}
+    conds, needs_article = _where(store, flt or ClaimFilter(**filters), params)
+    sql = f"SELECT count(*) {_from(store, needs_article)} WHERE {' AND '.join(conds)}"
+    with store.begin() as conn:
+        return int(conn.execute(text(sql), params).scalar_one())
+
+
+def _ids_sql(store: Store, flt: ClaimFilter, sort: str, descending: bool, params: dict[str, Any]) -> str:
+    conds, needs_article = _where(store, flt, params)
+    direction = "DESC" if descending else "ASC"
+    order = ", ".join(f"{part} {direction}" for part in [*_sort_sql(store, sort), "span.id"])
+    return (f"SELECT span.id AS id {_from(store, needs_article or sort in _NEEDS_ARTICLE)} WHERE {' AND '.join(conds)} "
+            f"ORDER BY {order}")
+
+
+def list_claim_ids(store: Store, flt: ClaimFilter | None = None, *, sort: str = "article", descending: bool = False,
+                   limit: int | None = None, offset: int = 0, **filters: Any) -> list[int]:
+    """The span ids of every claim matching the filter (or the ``limit`` from ``offset``), in display order."""
+    params: dict[str, Any] = {}
+    sql = _ids_sql(store, flt or ClaimFilter(**filters), sort, descending, params)
+    if limit is not None:
+        sql += " LIMIT :limit OFFSET :offset"
+        params.update(limit=max(0, int(limit)), offset=max(0, int(offset)))
+    with store.begin() as conn:
+        if store.is_sqlite:
+            # One row holding a JSON array built inside SQLite, as the library's id list
+            # (library.list_article_ids): far faster than a Python row per claim.
+            return orjson.loads(conn.execute(text(f"SELECT json_group_array(id) FROM ({sql})"), params).scalar_one())
+        return [int(r[0]) for r in conn.execute(text(sql), params)]
+
+
+_ROWS_SQL = (
+    "SELECT span.id, span.article_id, span.text, span.claimant_id, entity.name, kind.name, span.attributes, "
+    "article.site_name, article.url, article.published, article.title, label.name, span.start, span.\"end\" "
+    "FROM span JOIN article ON article.id = span.article_id JOIN label ON label.id = span.label_id "
+    "LEFT JOIN entity ON entity.id = span.claimant_id LEFT JOIN label AS kind ON kind.id = entity.label_id "
+    "WHERE span.id IN :values"
+)
+
+
+def claim_rows(store: Store, span_ids: Sequence[int]) -> dict[int, ClaimRow]:
+    """The rows of these claims by span id; ids no longer stored are left out."""
+    rows: dict[int, ClaimRow] = {}
+    with store.begin() as conn:
+        for (span_id, article_id, claim_text, claimant_id, entity_name, kind, attributes, site, url, published,
+             title, label, start, end) in select_in(conn, _ROWS_SQL, [int(i) for i in span_ids]):
+            attrs = orjson.loads(attributes or "{}")
+            rows[int(span_id)] = ClaimRow(
+                int(span_id), int(article_id), claim_text, entity_name or str(attrs.get("claimant") or ""),
+                claimant_id, kind or "", str(attrs.get("verdict") or ""), site or _host(url),
+                effective_date(attrs, published),
+                title or "", label, str(attrs.get("note") or ""), int(start), int(end))
+    return rows
+
+
+def _host(url: str | None) -> str:
+    try:
+        host = urlsplit(url).hostname if url else None
+    except ValueError:
+        host = None
+    return (host or "").removeprefix("www.")
+
+
+def list_claims(store: Store, flt: ClaimFilter | None = None, *, sort: str = "article", descending: bool = False,
+                offset: int = 0, limit: int = 100, **filters: Any) -> list[ClaimRow]:
+    """One page of claims: ``limit`` rows from ``offset`` in the order ``sort``."""
+    ids = list_claim_ids(store, flt, sort=sort, descending=descending, limit=limit, offset=offset, **filters)
+    rows = claim_rows(store, ids)
+    return [rows[i] for i in ids if i in rows]
+
+
+def verdicts_in_use(store: Store) -> list[str]:
+    """The distinct verdicts the dataset's claims hold, by name."""
+    sql = (f"SELECT DISTINCT {_attr(store, 'verdict')} AS v FROM span "
+           "WHERE span.label_id IN (SELECT id FROM label WHERE kind = 'claim') ORDER BY 1")
+    with store.begin() as conn:
+        return [r[0] for r in conn.execute(text(sql)) if r[0]]
+
+
+def claimants_in_use(store: Store) -> list[tuple[int, str, int]]:
+    """The entities that are the claimant of a claim: (id, name, number of claims), by name."""
+    sql = ("SELECT entity.id, entity.name, count(*) FROM span JOIN entity ON entity.id = span.claimant_id "
+           "GROUP BY entity.id, entity.name, entity.name_key ORDER BY entity.name_key, entity.id")
+    with store.begin() as conn:
+        return [(int(r[0]), r[1], int(r[2])) for r in conn.execute(text(sql))]
+
+
+def claim_labels(store: Store) -> list[str]:
+    with store.begin() as conn:
+        return [r[0] for r in conn.execute(text("SELECT name FROM label WHERE kind = 'claim' ORDER BY position, name"))]

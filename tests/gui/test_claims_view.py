@@ -17,7 +17,7 @@ from app.widgets.main_window import MainWindow
 from tests.gui.claims_data import article_id
 
 CTRL, SHIFT = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SHOTS = Path(__file__).resolve().parents[1] / "screenshots"  # docs/screenshots holds copies
 
 def press(qtbot, window: QWidget, key: Qt.Key, modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
     qtbot.keyClick(window.windowHandle(), key, modifiers)
@@ -211,8 +211,8 @@ def test_screenshot_of_the_claims_view(qtbot, make_window, claims_path) -> None:
     view = window.claims_view
     view.table.selectRow(1)
     QApplication.processEvents()
-    DOCS.mkdir(parents=True, exist_ok=True)
-    assert window.grab().save(str(DOCS / "claims_view.png"))
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    assert window.grab().save(str(SHOTS / "claims_view.png"))
 
 
 def test_screenshot_of_the_claim_details(qtbot, make_window, claims_path) -> None:
@@ -230,11 +230,11 @@ def test_screenshot_of_the_claim_details(qtbot, make_window, claims_path) -> Non
     assert popup.isVisible()
     # The speaker next to "warned" comes first, then the article's other names.
     assert [o.name for o in details.options.options][:2] == ["Brenna Okafor", "Allerton Harbour Pilots’ Association"]
-    DOCS.mkdir(parents=True, exist_ok=True)
+    SHOTS.mkdir(parents=True, exist_ok=True)
     # The list is a window of its own: drawn where it opens, under the claimant box.
     shot = window.grab()
     painter = QPainter(shot)
     under = details.claimant.mapTo(window, details.claimant.rect().bottomRight()) - QPoint(popup.width() - 1, 0)
     painter.drawPixmap(under, popup.grab())
     painter.end()
-    assert shot.save(str(DOCS / "claim_details.png"))
+    assert shot.save(str(SHOTS / "claim_details.png"))

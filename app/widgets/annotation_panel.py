@@ -28,11 +28,9 @@ from typing import Any
 from PySide6.QtCore import QEvent, QKeyCombination, QObject, QRect, Qt, Signal
 from PySide6.QtGui import QFont, QKeyEvent, QKeySequence, QTextCursor
 from PySide6.QtWidgets import (
-    QFrame,
     QHBoxLayout,
     QMenu,
     QMessageBox,
-    QScrollArea,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -141,15 +139,9 @@ class AnnotationPanel(QWidget):
         spans_layout.addWidget(spans_title)
         spans_layout.addWidget(self.linker.strip)
         spans_layout.addWidget(self.span_list)
-        # The claim fields scroll rather than set the column's least height: otherwise the link strip,
-        # shown for a selected entity span, makes the panel taller and squeezes the dock below for good.
-        claim_scroll = QScrollArea()
-        claim_scroll.setWidget(self.claim_details)
-        claim_scroll.setWidgetResizable(True)
-        claim_scroll.setFrameShape(QFrame.Shape.NoFrame)
         side = QSplitter(Qt.Orientation.Vertical)
         side.addWidget(spans_box)
-        side.addWidget(claim_scroll)
+        side.addWidget(self.claim_details)
         side.setStretchFactor(0, 1)
         side.setChildrenCollapsible(False)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)

@@ -63,6 +63,11 @@ class LinkStrip(Styled, QFrame):
         row.setContentsMargins(8, 5, 8, 5)
         row.addWidget(self.message, 1)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        # Its line stays reserved while hidden: selecting an entity span must not move the span list, nor
+        # raise the panel's least height (which would squeeze the dock below the text for good).
+        policy = self.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.setSizePolicy(policy)
         self.restyle()
         self.hide()
 

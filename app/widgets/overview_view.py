@@ -1,0 +1,332 @@
+"""View ▸ Overview: the dataset at a glance, in charts drawn with pyqtgraph.
+
+The figures come from ``app.core.ops.overview`` (SQL, Qt-free), read on a worker
+thread: at 100k articles they take a few hundred milliseconds. Stored changes
+that move them (statuses, spans, labels, imports, deletions) read them again,
+debounced, and only while the overview is shown; hidden, it reads them when it
+is shown next. Clicking a bar asks for the library filtered to what that bar
+counts (``filter_requested``). Colours follow the palette (dark and light
+themes), the statuses' colours and the labels' own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFontMetrics, QPalette
+from PySide6.QtWidgets import QApplication, QFrame, QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+
+from app.core.changes import ChangeKind, Changes
+from app.core.db.store import Store, describe_db_error
+from app.core.ops.library import ArticleFilter
+from app.core.ops.overview import Overview, overview
+from app.core.ops.span_edits import STATUS_TEXT
+from app.widgets.edits import EditGateway
+from app.widgets.palette import STATUS_COLORS, accent, mix
+from app.widgets.tasks import run_task
+
+REFRESH_DELAY_MS = 400  # a burst of edits (an import, a bulk relabel) reads the figures once
+CHART_HEIGHT = 250
+NO_SITE = "(no site)"
+# Changes after which the figures are read again.
+_MOVES_FIGURES = (ChangeKind.STATUS_CHANGED, ChangeKind.ARTICLES_ADDED, ChangeKind.ARTICLES_DELETED,
+                  ChangeKind.LABELS_CHANGED, ChangeKind.ROLLED_BACK)
+
+
+class _Bars(pg.BarGraphItem):
+    """Bars that report which one was clicked (pyqtgraph's own bars do not)."""
+
+    def __init__(self, on_click: Callable[[int], None] | None, horizontal: bool, count: int, **opts: object) -> None:
+        super().__init__(**opts)
+        self._on_click, self._horizontal, self._count = on_click, horizontal, count
+        if on_click is not None:
+            self.setCursor(Qt.CursorShape.PointingHandCursor)
+
+    def mouseClickEvent(self, ev: object) -> None:  # noqa: N802 (pyqtgraph's name)
+        if self._on_click is None or ev.button() != Qt.MouseButton.LeftButton:  # type: ignore[attr-defined]
+            return
+        pos = ev.pos()  # type: ignore[attr-defined]
+        index = round(pos.y() if self._horizontal else pos.x())
+        if 0 <= index < self._count:
+            ev.accept()  # type: ignore[attr-defined]
+            self._on_click(index)
+
+
+class Chart(QFrame):
+    """One titled chart: bars with a name each (vertical or horizontal), or counts per day."""
+
+    def __init__(self, title: str, note: str = "", *, horizontal: bool = False, days: bool = False,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.horizontal, self.days = horizontal, days
+        self._adjacent = False
+        self._texts: list[str] = []  # each bar's name and count, under (or beside) it
+        self.names: list[str] = []  # what is shown, bar by bar (days for a series)
+        self.values: list[int] = []
+        self.on_click: Callable[[int], None] | None = None
+        self._colours: list[QColor | None] = []
+        self._bars: _Bars | None = None
+        title_label = QLabel(title, self)
+        font = title_label.font()
+        font.setBold(True)
+        title_label.setFont(font)
+        self.note = QLabel(note, self)
+        self.note.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.note.setWordWrap(True)
+        self.note.setVisible(bool(note))
+        axes = {"bottom": pg.DateAxisItem(orientation="bottom")} if days else None
+        self.plot = pg.PlotWidget(self, axisItems=axes)
+        self.plot.setMinimumHeight(CHART_HEIGHT)
+        self.plot.setMouseEnabled(x=False, y=False)
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        layout = QVBoxLayout(self)
+        layout.addWidget(title_label)
+        layout.addWidget(self.note)
+        layout.addWidget(self.plot, 1)
+
+    def set_bars(self, names: Sequence[str], values: Sequence[int], colours: Sequence[QColor | None] = (),
+                 *, adjacent: bool = False) -> None:
+        """Bars with a name each; a ``None`` colour is the palette's accent; ``adjacent`` for a histogram."""
+        self.names, self.values = list(names), [int(v) for v in values]
+        self._colours = list(colours) or [None] * len(self.names)
+        self._adjacent = adjacent
+        self._draw()
+
+    def set_days(self, days: Sequence[str], values: Sequence[int]) -> None:
+        """Counts per ISO day, on a time axis."""
+        self.names, self.values = list(days), [int(v) for v in values]
+        self._draw()
+
+    def bar_center(self, index: int) -> QPoint:
+        """Where bar ``index`` is drawn, in the plot widget's coordinates (for a click)."""
+        middle = self.values[index] / 2
+        point = QPointF(middle, index) if self.horizontal else QPointF(index, middle)
+        scene = self.plot.getViewBox().mapViewToScene(point)
+        return self.plot.mapFromScene(scene)
+
+    def restyle(self) -> None:
+        self._draw()
+
+    def _draw(self) -> None:
+        pal = QApplication.palette()
+        text_colour = pal.color(QPalette.ColorRole.Text)
+        self.plot.setBackground(pal.color(QPalette.ColorRole.Base))
+        item = self.plot.getPlotItem()
+        item.clear()
+        for side in ("left", "bottom"):
+            axis = item.getAxis(side)
+            axis.setPen(pg.mkPen(mix(pal.color(QPalette.ColorRole.Base), text_colour, 0.45)))
+            axis.setTextPen(pg.mkPen(text_colour))
+        if self.days:
+            self._draw_days(item, pal)
+        else:
+            self._draw_bars(item, pal)
+
+    def _draw_bars(self, item: pg.PlotItem, pal: QPalette) -> None:
+        n = len(self.names)
+        brushes = [accent(c, pal) if c is not None else pal.color(QPalette.ColorRole.Highlight)
+                   for c in self._colours]
+        positions = list(range(n))
+        width = 0.95 if self._adjacent else 0.7
+        opts: dict[str, object] = {"brushes": brushes, "pen": pg.mkPen(None)}
+        if self.horizontal:
+            opts.update(x0=0, y=positions, height=width, width=self.values)
+        else:
+            opts.update(x=positions, height=self.values, width=width)
+        self._bars = _Bars(self._clicked if self.on_click else None, self.horizontal, n, **opts)
+        item.addItem(self._bars)
+        # Each bar's count goes with its name (charts are read for their numbers), and the value
+        # axis goes: one text per bar instead of a text item each, which cost pyqtgraph far more.
+        self._texts = texts = [f"{name}  {value:,}" if self.horizontal else f"{name}\n{value:,}"
+                               for name, value in zip(self.names, self.values, strict=True)]
+        names_axis = item.getAxis("left" if self.horizontal else "bottom")
+        names_axis.setTicks([list(enumerate(texts))])
+        item.showAxis("bottom" if self.horizontal else "left", False)
+        self._size_names_axis(texts)
+        top = max(self.values, default=0) or 1
+        view = item.getViewBox()
+        view.invertY(self.horizontal)  # the largest first, at the top
+        if self.horizontal:
+            view.setRange(xRange=(0, top * 1.06), yRange=(-0.6, max(n, 1) - 0.4), padding=0)
+        else:
+            view.setRange(xRange=(-0.6, max(n, 1) - 0.4), yRange=(0, top * 1.06), padding=0)
+
+    def _size_names_axis(self, texts: Sequence[str]) -> None:
+        """Room for every bar's name: pyqtgraph leaves out the names that do not fit."""
+        axis = self.plot.getPlotItem().getAxis("left" if self.horizontal else "bottom")
+        metrics = QFontMetrics(self.font())  # what the axis draws its texts with
+        if self.horizontal:
+            axis.setWidth(max(map(metrics.horizontalAdvance, texts), default=0) + 16)
+        else:
+            axis.setHeight(2 * metrics.height() + 12)
+
+    def showEvent(self, event: QEvent) -> None:  # noqa: N802
+        super().showEvent(event)  # type: ignore[arg-type]
+        # An axis hidden when sized (a chart not shown yet) took no room: size it again.
+        if not self.days:
+            self._size_names_axis(self._texts)
+
+    def _draw_days(self, item: pg.PlotItem, pal: QPalette) -> None:
+        if not self.names:
+            return
+        stamps = [datetime.fromisoformat(day).replace(tzinfo=UTC).timestamp() for day in self.names]
+        day = 86400
+        colour = pal.color(QPalette.ColorRole.Highlight)
+        item.addItem(pg.BarGraphItem(x=[s + day / 2 for s in stamps], height=self.values, width=day * 0.8,
+                                     brush=colour, pen=pg.mkPen(None)))
+        view = item.getViewBox()
+        view.invertY(False)
+        view.setRange(xRange=(min(stamps) - day, max(stamps) + 2 * day),
+                      yRange=(0, (max(self.values) or 1) * 1.15), padding=0)
+
+    def _clicked(self, index: int) -> None:
+        if self.on_click is not None:
+            self.on_click(index)
+
+
+class OverviewView(QWidget):
+    """The overview page; ``filter_requested`` carries the library filter of a clicked bar."""
+
+    filter_requested = Signal(object)  # an ArticleFilter
+    figures_shown = Signal()
+
+    def __init__(self, store: Store, gateway: EditGateway, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.figures: Overview | None = None
+        self._loading = False
+        self._stale = True  # the figures shown are not the dataset's: read them when next shown
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(REFRESH_DELAY_MS)
+        self._timer.timeout.connect(self.refresh)
+
+        self.summary = QLabel("Counting…", self)
+        self.summary.setTextFormat(Qt.TextFormat.PlainText)
+        font = self.summary.font()
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        self.summary.setFont(font)
+        self.charts = {
+            "status": Chart("Articles by status", "Click a bar to list those articles."),
+            "labels": Chart("Spans per label", "Click a bar to list the articles with such spans."),
+            "spans_per_article": Chart("Articles by number of spans"),
+            "done_per_day": Chart("Articles done per day", "Each done article counts on the day it was last "
+                                  "changed.", days=True),
+            "sites": Chart("Articles per site", "Click a bar to list the site's articles.", horizontal=True),
+            "annotators": Chart("Spans per annotator", horizontal=True),
+            "near_copies": Chart("Near-copy clusters by size"),
+        }
+        self.charts["status"].on_click = self._status_clicked
+        self.charts["labels"].on_click = self._label_clicked
+        self.charts["sites"].on_click = self._site_clicked
+        self._build_layout()
+        gateway.changes_applied.connect(self._on_change)
+
+    def _build_layout(self) -> None:
+        grid_host = QWidget(self)
+        grid = QGridLayout(grid_host)
+        for i, chart in enumerate(self.charts.values()):
+            grid.addWidget(chart, i // 2, i % 2)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(grid_host)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addWidget(scroll, 1)
+
+    # -- reading the figures ------------------------------------------------------------------
+    @property
+    def is_loading(self) -> bool:
+        """True from the moment the figures are out of date (or being read) until they are shown."""
+        return self._loading or self._stale
+
+    def refresh(self) -> None:
+        """Read the figures again in the background; once more afterwards if asked while reading."""
+        self._timer.stop()
+        if self._loading:
+            self._stale = True
+            return
+        self._loading, self._stale = True, False
+        store = self.store
+        run_task(lambda: overview(store), self._show, self._failed)
+
+    def showEvent(self, event: QEvent) -> None:  # noqa: N802
+        super().showEvent(event)  # type: ignore[arg-type]
+        if self._stale and not self._loading:
+            self.refresh()
+
+    def _on_change(self, change: Changes, _initiator: object) -> None:
+        if not change.saved or not (change.has(*_MOVES_FIGURES) or change.touches_spans()):
+            return
+        self._stale = True
+        if self.isVisible():
+            self._timer.start()
+
+    def _failed(self, exc: BaseException) -> None:
+        self._loading = False
+        self.summary.setText(f"The figures could not be read: {describe_db_error(exc)}.")
+
+    def _show(self, figures: Overview) -> None:
+        self._loading = False
+        self.figures = figures
+        self._fill()
+        if self._stale and self.isVisible():
+            self.refresh()  # something changed while they were read
+        self.figures_shown.emit()
+
+    def _fill(self) -> None:
+        f = self.figures
+        if f is None:
+            return
+        done = f.by_status.get("done", 0)
+        share = f" ({done / f.articles:.0%})" if f.articles else ""
+        self.summary.setText(f"{f.articles:,} articles · {done:,} done{share} · {f.spans:,} spans")
+        c = self.charts
+        c["status"].set_bars([STATUS_TEXT[s] for s in f.by_status], list(f.by_status.values()),
+                             [QColor(STATUS_COLORS[s]) for s in f.by_status])
+        c["labels"].set_bars([lc.name for lc in f.by_label], [lc.spans for lc in f.by_label],
+                             [QColor(lc.color) for lc in f.by_label])
+        c["spans_per_article"].set_bars([b.text for b in f.spans_per_article],
+                                        [b.count for b in f.spans_per_article], adjacent=True)
+        c["done_per_day"].set_days([day for day, _n in f.done_per_day], [n for _day, n in f.done_per_day])
+        sites = [(s.site or NO_SITE, s.articles) for s in f.by_site]
+        if f.other_sites.articles:
+            sites.append((f"{f.other_sites.site} other sites", f.other_sites.articles))
+        muted = QApplication.palette().color(QPalette.ColorRole.PlaceholderText)
+        c["sites"].set_bars([name for name, _n in sites], [n for _name, n in sites],
+                            [None] * len(f.by_site) + [muted] * (len(sites) - len(f.by_site)))
+        c["annotators"].set_bars([who or "(no name)" for who in f.by_annotator], list(f.by_annotator.values()))
+        near = f.near_copies
+        c["near_copies"].setVisible(near is not None)  # a dataset without the near-copy index: no chart
+        if near is not None:
+            c["near_copies"].set_bars([b.text for b in near.sizes], [b.count for b in near.sizes], adjacent=True)
+            c["near_copies"].note.setText(f"{near.clusters:,} clusters hold {near.articles:,} articles.")
+            c["near_copies"].note.show()
+
+    # -- clicks --------------------------------------------------------------------------------
+    def _status_clicked(self, index: int) -> None:
+        if self.figures is not None:
+            self.filter_requested.emit(ArticleFilter(statuses=(list(self.figures.by_status)[index],)))
+
+    def _label_clicked(self, index: int) -> None:
+        if self.figures is not None:
+            self.filter_requested.emit(ArticleFilter(has_label=self.figures.by_label[index].name))
+
+    def _site_clicked(self, index: int) -> None:
+        if self.figures is not None and index < len(self.figures.by_site):  # not the other sites' bar
+            self.filter_requested.emit(ArticleFilter(site=self.figures.by_site[index].site))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            for chart in self.charts.values():
+                chart.restyle()
+

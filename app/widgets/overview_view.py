@@ -25,11 +25,11 @@ from app.core.ops.library import ArticleFilter
 from app.core.ops.overview import Overview, overview
 from app.core.ops.span_edits import STATUS_TEXT
 from app.widgets.edits import EditGateway
-from app.widgets.palette import STATUS_COLORS, accent, mix
+from app.widgets.palette import STATUS_COLORS, mix
 from app.widgets.tasks import run_task
 
 REFRESH_DELAY_MS = 400  # a burst of edits (an import, a bulk relabel) reads the figures once
-CHART_HEIGHT = 250
+CHART_HEIGHT = 220
 NO_SITE = "(no site)"
 # Changes after which the figures are read again.
 _MOVES_FIGURES = (ChangeKind.STATUS_CHANGED, ChangeKind.ARTICLES_ADDED, ChangeKind.ARTICLES_DELETED,
@@ -67,6 +67,7 @@ class Chart(QFrame):
         self._texts: list[str] = []  # each bar's name and count, under (or beside) it
         self.names: list[str] = []  # what is shown, bar by bar (days for a series)
         self.values: list[int] = []
+        self.brushes: list[QColor] = []  # each bar's colour, as drawn
         self.on_click: Callable[[int], None] | None = None
         self._colours: list[QColor | None] = []
         self._bars: _Bars | None = None
@@ -129,8 +130,9 @@ class Chart(QFrame):
 
     def _draw_bars(self, item: pg.PlotItem, pal: QPalette) -> None:
         n = len(self.names)
-        brushes = [accent(c, pal) if c is not None else pal.color(QPalette.ColorRole.Highlight)
-                   for c in self._colours]
+        # The statuses' and labels' own colours, as everywhere else; the palette's accent otherwise.
+        self.brushes = brushes = [c if c is not None else pal.color(QPalette.ColorRole.Highlight)
+                                  for c in self._colours]
         positions = list(range(n))
         width = 0.95 if self._adjacent else 0.7
         opts: dict[str, object] = {"brushes": brushes, "pen": pg.mkPen(None)}
@@ -152,7 +154,8 @@ class Chart(QFrame):
         view = item.getViewBox()
         view.invertY(self.horizontal)  # the largest first, at the top
         if self.horizontal:
-            view.setRange(xRange=(0, top * 1.06), yRange=(-0.6, max(n, 1) - 0.4), padding=0)
+            # Room for five bars at least: two bars stay bars, not slabs.
+            view.setRange(xRange=(0, top * 1.06), yRange=(-0.6, max(n, 5) - 0.4), padding=0)
         else:
             view.setRange(xRange=(-0.6, max(n, 1) - 0.4), yRange=(0, top * 1.06), padding=0)
 
@@ -172,17 +175,28 @@ class Chart(QFrame):
             self._size_names_axis(self._texts)
 
     def _draw_days(self, item: pg.PlotItem, pal: QPalette) -> None:
-        if not self.names:
-            return
-        stamps = [datetime.fromisoformat(day).replace(tzinfo=UTC).timestamp() for day in self.names]
-        day = 86400
-        colour = pal.color(QPalette.ColorRole.Highlight)
-        item.addItem(pg.BarGraphItem(x=[s + day / 2 for s in stamps], height=self.values, width=day * 0.8,
-                                     brush=colour, pen=pg.mkPen(None)))
         view = item.getViewBox()
         view.invertY(False)
-        view.setRange(xRange=(min(stamps) - day, max(stamps) + 2 * day),
-                      yRange=(0, (max(self.values) or 1) * 1.15), padding=0)
+        for side in ("left", "bottom"):
+            item.showAxis(side, bool(self.names))
+        if not self.names:
+            empty = pg.TextItem("No article is done yet.", color=pal.color(QPalette.ColorRole.PlaceholderText),
+                                anchor=(0.5, 0.5))
+            empty.setPos(0.5, 0.5)
+            item.addItem(empty)
+            view.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
+            return
+        day = 86400
+        stamps = [datetime.fromisoformat(d).replace(tzinfo=UTC).timestamp() for d in self.names]
+        item.addItem(pg.BarGraphItem(x=[s + day / 2 for s in stamps], height=self.values, width=day * 0.8,
+                                     brush=pal.color(QPalette.ColorRole.Highlight), pen=pg.mkPen(None)))
+        # Four weeks at least, so that one day's bar stays a day wide, not a slab across the chart.
+        first, last = min(stamps) - day, max(stamps) + 2 * day
+        first = min(first, last - 28 * day)
+        top = max(self.values)
+        # Whole numbers of articles: pyqtgraph would tick 0.5, 1.5 on a short axis.
+        item.getAxis("left").setTicks([[(v, str(v)) for v in range(top + 1)]] if top <= 8 else None)
+        view.setRange(xRange=(first, last), yRange=(0, (top or 1) * 1.1), padding=0)
 
     def _clicked(self, index: int) -> None:
         if self.on_click is not None:

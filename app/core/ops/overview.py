@@ -213,7 +213,7 @@ def _spans_per_article(conn: Connection, articles: int) -> list[Bin]:
     # Spans per article from ix_span_article (article_id, start), in its order: no sort. The
     # articles without a span are the rest.
     counts = conn.execute(text("SELECT n, count(*) FROM (SELECT count(*) AS n FROM span GROUP BY article_id) "
-                               "AS per_article GROUP BY n")).tuples().all()
+                               "AS per_article GROUP BY n")).all()
     with_spans = sum(int(k) for _n, k in counts)
     return _binned([(0, articles - with_spans), *counts], SPANS_PER_ARTICLE_BINS)
 
@@ -258,7 +258,7 @@ def _near_copies(conn: Connection) -> NearCopies | None:
     # Cluster sizes from ix_article_signature_cluster (cluster_id), in its order.
     sizes = conn.execute(text(f"SELECT size, count(*) FROM (SELECT count(*) AS size FROM {SIGNATURE_TABLE} "
                               "WHERE cluster_id IS NOT NULL GROUP BY cluster_id) AS clusters GROUP BY size")
-                         ).tuples().all()
+                         ).all()
     return NearCopies(clusters=sum(int(n) for _s, n in sizes), articles=sum(int(s) * int(n) for s, n in sizes),
                       sizes=_binned(sizes, CLUSTER_SIZE_BINS))
 

@@ -7,7 +7,7 @@
 The articles are those of the library benchmark (gui_library_bench: sites, statuses,
 PERSON/ORG/CLAIM spans); spans are then added straight into the span table, by four
 annotators over a year, to about ``--spans`` in all, done articles get finishing days
-spread over a year, and a fifth of the articles fall into near-copy clusters
+spread over a year, and about a third of the articles fall into near-copy clusters
 (table article_signature, created here when the dataset has none). Budget: the
 figures (``overview(store)``) and the view's opening (construct, figures in, first
 paint) each take < 500 ms. Runs offscreen; never touches a real profile.
@@ -97,7 +97,7 @@ def add_near_copies(store: Store) -> None:
         rng = random.Random(5)
         rows, i = [], 0
         while i < len(ids):
-            size = rng.choice((1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 3, 5, 40))
+            size = rng.choice((1,) * 120 + (2, 2, 2, 3, 3, 5, 8, 40))
             group = ids[i:i + size]
             cluster = group[0] if len(group) > 1 else None
             rows += [{"a": a, "c": cluster} for a in group]
@@ -106,10 +106,11 @@ def add_near_copies(store: Store) -> None:
                           "VALUES (:a, x'00', :c)"), rows)
 
 
-def timed_ms(fn) -> tuple[float, object]:
-    started = time.perf_counter()
+def timed_ms(fn) -> tuple[float, float, object]:
+    """(wall ms, CPU ms of this process, result): CPU time stays meaningful when other programs share the cores."""
+    started, cpu = time.perf_counter(), time.process_time()
     result = fn()
-    return (time.perf_counter() - started) * 1000, result
+    return (time.perf_counter() - started) * 1000, (time.process_time() - cpu) * 1000, result
 
 
 def verdict(ms: float) -> str:
@@ -121,12 +122,13 @@ def run(store: Store, rounds: int) -> int:
 
     articles, spans = _count(store, "SELECT count(*) FROM article"), _count(store, "SELECT count(*) FROM span")
     print(f"\noverview, {articles:,} articles, {spans:,} spans")
-    times = []
+    times, cpus = [], []
     for _ in range(rounds):
-        ms, figures = timed_ms(lambda: overview(store))
+        ms, cpu, figures = timed_ms(lambda: overview(store))
         times.append(ms)
+        cpus.append(cpu)
     print(f"  {'overview(store), median of ' + str(rounds):44s} {statistics.median(times):9.1f} ms  "
-          f"{verdict(statistics.median(times))}")
+          f"{verdict(statistics.median(times))}  CPU {statistics.median(cpus):.0f} ms (two threads)")
     print(f"  {'overview(store), first (cold)':44s} {times[0]:9.1f} ms")
     for name, ms in figures.timings.items():  # type: ignore[attr-defined]
         print(f"    {name:42s} {ms:9.1f} ms")
@@ -134,28 +136,32 @@ def run(store: Store, rounds: int) -> int:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([])
-    ms, _ = timed_ms(lambda: __import__("pyqtgraph"))
+    ms, _cpu, _ = timed_ms(lambda: __import__("pyqtgraph"))
     print(f"  {'import pyqtgraph (once per process)':44s} {ms:9.1f} ms")
     from app.widgets.edits import EditGateway
     from app.widgets.overview_view import OverviewView
 
     gateway = EditGateway(store, annotator="bench")
-    opens = []
+    opens, open_cpus = [], []
     for _ in range(rounds):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         view = OverviewView(store, gateway)
         view.resize(1200, 800)
         view.show()
         while view.is_loading:
             app.processEvents()
             time.sleep(0.0005)
+        app.processEvents()  # the charts' layout
         view.repaint()
         opens.append((time.perf_counter() - started) * 1000)
+        open_cpus.append((time.process_time() - cpu) * 1000)
         view.close()
         view.deleteLater()
         app.processEvents()
     print(f"  {'view: construct, figures in, first paint':44s} {statistics.median(opens):9.1f} ms  "
-          f"{verdict(statistics.median(opens))}  (median of {rounds}; first {opens[0]:.0f} ms)")
+          f"{verdict(statistics.median(opens))}  CPU {statistics.median(open_cpus):.0f} ms "
+          f"(median of {rounds}; first {opens[0]:.0f} ms)")
+    gateway.close()
     failed = statistics.median(times) >= BUDGET_MS or statistics.median(opens) >= BUDGET_MS
     return 1 if failed else 0
 

@@ -59,6 +59,16 @@ def test_every_figure_on_a_known_dataset(known):
     assert f.near_copies is None  # no near-copy index in this dataset: no figure, no error
 
 
+def test_the_library_filters_by_site(known):
+    """What a click on a site's bar lists: its articles; "" lists those without a site (none or empty)."""
+    from app.core.ops.library import ArticleFilter, count_articles, list_article_ids
+
+    assert list_article_ids(known, ArticleFilter(site="BBC")) == [1, 2]
+    assert list_article_ids(known, ArticleFilter(site="")) == [4, 5]
+    assert count_articles(known, ArticleFilter(site="DW", statuses=("done",))) == 1
+    assert count_articles(known, ArticleFilter(site="Nowhere")) == 0
+
+
 def test_spans_per_article_counts_follow_edits(known):
     with known.begin() as conn:
         conn.execute(text("DELETE FROM span WHERE article_id = 3"))

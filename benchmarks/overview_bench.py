@@ -133,6 +133,7 @@ def run(store: Store, rounds: int) -> int:
     for name, ms in figures.timings.items():  # type: ignore[attr-defined]
         print(f"    {name:42s} {ms:9.1f} ms")
 
+    from PySide6.QtCore import QEventLoop
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([])
@@ -148,9 +149,10 @@ def run(store: Store, rounds: int) -> int:
         view = OverviewView(store, gateway)
         view.resize(1200, 800)
         view.show()
-        while view.is_loading:
-            app.processEvents()
-            time.sleep(0.0005)
+        if view.is_loading:
+            loop = QEventLoop()
+            view.figures_shown.connect(loop.quit)
+            loop.exec()
         app.processEvents()  # the charts' layout
         view.repaint()
         opens.append((time.perf_counter() - started) * 1000)

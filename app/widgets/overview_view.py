@@ -219,6 +219,8 @@ class OverviewView(QWidget):
         self._timer.setSingleShot(True)
         self._timer.setInterval(REFRESH_DELAY_MS)
         self._timer.timeout.connect(self.refresh)
+        # The figures take longer to read than the charts to make: the reading starts first.
+        self.refresh()
 
         self.summary = QLabel("Counting…", self)
         self.summary.setTextFormat(Qt.TextFormat.PlainText)
@@ -228,7 +230,8 @@ class OverviewView(QWidget):
         self.charts = {
             "status": Chart("Articles by status", "Click a bar to list those articles."),
             "labels": Chart("Spans per label", "Click a bar to list the articles with such spans."),
-            "spans_per_article": Chart("Articles by number of spans"),
+            "spans_per_article": Chart("Articles by number of spans", "Under each bar: a number of spans, then "
+                                       "how many articles have that many."),
             "done_per_day": Chart("Articles done per day", "Each done article counts on the day it was last "
                                   "changed.", days=True),
             "sites": Chart("Articles per site", "Click a bar to list the site's articles.", horizontal=True),
@@ -248,13 +251,14 @@ class OverviewView(QWidget):
             grid.addWidget(chart, i // 2, i % 2)
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
-        scroll = QScrollArea(self)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(grid_host)
+        self.scroll = QScrollArea(self)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setWidget(grid_host)
+        self.scroll.hide()  # until the figures are in: empty charts would only be painted twice
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
-        layout.addWidget(scroll, 1)
+        layout.addWidget(self.scroll, 1)
 
     # -- reading the figures ------------------------------------------------------------------
     @property
@@ -292,6 +296,7 @@ class OverviewView(QWidget):
         self._loading = False
         self.figures = figures
         self._fill()
+        self.scroll.show()
         if self._stale and self.isVisible():
             self.refresh()  # something changed while they were read
         self.figures_shown.emit()

@@ -80,10 +80,10 @@ class Chart(QFrame):
         self.note.setWordWrap(True)
         self.note.setVisible(bool(note))
         axes = {"bottom": pg.DateAxisItem(orientation="bottom")} if days else None
-        self.plot = pg.PlotWidget(self, axisItems=axes)
+        # No menu: it would offer zooming and exporting a chart, and making it costs a fifth of the chart.
+        self.plot = pg.PlotWidget(self, axisItems=axes, enableMenu=False)
         self.plot.setMinimumHeight(CHART_HEIGHT)
         self.plot.setMouseEnabled(x=False, y=False)
-        self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         layout = QVBoxLayout(self)
         layout.addWidget(title_label)

@@ -70,7 +70,6 @@ class Chart(QFrame):
         self.brushes: list[QColor] = []  # each bar's colour, as drawn
         self.on_click: Callable[[int], None] | None = None
         self._colours: list[QColor | None] = []
-        self._bars: _Bars | None = None
         title_label = QLabel(title, self)
         font = title_label.font()
         font.setBold(True)
@@ -92,7 +91,7 @@ class Chart(QFrame):
 
     def set_bars(self, names: Sequence[str], values: Sequence[int], colours: Sequence[QColor | None] = (),
                  *, adjacent: bool = False) -> None:
-        """Bars with a name each; a ``None`` colour is the palette's accent; ``adjacent`` for a histogram."""
+        """Bars with a name each; a ``None`` colour is the palette's highlight; ``adjacent`` for a histogram."""
         self.names, self.values = list(names), [int(v) for v in values]
         self._colours = list(colours) or [None] * len(self.names)
         self._adjacent = adjacent
@@ -140,8 +139,7 @@ class Chart(QFrame):
             opts.update(x0=0, y=positions, height=width, width=self.values)
         else:
             opts.update(x=positions, height=self.values, width=width)
-        self._bars = _Bars(self._clicked if self.on_click else None, self.horizontal, n, **opts)
-        item.addItem(self._bars)
+        item.addItem(_Bars(self.on_click, self.horizontal, n, **opts))
         # Each bar's count goes with its name (charts are read for their numbers), and the value
         # axis goes: one text per bar instead of a text item each, which cost pyqtgraph far more.
         self._texts = texts = [f"{name}  {value:,}" if self.horizontal else f"{name}\n{value:,}"
@@ -198,10 +196,6 @@ class Chart(QFrame):
         item.getAxis("left").setTicks([[(v, str(v)) for v in range(top + 1)]] if top <= 8 else None)
         view.setRange(xRange=(first, last), yRange=(0, (top or 1) * 1.1), padding=0)
 
-    def _clicked(self, index: int) -> None:
-        if self.on_click is not None:
-            self.on_click(index)
-
 
 class OverviewView(QWidget):
     """The overview page; ``filter_requested`` carries the library filter of a clicked bar."""
@@ -251,14 +245,14 @@ class OverviewView(QWidget):
             grid.addWidget(chart, i // 2, i % 2)
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
-        self.scroll = QScrollArea(self)
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setWidget(grid_host)
-        self.scroll.hide()  # until the figures are in: empty charts would only be painted twice
+        self.charts_area = QScrollArea(self)
+        self.charts_area.setWidgetResizable(True)
+        self.charts_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.charts_area.setWidget(grid_host)
+        self.charts_area.hide()  # until the figures are in: empty charts would only be painted twice
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
-        layout.addWidget(self.scroll, 1)
+        layout.addWidget(self.charts_area, 1)
 
     # -- reading the figures ------------------------------------------------------------------
     @property
@@ -296,7 +290,7 @@ class OverviewView(QWidget):
         self._loading = False
         self.figures = figures
         self._fill()
-        self.scroll.show()
+        self.charts_area.show()
         if self._stale and self.isVisible():
             self.refresh()  # something changed while they were read
         self.figures_shown.emit()

@@ -75,6 +75,23 @@ def test_the_shortcut_opens_the_overview_with_the_datasets_figures(qtbot, make_w
     assert overview.summary.text() == "7 articles · 3 done (43%) · 6 spans"
 
 
+def test_near_copy_clusters_show_once_the_dataset_has_its_index(qtbot, make_window, known_store):
+    from sqlalchemy import text
+
+    from app.core.ops.overview import SIGNATURE_TABLE
+
+    with known_store.begin() as conn:
+        conn.execute(text(f"CREATE TABLE IF NOT EXISTS {SIGNATURE_TABLE} (article_id INTEGER PRIMARY KEY "
+                          "REFERENCES article(id) ON DELETE CASCADE, signature BLOB NOT NULL, cluster_id INTEGER)"))
+        conn.execute(text(f"INSERT INTO {SIGNATURE_TABLE} (article_id, signature, cluster_id) VALUES "
+                          "(1, x'00', 1), (2, x'00', 1), (5, x'00', 5), (6, x'00', 5), (7, x'00', 5), (3, x'00', NULL)"))
+    overview = _open_overview(qtbot, make_window(known_store))
+    chart = overview.charts["near_copies"]
+    assert not chart.isHidden()
+    assert chart.names[:2] == ["2", "3"] and chart.values[:2] == [1, 1] and sum(chart.values) == 2
+    assert chart.note.text() == "2 clusters hold 5 articles."
+
+
 def test_clicking_a_bar_filters_the_library(qtbot, make_window, known_store):
     window = make_window(known_store)
     overview = _open_overview(qtbot, window)
@@ -106,6 +123,20 @@ def test_the_overview_follows_edits(qtbot, make_window, known_store):
     window.gateway.wait_until_saved()
     qtbot.waitUntil(lambda: overview.charts["status"].values == [1, 1, 5, 0], timeout=10000)
     assert overview.summary.text().startswith("7 articles · 5 done")
+
+
+def test_a_hidden_overview_reads_the_figures_when_shown_again(qtbot, make_window, known_store):
+    from app.widgets.overview_view import REFRESH_DELAY_MS
+
+    window = make_window(known_store)
+    overview = _open_overview(qtbot, window)
+    window.show_pane("library")
+    window.gateway.set_status([7], "skipped")
+    window.gateway.wait_until_saved()
+    qtbot.wait(REFRESH_DELAY_MS + 300)
+    assert overview.charts["status"].values == [3, 1, 3, 0]  # not read while nobody looks
+    window.actions_by_id["show_overview"].trigger()
+    qtbot.waitUntil(lambda: overview.charts["status"].values == [2, 1, 3, 1], timeout=10000)
 
 
 def test_colours_follow_the_theme_and_the_labels(qtbot, make_window, known_store, dark_palette):

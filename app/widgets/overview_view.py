@@ -25,7 +25,7 @@ from app.core.ops.library import ArticleFilter
 from app.core.ops.overview import Overview, overview
 from app.core.ops.span_edits import STATUS_TEXT
 from app.widgets.edits import EditGateway
-from app.widgets.palette import STATUS_COLORS, mix
+from app.widgets.palette import NEW_LABEL_COLORS, STATUS_COLORS, mix
 from app.widgets.tasks import run_task
 
 REFRESH_DELAY_MS = 400  # a burst of edits (an import, a bulk relabel) reads the figures once
@@ -59,10 +59,11 @@ class Chart(QFrame):
     """One titled chart: bars with a name each (vertical or horizontal), or counts per day."""
 
     def __init__(self, title: str, note: str = "", *, horizontal: bool = False, days: bool = False,
-                 parent: QWidget | None = None) -> None:
+                 empty: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.horizontal, self.days = horizontal, days
+        self.horizontal, self.days, self.empty = horizontal, days, empty
+        self.series: dict[str, list[int]] = {}  # several counts per day, one line each (names in the legend)
         self._adjacent = False
         self._texts: list[str] = []  # each bar's name and count, under (or beside) it
         self.names: list[str] = []  # what is shown, bar by bar (days for a series)
@@ -97,9 +98,12 @@ class Chart(QFrame):
         self._adjacent = adjacent
         self._draw()
 
-    def set_days(self, days: Sequence[str], values: Sequence[int]) -> None:
-        """Counts per ISO day, on a time axis."""
-        self.names, self.values = list(days), [int(v) for v in values]
+    def set_days(self, days: Sequence[str], values: Sequence[int] = (),
+                 series: dict[str, list[int]] | None = None) -> None:
+        """Counts per ISO day on a time axis: bars of ``values``, or a line for each of ``series``."""
+        self.series = dict(series or {})
+        self.names = list(days)
+        self.values = [int(v) for v in values] or [sum(per_day) for per_day in zip(*self.series.values(), strict=True)]
         self._draw()
 
     def bar_center(self, index: int) -> QPoint:
@@ -178,20 +182,29 @@ class Chart(QFrame):
         for side in ("left", "bottom"):
             item.showAxis(side, bool(self.names))
         if not self.names:
-            empty = pg.TextItem("No article is done yet.", color=pal.color(QPalette.ColorRole.PlaceholderText),
-                                anchor=(0.5, 0.5))
+            empty = pg.TextItem(self.empty, color=pal.color(QPalette.ColorRole.PlaceholderText), anchor=(0.5, 0.5))
             empty.setPos(0.5, 0.5)
             item.addItem(empty)
             view.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
             return
         day = 86400
         stamps = [datetime.fromisoformat(d).replace(tzinfo=UTC).timestamp() for d in self.names]
-        item.addItem(pg.BarGraphItem(x=[s + day / 2 for s in stamps], height=self.values, width=day * 0.8,
-                                     brush=pal.color(QPalette.ColorRole.Highlight), pen=pg.mkPen(None)))
+        middles = [s + day / 2 for s in stamps]
+        if self.series:
+            legend = item.addLegend(offset=(10, 5), labelTextColor=pal.color(QPalette.ColorRole.Text))
+            legend.setBrush(pg.mkBrush(pal.color(QPalette.ColorRole.Base)))
+            for i, (name, counts) in enumerate(self.series.items()):
+                colour = QColor(NEW_LABEL_COLORS[i % len(NEW_LABEL_COLORS)])
+                item.plot(middles, counts, pen=pg.mkPen(colour, width=2), symbol="o", symbolSize=5,
+                          symbolBrush=colour, symbolPen=pg.mkPen(None), name=name or "(no name)")
+            top = max((max(counts) for counts in self.series.values()), default=0)
+        else:
+            item.addItem(pg.BarGraphItem(x=middles, height=self.values, width=day * 0.8,
+                                         brush=pal.color(QPalette.ColorRole.Highlight), pen=pg.mkPen(None)))
+            top = max(self.values)
         # Four weeks at least, so that one day's bar stays a day wide, not a slab across the chart.
         first, last = min(stamps) - day, max(stamps) + 2 * day
         first = min(first, last - 28 * day)
-        top = max(self.values)
         # Whole numbers of articles: pyqtgraph would tick 0.5, 1.5 on a short axis.
         item.getAxis("left").setTicks([[(v, str(v)) for v in range(top + 1)]] if top <= 8 else None)
         view.setRange(xRange=(first, last), yRange=(0, (top or 1) * 1.1), padding=0)
@@ -227,10 +240,11 @@ class OverviewView(QWidget):
             "spans_per_article": Chart("Articles by number of spans", "Under each bar: a number of spans, then "
                                        "how many articles have that many."),
             "done_per_day": Chart("Articles done per day", "Each done article counts on the day it was last "
-                                  "changed.", days=True),
+                                  "changed.", days=True, empty="No article is done yet."),
             "sites": Chart("Articles per site", "Click a bar to list the site's articles.", horizontal=True),
             "annotators": Chart("Spans per annotator", horizontal=True),
             "near_copies": Chart("Near-copy clusters by size"),
+            "annotator_days": Chart("Spans per annotator per day", "The day each span was made.", days=True),
         }
         self.charts["status"].on_click = self._status_clicked
         self.charts["labels"].on_click = self._label_clicked
@@ -240,11 +254,11 @@ class OverviewView(QWidget):
 
     def _build_layout(self) -> None:
         grid_host = QWidget(self)
-        grid = QGridLayout(grid_host)
-        for i, chart in enumerate(self.charts.values()):
-            grid.addWidget(chart, i // 2, i % 2)
-        grid.setColumnStretch(0, 1)
-        grid.setColumnStretch(1, 1)
+        self._grid = QGridLayout(grid_host)
+        self._placed: list[Chart] = []
+        self._place_charts(set())
+        self._grid.setColumnStretch(0, 1)
+        self._grid.setColumnStretch(1, 1)
         self.charts_area = QScrollArea(self)
         self.charts_area.setWidgetResizable(True)
         self.charts_area.setFrameShape(QFrame.Shape.NoFrame)
@@ -318,11 +332,32 @@ class OverviewView(QWidget):
                             [None] * len(f.by_site) + [muted] * (len(sites) - len(f.by_site)))
         c["annotators"].set_bars([who or "(no name)" for who in f.by_annotator], list(f.by_annotator.values()))
         near = f.near_copies
-        c["near_copies"].setVisible(near is not None)  # a dataset without the near-copy index: no chart
-        if near is not None:
+        if near is not None:  # a dataset without the near-copy index has no such chart
             c["near_copies"].set_bars([b.text for b in near.sizes], [b.count for b in near.sizes], adjacent=True)
             c["near_copies"].note.setText(f"{near.clusters:,} clusters hold {near.articles:,} articles.")
             c["near_copies"].note.show()
+        # Throughput per day: on a team server, where the figures have it.
+        if f.annotator_days:
+            at = {day: i for i, day in enumerate(sorted({d.day for d in f.annotator_days}))}
+            series = {who: [0] * len(at) for who in dict.fromkeys(d.annotator for d in f.annotator_days)}
+            for d in f.annotator_days:
+                series[d.annotator][at[d.day]] = d.spans
+            days = list(at)
+            c["annotator_days"].set_days(days, series=series)
+        self._place_charts({key for key, missing in (("near_copies", near is None),
+                                                     ("annotator_days", not f.annotator_days)) if missing})
+
+    def _place_charts(self, out: set[str]) -> None:
+        """Two charts a row, without those left ``out``, so that a chart left out leaves no hole."""
+        shown = [chart for key, chart in self.charts.items() if key not in out]
+        if shown == self._placed:
+            return  # as they are: no new layout on every refresh
+        self._placed = shown
+        for key, chart in self.charts.items():
+            self._grid.removeWidget(chart)
+            chart.setVisible(key not in out)
+        for i, chart in enumerate(shown):
+            self._grid.addWidget(chart, i // 2, i % 2)
 
     # -- clicks --------------------------------------------------------------------------------
     def _status_clicked(self, index: int) -> None:

@@ -41,7 +41,7 @@ def known_store(store):
 def _open_overview(qtbot, window):
     QTest.keyClick(window.windowHandle(), Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: window.overview is not None and not window.overview.is_loading, timeout=10000)
-    qtbot.wait(10)  # the charts' layout
+    qtbot.wait(50)  # the charts' layout
     return window.overview
 
 
@@ -177,3 +177,24 @@ def test_screenshot_of_the_sample_dataset(qtbot, make_window, tmp_path):
     _open_overview(qtbot, window)
     DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     assert window.grab().save(str(DOCS_SCREENSHOTS / "overview.png"))
+
+
+def test_throughput_per_annotator_and_day_on_a_team_server(qtbot, make_window, pg_url, screenshot):
+    pytest.importorskip("psycopg")
+    from sqlalchemy import text
+
+    from app.core.db.store import open_store
+
+    store = open_store(pg_url)
+    store_articles(store, [_article(1, "BBC", "done", ["PERSON", "ORG", "CLAIM"]),
+                           _article(2, "DW", "new", ["PERSON", "PERSON"])])
+    with store.begin() as conn:
+        conn.execute(text("UPDATE span SET annotator = 'ben', created_at = '2026-05-01 09:00' WHERE article_id = 2"))
+        conn.execute(text("UPDATE span SET created_at = '2026-05-03 09:00' WHERE article_id = 1"))
+    overview = _open_overview(qtbot, make_window(store))
+    chart = overview.charts["annotator_days"]
+    assert not chart.isHidden()
+    assert chart.names == ["2026-05-01", "2026-05-03"]
+    assert chart.series == {"ana": [0, 3], "ben": [2, 0]}
+    assert overview.charts["annotators"].names == ["ana", "ben"]
+    screenshot(chart, "overview_team_server_days")

@@ -10,7 +10,10 @@ annotators over a year, to about ``--spans`` in all, done articles get finishing
 spread over a year, and about a third of the articles fall into near-copy clusters
 (table article_signature, created here when the dataset has none). Budget: the
 figures (``overview(store)``) and the view's opening (construct, figures in, first
-paint) each take < 500 ms. Runs offscreen; never touches a real profile.
+paint) each take < 500 ms; the first opening in a session also loads pyqtgraph,
+reported apart. Wall times grow when other programs share the cores: the CPU
+times and the share of a core this process got are printed beside them. Runs
+offscreen; never touches a real profile.
 """
 
 from __future__ import annotations
@@ -147,14 +150,12 @@ def run(store: Store, rounds: int) -> int:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([])
-    ms, _cpu, _ = timed_ms(lambda: __import__("pyqtgraph"))
-    print(f"  {'import pyqtgraph (once per process)':44s} {ms:9.1f} ms")
     from app.widgets.edits import EditGateway
     from app.widgets.overview_view import OverviewView
 
     gateway = EditGateway(store, annotator="bench")
     opens, open_cpus = [], []
-    for _ in range(rounds):
+    for _ in range(rounds + 1):  # the first loads pyqtgraph, as the first opening in a session does
         started, cpu = time.perf_counter(), time.process_time()
         view = OverviewView(store, gateway)
         view.resize(1200, 800)
@@ -170,9 +171,10 @@ def run(store: Store, rounds: int) -> int:
         view.close()
         view.deleteLater()
         app.processEvents()
+    first, opens, open_cpus = (opens[0], open_cpus[0]), opens[1:], open_cpus[1:]
     print(f"  {'view: construct, figures in, first paint':44s} {statistics.median(opens):9.1f} ms  "
-          f"{verdict(statistics.median(opens))}  CPU {statistics.median(open_cpus):.0f} ms "
-          f"(median of {rounds}; first {opens[0]:.0f} ms)")
+          f"{verdict(statistics.median(opens))}  CPU {statistics.median(open_cpus):.0f} ms (median of {rounds})")
+    print(f"  {'view, first in a session (loads pyqtgraph)':44s} {first[0]:9.1f} ms  CPU {first[1]:.0f} ms")
     gateway.close()
     failed = statistics.median(times) >= BUDGET_MS or statistics.median(opens) >= BUDGET_MS
     return 1 if failed else 0

@@ -89,9 +89,15 @@ def test_near_copy_clusters_by_size(known):
     assert near.sizes[:2] == [Bin(2, 2, 1), Bin(3, 3, 1)] and sum(b.count for b in near.sizes) == 2
 
 
+def test_spans_of_one_annotator(store):
+    store_articles(store, [_article(1, site=None, status="new", spans=[(0, "ORG", "ana"), (3, "ORG", "ana")]),
+                           _article(2, site=None, status="new", spans=[(1, "PERSON", "ana")])])
+    assert overview(store).by_annotator == {"ana": 3}
+
+
 def test_an_empty_dataset(store):
     f = overview(store)
-    assert f.articles == 0 and f.spans == 0 and f.done_per_day == [] and f.by_site == []
+    assert f.articles == 0 and f.spans == 0 and f.done_per_day == [] and f.by_site == [] and f.by_annotator == {}
     assert [b.count for b in f.spans_per_article] == [0] * len(f.spans_per_article)
 
 

@@ -9,9 +9,12 @@ timestamp) is kept in ``_Dialect``.
 "Done per day" is an approximation, and says so where it is shown: it counts
 each done article on the day it was last changed (``article.updated_at``), as
 the dataset keeps no record of when an article was marked done; an article
-edited after that moves to the day of the edit. Two figures read more than an index: articles per site reads every
-article's row (``site_name`` has no index) and spans per annotator sorts every
-span (no index leads with ``annotator``).
+edited after that moves to the day of the edit.
+
+Two figures read more than an index: articles per site reads every article's
+row (``site_name`` has no index), and spans per annotator sorts every span (no
+index leads with ``annotator``) unless one annotator made them all. The latter,
+the slowest, is read on a connection of its own while the rest are read.
 """
 
 from __future__ import annotations

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -14,7 +13,6 @@ from PySide6.QtTest import QTest
 from app.core.ingest.storing import store_articles
 from app.core.validation import InvalidInput, NewArticle, NewSpan
 
-DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 WORDS = "Ann Bob Cat Dan Eve Fay Gus Hal Ivy Jon Kim Lea"
 
 
@@ -155,8 +153,9 @@ def test_colours_follow_the_theme_and_the_labels(qtbot, make_window, known_store
     assert brushes == [lb.color.lower() for lb in list_labels(known_store)]
 
 
-def test_screenshot_of_the_sample_dataset(qtbot, make_window, tmp_path):
-    """docs/screenshots/overview.png: the sample dataset, some of it labelled and done, as a user sees it."""
+def test_screenshot_of_the_sample_dataset(qtbot, make_window, tmp_path, screenshot):
+    """tests/screenshots/overview.png (docs/screenshots/ has a copy): the sample dataset, some of it
+    labelled and done, as a user sees it."""
     from app.core.db.store import open_store
     from app.core.ingest.sample_dataset import create_sample_dataset
     from app.core.ops import library, span_edits
@@ -175,8 +174,7 @@ def test_screenshot_of_the_sample_dataset(qtbot, make_window, tmp_path):
     window.panes.import_dock.close()  # as an annotator who has imported keeps it
     window.resize(1400, 1040)
     _open_overview(qtbot, window)
-    DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    assert window.grab().save(str(DOCS_SCREENSHOTS / "overview.png"))
+    screenshot(window, "overview")
 
 
 def test_throughput_per_annotator_and_day_on_a_team_server(qtbot, make_window, pg_url, screenshot):

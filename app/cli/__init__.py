@@ -122,8 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
                        "changed) and say what differs. Exit status 0 when all match, 1 otherwise.")
     p.add_argument("manifest", metavar="NAME.manifest.json")
 
-    sub.add_parser("stats", parents=[common],
-                   help="articles per status, spans per label, suggestions accepted per label")
+    p = sub.add_parser("stats", parents=[common],
+                       help="articles per status, spans per label, suggestions accepted per label")
+    p.add_argument("--json", action="store_true", help="every figure of View ▸ Overview, as one JSON object")
 
     p = sub.add_parser("suggest", parents=[common], help="pre-compute suggested spans for articles to review",
                        description="Learn from the done articles' labels (and the suggestions rejected so far), "
@@ -414,6 +415,10 @@ def cmd_stats(store: object, args: argparse.Namespace) -> int:
     from app.core.suggest import service
     from app.models import ARTICLE_STATUSES
 
+    if getattr(args, "json", False):
+        from app.cli.stats import cmd_stats_json
+
+        return cmd_stats_json(store, args)
     statuses = library.status_counts(store)  # type: ignore[arg-type]
     print(f"Dataset: {getattr(store, 'where', '')}")
     print(f"Articles: {sum(statuses.values())}")

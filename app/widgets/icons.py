@@ -43,6 +43,7 @@ ICONS: dict[str, str] = {
     "url": "fa5s.globe",
     "library": "fa5s.book",
     "annotate": "fa5s.highlighter",
+    "overview": "fa5s.chart-bar",
     "all_occurrences": "fa5s.clone",
     "sample": "fa5s.book-open",
     "hint": "fa5s.lightbulb",

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -109,6 +110,15 @@ class LibraryView(QWidget):
         self._fill_label_filter()
         self.label_filter.currentIndexChanged.connect(self._apply_filter)
 
+        # A site chosen elsewhere (a bar of the overview): shown while it filters, a click lifts it.
+        self._site: str | None = None
+        self.site_filter = QToolButton(self)
+        self.site_filter.setIcon(icon("cancel"))
+        self.site_filter.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.site_filter.setToolTip("Show the articles of every site")
+        self.site_filter.hide()
+        self.site_filter.clicked.connect(lambda: self._set_site(None, apply=True))
+
     def _build_count_label(self) -> None:
         """How many articles are shown and selected, wide enough that it never shifts the filters."""
         self.count_label = QLabel(self)
@@ -141,6 +151,7 @@ class LibraryView(QWidget):
         top.addWidget(self.search, 1)
         top.addWidget(self.status_filter)
         top.addWidget(self.label_filter)
+        top.addWidget(self.site_filter)
         top.addWidget(self.count_label)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -333,7 +344,28 @@ class LibraryView(QWidget):
             query=self.search.text(),
             has_label=label if which == "has" else None,
             lacks_label=label if which == "lacks" else None,
+            site=self._site,
         )
+
+    def show_filter(self, flt: ArticleFilter) -> None:
+        """Set the search and the filters to ``flt`` (its first status), as if chosen here, and list its articles."""
+        status = flt.statuses[0] if flt.statuses else None
+        label = f"has:{flt.has_label}" if flt.has_label else f"lacks:{flt.lacks_label}" if flt.lacks_label else ""
+        for combo, data in ((self.status_filter, status), (self.label_filter, label)):
+            combo.blockSignals(True)
+            combo.setCurrentIndex(max(combo.findData(data), 0) if data else 0)
+            combo.blockSignals(False)
+        self.search.blockSignals(True)
+        self.search.setText(flt.query)
+        self.search.blockSignals(False)
+        self._set_site(flt.site, apply=True)
+
+    def _set_site(self, site: str | None, *, apply: bool = False) -> None:
+        self._site = site
+        self.site_filter.setText(f"Site: {site or '(none)'}")
+        self.site_filter.setVisible(site is not None)
+        if apply:
+            self._apply_filter()
 
     # -- edits -------------------------------------------------------------------------------------
     def set_status(self, status: str) -> None:

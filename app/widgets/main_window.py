@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
@@ -43,6 +43,9 @@ from app.widgets.shortcuts_dialog import show_shortcuts
 from app.widgets.suggestion_stats import SuggestionStats
 from app.widgets.tasks import run_task, wait_for_all
 from app.widgets.welcome_view import LibraryPage, WelcomeView
+
+if TYPE_CHECKING:
+    from app.widgets.overview_view import OverviewView
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,7 @@ class MainWindow(QMainWindow):
         welcome = WelcomeView(self)
         library_page = LibraryPage(store, library_view, welcome, self)
         self.panes = _Panes(library_view, annotation, import_pane, dock, welcome, library_page)
+        self.overview: OverviewView | None = None  # View ▸ Overview makes it
 
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
@@ -162,6 +166,8 @@ class MainWindow(QMainWindow):
             ActionSpec("show_library", "&Library", "Ctrl+1", "library", lambda: self.show_pane("library")),
             ActionSpec("show_annotate", "&Annotate", "Ctrl+2", "annotate", lambda: self.show_pane("annotate")),
             ActionSpec("show_import", "&Import Pane", "Ctrl+3", "import", lambda: self.show_pane("import")),
+            ActionSpec("show_overview", "&Overview", "Ctrl+4", "overview", self.show_overview,
+                       "The dataset at a glance, in charts"),
             ActionSpec("find", "&Search Library", K.Find, "search", self.focus_search),
             ActionSpec("done_next", "Mark &Done and Next", "Ctrl+Return", "done", self.mark_done_and_next,
                        "Mark this article done and open the next one"),
@@ -211,7 +217,7 @@ class MainWindow(QMainWindow):
         edit_menu.addSeparator()
         edit_menu.addActions([a["find"], a["settings"]])
         view_menu = bar.addMenu("&View")
-        view_menu.addActions([a["show_library"], a["show_annotate"], a["show_import"]])
+        view_menu.addActions([a["show_library"], a["show_annotate"], a["show_import"], a["show_overview"]])
         view_menu.addSeparator()
         view_menu.addAction(self.panes.annotation.suggestions.show_action)
         article_menu = bar.addMenu("&Article")
@@ -252,6 +258,20 @@ class MainWindow(QMainWindow):
             return
         self.tabs.setCurrentIndex(0 if name == "library" else 1)
         (self.panes.library_page if name == "library" else self.panes.annotation).setFocus()
+
+    def show_overview(self) -> None:
+        """The dataset in charts, in a tab made on first use (the plotting library loads then)."""
+        if self.overview is None:
+            from app.widgets.overview_view import OverviewView
+
+            self.overview = OverviewView(self.store, self.gateway, self)
+            self.overview.filter_requested.connect(self._show_filtered)
+            self.tabs.addTab(self.overview, icon("overview"), "Overview")
+        self.tabs.setCurrentWidget(self.overview)
+
+    def _show_filtered(self, flt: library.ArticleFilter) -> None:
+        self.panes.library.show_filter(flt)
+        self.show_pane("library")
 
     def focus_search(self) -> None:
         self.show_pane("library")

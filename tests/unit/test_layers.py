@@ -17,7 +17,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app"
-QT = ("PySide6", "shiboken6", "qtawesome", "qtpy")
+QT = ("PySide6", "shiboken6", "qtawesome", "qtpy", "pyqtgraph")
 
 # Lowest first; a module may import from its own layer and the ones before it. The
 # package itself (``app``: version, names) and ``app.resources`` sit below them all.

@@ -65,6 +65,7 @@ class ArticleFilter:
     query: str = ""
     has_label: str | None = None
     lacks_label: str | None = None
+    site: str | None = None  # the articles of this site; "" those without a site
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,9 @@ def _where(store: Store, flt: ArticleFilter) -> tuple[list[str], dict[str, Any]]
                 f"WHERE label.name = :{key})"
             )
             params[key] = name
+    if flt.site is not None:
+        conds.append("coalesce(article.site_name, '') = :site")
+        params["site"] = flt.site
     return conds, params
 
 

@@ -1,0 +1,198 @@
+"""View ▸ Overview in the real window: opened by its shortcut, its charts' values, a bar's click, live updates."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPalette
+from PySide6.QtTest import QTest
+
+from app.core.ingest.storing import store_articles
+from app.core.validation import InvalidInput, NewArticle, NewSpan
+
+WORDS = "Ann Bob Cat Dan Eve Fay Gus Hal Ivy Jon Kim Lea"
+
+
+def _article(n: int, site: str | None, status: str, labels: list[str]) -> NewArticle:
+    return NewArticle(text=f"{WORDS} (story {n})", title=f"Story {n}", site_name=site, source_kind="paste",
+                      status=status, spans=[NewSpan(start=4 * i, end=4 * i + 3, label=label, annotator="ana")
+                                            for i, label in enumerate(labels)])
+
+
+@pytest.fixture
+def known_store(store):
+    store_articles(store, [
+        _article(1, "BBC", "done", ["PERSON", "PERSON", "ORG"]),
+        _article(2, "BBC", "done", ["PERSON"]),
+        _article(3, "DW", "done", ["CLAIM"]),
+        _article(4, None, "in_progress", []),
+        _article(5, "Salon", "new", []),
+        _article(6, "Salon", "new", ["ORG"]),
+        _article(7, "DW", "new", []),
+    ])
+    return store
+
+
+def _open_overview(qtbot, window):
+    QTest.keyClick(window.windowHandle(), Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.overview is not None and not window.overview.is_loading, timeout=10000)
+    qtbot.wait(50)  # the charts' layout
+    return window.overview
+
+
+def _click_bar(qtbot, chart, index: int) -> None:
+    QTest.mouseClick(chart.plot.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     chart.bar_center(index))
+
+
+def _library_shows(qtbot, window, rows: int) -> None:
+    model = window.panes.library.model
+    qtbot.waitUntil(lambda: not model.is_loading and model.rowCount() == rows, timeout=10000)
+
+
+def test_the_shortcut_opens_the_overview_with_the_datasets_figures(qtbot, make_window, known_store):
+    window = make_window(known_store)
+    view_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&View")
+    assert window.actions_by_id["show_overview"] in view_menu.actions()
+    overview = _open_overview(qtbot, window)
+    assert window.tabs.currentWidget() is overview
+
+    charts = overview.charts
+    assert charts["status"].names == ["New", "In progress", "Done", "Skipped"]
+    assert charts["status"].values == [3, 1, 3, 0]
+    assert charts["labels"].names == ["PERSON", "ORG", "CLAIM"] and charts["labels"].values == [3, 2, 1]
+    assert dict(zip(charts["spans_per_article"].names, charts["spans_per_article"].values, strict=True))[
+        "0"] == 3
+    assert charts["sites"].names == ["BBC", "DW", "Salon", "(no site)"] and charts["sites"].values == [2, 2, 2, 1]
+    assert charts["annotators"].names == ["ana"] and charts["annotators"].values == [6]
+    assert sum(charts["done_per_day"].values) == 3
+    assert charts["near_copies"].isHidden()  # no near-copy index in this dataset
+    assert overview.summary.text() == "7 articles · 3 done (43%) · 6 spans"
+
+
+def test_near_copy_clusters_show_once_the_dataset_has_its_index(qtbot, make_window, known_store):
+    from sqlalchemy import text
+
+    from app.core.ops.overview import SIGNATURE_TABLE
+
+    with known_store.begin() as conn:
+        conn.execute(text(f"CREATE TABLE IF NOT EXISTS {SIGNATURE_TABLE} (article_id INTEGER PRIMARY KEY "
+                          "REFERENCES article(id) ON DELETE CASCADE, signature BLOB NOT NULL, cluster_id INTEGER)"))
+        conn.execute(text(f"INSERT INTO {SIGNATURE_TABLE} (article_id, signature, cluster_id) VALUES "
+                          "(1, x'00', 1), (2, x'00', 1), (5, x'00', 5), (6, x'00', 5), (7, x'00', 5), (3, x'00', NULL)"))
+    overview = _open_overview(qtbot, make_window(known_store))
+    chart = overview.charts["near_copies"]
+    assert not chart.isHidden()
+    assert chart.names[:2] == ["2", "3"] and chart.values[:2] == [1, 1] and sum(chart.values) == 2
+    assert chart.note.text() == "2 clusters hold 5 articles."
+
+
+def test_clicking_a_bar_filters_the_library(qtbot, make_window, known_store):
+    window = make_window(known_store)
+    overview = _open_overview(qtbot, window)
+    library = window.panes.library
+
+    _click_bar(qtbot, overview.charts["status"], 2)  # Done
+    assert window.tabs.currentIndex() == 0
+    assert library.status_filter.currentData() == "done"
+    _library_shows(qtbot, window, 3)
+
+    window.actions_by_id["show_overview"].trigger()
+    _click_bar(qtbot, overview.charts["labels"], 1)  # ORG
+    assert library.status_filter.currentData() is None and library.label_filter.currentData() == "has:ORG"
+    _library_shows(qtbot, window, 2)
+
+    window.actions_by_id["show_overview"].trigger()
+    _click_bar(qtbot, overview.charts["sites"], 1)  # DW
+    assert library.site_filter.isVisible() and library.site_filter.text() == "Site: DW"
+    _library_shows(qtbot, window, 2)
+    qtbot.mouseClick(library.site_filter, Qt.MouseButton.LeftButton)  # lifts the site filter
+    assert not library.site_filter.isVisible()
+    _library_shows(qtbot, window, 7)
+
+
+def test_the_overview_follows_edits(qtbot, make_window, known_store):
+    window = make_window(known_store)
+    overview = _open_overview(qtbot, window)
+    window.gateway.set_status([5, 6], "done")
+    window.gateway.wait_until_saved()
+    qtbot.waitUntil(lambda: overview.charts["status"].values == [1, 1, 5, 0], timeout=10000)
+    assert overview.summary.text().startswith("7 articles · 5 done")
+
+
+def test_a_hidden_overview_reads_the_figures_when_shown_again(qtbot, make_window, known_store):
+    from app.widgets.overview_view import REFRESH_DELAY_MS
+
+    window = make_window(known_store)
+    overview = _open_overview(qtbot, window)
+    window.show_pane("library")
+    window.gateway.set_status([7], "skipped")
+    window.gateway.wait_until_saved()
+    qtbot.wait(REFRESH_DELAY_MS + 300)
+    assert overview.charts["status"].values == [3, 1, 3, 0]  # not read while nobody looks
+    window.actions_by_id["show_overview"].trigger()
+    qtbot.waitUntil(lambda: overview.charts["status"].values == [2, 1, 3, 1], timeout=10000)
+
+
+def test_colours_follow_the_theme_and_the_labels(qtbot, make_window, known_store, dark_palette):
+    window = make_window(known_store)
+    overview = _open_overview(qtbot, window)
+    light = overview.charts["status"].plot.backgroundBrush().color()
+    dark_palette()
+    qtbot.waitUntil(lambda: overview.charts["status"].plot.backgroundBrush().color() != light)
+    from PySide6.QtWidgets import QApplication
+
+    base = QApplication.palette().color(QPalette.ColorRole.Base)
+    assert overview.charts["status"].plot.backgroundBrush().color() == base
+    brushes = [colour.name() for colour in overview.charts["labels"].brushes]
+    from app.core.ops.labels import list_labels
+
+    assert brushes == [lb.color.lower() for lb in list_labels(known_store)]
+
+
+def test_screenshot_of_the_sample_dataset(qtbot, make_window, tmp_path, screenshot):
+    """tests/screenshots/overview.png (docs/screenshots/ has a copy): the sample dataset, some of it
+    labelled and done, as a user sees it."""
+    from app.core.db.store import open_store
+    from app.core.ingest.sample_dataset import create_sample_dataset
+    from app.core.ops import library, span_edits
+
+    path = create_sample_dataset(tmp_path / "sample.sqlite")
+    store = open_store(path)
+    ids = [row.id for row in library.list_articles(store, limit=100)]
+    for article_id in ids[: len(ids) // 2]:  # a few more names labelled, by a second annotator
+        text = span_edits.read_article_text(store, article_id)
+        for found in list(re.finditer(r"\b[A-Z][a-z]+ [A-Z][a-z]+\b", text))[:4]:
+            with contextlib.suppress(InvalidInput):  # already labelled in the sample
+                span_edits.add_span(store, article_id, found.start(), found.end(), "PERSON", annotator="ben")
+    span_edits.set_status(store, ids[: max(1, len(ids) // 3)], "done")
+    span_edits.set_status(store, ids[len(ids) // 3: len(ids) // 2], "in_progress")
+    window = make_window(store)
+    window.panes.import_dock.close()  # as an annotator who has imported keeps it
+    window.resize(1400, 1040)
+    _open_overview(qtbot, window)
+    screenshot(window, "overview")
+
+
+def test_throughput_per_annotator_and_day_on_a_team_server(qtbot, make_window, pg_url, screenshot):
+    pytest.importorskip("psycopg")
+    from sqlalchemy import text
+
+    from app.core.db.store import open_store
+
+    store = open_store(pg_url)
+    store_articles(store, [_article(1, "BBC", "done", ["PERSON", "ORG", "CLAIM"]),
+                           _article(2, "DW", "new", ["PERSON", "PERSON"])])
+    with store.begin() as conn:
+        conn.execute(text("UPDATE span SET annotator = 'ben', created_at = '2026-05-01 09:00' WHERE article_id = 2"))
+        conn.execute(text("UPDATE span SET created_at = '2026-05-03 09:00' WHERE article_id = 1"))
+    overview = _open_overview(qtbot, make_window(store))
+    chart = overview.charts["annotator_days"]
+    assert not chart.isHidden()
+    assert chart.names == ["2026-05-01", "2026-05-03"]
+    assert chart.series == {"ana": [0, 3], "ben": [2, 0]}
+    assert overview.charts["annotators"].names == ["ana", "ben"]
+    screenshot(chart, "overview_team_server_days")

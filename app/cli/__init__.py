@@ -202,6 +202,11 @@ def _main(argv: Sequence[str] | None) -> int:
         from app.cli.verify import cmd_verify
 
         return cmd_verify(args)
+    if args.command == "import" and args.dry_run:
+        # Before the dataset is opened as usual, which would create a missing one or upgrade an old one.
+        from app.cli.import_tools import cmd_import_dry_run
+
+        return cmd_import_dry_run(db, args)
     from app.core.db.store import (
         DATABASE_ERRORS,
         StoreError,
@@ -220,7 +225,7 @@ def _main(argv: Sequence[str] | None) -> int:
         print(f"article-curator: {exc}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        if args.command in WRITING_COMMANDS and store.read_only and not getattr(args, "dry_run", False):
+        if args.command in WRITING_COMMANDS and store.read_only:
             print(f"article-curator {args.command}: {read_only_message(store.where)}", file=sys.stderr)
             return EXIT_USAGE
         damage = _damage(store) if args.command in CHECKED_COMMANDS else None
@@ -313,10 +318,6 @@ class ProgressDisplay:
 
 
 def cmd_import(store: object, args: argparse.Namespace) -> int:
-    if args.dry_run:
-        from app.cli.import_tools import cmd_import_dry_run
-
-        return cmd_import_dry_run(store, args)
     from app.core.ingest.extraction import ExtractOptions
     from app.core.ingest.fetch_options import MB, FetchOptions
     from app.core.ingest.importer import ImportOptions, import_sources

@@ -1,7 +1,8 @@
 """Label Studio tasks with pre-annotations: the ``labelstudio`` export format.
 
 One task per article, written as one JSON list (what Label Studio's import
-takes): ``{"data": {"text", "uid", "title", "url", "published", ...metadata},
+takes): ``{"data": {"text", "uid", "title", "url", "published", "author",
+"site_name", "language", ...metadata},
 "predictions": [{"model_version": "article-curator:<annotator>", "result":
 [{"id", "from_name": "label", "to_name": "text", "type": "labels", "value":
 {"start", "end", "text", "labels": [LABEL]}}]}]}``: each annotator's layer is one
@@ -44,7 +45,8 @@ def labelstudio_task(row: Sequence[Any], spans: Sequence[Any], names: list[str],
             result["meta"] = {"attributes": orjson.loads(attr)}
         layers.setdefault(who, []).append(result)
     extra = orjson.loads(row[-1]) if row[-1] and row[-1] != "{}" else {}
-    data = {**extra, "text": body, "uid": row[1], "title": row[3], "url": row[2], "published": row[5]}
+    data = {**extra, "text": body, "uid": row[1], "title": row[3], "url": row[2], "published": row[5],
+            "author": row[4], "site_name": row[6], "language": row[7]}
     return {"data": {k: v for k, v in data.items() if v is not None},
             "predictions": [{"model_version": MODEL_VERSION_PREFIX + (who or NO_ANNOTATOR), "result": results}
                             for who, results in layers.items()]}

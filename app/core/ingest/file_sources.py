@@ -54,6 +54,19 @@ def expand_folder(folder: Path) -> list[Path]:
     return found
 
 
+def export_companion(path: Path) -> str | None:
+    """Why ``path`` is not an article source but a file an export wrote beside its data (its manifest,
+    dataset card or tag list), or None. The entities file is left to the import of its export."""
+    name = path.name
+    if name.endswith(".manifest.json"):
+        return "the manifest of an export (check it with article-curator verify), not articles."
+    for suffix, what in ((".README.md", "the dataset card"), (".labels.json", "the tag list")):
+        stem = name.removesuffix(suffix)
+        if name.endswith(suffix) and path.with_name(f"{stem}.manifest.json").is_file():
+            return f"{what} of the export {stem}, described by {stem}.manifest.json, not articles."
+    return None
+
+
 def read_bytes(path: Path, limit: int) -> bytes:
     try:
         size = path.stat().st_size

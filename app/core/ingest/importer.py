@@ -39,6 +39,7 @@ from app.core.ingest.file_sources import (
     FileSourceError,
     decode,
     expand_folder,
+    export_companion,
     file_kind,
     read_bytes,
     read_text_file,
@@ -61,6 +62,9 @@ CANCELLED_REASON = "Cancelled before it was imported; retry to import it."
 STORE_BATCH = 16
 STORE_INTERVAL = 0.25  # seconds: finished articles never wait longer than this to be saved
 MAX_SITEMAP_DEPTH = 2
+# Why the predictions an article brought were not stored as its suggestions, by the article's outcome.
+_UNSTORED_PREDICTION = {"duplicate": "a prediction of an article the dataset already holds",
+                        "": "a prediction of an article that was not saved"}
 
 
 @dataclass(frozen=True)
@@ -140,7 +144,11 @@ class ImportReport:
 
     def label_notes(self) -> list[str]:
         """One sentence per label the import created, then what the entities files did, for its summary."""
-        return [*(f"Created label {name} for {n} span{'' if n == 1 else 's'} (the dataset had no label of that name)."
+        suggested = self.new_labels.suggestions
+        return [*(f"Created label {name} for {n} span{'' if n == 1 else 's'}"
+                  + (f" and {suggested[name]} suggestion{'' if suggested[name] == 1 else 's'}"
+                     if suggested.get(name) else "")
+                  + " (the dataset had no label of that name)."
                   for name, n in self.created_labels.items()), *self.entity_notes]
 
 
@@ -252,7 +260,12 @@ class _Run:
                 outcomes.append(ItemOutcome(ready.source, "failed", reason, title=title))
         self.report.suggestions += store_imported_suggestions(self.store, [
             (o.article_id, r.suggestions) for r, o in zip(batch, outcomes, strict=True)
-            if r.suggestions and o.outcome == "imported" and o.article_id], self.report.tally)
+            if r.suggestions and o.outcome == "imported" and o.article_id], self.report.tally,
+            self.report.new_labels)
+        for ready, outcome in zip(batch, outcomes, strict=True):
+            if ready.suggestions and outcome.outcome != "imported":
+                self.report.tally.add("skipped", _UNSTORED_PREDICTION.get(outcome.outcome, _UNSTORED_PREDICTION[""]),
+                                      len(ready.suggestions))
         self.finish(outcomes)
 
     def existing_by_url(self, url: str) -> ItemOutcome | None:
@@ -304,12 +317,16 @@ def import_sources(
             run.total += 1
             run.fail(source, "No such file or folder, and not a web address (http:// or https://).")
             continue
+        if _skip_companion(run, path):
+            continue
         fmt = options.source_format or formats.sniff(path)
         if fmt:
             tool_sources.append((path, fmt))
             continue
         files = expand_folder(path) if path.is_dir() else [path]
         for f in files:
+            if f is not path and _skip_companion(run, f):
+                continue
             # In a folder of mixed files, each file may still be one another tool wrote.
             fmt = formats.sniff(f) if f is not path and file_kind(f) != "html" else None
             if fmt:
@@ -342,6 +359,14 @@ def import_sources(
     run.report.entity_notes = [note for links in run.entity_links.values() for note in links.notes()]
     run.report.cancelled = cancel.cancelled
     return run.report
+
+
+def _skip_companion(run: _Run, path: Path) -> bool:
+    """Leave out (counted) a manifest, dataset card or tag list that an export wrote beside its data."""
+    reason = export_companion(path)
+    if reason:
+        run.report.skipped.append(f"{path}: {reason}")
+    return reason is not None
 
 
 # -- files that need no extraction ----------------------------------------------
@@ -393,7 +418,7 @@ def _import_jsonl_file(run: _Run, path: Path) -> None:
 def _import_tool_source(run: _Run, path: Path, fmt: str) -> None:
     """The documents of a file or folder in another annotation tool's format."""
     run.total -= 1  # counted as its documents instead
-    for record in formats.read(path, fmt):
+    for record in formats.read_source(path, fmt):
         if run.cancel.cancelled:
             return
         run.total += 1

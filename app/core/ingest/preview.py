@@ -21,7 +21,7 @@ from app.core.db.in_lists import select_in
 from app.core.db.store import Store
 from app.core.export.entities_file import is_entities_file
 from app.core.ingest import formats
-from app.core.ingest.file_sources import FileSourceError, expand_folder, file_kind, read_text_file
+from app.core.ingest.file_sources import FileSourceError, expand_folder, export_companion, file_kind, read_text_file
 from app.core.ingest.importer import is_url
 from app.core.ingest.jsonl_reader import iter_jsonl_records
 from app.core.text_norm import text_hash
@@ -41,6 +41,16 @@ class Preview:
     not_read: list[str] = field(default_factory=list)  # web addresses and HTML files: fetched only by an import
     duplicates: int = 0  # documents the dataset already holds (same text)
     new_labels: list[str] = field(default_factory=list)
+    # The documents' text hashes (with how many documents have each), to compare with the dataset: a dry run
+    # of a large corpus keeps these counts, never the articles themselves.
+    text_hashes: Counter[str] = field(default_factory=Counter)
+
+    def add_article(self, article: NewArticle, fmt: str) -> None:
+        self.documents += 1
+        self.per_format[fmt] += 1
+        self.spans_per_label.update(s.label for s in article.spans)
+        self.layers.update(s.annotator for s in article.spans)
+        self.text_hashes[text_hash(article.text)] += 1
 
     def lines(self, annotator: str = "") -> list[str]:
         """The dry run's report, line by line."""
@@ -72,9 +82,9 @@ class Preview:
         return out
 
 
-def preview_sources(store: Store, sources: Sequence[str], source_format: str = "") -> Preview:
+def preview_sources(store: Store | None, sources: Sequence[str], source_format: str = "") -> Preview:
+    """What importing ``sources`` into ``store`` would do (``None``: a dataset that does not exist yet)."""
     preview = Preview()
-    articles: list[NewArticle] = []
     for raw in sources:
         source = str(raw).strip()
         if not source:
@@ -86,66 +96,72 @@ def preview_sources(store: Store, sources: Sequence[str], source_format: str = "
         if not path.exists():
             preview.failures.append(f"{source}: no such file or folder, and not a web address.")
             continue
+        if _companion(preview, path):
+            continue
         fmt = source_format or formats.sniff(path)
         if fmt:
-            _tool_source(preview, path, fmt, articles)
+            _tool_source(preview, path, fmt)
             continue
         for file in expand_folder(path) if path.is_dir() else [path]:
-            if file is not path and is_entities_file(file):
-                continue  # read by the import with the export beside it, as it does
+            if file is not path and (is_entities_file(file) or _companion(preview, file)):
+                continue  # an entities file is read by the import with the export beside it, as it does
             fmt = formats.sniff(file) if file is not path and file_kind(file) != "html" else None
             if fmt:
-                _tool_source(preview, file, fmt, articles)
+                _tool_source(preview, file, fmt)
             else:
-                _plain_file(preview, file, articles)
-    preview.documents = len(articles)
-    for article in articles:
-        preview.spans_per_label.update(s.label for s in article.spans)
-        preview.layers.update(s.annotator for s in article.spans)
-    _compare_with_dataset(store, preview, articles)
+                _plain_file(preview, file)
+    _compare_with_dataset(store, preview)
     return preview
 
 
-def _tool_source(preview: Preview, path: Path, fmt: str, articles: list[NewArticle]) -> None:
-    for record in formats.read(path, fmt):
+def _companion(preview: Preview, path: Path) -> bool:
+    reason = export_companion(path)
+    if reason:
+        preview.skipped.append(f"{path}: {reason}")
+    return reason is not None
+
+
+def _tool_source(preview: Preview, path: Path, fmt: str) -> None:
+    for record in formats.read_source(path, fmt):
         preview.tally.merge(record.tally)
         if record.article is not None:
-            preview.per_format[fmt] += 1
-            articles.append(record.article)
+            preview.add_article(record.article, fmt)
             preview.suggestions_per_label.update(s["label"] for s in record.suggestions)
         else:
             (preview.skipped if record.skipped else preview.failures).append(f"{record.source}: {record.reason}")
 
 
-def _plain_file(preview: Preview, file: Path, articles: list[NewArticle]) -> None:
+def _plain_file(preview: Preview, file: Path) -> None:
     kind = file_kind(file)
     if kind == "html":
         preview.not_read.append(str(file))
     elif kind == "text":
         try:
             tf = read_text_file(file)
-            articles.append(NewArticle(text=tf.text, title=tf.title))
-            preview.per_format["text"] += 1
+            preview.add_article(NewArticle(text=tf.text, title=tf.title), "text")
         except (FileSourceError, ValueError) as exc:
             preview.failures.append(f"{file}: {getattr(exc, 'reason', exc)}")
     elif kind == "jsonl":
         for result in iter_jsonl_records(file):
             if isinstance(result, NewArticle):
-                articles.append(result)
-                preview.per_format["jsonl"] += 1
+                preview.add_article(result, "jsonl")
             else:
                 (preview.skipped if result.skipped else preview.failures).append(f"{file}: {result.reason}")
     else:
         preview.failures.append(f"{file}: unsupported file type “{file.suffix or file.name}”.")
 
 
-def _compare_with_dataset(store: Store, preview: Preview, articles: list[NewArticle]) -> None:
-    """Which labels would be new and how many documents are there already: reads, never writes."""
-    with store.begin() as conn:
-        known = {name.casefold(): name for (name,) in conn.execute(text("SELECT name FROM label ORDER BY position"))}
-        hashes = [text_hash(a.text) for a in articles]
-        preview.duplicates = len({row[0] for row in select_in(
-            conn, "SELECT text_hash FROM article WHERE text_hash IN :values", hashes)})
+def _compare_with_dataset(store: Store | None, preview: Preview) -> None:
+    """Which labels would be new and how many documents are there already: reads, never writes.
+    Only label.name and article.text_hash are read, which every version of the dataset has."""
+    known: dict[str, str] = {}
+    if store is not None:
+        with store.begin() as conn:
+            names = conn.execute(text("SELECT name FROM label ORDER BY position"))
+            known = {name.casefold(): name for (name,) in names}
+            present = {row[0] for row in select_in(
+                conn, "SELECT text_hash FROM article WHERE text_hash IN :values", list(preview.text_hashes))}
+        preview.duplicates = sum(preview.text_hashes[h] for h in present)
     wanted = [*preview.spans_per_label, *preview.suggestions_per_label]
     preview.new_labels = list(dict.fromkeys(n for n in wanted if n.casefold() not in known))
     # Counted under the name the import would store them with: the dataset's spelling, else the first one met.

@@ -45,11 +45,17 @@ class NewLabels:
 
     names: dict[int, str] = field(default_factory=dict)  # label id: name as created
     spans: dict[str, int] = field(default_factory=dict)  # name: spans stored with it
+    suggestions: dict[str, int] = field(default_factory=dict)  # name: suggestions stored with it (imported ones)
 
     def add(self, created: dict[int, str], per_label: Counter[int]) -> None:
         self.names.update(created)
         for label_id, name in self.names.items():
             self.spans[name] = self.spans.get(name, 0) + per_label.get(label_id, 0)
+
+    def add_suggestions(self, per_label: Counter[int]) -> None:
+        for label_id, name in self.names.items():
+            if per_label.get(label_id):
+                self.suggestions[name] = self.suggestions.get(name, 0) + per_label[label_id]
 
 
 def new_uid() -> str:

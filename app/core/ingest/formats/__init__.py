@@ -10,13 +10,17 @@ out without being counted. ``sniff`` says which format a file or folder is in.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+log = logging.getLogger(__name__)
+
 FORMAT_NAMES = ("labelstudio", "brat", "conll", "prodigy")
+_ONE_FILE_FORMATS = ("conll", "prodigy")  # a folder of these is many sources, not one
 # What happened to a span (or a whole annotation) on its way in, in the order a summary names them.
 KINDS = ("converted", "trimmed", "repaired", "refused", "skipped", "not imported", "noted")
 
@@ -76,3 +80,36 @@ def read(path: Path, fmt: str) -> Iterator[FormatRecord]:
 
     readers = {"labelstudio": labelstudio.read, "brat": brat.read, "conll": conll.read, "prodigy": prodigy.read}
     yield from readers[fmt](path)
+
+
+def read_source(path: Path, fmt: str) -> Iterator[FormatRecord]:
+    """The documents of a file or folder as ``read`` gives them, for an import or its dry run: a folder
+    of a one-file format is read file by file, a source with no document at all fails with a sentence
+    saying so, and a reader that breaks on a file no one foresaw fails that file, not the batch."""
+    found = 0
+    for file in _files_of(path, fmt):
+        try:
+            for record in read(file, fmt):
+                found += 1
+                yield record
+        except Exception as exc:  # noqa: BLE001 - a backstop: each reader says what is wrong with a record
+            found += 1
+            log.info("Reading %s as %s failed: %r", file, fmt, exc)  # info: a command line shows no log
+            yield FormatRecord(str(file), reason=(
+                f"{file} could not be read as {fmt} ({type(exc).__name__}: {exc}); the records before the "
+                "problem were kept. Check that the file is what the tool wrote, or import it without --from; "
+                "please report the file if it is."))
+    if not found:
+        yield FormatRecord(str(path), reason=f"No {fmt} documents found in {path}.")
+
+
+def _files_of(path: Path, fmt: str) -> list[Path]:
+    """The files to read: ``path`` itself, or for a folder of a format of single files (CoNLL, Prodigy)
+    every file below it but hidden ones and the files an export writes beside its data."""
+    if fmt not in _ONE_FILE_FORMATS or not path.is_dir():
+        return [path]
+    from app.core.ingest.file_sources import export_companion
+
+    files = [p for p in sorted(path.rglob("*")) if p.is_file() and export_companion(p) is None
+             and not any(part.startswith(".") for part in p.relative_to(path).parts)]
+    return files

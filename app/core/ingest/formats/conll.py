@@ -6,7 +6,15 @@ from the tags of the whole file. The text is rebuilt from the tokens (one
 space between tokens, a line break between sentences) and a ``-DOCSTART-``
 line starts a new document. An ``I-`` tag that follows neither a ``B-`` nor
 an ``I-`` of its type starts a span (the common repair), counted, except in
-IOB1 files, where that is how a span starts.
+IOB1 files, where that is how a span starts. A tag that is none of these (a
+part-of-speech column, a bare "B") is refused as a span, counted; a document
+whose tags are mostly such is refused whole, with the reason.
+
+A file is taken for CoNLL by its content only on strong evidence: several rows
+of one token and a tag column or few (at most five columns), and, for a
+``.txt`` or ``.tsv`` file, a proper ``B-``/``I-``/... tag with a label of
+letters and valid tags on most rows. Plain text whose lines end in words such as
+"I-95" or "U-turn" stays plain text.
 """
 
 from __future__ import annotations
@@ -21,7 +29,12 @@ from app.core.ingest.formats.spans import finish, span
 
 SUFFIXES = (".conll", ".conll03", ".iob", ".iob1", ".iob2", ".bio", ".bioes", ".bilou", ".tsv", ".txt")
 _TAG = re.compile(r"^(O|[BIESLU][-_].+)$")
+_PROPER_TAG = re.compile(r"^[BIESLU][-_][A-Za-z][A-Za-z_-]*$")  # e.g. B-PER, I-MISC, U-work_of_art
 _SNIFF_LINES = 200
+_SNIFF_MIN_ROWS = 3
+_SNIFF_MAX_COLUMNS = 5
+_PLAIN_SUFFIXES = (".txt", ".tsv")  # also written by people as plain text: sniffed more strictly
+REFUSED_TAG = "the tag is not O, B-, I-, E-, S-, L- or U- followed by a label"
 REPAIRED_I = "an I- tag without a B- before it starts a span"
 REPAIRED_END = "a span left open by an inconsistent BIOES/BILOU sequence"
 
@@ -36,11 +49,21 @@ def sniff(path: Path) -> bool:
             lines = [line.strip() for _, line in zip(range(_SNIFF_LINES), f, strict=False)]
     except (OSError, UnicodeDecodeError):
         return False
-    rows = [line.split() for line in lines if line and not line.startswith("-DOCSTART-")]
-    if not rows:
+    rows = [_columns(line) for line in lines if line and not line.startswith("-DOCSTART-")]
+    if len(rows) < _SNIFF_MIN_ROWS:
         return False
-    tagged = [r for r in rows if len(r) >= 2 and _TAG.match(r[-1])]
-    return len(tagged) >= 0.95 * len(rows) and any(r[-1] != "O" for r in tagged)
+    # One token a row, then its tag column(s): few columns, most of them ending in a tag.
+    shaped = [r for r in rows if 2 <= len(r) <= _SNIFF_MAX_COLUMNS and _TAG.match(r[-1])]
+    if len(shaped) < 0.95 * len(rows) or not any(r[-1] != "O" for r in shaped):
+        return False
+    if path.suffix.lower() not in _PLAIN_SUFFIXES:
+        return True
+    proper = [r for r in shaped if r[-1] == "O" or _PROPER_TAG.match(r[-1])]
+    return any(r[-1] != "O" for r in proper) and len(proper) >= 0.9 * len(rows)
+
+
+def _columns(line: str) -> list[str]:
+    return line.split("\t") if "\t" in line else line.split()
 
 
 def read(path: Path) -> Iterator[FormatRecord]:
@@ -55,6 +78,16 @@ def read(path: Path) -> Iterator[FormatRecord]:
     for n, doc in enumerate(documents, start=1):
         where = f"{path}#document {n}" if len(documents) > 1 else str(path)
         record = FormatRecord(where)
+        tags = [tag for sentence in doc for _, tag in sentence]
+        invalid = sum(1 for tag in tags if not valid_tag(tag))
+        if invalid * 2 > len(tags):
+            record.tally.add("refused", REFUSED_TAG, invalid)
+            record.reason = (f"Not imported: {invalid} of its {len(tags)} tags are not O, B-, I-, E-, S-, L- or U- "
+                             "followed by a label, so its last column holds no entity tags (a part-of-speech "
+                             "column?). Import it without --from conll, or give a file whose last column is "
+                             "the entity tag.")
+            yield record
+            continue
         record.tally.add("noted", f"tags read as {scheme}")
         body, spans = rebuild(doc, scheme, record.tally)
         title = f"{path.stem} {n}" if len(documents) > 1 else path.stem
@@ -80,7 +113,7 @@ def _documents(lines: list[str]) -> Iterator[list[list[Token]]]:
                 doc.append(sentence)
             sentence = []
             continue
-        cols = stripped.split("\t") if "\t" in stripped else stripped.split()
+        cols = _columns(stripped)
         if len(cols) < 2:
             continue  # a header or a stray word: no token with a tag
         sentence.append((cols[0], cols[-1].strip()))
@@ -90,9 +123,15 @@ def _documents(lines: list[str]) -> Iterator[list[list[Token]]]:
         yield doc
 
 
+def valid_tag(tag: str) -> bool:
+    """O, or a B-/I-/E-/S-/L-/U- prefix followed by a label."""
+    return tag == "O" or (_TAG.match(tag) is not None and bool(tag[2:].strip()))
+
+
 def detect_scheme(tags: list[str]) -> str:
     """"BIOES" when S-/E- (or U-/L-) tags occur, "IOB1" when spans start with I- and B- only
     separates neighbours of one type, else "IOB2"."""
+    tags = [t for t in tags if valid_tag(t)]
     prefixes = {t[0] for t in tags if t != "O"}
     if prefixes & {"S", "E", "U", "L"}:
         return "BIOES"
@@ -136,7 +175,9 @@ def rebuild(doc: list[list[Token]], scheme: str, tally: Tally) -> tuple[str, lis
 
 def _step(open_span: list[Any] | None, tag: str, start: int, end: int, scheme: str,
           spans: list[dict[str, Any]], tally: Tally) -> list[Any] | None:
-    if tag == "O":
+    if tag == "O" or not valid_tag(tag):
+        if tag != "O":
+            tally.add("refused", REFUSED_TAG)
         if open_span is not None:
             _close(open_span, scheme, spans, tally)
         return None

@@ -31,28 +31,56 @@ from app.core.ingest.jsonl_reader import RecordProblem, decode_json
 _FIELDS = {"title": ("title", "headline"), "url": ("url", "link"), "published": ("published", "date", "pub_date"),
            "author": ("author",), "site_name": ("site_name",), "language": ("language", "lang")}
 _UID = re.compile(r"^[A-Za-z0-9_.:-]{1,40}$")
+# Sniffing parses a file whole up to this size and looks at its first bytes beyond it; reading takes
+# files up to MAX_FILE_BYTES (a JSON list is parsed whole, and takes several times its size in memory).
 _MAX_SNIFF_BYTES = 64 * 1024 * 1024
+_SNIFF_HEAD_BYTES = 64 * 1024
+MAX_FILE_BYTES = 2 * 1024 * 1024 * 1024
+_HEAD_TASK = re.compile(rb'^\s*\[?\s*\{.*"data"\s*:\s*\{', re.S)
+_HEAD_KEYS = (b'"annotations"', b'"predictions"', b'"completions"')
+_HEAD_MIN_ROW = re.compile(rb'^\s*\[?\s*\{.*"labels"\s*:\s*\[', re.S)
 
 
 def sniff(path: Path) -> bool:
     if path.is_dir():
         # Only a folder of tasks alone: a folder that also holds articles is imported file by file.
         files = sorted(p for p in path.iterdir() if not p.name.startswith("."))
-        return bool(files) and all(f.suffix.lower() == ".json" for f in files) and _is_task(_load(files[0]))
-    if path.suffix.lower() != ".json":
+        return bool(files) and all(f.suffix.lower() == ".json" for f in files) and _looks_like_tasks(files[0])
+    return path.suffix.lower() == ".json" and _looks_like_tasks(path)
+
+
+def _looks_like_tasks(path: Path) -> bool:
+    """Whether a file holds Label Studio tasks (or JSON-MIN rows): parsed when small enough, else
+    told from its first bytes."""
+    try:
+        size = path.stat().st_size
+    except OSError:
         return False
-    value = _load(path)
+    if size > _MAX_SNIFF_BYTES:
+        try:
+            with path.open("rb") as f:
+                head = f.read(_SNIFF_HEAD_BYTES).removeprefix(b"\xef\xbb\xbf")
+        except OSError:
+            return False
+        return bool(_HEAD_TASK.match(head) and any(k in head for k in _HEAD_KEYS) or (
+            _HEAD_MIN_ROW.match(head) and b'"start"' in head and b'"text"' in head))
+    value, _problem = _load(path)
     first = value[0] if isinstance(value, list) and value else value
     return _is_task(first) or _is_min_row(first)
 
 
-def _load(path: Path) -> Any:
+def _load(path: Path) -> tuple[Any, str]:
+    """The file's JSON value, or None and why not (a sentence)."""
     try:
-        if path.stat().st_size > _MAX_SNIFF_BYTES:
-            return None
-        return decode_json(path.read_bytes().removeprefix(b"\xef\xbb\xbf"))
-    except (OSError, RecordProblem):
-        return None
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return None, (f"{path.name} is too large to import ({size / 1e9:.1f} GB, over the "
+                          f"{MAX_FILE_BYTES / 1e9:.1f} GB limit): export fewer tasks at a time from Label Studio.")
+        return decode_json(path.read_bytes().removeprefix(b"\xef\xbb\xbf")), ""
+    except OSError as exc:
+        return None, f"Cannot read {path.name}: {exc.strerror or exc}."
+    except RecordProblem as problem:
+        return None, f"{path.name} is not a readable JSON file: {problem.reason}"
 
 
 def _is_task(value: Any) -> bool:
@@ -69,9 +97,9 @@ def _is_min_row(value: Any) -> bool:
 def read(path: Path) -> Iterator[FormatRecord]:
     files = sorted(path.glob("*.json")) if path.is_dir() else [path]
     for file in files:
-        value = _load(file)
+        value, problem = _load(file)
         if value is None:
-            yield FormatRecord(str(file), reason=f"{file.name} is not a readable JSON file.")
+            yield FormatRecord(str(file), reason=problem)
             continue
         items = value if isinstance(value, list) else [value]
         if items and all(_is_min_row(i) and not _is_task(i) for i in items):
@@ -92,6 +120,8 @@ def _task(where: str, task: dict[str, Any]) -> FormatRecord:
     if key is None:
         record.reason = "The task's data has no text (no \"text\" field, nor any other text)."
         return record
+    if key != "text":
+        record.tally.add("noted", f"text taken from data.{key}")
     body = data[key]
     utf16 = Utf16(body)
     spans: list[dict[str, Any]] = []
@@ -152,9 +182,12 @@ def _own_layer(body: str, prediction: dict[str, Any], who: str, tally: Tally) ->
 
 def _read_min(file: Path, rows: list[dict[str, Any]]) -> Iterator[FormatRecord]:
     """JSON-MIN rows, grouped by task: every annotator's row of a task is one article."""
-    groups: dict[Any, list[dict[str, Any]]] = {}
+    groups: dict[int | str, list[dict[str, Any]]] = {}
     for n, row in enumerate(rows, start=1):
-        groups.setdefault(row.get("id", f"row {n}"), []).append(row)
+        task_id = row.get("id")
+        # Only a whole number or a string names a task; anything else leaves the row a task of its own.
+        key = task_id if isinstance(task_id, (int, str)) and not isinstance(task_id, bool) else f"row {n}"
+        groups.setdefault(key, []).append(row)
     for task_id, group in groups.items():
         where = f"{file}#task {task_id}"
         record = FormatRecord(where)
@@ -164,6 +197,8 @@ def _read_min(file: Path, rows: list[dict[str, Any]]) -> Iterator[FormatRecord]:
         for row in group:
             if row["text"] != body:
                 record.tally.add("refused", "a row of the same task with another text")
+                record.tally.add("refused", "a span of a row of the same task with another text",
+                                 sum(len(v) for v in row.values() if _is_span_list(v)))
                 continue
             annotator = _annotator(row.get("annotator"))
             for key, items in row.items():

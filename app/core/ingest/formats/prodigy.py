@@ -58,12 +58,29 @@ def read(path: Path) -> Iterator[FormatRecord]:
                     yield FormatRecord(f"{path}:{number}", skipped=True,
                                        reason=f'line {number}: left out: the Prodigy answer is "{value["answer"]}".')
                     continue
-                groups.setdefault(value.get("_input_hash", value["text"]), []).append((number, value))
+                groups.setdefault(_input_key(value, number), []).append((number, value))
     except OSError as exc:
         yield FormatRecord(str(path), reason=f"Cannot read {path}: {exc.strerror or exc}.")
         return
     for examples in groups.values():
         yield _article(path, examples)
+
+
+def _input_key(example: dict[str, Any], number: int) -> int | str | tuple[str, int]:
+    """What groups an input's examples: its hash when that is a number or a string, else its text;
+    an example whose hash is anything else stays on its own."""
+    found = example.get("_input_hash", example["text"])
+    if isinstance(found, (int, str)) and not isinstance(found, bool):
+        return found
+    return ("line", number)
+
+
+def _spans_of(example: dict[str, Any], tally: Tally) -> list[Any]:
+    found = example.get("spans")
+    if found is None or isinstance(found, list):
+        return found or []
+    tally.add("refused", "spans that are not a list")
+    return []
 
 
 def _article(path: Path, examples: list[tuple[int, dict[str, Any]]]) -> FormatRecord:
@@ -74,11 +91,13 @@ def _article(path: Path, examples: list[tuple[int, dict[str, Any]]]) -> FormatRe
     for _, example in examples:
         if example["text"] != body:
             record.tally.add("refused", "an example of the same input with another text")
+            record.tally.add("refused", "a span of an example of the same input with another text",
+                             len(_spans_of(example, record.tally)))
             continue
         who = example.get("_annotator_id") or example.get("_session_id") or ""
         found_tokens = example.get("tokens")
         tokens: list[Any] = found_tokens if isinstance(found_tokens, list) else []
-        for item in example.get("spans") or []:
+        for item in _spans_of(example, record.tally):
             if not isinstance(item, dict):
                 record.tally.add("refused", "a span that is not an object")
                 continue

@@ -19,6 +19,7 @@ from app.core.ingest.formats import FormatRecord, Tally
 from app.core.validation import RESERVED_META_KEYS, NewArticle, describe_validation_error
 
 CONVERTED_UTF16 = "UTF-16 offsets (as counted in a browser) read as characters"
+CONVERTED_UNCHECKED = "offsets read as UTF-16 without a span text to check them"
 TRIMMED = "whitespace at a span's edges left out"
 REFUSED_DIFFERS = "the text at the span's offsets differs from the span's text"
 REFUSED_OUTSIDE = "the span lies outside the text"
@@ -92,7 +93,8 @@ def _as_characters(text: str, start: int, end: int, claimed: str | None, tally: 
         s, e = utf16.to_chars(start), utf16.to_chars(end)
         if s is not None and e is not None and 0 <= s < e and (claimed is None or text[s:e] == claimed):
             if (s, e) != (start, end):  # before the first wide character both counts agree
-                tally.add("converted", CONVERTED_UTF16)
+                # Without the span's own text nothing confirms the tool counted in UTF-16: said apart.
+                tally.add("converted", CONVERTED_UTF16 if claimed is not None else CONVERTED_UNCHECKED)
             return s, e
     if claimed is None and fits:
         return start, end

@@ -10,6 +10,7 @@ the dataset creates it as an entity label; one for a claim label is refused.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,19 +18,20 @@ from sqlalchemy import text
 
 from app.core.db.store import Store
 from app.core.ingest.formats import Tally
-from app.core.ingest.storing import label_ids
+from app.core.ingest.storing import NewLabels, label_ids
 
 REFUSED_CLAIM = "a prediction with a claim label (suggestions are for entity labels)"
 
 
 def store_imported_suggestions(store: Store, found: Sequence[tuple[int | None, Sequence[dict[str, Any]]]],
-                               tally: Tally) -> int:
-    """Store each (article id, its suggestions); returns how many were stored."""
+                               tally: Tally, new_labels: NewLabels | None = None) -> int:
+    """Store each (article id, its suggestions); returns how many were stored. The labels this
+    created are added to ``new_labels``, with the suggestions that use each."""
     stored_articles = [(article_id, list(items)) for article_id, items in found if article_id and items]
     if not stored_articles:
         return 0
     with store.begin() as conn:
-        ids, _created = label_ids(conn, [s["label"] for _, items in stored_articles for s in items])
+        ids, created = label_ids(conn, [s["label"] for _, items in stored_articles for s in items])
         kinds: dict[int, str] = {int(i): k for i, k in conn.execute(text("SELECT id, kind FROM label"))}
         names: dict[int, str] = {int(i): n for i, n in conn.execute(text("SELECT id, name FROM label"))}
     layer: dict[int, list[dict[str, Any]]] = {}
@@ -42,6 +44,9 @@ def store_imported_suggestions(store: Store, found: Sequence[tuple[int | None, S
                 continue
             layer.setdefault(article_id, []).append({**s, "label": names[label_id]})  # the dataset's spelling
             stored += 1
+    if new_labels is not None:
+        new_labels.add({ids[name]: name for name in created}, Counter())
+        new_labels.add_suggestions(Counter(ids[s["label"]] for items in layer.values() for s in items))
     if layer:
         from app.core.suggest.service import store_suggestions  # here: it loads the suggester's libraries
 

@@ -29,6 +29,9 @@ def cmd_import_dry_run(db: str | None, args: argparse.Namespace) -> int:
         return EXIT_USAGE
     try:
         preview = preview_sources(store, args.sources, args.source_format or "")
+    except KeyboardInterrupt:
+        print("\nInterrupted: nothing was written.", file=sys.stderr)
+        return EXIT_SOME_FAILED
     except DATABASE_ERRORS as exc:
         where = store.where if store is not None else db
         print(f"article-curator import: the dataset {where} could not be read: {describe_db_error(exc)}. "
@@ -59,8 +62,8 @@ def _open_for_reading(db: str | None) -> tuple[Store | None, str]:
     if not path.is_file() or path.stat().st_size == 0:
         if path.is_dir():
             raise StoreError(f"{path} is a folder, not a dataset file.")
-        return None, (f"The dataset {path} does not exist yet: nothing to compare with, so every document and "
-                      "label counts as new. It was not created.")
+        return None, (f"The dataset {path} does not exist yet (or is empty): nothing to compare with, so every "
+                      "document and label counts as new. It was not created.")
     with path.open("rb") as f:
         if not f.read(16).startswith(SQLITE_MAGIC):
             raise StoreError(f"{path} is not an Article Curator dataset: it is not a database file.")

@@ -47,6 +47,9 @@ def test_a_short_tagged_text_file_is_still_conll(tmp_path: Path) -> None:
     path = tmp_path / "ner.txt"
     path.write_text("Ana B-PER\nRuiz I-PER\nsaid O\nhello O\n\nMadrid B-LOC\nwon O\n", encoding="utf-8")
     assert formats.sniff(path) == "conll"
+    named = tmp_path / "two.conll"  # the name says CoNLL: a short file is one too
+    named.write_text("Ana B-PER\nRuiz I-PER\n", encoding="utf-8")
+    assert formats.sniff(named) == "conll"
 
 
 def test_invalid_conll_tags_are_refused_span_by_span(store: Any, tmp_path: Path) -> None:
@@ -205,8 +208,9 @@ def test_nothing_found_is_a_failure(store: Any, tmp_path: Path, fmt: str, name: 
     else:
         path.write_text("\n", encoding="utf-8")
     report = import_sources(store, [path], ImportOptions(source_format=fmt))
-    assert [f.reason for f in report.failures] == [f"No {fmt} documents found in {path}."]
-    assert preview_sources(store, [str(path)], fmt).failures == [f"{path}: No {fmt} documents found in {path}."]
+    said = f"No {fmt} documents found in {path}: check that it is what the tool wrote"
+    assert [f.reason.startswith(said) for f in report.failures] == [True]
+    assert [f.startswith(f"{path}: {said}") for f in preview_sources(store, [str(path)], fmt).failures] == [True]
 
 
 @pytest.mark.parametrize("fmt", ["conll", "prodigy"])
@@ -253,7 +257,7 @@ def test_labels_created_by_suggestions_are_reported(store: Any, tmp_path: Path) 
     report = import_sources(store, [tmp_path / "t.json"])
     assert report.suggestions == 1
     assert "CITY" in report.created_labels
-    assert "Created label CITY for 0 spans and 1 suggestion" in " ".join(report.label_notes())
+    assert "Created label CITY for 1 suggestion (the dataset" in " ".join(report.label_notes())
     assert report.label_changes
 
 

@@ -44,6 +44,7 @@ from app.core.ingest.file_sources import (
     read_bytes,
     read_text_file,
 )
+from app.core.ingest.formats.conll import SUFFIXES as CONLL_SUFFIXES
 from app.core.ingest.formats.suggestions import store_imported_suggestions
 from app.core.ingest.import_log import ImportLogWriter
 from app.core.ingest.jsonl_reader import iter_jsonl_records
@@ -145,11 +146,14 @@ class ImportReport:
     def label_notes(self) -> list[str]:
         """One sentence per label the import created, then what the entities files did, for its summary."""
         suggested = self.new_labels.suggestions
-        return [*(f"Created label {name} for {n} span{'' if n == 1 else 's'}"
-                  + (f" and {suggested[name]} suggestion{'' if suggested[name] == 1 else 's'}"
-                     if suggested.get(name) else "")
-                  + " (the dataset had no label of that name)."
-                  for name, n in self.created_labels.items()), *self.entity_notes]
+        return [*(f"Created label {name} for {_uses(n, suggested.get(name, 0))} (the dataset had no label of that "
+                  "name)." for name, n in self.created_labels.items()), *self.entity_notes]
+
+
+def _uses(spans: int, suggestions: int) -> str:
+    """E.g. "14 spans", "1 suggestion", "3 spans and 2 suggestions"."""
+    parts = [f"{n} {noun}{'' if n == 1 else 's'}" for n, noun in ((spans, "span"), (suggestions, "suggestion")) if n]
+    return " and ".join(parts) or "0 spans"
 
 
 def imported_changes(article_ids: Sequence[int]) -> Changes:
@@ -375,7 +379,10 @@ def _import_plain_file(run: _Run, path: Path) -> None:
     source = str(path)
     kind = file_kind(path)
     if kind is None:
-        run.fail(source, f"Unsupported file type “{path.suffix or path.name}”: use .html, .txt, .md, .jsonl or .json.")
+        hint = (" (or, for a CoNLL file whose tags were not recognised, --from conll)"
+                if path.suffix.lower() in CONLL_SUFFIXES else "")
+        run.fail(source, f"Unsupported file type “{path.suffix or path.name}”: use .html, .txt, .md, .jsonl or .json"
+                 f"{hint}.")
         return
     if kind == "text":
         try:

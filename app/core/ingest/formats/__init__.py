@@ -100,7 +100,8 @@ def read_source(path: Path, fmt: str) -> Iterator[FormatRecord]:
                 "problem were kept. Check that the file is what the tool wrote, or import it without --from; "
                 "please report the file if it is."))
     if not found:
-        yield FormatRecord(str(path), reason=f"No {fmt} documents found in {path}.")
+        yield FormatRecord(str(path), reason=f"No {fmt} documents found in {path}: check that it is what the tool "
+                                             "wrote, or leave out --from to have the format recognised.")
 
 
 def _files_of(path: Path, fmt: str) -> list[Path]:

@@ -50,16 +50,16 @@ def sniff(path: Path) -> bool:
     except (OSError, UnicodeDecodeError):
         return False
     rows = [_columns(line) for line in lines if line and not line.startswith("-DOCSTART-")]
+    if path.suffix.lower() not in _PLAIN_SUFFIXES:
+        # The name says CoNLL already (.conll, .iob, .bio ...): most rows ending in a tag confirm it.
+        tagged = [r for r in rows if len(r) >= 2 and valid_tag(r[-1])]
+        return bool(rows) and len(tagged) >= 0.95 * len(rows) and any(r[-1] != "O" for r in tagged)
+    # A .txt or .tsv may be anyone's text: several rows of one token and few tag columns, most tags
+    # proper ones (B-PER, not "I-95"), at least one of them not O.
     if len(rows) < _SNIFF_MIN_ROWS:
         return False
-    # One token a row, then its tag column(s): few columns, most of them ending in a tag.
-    shaped = [r for r in rows if 2 <= len(r) <= _SNIFF_MAX_COLUMNS and _TAG.match(r[-1])]
-    if len(shaped) < 0.95 * len(rows) or not any(r[-1] != "O" for r in shaped):
-        return False
-    if path.suffix.lower() not in _PLAIN_SUFFIXES:
-        return True
-    proper = [r for r in shaped if r[-1] == "O" or _PROPER_TAG.match(r[-1])]
-    return any(r[-1] != "O" for r in proper) and len(proper) >= 0.9 * len(rows)
+    shaped = [r for r in rows if 2 <= len(r) <= _SNIFF_MAX_COLUMNS and (r[-1] == "O" or _PROPER_TAG.match(r[-1]))]
+    return len(shaped) >= 0.9 * len(rows) and any(r[-1] != "O" for r in shaped)
 
 
 def _columns(line: str) -> list[str]:
@@ -84,8 +84,8 @@ def read(path: Path) -> Iterator[FormatRecord]:
             record.tally.add("refused", REFUSED_TAG, invalid)
             record.reason = (f"Not imported: {invalid} of its {len(tags)} tags are not O, B-, I-, E-, S-, L- or U- "
                              "followed by a label, so its last column holds no entity tags (a part-of-speech "
-                             "column?). Import it without --from conll, or give a file whose last column is "
-                             "the entity tag.")
+                             "column?). Give a file whose last column is the entity tag, or, if it is no "
+                             "CoNLL file, import it without --from conll.")
             yield record
             continue
         record.tally.add("noted", f"tags read as {scheme}")

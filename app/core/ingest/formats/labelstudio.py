@@ -80,7 +80,8 @@ def _load(path: Path) -> tuple[Any, str]:
     except OSError as exc:
         return None, f"Cannot read {path.name}: {exc.strerror or exc}."
     except RecordProblem as problem:
-        return None, f"{path.name} is not a readable JSON file: {problem.reason}"
+        return None, (f"{path.name} is not a readable JSON file ({problem.reason.rstrip('.')}): export it again "
+                      "from Label Studio, or check that it is one of its exports.")
 
 
 def _is_task(value: Any) -> bool:

@@ -31,6 +31,12 @@ def articles(store: Any) -> list[tuple[str, str]]:
 
 # -- 1, 2: CoNLL only on strong evidence, tags checked ------------------------------------------------
 
+def test_short_lines_ending_in_tag_like_words_are_not_conll(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("Check your E-mail\nMake a U-turn\nAvoid the I-95\n\nSee the B-52\n", encoding="utf-8")
+    assert formats.sniff(path) is None
+
+
 @pytest.mark.parametrize("name", ["storm.txt", "storm.tsv"])
 def test_plain_text_with_tag_like_words_is_not_taken_for_conll(store: Any, tmp_path: Path, name: str) -> None:
     path = tmp_path / name
@@ -146,6 +152,10 @@ def test_an_export_folder_imports_its_data_only(store: Any, tmp_path: Path, empt
         assert report.imported == 1 and preview.documents == 1
     else:  # token rows, not articles: they fail as such, while the card, manifest and tag list are left out
         assert all("out.jsonl" in f.source for f in report.failures), [f.source for f in report.failures]
+        (folder / "out.manifest.json").unlink()  # the tag list is still known by the data beside it
+        with open_store(other) as again:
+            report = import_sources(again, [folder])
+        assert not [f for f in report.failures if "labels.json" in f.source]
 
 
 # -- 5: Label Studio exports larger than what the sniff reads ------------------------------------------

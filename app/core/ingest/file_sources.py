@@ -6,6 +6,7 @@ refused with what it really is.
 
 from __future__ import annotations
 
+import glob
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +65,9 @@ def export_companion(path: Path) -> str | None:
         stem = name.removesuffix(suffix)
         if name.endswith(suffix) and path.with_name(f"{stem}.manifest.json").is_file():
             return f"{what} of the export {stem}, described by {stem}.manifest.json, not articles."
+    stem = name.removesuffix(".labels.json")
+    if stem != name and any(path.parent.glob(f"{glob.escape(stem)}*.jsonl")):
+        return f"the tag list of the Hugging Face export {stem} beside it, not articles."
     return None
 
 

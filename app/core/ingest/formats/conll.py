@@ -10,16 +10,18 @@ IOB1 files, where that is how a span starts. A tag that is none of these (a
 part-of-speech column, a bare "B") is refused as a span, counted; a document
 whose tags are mostly such is refused whole, with the reason.
 
-A file is taken for CoNLL by its content only on strong evidence: several rows
-of one token and a tag column or few (at most five columns), and, for a
-``.txt`` or ``.tsv`` file, a proper ``B-``/``I-``/... tag with a label of
-letters and valid tags on most rows. Plain text whose lines end in words such as
+A ``.txt`` or ``.tsv`` file is taken for CoNLL only on strong evidence: several
+rows of one token and a tag column or few (at most five, as many on every row),
+most of them ending in a proper tag (``O``, or ``B-``/``I-``/... with a label of
+letters), at least one not ``O``. A file named ``.conll``, ``.iob``, ... needs
+only most rows to end in a tag. Plain text whose lines end in words such as
 "I-95" or "U-turn" stays plain text.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -59,7 +61,9 @@ def sniff(path: Path) -> bool:
     if len(rows) < _SNIFF_MIN_ROWS:
         return False
     shaped = [r for r in rows if 2 <= len(r) <= _SNIFF_MAX_COLUMNS and (r[-1] == "O" or _PROPER_TAG.match(r[-1]))]
-    return len(shaped) >= 0.9 * len(rows) and any(r[-1] != "O" for r in shaped)
+    # Columns come in the same number on every row; lines of prose do not.
+    _, same_width = Counter(len(r) for r in rows).most_common(1)[0]
+    return len(shaped) >= 0.9 * len(rows) and same_width >= 0.9 * len(rows) and any(r[-1] != "O" for r in shaped)
 
 
 def _columns(line: str) -> list[str]:

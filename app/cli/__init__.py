@@ -290,6 +290,7 @@ def cmd_import(store: object, args: argparse.Namespace) -> int:
     from app.core.ingest.extraction import ExtractOptions
     from app.core.ingest.fetch_options import MB, FetchOptions
     from app.core.ingest.importer import ImportOptions, import_sources
+    from app.core.settings import load_settings
 
     options = ImportOptions(
         fetch=FetchOptions(timeout=args.timeout, concurrency=max(1, args.concurrency),
@@ -297,6 +298,7 @@ def cmd_import(store: object, args: argparse.Namespace) -> int:
         extract=ExtractOptions(),
         workers=max(0, args.workers),
         annotator=args.annotator,
+        near_copy_threshold=load_settings().near_copy_threshold,
     )
     display = ProgressDisplay(sys.stderr, "Importing")
     cancel = CancelToken()
@@ -316,6 +318,8 @@ def cmd_import(store: object, args: argparse.Namespace) -> int:
     for o in report.outcomes:
         if o.outcome == "duplicate":
             print(f"  duplicate  {o.source}: {o.reason}")
+    for o in report.near_copies:  # imported all the same: the copy may carry other spans
+        print(f"  near copy  {o.source}: {o.reason}")
     for o in report.failures:
         print(f"  failed     {o.source}: {o.reason}")
     return EXIT_SOME_FAILED if report.failures else EXIT_OK

@@ -65,7 +65,8 @@ def import_options(settings: Settings) -> ImportOptions:
         concurrency=max(1, int(settings.fetch_concurrency)),
         max_bytes=max(1, int(float(settings.fetch_max_mb) * MB)),
     )
-    return ImportOptions(fetch=fetch, workers=max(0, int(settings.extract_workers)), annotator=settings.annotator)
+    return ImportOptions(fetch=fetch, workers=max(0, int(settings.extract_workers)), annotator=settings.annotator,
+                         near_copy_threshold=settings.near_copy_threshold)
 
 
 def summary_text(imported: int, duplicates: int, failed: int, cancelled: int = 0) -> str:

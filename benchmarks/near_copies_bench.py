@@ -49,6 +49,7 @@ class Generator:
         self.vocab = ["".join(self.rng.choice(letters[: 8 + i % 18]) for _ in range(2 + i % 8)) for i in range(8000)]
         self.cum_weights = list(accumulate(1 / (i + 1) ** 0.9 for i in range(len(self.vocab))))
         self.boiler = {s: (self.sentence(12), self.sentence(18)) for s in SITES}
+        self.made = 0  # articles made so far: each gets an address of its own
 
     def sentence(self, n: int | None = None) -> str:
         words = self.rng.choices(self.vocab, cum_weights=self.cum_weights, k=n or self.rng.randint(8, 25))
@@ -83,12 +84,14 @@ class Generator:
                 header, footer = self.boiler[site]
                 sentences = body if c == 0 else self.copy(body, heavy=self.rng.random() < 0.35)
                 title = headline if c == 0 else self.sentence(8)  # each site writes its own headline
-                arts.append(_article(f"{header}\n\n{' '.join(sentences)}\n\n{footer}", title, site, f"s{s}c{c}"))
+                arts.append(_article(f"{header}\n\n{' '.join(sentences)}\n\n{footer}", title, site,
+                                     f"{self.made}s{s}c{c}"))
         for u in range(unrelated):
             site = self.rng.choice(SITES)
             header, footer = self.boiler[site]
             arts.append(_article(f"{header}\n\n{' '.join(self.story())}\n\n{footer}", self.sentence(8), site,
-                                 f"u{u}"))
+                                 f"{self.made}u{u}"))
+        self.made += len(arts)
         self.rng.shuffle(arts)
         return arts
 
@@ -211,7 +214,7 @@ def scale(n: int, folder: Path) -> None:
             cluster_s = time.perf_counter() - started
         secs = report.seconds or {}
         print(f"  signatures for {signed} articles: {sign_s:.1f} s ({sign_s / max(signed, 1) * 1000:.2f} ms each)")
-        print(f"  full re-cluster of {made}: {cluster_s:.1f} s (index build {secs.get('index', 0):.1f} s, "
+        print(f"  full re-cluster of {made}: {cluster_s:.1f} s (signatures read {secs.get('read', 0):.1f} s, "
               f"candidates {secs.get('candidates', 0):.1f} s, exact checks of {report.candidate_pairs} pairs "
               f"{secs.get('verify', 0):.1f} s); {len(set(cluster.values()))} clusters of {len(cluster)} articles")
         nc.forget_index(store)

@@ -100,6 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--split", metavar="TRAIN,DEV,TEST", help="e.g. 0.8,0.1,0.1: add a deterministic split")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED)
     p.add_argument("--split-files", action="store_true", help="write one file per split instead of a field")
+    p.add_argument("--group-by", choices=("cluster", "site", "none"), default="cluster",
+                   help="keep each near-copy cluster (default), each site, or nothing together in one split")
 
     sub.add_parser("stats", parents=[common],
                    help="articles per status, spans per label, suggestions accepted per label")
@@ -336,13 +338,14 @@ def _parse_split(text: str | None) -> tuple[float, float, float] | None:
 
 
 def cmd_export(store: object, args: argparse.Namespace) -> int:
+    from app.cli.export_split import split_lines
     from app.core.export.exporter import ExportError, ExportOptions, export_jsonl
     from app.core.validation import InvalidInput
 
     try:
         options = ExportOptions(format=args.format, statuses=tuple(args.status), labels=tuple(args.label),
                                 annotators=tuple(args.annotator), split=_parse_split(args.split), seed=args.seed,
-                                split_files=args.split_files)
+                                split_files=args.split_files, group_by=args.group_by)
     except ValueError as exc:  # InvalidInput included
         print(f"article-curator export: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -367,6 +370,8 @@ def cmd_export(store: object, args: argparse.Namespace) -> int:
         print(f"  {label}: {n} spans")
     for path in summary.paths:
         print(f"  wrote {path}")
+    for line in split_lines(summary):
+        print(line)
     for warning in summary.warnings:
         print(f"Warning: {warning}")
     return EXIT_OK

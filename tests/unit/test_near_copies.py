@@ -50,7 +50,7 @@ def test_shingles_ignore_case_spacing_and_punctuation():
 
 
 def test_lsh_bands_favour_recall():
-    bands, rows = nc._lsh_params(0.8)
+    bands, rows = nc.lsh_params(0.8)
     assert bands * rows <= nc.NUM_PERM
     assert 1 - (1 - 0.8**rows) ** bands >= 0.995
 

@@ -38,8 +38,10 @@ spans, so an article none of whose spans pass is still written, with no spans
 
 When a train/dev/test split is asked for, each line ends with ``"split"`` (or
 goes to ``OUT.train.jsonl`` etc. with ``split_files``). An article's split
-depends only on its uid and the seed, never on the filters or the dataset
-size, so an article stays in the same split from one export to the next.
+depends only on its group's key and the seed, never on the filters or the
+dataset size, so an article stays in the same split from one export to the
+next; the group (``group_by``, app/core/export/grouping.py) is its near-copy
+cluster by default, so that no story is in train and test at once.
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ from app.core.db import span_json
 from app.core.db.in_lists import in_list
 from app.core.db.store import Store
 from app.core.export.formats import DEFAULT_SEED, FORMATS, SPLIT_NAMES
+from app.core.export.grouping import GROUP_BY, SplitTally, group_keys
 from app.core.export.output import Output, remove_stale_temp_files, sync_folder
 from app.core.validation import InvalidInput
 from app.models import ARTICLE_STATUSES
@@ -86,10 +89,13 @@ class ExportOptions:
     split: tuple[float, float, float] | None = None  # train/dev/test ratios summing to 1
     seed: int = DEFAULT_SEED
     split_files: bool = False  # one file per split instead of a "split" field
+    group_by: str = "cluster"  # what a split keeps together: "cluster" (near copies), "site" or "none"
 
     def __post_init__(self) -> None:
         if self.format not in FORMATS:
             raise InvalidInput(f"Unknown export format {self.format!r}; use one of {', '.join(FORMATS)}.")
+        if self.group_by not in GROUP_BY:
+            raise InvalidInput(f"Unknown grouping {self.group_by!r}; use one of {', '.join(GROUP_BY)}.")
         unknown = [s for s in self.statuses if s not in ARTICLE_STATUSES]
         if unknown:
             raise InvalidInput(f"Unknown status {unknown[0]!r}; use one of {', '.join(ARTICLE_STATUSES)}.")
@@ -113,6 +119,10 @@ class ExportSummary:
     paths: list[Path] = field(default_factory=list)
     per_split: dict[str, int] = field(default_factory=dict)
     too_long_for_spacy: list[str] = field(default_factory=list)  # ids (spaCy export only)
+    group_by: str = ""  # what the split kept together (app/core/export/grouping.py); "" without a split
+    per_split_groups: dict[str, int] = field(default_factory=dict)
+    per_split_labels: dict[str, dict[str, int]] = field(default_factory=dict)
+    straddling_groups: int = 0  # groups found in two splits: 0, which the export states
 
     @property
     def warnings(self) -> list[str]:
@@ -126,9 +136,10 @@ class ExportSummary:
                 f"(nlp.max_length): ids {shown}; raise nlp.max_length before loading."]
 
 
-def split_for(uid: str, seed: int, ratios: Sequence[float]) -> str:
-    """The split ("train", "dev" or "test") an article falls in, from its uid and the seed alone."""
-    digest = hashlib.blake2b(f"{seed}\x00{uid}".encode(), digest_size=8).digest()
+def split_for(key: str, seed: int, ratios: Sequence[float]) -> str:
+    """The split ("train", "dev" or "test") of an article's group (its uid, when grouped by
+    nothing), from the group key and the seed alone."""
+    digest = hashlib.blake2b(f"{seed}\x00{key}".encode(), digest_size=8).digest()
     point = int.from_bytes(digest, "big") / 2.0**64  # uniform in [0, 1)
     bound = 0.0
     last = SPLIT_NAMES[0]
@@ -420,6 +431,7 @@ def _write(
     single = outputs.get("")
     dumps, loads, fragment = orjson.dumps, orjson.loads, orjson.Fragment
     per_split: dict[str, int] = dict.fromkeys(SPLIT_NAMES, 0) if ratios else {}
+    tally = SplitTally()
     cached_counts: dict[str, int] = {}
     too_long: list[str] | None = [] if options.format == "spacy" else None
     done = 0
@@ -447,26 +459,34 @@ def _write(
                 spans = _fetch(conn, spans_sql, {**span_params, "lo": rows[0][0], "hi": last})
                 spans.sort()  # into (article, start, end, label name, annotator) order; see _spans_sql
             owners = [s[0] for s in spans]  # article id of each span row, ascending
+            keys = group_keys(conn, rows, options.group_by) if ratios else []
             i = 0
-            for row in rows:
+            for n_row, row in enumerate(rows):
                 # The spans of this article are the run of rows with its id, found by bisection.
                 j = bisect_right(owners, row[0], i)
+                labels_here: dict[str, int] = {}
                 if cached and row[12] is not None:
                     obj = _native_line(row, fragment(row[12]))  # checked when it was cached
-                    for name, n in loads(row[13]).items():
+                    labels_here = loads(row[13])
+                    for name, n in labels_here.items():
                         cached_counts[name] = cached_counts.get(name, 0) + n
                 elif cached and not row[14]:
                     obj = _native_line(row, [])
                 else:
+                    before = counts[:] if ratios else counts
                     obj = encode(row, spans[i:j], names, counts)
+                    if ratios:
+                        labels_here = {names[k]: counts[k] - before[k] for k in range(len(names))
+                                       if counts[k] != before[k]}
                 i = j
                 if too_long is not None and len(row[11]) > SPACY_MAX_LENGTH:
                     too_long.append(row[1])
                 if ratios is None:
                     output = single
                 else:
-                    split = split_for(row[1], seed, ratios)
+                    split = split_for(keys[n_row], seed, ratios)
                     per_split[split] += 1
+                    tally.add(split, keys[n_row], labels_here)
                     if split_field:
                         obj["split"] = split
                         output = single
@@ -485,4 +505,8 @@ def _write(
         spans_per_label={name: cached_counts[name] for name in sorted(cached_counts) if cached_counts[name]},
         per_split=per_split,
         too_long_for_spacy=too_long or [],
+        group_by=options.group_by if ratios else "",
+        per_split_groups=tally.per_split_groups(SPLIT_NAMES) if ratios else {},
+        per_split_labels=tally.per_split_labels(SPLIT_NAMES) if ratios else {},
+        straddling_groups=len(tally.straddling()),
     )

@@ -49,7 +49,7 @@ SEED = 1
 SCHEME = "affine32"
 DEFAULT_THRESHOLD = 0.8
 TABLE = "article_signature"
-# Recall of the candidate search at the threshold itself; see _lsh_params.
+# Recall of the candidate search at the threshold itself; see lsh_params.
 _CANDIDATE_RECALL = 0.995
 
 _WORD = re.compile(r"\w+")
@@ -134,7 +134,7 @@ def estimated_jaccard(a: bytes, b: bytes) -> float:
 
 # --- the candidate index ----------------------------------------------------------------------------
 
-def _lsh_params(threshold: float) -> tuple[int, int]:
+def lsh_params(threshold: float) -> tuple[int, int]:
     """Bands and rows: the most rows per band for which an article exactly as similar as
     the threshold is still a candidate with probability ``_CANDIDATE_RECALL``."""
     best = (NUM_PERM // 2, 2)
@@ -155,7 +155,7 @@ class CandidateIndex:
 
     def __init__(self, threshold: float) -> None:
         self.threshold = threshold
-        self.lsh = MinHashLSH(num_perm=NUM_PERM, params=_lsh_params(threshold))
+        self.lsh = MinHashLSH(num_perm=NUM_PERM, params=lsh_params(threshold))
         self.last_id = 0
         self.lock = threading.Lock()
 
@@ -240,7 +240,7 @@ def record(conn: Connection, index: CandidateIndex, new: Sequence[tuple[int, Pen
             if other in grams:
                 matches.append(NearCopy(other, grams[other][0], jaccard(p.grams, grams[other][1])))
         for other_id, q in new[:i]:  # earlier articles of the same batch
-            if estimated_jaccard(p.blob, q.blob) >= index.threshold - _ESTIMATE_MARGIN:
+            if estimated_jaccard(p.blob, q.blob) >= index.threshold - ESTIMATE_MARGIN:
                 matches.append(NearCopy(other_id, "", jaccard(p.grams, q.grams)))
         matches = [m for m in matches if m.similarity >= index.threshold]
         if matches:
@@ -251,7 +251,7 @@ def record(conn: Connection, index: CandidateIndex, new: Sequence[tuple[int, Pen
 
 # How far under the threshold a candidate's estimated similarity may be and still be checked:
 # five standard errors of the estimate at 0.8 with 128 permutations.
-_ESTIMATE_MARGIN = 0.18
+ESTIMATE_MARGIN = 0.18
 
 
 def _likely(conn: Connection, candidates: dict[int, list[int]], blobs: dict[int, bytes],
@@ -262,7 +262,7 @@ def _likely(conn: Connection, candidates: dict[int, list[int]], blobs: dict[int,
     stored = dict(select_in(conn, f"SELECT article_id, signature FROM {TABLE} WHERE article_id IN :values",
                             list(wanted)))
     return {art_id: [c for c in cands if c in stored
-                     and estimated_jaccard(blobs[art_id], stored[c]) >= threshold - _ESTIMATE_MARGIN]
+                     and estimated_jaccard(blobs[art_id], stored[c]) >= threshold - ESTIMATE_MARGIN]
             for art_id, cands in candidates.items()}
 
 

@@ -128,17 +128,21 @@ def test_import_and_re_cluster_agree_with_exact_jaccard(store):
     assert stored_pairs(store) == truth or min(precision_recall(stored_pairs(store), truth)) >= 0.95
 
 
+GENERATED = Generator(seed=8).articles(20, unrelated=20)
+
+
 @pytest.fixture
 def old_dataset(db_path: Path) -> Path:
-    """A dataset at 0011, before signatures, holding a story, its near copy and an unrelated one."""
+    """A dataset at 0011, before signatures: a story, its near copy, an unrelated one, then generated stories."""
     engine = create_store_engine(resolve_dataset(db_path))
     migrations.upgrade(engine, "0011")
+    bodies = [BASE, OTHER, COPY, *(a.text for a in GENERATED)]
     with engine.begin() as conn:
-        for i, body in enumerate((BASE, OTHER, COPY), 1):
+        for i, body in enumerate(bodies, 1):
             conn.execute(text(
                 "INSERT INTO article (id, uid, title, text, text_hash, source_kind, status, created_at, updated_at) "
                 "VALUES (:i, :u, :ti, :t, :h, 'paste', 'new', '2026-11-30', '2026-11-30')"),
-                {"i": i, "u": f"a{i}", "ti": f"T{i}", "t": body, "h": str(i) * 64})
+                {"i": i, "u": f"a{i}", "ti": f"T{i}", "t": body, "h": f"{i:064d}"})
     engine.dispose()
     return db_path
 
@@ -146,10 +150,16 @@ def old_dataset(db_path: Path) -> Path:
 def test_the_version_before_signatures_upgrades_signed_and_clustered(old_dataset: Path):
     with open_store(old_dataset) as store:
         assert migrations.current_revision(store.engine) == migrations.head_revision()
-        assert _clusters(store) == {1: 1, 2: None, 3: 1}
+        upgraded = _clusters(store)
+        assert {k: upgraded[k] for k in (1, 2, 3)} == {1: 1, 2: None, 3: 1}
+        assert len(set(upgraded.values())) > 10
         with store.begin() as conn:
-            blob = conn.execute(text("SELECT signature FROM article_signature WHERE article_id = 3")).scalar_one()
-        assert blob == nc.signature_of(COPY)  # what an import computes, byte for byte
+            blobs = dict(conn.execute(text("SELECT article_id, signature FROM article_signature")).all())
+            texts = dict(conn.execute(text("SELECT id, text FROM article")).all())
+            # The frozen recipe of the migration still gives what the live code gives.
+            assert all(blobs[i] == nc.signature_of(texts[i]) for i in texts)
+            clustering.recluster(conn)
+        assert _clusters(store) == upgraded
         [again] = storing.store_articles(store, [_art(COPY + " And one more line.", "T4", "d")])
         assert again.near_copy_of in (1, 3)
 
@@ -167,3 +177,13 @@ def test_the_upgrade_can_be_taken_back(old_dataset: Path):
         tables = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'table'")}
     engine.dispose()
     assert "article_signature" not in tables
+
+
+def test_the_candidates_are_datasketchs_and_the_most_alike_first():
+    index = nc.CandidateIndex(0.8)
+    texts = [BASE, COPY, OTHER, COPY + " One more sentence at the end.", BASE[: len(BASE) // 2]]
+    for i, body in enumerate(texts, 1):
+        index.add(i, nc.signature_of(body))
+    query = nc.signature_of(BASE)
+    assert sorted(index.candidates(query)) == sorted(index.lsh.query(nc._minhash(query)))
+    assert index.candidates(query, limit=1) == [1]

@@ -32,6 +32,7 @@ import re
 import threading
 import weakref
 import zlib
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -178,8 +179,16 @@ class CandidateIndex:
         target.insert(article_id, _minhash(blob), check_duplication=False)  # type: ignore[attr-defined]
         self.last_id = max(self.last_id, article_id)
 
-    def candidates(self, blob: bytes) -> list[int]:
-        return self.lsh.query(_minhash(blob))
+    def candidates(self, blob: bytes, limit: int = 4 * 24) -> list[int]:
+        """The stored articles sharing a band with this signature (``MinHashLSH.query``), at most
+        ``limit``: those sharing the most bands, which are the most alike. A template run a
+        thousand times would otherwise make every new copy read a thousand signatures."""
+        values = np.frombuffer(blob, dtype="<u4")
+        hits: Counter[int] = Counter()
+        for (start, end), table in zip(self.lsh.hashranges, self.lsh.hashtables, strict=True):
+            # The bucket key as datasketch makes it (MinHashLSH._byteswap).
+            hits.update(table.get(bytes(values[start:end].byteswap().data)))
+        return [a for a, _n in hits.most_common(limit)]
 
 
 _indexes: weakref.WeakKeyDictionary[Store, CandidateIndex] = weakref.WeakKeyDictionary()
@@ -225,23 +234,25 @@ def record(conn: Connection, index: CandidateIndex, new: Sequence[tuple[int, Pen
     each new article that has one. Call ``index.add`` for each only once committed."""
     if not new:
         return {}
+    with index.lock:  # before the new rows are in the table: the index is of stored articles
+        index.catch_up(conn)
+        candidates = {art_id: index.candidates(p.blob) for art_id, p in new}
     conn.execute(text(f"INSERT INTO {TABLE} (article_id, signature) VALUES (:a, :s)"),
                  [{"a": art_id, "s": p.blob} for art_id, p in new])
-    with index.lock:
-        index.catch_up(conn)
-        stored = {art_id: index.candidates(p.blob) for art_id, p in new}
-    stored = _likely(conn, stored, {art_id: p.blob for art_id, p in new}, index.threshold)
-    texts = _texts(conn, {c for cands in stored.values() for c in cands})
+    batch = MinHashLSH(num_perm=NUM_PERM, params=(index.lsh.b, index.lsh.r))
+    for art_id, p in new:  # earlier articles of the same batch are candidates too
+        minhash = _minhash(p.blob)
+        candidates[art_id] += batch.query(minhash)
+        batch.insert(art_id, minhash, check_duplication=False)
+    ours = {art_id: p for art_id, p in new}
+    candidates = _likely(conn, candidates, {a: p.blob for a, p in new}, index.threshold)
+    texts = _texts(conn, {c for cands in candidates.values() for c in cands} - set(ours))
     grams = {art_id: (title, shingle_hashes(body)) for art_id, (title, body) in texts.items()}
+    grams.update({art_id: ("", p.grams) for art_id, p in ours.items()})  # titles read at the end
     found: dict[int, NearCopy] = {}
-    for i, (art_id, p) in enumerate(new):
-        matches: list[NearCopy] = []
-        for other in stored[art_id]:
-            if other in grams:
-                matches.append(NearCopy(other, grams[other][0], jaccard(p.grams, grams[other][1])))
-        for other_id, q in new[:i]:  # earlier articles of the same batch
-            if estimated_jaccard(p.blob, q.blob) >= index.threshold - ESTIMATE_MARGIN:
-                matches.append(NearCopy(other_id, "", jaccard(p.grams, q.grams)))
+    for art_id, p in new:
+        matches = [NearCopy(other, grams[other][0], jaccard(p.grams, grams[other][1]))
+                   for other in candidates[art_id] if other in grams]
         matches = [m for m in matches if m.similarity >= index.threshold]
         if matches:
             _join(conn, art_id, [m.article_id for m in matches])
@@ -252,18 +263,25 @@ def record(conn: Connection, index: CandidateIndex, new: Sequence[tuple[int, Pen
 # How far under the threshold a candidate's estimated similarity may be and still be checked:
 # five standard errors of the estimate at 0.8 with 128 permutations.
 ESTIMATE_MARGIN = 0.18
+# Candidates checked exactly per new article, the most alike first. A thousand copies of one
+# template would otherwise each be read and compared; joining a few of them joins their cluster.
+MAX_CHECKED = 24
 
 
 def _likely(conn: Connection, candidates: dict[int, list[int]], blobs: dict[int, bytes],
             threshold: float) -> dict[int, list[int]]:
-    """The candidates whose signatures say they may pass the threshold (reading 512 bytes
-    of each spares reading and shingling the whole text of the many that cannot)."""
+    """The candidates whose signatures say they may pass the threshold, the most alike first
+    (reading 512 bytes of each spares reading and shingling the text of the many that cannot)."""
     wanted = {c for cands in candidates.values() for c in cands} - set(blobs)
-    stored = dict(select_in(conn, f"SELECT article_id, signature FROM {TABLE} WHERE article_id IN :values",
-                            list(wanted)))
-    return {art_id: [c for c in cands if c in stored
-                     and estimated_jaccard(blobs[art_id], stored[c]) >= threshold - ESTIMATE_MARGIN]
-            for art_id, cands in candidates.items()}
+    signatures = dict(select_in(conn, f"SELECT article_id, signature FROM {TABLE} WHERE article_id IN :values",
+                                list(wanted)))
+    signatures.update(blobs)
+    out = {}
+    for art_id, cands in candidates.items():
+        scored = sorted(((estimated_jaccard(blobs[art_id], signatures[c]), -c) for c in set(cands)
+                         if c in signatures and c != art_id), reverse=True)
+        out[art_id] = [-c for est, c in scored[:MAX_CHECKED] if est >= threshold - ESTIMATE_MARGIN]
+    return out
 
 
 def _texts(conn: Connection, ids: Iterable[int]) -> dict[int, tuple[str, str]]:

@@ -187,3 +187,19 @@ def test_the_candidates_are_datasketchs_and_the_most_alike_first():
     query = nc.signature_of(BASE)
     assert sorted(index.candidates(query)) == sorted(index.lsh.query(nc._minhash(query)))
     assert index.candidates(query, limit=1) == [1]
+
+
+def test_an_index_read_from_the_table_is_the_one_built_article_by_article(store):
+    arts = Generator(seed=4).articles(10, unrelated=10)
+    outcomes = storing.store_articles(store, arts)
+    built = nc.CandidateIndex(0.8)
+    read = nc.CandidateIndex(0.8)
+    with store.begin() as conn:
+        blobs = dict(conn.execute(text("SELECT article_id, signature FROM article_signature")).all())
+        read.catch_up(conn)
+    for art_id, blob in blobs.items():
+        built.add(art_id, blob)
+    assert read.last_id == built.last_id == max(o.article_id for o in outcomes)
+    for blob in blobs.values():
+        assert sorted(read.candidates(blob)) == sorted(built.candidates(blob)) == sorted(
+            read.lsh.query(nc._minhash(blob)))

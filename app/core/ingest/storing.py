@@ -133,6 +133,7 @@ def store_articles(store: Store, articles: Sequence[NewArticle], *, annotator: s
     # Signatures before the transaction: its write lock is held for storing only.
     signatures = near_copies.prepare([art.text for art in articles])
     index = near_copies.index_for(store, near_copy_threshold)
+    index.warm(store)
     with store.begin() as conn:
         seen_hash: dict[str, int] = {}
         seen_url: dict[str, int] = {}

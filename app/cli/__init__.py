@@ -114,6 +114,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="suggest for the articles with this status (default %(default)s)")
     p.add_argument("--limit", type=_positive_int, metavar="N", help="at most N articles, oldest first")
 
+    p = sub.add_parser("near-copies", parents=[common], help="count near copies; --recluster clusters all again")
+    p.add_argument("--recluster", action="store_true",
+                   help="sign articles without a signature and cluster every article again (after a change of "
+                        "the threshold, or deletions)")
+    p.add_argument("--threshold", type=float, help="similarity for --recluster (default: the setting, 0.8)")
+
     p = sub.add_parser("entities", parents=[common], help="list known people and organisations with their counts")
     p.add_argument("--kind", metavar="LABEL", help="only entities of this label, e.g. PERSON")
     p.add_argument("--json", action="store_true", help="one JSON object per line instead of a table")
@@ -204,10 +210,12 @@ def _main(argv: Sequence[str] | None) -> int:
             print(f"article-curator {args.command}: {damage} {_NOTHING_WRITTEN[args.command]}", file=sys.stderr)
             return EXIT_SOME_FAILED
         from app.cli.entities import cmd_entities, cmd_link
+        from app.cli.near_copies import cmd_near_copies
         from app.cli.suggest import cmd_suggest
 
         handler = {"import": cmd_import, "export": cmd_export, "stats": cmd_stats, "search": cmd_search,
-                   "suggest": cmd_suggest, "entities": cmd_entities, "link": cmd_link}
+                   "suggest": cmd_suggest, "entities": cmd_entities, "link": cmd_link,
+                   "near-copies": cmd_near_copies}
         status = handler[args.command](store, args)
         if damage:
             print(f"article-curator: {damage}", file=sys.stderr)

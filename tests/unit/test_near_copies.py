@@ -203,3 +203,16 @@ def test_an_index_read_from_the_table_is_the_one_built_article_by_article(store)
     for blob in blobs.values():
         assert sorted(read.candidates(blob)) == sorted(built.candidates(blob)) == sorted(
             read.lsh.query(nc._minhash(blob)))
+
+
+def test_the_command_line_counts_and_clusters_again(store, db_path, capsys):
+    from app.cli import main
+
+    storing.store_articles(store, [_art(BASE, "One", "a"), _art(COPY, "Two", "b"), _art(OTHER, "Three", "c")])
+    store.close()
+    assert main(["near-copies", "--db", str(db_path)]) == 0
+    assert capsys.readouterr().out.startswith("2 articles in 1 cluster of near copies (the largest has 2)")
+    assert main(["near-copies", "--db", str(db_path), "--recluster", "--threshold", "0.99"]) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith("Clustered 3 articles again at 0.99: 0 pairs of near copies among ")
+    assert "0 articles in 0 clusters of near copies" in printed

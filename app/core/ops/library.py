@@ -125,7 +125,10 @@ def _where(store: Store, flt: ArticleFilter) -> tuple[list[str], dict[str, Any]]
             )
             params[key] = name
     if flt.near_copies:
-        conds.append("article.id IN (SELECT article_id FROM article_signature WHERE cluster_id IS NOT NULL)")
+        # A cluster left with one article (its copies deleted) is no longer one.
+        conds.append("article.id IN (SELECT article_id FROM article_signature WHERE cluster_id IN "
+                     "(SELECT cluster_id FROM article_signature WHERE cluster_id IS NOT NULL "
+                     "GROUP BY cluster_id HAVING count(*) > 1))")
     if flt.cluster is not None:
         conds.append("article.id IN (SELECT article_id FROM article_signature WHERE cluster_id = :cluster)")
         params["cluster"] = flt.cluster

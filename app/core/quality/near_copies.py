@@ -21,6 +21,16 @@ Choices, measured with benchmarks/near_copies_bench.py:
   threshold becomes a candidate with probability >= 0.995 (6 rows x 21 bands at
   0.8). The false candidates this lets in cost one exact comparison each.
 
+- The LSH index lives in memory, filled from the stored signatures on first use
+  (6 s for 100,000 articles, once a session, before any write transaction) and
+  kept current from then on. Band hashes in a table would spare that start but
+  add 21 rows to every stored article and an indexed lookup per band to every
+  query; signing and checking already cost about 2 ms an article.
+
+Measured at 100,000 articles: signing 1 ms an article (the upgrade of a dataset
+of that size: 100 s), a full re-cluster 23 s, precision 1.0 and recall 0.995
+against the exact Jaccard of all pairs of 2,000 generated articles.
+
 Clusters: ``article_signature.cluster_id`` is the smallest article id of the
 article's cluster (NULL for an article without near copies). A new article that
 is a near copy of articles in two clusters joins them into one.
@@ -210,7 +220,7 @@ _indexes_lock = threading.Lock()
 
 
 def index_for(store: Store, threshold: float) -> CandidateIndex:
-    """The store's index for this threshold (built on first use, about 3 s per 100,000 articles)."""
+    """The store's index for this threshold, built on first use from the stored signatures."""
     with _indexes_lock:
         index = _indexes.get(store)
         if index is None or index.threshold != threshold:

@@ -418,6 +418,8 @@ class ImportPane(QWidget):
             self.progress.setRange(0, 1)
             self.progress.reset()  # an empty bar, not "0 of 1"
         text = summary_text(report.imported, report.duplicates, len(report.failures), report.count("cancelled"))
+        if near := len(report.near_copies):  # imported, and marked as copies of stored stories
+            text += f" · {near} near cop{'y' if near == 1 else 'ies'}"
         if report.cancelled and not report.count("cancelled"):
             text += " · cancelled"
         if self._from_box and not report.cancelled:

@@ -45,6 +45,7 @@ import zlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import islice
 
 import numpy as np
 from datasketch import LeanMinHash, MinHash, MinHashLSH
@@ -203,15 +204,17 @@ class CandidateIndex:
         with self.lock, store.engine.connect() as conn:
             self.catch_up(conn)
 
-    def candidates(self, blob: bytes, limit: int = 4 * 24) -> list[int]:
+    def candidates(self, blob: bytes, limit: int = 32) -> list[int]:
         """The stored articles sharing a band with this signature (``MinHashLSH.query``), at most
         ``limit``: those sharing the most bands, which are the most alike. A template run a
         thousand times would otherwise make every new copy read a thousand signatures."""
         values = np.frombuffer(blob, dtype="<u4")
         hits: Counter[int] = Counter()
         for (start, end), table in zip(self.lsh.hashranges, self.lsh.hashtables, strict=True):
-            # The bucket key as datasketch makes it (MinHashLSH._byteswap).
-            hits.update(table.get(bytes(values[start:end].byteswap().data)))
+            # The bucket key as datasketch makes it (MinHashLSH._byteswap). Of a bucket of
+            # thousands (one template's copies) a few members are enough, and reading all
+            # would cost every new copy more than the rest of its storing.
+            hits.update(islice(table.get(bytes(values[start:end].byteswap().data)), limit))
         return [a for a, _n in hits.most_common(limit)]
 
 
@@ -263,24 +266,25 @@ def record(conn: Connection, index: CandidateIndex, new: Sequence[tuple[int, Pen
         candidates = {art_id: index.candidates(p.blob) for art_id, p in new}
     conn.execute(text(f"INSERT INTO {TABLE} (article_id, signature) VALUES (:a, :s)"),
                  [{"a": art_id, "s": p.blob} for art_id, p in new])
-    batch = MinHashLSH(num_perm=NUM_PERM, params=(index.lsh.b, index.lsh.r))
+    batch = CandidateIndex(index.threshold)
     for art_id, p in new:  # earlier articles of the same batch are candidates too
-        minhash = _minhash(p.blob)
-        candidates[art_id] += batch.query(minhash)
-        batch.insert(art_id, minhash, check_duplication=False)
+        candidates[art_id] += batch.candidates(p.blob)
+        batch.add(art_id, p.blob)
     ours = {art_id: p for art_id, p in new}
     candidates = _likely(conn, candidates, {a: p.blob for a, p in new}, index.threshold)
     texts = _texts(conn, {c for cands in candidates.values() for c in cands} - set(ours))
     grams = {art_id: (title, shingle_hashes(body)) for art_id, (title, body) in texts.items()}
     grams.update({art_id: ("", p.grams) for art_id, p in ours.items()})  # titles read at the end
     found: dict[int, NearCopy] = {}
+    edges: list[tuple[int, int]] = []
     for art_id, p in new:
         matches = [NearCopy(other, grams[other][0], jaccard(p.grams, grams[other][1]))
                    for other in candidates[art_id] if other in grams]
         matches = [m for m in matches if m.similarity >= index.threshold]
         if matches:
-            _join(conn, art_id, [m.article_id for m in matches])
+            edges += [(art_id, m.article_id) for m in matches]
             found[art_id] = max(matches, key=lambda m: (m.similarity, -m.article_id))
+    _join(conn, edges)
     return _with_titles(conn, found)
 
 
@@ -289,22 +293,35 @@ def record(conn: Connection, index: CandidateIndex, new: Sequence[tuple[int, Pen
 ESTIMATE_MARGIN = 0.18
 # Candidates checked exactly per new article, the most alike first. A thousand copies of one
 # template would otherwise each be read and compared; joining a few of them joins their cluster.
-MAX_CHECKED = 24
+MAX_CHECKED = 8
 
 
 def _likely(conn: Connection, candidates: dict[int, list[int]], blobs: dict[int, bytes],
             threshold: float) -> dict[int, list[int]]:
-    """The candidates whose signatures say they may pass the threshold, the most alike first
-    (reading 512 bytes of each spares reading and shingling the text of the many that cannot)."""
+    """The candidates worth an exact check, the most alike first: those whose signatures say
+    they may pass the threshold (reading 512 bytes of each spares reading and shingling the
+    text of the many that cannot), and of a cluster only its member most alike, since
+    joining one member joins the cluster: a template stored a thousand times costs each
+    new copy one check, not a thousand."""
     wanted = {c for cands in candidates.values() for c in cands} - set(blobs)
-    signatures = dict(select_in(conn, f"SELECT article_id, signature FROM {TABLE} WHERE article_id IN :values",
-                                list(wanted)))
-    signatures.update(blobs)
-    out = {}
+    stored = select_in(conn, f"SELECT article_id, signature, cluster_id FROM {TABLE} WHERE article_id IN :values",
+                       list(wanted))
+    signatures = {a: sig for a, sig, _c in stored} | blobs
+    cluster = {a: c for a, _sig, c in stored if c is not None}
+    out: dict[int, list[int]] = {}
     for art_id, cands in candidates.items():
-        scored = sorted(((estimated_jaccard(blobs[art_id], signatures[c]), -c) for c in set(cands)
-                         if c in signatures and c != art_id), reverse=True)
-        out[art_id] = [-c for est, c in scored[:MAX_CHECKED] if est >= threshold - ESTIMATE_MARGIN]
+        known = sorted({c for c in cands if c in signatures and c != art_id})
+        if not known:
+            out[art_id] = []
+            continue
+        others = np.frombuffer(b"".join(signatures[c] for c in known), dtype="<u4").reshape(len(known), NUM_PERM)
+        estimates = (others == np.frombuffer(blobs[art_id], dtype="<u4")).mean(axis=1)
+        chosen: dict[object, int] = {}
+        for minus, c in sorted(zip(-estimates, known, strict=True)):  # the most alike, then the oldest
+            if -minus < threshold - ESTIMATE_MARGIN or len(chosen) == MAX_CHECKED:
+                break
+            chosen.setdefault(cluster.get(c, ("article", c)), c)
+        out[art_id] = list(chosen.values())
     return out
 
 
@@ -321,14 +338,30 @@ def _with_titles(conn: Connection, found: dict[int, NearCopy]) -> dict[int, Near
             for a, m in found.items()}
 
 
-def _join(conn: Connection, article_id: int, copies: list[int]) -> None:
-    """Put the article in one cluster with its near copies and everything clustered with them."""
-    members = [article_id, *copies]
-    roots = {r[0] if r[0] is not None else r[1] for r in select_in(
-        conn, f"SELECT cluster_id, article_id FROM {TABLE} WHERE article_id IN :values", members)}
-    root = min(roots | set(members))
-    params = {"root": root, **{f"r{i}": r for i, r in enumerate(roots)}, **{f"m{i}": m for i, m in enumerate(members)}}
-    in_roots = ", ".join(f":r{i}" for i in range(len(roots)))
-    in_members = ", ".join(f":m{i}" for i in range(len(members)))
-    conn.execute(text(f"UPDATE {TABLE} SET cluster_id = :root WHERE cluster_id IN ({in_roots}) "
-                      f"OR article_id IN ({in_members})"), params)
+def _join(conn: Connection, edges: list[tuple[int, int]]) -> None:
+    """Put each pair of near copies in one cluster, with everything clustered with either:
+    a cluster's id is its smallest article id, and a new article may join two clusters."""
+    if not edges:
+        return
+    ids = sorted({a for edge in edges for a in edge})
+    current = dict(select_in(conn, f"SELECT article_id, cluster_id FROM {TABLE} WHERE article_id IN :values", ids))
+    roots = sorted({c for c in current.values() if c is not None})
+    members = dict(select_in(conn, f"SELECT article_id, cluster_id FROM {TABLE} WHERE cluster_id IN :values", roots))
+    before = members | current
+    parent: dict[int, int] = {}
+
+    def find(a: int) -> int:
+        parent.setdefault(a, a)
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    links = [(a, c) for a, c in before.items() if c is not None] + edges
+    for a, b in links:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    changed = [{"a": a, "c": find(a)} for a in list(parent) if before.get(a) != find(a)]
+    if changed:
+        conn.execute(text(f"UPDATE {TABLE} SET cluster_id = :c WHERE article_id = :a"), changed)

@@ -116,6 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "tokens it touches, contracted to the tokens inside it, or (strict) left out; each is reported "
                    "(default %(default)s)")
     p.add_argument("--scheme", choices=SCHEMES, default=SCHEMES[0], help="conll, hf: tag scheme (default %(default)s)")
+    p.add_argument("--group-by", choices=("cluster", "site", "none"), default="cluster",
+                   help="keep each near-copy cluster (default), each site, or nothing together in one split")
 
     p = sub.add_parser("verify", help="check an export's files against its manifest",
                        description="Check every file NAME.manifest.json lists (missing, truncated, extra lines, "
@@ -133,6 +135,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--status", choices=ARTICLE_STATUSES, default="new",
                    help="suggest for the articles with this status (default %(default)s)")
     p.add_argument("--limit", type=_positive_int, metavar="N", help="at most N articles, oldest first")
+
+    p = sub.add_parser("near-copies", parents=[common], help="count near copies; --recluster clusters all again")
+    p.add_argument("--recluster", action="store_true",
+                   help="sign articles without a signature and cluster every article again (after a change of "
+                        "the threshold, or deletions)")
+    p.add_argument("--threshold", type=float, help="similarity for --recluster (default: the setting, 0.8)")
 
     p = sub.add_parser("entities", parents=[common], help="list known people and organisations with their counts")
     p.add_argument("--kind", metavar="LABEL", help="only entities of this label, e.g. PERSON")
@@ -233,10 +241,12 @@ def _main(argv: Sequence[str] | None) -> int:
             print(f"article-curator {args.command}: {damage} {_NOTHING_WRITTEN[args.command]}", file=sys.stderr)
             return EXIT_SOME_FAILED
         from app.cli.entities import cmd_entities, cmd_link
+        from app.cli.near_copies import cmd_near_copies
         from app.cli.suggest import cmd_suggest
 
         handler = {"import": cmd_import, "export": cmd_export, "stats": cmd_stats, "search": cmd_search,
-                   "suggest": cmd_suggest, "entities": cmd_entities, "link": cmd_link}
+                   "suggest": cmd_suggest, "entities": cmd_entities, "link": cmd_link,
+                   "near-copies": cmd_near_copies}
         status = handler[args.command](store, args)
         if damage:
             print(f"article-curator: {damage}", file=sys.stderr)
@@ -321,6 +331,7 @@ def cmd_import(store: object, args: argparse.Namespace) -> int:
     from app.core.ingest.extraction import ExtractOptions
     from app.core.ingest.fetch_options import MB, FetchOptions
     from app.core.ingest.importer import ImportOptions, import_sources
+    from app.core.settings import load_settings
 
     options = ImportOptions(
         fetch=FetchOptions(timeout=args.timeout, concurrency=max(1, args.concurrency),
@@ -329,6 +340,7 @@ def cmd_import(store: object, args: argparse.Namespace) -> int:
         workers=max(0, args.workers),
         annotator=args.annotator,
         source_format=args.source_format or "",
+        near_copy_threshold=load_settings().near_copy_threshold,
     )
     display = ProgressDisplay(sys.stderr, "Importing")
     cancel = CancelToken()
@@ -350,6 +362,8 @@ def cmd_import(store: object, args: argparse.Namespace) -> int:
     for o in report.outcomes:
         if o.outcome == "duplicate":
             print(f"  duplicate  {o.source}: {o.reason}")
+    for o in report.near_copies:  # imported all the same: the copy may carry other spans
+        print(f"  near copy  {o.source}: {o.reason}")
     for o in report.failures:
         print(f"  failed     {o.source}: {o.reason}")
     return EXIT_SOME_FAILED if report.failures else EXIT_OK
@@ -366,6 +380,7 @@ def _parse_split(text: str | None) -> tuple[float, float, float] | None:
 
 
 def cmd_export(store: object, args: argparse.Namespace) -> int:
+    from app.cli.export_split import split_lines
     from app.core.export.exporter import ExportError, ExportOptions, export_jsonl
     from app.core.export.formats import CLAIM_FORMATS
     from app.core.validation import InvalidInput
@@ -373,7 +388,8 @@ def cmd_export(store: object, args: argparse.Namespace) -> int:
     try:
         options = ExportOptions(format=args.format, statuses=tuple(args.status), labels=tuple(args.label),
                                 annotators=tuple(args.annotator), split=_parse_split(args.split), seed=args.seed,
-                                split_files=args.split_files, align=args.align, scheme=args.scheme)
+                                split_files=args.split_files, align=args.align, scheme=args.scheme,
+                                group_by=args.group_by)
     except ValueError as exc:  # InvalidInput included
         print(f"article-curator export: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -405,6 +421,8 @@ def cmd_export(store: object, args: argparse.Namespace) -> int:
         print(f"  wrote {summary.entities_path} ({summary.entities} entities)")
     for path in manifest_paths(out):
         print(f"  wrote {path}")
+    for line in split_lines(summary):
+        print(line)
     # The token formats report every span they moved or left out (the dialog shows the first few).
     for warning in getattr(summary, "all_warnings", summary.warnings):
         print(warning if warning.startswith("  ") else f"Warning: {warning}")

@@ -44,6 +44,10 @@ class Settings:
     # Where span suggestions come from: "dataset" (its own labels) or "spacy:<pipeline name or folder>",
     # the dataset's suggestions first and the pipeline's beside them (app.core.suggest.spacy_source).
     suggestion_source: str = "dataset"
+    # How alike two articles' 5-word shingles must be (Jaccard, 0..1) for them to be near copies
+    # (app.core.quality.near_copies). A change applies to articles imported afterwards; re-cluster
+    # the dataset for the rest.
+    near_copy_threshold: float = 0.8
     schema_version: int = SCHEMA_VERSION
 
     def remember_dataset(self, location: str, keep: int = 8) -> None:

@@ -221,6 +221,17 @@ class ArticleSpanJson(_Table, table=True):
     format: int  # span_json.FORMAT of the list
 
 
+class ArticleSignature(_Table, table=True):
+    """An article's MinHash signature and its near-copy cluster (see app/core/quality/near_copies.py)."""
+
+    __tablename__ = "article_signature"
+    __table_args__ = (Index("ix_article_signature_cluster", "cluster_id"),)
+
+    article_id: int = Field(primary_key=True, foreign_key="article.id", ondelete="CASCADE")
+    signature: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    cluster_id: int | None = None  # the smallest article id of its cluster; NULL without near copies
+
+
 class ImportLog(_Table, table=True):
     __tablename__ = "import_log"
     __table_args__ = (Index("ix_import_log_batch", "batch", "id"),)

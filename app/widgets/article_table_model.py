@@ -169,11 +169,12 @@ class ArticleTableModel(QAbstractTableModel):
             Column("site", "Site", "site"),
             Column("published", "Date", "published"),
             Column("status", "Status", "status"),
+            Column("near", "Near copies", "cluster"),
             *(Column("label", lb.name, library.label_sort(lb.name), lb) for lb in labels),
             Column("updated", "Last edited", "updated"),
         ]
         self._status_col = 3
-        self._align = [Qt.AlignmentFlag.AlignCenter if c.key == "label" else None for c in self._columns]
+        self._align = [Qt.AlignmentFlag.AlignCenter if c.key in ("label", "near") else None for c in self._columns]
         self._header_icons = [
             pixmap_icon(label_icon(c.label.name, c.label.kind, c.label.color)) if c.label else None
             for c in self._columns
@@ -279,6 +280,8 @@ class ArticleTableModel(QAbstractTableModel):
         if role == _TOOLTIP:
             if col.label is not None:
                 return f"Number of {col.label.name} spans in each article"
+            if col.key == "near":
+                return "Other articles of the same story (near copies); sorting puts them together"
             return None if col.sort is None else f"Sort by {col.header.lower()}"
         if role == Qt.ItemDataRole.InitialSortOrderRole:
             # Dates are most useful newest first, span counts most first.
@@ -502,6 +505,7 @@ _FORMAT: dict[str, Callable[[ArticleRow], str]] = {
     "published": lambda r: _date(r.published),
     "status": lambda r: STATUS_TEXT.get(r.status, r.status),
     "updated": lambda r: _local(r.updated_at).strftime("%Y-%m-%d %H:%M"),
+    "near": lambda r: f"{r.near_copies:,}" if r.near_copies else "",
 }
 
 

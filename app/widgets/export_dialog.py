@@ -95,7 +95,10 @@ def summary_lines(summary: ExportSummary) -> list[str]:
     else:
         lines.append("No spans matched the filters.")
     if summary.per_split:
-        lines.append("Splits: " + " · ".join(f"{name} {n}" for name, n in summary.per_split.items()))
+        groups = getattr(summary, "per_split_groups", {}) or summary.per_split
+        lines.append("Splits: " + " · ".join(f"{name} {n} ({_plural(groups.get(name, n), 'group')})"
+                                             for name, n in summary.per_split.items())
+                     + ("; no group is in two splits." if not getattr(summary, "straddling_groups", 0) else "."))
     if summary.paths:
         lines.append("Saved as " + ", ".join(p.name for p in summary.paths) + f" in {summary.paths[0].parent}")
     if summary.entities_path is not None:
@@ -226,6 +229,14 @@ class ExportDialog(QDialog):
         row.addWidget(QLabel("Seed:"))
         row.addWidget(self.seed_spin)
         row.addStretch(1)
+        self.group_combo = QComboBox()
+        for shown, key in (("Near copies", "cluster"), ("Articles of a site", "site"), ("Nothing", "none")):
+            self.group_combo.addItem(shown, key)
+        self.group_combo.setToolTip("What stays in one split: the copies of a story by default, so that no story "
+                                    "is in train and test at once")
+        row.addSpacing(12)
+        row.addWidget(QLabel("Keep together:"))
+        row.addWidget(self.group_combo)
         self.split_files_check = QCheckBox("One file per split (name.train.jsonl, name.dev.jsonl, name.test.jsonl)")
         inner = QVBoxLayout(self.split_box)
         inner.addLayout(row)
@@ -300,6 +311,7 @@ class ExportDialog(QDialog):
             split=split,  # type: ignore[arg-type]
             seed=self.seed_spin.value(),
             split_files=bool(split) and self.split_files_check.isChecked(),
+            group_by=self.group_combo.currentData(),
         )
 
     def destination(self) -> Path:

@@ -65,7 +65,8 @@ def import_options(settings: Settings) -> ImportOptions:
         concurrency=max(1, int(settings.fetch_concurrency)),
         max_bytes=max(1, int(float(settings.fetch_max_mb) * MB)),
     )
-    return ImportOptions(fetch=fetch, workers=max(0, int(settings.extract_workers)), annotator=settings.annotator)
+    return ImportOptions(fetch=fetch, workers=max(0, int(settings.extract_workers)), annotator=settings.annotator,
+                         near_copy_threshold=settings.near_copy_threshold)
 
 
 def summary_text(imported: int, duplicates: int, failed: int, cancelled: int = 0) -> str:
@@ -417,6 +418,8 @@ class ImportPane(QWidget):
             self.progress.setRange(0, 1)
             self.progress.reset()  # an empty bar, not "0 of 1"
         text = summary_text(report.imported, report.duplicates, len(report.failures), report.count("cancelled"))
+        if near := len(report.near_copies):  # imported, and marked as copies of stored stories
+            text += f" · {near} near cop{'y' if near == 1 else 'ies'}"
         if report.cancelled and not report.count("cancelled"):
             text += " · cancelled"
         if self._from_box and not report.cancelled:

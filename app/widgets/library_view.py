@@ -38,6 +38,7 @@ from app.core.ops.span_edits import STATUS_TEXT
 from app.widgets.article_table_model import ArticleTableModel
 from app.widgets.edits import EditGateway
 from app.widgets.icons import icon
+from app.widgets.near_copy_menu import add_near_copy_actions
 from app.widgets.palette import label_icon, status_icon
 
 SEARCH_DELAY_MS = 200
@@ -69,6 +70,7 @@ class LibraryView(QWidget):
         # The selection and current article from before a new query, put back as its rows arrive.
         self._kept: tuple[list[int], int | None] | None = None
         self._select_first = False  # Down pressed in the search box: select the first result
+        self._cluster_item = ""  # the label filter's entry for one story's near copies
 
         self._build_search()
         self._build_filters()
@@ -220,6 +222,7 @@ class LibraryView(QWidget):
             "published": fm.horizontalAdvance("2025-05-27") + pad,
             "status": max(fm.horizontalAdvance(shown) for shown in STATUS_TEXT.values()) + 16 + pad,
             "updated": fm.horizontalAdvance("2025-05-27 14:03") + pad,
+            "near": fm.horizontalAdvance("Near copies") + pad,
         }
         for col, spec in enumerate(self.model.columns):
             if spec.key == "title":
@@ -258,9 +261,26 @@ class LibraryView(QWidget):
             for lb in labels:
                 icon = label_icon(lb.name, lb.kind, lb.color)
                 self.label_filter.addItem(icon, f"{verb} {lb.name}", f"{key}:{lb.name}")
+        self.label_filter.insertSeparator(self.label_filter.count())
+        self.label_filter.addItem("With near copies", "near:")
+        if previous and previous.startswith("cluster:"):  # one story's copies, chosen from the context menu
+            self.label_filter.addItem(self._cluster_item, previous)
         found = self.label_filter.findData(previous) if previous else 0
         self.label_filter.setCurrentIndex(max(found, 0))
         self.label_filter.blockSignals(False)
+
+    def show_cluster(self, cluster_id: int, title: str) -> None:
+        """Filter the library down to one story's near copies."""
+        self._cluster_item = f"Near copies of “{title.strip() or 'untitled'}”"
+        data = f"cluster:{cluster_id}"
+        self.label_filter.blockSignals(True)
+        found = self.label_filter.findData(data)
+        if found < 0:
+            self._fill_label_filter()
+            self.label_filter.addItem(self._cluster_item, data)
+            found = self.label_filter.count() - 1
+        self.label_filter.blockSignals(False)
+        self.label_filter.setCurrentIndex(found)
 
     def _make_actions(self) -> LibraryActions:
         def action(text: str, meaning: str | None, slot: object, shortcut: QKeySequence | None = None) -> QAction:
@@ -345,6 +365,8 @@ class LibraryView(QWidget):
             has_label=label if which == "has" else None,
             lacks_label=label if which == "lacks" else None,
             site=self._site,
+            near_copies=which == "near",
+            cluster=int(label) if which == "cluster" else None,
         )
 
     def show_filter(self, flt: ArticleFilter) -> None:
@@ -458,6 +480,8 @@ class LibraryView(QWidget):
         menu.addSeparator()
         for act in (a.mark_new, a.mark_in_progress, a.mark_done, a.mark_skipped):
             menu.addAction(act)
+        menu.addSeparator()
+        add_near_copy_actions(menu, self, ids)
         menu.addSeparator()
         menu.addAction(a.delete)
         menu.exec(self.table.viewport().mapToGlobal(pos))

@@ -160,6 +160,14 @@ class SettingsDialog(QDialog):
         self.workers_spin.setSpecialValueText("Auto (one per processor core)")
         self.workers_spin.setValue(s.extract_workers)
         form.addRow("Extraction processes:", self.workers_spin)
+        self.near_copy_spin = QSpinBox()
+        self.near_copy_spin.setRange(30, 99)
+        self.near_copy_spin.setSuffix(" % alike")
+        self.near_copy_spin.setValue(round(s.near_copy_threshold * 100))
+        self.near_copy_spin.setToolTip("Articles sharing this share of their 5-word stretches are near copies. "
+                                       "Applies to articles imported from now on; `article-curator near-copies "
+                                       "--recluster` applies it to the rest.")
+        form.addRow("Near copies from:", self.near_copy_spin)
         form.addRow(_note("Fewer downloads at once are kinder to small news sites; fewer extraction "
                               "processes leave more of the computer free while a large import runs."))
         return page
@@ -226,6 +234,7 @@ class SettingsDialog(QDialog):
             fetch_concurrency=self.concurrency_spin.value(),
             fetch_max_mb=float(self.max_mb_spin.value()),
             extract_workers=self.workers_spin.value(),
+            near_copy_threshold=self.near_copy_spin.value() / 100,
             verdicts=verdicts,
         )
         try:

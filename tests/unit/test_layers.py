@@ -30,8 +30,9 @@ LAYERS = (
 )
 # Packages of the core the database layer must not import.
 ABOVE_DB = ("app.core.ingest", "app.core.export", "app.core.ops")
-# All a migration may import besides the standard library.
-MIGRATION_IMPORTS = ("__future__", "sqlalchemy", "alembic")
+# All a migration may import besides the standard library: no app code. Signing the stored
+# articles (0012) needs MinHash itself, and numpy beneath it.
+MIGRATION_IMPORTS = ("__future__", "sqlalchemy", "alembic", "datasketch", "numpy")
 
 
 def module_name(path: Path) -> str:

@@ -56,7 +56,8 @@ def test_every_figure_on_a_known_dataset(known):
     assert (f.other_sites.site, f.other_sites.articles) == ("2", 2)  # DW and Salon
     assert f.by_annotator == {"ben": 7, "ana": 5}
     assert f.annotator_days == []  # per day on a database server only
-    assert f.near_copies is None  # no near-copy index in this dataset: no figure, no error
+    # The six stories differ in one word: the import's near-copy index puts them in one cluster.
+    assert f.near_copies is not None and (f.near_copies.clusters, f.near_copies.articles) == (1, 6)
 
 
 def test_the_library_filters_by_site(known):
@@ -78,11 +79,9 @@ def test_spans_per_article_counts_follow_edits(known):
 
 def test_near_copy_clusters_by_size(known):
     with known.begin() as conn:
-        conn.execute(text(f"CREATE TABLE IF NOT EXISTS {SIGNATURE_TABLE} (article_id INTEGER PRIMARY KEY "
-                          "REFERENCES article(id) ON DELETE CASCADE, signature BLOB NOT NULL, cluster_id INTEGER)"))
         # Articles 1-3 one cluster, 4-5 another, 6 alone.
-        conn.execute(text(f"INSERT INTO {SIGNATURE_TABLE} (article_id, signature, cluster_id) VALUES "
-                          "(1, x'00', 1), (2, x'00', 1), (3, x'00', 1), (4, x'00', 4), (5, x'00', 4), (6, x'00', NULL)"))
+        conn.execute(text(f"UPDATE {SIGNATURE_TABLE} SET cluster_id = CASE WHEN article_id <= 3 THEN 1 "
+                          "WHEN article_id <= 5 THEN 4 END"))
     near = overview(known).near_copies
     assert near is not None
     assert (near.clusters, near.articles) == (2, 5)
@@ -128,7 +127,7 @@ def test_stats_json_through_the_command_line(known, capsys):
     assert figures["done_per_day"] == [{"day": "2026-03-01", "articles": 2}, {"day": "2026-03-04", "articles": 1}]
     assert figures["articles_by_site"][:2] == [{"site": None, "articles": 2}, {"site": "BBC", "articles": 2}]
     assert figures["spans_by_annotator"] == [{"annotator": "ben", "spans": 7}, {"annotator": "ana", "spans": 5}]
-    assert figures["near_copy_clusters"] is None
+    assert (figures["near_copy_clusters"]["clusters"], figures["near_copy_clusters"]["articles"]) == (1, 6)
     assert {"bin": "5–9", "min": 5, "max": 9, "articles": 1} in figures["spans_per_article"]
 
 

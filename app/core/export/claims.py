@@ -66,6 +66,7 @@ from app.core.export.exporter import (
     split_for,
 )
 from app.core.export.formats import SPLIT_NAMES
+from app.core.export.grouping import article_group_keys
 from app.core.export.output import Output
 
 _QID = re.compile(r"^[Qq][1-9][0-9]*$")
@@ -224,13 +225,15 @@ def write_claims(
             if cancel is not None:
                 cancel.raise_if_cancelled()
             rows = conn.execute(text(claims_sql), {**params, "lo": lo, "hi": hi}).all()
+            # A claim goes to its article's split, which keeps near copies (or a site) together.
+            keys = article_group_keys(conn, [row[1] for row in rows], options.group_by) if ratios else {}
             for row in rows:
                 claim = ClaimRow(row)
                 if review and claim.verdict is None:
                     without_verdict += 1
                     continue
                 obj = claim_review(claim) if review else claim_record(claim)
-                name = "" if ratios is None else split_for(claim.uid, seed, ratios)
+                name = "" if ratios is None else split_for(keys.get(claim.article_id, claim.uid), seed, ratios)
                 if ratios is not None:
                     per_split[name] += 1
                     if split_field:

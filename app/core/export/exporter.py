@@ -47,8 +47,10 @@ spans, so an article none of whose spans pass is still written, with no spans
 
 When a train/dev/test split is asked for, each line ends with ``"split"`` (or
 goes to ``OUT.train.jsonl`` etc. with ``split_files``). An article's split
-depends only on its uid and the seed, never on the filters or the dataset
-size, so an article stays in the same split from one export to the next.
+depends only on its group's key and the seed, never on the filters or the
+dataset size, so an article stays in the same split from one export to the
+next; the group (``group_by``, app/core/export/grouping.py) is its near-copy
+cluster by default, so that no story is in train and test at once.
 """
 
 from __future__ import annotations
@@ -80,6 +82,7 @@ from app.core.export.formats import (
     SPLIT_NAMES,
     TOKEN_FORMATS,
 )
+from app.core.export.grouping import GROUP_BY, SplitTally, group_keys
 from app.core.export.labelstudio import JsonList, labelstudio_task
 from app.core.export.output import Output, remove_stale_temp_files, sync_folder
 from app.core.validation import InvalidInput
@@ -108,6 +111,7 @@ class ExportOptions:
     split_files: bool = False  # one file per split instead of a "split" field
     align: str = ALIGN_MODES[0]  # token formats: a span off token boundaries is expanded, contracted or left out
     scheme: str = SCHEMES[0]  # conll and hf: BIO or BILUO tags
+    group_by: str = "cluster"  # what a split keeps together: "cluster" (near copies), "site" or "none"
 
     def __post_init__(self) -> None:
         if self.format not in FORMATS:
@@ -115,6 +119,8 @@ class ExportOptions:
         if self.align not in ALIGN_MODES or self.scheme not in SCHEMES:
             raise InvalidInput(f"Unknown alignment {self.align!r} or tag scheme {self.scheme!r}; use one of "
                                f"{', '.join(ALIGN_MODES)} and one of {', '.join(SCHEMES)}.")
+        if self.group_by not in GROUP_BY:
+            raise InvalidInput(f"Unknown grouping {self.group_by!r}; use one of {', '.join(GROUP_BY)}.")
         unknown = [s for s in self.statuses if s not in ARTICLE_STATUSES]
         if unknown:
             raise InvalidInput(f"Unknown status {unknown[0]!r}; use one of {', '.join(ARTICLE_STATUSES)}.")
@@ -144,6 +150,10 @@ class ExportSummary:
     entities: int = 0  # entities listed in the entities file (native and spaCy)
     entities_path: Path | None = None  # that file (not among ``paths``, which hold the records)
     notes: list[str] = field(default_factory=list)  # what the export left out, and why
+    group_by: str = ""  # what the split kept together (app/core/export/grouping.py); "" without a split
+    per_split_groups: dict[str, int] = field(default_factory=dict)
+    per_split_labels: dict[str, dict[str, int]] = field(default_factory=dict)
+    straddling_groups: int = 0  # groups found in two splits: 0, which the export states
 
     @property
     def warnings(self) -> list[str]:
@@ -157,9 +167,10 @@ class ExportSummary:
                 f"(nlp.max_length): ids {shown}; raise nlp.max_length before loading."]
 
 
-def split_for(uid: str, seed: int, ratios: Sequence[float]) -> str:
-    """The split ("train", "dev" or "test") an article falls in, from its uid and the seed alone."""
-    digest = hashlib.blake2b(f"{seed}\x00{uid}".encode(), digest_size=8).digest()
+def split_for(key: str, seed: int, ratios: Sequence[float]) -> str:
+    """The split ("train", "dev" or "test") of an article's group (its uid, when grouped by
+    nothing), from the group key and the seed alone."""
+    digest = hashlib.blake2b(f"{seed}\x00{key}".encode(), digest_size=8).digest()
     point = int.from_bytes(digest, "big") / 2.0**64  # uniform in [0, 1)
     bound = 0.0
     last = SPLIT_NAMES[0]
@@ -480,6 +491,7 @@ def _write(
     single = outputs.get("")
     dumps, loads, fragment = orjson.dumps, orjson.loads, orjson.Fragment
     per_split: dict[str, int] = dict.fromkeys(SPLIT_NAMES, 0) if ratios else {}
+    tally = SplitTally()
     cached_counts: dict[str, int] = {}
     too_long: list[str] | None = [] if options.format == "spacy" else None
     json_list = JsonList() if options.format == "labelstudio" else None  # one JSON list, not lines
@@ -508,26 +520,34 @@ def _write(
                 spans = _fetch(conn, spans_sql, {**span_params, "lo": rows[0][0], "hi": last})
                 spans.sort()  # into (article, start, end, label name, annotator) order; see _spans_sql
             owners = [s[0] for s in spans]  # article id of each span row, ascending
+            keys = group_keys(conn, rows, options.group_by) if ratios else []
             i = 0
-            for row in rows:
+            for n_row, row in enumerate(rows):
                 # The spans of this article are the run of rows with its id, found by bisection.
                 j = bisect_right(owners, row[0], i)
+                labels_here: dict[str, int] = {}
                 if cached and row[12] is not None:
                     obj = _native_line(row, fragment(row[12]))  # checked when it was cached
-                    for name, n in loads(row[13]).items():
+                    labels_here = loads(row[13])
+                    for name, n in labels_here.items():
                         cached_counts[name] = cached_counts.get(name, 0) + n
                 elif cached and not row[14]:
                     obj = _native_line(row, [])
                 else:
+                    before = counts[:] if ratios else counts
                     obj = encode(row, spans[i:j], names, counts)
+                    if ratios:
+                        labels_here = {names[k]: counts[k] - before[k] for k in range(len(names))
+                                       if counts[k] != before[k]}
                 i = j
                 if too_long is not None and len(row[11]) > SPACY_MAX_LENGTH:
                     too_long.append(row[1])
                 if ratios is None:
                     output = single
                 else:
-                    split = split_for(row[1], seed, ratios)
+                    split = split_for(keys[n_row], seed, ratios)
                     per_split[split] += 1
+                    tally.add(split, keys[n_row], labels_here)
                     if split_field:
                         obj["split"] = split
                         output = single
@@ -554,4 +574,8 @@ def _write(
         per_split=per_split,
         too_long_for_spacy=too_long or [],
         entities=linked,
+        group_by=options.group_by if ratios else "",
+        per_split_groups=tally.per_split_groups(SPLIT_NAMES) if ratios else {},
+        per_split_labels=tally.per_split_labels(SPLIT_NAMES) if ratios else {},
+        straddling_groups=len(tally.straddling()),
     )

@@ -49,6 +49,7 @@ from app.core.ingest.formats.suggestions import store_imported_suggestions
 from app.core.ingest.import_log import ImportLogWriter
 from app.core.ingest.jsonl_reader import iter_jsonl_records
 from app.core.ingest.storing import NewLabels, StoreOutcome, duplicate_reason, store_articles_resilient
+from app.core.quality.near_copies import DEFAULT_THRESHOLD
 from app.core.text_norm import canonical_url, page_canonical_url
 from app.core.validation import InvalidInput, NewArticle, validate
 
@@ -75,6 +76,7 @@ class ImportOptions:
     workers: int = 0  # extraction processes; 0 = one per core
     annotator: str = ""
     source_format: str = ""  # read every file or folder as this tool's format (formats.FORMAT_NAMES); "" = sniff
+    near_copy_threshold: float = DEFAULT_THRESHOLD  # the setting of that name
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,7 @@ class ItemOutcome:
     article_id: int | None = None
     uid: str | None = None
     title: str | None = None
+    near_copy_of: int | None = None  # an imported article's closest near copy (its reason names it)
 
 
 @dataclass
@@ -108,6 +111,11 @@ class ImportReport:
     @property
     def duplicates(self) -> int:
         return self.count("duplicate")
+
+    @property
+    def near_copies(self) -> list[ItemOutcome]:
+        """Imported articles that are near copies of stored ones."""
+        return [o for o in self.outcomes if o.near_copy_of is not None]
 
     @property
     def failures(self) -> list[ItemOutcome]:
@@ -247,7 +255,8 @@ class _Run:
         batch, self.buffer = self.buffer, []
         try:
             results = store_articles_resilient(self.store, [r.article for r in batch], annotator=self.options.annotator,
-                                               new_labels=self.report.new_labels)
+                                               new_labels=self.report.new_labels,
+                                               near_copy_threshold=self.options.near_copy_threshold)
         except SQLAlchemyError as exc:
             reason = f"Could not save to the dataset: {describe_db_error(exc)}; try again."
             self.finish([ItemOutcome(r.source, "failed", reason, title=r.article.title) for r in batch])
@@ -256,9 +265,11 @@ class _Run:
         for ready, result in zip(batch, results, strict=True):
             title = ready.article.title or None
             if isinstance(result, StoreOutcome):
-                reason = result.reason if result.outcome == "duplicate" else ready.note
+                reason = result.reason if result.outcome == "duplicate" else " ".join(
+                    n for n in (result.reason, ready.note) if n)
                 art_id = result.article_id if result.article_id > 0 else None
-                outcomes.append(ItemOutcome(ready.source, result.outcome, reason, art_id, result.uid or None, title))
+                outcomes.append(ItemOutcome(ready.source, result.outcome, reason, art_id, result.uid or None, title,
+                                            result.near_copy_of))
             else:
                 reason = f"Could not save: {describe_db_error(result)}."
                 outcomes.append(ItemOutcome(ready.source, "failed", reason, title=title))

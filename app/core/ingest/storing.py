@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from app.core.db import span_json
 from app.core.db.in_lists import select_in
 from app.core.db.store import Store
+from app.core.quality import near_copies
 from app.core.text_norm import canonical_url, text_hash
 from app.core.validation import NewArticle
 from app.models import Article, ArticleSource, Label, Span, utcnow
@@ -32,7 +33,8 @@ class StoreOutcome:
     outcome: str  # "imported" or "duplicate"
     article_id: int
     uid: str
-    reason: str = ""
+    reason: str = ""  # why a duplicate; for an imported article, the stored article it is a near copy of
+    near_copy_of: int | None = None
 
 
 @dataclass
@@ -122,15 +124,22 @@ def duplicate_reason(article_id: int, uid: str, title: str, address: str | None 
 
 
 def store_articles(store: Store, articles: Sequence[NewArticle], *, annotator: str = "",
-                   new_labels: NewLabels | None = None) -> list[StoreOutcome]:
+                   new_labels: NewLabels | None = None,
+                   near_copy_threshold: float = near_copies.DEFAULT_THRESHOLD) -> list[StoreOutcome]:
     """Store validated articles in one transaction; duplicates are reported, not stored.
 
     Returns one outcome per input article, in order. Raises on a database error,
     in which case nothing of this batch was written. Labels that spans need and
-    the dataset lacks are created and recorded in ``new_labels``.
+    the dataset lacks are created and recorded in ``new_labels``. An article at
+    least ``near_copy_threshold`` similar to a stored one is stored as a near copy
+    of it (app/core/quality/near_copies.py), and its outcome says so.
     """
     now = utcnow()
     outcomes: list[StoreOutcome | None] = [None] * len(articles)
+    # Signatures before the transaction: its write lock is held for storing only.
+    signatures = near_copies.prepare([art.text for art in articles])
+    index = near_copies.index_for(store, near_copy_threshold)
+    index.warm(store)
     with store.begin() as conn:
         seen_hash: dict[str, int] = {}
         seen_url: dict[str, int] = {}
@@ -197,11 +206,25 @@ def store_articles(store: Store, articles: Sequence[NewArticle], *, annotator: s
         ids = [id_by_uid[str(r["uid"])] for r in rows]
         store.search.index_range(conn, min(ids), max(ids))
         created, per_label = _insert_children(conn, [articles[i] for i in pending], ids, now, annotator)
+        signed = [(art_id, signatures[i]) for i, art_id in zip(pending, ids, strict=True)]
+        copies = near_copies.record(conn, index, signed)
         for i, art_id, row in zip(pending, ids, rows, strict=True):
-            outcomes[i] = StoreOutcome("imported", art_id, str(row["uid"]))
+            copy = copies.get(art_id)
+            outcomes[i] = StoreOutcome("imported", art_id, str(row["uid"]), _near_copy_note(copy),
+                                       copy.article_id if copy else None)
+    with index.lock:  # only now: a batch rolled back is in no index
+        for art_id, pending_signature in signed:
+            index.add(art_id, pending_signature.blob)
     if new_labels is not None:  # only now: a batch rolled back created nothing
         new_labels.add(created, per_label)
     return [o for o in outcomes if o is not None]
+
+
+def _near_copy_note(copy: near_copies.NearCopy | None) -> str:
+    if copy is None:
+        return ""
+    said = copy.describe()
+    return f"{said[0].upper()}{said[1:]}."
 
 
 def _existing_uids(conn: Connection, uids: list[str]) -> set[str]:
@@ -266,17 +289,20 @@ def store_article(store: Store, article: NewArticle, *, annotator: str = "") -> 
 
 
 def store_articles_resilient(
-    store: Store, articles: Sequence[NewArticle], *, annotator: str = "", new_labels: NewLabels | None = None
+    store: Store, articles: Sequence[NewArticle], *, annotator: str = "", new_labels: NewLabels | None = None,
+    near_copy_threshold: float = near_copies.DEFAULT_THRESHOLD,
 ) -> list[StoreOutcome | Exception]:
     """Like ``store_articles`` but a batch that fails is retried one article at a time,
     so one bad article cannot take its neighbours down with it."""
+    options: dict[str, Any] = {"annotator": annotator, "new_labels": new_labels,
+                               "near_copy_threshold": near_copy_threshold}
     try:
-        return list(store_articles(store, articles, annotator=annotator, new_labels=new_labels))
+        return list(store_articles(store, articles, **options))
     except IntegrityError:
         results: list[StoreOutcome | Exception] = []
         for art in articles:
             try:
-                results.append(store_articles(store, [art], annotator=annotator, new_labels=new_labels)[0])
+                results.append(store_articles(store, [art], **options)[0])
             except IntegrityError as exc:
                 results.append(exc)
         return results

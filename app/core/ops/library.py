@@ -57,6 +57,8 @@ class ArticleRow:
     url: str | None
     updated_at: datetime
     span_counts: dict[str, int] = field(default_factory=dict)
+    cluster_id: int | None = None  # its near-copy cluster (app/core/quality/near_copies.py)
+    near_copies: int = 0  # the other articles of that cluster
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,8 @@ class ArticleFilter:
     has_label: str | None = None
     lacks_label: str | None = None
     site: str | None = None  # the articles of this site; "" those without a site
+    near_copies: bool = False  # only articles that have near copies
+    cluster: int | None = None  # only the articles of this near-copy cluster
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,14 @@ def _where(store: Store, flt: ArticleFilter) -> tuple[list[str], dict[str, Any]]
     if flt.site is not None:
         conds.append("coalesce(article.site_name, '') = :site")
         params["site"] = flt.site
+    if flt.near_copies:
+        # A cluster left with one article (its copies deleted) is no longer one.
+        conds.append("article.id IN (SELECT article_id FROM article_signature WHERE cluster_id IN "
+                     "(SELECT cluster_id FROM article_signature WHERE cluster_id IS NOT NULL "
+                     "GROUP BY cluster_id HAVING count(*) > 1))")
+    if flt.cluster is not None:
+        conds.append("article.id IN (SELECT article_id FROM article_signature WHERE cluster_id = :cluster)")
+        params["cluster"] = flt.cluster
     return conds, params
 
 
@@ -207,6 +219,16 @@ def span_counts(conn: Any, article_ids: list[int]) -> dict[int, dict[str, int]]:
     return result
 
 
+def cluster_sizes(conn: Any, article_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Article id: (cluster id, articles in the cluster), for those of these articles in a cluster."""
+    return {a: (c, n) for a, c, n in select_in(
+        conn,
+        "SELECT s.article_id, s.cluster_id, (SELECT count(*) FROM article_signature c "
+        "WHERE c.cluster_id = s.cluster_id) FROM article_signature s "
+        "WHERE s.article_id IN :values AND s.cluster_id IS NOT NULL",
+        [int(i) for i in article_ids])}
+
+
 def count_articles(store: Store, flt: ArticleFilter = ArticleFilter()) -> int:
     where = _where(store, flt)
     if where is None:
@@ -252,10 +274,13 @@ def _rows_by_id(store: Store, ids: list[int]) -> list[ArticleRow]:
         rows = select_in(conn, "SELECT id, uid, title, site_name, published, status, url, updated_at "
                          "FROM article WHERE id IN :values", [int(i) for i in ids])
         counts = span_counts(conn, ids)
+        clusters = cluster_sizes(conn, ids)
     return [
         ArticleRow(
             id=r[0], uid=r[1], title=r[2], site_name=r[3], published=r[4], status=r[5], url=r[6],
             updated_at=_as_datetime(r[7]), span_counts=counts.get(r[0], {}),
+            cluster_id=clusters[r[0]][0] if r[0] in clusters else None,
+            near_copies=clusters[r[0]][1] - 1 if r[0] in clusters else 0,
         )
         for r in rows
     ]
@@ -307,6 +332,8 @@ ID_SORTS = {
     "published": "article.published",
     "status": "article.status",
     "updated": "article.updated_at",
+    # Near copies next to each other: an article in a cluster sorts at its cluster's first article.
+    "cluster": "coalesce((SELECT cluster_id FROM article_signature WHERE article_id = article.id), article.id)",
 }
 
 

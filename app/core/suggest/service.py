@@ -127,7 +127,10 @@ def suggestions_for(store: Store, suggester: Suggester | None, article_id: int) 
             'SELECT span.start, span."end", label.name FROM span JOIN label ON label.id = span.label_id '
             "WHERE span.article_id = :a"), {"a": article_id}).all()
         rejected = _rejections(conn, article_id)
-    offered = suggester(body) if suggester is not None else stored_suggestions(store, article_id)
+    if suggester is None:
+        offered = stored_suggestions(store, article_id)
+    else:  # spans carried over from a near copy are offered beside the suggester's
+        offered = suggester(body) + carried_over(store, article_id)
     by_label: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for start, end, label in spans:
         by_label[label].append((start, end))
@@ -287,6 +290,15 @@ def stored_suggestions(store: Store, article_id: int) -> list[Suggestion]:
         rows = conn.execute(text(
             'SELECT s.start, s."end", label.name, s.score FROM suggestion s JOIN label ON label.id = s.label_id '
             'WHERE s.article_id = :a ORDER BY s.start, s."end" DESC, label.name'), {"a": article_id}).all()
+    return [Suggestion(start=start, end=end, label=label, score=float(score)) for start, end, label, score in rows]
+
+
+def carried_over(store: Store, article_id: int) -> list[Suggestion]:
+    """Stored suggestions copied from a near copy's spans (app.core.quality.span_transfer)."""
+    with store.begin() as conn:
+        rows = conn.execute(text(
+            'SELECT s.start, s."end", label.name, s.score FROM suggestion s JOIN label ON label.id = s.label_id '
+            "WHERE s.article_id = :a AND s.source LIKE 'near-copy:%'"), {"a": article_id}).all()
     return [Suggestion(start=start, end=end, label=label, score=float(score)) for start, end, label, score in rows]
 
 

@@ -1,7 +1,7 @@
 """An article's metadata: the fields its source had that the article table has no column for.
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-03
 
 ``article.meta`` holds a JSON object of the fields an imported record brought
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

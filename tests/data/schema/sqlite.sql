@@ -1,6 +1,9 @@
 -- index ix_article_canonical_page_url on article
 CREATE INDEX ix_article_canonical_page_url ON article (canonical_page_url);
 
+-- index ix_article_signature_cluster on article_signature
+CREATE INDEX ix_article_signature_cluster ON article_signature (cluster_id);
+
 -- index ix_article_status_id on article
 CREATE INDEX ix_article_status_id ON article (status, id);
 
@@ -99,6 +102,15 @@ CREATE TABLE 'article_fts_docsize'(id INTEGER PRIMARY KEY, sz BLOB);
 
 -- table article_fts_idx on article_fts_idx
 CREATE TABLE 'article_fts_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID;
+
+-- table article_signature on article_signature
+CREATE TABLE article_signature (
+	article_id INTEGER NOT NULL, 
+	signature BLOB NOT NULL, 
+	cluster_id INTEGER, 
+	PRIMARY KEY (article_id), 
+	FOREIGN KEY(article_id) REFERENCES article (id) ON DELETE CASCADE
+);
 
 -- table article_source on article_source
 CREATE TABLE article_source (

@@ -1,0 +1,109 @@
+"""Two near copies side by side, the words found in only one of them highlighted.
+
+Opened from the library's context menu (Compare with Near Copy…). The panes
+scroll together; "Copy Spans from the Left" offers the left copy's spans on
+the right one as suggestions (app/core/quality/span_transfer.py).
+"""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QGridLayout,
+    QLabel,
+    QPushButton,
+    QTextBrowser,
+    QWidget,
+)
+
+from app.core.db.store import Store
+from app.core.ops.library import ArticleDetail, get_article
+from app.core.quality import near_copies
+from app.core.quality.text_diff import Segments, word_diff
+from app.widgets.palette import tinted
+
+REMOVED = QColor("#ef4444")  # only in the left copy
+ADDED = QColor("#22c55e")  # only in the right copy
+
+
+def _html(segments: Segments, colour: QColor) -> str:
+    back, fore, _border = tinted(colour, dark_alpha=0.45, light_alpha=0.30)
+    parts = []
+    for chunk, changed in segments:
+        escaped = html.escape(chunk).replace("\n", "<br>")
+        parts.append(f"<span style='background:{back}; color:{fore}'>{escaped}</span>" if changed else escaped)
+    return "<div style='line-height:140%'>" + "".join(parts) + "</div>"
+
+
+def _heading(art: ArticleDetail) -> str:
+    title = html.escape(art.title.strip() or "(untitled)")
+    site = html.escape(art.site_name or art.url or art.source or "")
+    return f"<b>{title}</b>" + (f"<br><span style='color:gray'>{site}</span>" if site else "")
+
+
+class CompareView(QDialog):
+    """The articles ``left_id`` and ``right_id`` of one dataset, compared."""
+
+    copy_spans_requested = Signal(int, int)  # target (right), source (left)
+
+    def __init__(self, store: Store, left_id: int, right_id: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Compare Near Copies")
+        self.resize(1100, 700)
+        left, right = get_article(store, left_id), get_article(store, right_id)
+        if left is None or right is None:
+            raise LookupError("An article to compare is no longer in the dataset.")
+        self.left_id, self.right_id = left_id, right_id
+        similarity = near_copies.jaccard(near_copies.shingle_hashes(left.text), near_copies.shingle_hashes(right.text))
+        only_left, only_right = word_diff(left.text, right.text)
+
+        self.summary = QLabel(
+            f"{near_copies.percent(similarity)} similar (shared 5-word stretches).  "
+            f"<span style='background:{tinted(REMOVED, 0.45, 0.30)[0]}'>&nbsp;Only on the left&nbsp;</span>  "
+            f"<span style='background:{tinted(ADDED, 0.45, 0.30)[0]}'>&nbsp;Only on the right&nbsp;</span>", self)
+        self.panes: list[QTextBrowser] = []
+        grid = QGridLayout(self)
+        grid.addWidget(self.summary, 0, 0, 1, 2)
+        for col, (art, segments, colour) in enumerate(((left, only_left, REMOVED), (right, only_right, ADDED))):
+            heading = QLabel(_heading(art), self)
+            heading.setTextFormat(Qt.TextFormat.RichText)
+            heading.setWordWrap(True)
+            pane = QTextBrowser(self)
+            pane.setOpenLinks(False)
+            pane.setHtml(_html(segments, colour))
+            grid.addWidget(heading, 1, col)
+            grid.addWidget(pane, 2, col)
+            self.panes.append(pane)
+        grid.setRowStretch(2, 1)
+        self._scroll_together()
+
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        self.copy_button = QPushButton("Copy Spans from the Left", self)
+        self.copy_button.setToolTip("Offer the left copy's spans on the right one as suggestions, where the text "
+                                    "is the same")
+        self.copy_button.setEnabled(bool(left.spans))
+        buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.copy_button.clicked.connect(lambda: self.copy_spans_requested.emit(self.right_id, self.left_id))
+        buttons.rejected.connect(self.reject)
+        grid.addWidget(buttons, 3, 0, 1, 2)
+
+    def _scroll_together(self) -> None:
+        """Each pane follows the other's scroll position, in proportion to its length."""
+        a, b = (p.verticalScrollBar() for p in self.panes)
+
+        def follow(src: object, dst: object) -> None:
+            def moved(value: int) -> None:
+                if dst.isSliderDown() or src.maximum() == 0:  # type: ignore[attr-defined]
+                    return
+                dst.blockSignals(True)  # type: ignore[attr-defined]
+                dst.setValue(round(value / src.maximum() * dst.maximum()))  # type: ignore[attr-defined]
+                dst.blockSignals(False)  # type: ignore[attr-defined]
+            src.valueChanged.connect(moved)  # type: ignore[attr-defined]
+
+        follow(a, b)
+        follow(b, a)

@@ -1,0 +1,81 @@
+"""Near copies in the window: the library's column, filter and menu, the compare view, spans carried over."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QMenu, QMessageBox
+
+from app.core.ingest.storing import store_articles
+from app.core.suggest import service
+from app.core.validation import NewArticle, NewSpan
+from app.widgets import near_copy_menu
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def syndicated(sample_text: str) -> tuple[NewArticle, NewArticle]:
+    """The sample story as its own site ran it (with spans), and as a wire copy elsewhere: another
+    headline, a sentence added, a paragraph left out, a word changed, the other site's boilerplate."""
+    title, _, body = sample_text.partition("\n")
+    body = body.strip()
+    paragraphs = body.split("\n\n")
+    copy = list(paragraphs)
+    copy.insert(2, "Meta did not respond to a request for comment on Tuesday.")
+    del copy[6]
+    copy[3] = copy[3].replace("only three", "just three")
+    copy_text = "By Wire Staff | Updated 2 hours ago\n\n" + "\n\n".join(copy) + "\n\nRead more stories on wire.example."
+    marks = []
+    for name, label in (("Hugo Touvron", "PERSON"), ("Xavier Martinet", "PERSON"), ("Mistral", "ORG"),
+                        ("Guillaume Lample", "PERSON")):
+        start = body.index(name)
+        marks.append(NewSpan(start=start, end=start + len(name), label=label))
+    original = NewArticle(text=body, title=title.strip(), site_name="Cryptopolitan", url="https://example.org/llama",
+                          source_kind="url", spans=marks)
+    wire = NewArticle(text=copy_text, title="Meta's Llama team has largely left, paper shows", site_name="Wire",
+                      url="https://wire.example/llama", source_kind="url")
+    return original, wire
+
+
+def test_two_near_copies_are_listed_compared_and_their_spans_carried_over(make_window, store, sample_text, qtbot,
+                                                                          monkeypatch):
+    original, wire = syndicated(sample_text)
+    first, second = store_articles(store, [original, wire])
+    assert second.near_copy_of == first.article_id and "% similar" in second.reason
+    store_articles(store, [NewArticle(text="Something else entirely.", title="Other", source_kind="paste")])
+    window = make_window(store)
+    view = window.panes.library
+    qtbot.waitUntil(lambda: not view.model.is_loading and view.model.rowCount() == 3)
+    near = next(c for c, spec in enumerate(view.model.columns) if spec.header == "Near copies")
+    shown = [view.model.index(r, near).data() for r in range(3)]
+    assert sorted(shown) == ["", "1", "1"]
+
+    view.select_article(second.article_id)
+    menu = QMenu(view)
+    near_copy_menu.add_near_copy_actions(menu, view, [second.article_id])
+    assert [a.text() for a in menu.actions()] == ["Show Its 1 Near Copy", "Compare with Near Copy…",
+                                                  "Copy Spans from Near Copy"]
+    menu.actions()[0].trigger()
+    qtbot.waitUntil(lambda: not view.model.is_loading and view.model.rowCount() == 2)
+    assert view.label_filter.currentText() == f"Near copies of “{wire.title}”"
+
+    dialog = near_copy_menu.open_compare(view, first.article_id, second.article_id)
+    qtbot.addWidget(dialog)
+    assert "% similar" in dialog.summary.text()
+    left, right = (pane.toHtml() for pane in dialog.panes)
+    assert "background" in left and "background" in right and "Tuesday" in right
+    dialog.resize(1400, 820)
+    qtbot.waitExposed(dialog)
+    DOCS.mkdir(parents=True, exist_ok=True)
+    assert dialog.grab().save(str(DOCS / "compare_view.png"))
+
+    shown_boxes = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: shown_boxes.append((box.text(), box.detailedText())))
+    dialog.copy_button.click()
+    # The paragraph naming Mistral and Lample is not in the wire copy.
+    assert shown_boxes == [(f"2 spans of ‘{original.title}’ offered as suggestions; 2 could not be placed.",
+                            "“Mistral” (ORG): its words were changed or left out in this copy.\n"
+                            "“Guillaume Lample” (PERSON): its words were changed or left out in this copy.")]
+    layer = service.stored_suggestions(store, second.article_id)
+    assert sorted(wire.text[s["start"] : s["end"]] for s in layer) == ["Hugo Touvron", "Xavier Martinet"]
+    dialog.close()

@@ -444,13 +444,16 @@ class EditGateway(ClaimantEdits, QObject):
                                            annotator=annotator, origin=origin, attributes=attributes)
             if not handles:
                 handles.extend(_SpanHandle(0) for _ in states)
-            # A redo puts back what the undo removed, with each span's entity and claimant links (linked
-            # meanwhile, by another window or the command line), as an undone removal of one span does.
-            links = {key: [state.get(key) for state in removed] if removed else None
-                     for key in ("entity_id", "claimant_id")}
-            for key, linked in links.items():
-                for state, entity_id in zip(states, linked or (), strict=False):
-                    state[key] = entity_id
+            # A redo puts back what the undo removed, with each span's entity and claimant links and its
+            # attributes (set meanwhile, by another window or the command line), as an undone removal of one
+            # span does.
+            for state, old in zip(states, removed, strict=False):
+                state.update(entity_id=old.get("entity_id"), claimant_id=old.get("claimant_id"),
+                             attributes=dict(old["attributes"]))
+            again = bool(removed)
+            entity_ids = [state["entity_id"] for state in states] if again else None
+            claimant_ids = [state["claimant_id"] for state in states] if again else None
+            each_attributes = [state["attributes"] for state in states] if again else None
             ids = self._new_span_ids(len(states))
             for handle, state, span_id in zip(handles, states, ids, strict=True):
                 self._stored(handle, span_id)
@@ -460,8 +463,8 @@ class EditGateway(ClaimantEdits, QObject):
             return (Changes.edit(ChangeKind.SPANS_ADDED, (article_id,), span_ids=tuple(ids), after={"spans": states}),
                     lambda store: span_edits.add_spans(store, article_id, spans, label, annotator=annotator,
                                                         origin=origin, attributes=attributes, span_ids=ids,
-                                                        entity_ids=links["entity_id"],
-                                                        claimant_ids=links["claimant_id"]))
+                                                        entity_ids=entity_ids, claimant_ids=claimant_ids,
+                                                        each_attributes=each_attributes))
 
         def undo(_change: Changes) -> Planned:
             ids = [handle.id for handle in handles]

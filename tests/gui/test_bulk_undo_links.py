@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import orjson
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from sqlalchemy import text
@@ -52,3 +53,8 @@ def test_redo_of_an_undone_bulk_claim_keeps_the_claimants_linked_meanwhile(qtbot
     QTest.keySequence(window.windowHandle(), window.actions_by_id["redo"].shortcut())
     window.gateway.wait_until_saved()
     assert stored(store) == [(s, e, "CLAIM", None, mayor) for s, e in occurrences]
+    # Each claim has its claimant's name back too, and the panel shows it as stored.
+    with store.begin() as conn:
+        names = [orjson.loads(r[0]).get("claimant") for r in conn.execute(text("SELECT attributes FROM span"))]
+    assert names == ["Elena Vasquez", "Elena Vasquez"]
+    assert [s.attributes.get("claimant") for s in window.panes.annotation.article().spans] == names

@@ -90,7 +90,7 @@ def test_a_bulk_re_add_gives_each_claim_back_its_claimant(store: Store, art: int
     ranges = [(0, 68), (70, 97)]
     added = span_edits.add_spans(store, art, ranges, "CLAIM", annotator="ann")
     for span_id, claimant in zip(added.span_ids, (hugo, gone), strict=True):
-        span_edits.update_span(store, span_id, claimant_id=claimant)
+        span_edits.update_span(store, span_id, attributes={"claimant": f"#{claimant}"}, claimant_id=claimant)
     registry.delete_entity(store, gone)
     removed = span_edits.remove_spans(store, added.span_ids)
     states = removed.before["spans"]
@@ -98,8 +98,11 @@ def test_a_bulk_re_add_gives_each_claim_back_its_claimant(store: Store, art: int
 
     # An undone bulk removal of claims links each claimant again (none for an entity deleted since).
     readded = span_edits.add_spans(store, art, [(s["start"], s["end"]) for s in states], "CLAIM", annotator="ann",
-                                   span_ids=removed.span_ids, claimant_ids=[hugo, gone])
+                                   span_ids=removed.span_ids, claimant_ids=[hugo, gone],
+                                   each_attributes=[s["attributes"] for s in states])
     assert [_claimant(store, i) for i in removed.span_ids] == [hugo, None]
+    assert [span_edits.read_span(store, i)["attributes"] for i in removed.span_ids] == [
+        {"claimant": f"#{hugo}"}, {"claimant": f"#{gone}"}]
     assert [s["claimant_id"] for s in readded.after["spans"]] == [hugo, None]
     assert readded.touches_entities()  # the claimant's claims are counted again
 

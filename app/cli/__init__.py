@@ -102,7 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
                        "with NAME.entities.jsonl beside it, the entities their spans link to); claims writes one "
                        "line per claim, claimreview a JSON array of schema.org ClaimReview objects; conll, hf and "
                        "spacy-docbin are token-level formats of the entity spans.")
-    p.add_argument("out", metavar="OUT.jsonl")
+    p.add_argument("out", metavar="OUT", help="the file to write, ending in the format's extension: .jsonl; "
+                   ".json for claimreview and labelstudio; .conll; .spacy for spacy-docbin. Another format's "
+                   "extension is replaced, any other ending gets the extension added, and the export says so")
     p.add_argument("--format", choices=FORMATS, default=FORMATS[0])
     p.add_argument("--status", action="append", default=[], help="only articles with this status (repeatable)")
     p.add_argument("--label", action="append", default=[], help="only spans with this label (repeatable)")
@@ -382,7 +384,7 @@ def _parse_split(text: str | None) -> tuple[float, float, float] | None:
 def cmd_export(store: object, args: argparse.Namespace) -> int:
     from app.cli.export_split import split_lines
     from app.core.export.exporter import ExportError, ExportOptions, export_jsonl
-    from app.core.export.formats import CLAIM_FORMATS
+    from app.core.export.formats import CLAIM_FORMATS, EXTENSION_NOTES, EXTENSIONS, with_extension
     from app.core.validation import InvalidInput
 
     try:
@@ -395,9 +397,16 @@ def cmd_export(store: object, args: argparse.Namespace) -> int:
         return EXIT_USAGE
     out = Path(args.out)
     if out.is_dir():
-        print(f"article-curator export: error: {out} is a folder; give a file name such as {out / 'export.jsonl'}",
+        example = out / with_extension(Path("export"), args.format)
+        print(f"article-curator export: error: {out} is a folder; give a file name such as {example}",
               file=sys.stderr)
         return EXIT_USAGE
+    named = with_extension(out, args.format)
+    if named != out:
+        # Friendlier than refusing: the reader of the format would not find the file under its own name.
+        print(f"article-curator export: writing {named}: {EXTENSION_NOTES[EXTENSIONS[args.format]]}",
+              file=sys.stderr)
+        out = named
     display = ProgressDisplay(sys.stderr, "Exporting")
     try:
         summary = export_jsonl(store, out, options, progress=display)  # type: ignore[arg-type]

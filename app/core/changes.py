@@ -130,7 +130,8 @@ class Changes:
     def touches_entities(self) -> bool:
         """Whether the registry, or its mention and article counts, may have changed.
 
-        An added span counts when it comes linked (an undone removal of a mention).
+        An added span counts when it comes linked (an undone removal of a mention, or of a claim with its
+        claimant).
         """
         added: list[dict[str, Any]] = []
         if ChangeKind.SPAN_ADDED in self.kinds:
@@ -140,7 +141,7 @@ class Changes:
         return self.has(ChangeKind.ENTITIES_CHANGED, ChangeKind.SPANS_LINKED, ChangeKind.SPAN_REMOVED,
                         ChangeKind.SPANS_REMOVED, ChangeKind.SPAN_CHANGED, ChangeKind.ARTICLES_DELETED,
                         ChangeKind.LABELS_CHANGED, ChangeKind.ROLLED_BACK) or \
-            any(state.get("entity_id") is not None for state in added)
+            any(state.get("entity_id") is not None or state.get("claimant_id") is not None for state in added)
 
     def touches_entity(self, entity_id: int) -> bool:
         return entity_id in self.entity_ids

@@ -312,6 +312,18 @@ class EditGateway(ClaimantEdits, QObject):
             raise InvalidInput(f"Span {span_id} no longer exists.")
         return state
 
+    def _bulk_states(self, article_id: int, span_ids: list[int]) -> list[dict[str, Any]]:
+        """The states of many spans of one article. As stored when none of the article's edits is queued:
+        the gateway knows its own edits, not the links another window or the command line made since."""
+        if article_id in self.unsaved_article_ids():
+            return [self._span_state(span_id) for span_id in span_ids]
+        stored = span_edits.read_spans(self.store, span_ids)
+        gone = [i for i in span_ids if i not in stored or self._spans.get(i, stored[i]) is None]
+        if gone:
+            raise InvalidInput(f"{len(gone)} of the {len(span_ids)} spans no longer exist.")
+        self._spans.update(stored)
+        return [stored[span_id] for span_id in span_ids]
+
     def _article_text(self, article_id: int) -> str:
         if article_id not in self._texts:
             if len(self._texts) > 16:
@@ -424,6 +436,7 @@ class EditGateway(ClaimantEdits, QObject):
                   attributes: dict[str, Any] | None = None, *, origin: str = "manual") -> Changes | None:
         """Label many ranges at once (Alt+A): one undo step, one ``changes_applied``, one write."""
         handles: list[_SpanHandle] = []  # one per span, in text order; filled when first done
+        removed: list[dict[str, Any]] = []  # the spans as the last undo took them away
         annotator = self.annotator
 
         def do() -> Planned:
@@ -431,6 +444,16 @@ class EditGateway(ClaimantEdits, QObject):
                                            annotator=annotator, origin=origin, attributes=attributes)
             if not handles:
                 handles.extend(_SpanHandle(0) for _ in states)
+            # A redo puts back what the undo removed, with each span's entity and claimant links and its
+            # attributes (set meanwhile, by another window or the command line), as an undone removal of one
+            # span does.
+            for state, old in zip(states, removed, strict=False):
+                state.update(entity_id=old.get("entity_id"), claimant_id=old.get("claimant_id"),
+                             attributes=dict(old["attributes"]))
+            again = bool(removed)
+            entity_ids = [state["entity_id"] for state in states] if again else None
+            claimant_ids = [state["claimant_id"] for state in states] if again else None
+            each_attributes = [state["attributes"] for state in states] if again else None
             ids = self._new_span_ids(len(states))
             for handle, state, span_id in zip(handles, states, ids, strict=True):
                 self._stored(handle, span_id)
@@ -439,11 +462,14 @@ class EditGateway(ClaimantEdits, QObject):
             spans = [(state["start"], state["end"]) for state in states]
             return (Changes.edit(ChangeKind.SPANS_ADDED, (article_id,), span_ids=tuple(ids), after={"spans": states}),
                     lambda store: span_edits.add_spans(store, article_id, spans, label, annotator=annotator,
-                                                        origin=origin, attributes=attributes, span_ids=ids))
+                                                        origin=origin, attributes=attributes, span_ids=ids,
+                                                        entity_ids=entity_ids, claimant_ids=claimant_ids,
+                                                        each_attributes=each_attributes))
 
         def undo(_change: Changes) -> Planned:
             ids = [handle.id for handle in handles]
-            before = [self._span_state(span_id) for span_id in ids]
+            before = self._bulk_states(article_id, ids)
+            removed[:] = before
             for handle in handles:
                 self._spans[handle.id] = None
             self._touch(article_id)

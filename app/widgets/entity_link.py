@@ -228,11 +228,27 @@ class EntityLinker(QObject):
 
     # -- changes -------------------------------------------------------------------------
     def _on_changes(self, change: Changes, _initiator: object) -> None:
-        if not change.saved and change.has(ChangeKind.ENTITIES_CHANGED, ChangeKind.LABELS_CHANGED,
-                                           ChangeKind.ROLLED_BACK):
-            self._names.clear()  # renamed, merged, deleted: read the names again when shown
-            if change.has(ChangeKind.ENTITIES_CHANGED):
-                self.refresh()
+        if change.saved or not change.has(ChangeKind.ENTITIES_CHANGED, ChangeKind.LABELS_CHANGED,
+                                          ChangeKind.ROLLED_BACK):
+            return
+        if change.has(ChangeKind.LABELS_CHANGED, ChangeKind.ROLLED_BACK) or not change.entity_ids:
+            self._names.clear()  # read every name again when shown
+        else:
+            for entity_id in change.entity_ids:  # renamed, merged, deleted: read their names again when shown
+                self._names.pop(entity_id, None)
+        if change.has(ChangeKind.ENTITIES_CHANGED) and self._concerns(change):
+            self.refresh()
+
+    def _concerns(self, change: Changes) -> bool:
+        """Whether an entity edit changes what the panel shows: the name of an entity linked in the article,
+        or what the selected span links to or is offered (any entity's names may now match its words)."""
+        span = self._span
+        if not change.entity_ids or (span is not None and span.entity_id is None):
+            return True
+        named = {s.entity_id for s in self._shown if s.entity_id is not None}
+        if span is not None and span.entity_id is not None:
+            named.add(span.entity_id)
+        return not named.isdisjoint(change.entity_ids)
 
     def refresh(self) -> None:
         """Show the names and the proposal again (entities changed, or the span's link)."""

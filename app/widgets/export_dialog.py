@@ -44,7 +44,7 @@ from app.core.export.exporter import (
     export_jsonl,
     split_paths,
 )
-from app.core.export.formats import FORMATS, SPLIT_NAMES, TOKEN_FORMATS
+from app.core.export.formats import EXTENSIONS, FILE_FILTERS, FORMATS, SPLIT_NAMES, TOKEN_FORMATS, with_extension
 from app.core.ops.dataset_info import list_annotators
 from app.core.ops.labels import list_labels
 from app.core.ops.span_edits import ARTICLE_STATUSES, STATUS_TEXT
@@ -73,7 +73,12 @@ def default_destination(store: Store) -> Path:
     # Next to the user's documents, not the dataset: datasets live in a hidden app folder.
     name = store.path.name.split(".")[0] if store.path is not None else "dataset"
     docs = Path.home() / "Documents"
-    return (docs if docs.is_dir() else Path.home()) / f"{name}-export.jsonl"
+    return (docs if docs.is_dir() else Path.home()) / f"{name}-export{EXTENSIONS[FORMATS[0]]}"
+
+
+def _split_files_text(fmt: str) -> str:
+    ext = EXTENSIONS[fmt]
+    return f"One file per split (name.train{ext}, name.dev{ext}, name.test{ext})"
 
 
 def _note(text: str) -> QLabel:
@@ -237,7 +242,7 @@ class ExportDialog(QDialog):
         row.addSpacing(12)
         row.addWidget(QLabel("Keep together:"))
         row.addWidget(self.group_combo)
-        self.split_files_check = QCheckBox("One file per split (name.train.jsonl, name.dev.jsonl, name.test.jsonl)")
+        self.split_files_check = QCheckBox(_split_files_text(FORMATS[0]))
         inner = QVBoxLayout(self.split_box)
         inner.addLayout(row)
         inner.addWidget(self.split_files_check)
@@ -247,10 +252,16 @@ class ExportDialog(QDialog):
 
     def _format_changed(self) -> None:
         # The token formats write one file per split: their lines have no room for a "split" field.
-        token_level = self.selected_format() in TOKEN_FORMATS
+        fmt = self.selected_format()
+        token_level = fmt in TOKEN_FORMATS
         if token_level:
             self.split_files_check.setChecked(True)
         self.split_files_check.setEnabled(not token_level)
+        self.split_files_check.setText(_split_files_text(fmt))
+        # The file takes the format's extension: spacy train, for one, reads only .spacy files.
+        text = self.path_edit.text().strip()
+        if text:
+            self.path_edit.setText(str(with_extension(Path(text), fmt)))
 
     def _destination_row(self) -> QHBoxLayout:
         self.path_edit = QLineEdit(str(default_destination(self.store)))
@@ -277,13 +288,14 @@ class ExportDialog(QDialog):
         return self.result_box
 
     def _browse(self) -> None:
+        fmt = self.selected_format()
         path, _ = QFileDialog.getSaveFileName(self, "Export to", self.path_edit.text(),
-                                              "JSON Lines (*.jsonl);;All files (*)")
+                                              f"{FILE_FILTERS[EXTENSIONS[fmt]]};;All files (*)")
         if path:
-            if not Path(path).suffix:
-                path += ".jsonl"
-            self.path_edit.setText(path)
-            self._confirmed = Path(path)  # the file dialog asked about overwriting
+            named = with_extension(Path(path), fmt)
+            self.path_edit.setText(str(named))
+            if named == Path(path):
+                self._confirmed = named  # the file dialog asked about overwriting
 
     # -- reading the form ------------------------------------------------------------
     def selected_format(self) -> str:
@@ -319,8 +331,13 @@ class ExportDialog(QDialog):
         if not text:
             raise InvalidInput("Choose where to save the export.")
         path = Path(text).expanduser()
+        fmt = self.selected_format()
         if path.is_dir():
-            raise InvalidInput(f"{path} is a folder; add a file name such as export.jsonl.")
+            raise InvalidInput(f"{path} is a folder; add a file name such as {with_extension(Path('export'), fmt)}.")
+        named = with_extension(path, fmt)
+        if named != path:  # a name typed after the format was chosen: written, and shown, as its reader looks for it
+            self.path_edit.setText(str(named))
+            path = named
         if not path.parent.is_dir():
             raise InvalidInput(f"The folder {path.parent} does not exist.")
         return path

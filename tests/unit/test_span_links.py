@@ -79,6 +79,34 @@ def test_a_bulk_re_add_links_each_span_to_the_entity_it_had(store: Store, art: i
     assert [s["entity_id"] for s in readded.after["spans"]] == [meta, None]
 
 
+def _claimant(store: Store, span_id: int) -> int | None:
+    with store.begin() as conn:
+        return conn.execute(text("SELECT claimant_id FROM span WHERE id = :i"), {"i": span_id}).scalar_one()
+
+
+def test_a_bulk_re_add_gives_each_claim_back_its_claimant(store: Store, art: int) -> None:
+    hugo = _entity(store, "PERSON", "Hugo Touvron")
+    gone = _entity(store, "ORG", "Meta Platforms")
+    ranges = [(0, 68), (70, 97)]
+    added = span_edits.add_spans(store, art, ranges, "CLAIM", annotator="ann")
+    for span_id, claimant in zip(added.span_ids, (hugo, gone), strict=True):
+        span_edits.update_span(store, span_id, attributes={"claimant": f"#{claimant}"}, claimant_id=claimant)
+    registry.delete_entity(store, gone)
+    removed = span_edits.remove_spans(store, added.span_ids)
+    states = removed.before["spans"]
+    assert [s["claimant_id"] for s in states] == [hugo, None]
+
+    # An undone bulk removal of claims links each claimant again (none for an entity deleted since).
+    readded = span_edits.add_spans(store, art, [(s["start"], s["end"]) for s in states], "CLAIM", annotator="ann",
+                                   span_ids=removed.span_ids, claimant_ids=[hugo, gone],
+                                   each_attributes=[s["attributes"] for s in states])
+    assert [_claimant(store, i) for i in removed.span_ids] == [hugo, None]
+    assert [span_edits.read_span(store, i)["attributes"] for i in removed.span_ids] == [
+        {"claimant": f"#{hugo}"}, {"claimant": f"#{gone}"}]
+    assert [s["claimant_id"] for s in readded.after["spans"]] == [hugo, None]
+    assert readded.touches_entities()  # the claimant's claims are counted again
+
+
 def test_a_bulk_add_without_links_leaves_the_spans_unlinked(store: Store, art: int) -> None:
     added = span_edits.add_spans(store, art, [(18, 22), (70, 74)], "ORG", annotator="ann")
     assert [_link(store, i) for i in added.span_ids] == [None, None]

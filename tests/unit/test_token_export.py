@@ -413,3 +413,26 @@ def test_a_cancelled_token_export_leaves_no_file(dataset: Store, tmp_path: Path,
     with pytest.raises(Cancelled):
         export_jsonl(dataset, folder / "x.out", ExportOptions(format=fmt, split=(0.8, 0.1, 0.1)), cancel=cancel)
     assert list(folder.iterdir()) == []
+
+
+def test_docbin_entities_carry_their_entity_id_as_kb_id(dataset: Store, tmp_path: Path) -> None:
+    spacy = pytest.importorskip("spacy")
+    from spacy.tokens import DocBin
+
+    from app.core.entities import linking, registry
+
+    with dataset.begin() as conn:
+        hugo = [r[0] for r in conn.execute(text("SELECT id FROM span WHERE text = 'Hugo Touvron'"))]
+    entity = registry.create_entity(dataset, "PERSON", "Hugo Touvron").entity_ids[0]
+    linking.link_spans(dataset, hugo, entity)
+    out = tmp_path / "linked.spacy"
+    export_jsonl(dataset, out, ExportOptions(format="spacy-docbin"))
+    docs = list(DocBin().from_disk(out).get_docs(spacy.blank("en").vocab))
+    kb_ids = {(e.text, e.kb_id_) for doc in docs for e in doc.ents}
+    assert ("Hugo Touvron", str(entity)) in kb_ids
+    assert {kb for text_, kb in kb_ids if text_ != "Hugo Touvron"} == {""}  # unlinked spans have none
+    # The same id as the spaCy JSONL export's kb_id.
+    jsonl = tmp_path / "linked.jsonl"
+    export_jsonl(dataset, jsonl, ExportOptions(format="spacy"))
+    lines = [orjson.loads(line) for line in jsonl.read_bytes().splitlines()]
+    assert {s["kb_id"] for line in lines for s in line["spans"] if "kb_id" in s} == {str(entity)}

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -225,6 +226,8 @@ def verify_manifest(manifest_path: str | os.PathLike[str]) -> tuple[int, list[st
     path = Path(manifest_path)
     try:
         manifest = orjson.loads(path.read_bytes())
+        if not isinstance(manifest, dict):
+            raise TypeError("it is not a JSON object")
         entries = manifest["files"]
         if not isinstance(entries, list):
             raise TypeError("files is not a list")
@@ -232,8 +235,41 @@ def verify_manifest(manifest_path: str | os.PathLike[str]) -> tuple[int, list[st
         raise ManifestError(f"Cannot read {path}: {exc.strerror or exc}.") from None
     except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
         raise ManifestError(f"{path} is not an export manifest ({exc}).") from None
+    for number, entry in enumerate(entries, 1):
+        _check_entry(path, number, entry)
     problems = [p for entry in entries if (p := _check_file(path.parent, entry))]
     return len(entries), problems
+
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def _check_entry(path: Path, number: int, entry: Any) -> None:
+    """Refuse, with a sentence, a file entry that cannot be checked, or that names a file outside the
+    manifest's folder: a manifest may come from anyone, and verify reads only the export beside it."""
+    def refuse(what: str) -> ManifestError:
+        return ManifestError(f"{path} is not a valid export manifest: file entry {number} {what}.")
+
+    if not isinstance(entry, dict):
+        raise refuse("is not an object")
+    name = entry.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise refuse("has no file name")
+    posix, windows = PurePosixPath(name), PureWindowsPath(name)
+    if posix.is_absolute() or windows.is_absolute() or windows.drive or windows.root:
+        raise refuse(f"names {name!r}, a path outside the manifest's folder (names are relative to it)")
+    if ".." in posix.parts or ".." in windows.parts:
+        raise refuse(f"names {name!r}, which leads out of the manifest's folder through “..”")
+    if not isinstance(entry.get("sha256"), str) or not _SHA256.fullmatch(entry["sha256"]):
+        raise refuse("has no SHA-256 checksum (64 hexadecimal digits)")
+    if not _count(entry.get("bytes")):
+        raise refuse("has no size in bytes (a whole number)")
+    if entry.get("lines") is not None and not _count(entry["lines"]):
+        raise refuse("has a line count that is not a whole number")
+
+
+def _count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def _check_file(folder: Path, entry: dict[str, Any]) -> str | None:

@@ -4,7 +4,8 @@ Each article becomes a ``Doc`` made by the tokenizer of a blank spaCy pipeline
 for the article's language (``spacy.blank``; English when the language is
 unknown or its tokenizer needs packages not installed), so the reference
 tokens are the ones ``spacy train`` makes itself. Entity spans become
-``doc.ents`` and claim spans ``doc.spans["claims"]`` (they overlap the
+``doc.ents`` (a linked one with its entity's id as ``kb_id``, a string, as in the
+``spacy`` JSONL export and the entities file) and claim spans ``doc.spans["claims"]`` (they overlap the
 entities); a claim's attributes (claimant, verdict, note) and the article's uid
 go to ``doc.user_data``. spaCy is an optional extra: ``pip install "article-curator[spacy]"``.
 """
@@ -80,7 +81,11 @@ class DocBinWriter:
     def add(self, split: str, uid: str, body: str, tokens: list[Token], entities: list[Placed],
             claims: list[Placed]) -> None:
         doc = self.docs.pop(uid)
-        doc.ents = [self.span(doc, p.first, p.last, label=p.label) for p in entities]
+        # A linked span carries its entity's id as its knowledge-base id, as the spacy JSONL export writes it.
+        # ("" is spaCy's own "no knowledge-base id".)
+        doc.ents = [self.span(doc, p.first, p.last, label=p.label,
+                              kb_id="" if p.span.entity_id is None else str(p.span.entity_id))
+                    for p in entities]
         doc.spans[CLAIMS_KEY] = [self.span(doc, p.first, p.last, label=p.label) for p in claims]
         doc.user_data["article"] = uid
         doc.user_data[CLAIMS_KEY] = [

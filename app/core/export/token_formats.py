@@ -74,6 +74,7 @@ class Span:
     label: str
     text: str
     attributes: str | None = None  # JSON, claims only
+    entity_id: int | None = None  # the entity the span links to (spacy-docbin writes it as kb_id)
 
 
 @dataclass(frozen=True)
@@ -268,14 +269,14 @@ def _articles(store: Store, options: ExportOptions, progress: ProgressFn | None,
             span_rows = _fetch(conn, spans_sql, {**span_params, "lo": rows[0][0], "hi": last})
             span_rows.sort()
             bodies = {row[0]: row for row in rows}
-            for aid, s, e, rank, _who, t, attributes, *_links in span_rows:
+            for aid, s, e, rank, _who, t, attributes, entity_id, _claimant in span_rows:
                 row = bodies.get(aid)
                 if row is None or (aid, s, e, rank) in seen:
                     continue
                 seen.add((aid, s, e, rank))
                 if row[11][s:e] != t:
                     raise _mismatch(row, s, e, names[rank], t)
-                by_article.setdefault(aid, []).append(Span(s, e, names[rank], t, attributes))
+                by_article.setdefault(aid, []).append(Span(s, e, names[rank], t, attributes, entity_id))
             keys = group_keys(conn, rows, options.group_by) if options.split else []
             for n_row, row in enumerate(rows):
                 split = split_for(keys[n_row], options.seed, options.split) if options.split else ""

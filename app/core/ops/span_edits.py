@@ -167,6 +167,12 @@ def read_span(store: Store, span_id: int) -> dict[str, Any]:
         return _span_state(conn, span_id)
 
 
+def read_spans(store: Store, span_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """The states of those of these spans that still exist, by id, as ``read_span`` gives them."""
+    with store.begin() as conn:
+        return _span_states(conn, span_ids)
+
+
 def read_statuses(store: Store, article_ids: Sequence[int]) -> dict[int, str]:
     with store.begin() as conn:
         return dict(select_in(conn, _STATUSES_SQL, [int(i) for i in article_ids]))
@@ -253,6 +259,8 @@ def add_spans(
     attributes: dict[str, Any] | None = None,
     span_ids: Sequence[int] | None = None,
     entity_ids: Sequence[int | None] | None = None,
+    claimant_ids: Sequence[int | None] | None = None,
+    each_attributes: Sequence[dict[str, Any]] | None = None,
 ) -> Changes:
     """Label many ranges of one article at once (every occurrence of a name): one transaction.
 
@@ -261,10 +269,11 @@ def add_spans(
     (the window picks ids before storing, one per range in text order, see
     ``edits``) every range is stored under its id, and one already labelled
     refuses the whole edit. ``entity_ids`` (one per range in text order, with
-    ``span_ids``: an undone removal) links each span again, unless its entity is
-    gone meanwhile. The rows go in with one ``executemany``: ten thousand
-    spans take a fraction of a second, where one ``add_span`` each took a commit
-    (and a disk sync) apiece.
+    ``span_ids``: an undone removal) links each span again, and ``claimant_ids``
+    gives each claim its claimant again, unless that entity is gone meanwhile;
+    ``each_attributes`` gives each span its own attributes again (a claim's claimant's name).
+    The rows go in with one ``executemany``: ten thousand spans take a fraction
+    of a second, where one ``add_span`` each took a commit (and a disk sync) apiece.
     """
     now = db_timestamp()
     with store.begin() as conn:
@@ -274,13 +283,14 @@ def add_spans(
             return Changes.edit(ChangeKind.SPANS_ADDED, (article_id,), after={"spans": []})
         if span_ids is not None and len(span_ids) != len(states):
             raise InvalidInput(f"{len(span_ids)} span ids were given for {len(states)} spans.")
-        if entity_ids is not None:
-            if span_ids is None or len(entity_ids) != len(states):
-                raise InvalidInput(f"{len(entity_ids)} entity links were given for {len(states)} spans.")
-            live = {int(r[0]) for r in select_in(conn, "SELECT id FROM entity WHERE id IN :values",
-                                                 sorted({int(e) for e in entity_ids if e is not None}))}
-            for state, entity_id in zip(states, entity_ids, strict=True):
-                state["entity_id"] = entity_id if entity_id in live else None
+        if each_attributes is not None:
+            if span_ids is None or len(each_attributes) != len(states):
+                raise InvalidInput(f"{len(each_attributes)} sets of attributes were given for {len(states)} spans.")
+            for state, own in zip(states, each_attributes, strict=True):
+                state["attributes"] = dict(own)
+        for column, links in (("entity_id", entity_ids), ("claimant_id", claimant_ids)):
+            if links is not None:
+                _relink_states(conn, states, column, links, span_ids is not None)
         label_id = _label_id(conn, label)
         mine = text('SELECT id, start, "end" FROM span WHERE article_id = :a AND label_id = :l AND annotator = :who')
         key = {"a": article_id, "l": label_id, "who": annotator}
@@ -293,10 +303,11 @@ def add_spans(
             # doubled the time of 10,000 rows.
             mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
             rows: list[tuple[Any, ...]] = [
-                (article_id, st["start"], st["end"], label_id, st["text"], annotator, origin, attrs, now, now,
-                 st["entity_id"]) for st in states]
+                (article_id, st["start"], st["end"], label_id, st["text"], annotator, origin,
+                 attrs if each_attributes is None else _dump(st["attributes"]), now, now,
+                 st["entity_id"], st["claimant_id"]) for st in states]
             columns = ('article_id, start, "end", label_id, text, annotator, origin, attributes, created_at, '
-                       "updated_at, entity_id")
+                       "updated_at, entity_id, claimant_id")
             if span_ids is not None:
                 columns, rows = "id, " + columns, [(int(i), *row) for i, row in zip(span_ids, rows, strict=True)]
             try:
@@ -310,6 +321,18 @@ def add_spans(
             span_ids = [ids[(st["start"], st["end"])] for st in states]
     return Changes.edit(ChangeKind.SPANS_ADDED, (article_id,), span_ids=(int(i) for i in span_ids),
                         after={"spans": states})
+
+
+def _relink_states(conn: Any, states: list[dict[str, Any]], key: str, links: Sequence[int | None],
+                   with_ids: bool) -> None:
+    """Set ``state[key]`` of each span about to be added back to its entity in ``links``, or None for
+    an entity deleted since (the link goes with it, as deleting an entity unlinks its mentions)."""
+    if not with_ids or len(links) != len(states):
+        raise InvalidInput(f"{len(links)} entity links were given for {len(states)} spans.")
+    live = {int(r[0]) for r in select_in(conn, "SELECT id FROM entity WHERE id IN :values",
+                                         sorted({int(e) for e in links if e is not None}))}
+    for state, entity_id in zip(states, links, strict=True):
+        state[key] = entity_id if entity_id in live else None
 
 
 def remove_spans(store: Store, span_ids: Sequence[int]) -> Changes:

@@ -66,7 +66,7 @@ def test_a_split_export_records_fractions_seed_grouping_and_counts_per_split(dat
                                                        scheme="biluo", align="strict", annotators=("carol",)))
     manifest = load(tmp_path / "ner.manifest.json")
     assert manifest["split"] == {"fractions": {"train": 0.5, "dev": 0.25, "test": 0.25}, "seed": 7,
-                                 "group_by": "none", "one_file_per_split": True}
+                                 "group_by": "cluster", "one_file_per_split": True}  # the default grouping
     assert [(f["name"], f.get("split")) for f in manifest["files"]] == [
         ("ner.train.jsonl", "train"), ("ner.dev.jsonl", "dev"), ("ner.test.jsonl", "test"), ("ner.labels.json", None)]
     assert manifest["counts"]["per_split"] == summary.per_split

@@ -83,7 +83,7 @@ def build_manifest(out_path: Path, options: ExportOptions, summary: ExportSummar
     split = None
     if options.split is not None:
         split = {"fractions": dict(zip(SPLIT_NAMES, options.split, strict=True)), "seed": options.seed,
-                 "group_by": getattr(summary, "group_by", getattr(options, "group_by", "none")),
+                 "group_by": summary.group_by or options.group_by,
                  "one_file_per_split": len(summary.paths) > 1}
     counts: dict[str, Any] = {"articles": summary.articles, "spans_per_label": summary.spans_per_label}
     if summary.per_split:

@@ -47,6 +47,7 @@ class Article(_Table, table=True):
         Index("ix_article_title", "title", "id"),
         Index("ix_article_status_updated", "status", "updated_at", "id"),
         Index("ix_article_status_title", "status", "title", "id"),
+        Index("ix_article_site", "site_name"),  # the overview's articles per site (migration 0014)
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -114,6 +115,7 @@ class Span(_Table, table=True):
               postgresql_where=sql_text("origin = 'suggested'")),
         Index("ix_span_entity", "entity_id", "article_id"),
         Index("ix_span_claimant", "claimant_id", "article_id"),
+        Index("ix_span_annotator", "annotator"),  # the overview's spans per annotator (migration 0014)
     )
 
     id: int | None = Field(default=None, primary_key=True)

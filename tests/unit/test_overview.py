@@ -113,6 +113,10 @@ def test_the_figures_are_read_from_indexes(known):
             "SELECT substr(updated_at, 1, 10) AS day, count(*) FROM article WHERE status = 'done' GROUP BY day")
         assert "COVERING INDEX ix_article_status_id" in plan(
             "SELECT status, count(*) FROM article INDEXED BY ix_article_status_id GROUP BY status")
+        # Migration 0014's: spans per annotator and articles per site.
+        assert "COVERING INDEX ix_span_annotator" in plan(
+            "SELECT annotator, count(*) AS n FROM span GROUP BY annotator ORDER BY n DESC, annotator")
+        assert "COVERING INDEX ix_article_site" in plan("SELECT site_name, count(*) FROM article GROUP BY site_name")
 
 
 def test_stats_json_through_the_command_line(known, capsys):

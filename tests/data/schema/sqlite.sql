@@ -4,6 +4,9 @@ CREATE INDEX ix_article_canonical_page_url ON article (canonical_page_url);
 -- index ix_article_signature_cluster on article_signature
 CREATE INDEX ix_article_signature_cluster ON article_signature (cluster_id);
 
+-- index ix_article_site on article
+CREATE INDEX ix_article_site ON article (site_name);
+
 -- index ix_article_status_id on article
 CREATE INDEX ix_article_status_id ON article (status, id);
 
@@ -33,6 +36,9 @@ CREATE INDEX ix_entity_label ON entity (label_id, name_key);
 
 -- index ix_import_log_batch on import_log
 CREATE INDEX ix_import_log_batch ON import_log (batch, id);
+
+-- index ix_span_annotator on span
+CREATE INDEX ix_span_annotator ON span (annotator);
 
 -- index ix_span_article on span
 CREATE INDEX ix_span_article ON span (article_id, start);
@@ -282,4 +288,4 @@ CREATE TRIGGER span_json_span_update AFTER UPDATE ON span BEGIN DELETE FROM arti
 
 -- article_fts_config hashsize = 33554432
 -- article_fts_config version = 4
--- alembic 0013
+-- alembic 0014

@@ -20,7 +20,7 @@ def split_lines(summary: Any) -> list[str]:
         lines.append(f"  {name:<5} {n} articles in {groups.get(name, n)} groups; spans: {spans}")
     straddling = getattr(summary, "straddling_groups", 0)
     if straddling:
-        lines.append(f"  {straddling} groups are in two splits.")
+        lines.append(f"  {straddling} near-copy clusters are in two splits.")
     else:
         lines.append("  No group is in two splits.")
     return lines

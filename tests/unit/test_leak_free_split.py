@@ -69,13 +69,60 @@ def test_grouping_by_nothing_splits_articles_as_before(clustered, tmp_path):
     assert any(len(s) > 1 for s in splits_of.values())  # what the default prevents
 
 
-def test_grouping_by_site_keeps_each_site_in_one_split(clustered, tmp_path):
-    lines, summary = _export(clustered, tmp_path / "out.jsonl", group_by="site")
-    splits_of = defaultdict(set)
+def _splits_of(lines: list[dict], key) -> dict[object, set[str]]:
+    splits_of: dict[object, set[str]] = defaultdict(set)
     for line in lines:
-        splits_of[line["meta"]["site_name"]].add(line["split"])
-    assert all(len(s) == 1 for s in splits_of.values())
-    assert sum(summary.per_split_groups.values()) == len(splits_of)
+        splits_of[key(line)].add(line["split"])
+    return splits_of
+
+
+def test_grouping_by_site_keeps_each_site_and_cluster_in_one_split(clustered, tmp_path):
+    lines, summary = _export(clustered, tmp_path / "out.jsonl", group_by="site")
+    cluster_of = _clusters(clustered)
+    assert all(len(s) == 1 for s in _splits_of(lines, lambda line: line["meta"]["site_name"]).values())
+    assert all(len(s) == 1 for s in _splits_of(lines, lambda line: cluster_of.get(line["id"], line["id"])).values())
+    assert summary.straddling_groups == 0
+
+
+@pytest.fixture
+def copies_on_two_sites(store):
+    """Thirty wire stories, each run on its own two sites, and one article of the second site's own."""
+    from app.core.validation import NewArticle
+
+    made = Generator(seed=8)
+    arts = []
+    for s in range(30):
+        story = made.story()
+        for site, body in ((f"a{s}.example", story), (f"b{s}.example", made.copy(story, heavy=False)),
+                           (f"b{s}.example", made.story())):
+            arts.append(NewArticle(text=" ".join(body), title=made.sentence(8), site_name=site,
+                                   url=f"https://{site}/{len(arts)}", source_kind="file", source=str(len(arts))))
+    storing.store_articles(store, arts)
+    return store
+
+
+def test_grouping_by_site_keeps_near_copies_on_different_sites_in_one_split(copies_on_two_sites, tmp_path):
+    lines, summary = _export(copies_on_two_sites, tmp_path / "out.jsonl", group_by="site")
+    cluster_of = _clusters(copies_on_two_sites)
+    clusters = len(set(cluster_of.values()))
+    assert clusters > 20
+    by_cluster = _splits_of([line for line in lines if line["id"] in cluster_of], lambda line: cluster_of[line["id"]])
+    assert all(len(s) == 1 for s in by_cluster.values())
+    by_site = _splits_of(lines, lambda line: line["meta"]["site_name"])
+    assert len(by_site) == 60 and all(len(s) == 1 for s in by_site.values())
+    # Each cluster joins its two sites into one group.
+    assert summary.straddling_groups == 0 and sum(summary.per_split_groups.values()) == 60 - clusters
+
+
+def test_clusters_in_two_splits_are_found_and_told(copies_on_two_sites, tmp_path):
+    lines, summary = _export(copies_on_two_sites, tmp_path / "out.jsonl", group_by="none")
+    cluster_of = _clusters(copies_on_two_sites)
+    by_cluster = _splits_of([line for line in lines if line["id"] in cluster_of], lambda line: cluster_of[line["id"]])
+    straddling = sum(1 for s in by_cluster.values() if len(s) > 1)
+    assert straddling > 0 and summary.straddling_groups == straddling
+    from app.cli.export_split import split_lines
+
+    assert f"  {straddling} near-copy clusters are in two splits." in split_lines(summary)
 
 
 def test_an_articles_split_does_not_change_when_others_arrive(clustered, tmp_path):

@@ -66,7 +66,7 @@ from app.core.export.exporter import (
     split_for,
 )
 from app.core.export.formats import SPLIT_NAMES
-from app.core.export.grouping import article_group_keys
+from app.core.export.grouping import Grouping
 from app.core.export.output import Output
 
 _QID = re.compile(r"^[Qq][1-9][0-9]*$")
@@ -219,6 +219,7 @@ def write_claims(
     claims_sql = _claims_sql(where)
     with _open_snapshot(store) as conn:
         total = int(conn.execute(text(f"SELECT count(*) {_FROM} WHERE {where}"), params).scalar_one())
+        grouping = Grouping(conn, options.group_by)
         if progress is not None:
             progress(0, total, "")
         for lo, hi in _article_ranges(conn, where, params):
@@ -226,7 +227,7 @@ def write_claims(
                 cancel.raise_if_cancelled()
             rows = conn.execute(text(claims_sql), {**params, "lo": lo, "hi": hi}).all()
             # A claim goes to its article's split, which keeps near copies (or a site) together.
-            keys = article_group_keys(conn, [row[1] for row in rows], options.group_by) if ratios else {}
+            keys = grouping.article_keys([row[1] for row in rows]) if ratios else {}
             for row in rows:
                 claim = ClaimRow(row)
                 if review and claim.verdict is None:

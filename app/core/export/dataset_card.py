@@ -139,7 +139,7 @@ def _split(manifest: dict[str, Any]) -> list[str]:
         return [*lines, "Not split: one file holds every article."]
     fractions = ", ".join(f"{name} {share:g}" for name, share in split["fractions"].items())
     grouping = {"cluster": "every group of near copies of a story in one split",
-                "site": "every site's articles in one split",
+                "site": "every site's articles in one split, with every site its near copies ran on",
                 "none": "each article on its own"}.get(split["group_by"], split["group_by"])
     lines.append(f"Fractions {fractions}, seed {split['seed']}, grouping: {grouping}. An article's split "
                  "follows from a hash of its id (or its group's key) and the seed alone, so it stays in its split "

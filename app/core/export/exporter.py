@@ -82,7 +82,7 @@ from app.core.export.formats import (
     SPLIT_NAMES,
     TOKEN_FORMATS,
 )
-from app.core.export.grouping import GROUP_BY, SplitTally, group_keys
+from app.core.export.grouping import GROUP_BY, Grouping, SplitTally
 from app.core.export.labelstudio import JsonList, labelstudio_task
 from app.core.export.output import Output, remove_stale_temp_files, sync_folder
 from app.core.validation import InvalidInput
@@ -153,7 +153,7 @@ class ExportSummary:
     group_by: str = ""  # what the split kept together (app/core/export/grouping.py); "" without a split
     per_split_groups: dict[str, int] = field(default_factory=dict)
     per_split_labels: dict[str, dict[str, int]] = field(default_factory=dict)
-    straddling_groups: int = 0  # groups found in two splits: 0, which the export states
+    straddling_groups: int = 0  # near-copy clusters found in two splits: 0, which the export states
 
     @property
     def warnings(self) -> list[str]:
@@ -505,6 +505,7 @@ def _write(
         articles_sql, art_params = _articles_sql(options, cached)
         spans_sql, span_params = _spans_sql(options, labels)
         total = _count(conn, options)
+        grouping = Grouping(conn, options.group_by)
         if progress is not None:
             progress(0, total, "")
         last = 0
@@ -520,7 +521,8 @@ def _write(
                 spans = _fetch(conn, spans_sql, {**span_params, "lo": rows[0][0], "hi": last})
                 spans.sort()  # into (article, start, end, label name, annotator) order; see _spans_sql
             owners = [s[0] for s in spans]  # article id of each span row, ascending
-            keys = group_keys(conn, rows, options.group_by) if ratios else []
+            keys = grouping.keys(rows) if ratios else []
+            clusters = grouping.clusters(rows) if ratios else []
             i = 0
             for n_row, row in enumerate(rows):
                 # The spans of this article are the run of rows with its id, found by bisection.
@@ -547,7 +549,7 @@ def _write(
                 else:
                     split = split_for(keys[n_row], seed, ratios)
                     per_split[split] += 1
-                    tally.add(split, keys[n_row], labels_here)
+                    tally.add(split, keys[n_row], labels_here, clusters[n_row])
                     if split_field:
                         obj["split"] = split
                         output = single

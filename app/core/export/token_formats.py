@@ -56,7 +56,7 @@ from app.core.export.exporter import (
     split_paths,
 )
 from app.core.export.formats import ALIGN_MODES, SCHEMES, SPLIT_NAMES, TOKEN_FORMATS
-from app.core.export.grouping import group_keys
+from app.core.export.grouping import Grouping
 from app.core.export.output import Output, remove_stale_temp_files, sync_folder
 from app.core.export.tokenizer import NAME as TOKENIZER_NAME
 from app.core.export.tokenizer import Token, sentences, tokenize
@@ -252,6 +252,7 @@ def _articles(store: Store, options: ExportOptions, progress: ProgressFn | None,
                         key=lambda label: label[1])
         names = [name for _id, name in labels]
         articles_sql, art_params = _articles_sql(options)
+        grouping = Grouping(conn, options.group_by)
         spans_sql, span_params = _spans_sql(options, labels)
         total = _count(conn, options)
         if progress is not None:
@@ -277,7 +278,7 @@ def _articles(store: Store, options: ExportOptions, progress: ProgressFn | None,
                 if row[11][s:e] != t:
                     raise _mismatch(row, s, e, names[rank], t)
                 by_article.setdefault(aid, []).append(Span(s, e, names[rank], t, attributes, entity_id))
-            keys = group_keys(conn, rows, options.group_by) if options.split else []
+            keys = grouping.keys(rows) if options.split else []
             for n_row, row in enumerate(rows):
                 split = split_for(keys[n_row], options.seed, options.split) if options.split else ""
                 yield split, row, by_article.get(row[0], [])

@@ -47,6 +47,19 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _similarity(text: str) -> float:
+    """A near-copy threshold: a share in (0, 1], or a percentage (80 or 80%) as the settings show it."""
+    try:
+        value = float(text.strip().removesuffix("%"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a similarity (e.g. 0.8 or 80%)") from None
+    if 1 < value <= 100:
+        value /= 100
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a similarity between 0 and 1 (or 1% and 100%)")
+    return value
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -142,7 +155,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--recluster", action="store_true",
                    help="sign articles without a signature and cluster every article again (after a change of "
                         "the threshold, or deletions)")
-    p.add_argument("--threshold", type=float, help="similarity for --recluster (default: the setting, 0.8)")
+    p.add_argument("--threshold", type=_similarity,
+                   help="similarity for --recluster, 0.8 or 80%% (default: the setting, 0.8)")
 
     p = sub.add_parser("entities", parents=[common], help="list known people and organisations with their counts")
     p.add_argument("--kind", metavar="LABEL", help="only entities of this label, e.g. PERSON")

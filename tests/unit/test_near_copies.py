@@ -216,3 +216,14 @@ def test_the_command_line_counts_and_clusters_again(store, db_path, capsys):
     printed = capsys.readouterr().out
     assert printed.startswith("Clustered 3 articles again at 0.99: 0 pairs of near copies among ")
     assert "0 articles in 0 clusters of near copies" in printed
+    assert main(["near-copies", "--db", str(db_path), "--recluster", "--threshold", "80"]) == 0  # as the settings say
+    assert capsys.readouterr().out.startswith("Clustered 3 articles again at 0.8: 1 pair of near copies among ")
+
+
+@pytest.mark.parametrize("threshold", ["0", "-0.5", "101", "1000", "x"])
+def test_a_threshold_that_is_no_similarity_is_a_usage_error(tmp_path, threshold):
+    from app.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["near-copies", "--db", str(tmp_path / "x.sqlite"), "--recluster", "--threshold", threshold])
+    assert stop.value.code == 2

@@ -86,7 +86,9 @@ class CompareView(QDialog):
         self.copy_button = QPushButton("Copy Spans from the Left", self)
         self.copy_button.setToolTip("Offer the left copy's spans on the right one as suggestions, where the text "
                                     "is the same")
-        self.copy_button.setEnabled(bool(left.spans))
+        self.copy_button.setEnabled(bool(left.spans) and not store.read_only)
+        if store.read_only:
+            self.copy_button.setToolTip("Read-only: copy the dataset to edit it")
         buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.copy_button.clicked.connect(lambda: self.copy_spans_requested.emit(self.right_id, self.left_id))
         buttons.rejected.connect(self.reject)

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QMenu, QMessageBox
 
+from app.core.db.store import STORE_ERRORS, describe_db_error
 from app.core.ops.library import article_rows
 from app.core.quality.span_transfer import closest_near_copy, copy_spans_from
 from app.core.validation import InvalidInput
@@ -23,13 +24,14 @@ def add_near_copy_actions(menu: QMenu, view: LibraryView, ids: list[int]) -> Non
     if len(ids) != 1:
         return
     row = article_rows(view.store, ids).get(ids[0])
-    if row is None or row.cluster_id is None:
-        return
+    if row is None or row.cluster_id is None or row.near_copies < 1:
+        return  # in no cluster, or in one its copies have left (deleted)
     n = row.near_copies
     menu.addAction(f"Show Its {n} Near Cop{'y' if n == 1 else 'ies'}",
                    lambda: view.show_cluster(row.cluster_id, row.title))  # type: ignore[arg-type]
     menu.addAction("Compare with Near Copy…", lambda: _compare_closest(view, row.id))
-    menu.addAction("Copy Spans from Near Copy", lambda: _copy_from_closest(view, row.id))
+    if not view.store.read_only:  # it stores suggestions
+        menu.addAction("Copy Spans from Near Copy", lambda: _copy_from_closest(view, row.id))
 
 
 def open_compare(view: LibraryView, left_id: int, right_id: int) -> CompareView | None:
@@ -62,6 +64,10 @@ def copy_spans(view: LibraryView, target_id: int, source_id: int) -> None:
         report = copy_spans_from(view.store, target_id, source_id)
     except InvalidInput as exc:
         QMessageBox.warning(view, "Copy Spans from Near Copy", str(exc))
+        return
+    except STORE_ERRORS as exc:
+        QMessageBox.warning(view, "Copy Spans from Near Copy",
+                            f"The spans could not be offered: {describe_db_error(exc)}.")
         return
     view.gateway.publish(report.changes, view)
     box = QMessageBox(QMessageBox.Icon.Information, "Copy Spans from Near Copy", report.summary(),

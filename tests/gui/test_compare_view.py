@@ -79,3 +79,43 @@ def test_two_near_copies_are_listed_compared_and_their_spans_carried_over(make_w
     layer = service.stored_suggestions(store, second.article_id)
     assert sorted(wire.text[s["start"] : s["end"]] for s in layer) == ["Hugo Touvron", "Xavier Martinet"]
     dialog.close()
+
+
+def test_a_cluster_left_with_one_article_offers_no_near_copy_actions(make_window, store, sample_text, qtbot):
+    from app.core.ops import span_edits
+
+    first, second = store_articles(store, list(syndicated(sample_text)))
+    assert second.near_copy_of == first.article_id
+    span_edits.delete_articles(store, [first.article_id])
+    window = make_window(store)
+    view = window.panes.library
+    qtbot.waitUntil(lambda: not view.model.is_loading and view.model.rowCount() == 1)
+    menu = QMenu(view)
+    near_copy_menu.add_near_copy_actions(menu, view, [second.article_id])
+    assert menu.actions() == []
+
+
+def test_a_read_only_dataset_offers_no_copying_of_spans(make_window, store, db_path, sample_text, qtbot,
+                                                        monkeypatch):
+    from app.core.db import store as store_module
+
+    first, second = store_articles(store, list(syndicated(sample_text)))
+    store.close()
+    monkeypatch.setattr(store_module, "_writable", lambda path: False)
+    read_only = store_module.open_store(db_path)
+    assert read_only.read_only
+    window = make_window(read_only)
+    view = window.panes.library
+    qtbot.waitUntil(lambda: not view.model.is_loading and view.model.rowCount() == 2)
+    menu = QMenu(view)
+    near_copy_menu.add_near_copy_actions(menu, view, [second.article_id])
+    assert [a.text() for a in menu.actions()] == ["Show Its 1 Near Copy", "Compare with Near Copy…"]
+    dialog = near_copy_menu.open_compare(view, first.article_id, second.article_id)
+    qtbot.addWidget(dialog)
+    assert not dialog.copy_button.isEnabled()
+    dialog.close()
+    # Should a copy be asked for all the same, it is refused with a sentence, not an unhandled error.
+    warned = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, message: warned.append(message))
+    near_copy_menu.copy_spans(view, second.article_id, first.article_id)
+    assert len(warned) == 1 and warned[0].startswith("The spans could not be offered: ")

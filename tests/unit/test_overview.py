@@ -88,6 +88,16 @@ def test_near_copy_clusters_by_size(known):
     assert near.sizes[:2] == [Bin(2, 2, 1), Bin(3, 3, 1)] and sum(b.count for b in near.sizes) == 2
 
 
+def test_a_cluster_left_with_one_article_is_no_cluster(known):
+    with known.begin() as conn:
+        # Articles 1-3 one cluster; 4 and 6 the last of theirs, their copies deleted.
+        conn.execute(text(f"UPDATE {SIGNATURE_TABLE} SET cluster_id = CASE WHEN article_id <= 3 THEN 1 "
+                          "ELSE article_id END"))
+    near = overview(known).near_copies
+    assert near is not None and (near.clusters, near.articles) == (1, 3)
+    assert [(b.count) for b in near.sizes if b.count] == [1]
+
+
 def test_spans_of_one_annotator(store):
     store_articles(store, [_article(1, site=None, status="new", spans=[(0, "ORG", "ana"), (3, "ORG", "ana")]),
                            _article(2, site=None, status="new", spans=[(1, "PERSON", "ana")])])

@@ -258,10 +258,11 @@ def _articles_by_site(conn: Connection) -> list[SiteCount]:
 def _near_copies(conn: Connection) -> NearCopies | None:
     if not inspect(conn).has_table(SIGNATURE_TABLE):
         return None
-    # Cluster sizes from ix_article_signature_cluster (cluster_id), in its order.
+    # Cluster sizes from ix_article_signature_cluster (cluster_id), in its order. A cluster left
+    # with one article (its copies deleted) is no longer one, as in the library's filter.
     sizes = conn.execute(text(f"SELECT size, count(*) FROM (SELECT count(*) AS size FROM {SIGNATURE_TABLE} "
-                              "WHERE cluster_id IS NOT NULL GROUP BY cluster_id) AS clusters GROUP BY size")
-                         ).all()
+                              "WHERE cluster_id IS NOT NULL GROUP BY cluster_id HAVING count(*) > 1) AS clusters "
+                              "GROUP BY size")).all()
     return NearCopies(clusters=sum(int(n) for _s, n in sizes), articles=sum(int(s) * int(n) for s, n in sizes),
                       sizes=_binned(sizes, CLUSTER_SIZE_BINS))
 

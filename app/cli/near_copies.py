@@ -22,6 +22,10 @@ def cmd_near_copies(store: object, args: argparse.Namespace) -> int:
               f"{_count(report.near_pairs, 'pair')} of near copies among {report.candidate_pairs} candidates"
               + (f"; signed {_count(report.signed, 'article')} that had no signature" if report.signed else "")
               + ".")
+    else:
+        signed = clustering.sign_and_cluster_missing(store, load_settings().near_copy_threshold)  # type: ignore[arg-type]
+        if signed is not None:
+            print(f"Signed {_count(signed.signed, 'article')} that had no signature, and clustered them.")
     with store.begin() as conn:  # type: ignore[attr-defined]
         sizes = [n for (n,) in conn.execute(text(
             f"SELECT count(*) FROM {near_copies.TABLE} WHERE cluster_id IS NOT NULL GROUP BY cluster_id "

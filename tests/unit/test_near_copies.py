@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
 import pytest
 from sqlalchemy import text
 
@@ -147,21 +148,52 @@ def old_dataset(db_path: Path) -> Path:
     return db_path
 
 
-def test_the_version_before_signatures_upgrades_signed_and_clustered(old_dataset: Path):
+def _signed(store) -> int:
+    with store.begin() as conn:
+        return conn.execute(text("SELECT count(*) FROM article_signature")).scalar_one()
+
+
+def test_the_version_before_signatures_opens_at_once_then_is_signed_and_clustered(old_dataset: Path):
     with open_store(old_dataset) as store:
         assert migrations.current_revision(store.engine) == migrations.head_revision()
+        assert _signed(store) == 0  # opening signs nothing: that is background work
+        report = clustering.sign_and_cluster_missing(store)
+        assert report is not None and report.signed == len(GENERATED) + 3
         upgraded = _clusters(store)
         assert {k: upgraded[k] for k in (1, 2, 3)} == {1: 1, 2: None, 3: 1}
         assert len(set(upgraded.values())) > 10
+        assert clustering.sign_and_cluster_missing(store) is None  # nothing left to do
         with store.begin() as conn:
             blobs = dict(conn.execute(text("SELECT article_id, signature FROM article_signature")).all())
             texts = dict(conn.execute(text("SELECT id, text FROM article")).all())
-            # The frozen recipe of the migration still gives what the live code gives.
             assert all(blobs[i] == nc.signature_of(texts[i]) for i in texts)
             clustering.recluster(conn)
         assert _clusters(store) == upgraded
         [again] = storing.store_articles(store, [_art(COPY + " And one more line.", "T4", "d")])
         assert again.near_copy_of in (1, 3)
+
+
+def test_an_export_right_after_the_upgrade_keeps_clusters_together(old_dataset: Path, tmp_path: Path):
+    from app.core.export.exporter import ExportOptions, export_jsonl
+
+    with open_store(old_dataset) as store:
+        summary = export_jsonl(store, tmp_path / "out.jsonl", ExportOptions(split=(0.5, 0.25, 0.25)))
+        clusters = _clusters(store)
+    lines = (tmp_path / "out.jsonl").read_bytes().splitlines()
+    split_of = {line["id"]: line["split"] for line in map(orjson.loads, lines)}
+    uid_cluster = {f"a{i}": c for i, c in clusters.items() if c is not None}
+    splits: dict[int, set[str]] = {}
+    for uid, cluster in uid_cluster.items():
+        splits.setdefault(cluster, set()).add(split_of[uid])
+    assert len(splits) > 10 and all(len(s) == 1 for s in splits.values())
+    assert summary.straddling_groups == 0 and sum(summary.per_split_groups.values()) < len(split_of)
+
+
+def test_importing_into_the_upgraded_version_finds_near_copies_of_unsigned_articles(old_dataset: Path):
+    with open_store(old_dataset) as store:
+        [again] = storing.store_articles(store, [_art(COPY + " And one more line.", "T4", "d")])
+        assert again.near_copy_of in (1, 3)
+        assert _signed(store) == len(GENERATED) + 4
 
 
 def test_the_upgrade_can_be_taken_back(old_dataset: Path):
@@ -227,3 +259,12 @@ def test_a_threshold_that_is_no_similarity_is_a_usage_error(tmp_path, threshold)
     with pytest.raises(SystemExit) as stop:
         main(["near-copies", "--db", str(tmp_path / "x.sqlite"), "--recluster", "--threshold", threshold])
     assert stop.value.code == 2
+
+
+def test_the_command_line_signs_an_upgraded_dataset_before_counting(old_dataset: Path, capsys):
+    from app.cli import main
+
+    assert main(["near-copies", "--db", str(old_dataset)]) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith(f"Signed {len(GENERATED) + 3} articles that had no signature, and clustered them.")
+    assert "0 articles in 0 clusters" not in printed

@@ -438,6 +438,12 @@ def export_jsonl(
     from app.core.export.manifest import write_manifest
 
     out = Path(out_path)
+    if options.split is not None and options.group_by != "none":
+        # Groups are made of near-copy clusters: a dataset upgraded from a version without
+        # them gets them first.
+        from app.core.quality.clustering import sign_and_cluster_missing
+
+        sign_and_cluster_missing(store, cancel=cancel)
     if options.format in TOKEN_FORMATS:
         from app.core.export.token_formats import export_tokens
 

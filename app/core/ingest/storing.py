@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from app.core.db import span_json
 from app.core.db.in_lists import select_in
 from app.core.db.store import Store
-from app.core.quality import near_copies
+from app.core.quality import clustering, near_copies
 from app.core.text_norm import canonical_url, text_hash
 from app.core.validation import NewArticle
 from app.models import Article, ArticleSource, Label, Span, utcnow
@@ -138,6 +138,8 @@ def store_articles(store: Store, articles: Sequence[NewArticle], *, annotator: s
     outcomes: list[StoreOutcome | None] = [None] * len(articles)
     # Signatures before the transaction: its write lock is held for storing only.
     signatures = near_copies.prepare([art.text for art in articles])
+    # Near copies are looked up among signed articles: sign those an upgrade left unsigned first.
+    clustering.sign_and_cluster_missing(store, near_copy_threshold)
     index = near_copies.index_for(store, near_copy_threshold)
     index.warm(store)
     with store.begin() as conn:

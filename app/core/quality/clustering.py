@@ -4,13 +4,18 @@ then near-copy clusters from scratch.
 Storing an article keeps the clusters current (near_copies.record); this is for a
 dataset upgraded from a version without signatures, for a changed threshold, and
 for after deletions (a deleted article may have been the one that joined two
-groups of copies). It needs no write lock while it reads and compares: the new
+groups of copies). A dataset upgraded from a version without signatures gets them
+from ``sign_and_cluster_missing``: in the background once the app has opened it, or
+first thing in a command that needs clusters (export, near-copies, import), never
+while the dataset opens. It needs no write lock while it reads and compares: the new
 cluster ids are written in one short transaction at the end.
 """
 
 from __future__ import annotations
 
+import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,6 +24,7 @@ from sqlalchemy import Connection, text
 
 from app.core.cancel import CancelToken
 from app.core.db.in_lists import select_in
+from app.core.db.store import Store
 from app.core.quality import near_copies as nc
 
 BATCH = 500
@@ -60,6 +66,36 @@ def sign_missing(conn: Connection, progress: ProgressFn | None = None, cancel: C
         done += len(rows)
         if progress is not None:
             progress("signatures", done, total)
+
+
+# Stores known to have every article signed: storing signs each new article, so one look is enough.
+_all_signed: weakref.WeakSet[Store] = weakref.WeakSet()
+_signing_lock = threading.Lock()
+
+
+def has_unsigned(conn: Connection) -> bool:
+    return conn.execute(text(f"SELECT 1 FROM article WHERE NOT EXISTS (SELECT 1 FROM {nc.TABLE} s "
+                             "WHERE s.article_id = article.id) LIMIT 1")).first() is not None
+
+
+def sign_and_cluster_missing(store: Store, threshold: float = nc.DEFAULT_THRESHOLD,
+                             progress: ProgressFn | None = None,
+                             cancel: CancelToken | None = None) -> ReclusterReport | None:
+    """Sign the articles without a signature (a dataset upgraded from a version without them)
+    and cluster every article again; None when every article was signed already, or the
+    dataset is read-only (its clusters are then what they are). Cancelled, nothing is written."""
+    if store.read_only or store in _all_signed:
+        return None
+    with _signing_lock:
+        with store.engine.connect() as conn:
+            unsigned = has_unsigned(conn)
+        report = None
+        if unsigned:
+            with store.begin() as conn:
+                report = recluster(conn, threshold, progress, cancel)
+            nc.forget_index(store)
+        _all_signed.add(store)
+        return report
 
 
 def candidate_pairs(ids: np.ndarray, matrix: np.ndarray, threshold: float) -> set[tuple[int, int]]:

@@ -6,6 +6,7 @@ import gc
 import logging
 import platform
 import sys
+from collections.abc import Callable
 from logging.handlers import RotatingFileHandler
 
 from PySide6.QtCore import QCoreApplication, QSize, QTimer
@@ -13,6 +14,8 @@ from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app import APP_ID, APP_NAME, __version__
+from app.core.cancel import CancelToken
+from app.core.changes import ChangeKind, Changes
 from app.core.db.span_json import fill_missing
 from app.core.db.store import (
     DATABASE_ERRORS,
@@ -24,6 +27,7 @@ from app.core.db.store import (
     open_store,
 )
 from app.core.paths import log_dir, resolve_dataset
+from app.core.quality.clustering import ReclusterReport, sign_and_cluster_missing
 from app.core.settings import load_settings, save_settings
 from app.resources import resource_path, resources_root
 from app.widgets.crash_dialog import ErrorReporter
@@ -168,13 +172,39 @@ class Application:
                 log.warning("%s", problem)
                 QMessageBox.warning(window, "Damaged Dataset", problem)
             elif problem is None and self.window is window and not store.read_only:
-                # A sound dataset: build the export's ready-made span lists it lacks
-                # (a dataset from an older version), a little at a time.
-                run_task(lambda cancel: fill_missing(store, cancel), on_error=lambda exc: log.warning(
-                    "Span lists for the export were not built: %s", exc))
+                self.catch_up_in_background(window)
 
         store = window.store
         run_task(lambda cancel: check_integrity(store, cancel), report)
+
+    def catch_up_in_background(self, window: MainWindow) -> None:
+        """Build what a dataset from an older version lacks, off the GUI thread, one after the
+        other (both write): the export's ready-made span lists, a little at a time, then the
+        near-copy signatures and clusters, with progress in the status bar. Closing the window
+        cancels it; what is not done is done the next time."""
+        store, threshold = window.store, self.settings.near_copy_threshold
+
+        def work(progress: Callable[..., None], cancel: CancelToken) -> ReclusterReport | None:
+            try:
+                fill_missing(store, cancel)
+            except DATABASE_ERRORS as exc:
+                log.warning("Span lists for the export were not built: %s", exc)
+            return sign_and_cluster_missing(store, threshold, progress, cancel)
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if self.window is window:
+                what = "signing articles" if stage == "signatures" else "clustering them"
+                window.statusBar().showMessage(f"Finding near copies, {what}: {done:,} of {total:,}…", 10000)
+
+        def done(report: ReclusterReport | None) -> None:
+            if report is None or self.window is not window:
+                return
+            window.statusBar().showMessage(f"Near copies found: {report.clustered:,} articles in "
+                                           f"{report.clusters:,} clusters.", 10000)
+            window.gateway.publish(Changes(kinds=frozenset({ChangeKind.ARTICLES_ADDED})), self)
+
+        run_task(work, done, on_error=lambda exc: log.warning("Near copies were not found: %s", exc),
+                 on_progress=progress)
 
     @staticmethod
     def unreadable(store: Store, exc: BaseException) -> str:

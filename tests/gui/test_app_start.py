@@ -264,6 +264,39 @@ def test_an_older_dataset_gets_its_export_span_lists_after_start(tmp_path: Path,
     assert boxes == []
 
 
+def test_a_dataset_from_before_near_copies_is_signed_and_clustered_after_start(tmp_path: Path, qtbot, start,
+                                                                               boxes) -> None:
+    from sqlalchemy import text
+
+    from app.core.db import migrations
+    from app.core.db.store import create_store_engine
+    from app.core.paths import resolve_dataset
+    from tests.unit.test_near_copies import BASE, COPY, OTHER
+
+    db = tmp_path / "old.sqlite"
+    engine = create_store_engine(resolve_dataset(db))
+    migrations.upgrade(engine, "0011")
+    with engine.begin() as conn:
+        for i, body in enumerate([BASE, OTHER, COPY], 1):
+            conn.execute(text(
+                "INSERT INTO article (id, uid, title, text, text_hash, source_kind, status, created_at, updated_at) "
+                "VALUES (:i, :u, :ti, :t, :h, 'paste', 'new', '2026-11-30', '2026-11-30')"),
+                {"i": i, "u": f"a{i}", "ti": f"T{i}", "t": body, "h": f"{i:064d}"})
+    engine.dispose()
+
+    def clusters() -> dict[int, int | None]:
+        with open_store(db) as store, store.begin() as conn:
+            return dict(conn.execute(text("SELECT article_id, cluster_id FROM article_signature")).all())
+
+    def during(window: MainWindow) -> None:
+        qtbot.waitUntil(lambda: clusters() == {1: 1, 2: None, 3: 1}, timeout=10000)  # in the background
+        qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Near copies found: 2 articles"),
+                        timeout=5000)
+
+    assert start(str(db), during) == 0
+    assert boxes == []
+
+
 # --- switching datasets ------------------------------------------------------------------------------
 
 

@@ -268,3 +268,24 @@ def test_the_command_line_signs_an_upgraded_dataset_before_counting(old_dataset:
     printed = capsys.readouterr().out
     assert printed.startswith(f"Signed {len(GENERATED) + 3} articles that had no signature, and clustered them.")
     assert "0 articles in 0 clusters" not in printed
+
+
+def test_signing_an_upgraded_dataset_cancelled_keeps_its_batches_and_is_finished_later(old_dataset: Path,
+                                                                                         monkeypatch):
+    from app.core.cancel import CancelToken, Cancelled
+
+    monkeypatch.setattr(clustering, "BATCH", 10)
+    token = CancelToken()
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage == "clusters":
+            token.cancel()  # once every article is signed
+
+    with open_store(old_dataset) as store:
+        with pytest.raises(Cancelled):
+            clustering.sign_and_cluster_missing(store, progress=progress, cancel=token)
+        # The batches but the last were committed one by one; the last waits for the clusters.
+        assert _signed(store) == (len(GENERATED) + 3) // 10 * 10
+        report = clustering.sign_and_cluster_missing(store)
+        assert report is not None and report.signed == (len(GENERATED) + 3) % 10
+        assert {k: _clusters(store)[k] for k in (1, 2, 3)} == {1: 1, 2: None, 3: 1}

@@ -47,8 +47,11 @@ class ReclusterReport:
     seconds: dict[str, float] | None = None
 
 
-def sign_missing(conn: Connection, progress: ProgressFn | None = None, cancel: CancelToken | None = None) -> int:
-    """Compute and store the signature of every article that has none, in batches."""
+def sign_missing(conn: Connection, progress: ProgressFn | None = None, cancel: CancelToken | None = None,
+                 commit: Callable[[], None] | None = None) -> int:
+    """Compute and store the signature of every article that has none, in batches; ``commit``,
+    when given, is called before each batch but the first (so that no write lock is held while
+    a batch is signed), which leaves the last batch to the caller's transaction."""
     total = conn.execute(text(f"SELECT count(*) FROM article WHERE id NOT IN (SELECT article_id FROM {nc.TABLE})")
                          ).scalar_one()
     done, last = 0, 0
@@ -61,8 +64,12 @@ def sign_missing(conn: Connection, progress: ProgressFn | None = None, cancel: C
         if not rows:
             return done
         last = rows[-1][0]
-        conn.execute(text(f"INSERT INTO {nc.TABLE} (article_id, signature) VALUES (:a, :s)"),
-                     [{"a": art_id, "s": nc.signature_of(body)} for art_id, body in rows])
+        if commit is not None and done:
+            # The batch before, now that it is not the last; signing this one holds no lock,
+            # and its transaction starts with a write (a snapshot read first could not write).
+            commit()
+        blobs = [{"a": art_id, "s": nc.signature_of(body)} for art_id, body in rows]
+        conn.execute(text(f"INSERT INTO {nc.TABLE} (article_id, signature) VALUES (:a, :s)"), blobs)
         done += len(rows)
         if progress is not None:
             progress("signatures", done, total)
@@ -83,16 +90,21 @@ def sign_and_cluster_missing(store: Store, threshold: float = nc.DEFAULT_THRESHO
                              cancel: CancelToken | None = None) -> ReclusterReport | None:
     """Sign the articles without a signature (a dataset upgraded from a version without them)
     and cluster every article again; None when every article was signed already, or the
-    dataset is read-only (its clusters are then what they are). Cancelled, nothing is written."""
+    dataset is read-only (its clusters are then what they are). Each batch of signatures is
+    committed on its own but the last, which is committed with the clusters, so edits made
+    meanwhile wait for one batch at most; cancelled, the signatures stored stay, and the rest
+    (and the clusters: an article is still unsigned) are done the next time."""
     if store.read_only or store in _all_signed:
         return None
     with _signing_lock:
-        with store.engine.connect() as conn:
-            unsigned = has_unsigned(conn)
         report = None
-        if unsigned:
-            with store.begin() as conn:
-                report = recluster(conn, threshold, progress, cancel)
+        with store.engine.connect() as conn:
+            if has_unsigned(conn):
+                signed = sign_missing(conn, progress, cancel, commit=conn.commit)
+                report = recluster(conn, threshold, progress, cancel)  # signs only what arrived meanwhile
+                report.signed += signed
+                conn.commit()
+        if report is not None:
             nc.forget_index(store)
         _all_signed.add(store)
         return report

@@ -272,7 +272,7 @@ def test_the_command_line_signs_an_upgraded_dataset_before_counting(old_dataset:
 
 def test_signing_an_upgraded_dataset_cancelled_keeps_its_batches_and_is_finished_later(old_dataset: Path,
                                                                                          monkeypatch):
-    from app.core.cancel import CancelToken, Cancelled
+    from app.core.cancel import Cancelled, CancelToken
 
     monkeypatch.setattr(clustering, "BATCH", 10)
     token = CancelToken()

@@ -132,7 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "(default %(default)s)")
     p.add_argument("--scheme", choices=SCHEMES, default=SCHEMES[0], help="conll, hf: tag scheme (default %(default)s)")
     p.add_argument("--group-by", choices=("cluster", "site", "none"), default="cluster",
-                   help="keep each near-copy cluster (default), each site, or nothing together in one split")
+                   help="keep each near-copy cluster (default), each site (with every site its near copies "
+                        "ran on), or nothing together in one split")
 
     p = sub.add_parser("verify", help="check an export's files against its manifest",
                        description="Check every file NAME.manifest.json lists (missing, truncated, extra lines, "

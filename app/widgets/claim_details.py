@@ -50,12 +50,12 @@ from app.core.entities.matching import normalise
 from app.core.ops.library import ArticleDetail, SpanRecord
 from app.core.ops.span_rules import default_verdict
 from app.core.validation import InvalidInput
+from app.widgets.claim_edits import WAIT_FOR_WRITES_S
 from app.widgets.edits import EditGateway
 from app.widgets.icons import icon
 from app.widgets.span_list import preview
 
 _ROOT = QModelIndex()
-WAIT_FOR_WRITES_S = 2.0  # edits are stored in milliseconds; a locked dataset must not freeze the box
 _UNREADABLE: tuple[type[BaseException], ...] = (InvalidInput, *STORE_ERRORS)  # a span or entity gone, a locked file
 _SOURCE_TEXT = {"proposed": "proposed", "article": "in this article", "registry": "in the registry"}
 

@@ -24,7 +24,16 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QEvent, QModelIndex, QObject, QPersistentModelIndex, QRect, Qt
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QRect,
+    Qt,
+    QTimer,
+)
 from PySide6.QtGui import QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -50,12 +59,13 @@ from app.core.entities.matching import normalise
 from app.core.ops.library import ArticleDetail, SpanRecord
 from app.core.ops.span_rules import default_verdict
 from app.core.validation import InvalidInput
+from app.widgets.claim_edits import WAIT_FOR_WRITES_S
 from app.widgets.edits import EditGateway
 from app.widgets.icons import icon
 from app.widgets.span_list import preview
 
 _ROOT = QModelIndex()
-WAIT_FOR_WRITES_S = 2.0  # edits are stored in milliseconds; a locked dataset must not freeze the box
+TYPING_DELAY_MS = 150  # the registry is searched once typing pauses, not for every key
 _UNREADABLE: tuple[type[BaseException], ...] = (InvalidInput, *STORE_ERRORS)  # a span or entity gone, a locked file
 _SOURCE_TEXT = {"proposed": "proposed", "article": "in this article", "registry": "in the registry"}
 
@@ -110,6 +120,11 @@ class ClaimDetails(QWidget):
         self._article: ArticleDetail | None = None
         self._claimant_id: int | None = None
         self._article_options: list[ClaimantOption] | None = None  # worked out on first need
+        self._kinds: list[str] | None = None  # the claimant kinds of the dataset, read once per claim shown
+        self._typing = QTimer(self)
+        self._typing.setSingleShot(True)
+        self._typing.setInterval(TYPING_DELAY_MS)
+        self._typing.timeout.connect(lambda: self.show_options(self.claimant.text()))
         self._picked: tuple[int, ClaimantOption] | None = None  # the last row picked, and of which claim
 
         self._build_heading()
@@ -201,7 +216,7 @@ class ClaimDetails(QWidget):
 
     def _connect_fields(self) -> None:
         """Each field is saved when it is finished or picked from its list."""
-        self.claimant.textEdited.connect(self.show_options)
+        self.claimant.textEdited.connect(lambda _typed: self._typing.start())
         self.claimant.editingFinished.connect(self._commit_claimant)
         self.completer.activated[QModelIndex].connect(self._pick)  # type: ignore[index]
         self.verdict.activated.connect(self._commit)
@@ -230,8 +245,10 @@ class ClaimDetails(QWidget):
         """Show ``span`` (a CLAIM of ``article``) or nothing. A field being typed in keeps its text."""
         same = span is not None and self._span is not None and span.id == self._span.id
         if not same:
+            self._typing.stop()
             self._popup().hide()
             self._article_options = None
+            self._kinds = None
         self._span, self._article = span, article
         editing = QApplication.focusWidget() if same else None
         if same and self._popup().isVisible():
@@ -299,6 +316,7 @@ class ClaimDetails(QWidget):
 
     def show_options(self, typed: str) -> None:
         """List the names that fit what is typed (all of the article's when nothing is), none highlighted."""
+        self._typing.stop()
         if self._span is None:
             return
         store = self.gateway.store
@@ -309,7 +327,9 @@ class ClaimDetails(QWidget):
                 options += claim_links.registry_options(store, typed)
                 # A new entity of a name and kind already offered would only repeat it.
                 offered = {(normalise(o.name), o.kind) for o in options}
-                options += [o for o in claim_links.new_options(typed, claim_links.claimant_kinds(store))
+                if self._kinds is None:
+                    self._kinds = claim_links.claimant_kinds(store)
+                options += [o for o in claim_links.new_options(typed, self._kinds)
                             if (normalise(o.name), o.kind) not in offered]
         except STORE_ERRORS:
             return  # a locked or damaged dataset: the box still takes a typed name
@@ -361,6 +381,7 @@ class ClaimDetails(QWidget):
         The list hands Return and Tab to the box before it acts on them itself, so the box is finished
         while the highlighted row is still to be picked: it is picked here, once (see ``_pick``).
         """
+        self._typing.stop()  # finished: no list opens again for what was typed
         popup = self._popup()
         current = popup.currentIndex() if popup.isVisible() else QModelIndex()
         popup.hide()

@@ -2,24 +2,31 @@
 
 Setting a claimant is one undoable span edit that also sets ``span.claimant_id``;
 when the claimant is a new entity, the entity is made when the edit is first
-done, deleted by its undo and put back, under its id, by its redo.
+done (and deleted again should the edit be refused or its write fail), deleted
+by its undo and put back, under its id and with the links others made to it
+meanwhile, by its redo.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from app.core.changes import Changes
+from app.core.db.store import STORE_ERRORS
 from app.core.entities import registry
 from app.core.ops import span_edits
+from app.core.validation import InvalidInput
 
 if TYPE_CHECKING:
     from app.core.db.edit_writer import Write
     from app.core.db.store import Store
 
     Planned = tuple[Changes, Write]
+
+WAIT_FOR_WRITES_S = 2.0  # edits are stored in milliseconds; a locked dataset must not freeze the window
 
 
 class ClaimantEdits:
@@ -44,9 +51,11 @@ class ClaimantEdits:
                      new_kind: str | None = None) -> Changes | None:
         """Name a claim's claimant (in ``attributes``) and link it to ``claimant_id``, or to a new entity of
         ``new_kind`` of that name: one undo step. The new entity is made when first done, after the queued
-        writes (its id is needed at once); undo deletes it and redo puts it back under that id."""
+        writes (its id is needed at once); undo deletes it and redo puts it back under that id, with the
+        mentions and claims linked to it meanwhile."""
         handle = self.handle(span_id)
-        made: list[dict[str, Any]] = []
+        created: list[int] = []
+        deleted: dict[str, Any] = {}  # what the undo's delete_entity took away: entity, mentions, claims
 
         def plan(attrs: dict[str, Any], link: int | None) -> Planned:
             change, write = self._plan_update(handle, attributes=attrs, claimant_id=link)
@@ -56,19 +65,60 @@ class ClaimantEdits:
         def do() -> Planned:
             if new_kind is None:
                 return plan(attributes, claimant_id)
-            again = bool(made)
-            if not again:
-                self.wait_until_saved()
-                made.append(registry.create_entity(self.store, new_kind, attributes["claimant"]).after["entity"])
-            change, write = plan(attributes, int(made[0]["id"]))
-            if not again:
-                return change, write
-            return change, lambda store: (registry.restore_entity(store, made[0]), write(store))[1]
+            if created:
+                change, write = plan(attributes, created[0])
+                return change, _restoring(deleted, write)
+            entity_id = self._create_claimant(new_kind, attributes["claimant"])
+            try:
+                change, write = plan(attributes, entity_id)
+            except BaseException:
+                registry.delete_entity(self.store, entity_id)  # the claim is gone: no entity without it
+                raise
+            created.append(entity_id)
+            return change, _or_delete(write, entity_id)
 
         def undo(change: Changes) -> Planned:
             reverse, write = plan(change.before["attributes"], change.before.get("claimant_id"))
-            if not made:
+            if not created:
                 return reverse, write
-            return reverse, lambda store: (write(store), registry.delete_entity(store, int(made[0]["id"])))[0]
+
+            def write_and_delete(store: Store) -> object:
+                done = write(store)
+                deleted.update(registry.delete_entity(store, created[0]).before)
+                return done
+
+            return reverse, write_and_delete
 
         return self._push("Set claimant", do, undo)
+
+    def _create_claimant(self, kind: str, name: str) -> int:
+        """A new entity for a claimant, made once the queued writes are stored (the wait is bounded: a
+        dataset locked by another program must not freeze the window)."""
+        if not self.wait_until_saved(WAIT_FOR_WRITES_S):
+            raise InvalidInput("Earlier edits are still being saved (the dataset is busy), so the new entity "
+                               "was not made. Try again in a moment.")
+        return int(registry.create_entity(self.store, kind, name).entity_ids[0])
+
+
+def _restoring(deleted: dict[str, Any], write: Write) -> Write:
+    """``write`` after putting back the entity the undo deleted, read when it runs (after that undo)."""
+
+    def written(store: Store) -> object:
+        registry.restore_entity(store, deleted["entity"], deleted["mentions"], deleted["claims"])
+        return write(store)
+
+    return written
+
+
+def _or_delete(write: Write, entity_id: int) -> Write:
+    """``write``, deleting the entity just made for it should it fail (the edit is then taken back)."""
+
+    def written(store: Store) -> object:
+        try:
+            return write(store)
+        except BaseException:
+            with suppress(InvalidInput, *STORE_ERRORS):
+                registry.delete_entity(store, entity_id)
+            raise
+
+    return written

@@ -43,12 +43,14 @@ from app.widgets.claim_table_model import COLUMNS, ArticleIdRole, ClaimTableMode
 from app.widgets.edits import EditGateway
 from app.widgets.icons import icon
 from app.widgets.panel_header import muted_label
+from app.widgets.tasks import Task, run_task
 
 if TYPE_CHECKING:
     from app.widgets.main_window import MainWindow
 
 SHORTCUT = "Ctrl+Shift+C"
 SEARCH_DELAY_MS = 250
+CHOICES_DELAY_MS = 400  # after the last saved edit that touched claims or entities
 _ANY = None  # the item data of "any" in each filter box
 
 
@@ -88,6 +90,12 @@ class ClaimsView(QWidget):
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(SEARCH_DELAY_MS)
+        # The choices are read over every claim: once after a burst of edits, and off the GUI thread.
+        self._choices_timer = QTimer(self)
+        self._choices_timer.setSingleShot(True)
+        self._choices_timer.setInterval(CHOICES_DELAY_MS)
+        self._choices_timer.timeout.connect(self._refresh_choices)
+        self._choices_task: Task | None = None
 
     def _build_table(self) -> None:
         self.table = QTableView()
@@ -217,15 +225,27 @@ class ClaimsView(QWidget):
             return
         # Claims come and go, or a claimant changed (its entity named in the record): the boxes' choices too.
         if self.model.apply_change(change) or change.entity_ids:
-            self._refresh_choices()
+            self._choices_timer.start()
 
     def _refresh_choices(self) -> None:
         """The claimants and verdicts in use may have changed: keep the boxes' choices current."""
-        try:
-            in_use = claims.claimants_in_use(self.store)
-            verdicts = list(dict.fromkeys([*self.settings.verdicts, *claims.verdicts_in_use(self.store)]))
-        except STORE_ERRORS:
+        if self._choices_task is not None:
+            self._choices_timer.start()  # still reading: read again once that is done
             return
+        store = self.store
+
+        def read() -> tuple[list[tuple[int, str, int]], list[str]]:
+            return claims.claimants_in_use(store), claims.verdicts_in_use(store)
+
+        self._choices_task = run_task(read, on_done=self._show_choices, on_error=lambda _exc: None)
+        self._choices_task.signals.finished.connect(self._choices_read)
+
+    def _choices_read(self) -> None:
+        self._choices_task = None
+
+    def _show_choices(self, read: tuple[list[tuple[int, str, int]], list[str]]) -> None:
+        in_use, in_verdicts = read
+        verdicts = list(dict.fromkeys([*self.settings.verdicts, *in_verdicts]))
         _fill(self.claimant, "Any claimant", [(f"{name} ({n:,})", entity_id) for entity_id, name, n in in_use])
         _fill(self.verdict, "Any verdict", [(v, v) for v in verdicts])
 

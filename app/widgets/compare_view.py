@@ -26,6 +26,7 @@ from app.core.ops.library import ArticleDetail, get_article
 from app.core.quality import near_copies
 from app.core.quality.text_diff import Segments, word_diff
 from app.widgets.palette import tinted
+from app.widgets.tasks import Task, run_task
 
 REMOVED = QColor("#ef4444")  # only in the left copy
 ADDED = QColor("#22c55e")  # only in the right copy
@@ -38,6 +39,13 @@ def _html(segments: Segments, colour: QColor) -> str:
         escaped = html.escape(chunk).replace("\n", "<br>")
         parts.append(f"<span style='background:{back}; color:{fore}'>{escaped}</span>" if changed else escaped)
     return "<div style='line-height:140%'>" + "".join(parts) + "</div>"
+
+
+def _compare(left: str, right: str) -> tuple[float, Segments, Segments]:
+    """How alike the texts are, and the words found in only one of them (run in the background)."""
+    similarity = near_copies.jaccard(near_copies.shingle_hashes(left), near_copies.shingle_hashes(right))
+    only_left, only_right = word_diff(left, right)
+    return similarity, only_left, only_right
 
 
 def _heading(art: ArticleDetail) -> str:
@@ -59,23 +67,18 @@ class CompareView(QDialog):
         if left is None or right is None:
             raise LookupError("An article to compare is no longer in the dataset.")
         self.left_id, self.right_id = left_id, right_id
-        similarity = near_copies.jaccard(near_copies.shingle_hashes(left.text), near_copies.shingle_hashes(right.text))
-        only_left, only_right = word_diff(left.text, right.text)
-
-        self.summary = QLabel(
-            f"{near_copies.percent(similarity)} similar (shared 5-word stretches).  "
-            f"<span style='background:{tinted(REMOVED, 0.45, 0.30)[0]}'>&nbsp;Only on the left&nbsp;</span>  "
-            f"<span style='background:{tinted(ADDED, 0.45, 0.30)[0]}'>&nbsp;Only on the right&nbsp;</span>", self)
+        # The texts show at once; the comparison, whose cost grows with their length, arrives from the background.
+        self.summary = QLabel("Comparing the two copies…", self)
         self.panes: list[QTextBrowser] = []
         grid = QGridLayout(self)
         grid.addWidget(self.summary, 0, 0, 1, 2)
-        for col, (art, segments, colour) in enumerate(((left, only_left, REMOVED), (right, only_right, ADDED))):
+        for col, art in enumerate((left, right)):
             heading = QLabel(_heading(art), self)
             heading.setTextFormat(Qt.TextFormat.RichText)
             heading.setWordWrap(True)
             pane = QTextBrowser(self)
             pane.setOpenLinks(False)
-            pane.setHtml(_html(segments, colour))
+            pane.setHtml(_html([(art.text, False)], ADDED))
             grid.addWidget(heading, 1, col)
             grid.addWidget(pane, 2, col)
             self.panes.append(pane)
@@ -93,6 +96,25 @@ class CompareView(QDialog):
         self.copy_button.clicked.connect(lambda: self.copy_spans_requested.emit(self.right_id, self.left_id))
         buttons.rejected.connect(self.reject)
         grid.addWidget(buttons, 3, 0, 1, 2)
+        left_text, right_text = left.text, right.text
+        self.comparing: Task | None = run_task(lambda: _compare(left_text, right_text), on_done=self._show_comparison,
+                                               on_error=self._comparison_failed)
+
+    def _show_comparison(self, compared: tuple[float, Segments, Segments]) -> None:
+        similarity, only_left, only_right = compared
+        self.comparing = None
+        self.summary.setText(
+            f"{near_copies.percent(similarity)} similar (shared 5-word stretches).  "
+            f"<span style='background:{tinted(REMOVED, 0.45, 0.30)[0]}'>&nbsp;Only on the left&nbsp;</span>  "
+            f"<span style='background:{tinted(ADDED, 0.45, 0.30)[0]}'>&nbsp;Only on the right&nbsp;</span>")
+        for pane, segments, colour in zip(self.panes, (only_left, only_right), (REMOVED, ADDED), strict=True):
+            at = pane.verticalScrollBar().value()
+            pane.setHtml(_html(segments, colour))
+            pane.verticalScrollBar().setValue(at)
+
+    def _comparison_failed(self, _exc: BaseException) -> None:
+        self.comparing = None
+        self.summary.setText("The two copies could not be compared.")
 
     def _scroll_together(self) -> None:
         """Each pane follows the other's scroll position, in proportion to its length."""

@@ -99,7 +99,7 @@ def test_typed_names_link_only_when_they_name_one_entity(qtbot, make_window, cla
     claim, details = open_claim(qtbot, window, "its rosters")
     # A free name: stored as typed, unlinked; Return with no row highlighted keeps what was typed.
     type_text(qtbot, window, "a spokesman")
-    assert details.completer.popup().isVisible()
+    qtbot.waitUntil(details.completer.popup().isVisible)  # once typing pauses
     press(qtbot, window, Qt.Key.Key_Return)
     window.gateway.wait_until_saved()
     assert span_edits.read_span(window.store, claim.id)["attributes"]["claimant"] == "a spokesman"
@@ -121,6 +121,7 @@ def test_tab_on_a_highlighted_new_entity_makes_it_once(qtbot, make_window, claim
     edits = window.gateway.undo_stack.count()
     type_text(qtbot, window, "felix marchetti")
     popup = details.completer.popup()
+    qtbot.waitUntil(popup.isVisible)  # once typing pauses
     names = [popup.model().index(r, 0).data() for r in range(popup.model().rowCount())]
     assert names[-2:] == ["New PERSON “felix marchetti”", "New ORG “felix marchetti”"]
     for _ in range(len(names) - 1):  # down to "New PERSON"

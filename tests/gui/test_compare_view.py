@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from PySide6.QtWidgets import QMenu, QMessageBox
@@ -9,7 +10,7 @@ from PySide6.QtWidgets import QMenu, QMessageBox
 from app.core.ingest.storing import store_articles
 from app.core.suggest import service
 from app.core.validation import NewArticle, NewSpan
-from app.widgets import near_copy_menu
+from app.widgets import compare_view, near_copy_menu
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
@@ -61,6 +62,7 @@ def test_two_near_copies_are_listed_compared_and_their_spans_carried_over(make_w
 
     dialog = near_copy_menu.open_compare(view, first.article_id, second.article_id)
     qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.comparing is None)  # compared in the background
     assert "% similar" in dialog.summary.text()
     left, right = (pane.toHtml() for pane in dialog.panes)
     assert "background" in left and "background" in right and "Tuesday" in right
@@ -119,3 +121,22 @@ def test_a_read_only_dataset_offers_no_copying_of_spans(make_window, store, db_p
     monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, message: warned.append(message))
     near_copy_menu.copy_spans(view, second.article_id, first.article_id)
     assert len(warned) == 1 and warned[0].startswith("The spans could not be offered: ")
+
+
+def test_the_compare_view_shows_the_texts_at_once_and_compares_them_in_the_background(store, sample_text, qtbot,
+                                                                                        monkeypatch):
+    first, second = store_articles(store, list(syndicated(sample_text)))
+    threads: list[bool] = []
+    real = compare_view.word_diff
+
+    def word_diff(left: str, right: str):
+        threads.append(threading.current_thread() is threading.main_thread())
+        return real(left, right)
+
+    monkeypatch.setattr(compare_view, "word_diff", word_diff)
+    dialog = compare_view.CompareView(store, first.article_id, second.article_id)
+    qtbot.addWidget(dialog)
+    assert "Tuesday" in dialog.panes[1].toPlainText()  # the texts, before any comparison
+    qtbot.waitUntil(lambda: "% similar" in dialog.summary.text())
+    assert threads == [False]
+    assert all("background" in pane.toHtml() for pane in dialog.panes)

@@ -66,7 +66,7 @@ from app.core.export.exporter import (
     split_for,
 )
 from app.core.export.formats import SPLIT_NAMES
-from app.core.export.grouping import Grouping
+from app.core.export.grouping import Grouping, SplitTally
 from app.core.export.output import Output
 
 _QID = re.compile(r"^[Qq][1-9][0-9]*$")
@@ -213,6 +213,7 @@ def write_claims(
     ratios, seed = options.split, options.seed
     per_split: dict[str, int] = dict.fromkeys(SPLIT_NAMES, 0) if ratios else {}
     per_label: dict[str, int] = {}
+    tally = SplitTally()
     articles: set[int] = set()
     without_verdict = done = 0
     where, params = _filters(options)
@@ -234,9 +235,11 @@ def write_claims(
                     without_verdict += 1
                     continue
                 obj = claim_review(claim) if review else claim_record(claim)
-                name = "" if ratios is None else split_for(keys.get(claim.article_id, claim.uid), seed, ratios)
+                key = keys.get(claim.article_id, claim.uid)
+                name = "" if ratios is None else split_for(key, seed, ratios)
                 if ratios is not None:
                     per_split[name] += 1
+                    tally.add(name, key, {claim.label: 1})
                     if split_field:
                         obj["split"], name = name, ""
                 output = outputs[name]
@@ -258,7 +261,10 @@ def write_claims(
         notes.append(f"{which} no verdict and {'was' if without_verdict == 1 else 'were'} left out: "
                      "a ClaimReview needs a rating.")
     return ExportSummary(articles=len(articles), spans_per_label=dict(sorted(per_label.items())),
-                         per_split=per_split, notes=notes)
+                         per_split=per_split, notes=notes, group_by=options.group_by if ratios else "",
+                         per_split_groups=tally.per_split_groups(SPLIT_NAMES) if ratios else {},
+                         per_split_labels=tally.per_split_labels(SPLIT_NAMES) if ratios else {},
+                         straddling_groups=len(tally.straddling()))
 
 
 def _article_ranges(conn: Connection, where: str, params: dict[str, Any]) -> Iterator[tuple[int, int]]:

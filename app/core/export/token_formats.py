@@ -56,7 +56,7 @@ from app.core.export.exporter import (
     split_paths,
 )
 from app.core.export.formats import ALIGN_MODES, SCHEMES, SPLIT_NAMES, TOKEN_FORMATS
-from app.core.export.grouping import Grouping
+from app.core.export.grouping import Grouping, SplitTally
 from app.core.export.output import Output, remove_stale_temp_files, sync_folder
 from app.core.export.tokenizer import NAME as TOKENIZER_NAME
 from app.core.export.tokenizer import Token, sentences, tokenize
@@ -209,8 +209,8 @@ def _export(store: Store, options: ExportOptions, writer: TokenWriter, kinds: di
     summary = TokenExportSummary(format=options.format, tokenizer=writer.tokenizer,
                                  per_split=dict.fromkeys(SPLIT_NAMES, 0) if options.split else {})
     counts: dict[str, int] = {}
-    per_split_labels: dict[str, dict[str, int]] = {}
-    for split, row, spans in _articles(store, options, progress, cancel):
+    tally = SplitTally()
+    for split, key, row, spans in _articles(store, options, progress, cancel):
         uid, body = row[1], row[11]
         tokens = writer.tokens(uid, row[7], body)
         entities: list[Span] = []
@@ -227,22 +227,26 @@ def _export(store: Store, options: ExportOptions, writer: TokenWriter, kinds: di
             summary.claims_not_exported += len(claims)
         writer.add(split, uid, body, tokens, kept, placed_claims)
         summary.articles += 1
-        if split:
-            summary.per_split[split] += 1
-        by_label = per_split_labels.setdefault(split, {})
+        by_label: dict[str, int] = {}
         for p in (*kept, *placed_claims):
             counts[p.label] = counts.get(p.label, 0) + 1
             by_label[p.label] = by_label.get(p.label, 0) + 1
+        if split:
+            summary.per_split[split] += 1
+            tally.add(split, key, by_label)
     summary.spans_per_label = {name: counts[name] for name in sorted(counts)}
     if options.split:
-        summary.per_split_labels = {name: dict(sorted(per_split_labels.get(name, {}).items()))
-                                    for name in SPLIT_NAMES}
+        summary.group_by = options.group_by
+        summary.per_split_groups = tally.per_split_groups(SPLIT_NAMES)
+        summary.per_split_labels = tally.per_split_labels(SPLIT_NAMES)
+        summary.straddling_groups = len(tally.straddling())
     return summary
 
 
 def _articles(store: Store, options: ExportOptions, progress: ProgressFn | None,
-              cancel: CancelToken | None) -> Iterator[tuple[str, tuple[Any, ...], list[Span]]]:
-    """(split or "", article row, its spans, alike spans of several annotators once), in id order.
+              cancel: CancelToken | None) -> Iterator[tuple[str, str, tuple[Any, ...], list[Span]]]:
+    """(split or "", group key or "", article row, its spans, alike spans of several annotators once),
+    in id order.
 
     The same batched reads as the JSONL export (``exporter._articles_sql``/``_spans_sql``)."""
     done = 0
@@ -280,8 +284,9 @@ def _articles(store: Store, options: ExportOptions, progress: ProgressFn | None,
                 by_article.setdefault(aid, []).append(Span(s, e, names[rank], t, attributes, entity_id))
             keys = grouping.keys(rows) if options.split else []
             for n_row, row in enumerate(rows):
-                split = split_for(keys[n_row], options.seed, options.split) if options.split else ""
-                yield split, row, by_article.get(row[0], [])
+                key = keys[n_row] if options.split else ""
+                split = split_for(key, options.seed, options.split) if options.split else ""
+                yield split, key, row, by_article.get(row[0], [])
             done += len(rows)
             if progress is not None:
                 progress(done, total, rows[-1][3] or rows[-1][1])

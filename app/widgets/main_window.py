@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from PySide6.QtCore import QByteArray, QSettings, Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QDockWidget,
     QFileDialog,
     QLabel,
@@ -498,6 +499,11 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
             self.panes.import_pane.cancel()
+        # A field still being typed in (a claim's note or claimant) finishes now, so its edit is stored
+        # with the rest instead of arriving after the writer is closed.
+        focused = QApplication.focusWidget()
+        if focused is not None and self.isAncestorOf(focused):
+            focused.clearFocus()
         if not self._edits_saved_or_given_up():
             event.ignore()
             return

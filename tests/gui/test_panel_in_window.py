@@ -224,7 +224,8 @@ def test_claimant_picked_from_suggestions_with_the_keyboard_is_saved(
         press(qtbot, window, Qt.Key(ord(char.upper())) if char != " " else Qt.Key.Key_Space)
     assert edit.text().lower() == typed.lower()
     popup = details.completer.popup()
-    assert popup.isVisible() and not popup.currentIndex().isValid()  # nothing picked before a key says so
+    qtbot.waitUntil(popup.isVisible)  # the list follows typing once it pauses
+    assert not popup.currentIndex().isValid()  # nothing picked before a key says so
     names = [popup.model().index(row, 0).data(Qt.ItemDataRole.EditRole) for row in range(popup.model().rowCount())]
     assert picked in names and all(typed.lower() in name.lower() for name in names)
     for _ in range(names.index(picked) + 1):
@@ -428,3 +429,23 @@ def test_banners_show_over_the_text_without_moving_it(qtbot, make_window, sample
     assert text_place(window, view) == scrolled
     assert_banner_painted(window, banner, MessageBanner.COLOURS["error"])
     screenshot(panel, "panel_banner_error" + ("" if theme == "light" else "_dark"))
+
+
+def test_a_note_being_typed_when_the_window_closes_is_stored(qtbot, make_window, sample_path) -> None:
+    window = make_window(open_store(sample_path))
+    meta = article_id(window, "High turnover")
+    window.open_article(meta)
+    panel, view = window.panes.annotation, window.panes.annotation.view
+    click_text(qtbot, window, view, view.text().index("research scientist"))
+    claim = panel.selected_span()
+    assert claim is not None and claim.label == "CLAIM"
+    note = panel.claim_details.note
+    click_at(qtbot, window, note, note.rect().center())
+    press(qtbot, window, Qt.Key.Key_A, CTRL)
+    for char in "SEEN":
+        press(qtbot, window, Qt.Key(ord(char)))
+    window.close()  # the note is still being typed: no Tab, no Return
+    with open_store(sample_path) as again:
+        stored = library.get_article(again, meta)
+        assert stored is not None
+        assert next(s for s in stored.spans if s.id == claim.id).attributes["note"].lower() == "seen"

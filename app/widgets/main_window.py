@@ -502,7 +502,7 @@ class MainWindow(QMainWindow):
         # A field still being typed in (a claim's note or claimant) finishes now, so its edit is stored
         # with the rest instead of arriving after the writer is closed.
         focused = QApplication.focusWidget()
-        if focused is not None and self.isAncestorOf(focused):
+        if focused is not None and self.panes.annotation.claim_details.isAncestorOf(focused):
             focused.clearFocus()
         if not self._edits_saved_or_given_up():
             event.ignore()

@@ -209,7 +209,7 @@ def scale(n: int, folder: Path) -> None:
             sign_s = time.perf_counter() - started
             report = clustering.ReclusterReport()
             started = time.perf_counter()
-            cluster = clustering.clusters_of(clustering.near_pairs(conn, nc.DEFAULT_THRESHOLD, report))
+            cluster = nc.clusters_of(clustering.near_pairs(conn, nc.DEFAULT_THRESHOLD, report))
             clustering.write_clusters(conn, cluster)
             cluster_s = time.perf_counter() - started
         secs = report.seconds or {}

@@ -380,6 +380,27 @@ def _fetch(conn: Connection, sql: str, params: dict[str, Any]) -> list[tuple[Any
     return [tuple(r) for r in conn.execute(text(sql), params)]
 
 
+def _article_batches(conn: Connection, options: ExportOptions, sql: str, params: dict[str, Any],
+                     progress: ProgressFn | None, cancel: CancelToken | None) -> Iterator[list[tuple[Any, ...]]]:
+    """The exported articles, ``BATCH`` rows at a time in id order (keyset paging), with progress and cancel."""
+    total = _count(conn, options)
+    if progress is not None:
+        progress(0, total, "")
+    last = done = 0
+    while True:
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        rows = _fetch(conn, sql, {**params, "last": last})
+        if not rows:
+            return
+        last = rows[-1][0]
+        yield rows
+        done += len(rows)
+        if progress is not None:
+            progress(done, total, rows[-1][3] or rows[-1][1])
+        del rows  # the caller deletes its name too: only one batch is ever alive
+
+
 @contextmanager
 def _no_cyclic_gc() -> Iterator[None]:
     """Pause the cyclic garbage collector for the duration of the export.
@@ -510,17 +531,8 @@ def _write(
         counts = [0] * len(names)
         articles_sql, art_params = _articles_sql(options, cached)
         spans_sql, span_params = _spans_sql(options, labels)
-        total = _count(conn, options)
         grouping = Grouping(conn, options.group_by)
-        if progress is not None:
-            progress(0, total, "")
-        last = 0
-        while True:
-            if cancel is not None:
-                cancel.raise_if_cancelled()
-            rows = _fetch(conn, articles_sql, {**art_params, "last": last})
-            if not rows:
-                break
+        for rows in _article_batches(conn, options, articles_sql, art_params, progress, cancel):
             last = rows[-1][0]
             spans: list[tuple[Any, ...]] = []
             if not cached or any(row[14] for row in rows):
@@ -566,8 +578,6 @@ def _write(
                 else:
                     output.write(dumps(obj, option=_DUMP_OPTS))  # type: ignore[union-attr]
             done += len(rows)
-            if progress is not None:
-                progress(done, total, rows[-1][3] or rows[-1][1])
             del rows, spans, owners  # only one batch is ever alive
         entities_output = outputs.get(ENTITIES)
         linked = 0 if entities_output is None else entities_file.write_entities(conn, options, entities_output.write)

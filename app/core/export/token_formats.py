@@ -46,8 +46,8 @@ from app.core.export.exporter import (
     ExportOptions,
     ExportSummary,
     ProgressFn,
+    _article_batches,
     _articles_sql,
-    _count,
     _fetch,
     _mismatch,
     _open_snapshot,
@@ -249,7 +249,6 @@ def _articles(store: Store, options: ExportOptions, progress: ProgressFn | None,
     in id order.
 
     The same batched reads as the JSONL export (``exporter._articles_sql``/``_spans_sql``)."""
-    done = 0
     # Unlike the JSONL export, the cyclic collector stays on: spaCy's objects may form cycles.
     with _open_snapshot(store) as conn:
         labels = sorted(((int(i), n) for i, n in conn.execute(text("SELECT id, name FROM label"))),
@@ -258,16 +257,7 @@ def _articles(store: Store, options: ExportOptions, progress: ProgressFn | None,
         articles_sql, art_params = _articles_sql(options)
         grouping = Grouping(conn, options.group_by)
         spans_sql, span_params = _spans_sql(options, labels)
-        total = _count(conn, options)
-        if progress is not None:
-            progress(0, total, "")
-        last = 0
-        while True:
-            if cancel is not None:
-                cancel.raise_if_cancelled()
-            rows = _fetch(conn, articles_sql, {**art_params, "last": last})
-            if not rows:
-                break
+        for rows in _article_batches(conn, options, articles_sql, art_params, progress, cancel):
             last = rows[-1][0]
             by_article: dict[int, list[Span]] = {}
             seen: set[tuple[int, int, int, int]] = set()
@@ -287,9 +277,6 @@ def _articles(store: Store, options: ExportOptions, progress: ProgressFn | None,
                 key = keys[n_row] if options.split else ""
                 split = split_for(key, options.seed, options.split) if options.split else ""
                 yield split, key, row, by_article.get(row[0], [])
-            done += len(rows)
-            if progress is not None:
-                progress(done, total, rows[-1][3] or rows[-1][1])
         conn.rollback()
 
 

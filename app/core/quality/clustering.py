@@ -165,24 +165,6 @@ def near_pairs(conn: Connection, threshold: float, report: ReclusterReport,
     return found
 
 
-def clusters_of(pairs: list[tuple[int, int]]) -> dict[int, int]:
-    """Article id: cluster id (the smallest member's id), for the articles in some pair."""
-    parent: dict[int, int] = {}
-
-    def find(a: int) -> int:
-        parent.setdefault(a, a)
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
-    for a, b in pairs:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)  # the root stays the smallest id
-    return {a: find(a) for a in parent}
-
-
 def write_clusters(conn: Connection, cluster: dict[int, int]) -> None:
     conn.execute(text(f"UPDATE {nc.TABLE} SET cluster_id = NULL WHERE cluster_id IS NOT NULL"))
     if cluster:
@@ -199,7 +181,7 @@ def recluster(conn: Connection, threshold: float = nc.DEFAULT_THRESHOLD, progres
     report.articles = conn.execute(text(f"SELECT count(*) FROM {nc.TABLE}")).scalar_one()
     if progress is not None:
         progress("clusters", 0, report.articles)
-    cluster = clusters_of(near_pairs(conn, threshold, report, cancel))
+    cluster = nc.clusters_of(near_pairs(conn, threshold, report, cancel))
     started = time.perf_counter()
     write_clusters(conn, cluster)
     assert report.seconds is not None

@@ -338,6 +338,24 @@ def _with_titles(conn: Connection, found: dict[int, NearCopy]) -> dict[int, Near
             for a, m in found.items()}
 
 
+def clusters_of(pairs: Sequence[tuple[int, int]]) -> dict[int, int]:
+    """Article id: cluster id (the smallest member's id), for the articles in some pair."""
+    parent: dict[int, int] = {}
+
+    def find(a: int) -> int:
+        parent.setdefault(a, a)
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    for a, b in pairs:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)  # the root stays the smallest id
+    return {a: find(a) for a in parent}
+
+
 def _join(conn: Connection, edges: list[tuple[int, int]]) -> None:
     """Put each pair of near copies in one cluster, with everything clustered with either:
     a cluster's id is its smallest article id, and a new article may join two clusters."""
@@ -348,20 +366,7 @@ def _join(conn: Connection, edges: list[tuple[int, int]]) -> None:
     roots = sorted({c for c in current.values() if c is not None})
     members = dict(select_in(conn, f"SELECT article_id, cluster_id FROM {TABLE} WHERE cluster_id IN :values", roots))
     before = members | current
-    parent: dict[int, int] = {}
-
-    def find(a: int) -> int:
-        parent.setdefault(a, a)
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
     links = [(a, c) for a, c in before.items() if c is not None] + edges
-    for a, b in links:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    changed = [{"a": a, "c": find(a)} for a in list(parent) if before.get(a) != find(a)]
+    changed = [{"a": a, "c": c} for a, c in clusters_of(links).items() if before.get(a) != c]
     if changed:
         conn.execute(text(f"UPDATE {TABLE} SET cluster_id = :c WHERE article_id = :a"), changed)

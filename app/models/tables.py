@@ -234,6 +234,29 @@ class ArticleSignature(_Table, table=True):
     cluster_id: int | None = None  # the smallest article id of its cluster; NULL without near copies
 
 
+class ArticleStatus(_Table, table=True):
+    """One annotator's own status of an article (migration 0015); no row: new for that annotator."""
+
+    __tablename__ = "article_status"
+    __table_args__ = (Index("ix_article_status_annotator", "annotator", "status", "article_id"),)
+
+    article_id: int = Field(primary_key=True, foreign_key="article.id", ondelete="CASCADE")
+    annotator: str = Field(primary_key=True, max_length=128)
+    status: str = Field(max_length=16)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Assignment(_Table, table=True):
+    """An article queued for an annotator (migration 0015); several annotators for agreement."""
+
+    __tablename__ = "assignment"
+    __table_args__ = (Index("ix_assignment_annotator", "annotator", "article_id"),)
+
+    article_id: int = Field(primary_key=True, foreign_key="article.id", ondelete="CASCADE")
+    annotator: str = Field(primary_key=True, max_length=128)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 class ImportLog(_Table, table=True):
     __tablename__ = "import_log"
     __table_args__ = (Index("ix_import_log_batch", "batch", "id"),)

@@ -547,12 +547,12 @@ class EditGateway(ClaimantEdits, QObject):
         self._statuses.update(dict.fromkeys(article_ids, status))
         return (Changes.edit(ChangeKind.STATUS_CHANGED, article_ids, before={"status": before},
                              after={"status": status}),
-                lambda store: span_edits.set_status(store, article_ids, status))
+                lambda store: span_edits.set_status(store, article_ids, status, self.annotator))
 
     def _plan_restore(self, statuses: dict[int, str]) -> Planned:
         self._statuses.update(statuses)
         return (Changes.edit(ChangeKind.STATUS_CHANGED, tuple(statuses), after={"status": dict(statuses)}),
-                lambda store: span_edits.restore_statuses(store, statuses))
+                lambda store: span_edits.restore_statuses(store, statuses, self.annotator))
 
     def set_status(self, article_ids: list[int], status: str, initiator: object | None = None) -> Changes | None:
         ids = [int(i) for i in article_ids]

@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from app.core.changes import ChangeKind, Changes
 from app.core.db.in_lists import execute_in, select_in
 from app.core.db.store import Store
+from app.core.team import status as team_status
 from app.core.validation import InvalidInput, NewSpan, validate
 from app.models import ARTICLE_STATUSES, db_timestamp
 from app.models import STATUS_TEXT as STATUS_TEXT  # the names statuses are shown by, for the widgets
@@ -139,7 +140,7 @@ def add_span(
             ).one()
         except IntegrityError:
             raise InvalidInput(already_labelled(after["text"], label)) from None
-        _touch(conn, [article_id], now)
+        _touch(conn, [(article_id, annotator)], now)
     return Changes.edit(ChangeKind.SPAN_ADDED, (article_id,), span_id, after=after)
 
 
@@ -215,7 +216,7 @@ def remove_span(store: Store, span_id: int) -> Changes:
     with store.begin() as conn:
         before = _span_state(conn, span_id)
         conn.execute(text("DELETE FROM span WHERE id = :i"), {"i": span_id})
-        _touch(conn, [before["article_id"]], db_timestamp())
+        _touch(conn, [(before["article_id"], before["annotator"])], db_timestamp())
     return Changes.edit(ChangeKind.SPAN_REMOVED, (before["article_id"],), span_id, before=before)
 
 
@@ -315,7 +316,7 @@ def add_spans(
                                      rows)
             except IntegrityError:
                 raise InvalidInput(f"Some of these spans are already labelled {label}.") from None
-            _touch(conn, [article_id], now)
+            _touch(conn, [(article_id, annotator)], now)
         if span_ids is None:
             ids = {(s, e): i for i, s, e in conn.execute(mine, key).all()}
             span_ids = [ids[(st["start"], st["end"])] for st in states]
@@ -346,7 +347,7 @@ def remove_spans(store: Store, span_ids: Sequence[int]) -> Changes:
         execute_in(conn, "DELETE FROM span WHERE id IN :values", ids)
         articles = sorted({state["article_id"] for state in states.values()})
         if articles:
-            _touch(conn, articles, db_timestamp())
+            _touch(conn, [(s["article_id"], s["annotator"]) for s in states.values()], db_timestamp())
     order = sorted(ids, key=lambda i: (states[i]["article_id"], states[i]["start"], -states[i]["end"]))
     return Changes.edit(ChangeKind.SPANS_REMOVED, tuple(articles), span_ids=tuple(order),
                   before={"spans": [states[i] for i in order]})
@@ -391,27 +392,33 @@ def update_span(
             after["claimant_id"] = claimant_id
             conn.execute(text("UPDATE span SET claimant_id = :c, updated_at = :now WHERE id = :i"),
                          {"c": claimant_id, "now": now, "i": span_id})
-        _touch(conn, [before["article_id"]], now)
+        _touch(conn, [(before["article_id"], before["annotator"])], now)
     return Changes.edit(ChangeKind.SPAN_CHANGED, (before["article_id"],), span_id, before=before, after=after)
 
 
-def set_status(store: Store, article_ids: Sequence[int], status: str) -> Changes:
+def set_status(store: Store, article_ids: Sequence[int], status: str, annotator: str | None = None) -> Changes:
+    """Mark articles; with ``annotator``, also as that annotator's own status (see app.core.team.status)."""
     check_status(status)
     ids = [int(i) for i in article_ids]
+    now = db_timestamp()
     with store.begin() as conn:
         before = dict(select_in(conn, _STATUSES_SQL, ids))
         execute_in(conn, "UPDATE article SET status = :s, updated_at = :now WHERE id IN :values", ids,
-                   {"s": status, "now": db_timestamp()})
+                   {"s": status, "now": now})
+        if annotator is not None:
+            team_status.set_own(conn, ids, annotator, status, now)
     return Changes.edit(ChangeKind.STATUS_CHANGED, tuple(ids), before={"status": before}, after={"status": status})
 
 
-def restore_statuses(store: Store, statuses: dict[int, str]) -> Changes:
+def restore_statuses(store: Store, statuses: dict[int, str], annotator: str | None = None) -> Changes:
     """Undo of ``set_status``: give each article back its own earlier status."""
     now = db_timestamp()
     with store.begin() as conn:
         for art_id, status in statuses.items():
             conn.execute(text("UPDATE article SET status = :s, updated_at = :now WHERE id = :i"),
                          {"s": status, "now": now, "i": art_id})
+        if annotator is not None:
+            team_status.restore_own(conn, statuses, annotator, now)
     return Changes.edit(ChangeKind.STATUS_CHANGED, tuple(statuses), after={"status": statuses})
 
 
@@ -430,12 +437,14 @@ def delete_articles(store: Store, article_ids: Sequence[int]) -> Changes:
     return Changes.edit(ChangeKind.ARTICLES_DELETED, tuple(ids))
 
 
-def _touch(conn: Any, article_ids: list[int], now: Any) -> None:
-    # An article being labelled is "in progress" until marked done or skipped.
+def _touch(conn: Any, labelled: list[tuple[int, str]], now: Any) -> None:
+    """Labelling by an annotator in an article: the article and that annotator's own status are in progress
+    until marked done or skipped."""
     execute_in(
         conn,
         "UPDATE article SET updated_at = :now, status = CASE WHEN status = 'new' THEN 'in_progress' "
         "ELSE status END WHERE id IN :values",
-        [int(i) for i in article_ids],
+        sorted({int(article_id) for article_id, _ in labelled}),
         {"now": now},
     )
+    team_status.mark_started(conn, labelled, now)

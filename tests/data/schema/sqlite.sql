@@ -7,6 +7,9 @@ CREATE INDEX ix_article_signature_cluster ON article_signature (cluster_id);
 -- index ix_article_site on article
 CREATE INDEX ix_article_site ON article (site_name);
 
+-- index ix_article_status_annotator on article_status
+CREATE INDEX ix_article_status_annotator ON article_status (annotator, status, article_id);
+
 -- index ix_article_status_id on article
 CREATE INDEX ix_article_status_id ON article (status, id);
 
@@ -24,6 +27,9 @@ CREATE INDEX ix_article_title ON article (title, id);
 
 -- index ix_article_updated_at on article
 CREATE INDEX ix_article_updated_at ON article (updated_at, id);
+
+-- index ix_assignment_annotator on assignment
+CREATE INDEX ix_assignment_annotator ON assignment (annotator, article_id);
 
 -- index ix_entity_alias_key on entity_alias
 CREATE INDEX ix_entity_alias_key ON entity_alias (name_key);
@@ -138,6 +144,16 @@ CREATE TABLE article_span_json (
 	FOREIGN KEY(article_id) REFERENCES article (id) ON DELETE CASCADE
 );
 
+-- table article_status on article_status
+CREATE TABLE article_status (
+	article_id INTEGER NOT NULL, 
+	annotator VARCHAR(128) NOT NULL, 
+	status VARCHAR(16) NOT NULL, 
+	updated_at DATETIME NOT NULL, 
+	PRIMARY KEY (article_id, annotator), 
+	FOREIGN KEY(article_id) REFERENCES article (id) ON DELETE CASCADE
+);
+
 -- table article_symbols on article_symbols
 CREATE VIRTUAL TABLE article_symbols USING fts5(title, text, tokenize='ascii');
 
@@ -155,6 +171,15 @@ CREATE TABLE 'article_symbols_docsize'(id INTEGER PRIMARY KEY, sz BLOB);
 
 -- table article_symbols_idx on article_symbols_idx
 CREATE TABLE 'article_symbols_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID;
+
+-- table assignment on assignment
+CREATE TABLE assignment (
+	article_id INTEGER NOT NULL, 
+	annotator VARCHAR(128) NOT NULL, 
+	created_at DATETIME NOT NULL, 
+	PRIMARY KEY (article_id, annotator), 
+	FOREIGN KEY(article_id) REFERENCES article (id) ON DELETE CASCADE
+);
 
 -- table entity on entity
 CREATE TABLE entity (
@@ -288,4 +313,4 @@ CREATE TRIGGER span_json_span_update AFTER UPDATE ON span BEGIN DELETE FROM arti
 
 -- article_fts_config hashsize = 33554432
 -- article_fts_config version = 4
--- alembic 0014
+-- alembic 0015

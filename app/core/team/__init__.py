@@ -1,0 +1,1 @@
+"""Team annotation: who labelled what, per-annotator statuses, assignment, agreement, adjudication."""

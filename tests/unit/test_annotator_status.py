@@ -14,7 +14,6 @@ from app.core.ops import span_edits
 from app.core.team import status
 from tests.unit.test_suggest_migration import dataset_at
 
-
 TEXT = "Hugo Touvron stays at Meta. Mistral was founded in Paris by Guillaume Lample."
 
 

@@ -22,13 +22,13 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
 # Subcommands that change the dataset they open: refused on a read-only one.
-WRITING_COMMANDS = ("import", "suggest", "link")
+WRITING_COMMANDS = ("import", "suggest", "link", "assign")
 # Subcommands that read every page first (about a second per 100,000 articles), since
 # they would not meet damage themselves: stats reads only counts, and an import (or a
 # suggest) must not write into a damaged file. Export and search meet it where it matters.
 CHECKED_COMMANDS = ("import", "suggest", "stats", "link")
 _NOTHING_WRITTEN = {"import": "Nothing was imported.", "suggest": "No suggestions were stored.",
-                    "link": "No spans were linked."}
+                    "link": "No spans were linked.", "assign": "Nothing was assigned."}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -170,6 +170,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--auto", action="store_true", required=True,
                    help="link the spans whose text matches exactly one entity")
 
+    from app.cli.assign import add_parser as add_assign
+
+    add_assign(sub, common)
+
     p = sub.add_parser("search", parents=[common], help="full-text search over titles and texts")
     p.add_argument("query", nargs="+")
     p.add_argument("--limit", type=int, default=20)
@@ -257,13 +261,14 @@ def _main(argv: Sequence[str] | None) -> int:
         if damage and args.command in WRITING_COMMANDS:
             print(f"article-curator {args.command}: {damage} {_NOTHING_WRITTEN[args.command]}", file=sys.stderr)
             return EXIT_SOME_FAILED
+        from app.cli.assign import cmd_assign
         from app.cli.entities import cmd_entities, cmd_link
         from app.cli.near_copies import cmd_near_copies
         from app.cli.suggest import cmd_suggest
 
         handler = {"import": cmd_import, "export": cmd_export, "stats": cmd_stats, "search": cmd_search,
                    "suggest": cmd_suggest, "entities": cmd_entities, "link": cmd_link,
-                   "near-copies": cmd_near_copies}
+                   "near-copies": cmd_near_copies, "assign": cmd_assign}
         status = handler[args.command](store, args)
         if damage:
             print(f"article-curator: {damage}", file=sys.stderr)

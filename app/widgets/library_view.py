@@ -35,6 +35,7 @@ from app.core.ops import library, span_edits
 from app.core.ops.labels import list_labels
 from app.core.ops.library import ArticleFilter
 from app.core.ops.span_edits import STATUS_TEXT
+from app.core.team import assignment
 from app.widgets.article_table_model import ArticleTableModel
 from app.widgets.edits import EditGateway
 from app.widgets.icons import icon
@@ -263,6 +264,8 @@ class LibraryView(QWidget):
                 self.label_filter.addItem(icon, f"{verb} {lb.name}", f"{key}:{lb.name}")
         self.label_filter.insertSeparator(self.label_filter.count())
         self.label_filter.addItem("With near copies", "near:")
+        if assignment.has_assignments(self.store, self.gateway.annotator):
+            self.label_filter.addItem("Assigned to me", "assigned:")
         if previous and previous.startswith("cluster:"):  # one story's copies, chosen from the context menu
             self.label_filter.addItem(self._cluster_item, previous)
         found = self.label_filter.findData(previous) if previous else 0
@@ -367,6 +370,7 @@ class LibraryView(QWidget):
             site=self._site,
             near_copies=which == "near",
             cluster=int(label) if which == "cluster" else None,
+            assigned_to=self.gateway.annotator if which == "assigned" else None,
         )
 
     def show_filter(self, flt: ArticleFilter) -> None:

@@ -33,6 +33,7 @@ from app.core.db.store import DATABASE_ERRORS, Store, describe_db_error, read_on
 from app.core.ops import library
 from app.core.paths import config_dir, datasets_dir
 from app.core.settings import Settings, save_settings
+from app.core.team import assignment
 from app.widgets.annotation_panel import AnnotationPanel
 from app.widgets.claims_view import install_claims_view
 from app.widgets.edits import EditGateway
@@ -306,8 +307,13 @@ class MainWindow(QMainWindow):
         current = self.panes.annotation.current_article_id
         if current is None:
             return
-        # Find the neighbour first: a status filter may hide the article once it changes.
-        target = self.panes.library.neighbour_id(current, +1)
+        # Find the neighbour first: a status filter may hide the article once it changes. An annotator
+        # with a queue goes on to their next assigned article instead.
+        queued = assignment.has_assignments(self.store, self.gateway.annotator)
+        if queued:
+            target = assignment.next_assigned(self.store, self.gateway.annotator, after=current)
+        else:
+            target = self.panes.library.neighbour_id(current, +1)
         # Skipping is for work left to do: a done article stays done (a slip of Shift must not undo it).
         # The gateway's status counts a Done still on its way to the dataset.
         kept_done = status == "skipped" and self.gateway.status_of(current) == "done"
@@ -315,7 +321,7 @@ class MainWindow(QMainWindow):
         title = (shown.title if shown is not None else "") or "(untitled)"
         if not kept_done and self.gateway.set_status([current], status) is None:
             return
-        if target is None:
+        if target is None and not queued:
             target = self._first_unfinished(exclude=current)  # at the end of the list: wrap around
         if target is not None:
             self.open_article(target)
@@ -323,7 +329,8 @@ class MainWindow(QMainWindow):
         if kept_done:
             said.append(f"“{title}” is done, so it stays done (not skipped).")
         if target is None:
-            said.append("Every article is done or skipped.")
+            said.append("Every article assigned to you is done or skipped." if queued
+                        else "Every article is done or skipped.")
         if said:
             self.statusBar().showMessage(" ".join(said), 8000)
 

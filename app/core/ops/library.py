@@ -17,6 +17,7 @@ from sqlalchemy import text
 from app.core.db.in_lists import in_list, select_in
 from app.core.db.store import Store
 from app.core.ops.span_rules import SPAN_ORDER_SQL
+from app.core.team import assignment
 from app.models import ARTICLE_STATUSES
 
 # Sort keys the library offers, and the column each maps to.
@@ -70,6 +71,7 @@ class ArticleFilter:
     site: str | None = None  # the articles of this site; "" those without a site
     near_copies: bool = False  # only articles that have near copies
     cluster: int | None = None  # only the articles of this near-copy cluster
+    assigned_to: str | None = None  # only the articles assigned to this annotator (app/core/team/assignment.py)
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,8 @@ def _where(store: Store, flt: ArticleFilter) -> tuple[list[str], dict[str, Any]]
     if flt.cluster is not None:
         conds.append("article.id IN (SELECT article_id FROM article_signature WHERE cluster_id = :cluster)")
         params["cluster"] = flt.cluster
+    if flt.assigned_to is not None:
+        conds.append(assignment.assigned_clause(params, flt.assigned_to))
     return conds, params
 
 

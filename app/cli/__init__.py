@@ -121,7 +121,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=FORMATS, default=FORMATS[0])
     p.add_argument("--status", action="append", default=[], help="only articles with this status (repeatable)")
     p.add_argument("--label", action="append", default=[], help="only spans with this label (repeatable)")
-    p.add_argument("--annotator", action="append", default=[], help="only spans by this annotator (repeatable)")
+    p.add_argument("--annotator", action="append", default=[],
+                   help="only spans by this annotator (repeatable); without it the gold layer a reviewer made, "
+                        "or every annotator's spans when there is none")
+    p.add_argument("--all-layers", action="store_true",
+                   help="every annotator's spans (and the gold layer's), each with its annotator")
     p.add_argument("--split", metavar="TRAIN,DEV,TEST", help="e.g. 0.8,0.1,0.1: add a deterministic split")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED)
     p.add_argument("--split-files", action="store_true",
@@ -409,7 +413,8 @@ def cmd_export(store: object, args: argparse.Namespace) -> int:
 
     try:
         options = ExportOptions(format=args.format, statuses=tuple(args.status), labels=tuple(args.label),
-                                annotators=tuple(args.annotator), split=_parse_split(args.split), seed=args.seed,
+                                annotators=tuple(args.annotator), all_layers=args.all_layers,
+                                split=_parse_split(args.split), seed=args.seed,
                                 split_files=args.split_files, align=args.align, scheme=args.scheme,
                                 group_by=args.group_by)
     except ValueError as exc:  # InvalidInput included

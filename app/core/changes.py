@@ -36,6 +36,7 @@ class ChangeKind(StrEnum):
     # The entity registry: an entity created, renamed, merged, split, deleted; its aliases or details.
     ENTITIES_CHANGED = "entities_changed"
     SPANS_LINKED = "spans_linked"  # spans linked to an entity or unlinked (their offsets and labels unchanged)
+    REVIEW_REJECTED = "review_rejected"  # a reviewer turned a span down for the gold layer (or took that back)
 
 
 SPAN_KINDS = frozenset({ChangeKind.SPAN_ADDED, ChangeKind.SPAN_REMOVED, ChangeKind.SPAN_CHANGED,

@@ -212,6 +212,25 @@ class SuggestionRejection(_Table, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class ReviewRejection(_Table, table=True):
+    """A span of an annotator's layer a reviewer turned down for the gold layer (migration 0020)."""
+
+    __tablename__ = "review_rejection"
+    __table_args__ = (
+        UniqueConstraint("article_id", "start", "end", "label_id", name="uq_review_rejection_identity"),
+        CheckConstraint('start >= 0 AND start < "end"', name="ck_review_rejection_range"),
+        Index("ix_review_rejection_label", "label_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    article_id: int = Field(foreign_key="article.id", ondelete="CASCADE")
+    start: int
+    end: int
+    label_id: int = Field(foreign_key="label.id", ondelete="CASCADE")
+    reviewer: str = Field(default="", max_length=128, sa_column_kwargs={"server_default": ""})
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 class ArticleSpanJson(_Table, table=True):
     """An article's spans as the native export writes them; a cache (see app/core/db/span_json.py)."""
 

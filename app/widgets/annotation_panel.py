@@ -59,6 +59,7 @@ from app.widgets.panel_header import (
     muted_label,
     plain_label,
 )
+from app.widgets.review_mode import ReviewController
 from app.widgets.span_list import SpanList, preview
 from app.widgets.suggestions import SuggestionController
 
@@ -115,6 +116,7 @@ class AnnotationPanel(QWidget):
         self.claim_details = ClaimDetails(self.gateway, self.settings.verdicts)
         self.key_hint = KeyHint(self.settings)
         self.suggestions = SuggestionController(self.store, self.gateway, self.settings, self.view, self)
+        self.review = ReviewController(self)
 
     def _build_header_rows(self) -> tuple[QHBoxLayout, QHBoxLayout]:
         """The title beside its status badge, and the source line below them."""
@@ -160,6 +162,7 @@ class AnnotationPanel(QWidget):
         body.addLayout(head)
         body.addLayout(meta_row)
         body.addWidget(self.label_bar)
+        body.addWidget(self.review.bar)
         body.addWidget(self.splitter, 1)
         empty = muted_label("Open an article from the library to start labelling.")
         empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -229,10 +232,12 @@ class AnnotationPanel(QWidget):
         self.meta.setVisible(bool(self.meta.text()))
         self.link.set_url(detail.url)
         self.status_badge.set_status(detail.status)
-        self.view.set_article(detail.text, detail.spans)
+        spans = self.review.visible(detail.spans)  # in review mode the gold layer
+        self.view.set_article(detail.text, spans)
         self.suggestions.set_article(detail)
-        self.span_list.set_content(self._labels.values(), detail.spans)
-        self.linker.show_spans(detail.spans)
+        self.review.set_article(detail)
+        self.span_list.set_content(self._labels.values(), spans)
+        self.linker.show_spans(spans)
         self.linker.show_span(None)
         self.claim_details.set_claim(None)
         self.pages.setCurrentIndex(1)
@@ -251,8 +256,9 @@ class AnnotationPanel(QWidget):
         self.key_hint.set_labels(labels)
         self.view.set_labels(labels)
         self.suggestions.set_labels(labels)
+        self.review.set_labels(labels)
         self.linker.set_labels(labels, self._keys)
-        spans = self._article.spans if self._article else []
+        spans = self.review.visible(self._article.spans if self._article else [])
         self.span_list.set_content(labels, spans)
         self.select_span(self.selected_span_id())
 
@@ -337,7 +343,7 @@ class AnnotationPanel(QWidget):
 
     def _suggestion_key(self, combo: int, watched: QObject) -> bool:
         # Only in the text: in the span list Tab moves the focus on, as everywhere else.
-        return watched is self.view and self.suggestions.wants(combo)
+        return watched is self.view and (self.review if self.review.active else self.suggestions).wants(combo)
 
     def _wants(self, event: QKeyEvent, watched: QObject) -> bool:
         combo = _combined(event)
@@ -361,7 +367,7 @@ class AnnotationPanel(QWidget):
         elif combo == ARM_KEY:
             self._set_armed(not self._armed)
         elif self._suggestion_key(combo, watched):
-            self.suggestions.handle(combo)
+            (self.review if self.review.active else self.suggestions).handle(combo)
         elif event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
             self.delete_selected_span()
         elif event.key() == Qt.Key.Key_Escape:
@@ -528,15 +534,22 @@ class AnnotationPanel(QWidget):
         else:
             self._show_spans(detail)
 
+    def refresh_layers(self) -> None:
+        """Draw the open article's spans again: review mode began or ended."""
+        if self._article is not None:
+            self._show_spans(self._article)
+
     def _show_spans(self, detail: ArticleDetail) -> None:
         self._article = detail
         self.status_badge.set_status(detail.status)
-        self.view.set_spans(detail.spans)
+        spans = self.review.visible(detail.spans)
+        self.view.set_spans(spans)
         self.suggestions.set_spans(detail.spans)
-        self.span_list.set_spans(detail.spans)
+        self.review.set_spans(detail.spans)
+        self.span_list.set_spans(spans)
         self.span_list.select_span(self.view.selected_span_id())
         self._show_claim()
-        self.linker.show_spans(detail.spans)
+        self.linker.show_spans(spans)
         self.linker.show_span(self.selected_span())
 
     def _show_claim(self) -> None:

@@ -55,6 +55,7 @@ from app.core.db.store import STORE_ERRORS, Store, describe_db_error
 from app.core.ops import span_edits, span_rules
 from app.core.settings import Settings
 from app.core.suggest import service as suggest_service
+from app.core.team import review
 from app.core.validation import InvalidInput
 from app.widgets.claim_edits import ClaimantEdits
 from app.widgets.tasks import run_task
@@ -133,6 +134,7 @@ class EditGateway(ClaimantEdits, QObject):
         super().__init__(parent)
         self.store = store
         self._annotator = annotator  # the window's settings: who annotates follows a change in Settings
+        self.layer: str | None = None  # the gold layer while review mode is on
         self.undo_stack = QUndoStack(self)
         self.writer = EditWriter(store)
         self.rolling_back = False
@@ -164,6 +166,11 @@ class EditGateway(ClaimantEdits, QObject):
 
     @property
     def annotator(self) -> str:
+        """The layer edits go to: the gold layer in review mode (``layer``), else the annotator's own."""
+        return self.layer or self.own_name
+
+    @property
+    def own_name(self) -> str:
         return self._annotator.annotator if isinstance(self._annotator, Settings) else self._annotator
 
     # -- the writer ---------------------------------------------------------------------
@@ -419,10 +426,11 @@ class EditGateway(ClaimantEdits, QObject):
     def add_span(self, article_id: int, start: int, end: int, label: str,
                  attributes: dict[str, Any] | None = None, *, origin: str = "manual") -> Changes | None:
         handle = _SpanHandle(0)
+        annotator = self.annotator
 
         def do() -> Planned:
             state = span_edits.new_span(self._article_text(article_id), article_id, start, end, label,
-                                         annotator=self.annotator, origin=origin, attributes=attributes)
+                                         annotator=annotator, origin=origin, attributes=attributes)
             return self._plan_add(handle, state)
 
         return self._push(f"Add {label} span", do, lambda _: self._plan_remove(handle))
@@ -538,6 +546,17 @@ class EditGateway(ClaimantEdits, QObject):
             plan,
             lambda _: (record(states[0], before=states[0]), lambda store: suggest_service.unreject_suggestion(
                 store, article_id, start, end, label, annotator=annotator)),
+        )
+
+    def reject_for_gold(self, article_id: int, key: tuple[int, int, str]) -> Changes | None:
+        """Turn an annotator's span down for the gold layer (review); undo offers it again."""
+        reviewer = self.own_name
+        return self._push(
+            f"Reject {key[2]} span for the gold layer",
+            lambda: (review.rejection_changes(article_id, key, rejected_now=True),
+                     lambda store: review.reject(store, article_id, key, reviewer=reviewer)),
+            lambda _: (review.rejection_changes(article_id, key, rejected_now=False),
+                       lambda store: review.unreject(store, article_id, key)),
         )
 
     # -- statuses and articles -----------------------------------------------------------------

@@ -49,6 +49,7 @@ from app.core.ops.dataset_info import list_annotators
 from app.core.ops.labels import list_labels
 from app.core.ops.span_edits import ARTICLE_STATUSES, STATUS_TEXT
 from app.core.settings import Settings
+from app.core.team.review import GOLD_LAYER
 from app.core.validation import InvalidInput
 from app.widgets.icons import icon
 from app.widgets.palette import OUTCOME_COLORS, label_icon
@@ -67,6 +68,7 @@ FORMAT_INFO = {
 }
 DEFAULT_SPLIT = (0.8, 0.1, 0.1)
 LABELS_PER_ROW = 4
+ALL_LAYERS = "\u0000all"  # the annotator choice "every layer", unlike any name
 
 
 def default_destination(store: Store) -> Path:
@@ -205,9 +207,15 @@ class ExportDialog(QDialog):
         form.addRow("Labels:", labels)
 
         self.annotator_combo = QComboBox()
-        self.annotator_combo.addItem("All annotators", None)
-        for name in list_annotators(self.store):
-            self.annotator_combo.addItem(name, name)
+        names = list_annotators(self.store)
+        if GOLD_LAYER in names:  # a reviewer made a gold layer: it is what a training set is made of
+            self.annotator_combo.addItem("Gold layer (reviewed)", None)
+            self.annotator_combo.addItem("All annotators", ALL_LAYERS)
+        else:
+            self.annotator_combo.addItem("All annotators", None)
+        for name in names:
+            if name != GOLD_LAYER:
+                self.annotator_combo.addItem(name, name)
         form.addRow("Annotator:", self.annotator_combo)
         return box
 
@@ -319,7 +327,8 @@ class ExportDialog(QDialog):
             # Everything ticked means "no filter", so labels and statuses added later are included too.
             statuses=() if len(statuses) == len(self.status_checks) else tuple(statuses),
             labels=() if len(labels) == len(self.label_checks) else tuple(labels),
-            annotators=(annotator,) if annotator else (),
+            annotators=(annotator,) if annotator and annotator != ALL_LAYERS else (),
+            all_layers=annotator == ALL_LAYERS,
             split=split,  # type: ignore[arg-type]
             seed=self.seed_spin.value(),
             split_files=bool(split) and self.split_files_check.isChecked(),

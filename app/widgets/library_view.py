@@ -264,7 +264,7 @@ class LibraryView(QWidget):
                 self.label_filter.addItem(icon, f"{verb} {lb.name}", f"{key}:{lb.name}")
         self.label_filter.insertSeparator(self.label_filter.count())
         self.label_filter.addItem("With near copies", "near:")
-        if assignment.has_assignments(self.store, self.gateway.annotator):
+        if assignment.has_assignments(self.store, self.gateway.own_name):
             self.label_filter.addItem("Assigned to me", "assigned:")
         if previous and previous.startswith("cluster:"):  # one story's copies, chosen from the context menu
             self.label_filter.addItem(self._cluster_item, previous)
@@ -370,7 +370,7 @@ class LibraryView(QWidget):
             site=self._site,
             near_copies=which == "near",
             cluster=int(label) if which == "cluster" else None,
-            assigned_to=self.gateway.annotator if which == "assigned" else None,
+            assigned_to=self.gateway.own_name if which == "assigned" else None,
         )
 
     def show_filter(self, flt: ArticleFilter) -> None:

@@ -222,6 +222,8 @@ class MainWindow(QMainWindow):
         view_menu.addActions([a["show_library"], a["show_annotate"], a["show_import"], a["show_overview"]])
         view_menu.addSeparator()
         view_menu.addAction(self.panes.annotation.suggestions.show_action)
+        view_menu.addAction(self.panes.annotation.review.toggle_action)
+        self.addAction(self.panes.annotation.review.toggle_action)  # its key works whichever pane has focus
         article_menu = bar.addMenu("&Article")
         article_menu.addActions([a["done_next"], a["skip"], a["next"], a["previous"]])
         help_menu = bar.addMenu("&Help")
@@ -309,9 +311,9 @@ class MainWindow(QMainWindow):
             return
         # Find the neighbour first: a status filter may hide the article once it changes. An annotator
         # with a queue goes on to their next assigned article instead.
-        queued = assignment.has_assignments(self.store, self.gateway.annotator)
+        queued = assignment.has_assignments(self.store, self.gateway.own_name)
         if queued:
-            target = assignment.next_assigned(self.store, self.gateway.annotator, after=current)
+            target = assignment.next_assigned(self.store, self.gateway.own_name, after=current)
         else:
             target = self.panes.library.neighbour_id(current, +1)
         # Skipping is for work left to do: a done article stays done (a slip of Shift must not undo it).

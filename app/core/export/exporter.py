@@ -61,7 +61,7 @@ import os
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -105,7 +105,8 @@ class ExportOptions:
     format: str = FORMATS[0]  # native
     statuses: tuple[str, ...] = ()  # empty: every status
     labels: tuple[str, ...] = ()  # only these labels' spans; empty: all
-    annotators: tuple[str, ...] = ()  # only these annotators' spans; empty: all
+    annotators: tuple[str, ...] = ()  # only these annotators' spans; empty: the gold layer if any, else all
+    all_layers: bool = False  # every annotator's spans even when the dataset has a gold layer
     split: tuple[float, float, float] | None = None  # train/dev/test ratios summing to 1
     seed: int = DEFAULT_SEED
     split_files: bool = False  # one file per split instead of a "split" field
@@ -121,6 +122,8 @@ class ExportOptions:
                                f"{', '.join(ALIGN_MODES)} and one of {', '.join(SCHEMES)}.")
         if self.group_by not in GROUP_BY:
             raise InvalidInput(f"Unknown grouping {self.group_by!r}; use one of {', '.join(GROUP_BY)}.")
+        if self.all_layers and self.annotators:
+            raise InvalidInput("Export either every layer or the layers of chosen annotators, not both.")
         unknown = [s for s in self.statuses if s not in ARTICLE_STATUSES]
         if unknown:
             raise InvalidInput(f"Unknown status {unknown[0]!r}; use one of {', '.join(ARTICLE_STATUSES)}.")
@@ -440,6 +443,16 @@ def _count(conn: Connection, options: ExportOptions) -> int:
     return int(conn.execute(text(sql), params).scalar_one())
 
 
+def with_layer(store: Store, options: ExportOptions) -> ExportOptions:
+    """The layer exported: the reviewed (gold) layer by default once a reviewer made one, otherwise every
+    annotator's spans as before; ``annotators`` or ``all_layers`` choose otherwise."""
+    from app.core.team import review
+
+    if options.annotators or options.all_layers or not review.has_gold(store):
+        return options
+    return replace(options, annotators=(review.GOLD_LAYER,))
+
+
 def export_jsonl(
     store: Store,
     out_path: str | os.PathLike[str],
@@ -459,6 +472,7 @@ def export_jsonl(
     from app.core.export.manifest import write_manifest
 
     out = Path(out_path)
+    options = with_layer(store, options)
     if options.split is not None and options.group_by != "none":
         # Groups are made of near-copy clusters: a dataset upgraded from a version without
         # them gets them first.

@@ -38,7 +38,18 @@ OFFSET_UNIT = "Unicode code points, end exclusive"
 # Bumped when a format's layout changes, so a reader can tell which layout a file has.
 FORMAT_VERSIONS = {"native": "1", "spacy": "1", "doccano": "1", "conll": "1", "hf": "1", "spacy-docbin": "1"}
 BINARY_FORMATS = ("spacy-docbin",)  # files without lines: checked by size and checksum only
-LAYER = "annotations: the spans stored on the articles (suggestions not yet accepted are not exported)"
+_NOT_SUGGESTIONS = " (suggestions not yet accepted are not exported)"
+
+
+def layer_description(options: ExportOptions) -> str:
+    """Which annotators' spans the export holds, as the manifest and the dataset card say it."""
+    from app.core.team.review import GOLD_LAYER
+
+    if options.annotators == (GOLD_LAYER,):
+        return "gold: the reviewed layer, the spans a reviewer accepted" + _NOT_SUGGESTIONS
+    if options.annotators:
+        return f"annotators: the spans of {', '.join(options.annotators)}" + _NOT_SUGGESTIONS
+    return "all layers: every annotator's spans, each with its annotator" + _NOT_SUGGESTIONS
 _HASH_CHUNK = 1 << 20
 
 
@@ -103,7 +114,7 @@ def build_manifest(out_path: Path, options: ExportOptions, summary: ExportSummar
         "files": files,
         "counts": counts,
         "annotators": exported_annotators(store, options),
-        "layer": LAYER,
+        "layer": layer_description(options),
     }
     if options.format in TOKEN_FORMATS:
         manifest["spans"] = {

@@ -63,7 +63,7 @@ def finished(conn: Any, annotators: Sequence[str] = ()) -> dict[str, set[int]]:
 
 
 def finished_counts(conn: Any, article_ids: Sequence[int]) -> dict[int, int]:
-    """How many annotators marked each article done (absent: none)."""
+    """How many annotators marked each article done (absent: none); the gold layer's review is not one."""
     return {int(a): int(n) for a, n in select_in(
-        conn, "SELECT article_id, count(*) FROM article_status WHERE status = 'done' AND article_id IN :values "
-              "GROUP BY article_id", [int(a) for a in article_ids])}
+        conn, "SELECT article_id, count(*) FROM article_status WHERE status = 'done' AND annotator <> 'gold' "
+              "AND article_id IN :values GROUP BY article_id", [int(a) for a in article_ids])}

@@ -43,6 +43,9 @@ CREATE INDEX ix_entity_label ON entity (label_id, name_key);
 -- index ix_import_log_batch on import_log
 CREATE INDEX ix_import_log_batch ON import_log (batch, id);
 
+-- index ix_review_rejection_label on review_rejection
+CREATE INDEX ix_review_rejection_label ON review_rejection (label_id);
+
 -- index ix_span_annotator on span
 CREATE INDEX ix_span_annotator ON span (annotator);
 
@@ -235,6 +238,22 @@ CREATE TABLE label (
 	UNIQUE (shortcut)
 );
 
+-- table review_rejection on review_rejection
+CREATE TABLE review_rejection (
+	id INTEGER NOT NULL, 
+	article_id INTEGER NOT NULL, 
+	start INTEGER NOT NULL, 
+	"end" INTEGER NOT NULL, 
+	label_id INTEGER NOT NULL, 
+	reviewer VARCHAR(128) DEFAULT '' NOT NULL, 
+	created_at DATETIME NOT NULL, 
+	PRIMARY KEY (id), 
+	CONSTRAINT uq_review_rejection_identity UNIQUE (article_id, start, "end", label_id), 
+	CONSTRAINT ck_review_rejection_range CHECK (start >= 0 AND start < "end"), 
+	FOREIGN KEY(article_id) REFERENCES article (id) ON DELETE CASCADE, 
+	FOREIGN KEY(label_id) REFERENCES label (id) ON DELETE CASCADE
+);
+
 -- table span on span
 CREATE TABLE span (
 	id INTEGER NOT NULL, 
@@ -313,4 +332,4 @@ CREATE TRIGGER span_json_span_update AFTER UPDATE ON span BEGIN DELETE FROM arti
 
 -- article_fts_config hashsize = 33554432
 -- article_fts_config version = 4
--- alembic 0015
+-- alembic 0020

@@ -42,7 +42,7 @@ def test_every_export_gets_a_manifest_whose_checksums_match(dataset: Store, tmp_
     assert manifest["counts"]["articles"] == summary.articles == 3
     assert manifest["counts"]["spans_per_label"] == summary.spans_per_label
     assert manifest["annotators"] == ["alice", "bob", "carol", "dave"]
-    assert manifest["split"] is None and manifest["layer"].startswith("annotations")
+    assert manifest["split"] is None and manifest["layer"].startswith("all layers")
     assert manifest["created"].endswith("Z")
     names = [f["name"] for f in manifest["files"]]
     entities = [summary.entities_path.name] if summary.entities_path is not None else []  # native, spacy

@@ -21,7 +21,7 @@ DATA = Path(__file__).parent / "data"
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every test on a PostgreSQL server is slow (a server starts per module); the others are marked by hand."""
     for item in items:
-        if "pg_url" in getattr(item, "fixturenames", ()):
+        if {"pg_url", "pg_server"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
 
 
@@ -64,6 +64,15 @@ def store(db_path: Path, empty_dataset: Path) -> Iterator[object]:
 @pytest.fixture(scope="session")
 def sample_text() -> str:
     return (DATA / "meta-llama-turnover.txt").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def pg_server() -> Iterator[object]:
+    """A PostgreSQL server for this test module that a test may stop and start (skipped when none is installed)."""
+    from tests.postgres_server import running_postgres_server
+
+    with running_postgres_server() as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

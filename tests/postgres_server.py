@@ -39,9 +39,34 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
+class PostgresServer:
+    """A PostgreSQL server in a temp folder that a test may stop and start again on the same port."""
+
+    def __init__(self, bindir: Path, prefix: list[str]) -> None:
+        self.bindir, self.prefix = bindir, prefix
+        self.folder = Path(tempfile.mkdtemp(prefix="curator-pg-"))
+        self.data = self.folder / "data"
+        if prefix:
+            shutil.chown(self.folder, "postgres")
+        self.port = _free_port()
+        subprocess.run([*prefix, str(bindir / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres"],
+                       check=True, capture_output=True)
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def start(self) -> None:
+        subprocess.run([*self.prefix, str(self.bindir / "pg_ctl"), "-D", str(self.data), "-l",
+                        str(self.folder / "log"), "-w", "-o",
+                        f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off", "start"],
+                       check=True, capture_output=True)
+
+    def stop(self, mode: str = "immediate") -> None:
+        subprocess.run([*self.prefix, str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop"],
+                       capture_output=True)
+
+
 @contextmanager
-def running_postgres() -> Iterator[str]:
-    """Start PostgreSQL in a temp folder; its SQLAlchemy URL (database ``postgres``) until the block ends."""
+def running_postgres_server() -> Iterator[PostgresServer]:
+    """Start PostgreSQL in a temp folder; the server (its ``url``: database ``postgres``) until the block ends."""
     try:
         import psycopg  # noqa: F401
     except ImportError:
@@ -50,24 +75,23 @@ def running_postgres() -> Iterator[str]:
     if bindir is None:
         _unavailable("PostgreSQL is not installed")
         return
-    folder = Path(tempfile.mkdtemp(prefix="curator-pg-"))
-    data = folder / "data"
     # initdb refuses to run as root: run the server as the postgres user then.
     prefix: list[str] = []
     if os.geteuid() == 0:
         if shutil.which("runuser") is None:
             _unavailable("running as root without runuser")
-        shutil.chown(folder, "postgres")
         prefix = ["runuser", "-u", "postgres", "--"]
-    port = _free_port()
-    subprocess.run([*prefix, str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"],
-                   check=True, capture_output=True)
-    subprocess.run([*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-l", str(folder / "log"), "-w", "-o",
-                    f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off", "start"],
-                   check=True, capture_output=True)
+    server = PostgresServer(bindir, prefix)
+    server.start()
     try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+        yield server
     finally:
-        subprocess.run([*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-                       capture_output=True)
-        shutil.rmtree(folder, ignore_errors=True)
+        server.stop()
+        shutil.rmtree(server.folder, ignore_errors=True)
+
+
+@contextmanager
+def running_postgres() -> Iterator[str]:
+    """Start PostgreSQL in a temp folder; its SQLAlchemy URL (database ``postgres``) until the block ends."""
+    with running_postgres_server() as server:
+        yield server.url

@@ -37,6 +37,8 @@ class ChangeKind(StrEnum):
     ENTITIES_CHANGED = "entities_changed"
     SPANS_LINKED = "spans_linked"  # spans linked to an entity or unlinked (their offsets and labels unchanged)
     REVIEW_REJECTED = "review_rejected"  # a reviewer turned a span down for the gold layer (or took that back)
+    # Another window, person or process changed these articles (none named: possibly any); read them again.
+    CHANGED_ELSEWHERE = "changed_elsewhere"
 
 
 SPAN_KINDS = frozenset({ChangeKind.SPAN_ADDED, ChangeKind.SPAN_REMOVED, ChangeKind.SPAN_CHANGED,
@@ -149,7 +151,8 @@ class Changes:
 
     def changes_article_rows(self) -> bool:
         """Whether an article's counts, status or edit time changed (what a list of articles shows)."""
-        return self.touches_spans() or self.has(ChangeKind.STATUS_CHANGED, ChangeKind.ROLLED_BACK)
+        return self.touches_spans() or self.has(ChangeKind.STATUS_CHANGED, ChangeKind.ROLLED_BACK,
+                                                ChangeKind.CHANGED_ELSEWHERE)
 
 
 def _union(first: tuple[Any, ...], second: tuple[Any, ...]) -> tuple[Any, ...]:

@@ -23,7 +23,6 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
 
 from PySide6.QtCore import QEvent, QKeyCombination, QObject, QRect, Qt, Signal
 from PySide6.QtGui import QFont, QKeyEvent, QKeySequence, QTextCursor
@@ -477,7 +476,9 @@ class AnnotationPanel(QWidget):
             return
         if self.banner.kind == "error":
             self.banner.dismiss()
-        if change.has(ChangeKind.ROLLED_BACK):
+        if change.has(ChangeKind.ROLLED_BACK, ChangeKind.CHANGED_ELSEWHERE):
+            if self._article.id in self.gateway.unsaved_article_ids():
+                self.gateway.wait_until_saved()  # another's edit is read with this window's own, not over them
             self._reload()  # the dataset holds what the screen should show
         elif change.has(ChangeKind.ENTITIES_CHANGED, ChangeKind.SPANS_LINKED):
             self._reload()  # stored before announced: the dataset holds the links to show
@@ -491,9 +492,10 @@ class AnnotationPanel(QWidget):
         if change.touches_spans() and status == "new":
             status = "in_progress"  # labelling starts an article, as the dataset will record
         if change.kind is ChangeKind.SPAN_ADDED and change.span_id is not None:
-            self._insert(spans, _record(change.span_id, change.after))
+            self._insert(spans, SpanRecord.of_state(change.span_id, change.after))
         elif change.kind is ChangeKind.SPANS_ADDED:  # many at once (Alt+A): one sort, not one insertion each
-            new = [_record(i, state) for i, state in zip(change.span_ids, change.after["spans"], strict=True)]
+            states = zip(change.span_ids, change.after["spans"], strict=True)
+            new = [SpanRecord.of_state(i, state) for i, state in states]
             spans = sorted(spans + new, key=self._span_order())
         elif change.kind is ChangeKind.SPANS_REMOVED:
             gone = set(change.span_ids)
@@ -598,8 +600,3 @@ class AnnotationPanel(QWidget):
                 if isinstance(child, Styled):
                     child.restyle()
 
-
-def _record(span_id: int, state: dict[str, Any]) -> SpanRecord:
-    """A span as the panel shows it, from the state a ``Changes`` record carries."""
-    return SpanRecord(span_id, state["start"], state["end"], state["label"], state["text"], state["annotator"],
-                      state["origin"], dict(state["attributes"]), state.get("entity_id"))

@@ -47,6 +47,7 @@ from app.widgets.tasks import run_task, wait_for_all
 from app.widgets.welcome_view import LibraryPage, WelcomeView
 
 if TYPE_CHECKING:
+    from app.widgets.live_updates import LiveUpdates
     from app.widgets.overview_view import OverviewView
 
 
@@ -115,6 +116,11 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.suggestion_stats)
         self._status = QLabel(self)
         self.statusBar().addPermanentWidget(self._status)
+        self.live: LiveUpdates | None = None
+        if not store.is_sqlite:  # on a team server: what others change, as it happens
+            from app.widgets.live_updates import LiveUpdates
+
+            self.live = LiveUpdates(self)
 
         annotation.key_hint.set_done_key(self.actions_by_id["done_next"].shortcut())
         welcome.import_urls_requested.connect(lambda: self.show_pane("import"))
@@ -520,6 +526,8 @@ class MainWindow(QMainWindow):
         save_settings(self.settings)
         self.gateway.rebuild_export_lists_now()
         self.panes.annotation.suggestions.close()
+        if self.live is not None:
+            self.live.close()
         self.gateway.close()
         wait_for_all(10000)
         super().closeEvent(event)

@@ -11,6 +11,7 @@ import logging
 import os
 import sqlite3
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -166,6 +167,11 @@ class Store:
         self.read_only = False
 
     @property
+    def writer(self) -> str:
+        """The name this store's connections give a database server (empty for a dataset file)."""
+        return str(getattr(self.engine, "curator_writer", ""))
+
+    @property
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
@@ -229,8 +235,13 @@ def create_store_engine(url: str | URL, read_only: bool = False, *, busy_timeout
         configure = _configure_read_only_sqlite if read_only else _configure_sqlite
         event.listen(engine, "connect", lambda dbapi_conn, _record: configure(dbapi_conn, wait_ms))
         return engine
+    # Each engine names its connections, so that the change notices of its own writes are told apart
+    # from everyone else's (app/core/db/live.py).
+    writer = f"article-curator {os.getpid()}-{uuid.uuid4().hex[:8]}"
     try:
-        return create_engine(parsed, pool_pre_ping=True)
+        engine = create_engine(parsed, pool_pre_ping=True, connect_args={"application_name": writer})
+        engine.curator_writer = writer  # type: ignore[attr-defined]
+        return engine
     except (ImportError, NoSuchModuleError) as exc:
         raise StoreError(
             f"This installation of Article Curator cannot open {parsed.get_backend_name()} databases "

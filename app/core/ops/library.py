@@ -86,6 +86,12 @@ class SpanRecord:
     attributes: dict[str, Any]
     entity_id: int | None = None  # the entity the span names, when linked
 
+    @classmethod
+    def of_state(cls, span_id: int, state: dict[str, Any]) -> SpanRecord:
+        """A span from the state a ``Changes`` record carries (it may not be stored yet)."""
+        return cls(span_id, state["start"], state["end"], state["label"], state["text"], state["annotator"],
+                   state["origin"], dict(state["attributes"]), state.get("entity_id"))
+
 
 @dataclass(frozen=True)
 class ArticleDetail:

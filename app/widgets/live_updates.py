@@ -2,7 +2,8 @@
 
 On a PostgreSQL dataset the window starts a ``ChangeListener`` (app/core/db/live.py).
 Its notices arrive on the GUI thread, are gathered for ``GATHER_MS`` (one
-reviewer's edit sends several: the span, the article, a status) and announced
+reviewer's edit sends several: the span, the article, a status), at least
+``SPACING_MS`` after the last announcement, and announced
 on the window's change channel, so every view reads again what changed: the
 open article, the library's rows, the labels, the entities. An own edit is
 never overwritten: the panel stores the window's queued edits before it reads
@@ -16,6 +17,7 @@ again, since notices sent meanwhile were missed.
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -27,6 +29,9 @@ if TYPE_CHECKING:
     from app.widgets.main_window import MainWindow
 
 GATHER_MS = 100
+# At most two announcements a second: an import elsewhere sends a notice per batch, and each makes the
+# library read its rows again.
+SPACING_MS = 500
 LOST = "The connection to the server is lost: edits made now are not saved. Reconnecting…"
 BACK = "Reconnected to the server; what others changed meanwhile is shown."
 
@@ -39,7 +44,8 @@ class LiveUpdates(QObject):
         super().__init__(window)
         self.window = window
         self._pending: list[Notice] = []
-        self._timer = QTimer(self, singleShot=True, interval=GATHER_MS)
+        self._timer = QTimer(self, singleShot=True)
+        self._last = -SPACING_MS / 1000  # when the last announcement was made (time.monotonic)
         self._timer.timeout.connect(self._announce)
         self.noticed.connect(self._gather)
         self.state_changed.connect(self._show_state)
@@ -58,10 +64,12 @@ class LiveUpdates(QObject):
     def _gather(self, notice: Notice) -> None:
         self._pending.append(notice)
         if not self._timer.isActive():
-            self._timer.start()
+            since_ms = (time.monotonic() - self._last) * 1000
+            self._timer.start(int(max(GATHER_MS, SPACING_MS - since_ms)))
 
     def _announce(self) -> None:
         notices, self._pending = self._pending, []
+        self._last = time.monotonic()
         gateway = self.window.gateway
         for change in changes_of(notices, self.window.panes.annotation.current_article_id):
             gateway.publish(change, self)

@@ -18,9 +18,26 @@ learned in ``app.core.suggest.learn``; tokens come from ``app.core.suggest.token
 
 from __future__ import annotations
 
-from app.core.suggest.blend import BlendedSuggester
-from app.core.suggest.crf import CrfModel
-from app.core.suggest.dictionary import DictionarySuggester, Suggestion
-from app.core.suggest.learn import train_suggester
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from app.core.suggest.blend import BlendedSuggester
+    from app.core.suggest.crf import CrfModel
+    from app.core.suggest.dictionary import DictionarySuggester, Suggestion
+    from app.core.suggest.learn import train_suggester
+
+# Each name of the public API and the module that defines it, imported when first asked for
+# (PEP 562): reading the dataset's suggestion figures (``acceptance``) loads no model code.
+_HOMES = {"BlendedSuggester": "blend", "CrfModel": "crf", "DictionarySuggester": "dictionary",
+          "Suggestion": "dictionary", "train_suggester": "learn"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOMES:
+        from importlib import import_module
+
+        return getattr(import_module(f"{__name__}.{_HOMES[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["BlendedSuggester", "CrfModel", "DictionarySuggester", "Suggestion", "train_suggester"]

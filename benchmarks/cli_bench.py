@@ -67,7 +67,9 @@ def run_process(code: str, args: list[str]) -> tuple[float, float]:
     """(wall, CPU) seconds of a new Python process running ``code`` with ``args``."""
     cpu = _child_cpu()
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code, *args], check=True, stdout=subprocess.DEVNULL)
+    done = subprocess.run([sys.executable, "-c", code, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if done.returncode != 0:
+        raise SystemExit(f"{args} ended with status {done.returncode}: {done.stderr.decode(errors='replace')}")
     return time.perf_counter() - started, _child_cpu() - cpu
 
 

@@ -26,18 +26,21 @@ if TYPE_CHECKING:
     from app.core.suggest.dictionary import DictionarySuggester, Suggestion
     from app.core.suggest.learn import train_suggester
 
-# Each name of the public API and the module that defines it, imported when first asked for
-# (PEP 562): reading the dataset's suggestion figures (``acceptance``) loads no model code.
-_HOMES = {"BlendedSuggester": "blend", "CrfModel": "crf", "DictionarySuggester": "dictionary",
-          "Suggestion": "dictionary", "train_suggester": "learn"}
-
 
 def __getattr__(name: str) -> Any:
-    if name in _HOMES:
-        from importlib import import_module
-
-        return getattr(import_module(f"{__name__}.{_HOMES[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    """The public API, each name imported when first asked for (PEP 562), so that reading the
+    dataset's suggestion figures (``acceptance``) loads no model code."""
+    if name == "BlendedSuggester":
+        from app.core.suggest import blend as home
+    elif name == "CrfModel":
+        from app.core.suggest import crf as home
+    elif name in ("DictionarySuggester", "Suggestion"):
+        from app.core.suggest import dictionary as home
+    elif name == "train_suggester":
+        from app.core.suggest import learn as home
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(home, name)
 
 
 __all__ = ["BlendedSuggester", "CrfModel", "DictionarySuggester", "Suggestion", "train_suggester"]

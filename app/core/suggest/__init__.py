@@ -31,16 +31,22 @@ def __getattr__(name: str) -> Any:
     """The public API, each name imported when first asked for (PEP 562), so that reading the
     dataset's suggestion figures (``acceptance``) loads no model code."""
     if name == "BlendedSuggester":
-        from app.core.suggest import blend as home
-    elif name == "CrfModel":
-        from app.core.suggest import crf as home
-    elif name in ("DictionarySuggester", "Suggestion"):
-        from app.core.suggest import dictionary as home
-    elif name == "train_suggester":
-        from app.core.suggest import learn as home
-    else:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(home, name)
+        from app.core.suggest.blend import BlendedSuggester
+
+        return BlendedSuggester
+    if name == "CrfModel":
+        from app.core.suggest.crf import CrfModel
+
+        return CrfModel
+    if name in ("DictionarySuggester", "Suggestion"):
+        from app.core.suggest import dictionary
+
+        return getattr(dictionary, name)
+    if name == "train_suggester":
+        from app.core.suggest.learn import train_suggester
+
+        return train_suggester
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = ["BlendedSuggester", "CrfModel", "DictionarySuggester", "Suggestion", "train_suggester"]

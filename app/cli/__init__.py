@@ -407,9 +407,9 @@ def _parse_split(text: str | None) -> tuple[float, float, float] | None:
 
 def cmd_export(store: object, args: argparse.Namespace) -> int:
     from app.cli.export_split import split_lines
+    from app.core.errors import InvalidInput
     from app.core.export.exporter import ExportError, ExportOptions, export_jsonl
     from app.core.export.formats import CLAIM_FORMATS, EXTENSION_NOTES, EXTENSIONS, with_extension
-    from app.core.validation import InvalidInput
 
     try:
         options = ExportOptions(format=args.format, statuses=tuple(args.status), labels=tuple(args.label),
@@ -465,7 +465,7 @@ def cmd_export(store: object, args: argparse.Namespace) -> int:
 
 def cmd_stats(store: object, args: argparse.Namespace) -> int:
     from app.core.ops import library
-    from app.core.suggest import service
+    from app.core.suggest.acceptance import acceptance_percent, acceptance_rates
     from app.models import ARTICLE_STATUSES
 
     if getattr(args, "json", False):
@@ -480,11 +480,11 @@ def cmd_stats(store: object, args: argparse.Namespace) -> int:
     print("Spans per label:")
     for label, n in library.label_counts(store).items():  # type: ignore[arg-type]
         print(f"  {label:<12}{n:>8}")
-    rates = service.acceptance_rates(store)  # type: ignore[arg-type]
+    rates = acceptance_rates(store)  # type: ignore[arg-type]
     if rates:
         print("Suggestions accepted per label:")
         for label, (accepted, rejected) in rates.items():
-            percent = service.acceptance_percent(accepted, rejected)
+            percent = acceptance_percent(accepted, rejected)
             print(f"  {label:<12}{percent:>7}%   ({accepted} accepted, {rejected} rejected)")
     return EXIT_OK
 

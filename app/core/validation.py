@@ -11,16 +11,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from app.core.errors import InvalidInput
 from app.models import ARTICLE_STATUSES, SOURCE_KINDS, SPAN_ORIGINS
 
 MAX_TEXT_CHARS = 5_000_000
 # Keys an article's metadata never holds: the native export writes its columns under these names in "meta".
 RESERVED_META_KEYS = frozenset({"id", "uid", "url", "title", "text", "author", "date", "published", "site_name",
                                 "language", "source_kind", "source", "status", "spans"})
-
-
-class InvalidInput(ValueError):
-    """Input refused at the boundary; ``str()`` says what and why in plain words."""
 
 
 class NewSpan(BaseModel):

@@ -8,29 +8,23 @@ them (a test compares the two).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import ClassVar
 
 from sqlalchemy import CheckConstraint, Column, Index, LargeBinary, Table, Text, UniqueConstraint
 from sqlalchemy import text as sql_text
 from sqlmodel import Field, SQLModel
 
-ARTICLE_STATUSES = ("new", "in_progress", "done", "skipped")
-# Each status as the app names it to a person.
-STATUS_TEXT = {"new": "New", "in_progress": "In progress", "done": "Done", "skipped": "Skipped"}
-SOURCE_KINDS = ("url", "file", "jsonl", "paste")
-LABEL_KINDS = ("entity", "claim")
-SPAN_ORIGINS = ("manual", "imported", "suggested")
-IMPORT_OUTCOMES = ("imported", "duplicate", "failed")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def db_timestamp() -> datetime:
-    """Now, in UTC, as the tables store it (naive), for statements written in plain SQL."""
-    return datetime.now(UTC).replace(tzinfo=None)
+from app.models.values import (  # noqa: F401 - also read from here
+    ARTICLE_STATUSES,
+    IMPORT_OUTCOMES,
+    LABEL_KINDS,
+    SOURCE_KINDS,
+    SPAN_ORIGINS,
+    STATUS_TEXT,
+    db_timestamp,
+    utcnow,
+)
 
 
 class _Table(SQLModel):

@@ -11,7 +11,7 @@ from sqlalchemy import CheckConstraint, ForeignKeyConstraint, Table, UniqueConst
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
-import app.models  # noqa: F401 - registers the dataset's tables
+import app.models.tables  # noqa: F401 - registers the dataset's tables
 from app.core.db import migrations
 from app.core.db.store import StoreError, create_store_engine, open_store
 from app.core.ingest.storing import store_article

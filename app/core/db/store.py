@@ -19,8 +19,6 @@ from pathlib import Path
 from typing import Self
 from urllib.parse import unquote, urlsplit
 
-from alembic.script import ScriptDirectory
-from alembic.util import CommandError
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, SQLAlchemyError
@@ -443,10 +441,7 @@ def _refuse_foreign_file(path: Path) -> None:
 
 
 def _known_revision(revision: str) -> bool:
-    try:
-        return ScriptDirectory.from_config(migrations.alembic_config()).get_revision(revision) is not None
-    except CommandError:
-        return False
+    return revision in migrations.known_revisions()
 
 
 def _unknown_format_message(where: object, revision: str) -> str:

@@ -72,6 +72,7 @@ from app.core.cancel import CancelToken
 from app.core.db import span_json
 from app.core.db.in_lists import in_list
 from app.core.db.store import Store
+from app.core.errors import InvalidInput
 from app.core.export import entities_file
 from app.core.export.formats import (
     ALIGN_MODES,
@@ -85,7 +86,6 @@ from app.core.export.formats import (
 from app.core.export.grouping import GROUP_BY, Grouping, SplitTally
 from app.core.export.labelstudio import JsonList, labelstudio_task
 from app.core.export.output import Output, remove_stale_temp_files, sync_folder
-from app.core.validation import InvalidInput
 from app.models import ARTICLE_STATUSES
 
 BATCH = 1000

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.core.changes import ChangeKind, Changes
 from app.core.db.store import Store
-from app.core.validation import InvalidInput
+from app.core.errors import InvalidInput
 from app.models import LABEL_KINDS
 
 _NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_ .-]{0,63}$")

@@ -18,9 +18,35 @@ learned in ``app.core.suggest.learn``; tokens come from ``app.core.suggest.token
 
 from __future__ import annotations
 
-from app.core.suggest.blend import BlendedSuggester
-from app.core.suggest.crf import CrfModel
-from app.core.suggest.dictionary import DictionarySuggester, Suggestion
-from app.core.suggest.learn import train_suggester
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from app.core.suggest.blend import BlendedSuggester
+    from app.core.suggest.crf import CrfModel
+    from app.core.suggest.dictionary import DictionarySuggester, Suggestion
+    from app.core.suggest.learn import train_suggester
+
+
+def __getattr__(name: str) -> Any:
+    """The public API, each name imported when first asked for (PEP 562), so that reading the
+    dataset's suggestion figures (``acceptance``) loads no model code."""
+    if name == "BlendedSuggester":
+        from app.core.suggest.blend import BlendedSuggester
+
+        return BlendedSuggester
+    if name == "CrfModel":
+        from app.core.suggest.crf import CrfModel
+
+        return CrfModel
+    if name in ("DictionarySuggester", "Suggestion"):
+        from app.core.suggest import dictionary
+
+        return getattr(dictionary, name)
+    if name == "train_suggester":
+        from app.core.suggest.learn import train_suggester
+
+        return train_suggester
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["BlendedSuggester", "CrfModel", "DictionarySuggester", "Suggestion", "train_suggester"]

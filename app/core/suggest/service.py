@@ -17,7 +17,7 @@ feeds it and filters what it says:
   article (``article-curator suggest``), apart from the spans so it is never
   exported as labels;
 - ``acceptance_rates`` counts, per label, suggestions accepted (spans with origin
-  "suggested") and rejected.
+  "suggested") and rejected (defined in ``acceptance``).
 
 Suggestions are for entity labels only, and only for labels the dataset has:
 accepting one must be able to make a span.
@@ -37,6 +37,7 @@ from app.core.cancel import CancelToken
 from app.core.changes import ChangeKind, Changes
 from app.core.db.in_lists import execute_in, select_in
 from app.core.db.store import Store
+from app.core.suggest.acceptance import acceptance_percent, acceptance_rates  # noqa: F401 - part of this API
 from app.core.suggest.dictionary import Suggestion
 from app.core.suggest.spacy_source import with_pipeline
 from app.core.suggest.trainer import train_with_rejections
@@ -309,30 +310,6 @@ def stored_counts(store: Store) -> dict[str, int]:
             "SELECT label.name, count(*) FROM suggestion s JOIN label ON label.id = s.label_id "
             "GROUP BY label.name, label.position ORDER BY label.position, label.name")).all()
     return {str(label): int(n) for label, n in rows}
-
-
-# -- how well suggestions do -------------------------------------------------------------------------
-
-def acceptance_rates(store: Store) -> dict[str, tuple[int, int]]:
-    """Per label, ``(accepted, rejected)``: spans with origin "suggested", and rejections.
-
-    Only labels with at least one of either, in the label list's order.
-    """
-    with store.begin() as conn:
-        # origin = 'suggested' as a literal, so that the planner sees the partial index ix_span_suggested.
-        accepted: dict[int, int] = dict(conn.execute(text(
-            "SELECT label_id, count(*) FROM span WHERE origin = 'suggested' GROUP BY label_id")).all())
-        rejected: dict[int, int] = dict(conn.execute(text(
-            "SELECT label_id, count(*) FROM suggestion_rejection GROUP BY label_id")).all())
-        labels = conn.execute(text("SELECT id, name FROM label ORDER BY position, name")).all()
-    return {str(name): (int(accepted.get(i, 0)), int(rejected.get(i, 0)))
-            for i, name in labels if i in accepted or i in rejected}
-
-
-def acceptance_percent(accepted: int, rejected: int) -> int | None:
-    """The share accepted, in whole percent; None when nothing was decided."""
-    decided = accepted + rejected
-    return round(100 * accepted / decided) if decided else None
 
 
 # -- helpers ---------------------------------------------------------------------------------------

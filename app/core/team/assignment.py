@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import text
 
 from app.core.db.store import Store
-from app.core.validation import InvalidInput
+from app.core.errors import InvalidInput
 from app.models import ARTICLE_STATUSES, db_timestamp
 
 

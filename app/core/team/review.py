@@ -25,7 +25,7 @@ from sqlalchemy import text
 
 from app.core.changes import ChangeKind, Changes
 from app.core.db.store import Store
-from app.core.validation import InvalidInput
+from app.core.errors import InvalidInput
 from app.models import db_timestamp
 
 GOLD_LAYER = "gold"  # the annotator name of the reviewed layer; no user may take it

@@ -117,9 +117,15 @@ class Span(_Table, table=True):
         Index("ix_span_claimant", "claimant_id", "article_id"),
         Index("ix_span_annotator", "annotator"),  # the overview's spans per annotator (migration 0014)
         # The Claims view's orders and filters, over claims only (migration 0015).
-        *(Index(f"ix_span_{column}", column, "id", sqlite_where=sql_text("claim_date IS NOT NULL"),
-                postgresql_where=sql_text("claim_date IS NOT NULL"))
-          for column in ("claim_date", "claim_verdict", "claim_claimant", "claim_site")),
+        *(Index(name, *columns, sqlite_where=sql_text(f"{where} IS NOT NULL"),
+                postgresql_where=sql_text(f"{where} IS NOT NULL"))
+          for name, columns, where in (
+              ("ix_span_claim_date", ("claim_date", "id", "label_id"), "claim_date"),
+              ("ix_span_claim_verdict", ("claim_verdict", "claim_date", "id", "label_id"), "claim_verdict"),
+              ("ix_span_claim_claimant", ("claim_claimant", "claim_date", "id", "label_id"), "claim_claimant"),
+              ("ix_span_claim_site", ("claim_site", "claim_date", "id", "label_id"), "claim_site"),
+              ("ix_span_claim_article", ("article_id", "start", "end", "label_id", "annotator", "claim_date",
+                                         "claim_verdict"), "claim_date"))),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -8,8 +8,8 @@ attributes, the article and the entity at query time, no index could serve an
 order or a filter by them. So ``span.claim_date``, ``claim_verdict``,
 ``claim_claimant`` and ``claim_site`` (the last two lower-cased, as they sort)
 hold them ("" when there is none) for each span of a claim label, and are NULL
-for every other span; partial indexes on ``claim_date IS NOT NULL`` cover the
-claims alone (migration 0015).
+for every other span; a partial index on each (``column IS NOT NULL``) covers
+the claims alone (migration 0015).
 
 Whatever writes what they are computed from calls a ``refresh_*`` function here
 in the same transaction: a span added, relabelled, given other attributes or

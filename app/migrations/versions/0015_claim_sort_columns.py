@@ -14,7 +14,7 @@ the library's own date order. Now ``span.claim_date``, ``claim_verdict``,
 hold them ("" when there is none) for every span of a claim label and are NULL
 for every other span; the core keeps them current whenever a claim, its label,
 its claimant entity or its article changes (app/core/entities/claim_columns.py).
-The indexes cover only claims (``claim_date IS NOT NULL``), so they stay small
+The indexes cover only claims (``column IS NOT NULL``), so they stay small
 beside the entity mentions.
 
 Filled here for the claims already stored, with the same rules as the core.
@@ -34,12 +34,26 @@ down_revision = "0014"
 branch_labels = None
 depends_on = None
 
-ONLY_CLAIMS = "claim_date IS NOT NULL"
 SPAN_JSON_TRIGGER = "span_json_span_update"
 SPAN_JSON_DROP = "BEGIN DELETE FROM article_span_json WHERE article_id IN (OLD.article_id, NEW.article_id); END"
 # Every column of a span but those added here: what the export's list of an article is made of.
 SPAN_COLUMNS = ('article_id, start, "end", label_id, text, annotator, origin, attributes, created_at, updated_at, '
                 "entity_id, claimant_id")
+
+
+# Each index covers the claims alone (its column is NULL on any other span), and the queries of its order
+# or filter, which pick claims by saying "column IS NOT NULL": SQLite reads a partial index alone only when the
+# query names no column beyond the index's own. An order by claimant, verdict or site goes on by date. Each
+# holds the label too, and the default order's the verdict, so that a filter by them reads no table row.
+INDEXES = (
+    ("ix_span_claim_date", ("claim_date", "id", "label_id"), "claim_date"),
+    ("ix_span_claim_verdict", ("claim_verdict", "claim_date", "id", "label_id"), "claim_verdict"),
+    ("ix_span_claim_claimant", ("claim_claimant", "claim_date", "id", "label_id"), "claim_claimant"),
+    ("ix_span_claim_site", ("claim_site", "claim_date", "id", "label_id"), "claim_site"),
+    # The claims in article order (the view's default), with what its filters read: no table row is read.
+    ("ix_span_claim_article", ("article_id", "start", "end", "label_id", "annotator", "claim_date", "claim_verdict"),
+     "claim_date"),
+)
 
 
 def _span_json_trigger(columns: str | None) -> None:
@@ -80,17 +94,18 @@ def upgrade() -> None:
         _span_json_trigger(SPAN_COLUMNS)
     sets = ", ".join(f"{column} = {value}" for column, value in values.items())
     op.execute(f"UPDATE span SET {sets} WHERE span.label_id IN (SELECT id FROM label WHERE kind = 'claim')")
-    where = sa.text(ONLY_CLAIMS)
-    for column in values:
-        op.create_index(f"ix_span_{column}", "span", [column, "id"], sqlite_where=where, postgresql_where=where)
+    for name, columns, where in INDEXES:
+        clause = sa.text(f"{where} IS NOT NULL")
+        op.create_index(name, "span", list(columns), sqlite_where=clause, postgresql_where=clause)
 
 
 def downgrade() -> None:
     dialect = op.get_bind().dialect.name
     if dialect == "sqlite":
         _span_json_trigger(None)
+    for name, _columns, _where in reversed(INDEXES):
+        op.drop_index(name, "span")
     for column in reversed(_values(dialect)):
-        op.drop_index(f"ix_span_{column}", "span")
         if dialect == "sqlite":
             op.execute(f"ALTER TABLE span DROP COLUMN {column}")
         else:

@@ -43,17 +43,20 @@ CREATE INDEX ix_span_annotator ON span (annotator);
 -- index ix_span_article on span
 CREATE INDEX ix_span_article ON span (article_id, start);
 
+-- index ix_span_claim_article on span
+CREATE INDEX ix_span_claim_article ON span (article_id, start, "end", label_id, annotator, claim_date, claim_verdict) WHERE claim_date IS NOT NULL;
+
 -- index ix_span_claim_claimant on span
-CREATE INDEX ix_span_claim_claimant ON span (claim_claimant, id) WHERE claim_date IS NOT NULL;
+CREATE INDEX ix_span_claim_claimant ON span (claim_claimant, claim_date, id, label_id) WHERE claim_claimant IS NOT NULL;
 
 -- index ix_span_claim_date on span
-CREATE INDEX ix_span_claim_date ON span (claim_date, id) WHERE claim_date IS NOT NULL;
+CREATE INDEX ix_span_claim_date ON span (claim_date, id, label_id) WHERE claim_date IS NOT NULL;
 
 -- index ix_span_claim_site on span
-CREATE INDEX ix_span_claim_site ON span (claim_site, id) WHERE claim_date IS NOT NULL;
+CREATE INDEX ix_span_claim_site ON span (claim_site, claim_date, id, label_id) WHERE claim_site IS NOT NULL;
 
 -- index ix_span_claim_verdict on span
-CREATE INDEX ix_span_claim_verdict ON span (claim_verdict, id) WHERE claim_date IS NOT NULL;
+CREATE INDEX ix_span_claim_verdict ON span (claim_verdict, claim_date, id, label_id) WHERE claim_verdict IS NOT NULL;
 
 -- index ix_span_claimant on span
 CREATE INDEX ix_span_claimant ON span (claimant_id, article_id);

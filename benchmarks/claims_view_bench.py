@@ -98,21 +98,22 @@ def build(path: Path, articles: int, seed: int = 7) -> tuple[int, int, float]:
         _flush(conn, rows, spans, stamp)
     total = conn.execute("SELECT count(*) FROM span").fetchone()[0]
     conn.close()
-    _fill_claim_columns(path)
+    _finish(path)
     conn = sqlite3.connect(path)
     conn.execute("ANALYZE")
     conn.close()
     return total, claims, time.perf_counter() - began
 
 
-def _fill_claim_columns(path: Path) -> None:
-    """What the core stores beside each claim as it writes one (its date, verdict, ...): rows written straight
-    into the tables above went past it."""
+def _finish(path: Path) -> None:
+    """What the core stores as it writes articles and claims, which rows written straight into the tables
+    went past: each claim's date, verdict, claimant and site, and the search index (the library's words)."""
     from app.core.db.store import open_store
     from app.core.entities import claim_columns
 
     with open_store(path) as store, store.begin() as conn:
         claim_columns.refresh_all(conn)
+        store.search.rebuild(conn)
 
 
 def _flush(conn: sqlite3.Connection, rows: list[tuple[Any, ...]], spans: list[tuple[Any, ...]], stamp: str) -> None:

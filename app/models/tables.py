@@ -110,6 +110,16 @@ class Span(_Table, table=True):
         Index("ix_span_entity", "entity_id", "article_id"),
         Index("ix_span_claimant", "claimant_id", "article_id"),
         Index("ix_span_annotator", "annotator"),  # the overview's spans per annotator (migration 0014)
+        # The Claims view's orders and filters, over claims only (migration 0015).
+        *(Index(name, *columns, sqlite_where=sql_text(f"{where} IS NOT NULL"),
+                postgresql_where=sql_text(f"{where} IS NOT NULL"))
+          for name, columns, where in (
+              ("ix_span_claim_date", ("claim_date", "id", "label_id"), "claim_date"),
+              ("ix_span_claim_verdict", ("claim_verdict", "claim_date", "id", "label_id"), "claim_verdict"),
+              ("ix_span_claim_claimant", ("claim_claimant", "claim_date", "id", "label_id"), "claim_claimant"),
+              ("ix_span_claim_site", ("claim_site", "claim_date", "id", "label_id"), "claim_site"),
+              ("ix_span_claim_article", ("article_id", "start", "end", "label_id", "annotator", "claim_date",
+                                         "claim_verdict"), "claim_date"))),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -128,6 +138,13 @@ class Span(_Table, table=True):
     entity_id: int | None = Field(default=None, foreign_key="entity.id", ondelete="SET NULL")
     # Who makes a CLAIM span's claim (migration 0011); the claimant attribute keeps the name shown.
     claimant_id: int | None = Field(default=None, foreign_key="entity.id", ondelete="SET NULL")
+    # What the Claims view sorts and filters by, "" when a claim has none; NULL on a span of any other
+    # label. Kept by app/core/entities/claim_columns.py (migration 0015). The date is the claim's date
+    # attribute, else its article's publication day.
+    claim_date: str | None = None
+    claim_verdict: str | None = None
+    claim_claimant: str | None = None  # lower-cased: the linked entity's name, else the claimant attribute
+    claim_site: str | None = None  # lower-cased: the article's site name
 
 
 class Entity(_Table, table=True):

@@ -56,9 +56,9 @@ from app.core.entities.claim_links import ClaimantOption
 from app.core.entities.claimant import ORG_LABELS
 from app.core.entities.claims import check_date
 from app.core.entities.matching import normalise
+from app.core.errors import InvalidInput
 from app.core.ops.library import ArticleDetail, SpanRecord
 from app.core.ops.span_rules import default_verdict
-from app.core.validation import InvalidInput
 from app.widgets.claim_edits import WAIT_FOR_WRITES_S
 from app.widgets.edits import EditGateway
 from app.widgets.icons import icon

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 from app.core.changes import Changes
 from app.core.db.store import STORE_ERRORS
 from app.core.entities import registry
+from app.core.errors import InvalidInput
 from app.core.ops import span_edits
-from app.core.validation import InvalidInput
 
 if TYPE_CHECKING:
     from app.core.db.edit_writer import Write

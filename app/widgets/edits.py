@@ -52,11 +52,11 @@ from app.core.changes import ChangeKind, Changes
 from app.core.db import span_json
 from app.core.db.edit_writer import EditWriter, Write
 from app.core.db.store import STORE_ERRORS, Store, describe_db_error
+from app.core.errors import InvalidInput
 from app.core.ops import span_edits, span_rules
 from app.core.settings import Settings
 from app.core.suggest import service as suggest_service
 from app.core.team import review
-from app.core.validation import InvalidInput
 from app.widgets.claim_edits import ClaimantEdits
 from app.widgets.tasks import run_task
 

@@ -47,8 +47,8 @@ from app.core.changes import Changes
 from app.core.db.store import Store
 from app.core.entities import queries, registry
 from app.core.entities.queries import Mention
+from app.core.errors import InvalidInput
 from app.core.ops.labels import list_labels
-from app.core.validation import InvalidInput
 from app.widgets.edits import EditGateway
 from app.widgets.entity_commands import EntityCommands
 from app.widgets.entity_table_model import EntityIdRole, EntityTableModel

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from app.core.cancel import Cancelled, CancelToken
 from app.core.db.store import Store
+from app.core.errors import InvalidInput
 from app.core.export.exporter import (
     ExportError,
     ExportOptions,
@@ -50,7 +51,6 @@ from app.core.ops.labels import list_labels
 from app.core.ops.span_edits import ARTICLE_STATUSES, STATUS_TEXT
 from app.core.settings import Settings
 from app.core.team.review import GOLD_LAYER
-from app.core.validation import InvalidInput
 from app.widgets.icons import icon
 from app.widgets.palette import OUTCOME_COLORS, label_icon
 from app.widgets.tasks import Task, run_task

@@ -30,9 +30,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.db.store import Store
+from app.core.errors import InvalidInput
 from app.core.ops import labels as core
 from app.core.ops.labels import LABEL_KINDS, LabelInfo
-from app.core.validation import InvalidInput
 from app.widgets.edits import EditGateway
 from app.widgets.icons import icon
 from app.widgets.palette import NEW_LABEL_COLORS, label_icon, text_on

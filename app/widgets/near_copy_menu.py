@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QMenu, QMessageBox
 
 from app.core.db.store import STORE_ERRORS, describe_db_error
+from app.core.errors import InvalidInput
 from app.core.ops.library import article_rows
 from app.core.quality.span_transfer import closest_near_copy, copy_spans_from
-from app.core.validation import InvalidInput
 from app.widgets.compare_view import CompareView
 
 if TYPE_CHECKING:

@@ -156,3 +156,14 @@ def test_the_date_field(qtbot, make_window, claims_path) -> None:
     press(qtbot, window, Qt.Key.Key_Return)
     window.gateway.wait_until_saved()
     assert span_edits.read_span(window.store, claim.id)["attributes"]["date"] == ""
+    # The date the Claims view sorts and filters by follows the edit, and its undo.
+    published = window.panes.annotation.article().published[:10]
+    assert _claim_date(window, claim.id) == published
+    window.gateway.undo_stack.undo()
+    window.gateway.wait_until_saved()
+    assert _claim_date(window, claim.id) == "2025-05-05"
+
+
+def _claim_date(window: MainWindow, span_id: int) -> str:
+    with window.store.begin() as conn:
+        return conn.execute(text("SELECT claim_date FROM span WHERE id = :i"), {"i": span_id}).scalar_one()

@@ -25,6 +25,7 @@ from sqlalchemy import Connection, text
 
 from app.core.db import span_json
 from app.core.db.store import SQLITE_MAGIC, Store, latest_backup, open_store, read_only_uri
+from app.core.entities import claim_columns
 
 BATCH = 500
 # A batch that fails is read again one id at a time over this many ids, then the
@@ -228,6 +229,7 @@ def repair_dataset(source: Path, dest: Path, progress: ProgressFn | None = None)
         try:
             with store.begin() as out:
                 _copy_all(src, out, report, progress)
+                claim_columns.refresh_all(out)  # what was copied of them may be stale, or absent in an old dataset
                 store.search.rebuild(out)  # the articles came in under their own ids, past the importer
             span_json.fill_missing(store)
         except BaseException:

@@ -29,8 +29,8 @@ from app.core.db.store import Store
 from app.core.entities import registry
 from app.core.entities.claimant import ORG_LABELS, PERSON_LABELS, propose_claimant
 from app.core.entities.matching import normalise
+from app.core.errors import InvalidInput
 from app.core.ops import span_edits
-from app.core.validation import InvalidInput
 
 CLAIMANT_KINDS = (*PERSON_LABELS, *ORG_LABELS)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from app.core.changes import Changes
 from app.core.db.store import Store
 from app.core.entities import linking, registry
-from app.core.validation import InvalidInput
+from app.core.errors import InvalidInput
 
 
 def undo(store: Store, changes: Changes) -> Changes:

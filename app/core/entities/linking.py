@@ -20,6 +20,7 @@ from sqlalchemy import text
 from app.core.changes import ChangeKind, Changes
 from app.core.db.in_lists import select_in
 from app.core.db.store import Store
+from app.core.entities import claim_columns
 from app.core.entities.matching import keys_to_entities, normalise
 from app.core.entities.registry import (
     articles_of,
@@ -33,7 +34,7 @@ from app.core.entities.registry import (
     relink,
     relink_claims,
 )
-from app.core.validation import InvalidInput
+from app.core.errors import InvalidInput
 from app.models import db_timestamp
 
 _LINKS_SQL = "SELECT id, article_id, label_id, entity_id FROM span WHERE id IN :values"
@@ -100,6 +101,7 @@ def merge_entities(store: Store, keep_id: int, gone_id: int) -> Changes:
         conn.execute(text("UPDATE entity SET external_id = :x, updated_at = :now WHERE id = :i"),
                      {"x": external_id, "now": db_timestamp(), "i": keep_id})
         conn.execute(text("DELETE FROM entity WHERE id = :i"), {"i": gone_id})
+        claim_columns.refresh_spans(conn, claims)  # the claims of the other entity go by this one's name
         articles = articles_of(conn, keep_id)
     before = {"op": "merge", "entity": gone, "mentions": mentions, "claims": claims, "keep_id": keep_id,
               "added_aliases": added, "external_id": keep["external_id"]}

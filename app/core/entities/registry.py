@@ -20,8 +20,9 @@ from sqlalchemy.exc import IntegrityError
 from app.core.changes import ChangeKind, Changes
 from app.core.db.in_lists import execute_in
 from app.core.db.store import Store
+from app.core.entities import claim_columns
 from app.core.entities.matching import normalise
-from app.core.validation import InvalidInput
+from app.core.errors import InvalidInput
 from app.models import db_timestamp
 
 MAX_NAME = 300
@@ -130,6 +131,7 @@ def rename_entity(store: Store, entity_id: int, name: str) -> Changes:
             raise InvalidInput(f"“{name}” is an alias of this entity: remove the alias first.")
         conn.execute(text("UPDATE entity SET name = :n, name_key = :k, updated_at = :now WHERE id = :i"),
                      {"n": name, "k": key, "now": db_timestamp(), "i": entity_id})
+        claim_columns.refresh_claimants(conn, [entity_id])
     return entity_changes(ChangeKind.ENTITIES_CHANGED, (entity_id,), before={"op": "rename", "name": old},
                           after={"op": "rename", "name": name})
 
@@ -200,6 +202,7 @@ def delete_entity(store: Store, entity_id: int) -> Changes:
         claims = claim_ids(conn, entity_id)
         # The references' ON DELETE SET NULL unlink the mentions and claims, through the span indexes.
         conn.execute(text("DELETE FROM entity WHERE id = :i"), {"i": entity_id})
+        claim_columns.refresh_spans(conn, claims)  # their claimant is the name typed again
     return entity_changes(ChangeKind.ENTITIES_CHANGED, (entity_id,), article_ids=articles, span_ids=mentions,
                           before={"op": "delete", "entity": state, "mentions": mentions, "claims": claims})
 
@@ -236,5 +239,6 @@ def relink(conn: Any, span_ids: Iterable[int], entity_id: int | None) -> None:
 
 def relink_claims(conn: Any, span_ids: Iterable[int], entity_id: int | None) -> None:
     """Make ``entity_id`` the claimant of these CLAIM spans (None: unlink them)."""
-    execute_in(conn, "UPDATE span SET claimant_id = :e WHERE id IN :values", [int(i) for i in span_ids],
-               {"e": entity_id})
+    ids = [int(i) for i in span_ids]
+    execute_in(conn, "UPDATE span SET claimant_id = :e WHERE id IN :values", ids, {"e": entity_id})
+    claim_columns.refresh_spans(conn, ids)

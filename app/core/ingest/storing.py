@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from app.core.db import span_json
 from app.core.db.in_lists import select_in
 from app.core.db.store import Store
+from app.core.entities import claim_columns
 from app.core.quality import clustering, near_copies
 from app.core.text_norm import canonical_url, text_hash
 from app.core.validation import NewArticle
@@ -282,7 +283,10 @@ def _insert_children(
             )
     if spans:
         conn.execute(insert(Span.__table__), spans)
-        span_json.refresh(conn, {s["article_id"] for s in spans})
+        with_spans = sorted({s["article_id"] for s in spans})
+        # Before the export lists are built: the claims' dates and verdicts, from their articles.
+        claim_columns.refresh_articles(conn, with_spans)
+        span_json.refresh(conn, with_spans)
     return {lids[name]: name for name in created}, Counter(s["label_id"] for s in spans)
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.core.changes import ChangeKind, Changes
 from app.core.db.store import Store
+from app.core.entities import claim_columns
 from app.core.errors import InvalidInput
 from app.models import LABEL_KINDS
 
@@ -112,6 +113,8 @@ def update_label(store: Store, label_id: int, *, name: str | None = None, kind: 
             raise InvalidInput(f"There is already a label called {name}.") from None
         if done.rowcount == 0:
             raise InvalidInput("That label no longer exists.")
+        if kind is not None:  # its spans become claims, with a date and verdict, or are claims no longer
+            claim_columns.refresh_labels(conn, [label_id])
     return Changes.of(ChangeKind.LABELS_CHANGED, labels=dict.fromkeys((old, name or old)))
 
 

@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from app.core.changes import ChangeKind, Changes
 from app.core.db.in_lists import execute_in, select_in
 from app.core.db.store import Store
+from app.core.entities import claim_columns
 from app.core.team import status as team_status
 from app.core.validation import InvalidInput, NewSpan, validate
 from app.models import ARTICLE_STATUSES, db_timestamp
@@ -140,6 +141,7 @@ def add_span(
             ).one()
         except IntegrityError:
             raise InvalidInput(already_labelled(after["text"], label)) from None
+        claim_columns.refresh_spans(conn, [span_id])
         _touch(conn, [(article_id, annotator)], now)
     return Changes.edit(ChangeKind.SPAN_ADDED, (article_id,), span_id, after=after)
 
@@ -320,8 +322,14 @@ def add_spans(
         if span_ids is None:
             ids = {(s, e): i for i, s, e in conn.execute(mine, key).all()}
             span_ids = [ids[(st["start"], st["end"])] for st in states]
+        if states and _is_claim_label(conn, label_id):  # ten thousand mentions of a name need no claim date
+            claim_columns.refresh_spans(conn, span_ids)
     return Changes.edit(ChangeKind.SPANS_ADDED, (article_id,), span_ids=(int(i) for i in span_ids),
                         after={"spans": states})
+
+
+def _is_claim_label(conn: Any, label_id: int) -> bool:
+    return conn.execute(text("SELECT kind FROM label WHERE id = :l"), {"l": label_id}).scalar() == "claim"
 
 
 def _relink_states(conn: Any, states: list[dict[str, Any]], key: str, links: Sequence[int | None],
@@ -392,6 +400,8 @@ def update_span(
             after["claimant_id"] = claimant_id
             conn.execute(text("UPDATE span SET claimant_id = :c, updated_at = :now WHERE id = :i"),
                          {"c": claimant_id, "now": now, "i": span_id})
+        if label is not None or attributes is not None or claimant_id is not KEEP:
+            claim_columns.refresh_spans(conn, [span_id])  # a claim's date, verdict and claimant follow
         _touch(conn, [(before["article_id"], before["annotator"])], now)
     return Changes.edit(ChangeKind.SPAN_CHANGED, (before["article_id"],), span_id, before=before, after=after)
 

@@ -19,11 +19,11 @@ from sqlalchemy import text
 
 from app.core.changes import Changes
 from app.core.db.store import Store
+from app.core.errors import InvalidInput
 from app.core.ops.library import SpanRecord, get_article
 from app.core.quality.near_copies import TABLE, estimated_jaccard
 from app.core.suggest import service
 from app.core.suggest.dictionary import Suggestion
-from app.core.validation import InvalidInput
 
 SOURCE_PREFIX = "near-copy:"
 _TOKEN = re.compile(r"\w+|[^\w\s]")

@@ -37,11 +37,11 @@ from app.core.cancel import CancelToken
 from app.core.changes import ChangeKind, Changes
 from app.core.db.in_lists import execute_in, select_in
 from app.core.db.store import Store
+from app.core.errors import InvalidInput
 from app.core.suggest.acceptance import acceptance_percent, acceptance_rates  # noqa: F401 - part of this API
 from app.core.suggest.dictionary import Suggestion
 from app.core.suggest.spacy_source import with_pipeline
 from app.core.suggest.trainer import train_with_rejections
-from app.core.validation import InvalidInput
 from app.models import db_timestamp
 
 if TYPE_CHECKING:

@@ -1,7 +1,7 @@
 """Adjudication: the spans a reviewer turned down for the gold layer.
 
 Revision ID: 0020
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-03
 
 In review mode (app/core/team/review.py) every span of the annotators' layers
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0020"
-down_revision = "0015"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 

@@ -52,6 +52,21 @@ CREATE INDEX ix_span_annotator ON span (annotator);
 -- index ix_span_article on span
 CREATE INDEX ix_span_article ON span (article_id, start);
 
+-- index ix_span_claim_article on span
+CREATE INDEX ix_span_claim_article ON span (article_id, start, "end", label_id, annotator, claim_date, claim_verdict) WHERE claim_date IS NOT NULL;
+
+-- index ix_span_claim_claimant on span
+CREATE INDEX ix_span_claim_claimant ON span (claim_claimant, claim_date, id, label_id) WHERE claim_claimant IS NOT NULL;
+
+-- index ix_span_claim_date on span
+CREATE INDEX ix_span_claim_date ON span (claim_date, id, label_id) WHERE claim_date IS NOT NULL;
+
+-- index ix_span_claim_site on span
+CREATE INDEX ix_span_claim_site ON span (claim_site, claim_date, id, label_id) WHERE claim_site IS NOT NULL;
+
+-- index ix_span_claim_verdict on span
+CREATE INDEX ix_span_claim_verdict ON span (claim_verdict, claim_date, id, label_id) WHERE claim_verdict IS NOT NULL;
+
 -- index ix_span_claimant on span
 CREATE INDEX ix_span_claimant ON span (claimant_id, article_id);
 
@@ -266,7 +281,7 @@ CREATE TABLE span (
 	origin VARCHAR(16) DEFAULT 'manual' NOT NULL, 
 	attributes VARCHAR DEFAULT '{}' NOT NULL, 
 	created_at DATETIME NOT NULL, 
-	updated_at DATETIME NOT NULL, entity_id INTEGER REFERENCES entity (id) ON DELETE SET NULL, claimant_id INTEGER REFERENCES entity (id) ON DELETE SET NULL, 
+	updated_at DATETIME NOT NULL, entity_id INTEGER REFERENCES entity (id) ON DELETE SET NULL, claimant_id INTEGER REFERENCES entity (id) ON DELETE SET NULL, claim_date TEXT, claim_verdict TEXT, claim_claimant TEXT, claim_site TEXT, 
 	PRIMARY KEY (id), 
 	CONSTRAINT uq_span_identity UNIQUE (article_id, start, "end", label_id, annotator), 
 	CONSTRAINT ck_span_range CHECK (start >= 0 AND start < "end"), 
@@ -328,7 +343,7 @@ CREATE TRIGGER span_json_span_delete AFTER DELETE ON span BEGIN DELETE FROM arti
 CREATE TRIGGER span_json_span_insert AFTER INSERT ON span BEGIN DELETE FROM article_span_json WHERE article_id = NEW.article_id; END;
 
 -- trigger span_json_span_update on span
-CREATE TRIGGER span_json_span_update AFTER UPDATE ON span BEGIN DELETE FROM article_span_json WHERE article_id IN (OLD.article_id, NEW.article_id); END;
+CREATE TRIGGER span_json_span_update AFTER UPDATE OF article_id, start, "end", label_id, text, annotator, origin, attributes, created_at, updated_at, entity_id, claimant_id ON span BEGIN DELETE FROM article_span_json WHERE article_id IN (OLD.article_id, NEW.article_id); END;
 
 -- article_fts_config hashsize = 33554432
 -- article_fts_config version = 4

@@ -9,12 +9,10 @@ import pytest
 from sqlalchemy import create_engine, insert, select
 from sqlmodel import SQLModel
 
-from app.core.cancel import CancelToken, Cancelled
+from app.core.cancel import Cancelled, CancelToken
 from app.core.db import span_json
 from app.core.db.copy import CopyRefused, copy_dataset
 from app.core.db.store import open_store
-
-pytest.importorskip("psycopg")
 
 TEXT_A = ("Hugo Touvron stays at Meta 🎉. He said Llama remains central to the plan, "
           "and the company will keep investing in open models for years.")

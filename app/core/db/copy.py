@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, LargeBinary, Table, func, insert, select, text
+from sqlalchemy import Connection, LargeBinary, Table, func, select, text
 from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
@@ -161,16 +161,54 @@ def _copy_table(src: Connection, dest: Connection, table: Table, total: int, cou
                 cancel: CancelToken | None) -> int:
     order = list(table.primary_key.columns) or list(table.columns)
     batch = BINARY_BATCH if any(isinstance(c.type, LargeBinary) for c in table.columns) else BATCH
+    write = _writer(dest, table)
     counter.add(table.name, 0, total, 0)
     copied = 0
     result = src.execute(select(table).order_by(*order), execution_options={"yield_per": batch})
     for rows in result.partitions():
         if cancel is not None:
             cancel.raise_if_cancelled()
-        dest.execute(insert(table), [row._asdict() for row in rows])
+        write(rows)
         copied += len(rows)
         counter.add(table.name, copied, total, len(rows))
     return copied
+
+
+def _writer(conn: Connection, table: Table) -> Callable[[Sequence[Sequence[Any]]], None]:
+    """A function writing rows of ``table`` (every column, in order) through the connection's own driver.
+
+    Values go through the column types' conversions for the destination (SQLite
+    stores timestamps as text), then straight to the driver: PostgreSQL's COPY
+    takes rows several times faster than INSERTs, and SQLAlchemy's per-row work
+    for an executemany would cost as much as SQLite's own.
+    """
+    dialect = conn.dialect
+    columns = list(table.columns)
+    converters = [c.type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
+    quote = dialect.identifier_preparer.quote
+    names = ", ".join(quote(c.name) for c in columns)
+    raw: Any = conn.connection.dbapi_connection
+
+    def converted(rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
+        if not any(converters):
+            return [tuple(row) for row in rows]
+        return [tuple(v if f is None else f(v) for f, v in zip(converters, row, strict=True)) for row in rows]
+
+    if dialect.name == "postgresql":
+        statement = f"COPY {quote(table.name)} ({names}) FROM STDIN"
+
+        def copy_rows(rows: Sequence[Sequence[Any]]) -> None:
+            with raw.cursor() as cursor, cursor.copy(statement) as copy:
+                for row in converted(rows):
+                    copy.write_row(row)
+
+        return copy_rows
+    statement = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({', '.join('?' * len(columns))})"
+
+    def insert_rows(rows: Sequence[Sequence[Any]]) -> None:
+        raw.cursor().executemany(statement, converted(rows))
+
+    return insert_rows
 
 
 # --- an empty destination ------------------------------------------------------------------------------

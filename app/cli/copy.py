@@ -21,7 +21,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 def cmd_copy(args: argparse.Namespace) -> int:
     from app.core.cancel import Cancelled
-    from app.core.db.copy import CopyProgress, CopyRefused, copy_dataset
+    from app.core.db.copy import CopyProgress, CopyRefused, copy_dataset, shown
     from app.core.db.store import DATABASE_ERRORS, StoreError, describe_db_error
 
     display = ProgressDisplay(sys.stderr, "Copying")
@@ -37,10 +37,10 @@ def cmd_copy(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     except (KeyboardInterrupt, Cancelled):
         cancel.cancel()
-        print(f"\nInterrupted: nothing was copied into {args.dest}.", file=sys.stderr)
+        print(f"\nInterrupted: nothing was copied into {shown(args.dest)}.", file=sys.stderr)
         return EXIT_SOME_FAILED
     except DATABASE_ERRORS as exc:
-        print(f"article-curator copy: the copy failed, and nothing was copied into {args.dest}: "
+        print(f"article-curator copy: the copy failed, and nothing was copied into {shown(args.dest)}: "
               f"{describe_db_error(exc)}.", file=sys.stderr)
         return EXIT_SOME_FAILED
     finally:

@@ -82,6 +82,17 @@ def _rich_dataset(path: Path) -> None:
         store.close()
 
 
+def _new_database(pg_url: str, name: str) -> str:
+    """A new, empty database on the test server: its URL."""
+    admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"CREATE DATABASE {name}")
+    finally:
+        admin.dispose()
+    return f"{pg_url.rsplit('/', 1)[0]}/{name}"
+
+
 def _rows(url: str, skip: tuple[str, ...] = ()) -> dict[str, list[tuple[object, ...]]]:
     """Every row of every table of the schema, all columns, in primary-key order."""
     engine = create_engine(url)
@@ -125,6 +136,7 @@ def _new_entity_id(location: str) -> int:
 
 def test_sqlite_to_postgresql_and_back_keeps_every_row(pg_url, tmp_path):
     source, back = tmp_path / "source.sqlite", tmp_path / "back.sqlite"
+    pg_url = _new_database(pg_url, "round_trip")
     _rich_dataset(source)
     seen = []
     report = copy_dataset(source, pg_url, progress=seen.append)
@@ -161,6 +173,12 @@ def test_a_destination_that_holds_data_is_refused_and_left_alone(pg_url, tmp_pat
     assert _rows(f"sqlite:///{other}") == before
     with pytest.raises(CopyRefused, match="already holds a dataset"):
         copy_dataset(other, source)
+    server = _new_database(pg_url, "not_empty")
+    copy_dataset(source, server)
+    with_password = server.replace("postgres@", "postgres:s3cret@")
+    with pytest.raises(CopyRefused, match=r"already holds a dataset \(3 article rows") as refused:
+        copy_dataset(other, with_password)
+    assert "s3cret" not in str(refused.value) and "postgres:***@" in str(refused.value)
     with pytest.raises(CopyRefused, match="same dataset"):
         copy_dataset(source, str(source))
     with pytest.raises(CopyRefused, match="no dataset at"):

@@ -86,7 +86,8 @@ def copy_dataset(src: str | os.PathLike[str], dest: str | os.PathLike[str], *,
     """
     src_url, dest_url = resolve_dataset(src), resolve_dataset(dest)
     if _same_database(src_url, dest_url):
-        raise CopyRefused(f"{src} and {dest} are the same dataset: give a new file or an empty database as DEST.")
+        raise CopyRefused(f"{shown(src_url)} and {shown(dest_url)} are the same dataset: give a new file or an "
+                          "empty database as DEST.")
     src_path = _file_of(src_url)
     if src_path is not None and (not src_path.is_file() or src_path.stat().st_size == 0):
         raise CopyRefused(f"There is no dataset at {src_path}: give the dataset file to copy as SRC.")
@@ -118,12 +119,12 @@ def copy_between(source: Store, dest: Store, *, progress: ProgressFn | None = No
                  cancel: CancelToken | None = None) -> CopyReport:
     """Copy every row of ``source`` into ``dest`` (both open and current); see the module's text."""
     if dest.read_only:
-        raise CopyRefused(f"{dest.where} is read-only: give a new dataset file in a folder you can write to.")
+        raise CopyRefused(f"{shown(dest.where)} is read-only: give a new dataset file in a folder you can write to.")
     started = time.perf_counter()
-    report = CopyReport(source.where, dest.where)
+    report = CopyReport(shown(source.where), shown(dest.where))
     tables = [t for t in SQLModel.metadata.sorted_tables if t.name not in DERIVED]
     with _snapshot(source) as src_conn, dest.begin() as dest_conn:
-        _refuse_unless_empty(dest_conn, dest.where, tables)
+        _refuse_unless_empty(dest_conn, report.dest, tables)
         totals = {t.name: src_conn.execute(select(func.count()).select_from(t)).scalar_one() for t in tables}
         counter = _Counter(sum(totals.values()), progress)
         _clear_seeded_rows(dest_conn, tables)
@@ -320,6 +321,14 @@ def _after_commit(dest: Store, cancel: CancelToken | None) -> None:
 
 
 # --- naming the two datasets ---------------------------------------------------------------------------
+
+
+def shown(location: str) -> str:
+    """A dataset as messages name it: its file, or its URL without the password a URL may carry."""
+    if "://" not in location:
+        return location
+    path = _file_of(location)
+    return str(path) if path is not None else make_url(location).render_as_string(hide_password=True)
 
 
 def _file_of(url: str) -> Path | None:

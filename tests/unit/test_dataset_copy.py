@@ -202,6 +202,29 @@ def test_a_cancelled_copy_leaves_no_destination(tmp_path):
     assert _raw_sqlite(dest) == _raw_sqlite(source)
 
 
+def test_the_copy_sees_the_source_as_of_one_moment(tmp_path):
+    from app.core.ingest.storing import store_articles
+    from app.core.ops import span_edits
+    from app.core.validation import NewArticle
+
+    source, dest = tmp_path / "source.sqlite", tmp_path / "dest.sqlite"
+    _rich_dataset(source)
+    before = _raw_sqlite(source)
+    writer = open_store(source)
+
+    def write_meanwhile(progress):  # type: ignore[no-untyped-def]
+        if progress.table == "span" and progress.table_done == 0:  # the articles are copied by now
+            [stored] = store_articles(writer, [NewArticle(text="Written during the copy.", source_kind="paste")])
+            span_edits.add_span(writer, stored.article_id, 0, 7, "ORG", annotator="cho")
+
+    try:
+        report = copy_dataset(source, dest, progress=write_meanwhile)
+    finally:
+        writer.close()
+    assert report.articles == 3 and report.rows["span"] == 9
+    assert _raw_sqlite(dest) == before
+
+
 def test_the_command_copies_with_progress_and_refuses_a_full_destination(tmp_path, capsys):
     from app.cli import main
 

@@ -145,6 +145,11 @@ def _snapshot(store: Store) -> Iterator[Connection]:
         if not store.is_sqlite:
             conn = conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
         with conn.begin():
+            if store.is_sqlite:
+                # Python's sqlite3 opens a transaction only before a write: without this each
+                # SELECT would see the dataset as of its own moment, and an article added
+                # meanwhile could bring spans whose article was not copied.
+                conn.exec_driver_sql("BEGIN")
             yield conn
 
 

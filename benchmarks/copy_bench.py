@@ -63,8 +63,16 @@ def _copy_in_child(src: str, dest: str, queue: multiprocessing.Queue) -> None:  
     from app.core.db.copy import copy_dataset
 
     report = copy_dataset(src, dest)
-    queue.put((report.articles, sum(report.rows.values()), report.seconds,
-               resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+    queue.put((report.articles, sum(report.rows.values()), report.seconds, _peak_mb()))
+
+
+def _peak_mb() -> float:
+    """This process's peak resident memory. Not ``ru_maxrss``: Linux keeps that across the exec that
+    starts a spawned process, so it would report the parent's peak (building the dataset)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def timed_copy(src: str, dest: str) -> tuple[int, int, float, float]:

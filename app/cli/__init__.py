@@ -187,6 +187,9 @@ def build_parser() -> argparse.ArgumentParser:
                        "the damaged dataset SRC into a new dataset DEST, and list what could not be saved.")
     p.add_argument("src", metavar="SRC", help="the damaged dataset file (only read)")
     p.add_argument("dest", metavar="DEST", help="the new dataset file to create (must not exist)")
+    from app.cli.copy import add_parser as add_copy_parser
+
+    add_copy_parser(sub)
     return parser
 
 
@@ -197,8 +200,8 @@ def _dataset_argument(parser: argparse.ArgumentParser, args: argparse.Namespace)
     before, after = args.db, getattr(args, "sub_db", None)
     if before and after and resolve_dataset(before) != resolve_dataset(after):
         parser.error(f"--db is given twice with different datasets ({before} and {after}); give it once")
-    if before and args.command == "repair":
-        parser.error("repair takes its datasets as SRC and DEST, not --db")
+    if before and args.command in ("repair", "copy"):
+        parser.error(f"{args.command} takes its datasets as SRC and DEST, not --db")
     return after or before
 
 
@@ -231,6 +234,10 @@ def _main(argv: Sequence[str] | None) -> int:
         return _start_gui(db, args.quit_after)
     if args.command == "repair":
         return cmd_repair(args)
+    if args.command == "copy":
+        from app.cli.copy import cmd_copy
+
+        return cmd_copy(args)
     if args.command == "verify":
         from app.cli.verify import cmd_verify
 

@@ -28,6 +28,7 @@ def _rich_dataset(path: Path) -> None:
     from app.core.ingest.storing import store_articles
     from app.core.ops import labels, span_edits
     from app.core.suggest import service
+    from app.core.team import assignment, review
     from app.core.validation import NewArticle
     from app.models import ImportLog
 
@@ -65,8 +66,11 @@ def _rich_dataset(path: Path) -> None:
         linking.link_spans(store, [ids["ana:PERSON"], ids["ben:PERSON"]], hugo)
         linking.link_spans(store, [ids["ana:ORG"]], meta)
         claim_links.set_claimant(store, ids["ana:CLAIM"], "Hugo Touvron", hugo)
-        span_edits.set_status(store, [1], "done")
+        span_edits.set_status(store, [1], "done", "ana")
+        span_edits.set_status(store, [1], "done", "ben")
         span_edits.set_status(store, [2], "in_progress")
+        assignment.assign(store, ["ana", "ben"], per_article=2, overlap=0.5, status=None, seed=3)
+        review.reject(store, 1, (0, 4, "ORG"), reviewer="rita")
         service.store_suggestions(store, {3: [{"start": 0, "end": 12, "label": "PERSON", "score": 0.8125},
                                               {"start": 22, "end": 26, "label": "ORG", "score": 1 / 3}]})
         service.reject_suggestion(store, 2, 40, 45, "PERSON", annotator="ben")
@@ -108,8 +112,14 @@ def _raw_sqlite(path: Path) -> dict[str, list[tuple[object, ...]]]:
     """Every table's rows as SQLite stores them (timestamps as text), and what the symbol index holds."""
     conn = sqlite3.connect(path)
     try:
-        names = [t.name for t in SQLModel.metadata.sorted_tables] + ["article_symbols"]
-        return {n: conn.execute(f"SELECT rowid, * FROM {n} ORDER BY rowid").fetchall() for n in names}
+        found = {"article_symbols": conn.execute("SELECT rowid, * FROM article_symbols ORDER BY rowid").fetchall()}
+        for table in SQLModel.metadata.sorted_tables:
+            keys = list(table.primary_key.columns)
+            # A table keyed by several columns has a rowid of SQLite's own, in the order rows were written.
+            by = "rowid" if len(keys) == 1 else ", ".join(f'"{c.name}"' for c in keys)
+            found[table.name] = conn.execute(f"SELECT {'rowid, ' if len(keys) == 1 else ''}* FROM {table.name} "
+                                             f"ORDER BY {by}").fetchall()
+        return found
     finally:
         conn.close()
 

@@ -34,7 +34,7 @@ from sqlalchemy import Connection, LargeBinary, Table, func, select, text
 from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
-import app.models  # noqa: F401 - registers every table in SQLModel.metadata
+import app.models.tables  # noqa: F401 - registers every table in SQLModel.metadata
 from app.core.cancel import CancelToken
 from app.core.db import migrations, span_json
 from app.core.db.store import Store, open_store

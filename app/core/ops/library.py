@@ -17,6 +17,8 @@ from sqlalchemy import text
 from app.core.db.in_lists import in_list, select_in
 from app.core.db.store import Store
 from app.core.ops.span_rules import SPAN_ORDER_SQL
+from app.core.team import identity
+from app.core.team import status as team_status
 from app.models import ARTICLE_STATUSES
 
 # Sort keys the library offers, and the column each maps to.
@@ -59,6 +61,8 @@ class ArticleRow:
     span_counts: dict[str, int] = field(default_factory=dict)
     cluster_id: int | None = None  # its near-copy cluster (app/core/quality/near_copies.py)
     near_copies: int = 0  # the other articles of that cluster
+    # On a team server, for all but an annotator: how many annotators marked it done (None on a dataset file).
+    finished: int | None = None
 
 
 @dataclass(frozen=True)
@@ -275,15 +279,27 @@ def _rows_by_id(store: Store, ids: list[int]) -> list[ArticleRow]:
                          "FROM article WHERE id IN :values", [int(i) for i in ids])
         counts = span_counts(conn, ids)
         clusters = cluster_sizes(conn, ids)
+        own, finished = _team_statuses(store, conn, ids)
     return [
         ArticleRow(
-            id=r[0], uid=r[1], title=r[2], site_name=r[3], published=r[4], status=r[5], url=r[6],
+            id=r[0], uid=r[1], title=r[2], site_name=r[3], published=r[4], status=own.get(r[0], r[5]), url=r[6],
             updated_at=_as_datetime(r[7]), span_counts=counts.get(r[0], {}),
             cluster_id=clusters[r[0]][0] if r[0] in clusters else None,
             near_copies=clusters[r[0]][1] - 1 if r[0] in clusters else 0,
+            finished=None if finished is None else finished.get(r[0], 0),
         )
         for r in rows
     ]
+
+
+def _team_statuses(store: Store, conn: Any, ids: list[int]) -> tuple[dict[int, str], dict[int, int] | None]:
+    """On a team server: an annotator's own status of each article (shown instead of the review status),
+    or, for everyone else, how many annotators finished each. Nothing on a dataset file."""
+    if store.is_sqlite:
+        return {}, None
+    if identity.team_role(store) == "annotator":
+        return team_status.own_statuses(conn, ids, identity.current_annotator(store, "")), None
+    return {}, team_status.finished_counts(conn, ids)
 
 
 def get_article(store: Store, article_id: int) -> ArticleDetail | None:
@@ -311,9 +327,10 @@ def get_article(store: Store, article_id: int) -> ArticleDetail | None:
                 {"i": article_id},
             )
         ]
+        own, _finished = _team_statuses(store, conn, [article_id])
     return ArticleDetail(
         id=row[0], uid=row[1], url=row[2], title=row[3], author=row[4], published=row[5], site_name=row[6],
-        language=row[7], text=row[8], status=row[9], source_kind=row[10], source=row[11],
+        language=row[7], text=row[8], status=own.get(article_id, row[9]), source_kind=row[10], source=row[11],
         updated_at=_as_datetime(row[12]), spans=spans,
     )
 

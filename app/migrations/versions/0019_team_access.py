@@ -17,7 +17,7 @@ member of one by ``article-curator users add``):
   them: that changes the links of every layer.
 - ``curator_reviewer`` reads every article and layer; writes the gold layer
   (``span.annotator = 'gold'``) and their own, the review status
-  (``article.status``), their own statuses, and entities.
+  (``article.status``), their own and the gold layer's statuses, and entities.
 - ``curator_admin`` changes everything in the dataset: labels, assignment,
   imports (articles, sources, the import log), every layer.
 
@@ -92,7 +92,8 @@ _POLICIES: list[tuple[str, str, str, str, str, str | None]] = [
     ("span", "span_gold_layer", "ALL", REVIEWER, _REVIEWED, None),
     ("article_status", "article_status_own", "ALL", ANNOTATOR, _OWN_ASSIGNED, None),
     ("article_status", "article_status_read_all", "SELECT", REVIEWER, "true", None),
-    ("article_status", "article_status_reviewer_own", "ALL", REVIEWER, _OWN, None),
+    # Labelling in the gold layer starts the article for "gold" too (span_edits._touch).
+    ("article_status", "article_status_reviewer_own", "ALL", REVIEWER, _REVIEWED, None),
     ("assignment", "assignment_own", "SELECT", ANNOTATOR, _OWN, None),
     ("assignment", "assignment_read_all", "SELECT", REVIEWER, "true", None),
     ("suggestion", "suggestion_assigned", "ALL", ANNOTATOR, "curator_assigned(article_id)", None),

@@ -313,4 +313,4 @@ CREATE TRIGGER span_json_span_update AFTER UPDATE ON span BEGIN DELETE FROM arti
 
 -- article_fts_config hashsize = 33554432
 -- article_fts_config version = 4
--- alembic 0015
+-- alembic 0019

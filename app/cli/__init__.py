@@ -179,6 +179,10 @@ def build_parser() -> argparse.ArgumentParser:
                        "the damaged dataset SRC into a new dataset DEST, and list what could not be saved.")
     p.add_argument("src", metavar="SRC", help="the damaged dataset file (only read)")
     p.add_argument("dest", metavar="DEST", help="the new dataset file to create (must not exist)")
+
+    from app.cli.users import add_parser as add_users_parser
+
+    add_users_parser(sub, common)
     return parser
 
 
@@ -232,6 +236,7 @@ def _main(argv: Sequence[str] | None) -> int:
         from app.cli.import_tools import cmd_import_dry_run
 
         return cmd_import_dry_run(db, args)
+    from app.cli.users import ask_password
     from app.core.db.store import (
         DATABASE_ERRORS,
         StoreError,
@@ -240,7 +245,9 @@ def _main(argv: Sequence[str] | None) -> int:
         open_store,
         read_only_message,
     )
+    from app.core.team.credentials import set_password_prompt
 
+    set_password_prompt(ask_password)  # a team server's password, when the keyring lacks it
     try:
         # Not exclusive: the subcommands do not take the desktop app's dataset lock.
         # SQLite's own locking (WAL, busy timeout) keeps an import from the command
@@ -260,10 +267,11 @@ def _main(argv: Sequence[str] | None) -> int:
         from app.cli.entities import cmd_entities, cmd_link
         from app.cli.near_copies import cmd_near_copies
         from app.cli.suggest import cmd_suggest
+        from app.cli.users import cmd_users
 
         handler = {"import": cmd_import, "export": cmd_export, "stats": cmd_stats, "search": cmd_search,
                    "suggest": cmd_suggest, "entities": cmd_entities, "link": cmd_link,
-                   "near-copies": cmd_near_copies}
+                   "near-copies": cmd_near_copies, "users": cmd_users}
         status = handler[args.command](store, args)
         if damage:
             print(f"article-curator: {damage}", file=sys.stderr)

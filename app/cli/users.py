@@ -12,18 +12,18 @@ from app.cli import EXIT_OK, EXIT_USAGE
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
     from app.core.team.access import ROLES
 
-    p = sub.add_parser("users", parents=[common], help="add, list or remove the users of a team server (PostgreSQL)",
+    p = sub.add_parser("users", help="add, list or remove the users of a team server (PostgreSQL)",
                        description="Logins of a team server and their roles: an annotator reads the articles "
                        "assigned to them and writes their own layer; a reviewer reads every layer and writes the "
                        "gold layer; an admin changes labels, assignment and imports, and manages users.")
     actions = p.add_subparsers(dest="users_action", metavar="ACTION", required=True, parser_class=type(p))
-    add = actions.add_parser("add", help="create a login in one of the roles")
+    add = actions.add_parser("add", parents=[common], help="create a login in one of the roles")
     add.add_argument("name", help="the login, also the annotator name on its spans (lower-case letters, digits, _)")
     add.add_argument("--role", choices=ROLES, required=True)
     add.add_argument("--password-stdin", action="store_true",
                      help="read the new user's password from the first line of standard input (for scripts)")
-    actions.add_parser("list", help="the logins and their roles")
-    remove = actions.add_parser("remove", help="drop a login (their spans stay, under their name)")
+    actions.add_parser("list", parents=[common], help="the logins and their roles")
+    remove = actions.add_parser("remove", parents=[common], help="drop a login (their spans stay, under their name)")
     remove.add_argument("name")
 
 

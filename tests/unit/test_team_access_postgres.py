@@ -249,3 +249,21 @@ def test_the_owner_and_a_dataset_file_have_every_right(team, tmp_path):
             assert identity.team_role(store) == "owner"
         finally:
             store.close()
+
+
+def test_the_windows_edits_are_written_as_the_login_not_the_typed_name(team, qapp):
+    from app.widgets.article_table_model import _status
+    from app.widgets.edits import EditGateway
+
+    store = _as(team, "ben")
+    try:
+        gateway = EditGateway(store, "someone else")
+        assert gateway.annotator == "ben"
+        gateway.writer.close()
+    finally:
+        store.close()
+    from app.core.ops.library import ArticleRow
+
+    row = ArticleRow(id=1, uid="a1", title="t", site_name=None, published=None, status="done", url=None,
+                     updated_at=None, finished=2)  # type: ignore[arg-type]
+    assert _status(row) == "Done · 2 finished"

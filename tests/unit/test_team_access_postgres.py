@@ -267,3 +267,45 @@ def test_the_windows_edits_are_written_as_the_login_not_the_typed_name(team, qap
     row = ArticleRow(id=1, uid="a1", title="t", site_name=None, published=None, status="done", url=None,
                      updated_at=None, finished=2)  # type: ignore[arg-type]
     assert _status(row) == "Done · 2 finished"
+
+
+def test_an_annotator_creates_entities_and_takes_back_only_unlinked_ones(team):
+    from app.core.entities import registry
+
+    store = _as(team, "ana")
+    try:
+        made = registry.create_entity(store, "PERSON", "Hugo Touvron", aliases=["H. Touvron"])
+        [entity_id] = made.entity_ids
+        registry.delete_entity(store, entity_id)  # the undo of creating it
+        assert _owner(team, "SELECT count(*) FROM entity WHERE id = %s", (entity_id,)) == [(0,)]
+        [used] = registry.create_entity(store, "PERSON", "Guillaume Lample").entity_ids
+    finally:
+        store.close()
+    _owner(team, "UPDATE span SET entity_id = %s WHERE annotator = 'ben'", (used,))
+    assert _sql(team, "ana", "DELETE FROM entity WHERE id = %s", (used,)) == 0  # ben's span links to it
+    _denied(team, "ana", "UPDATE entity SET name = 'Someone else'")
+    assert _sql(team, "rita", "UPDATE entity SET note = 'checked' WHERE id = %s", (used,)) == 1
+
+
+def test_the_access_rules_go_away_with_a_downgrade_and_come_back(team):
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from app.core.db import migrations
+
+    _sql(team, "postgres", "CREATE DATABASE downgraded")
+    engine = create_engine(team.rsplit("/", 1)[0] + "/downgraded")
+    try:
+        migrations.upgrade(engine)  # the group roles exist already: made by the first dataset on the server
+        cfg = migrations.alembic_config()
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0015")
+        policies = "SELECT count(*) FROM pg_policies"
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql(policies).scalar_one() == 0
+        migrations.upgrade(engine)
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql(policies).scalar_one() > 0
+    finally:
+        engine.dispose()

@@ -12,9 +12,9 @@ member of one by ``article-curator users add``):
 - ``curator_annotator`` reads the articles assigned to them (``assignment``)
   and what hangs off them; reads and writes only their own layer
   (``span.annotator = current_user``), their own ``article_status`` rows and
-  suggestion rejections; reads labels and entities and may create entities and
-  aliases (linking a name to a new person), but not rename, merge or delete
-  them: that changes the links of every layer.
+  suggestion rejections; reads labels and entities and may create entities
+  (linking a name to a new person) and delete one no layer links to (undoing
+  that), but not rename, merge or change them: that changes every layer's links.
 - ``curator_reviewer`` reads every article and layer; writes the gold layer
   (``span.annotator = 'gold'``) and their own, the review status
   (``article.status``), their own and the gold layer's statuses, and entities.
@@ -47,6 +47,13 @@ _ASSIGNED_FN = (
     "'SELECT EXISTS (SELECT 1 FROM public.assignment a WHERE a.article_id = art "
     "AND a.annotator = CURRENT_USER::text)'"
 )
+# Whether no span of any layer links to the entity. SECURITY DEFINER: it runs as the owner, past the
+# row-level security that would hide the other layers' links from an annotator.
+_UNUSED_FN = (
+    "CREATE OR REPLACE FUNCTION curator_entity_unused(ent integer) RETURNS boolean LANGUAGE sql STABLE "
+    "SECURITY DEFINER SET search_path = pg_catalog, public AS "
+    "'SELECT NOT EXISTS (SELECT 1 FROM public.span s WHERE s.entity_id = ent OR s.claimant_id = ent)'"
+)
 _OWN = "annotator = CURRENT_USER::text"
 _OWN_ASSIGNED = f"{_OWN} AND curator_assigned(article_id)"
 _REVIEWED = "annotator IN (CURRENT_USER::text, 'gold')"
@@ -66,7 +73,7 @@ _GRANTS: dict[str, dict[str, str]] = {
     "assignment": {ANNOTATOR: "SELECT", REVIEWER: "SELECT"},
     "suggestion": {ANNOTATOR: "SELECT, INSERT, UPDATE, DELETE", REVIEWER: "SELECT, INSERT, UPDATE, DELETE"},
     "suggestion_rejection": {ANNOTATOR: "SELECT, INSERT, DELETE", REVIEWER: "SELECT, INSERT, DELETE"},
-    "entity": {ANNOTATOR: "SELECT, INSERT", REVIEWER: "SELECT, INSERT, UPDATE, DELETE"},
+    "entity": {ANNOTATOR: "SELECT, INSERT, DELETE", REVIEWER: "SELECT, INSERT, UPDATE, DELETE"},
     "entity_alias": {ANNOTATOR: "SELECT, INSERT", REVIEWER: "SELECT, INSERT, UPDATE, DELETE"},
     "import_log": {ANNOTATOR: "SELECT", REVIEWER: "SELECT"},
 }
@@ -96,6 +103,11 @@ _POLICIES: list[tuple[str, str, str, str, str, str | None]] = [
     ("article_status", "article_status_reviewer_own", "ALL", REVIEWER, _REVIEWED, None),
     ("assignment", "assignment_own", "SELECT", ANNOTATOR, _OWN, None),
     ("assignment", "assignment_read_all", "SELECT", REVIEWER, "true", None),
+    ("entity", "entity_read", "SELECT", ANNOTATOR, "true", None),
+    ("entity", "entity_create", "INSERT", ANNOTATOR, "true", "true"),
+    # An annotator takes back an entity they made (the undo of creating it) while no layer links to it.
+    ("entity", "entity_unused", "DELETE", ANNOTATOR, "curator_entity_unused(id)", None),
+    ("entity", "entity_review", "ALL", REVIEWER, "true", None),
     ("suggestion", "suggestion_assigned", "ALL", ANNOTATOR, "curator_assigned(article_id)", None),
     ("suggestion", "suggestion_review", "ALL", REVIEWER, "true", None),
     ("suggestion_rejection", "suggestion_rejection_own", "ALL", ANNOTATOR, _OWN_ASSIGNED, None),
@@ -118,6 +130,7 @@ def upgrade() -> None:
                    f"THEN CREATE ROLE {group} NOLOGIN; END IF; END $$")
         op.execute(f"GRANT USAGE ON SCHEMA public TO {group}")
     op.execute(_ASSIGNED_FN)
+    op.execute(_UNUSED_FN)
     for table, grants in _GRANTS.items():
         for group, privileges in grants.items():
             op.execute(f"GRANT {privileges} ON {table} TO {group}")
@@ -131,7 +144,9 @@ def upgrade() -> None:
         op.execute(f"CREATE POLICY {table}_admin ON {table} FOR ALL TO {ADMIN} USING (true) WITH CHECK (true)")
     for table, name, command, group, using, check in _POLICIES:
         with_check = f" WITH CHECK ({check or using})" if command in ("ALL", "INSERT", "UPDATE") else ""
-        op.execute(f"CREATE POLICY {name} ON {table} FOR {command} TO {group} USING ({using}){with_check}")
+        # An INSERT policy has only a check: no rows are read.
+        using_clause = "" if command == "INSERT" else f" USING ({using})"
+        op.execute(f"CREATE POLICY {name} ON {table} FOR {command} TO {group}{using_clause}{with_check}")
 
 
 def downgrade() -> None:
@@ -146,3 +161,4 @@ def downgrade() -> None:
         op.execute(f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {group}")
         op.execute(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {group}")
     op.execute("DROP FUNCTION IF EXISTS curator_assigned(integer)")
+    op.execute("DROP FUNCTION IF EXISTS curator_entity_unused(integer)")

@@ -209,6 +209,10 @@ def test_the_apps_own_edits_work_as_an_annotator(team, tmp_path):
         [row] = library.article_rows(store, [1, 2, 3]).values()
         assert (row.id, row.status, row.finished) == (1, "done", None)
         assert library.get_article(store, 1).status == "done"  # type: ignore[union-attr]
+        # The library filters and counts by her own status too, not the review status ("new").
+        assert library.list_article_ids(store, library.ArticleFilter(statuses=("done",))) == [1]
+        assert library.list_article_ids(store, library.ArticleFilter(statuses=("new",)), sort="status") == []
+        assert library.status_counts(store) == {"done": 1}
         out = tmp_path / "ana.jsonl"
         export_jsonl(store, out, ExportOptions())
         [line] = [orjson.loads(x) for x in out.read_bytes().splitlines()]

@@ -107,12 +107,24 @@ class ArticleDetail:
     spans: list[SpanRecord] = field(default_factory=list)
 
 
+# An annotator's own status of an article on a team server (no row: new), what their library shows.
+_OWN_STATUS = ("coalesce((SELECT own.status FROM article_status own WHERE own.article_id = article.id "
+               "AND own.annotator = CURRENT_USER::text), 'new')")
+
+
+def _status_column(store: Store) -> str:
+    """The status the library filters and counts by: the article's, or an annotator's own on a team server."""
+    if not store.is_sqlite and identity.team_role(store) == "annotator":
+        return _OWN_STATUS
+    return "article.status"
+
+
 def _where(store: Store, flt: ArticleFilter) -> tuple[list[str], dict[str, Any]] | None:
     """SQL conditions for a filter; None when it can match nothing (e.g. a query of punctuation)."""
     conds: list[str] = []
     params: dict[str, Any] = {}
     if flt.statuses:
-        conds.append(f"article.status IN ({in_list(params, 'st', flt.statuses)})")
+        conds.append(f"{_status_column(store)} IN ({in_list(params, 'st', flt.statuses)})")
     if flt.query.strip():
         clause = store.search.match_clause(flt.query)
         if clause is None:
@@ -174,7 +186,8 @@ def list_articles(
     order = f"article.id {direction}" if sort == "id" else f"{column} {direction}, article.id {direction}"
     select = "SELECT id, uid, title, site_name, published, status, url, updated_at FROM article"
     statuses = list(dict.fromkeys(flt.statuses))
-    if len(statuses) > 1 and column in SORT_COLUMNS.values():  # a count is computed for every article anyway
+    by_article = _status_column(store) == "article.status"
+    if len(statuses) > 1 and column in SORT_COLUMNS.values() and by_article:  # a count is computed anyway
         # "status IN (a, b)" leaves the planner free to pick any status-led index
         # and sort every article of those statuses (over a second on 100k). One
         # page per status, each an index range on (status, key, id), merged, costs
@@ -247,8 +260,9 @@ def status_counts(store: Store) -> dict[str, int]:
     # Left to itself SQLite counts through the widest status-led index
     # (status, title, id): twice the pages of (status, id).
     hint = " INDEXED BY ix_article_status_id" if store.is_sqlite else ""
+    status = _status_column(store)
     with store.begin() as conn:
-        return {s: n for s, n in conn.execute(text(f"SELECT status, count(*) FROM article{hint} GROUP BY status"))}
+        return {s: n for s, n in conn.execute(text(f"SELECT {status}, count(*) FROM article{hint} GROUP BY 1"))}
 
 
 def label_counts(store: Store) -> dict[str, int]:

@@ -30,6 +30,7 @@ from app.core.paths import log_dir, resolve_dataset
 from app.core.quality.clustering import ReclusterReport, sign_and_cluster_missing
 from app.core.settings import load_settings, save_settings
 from app.core.team.credentials import set_password_prompt
+from app.core.team.identity import may_change_articles
 from app.resources import resource_path, resources_root
 from app.widgets.crash_dialog import ErrorReporter
 from app.widgets.main_window import MainWindow
@@ -192,6 +193,8 @@ class Application:
                 fill_missing(store, cancel)
             except DATABASE_ERRORS as exc:
                 log.warning("Span lists for the export were not built: %s", exc)
+            if not may_change_articles(store):
+                return None  # on a team server those who import sign the articles
             return sign_and_cluster_missing(store, threshold, progress, cancel)
 
         def progress(stage: str, done: int, total: int) -> None:

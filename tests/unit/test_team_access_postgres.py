@@ -260,10 +260,29 @@ def test_the_windows_edits_are_written_as_the_login_not_the_typed_name(team, qap
     from app.widgets.edits import EditGateway
 
     store = _as(team, "ben")
+    failures: list[str] = []
     try:
         gateway = EditGateway(store, "someone else")
+        gateway.edit_failed.connect(failures.append)
         assert gateway.annotator == "ben"
-        gateway.writer.close()
+        span = "SELECT annotator FROM span WHERE article_id = 2 AND start = 0"
+        own = "SELECT status FROM article_status WHERE article_id = 2 AND annotator = 'ben'"
+        gateway.add_span(2, 0, 7, "ORG")
+        assert gateway.wait_until_saved(10)
+        [(started,)] = _owner(team, own)
+        assert started in ("in_progress", "done")  # labelling started it, unless he had finished it
+        gateway.set_status([2], "skipped")
+        assert gateway.wait_until_saved(10)
+        assert _owner(team, span) == [("ben",)]
+        assert _owner(team, own) == [("skipped",)]
+        gateway.undo_stack.undo()
+        gateway.undo_stack.undo()
+        assert gateway.wait_until_saved(10)
+        assert _owner(team, span) == []
+        assert _owner(team, own) == [(started,)]
+        assert _owner(team, "SELECT status FROM article WHERE id = 2") == [("new",)]  # the reviewers' own
+        assert failures == []
+        gateway.close(10)
     finally:
         store.close()
     from app.core.ops.library import ArticleRow

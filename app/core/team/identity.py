@@ -71,3 +71,8 @@ def team_role(store: Store) -> Role:
 def sees_every_layer(store: Store) -> bool:
     """Whether the current user reads every annotator's layer (all but an annotator on a server)."""
     return team_role(store) != "annotator"
+
+
+def may_change_articles(store: Store) -> bool:
+    """Whether the current user may import, delete or re-cluster articles (the owner or an admin)."""
+    return team_role(store) in ("owner", "admin")

@@ -192,7 +192,9 @@ def _dataset_argument(parser: argparse.ArgumentParser, args: argparse.Namespace)
 
     before, after = args.db, getattr(args, "sub_db", None)
     if before and after and resolve_dataset(before) != resolve_dataset(after):
-        parser.error(f"--db is given twice with different datasets ({before} and {after}); give it once")
+        from app.core.team.credentials import shown
+
+        parser.error(f"--db is given twice with different datasets ({shown(before)} and {shown(after)}); give it once")
     if before and args.command == "repair":
         parser.error("repair takes its datasets as SRC and DEST, not --db")
     return after or before

@@ -170,3 +170,13 @@ def test_a_password_in_the_address_is_never_shown(server, memory_keyring, caplog
     assert "SSL" in str(no_tls.value) or "ssl" in str(no_tls.value)
     for message in (str(refused.value), str(no_tls.value), *(r.getMessage() for r in caplog.records)):
         assert SECRET not in message
+
+
+def test_the_command_line_never_prints_a_password_from_an_address(capsys):
+    from app.cli import main
+
+    first, second = "postgresql+psycopg://ana:TopSecret1@db.example.org/a", "postgresql+psycopg://ana:TopSecret1@x/b"
+    with pytest.raises(SystemExit):
+        main(["--db", first, "stats", "--db", second])
+    err = capsys.readouterr().err
+    assert "given twice" in err and "ana:***@db.example.org/a" in err and "TopSecret1" not in err

@@ -9,7 +9,7 @@ import sys
 from app.cli import EXIT_OK, EXIT_USAGE
 
 
-def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     from app.core.team.access import ROLES
 
     p = sub.add_parser("users", help="add, list or remove the users of a team server (PostgreSQL)",

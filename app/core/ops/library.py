@@ -344,7 +344,7 @@ def get_article(store: Store, article_id: int) -> ArticleDetail | None:
         own, _finished = _team_statuses(store, conn, [article_id])
     return ArticleDetail(
         id=row[0], uid=row[1], url=row[2], title=row[3], author=row[4], published=row[5], site_name=row[6],
-        language=row[7], text=row[8], status=own.get(article_id, row[9]), source_kind=row[10], source=row[11],
+        language=row[7], text=row[8], status=own.get(article_id, str(row[9])), source_kind=row[10], source=row[11],
         updated_at=_as_datetime(row[12]), spans=spans,
     )
 

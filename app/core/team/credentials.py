@@ -47,7 +47,8 @@ def set_password_prompt(prompt: PasswordPrompt | None) -> None:
 def server_key(url: URL) -> tuple[str, str]:
     """The keyring's service and user name for the server ``url`` points at (its address without the password)."""
     # URL.set leaves a part it is given None for as it was: _replace drops it.
-    bare = url._replace(drivername=url.get_backend_name(), password=None, username=None, query={})
+    bare = url._replace(drivername=url.get_backend_name(), password=None, username=None).difference_update_query(
+        list(url.query))
     server = bare.render_as_string(hide_password=True)
     return f"{SERVICE} {server}", url.username or ""
 

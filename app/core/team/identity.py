@@ -21,8 +21,8 @@ GOLD_LAYER = "gold"  # the reviewers' layer: the adjudicated spans of an article
 
 Role = Literal["owner", "admin", "reviewer", "annotator"]
 # The group roles of a team server, most rights first (migration 0019 creates them).
-GROUP_ROLES: dict[str, str] = {"admin": "curator_admin", "reviewer": "curator_reviewer",
-                               "annotator": "curator_annotator"}
+GROUP_ROLES: dict[Role, str] = {"admin": "curator_admin", "reviewer": "curator_reviewer",
+                                "annotator": "curator_annotator"}
 
 _users: weakref.WeakKeyDictionary[Store, str] = weakref.WeakKeyDictionary()
 _roles: weakref.WeakKeyDictionary[Store, Role] = weakref.WeakKeyDictionary()
@@ -58,13 +58,14 @@ def team_role(store: Store) -> Role:
     """
     if store.is_sqlite:
         return "owner"
-    role = _roles.get(store)
-    if role is None:
-        with store.engine.connect() as conn:
-            owner, *members = conn.execute(text(_ROLE_SQL)).one()
-        role = "owner" if owner else next(
-            (name for name, member in zip(GROUP_ROLES, members, strict=True) if member), "annotator")
-        _roles[store] = role
+    known = _roles.get(store)
+    if known is not None:
+        return known
+    with store.engine.connect() as conn:
+        owner, *members = conn.execute(text(_ROLE_SQL)).one()
+    held = [name for name, member in zip(GROUP_ROLES, members, strict=True) if member]
+    role: Role = "owner" if owner else (held[0] if held else "annotator")
+    _roles[store] = role
     return role
 
 

@@ -6,6 +6,8 @@ import argparse
 import getpass
 import sys
 
+from sqlalchemy.exc import DBAPIError
+
 from app.cli import EXIT_OK, EXIT_USAGE
 
 
@@ -71,4 +73,10 @@ def cmd_users(store: object, args: argparse.Namespace) -> int:
         return EXIT_OK
     except access.AccessError as exc:
         print(f"article-curator users: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except DBAPIError as exc:
+        if "permission denied" not in str(exc.orig):
+            raise
+        print(f"article-curator users: only an admin (or the owner of the database) may add or remove users on "
+              f"{store.where}.", file=sys.stderr)  # type: ignore[attr-defined]
         return EXIT_USAGE

@@ -332,3 +332,26 @@ def test_the_access_rules_go_away_with_a_downgrade_and_come_back(team):
             assert conn.exec_driver_sql(policies).scalar_one() > 0
     finally:
         engine.dispose()
+
+
+def test_an_admins_login_manages_users_and_a_reviewers_may_not(team):
+    from sqlalchemy.exc import ProgrammingError
+
+    from app.core.team import access
+
+    store = _as(team, "adam")
+    try:
+        access.add_user(store, "cho", "annotator", "cho-secret")
+        assert ("cho", "annotator") in {(u.name, u.role) for u in access.list_users(store)}
+        access.remove_user(store, "cho")
+        assert "cho" not in {u.name for u in access.list_users(store)}
+    finally:
+        store.close()
+    store = _as(team, "rita")
+    try:
+        with pytest.raises(ProgrammingError, match="permission denied"):
+            access.add_user(store, "cho", "admin", "cho-secret")
+        with pytest.raises(ProgrammingError, match="permission denied"):
+            access.remove_user(store, "ana")
+    finally:
+        store.close()

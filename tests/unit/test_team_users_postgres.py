@@ -102,6 +102,9 @@ def test_users_add_list_and_remove(server, monkeypatch):
     with psycopg.connect(conninfo) as conn:  # the server holds a SCRAM hash, never the password
         [(stored,)] = conn.execute("SELECT rolpassword FROM pg_authid WHERE rolname = 'pat'").fetchall()
     assert stored.startswith("SCRAM-SHA-256$") and SECRET not in stored
+    status, _out, err = _cli(["users", "add", "eve", "--role", "admin", "--password-stdin", "--db", _as(server, "rex")],
+                             monkeypatch, stdin="x\n")
+    assert status == 2 and "only an admin" in err
     assert _cli(["users", "remove", "rex", "--db", server], monkeypatch)[0] == 0
     status, _out, err = _cli(["users", "remove", "postgres", "--db", server], monkeypatch)
     assert status == 2 and "kept for the server" in err

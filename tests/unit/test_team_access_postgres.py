@@ -109,6 +109,7 @@ def test_an_annotator_writes_their_own_layer_only(team):
     _sql(team, "ana", *_span("ana", start=0, end=12))
     # Her span cannot be handed to another layer.
     _denied(team, "ana", "UPDATE span SET annotator = 'ben' WHERE annotator = 'ana'")
+    _denied(team, "ana", "UPDATE span SET article_id = 3 WHERE annotator = 'ana'")  # nor into another article
 
 
 def test_an_annotator_may_not_change_labels_assignment_or_articles(team):

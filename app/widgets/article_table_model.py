@@ -502,7 +502,7 @@ def _count(col: Column) -> Callable[[ArticleRow], str]:
 def _status(row: ArticleRow) -> str:
     # On a team server a reviewer sees beside the review status how many annotators finished the article.
     shown = STATUS_TEXT.get(row.status, row.status)
-    return shown if row.finished is None else f"{shown} · {row.finished} finished"
+    return f"{shown} · {row.finished} finished" if row.finished else shown
 
 
 _FORMAT: dict[str, Callable[[ArticleRow], str]] = {

@@ -190,6 +190,10 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli.copy import add_parser as add_copy_parser
 
     add_copy_parser(sub)
+
+    from app.cli.users import add_parser as add_users_parser
+
+    add_users_parser(sub, common)
     return parser
 
 
@@ -199,7 +203,9 @@ def _dataset_argument(parser: argparse.ArgumentParser, args: argparse.Namespace)
 
     before, after = args.db, getattr(args, "sub_db", None)
     if before and after and resolve_dataset(before) != resolve_dataset(after):
-        parser.error(f"--db is given twice with different datasets ({before} and {after}); give it once")
+        from app.core.team.credentials import shown
+
+        parser.error(f"--db is given twice with different datasets ({shown(before)} and {shown(after)}); give it once")
     if before and args.command in ("repair", "copy"):
         parser.error(f"{args.command} takes its datasets as SRC and DEST, not --db")
     return after or before
@@ -247,6 +253,7 @@ def _main(argv: Sequence[str] | None) -> int:
         from app.cli.import_tools import cmd_import_dry_run
 
         return cmd_import_dry_run(db, args)
+    from app.cli.users import ask_password
     from app.core.db.store import (
         DATABASE_ERRORS,
         StoreError,
@@ -255,7 +262,9 @@ def _main(argv: Sequence[str] | None) -> int:
         open_store,
         read_only_message,
     )
+    from app.core.team.credentials import set_password_prompt
 
+    set_password_prompt(ask_password)  # a team server's password, when the keyring lacks it
     try:
         # Not exclusive: the subcommands do not take the desktop app's dataset lock.
         # SQLite's own locking (WAL, busy timeout) keeps an import from the command
@@ -276,10 +285,11 @@ def _main(argv: Sequence[str] | None) -> int:
         from app.cli.entities import cmd_entities, cmd_link
         from app.cli.near_copies import cmd_near_copies
         from app.cli.suggest import cmd_suggest
+        from app.cli.users import cmd_users
 
         handler = {"import": cmd_import, "export": cmd_export, "stats": cmd_stats, "search": cmd_search,
                    "suggest": cmd_suggest, "entities": cmd_entities, "link": cmd_link,
-                   "near-copies": cmd_near_copies, "assign": cmd_assign}
+                   "near-copies": cmd_near_copies, "assign": cmd_assign, "users": cmd_users}
         status = handler[args.command](store, args)
         if damage:
             print(f"article-curator: {damage}", file=sys.stderr)

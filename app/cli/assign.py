@@ -7,7 +7,7 @@ import argparse
 from app.cli import EXIT_OK, EXIT_USAGE
 
 
-def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     from app.models import ARTICLE_STATUSES
 
     p = sub.add_parser("assign", parents=[common], help="assign articles to annotators, some to several",

@@ -9,7 +9,7 @@ from app.cli import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, ProgressDisplay, _cou
 from app.core.cancel import CancelToken
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "copy", help="copy a dataset into a new one: a file to a PostgreSQL database, or back",
         description="Copy every article, downloaded page, label, span of every annotator, entity, suggestion, "

@@ -60,7 +60,10 @@ def resolve_dataset(location: str | os.PathLike[str] | None) -> str:
         location = os.environ.get(DB_ENV) or default_dataset_path()
     text = str(location)
     if "://" in text:
-        return text
+        # A password in the address goes to the connections, never into what is shown or remembered.
+        from app.core.team.credentials import without_password
+
+        return without_password(text)
     path = Path(text).expanduser().resolve()
     # Built, not formatted: a "?" or "#" in a folder name must stay part of the path.
     return URL.create("sqlite", database=str(path)).render_as_string(hide_password=False)

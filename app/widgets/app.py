@@ -29,9 +29,12 @@ from app.core.db.store import (
 from app.core.paths import log_dir, resolve_dataset
 from app.core.quality.clustering import ReclusterReport, sign_and_cluster_missing
 from app.core.settings import load_settings, save_settings
+from app.core.team.credentials import set_password_prompt
+from app.core.team.identity import may_change_articles
 from app.resources import resource_path, resources_root
 from app.widgets.crash_dialog import ErrorReporter
 from app.widgets.main_window import MainWindow
+from app.widgets.password_dialog import ask_password
 from app.widgets.tasks import run_task
 
 log = logging.getLogger(__name__)
@@ -98,6 +101,7 @@ class Application:
         self.window: MainWindow | None = None
         self.reporter = ErrorReporter(self.current_dataset, lambda: self.window, self.explain, qapp)
         self.reporter.install()
+        set_password_prompt(ask_password)  # a team server's password, when the keyring lacks it
 
     def current_dataset(self) -> str:
         return self.window.store.where if self.window is not None else ""
@@ -189,6 +193,8 @@ class Application:
                 fill_missing(store, cancel)
             except DATABASE_ERRORS as exc:
                 log.warning("Span lists for the export were not built: %s", exc)
+            if not may_change_articles(store):
+                return None  # on a team server those who import sign the articles
             return sign_and_cluster_missing(store, threshold, progress, cancel)
 
         def progress(stage: str, done: int, total: int) -> None:

@@ -499,11 +499,17 @@ def _count(col: Column) -> Callable[[ArticleRow], str]:
     return shown
 
 
+def _status(row: ArticleRow) -> str:
+    # On a team server a reviewer sees beside the review status how many annotators finished the article.
+    shown = STATUS_TEXT.get(row.status, row.status)
+    return f"{shown} · {row.finished} finished" if row.finished else shown
+
+
 _FORMAT: dict[str, Callable[[ArticleRow], str]] = {
     "title": lambda r: r.title.strip() or "(untitled)",
     "site": _site,
     "published": lambda r: _date(r.published),
-    "status": lambda r: STATUS_TEXT.get(r.status, r.status),
+    "status": lambda r: _status(r),
     "updated": lambda r: _local(r.updated_at).strftime("%Y-%m-%d %H:%M"),
     "near": lambda r: f"{r.near_copies:,}" if r.near_copies else "",
 }

@@ -56,7 +56,7 @@ from app.core.errors import InvalidInput
 from app.core.ops import span_edits, span_rules
 from app.core.settings import Settings
 from app.core.suggest import service as suggest_service
-from app.core.team import review
+from app.core.team import identity, review
 from app.widgets.claim_edits import ClaimantEdits
 from app.widgets.tasks import run_task
 
@@ -171,7 +171,10 @@ class EditGateway(ClaimantEdits, QObject):
 
     @property
     def own_name(self) -> str:
-        return self._annotator.annotator if isinstance(self._annotator, Settings) else self._annotator
+        """Whose layer this window writes: the name in Settings, or on a team server the login (the server,
+        not a typed name, says who wrote what)."""
+        name = self._annotator.annotator if isinstance(self._annotator, Settings) else self._annotator
+        return identity.current_annotator(self.store, name)
 
     # -- the writer ---------------------------------------------------------------------
     def apply(self, command: _Command, step: str, change: Changes, write: Write) -> None:

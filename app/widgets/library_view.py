@@ -36,6 +36,7 @@ from app.core.ops.labels import list_labels
 from app.core.ops.library import ArticleFilter
 from app.core.ops.span_edits import STATUS_TEXT
 from app.core.team import assignment
+from app.core.team.identity import sees_every_layer
 from app.widgets.article_table_model import ArticleTableModel
 from app.widgets.edits import EditGateway
 from app.widgets.icons import icon
@@ -218,10 +219,12 @@ class LibraryView(QWidget):
         header = self.table.horizontalHeader()
         fm = self.table.fontMetrics()
         pad = 28  # cell margins plus the sort arrow
+        # On a team server a reviewer's status cell also counts the annotators who finished.
+        finished = " · 9 finished" if not self.store.is_sqlite and sees_every_layer(self.store) else ""
         widths = {
             "site": fm.horizontalAdvance("The Guardian") + pad,
             "published": fm.horizontalAdvance("2025-05-27") + pad,
-            "status": max(fm.horizontalAdvance(shown) for shown in STATUS_TEXT.values()) + 16 + pad,
+            "status": max(fm.horizontalAdvance(shown + finished) for shown in STATUS_TEXT.values()) + 16 + pad,
             "updated": fm.horizontalAdvance("2025-05-27 14:03") + pad,
             "near": fm.horizontalAdvance("Near copies") + pad,
         }

@@ -212,4 +212,5 @@ class ReviewController(QObject):
             self._rejected.add(key)
         else:
             self._rejected.discard(key)
-        self.set_spans(self.panel.article().spans if self.panel.article() else [])
+        shown = self.panel.article()
+        self.set_spans(shown.spans if shown is not None else [])

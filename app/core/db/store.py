@@ -29,6 +29,7 @@ from app.core.cancel import CancelToken
 from app.core.db import dataset_lock, migrations
 from app.core.db.search_backend import SearchBackend, backend_for
 from app.core.paths import resolve_dataset
+from app.core.team import credentials
 
 log = logging.getLogger(__name__)
 
@@ -190,7 +191,7 @@ class Store:
     @property
     def where(self) -> str:
         """The dataset as a person names it in a message: its file, or its URL."""
-        return str(self.path) if self.path is not None else self.location
+        return str(self.path) if self.path is not None else credentials.shown(self.location)
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
@@ -239,6 +240,7 @@ def create_store_engine(url: str | URL, read_only: bool = False, *, busy_timeout
     try:
         engine = create_engine(parsed, pool_pre_ping=True, connect_args={"application_name": writer})
         engine.curator_writer = writer  # type: ignore[attr-defined]
+        credentials.attach(engine)  # the password: from the keyring, or asked once
         return engine
     except (ImportError, NoSuchModuleError) as exc:
         raise StoreError(
@@ -344,7 +346,7 @@ def _bring_up_to_date(store: Store, upgrade: bool) -> None:
                              "there. Copy it to a folder you can write to (your Documents folder, say) and "
                              "open the copy.")
         if not upgrade:
-            raise StoreError(f"The dataset {store.location} needs an upgrade of its format.")
+            raise StoreError(f"The dataset {store.where} needs an upgrade of its format.")
         # Another process may be creating or upgrading the same dataset right now: one
         # does it while the others wait, then find it done. (PostgreSQL serialises this
         # inside the database, see migrations.upgrade.)
@@ -356,9 +358,9 @@ def _bring_up_to_date(store: Store, upgrade: bool) -> None:
                 store.backup_path = migrations.backup_sqlite(path, current)
             migrations.upgrade(engine)
     except DatabaseError as exc:
-        raise _open_error(path, store.location, exc) from exc
+        raise _open_error(path, store.where, exc) from exc
     except sqlite3.Error as exc:  # the backup copy uses sqlite3 directly
-        raise _open_error(path, store.location, exc) from exc
+        raise _open_error(path, store.where, exc) from exc
 
 
 def _checked_revision(store: Store) -> str | None:

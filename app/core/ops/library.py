@@ -17,7 +17,8 @@ from sqlalchemy import text
 from app.core.db.in_lists import in_list, select_in
 from app.core.db.store import Store
 from app.core.ops.span_rules import SPAN_ORDER_SQL
-from app.core.team import assignment
+from app.core.team import assignment, identity
+from app.core.team import status as team_status
 from app.models import ARTICLE_STATUSES
 
 # Sort keys the library offers, and the column each maps to.
@@ -60,6 +61,8 @@ class ArticleRow:
     span_counts: dict[str, int] = field(default_factory=dict)
     cluster_id: int | None = None  # its near-copy cluster (app/core/quality/near_copies.py)
     near_copies: int = 0  # the other articles of that cluster
+    # On a team server, for all but an annotator: how many annotators marked it done (None on a dataset file).
+    finished: int | None = None
 
 
 @dataclass(frozen=True)
@@ -111,12 +114,24 @@ class ArticleDetail:
     spans: list[SpanRecord] = field(default_factory=list)
 
 
+# An annotator's own status of an article on a team server (no row: new), what their library shows.
+_OWN_STATUS = ("coalesce((SELECT own.status FROM article_status own WHERE own.article_id = article.id "
+               "AND own.annotator = CURRENT_USER::text), 'new')")
+
+
+def _status_column(store: Store) -> str:
+    """The status the library filters and counts by: the article's, or an annotator's own on a team server."""
+    if not store.is_sqlite and identity.team_role(store) == "annotator":
+        return _OWN_STATUS
+    return "article.status"
+
+
 def _where(store: Store, flt: ArticleFilter) -> tuple[list[str], dict[str, Any]] | None:
     """SQL conditions for a filter; None when it can match nothing (e.g. a query of punctuation)."""
     conds: list[str] = []
     params: dict[str, Any] = {}
     if flt.statuses:
-        conds.append(f"article.status IN ({in_list(params, 'st', flt.statuses)})")
+        conds.append(f"{_status_column(store)} IN ({in_list(params, 'st', flt.statuses)})")
     if flt.query.strip():
         clause = store.search.match_clause(flt.query)
         if clause is None:
@@ -180,7 +195,8 @@ def list_articles(
     order = f"article.id {direction}" if sort == "id" else f"{column} {direction}, article.id {direction}"
     select = "SELECT id, uid, title, site_name, published, status, url, updated_at FROM article"
     statuses = list(dict.fromkeys(flt.statuses))
-    if len(statuses) > 1 and column in SORT_COLUMNS.values():  # a count is computed for every article anyway
+    by_article = _status_column(store) == "article.status"
+    if len(statuses) > 1 and column in SORT_COLUMNS.values() and by_article:  # a count is computed anyway
         # "status IN (a, b)" leaves the planner free to pick any status-led index
         # and sort every article of those statuses (over a second on 100k). One
         # page per status, each an index range on (status, key, id), merged, costs
@@ -253,8 +269,9 @@ def status_counts(store: Store) -> dict[str, int]:
     # Left to itself SQLite counts through the widest status-led index
     # (status, title, id): twice the pages of (status, id).
     hint = " INDEXED BY ix_article_status_id" if store.is_sqlite else ""
+    status = _status_column(store)
     with store.begin() as conn:
-        return {s: n for s, n in conn.execute(text(f"SELECT status, count(*) FROM article{hint} GROUP BY status"))}
+        return {s: n for s, n in conn.execute(text(f"SELECT {status}, count(*) FROM article{hint} GROUP BY 1"))}
 
 
 def label_counts(store: Store) -> dict[str, int]:
@@ -285,15 +302,27 @@ def _rows_by_id(store: Store, ids: list[int]) -> list[ArticleRow]:
                          "FROM article WHERE id IN :values", [int(i) for i in ids])
         counts = span_counts(conn, ids)
         clusters = cluster_sizes(conn, ids)
+        own, finished = _team_statuses(store, conn, ids)
     return [
         ArticleRow(
-            id=r[0], uid=r[1], title=r[2], site_name=r[3], published=r[4], status=r[5], url=r[6],
+            id=r[0], uid=r[1], title=r[2], site_name=r[3], published=r[4], status=own.get(r[0], r[5]), url=r[6],
             updated_at=_as_datetime(r[7]), span_counts=counts.get(r[0], {}),
             cluster_id=clusters[r[0]][0] if r[0] in clusters else None,
             near_copies=clusters[r[0]][1] - 1 if r[0] in clusters else 0,
+            finished=None if finished is None else finished.get(r[0], 0),
         )
         for r in rows
     ]
+
+
+def _team_statuses(store: Store, conn: Any, ids: list[int]) -> tuple[dict[int, str], dict[int, int] | None]:
+    """On a team server: an annotator's own status of each article (shown instead of the review status),
+    or, for everyone else, how many annotators finished each. Nothing on a dataset file."""
+    if store.is_sqlite:
+        return {}, None
+    if identity.team_role(store) == "annotator":
+        return team_status.own_statuses(conn, ids, identity.current_annotator(store, "")), None
+    return {}, team_status.finished_counts(conn, ids)
 
 
 def get_article(store: Store, article_id: int) -> ArticleDetail | None:
@@ -321,9 +350,10 @@ def get_article(store: Store, article_id: int) -> ArticleDetail | None:
                 {"i": article_id},
             )
         ]
+        own, _finished = _team_statuses(store, conn, [article_id])
     return ArticleDetail(
         id=row[0], uid=row[1], url=row[2], title=row[3], author=row[4], published=row[5], site_name=row[6],
-        language=row[7], text=row[8], status=row[9], source_kind=row[10], source=row[11],
+        language=row[7], text=row[8], status=own.get(article_id, str(row[9])), source_kind=row[10], source=row[11],
         updated_at=_as_datetime(row[12]), spans=spans,
     )
 

@@ -28,6 +28,7 @@ from app.core.changes import ChangeKind, Changes
 from app.core.db.in_lists import execute_in, select_in
 from app.core.db.store import Store
 from app.core.entities import claim_columns
+from app.core.team import identity
 from app.core.team import status as team_status
 from app.core.validation import InvalidInput, NewSpan, validate
 from app.models import ARTICLE_STATUSES, db_timestamp
@@ -121,7 +122,7 @@ def add_span(
     """Store a new span; ``span_id`` gives it that id (the window picks ids before storing, see ``edits``);
     ``entity_id`` links it and ``claimant_id`` gives a claim its claimant (an undone removal), unless that
     entity is gone meanwhile."""
-    now = db_timestamp()
+    now, shared = db_timestamp(), not own_status_only(store)
     with store.begin() as conn:
         text_ = article_text(conn, article_id)
         after = new_span(text_, article_id, start, end, label, annotator=annotator, origin=origin,
@@ -142,7 +143,7 @@ def add_span(
         except IntegrityError:
             raise InvalidInput(already_labelled(after["text"], label)) from None
         claim_columns.refresh_spans(conn, [span_id])
-        _touch(conn, [(article_id, annotator)], now)
+        _touch(conn, [(article_id, annotator)], now, shared)
     return Changes.edit(ChangeKind.SPAN_ADDED, (article_id,), span_id, after=after)
 
 
@@ -177,8 +178,18 @@ def read_spans(store: Store, span_ids: Sequence[int]) -> dict[int, dict[str, Any
 
 
 def read_statuses(store: Store, article_ids: Sequence[int]) -> dict[int, str]:
+    """The statuses an edit changes: the articles', or an annotator's own on a team server."""
+    ids = [int(i) for i in article_ids]
     with store.begin() as conn:
-        return dict(select_in(conn, _STATUSES_SQL, [int(i) for i in article_ids]))
+        if own_status_only(store):
+            return team_status.own_statuses(conn, ids, identity.current_annotator(store, ""))
+        return dict(select_in(conn, _STATUSES_SQL, ids))
+
+
+def own_status_only(store: Store) -> bool:
+    """Whether edits set only the annotator's own status: an annotator on a team server, where
+    ``article.status`` is the reviewers' (the server lets an annotator change no article)."""
+    return not store.is_sqlite and identity.team_role(store) == "annotator"
 
 
 def find_span(store: Store, state: dict[str, Any]) -> int | None:
@@ -215,10 +226,11 @@ def check_status(status: str) -> None:
 
 
 def remove_span(store: Store, span_id: int) -> Changes:
+    shared = not own_status_only(store)
     with store.begin() as conn:
         before = _span_state(conn, span_id)
         conn.execute(text("DELETE FROM span WHERE id = :i"), {"i": span_id})
-        _touch(conn, [(before["article_id"], before["annotator"])], db_timestamp())
+        _touch(conn, [(before["article_id"], before["annotator"])], db_timestamp(), shared)
     return Changes.edit(ChangeKind.SPAN_REMOVED, (before["article_id"],), span_id, before=before)
 
 
@@ -278,7 +290,7 @@ def add_spans(
     The rows go in with one ``executemany``: ten thousand spans take a fraction
     of a second, where one ``add_span`` each took a commit (and a disk sync) apiece.
     """
-    now = db_timestamp()
+    now, shared = db_timestamp(), not own_status_only(store)
     with store.begin() as conn:
         states = new_spans(article_text(conn, article_id), article_id, ranges, label, annotator=annotator,
                            origin=origin, attributes=attributes)
@@ -318,7 +330,7 @@ def add_spans(
                                      rows)
             except IntegrityError:
                 raise InvalidInput(f"Some of these spans are already labelled {label}.") from None
-            _touch(conn, [(article_id, annotator)], now)
+            _touch(conn, [(article_id, annotator)], now, shared)
         if span_ids is None:
             ids = {(s, e): i for i, s, e in conn.execute(mine, key).all()}
             span_ids = [ids[(st["start"], st["end"])] for st in states]
@@ -346,7 +358,7 @@ def _relink_states(conn: Any, states: list[dict[str, Any]], key: str, links: Seq
 
 def remove_spans(store: Store, span_ids: Sequence[int]) -> Changes:
     """Delete many spans at once (the undo of ``add_spans``): one transaction, a statement per 500 ids."""
-    ids = [int(i) for i in span_ids]
+    ids, shared = [int(i) for i in span_ids], not own_status_only(store)
     with store.begin() as conn:
         states = _span_states(conn, ids)
         gone = [i for i in ids if i not in states]
@@ -355,7 +367,7 @@ def remove_spans(store: Store, span_ids: Sequence[int]) -> Changes:
         execute_in(conn, "DELETE FROM span WHERE id IN :values", ids)
         articles = sorted({state["article_id"] for state in states.values()})
         if articles:
-            _touch(conn, [(s["article_id"], s["annotator"]) for s in states.values()], db_timestamp())
+            _touch(conn, [(s["article_id"], s["annotator"]) for s in states.values()], db_timestamp(), shared)
     order = sorted(ids, key=lambda i: (states[i]["article_id"], states[i]["start"], -states[i]["end"]))
     return Changes.edit(ChangeKind.SPANS_REMOVED, tuple(articles), span_ids=tuple(order),
                   before={"spans": [states[i] for i in order]})
@@ -373,7 +385,7 @@ def update_span(
     ``entity_id`` links it under its new label instead (an undone relabel), when
     that entity is of the new label and still exists.
     """
-    now = db_timestamp()
+    now, shared = db_timestamp(), not own_status_only(store)
     with store.begin() as conn:
         before = _span_state(conn, span_id)
         after = dict(before)
@@ -402,15 +414,25 @@ def update_span(
                          {"c": claimant_id, "now": now, "i": span_id})
         if label is not None or attributes is not None or claimant_id is not KEEP:
             claim_columns.refresh_spans(conn, [span_id])  # a claim's date, verdict and claimant follow
-        _touch(conn, [(before["article_id"], before["annotator"])], now)
+        _touch(conn, [(before["article_id"], before["annotator"])], now, shared)
     return Changes.edit(ChangeKind.SPAN_CHANGED, (before["article_id"],), span_id, before=before, after=after)
 
 
 def set_status(store: Store, article_ids: Sequence[int], status: str, annotator: str | None = None) -> Changes:
-    """Mark articles; with ``annotator``, also as that annotator's own status (see app.core.team.status)."""
+    """Mark articles; with ``annotator``, also as that annotator's own status (see app.core.team.status).
+
+    An annotator on a team server marks only their own status (``own_status_only``).
+    """
     check_status(status)
     ids = [int(i) for i in article_ids]
     now = db_timestamp()
+    if own_status_only(store):
+        who = identity.current_annotator(store, "")
+        with store.begin() as conn:
+            before = team_status.own_statuses(conn, ids, who)
+            team_status.set_own(conn, ids, who, status, now)
+        return Changes.edit(ChangeKind.STATUS_CHANGED, tuple(ids), before={"status": before},
+                            after={"status": status})
     with store.begin() as conn:
         before = dict(select_in(conn, _STATUSES_SQL, ids))
         execute_in(conn, "UPDATE article SET status = :s, updated_at = :now WHERE id IN :values", ids,
@@ -423,8 +445,11 @@ def set_status(store: Store, article_ids: Sequence[int], status: str, annotator:
 def restore_statuses(store: Store, statuses: dict[int, str], annotator: str | None = None) -> Changes:
     """Undo of ``set_status``: give each article back its own earlier status."""
     now = db_timestamp()
+    own_only = own_status_only(store)
+    if own_only:
+        annotator = identity.current_annotator(store, "")
     with store.begin() as conn:
-        for art_id, status in statuses.items():
+        for art_id, status in statuses.items() if not own_only else ():
             conn.execute(text("UPDATE article SET status = :s, updated_at = :now WHERE id = :i"),
                          {"s": status, "now": now, "i": art_id})
         if annotator is not None:
@@ -447,14 +472,15 @@ def delete_articles(store: Store, article_ids: Sequence[int]) -> Changes:
     return Changes.edit(ChangeKind.ARTICLES_DELETED, tuple(ids))
 
 
-def _touch(conn: Any, labelled: list[tuple[int, str]], now: Any) -> None:
-    """Labelling by an annotator in an article: the article and that annotator's own status are in progress
-    until marked done or skipped."""
-    execute_in(
-        conn,
-        "UPDATE article SET updated_at = :now, status = CASE WHEN status = 'new' THEN 'in_progress' "
-        "ELSE status END WHERE id IN :values",
-        sorted({int(article_id) for article_id, _ in labelled}),
-        {"now": now},
-    )
+def _touch(conn: Any, labelled: list[tuple[int, str]], now: Any, shared: bool = True) -> None:
+    """Labelling by an annotator in an article: the article (unless not ``shared``, see ``own_status_only``)
+    and that annotator's own status are in progress until marked done or skipped."""
+    if shared:
+        execute_in(
+            conn,
+            "UPDATE article SET updated_at = :now, status = CASE WHEN status = 'new' THEN 'in_progress' "
+            "ELSE status END WHERE id IN :values",
+            sorted({int(article_id) for article_id, _ in labelled}),
+            {"now": now},
+        )
     team_status.mark_started(conn, labelled, now)

@@ -41,6 +41,9 @@ class AssignReport:
         return said
 
 
+_LOADS = "SELECT annotator, count(*) FROM assignment GROUP BY annotator"  # each annotator's articles so far
+
+
 def _order_key(seed: int, uid: str) -> bytes:
     return hashlib.blake2b(f"{seed}:{uid}".encode(), digest_size=8).digest()
 
@@ -95,14 +98,14 @@ def assign(store: Store, annotators: Sequence[str], *, per_article: int = 2, ove
         params["status"] = status
     with store.begin() as conn:
         uids = [(int(i), str(u)) for i, u in conn.execute(text(f"SELECT id, uid FROM article WHERE {where}"), params)]
-        loads = dict(conn.execute(text("SELECT annotator, count(*) FROM assignment GROUP BY annotator")).all())
+        loads: dict[str, int] = dict(conn.execute(text(_LOADS)).all())
         chosen = plan(uids, annotators, per_article=per_article, overlap=overlap, seed=seed, loads=loads)
         now = db_timestamp()
         rows = [{"a": a, "who": who, "now": now} for a, group in chosen.items() for who in group]
         if rows:
             conn.execute(text("INSERT INTO assignment (article_id, annotator, created_at) VALUES (:a, :who, :now)"),
                          rows)
-        totals = dict(conn.execute(text("SELECT annotator, count(*) FROM assignment GROUP BY annotator")).all())
+        totals: dict[str, int] = dict(conn.execute(text(_LOADS)).all())
     report = AssignReport(articles=len(chosen), shared=sum(len(g) > 1 for g in chosen.values()))
     for group in chosen.values():
         for name in group:

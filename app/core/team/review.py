@@ -26,21 +26,27 @@ from sqlalchemy import text
 from app.core.changes import ChangeKind, Changes
 from app.core.db.store import Store
 from app.core.errors import InvalidInput
+from app.core.team.identity import GOLD_LAYER
 from app.models import db_timestamp
 
-GOLD_LAYER = "gold"  # the annotator name of the reviewed layer; no user may take it
 Key = tuple[int, int, str]  # start, end, label
 
 
 class LayerSpan(Protocol):
     """What review needs of a stored span (``library.SpanRecord`` has it)."""
 
-    start: int
-    end: int
-    label: str
-    text: str
-    annotator: str
-    attributes: dict[str, Any]
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def annotator(self) -> str: ...
+    @property
+    def attributes(self) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)

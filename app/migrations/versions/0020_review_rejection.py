@@ -1,13 +1,14 @@
 """Adjudication: the spans a reviewer turned down for the gold layer.
 
 Revision ID: 0020
-Revises: 0016
+Revises: 0019
 Create Date: 2026-12-03
 
 In review mode (app/core/team/review.py) every span of the annotators' layers
 that the gold layer lacks is a candidate: accepting copies it into the gold
 layer, rejecting records it here, so it is not offered again for that article
-(after a restart too). Kept apart from ``suggestion_rejection``: a reviewer's
+(after a restart too); on a team server only reviewers and admins may.
+Kept apart from ``suggestion_rejection``: a reviewer's
 "not gold" is not an annotator's "not a suggestion I want", and the two must
 not hide each other.
 """
@@ -18,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0020"
-down_revision = "0016"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
@@ -37,6 +38,13 @@ def upgrade() -> None:
         sa.CheckConstraint('start >= 0 AND start < "end"', name="ck_review_rejection_range"),
     )
     op.create_index("ix_review_rejection_label", "review_rejection", ["label_id"])
+    if op.get_bind().dialect.name == "postgresql":
+        # Reviewers decide what goes into the gold layer (see 0019_team_access); annotators never see it.
+        op.execute("GRANT SELECT, INSERT, DELETE ON review_rejection TO curator_reviewer")
+        op.execute("GRANT ALL ON review_rejection TO curator_admin")
+        for group in ("curator_reviewer", "curator_admin"):
+            op.execute(f"DO $$ BEGIN EXECUTE format('GRANT USAGE ON SEQUENCE %s TO {group}', "
+                       f"pg_get_serial_sequence('review_rejection', 'id')); END $$")
 
 
 def downgrade() -> None:

@@ -140,7 +140,13 @@ class ArticleAgreement:
     uid: str
     title: str
     annotators: tuple[str, ...]
-    figures: dict[str, float]  # mean over its pairs of annotators; an undefined figure counts as agreement (1)
+    # By label (and OVERALL), each measure's mean over the article's pairs of annotators; an undefined
+    # figure (neither labelled anything of it) counts as full agreement.
+    by_label: dict[str, dict[str, float]]
+
+    @property
+    def figures(self) -> dict[str, float]:
+        return self.by_label[OVERALL]
 
 
 @dataclass
@@ -159,9 +165,9 @@ class AgreementReport:
                 return p
         return None
 
-    def lowest(self, measure: str = "strict_f1", limit: int = 20) -> list[ArticleAgreement]:
-        """The articles with the lowest agreement by ``measure``, lowest first."""
-        return sorted(self.articles, key=lambda art: (art.figures[measure], art.article_id))[:limit]
+    def lowest(self, measure: str = "strict_f1", limit: int = 20, label: str = OVERALL) -> list[ArticleAgreement]:
+        """The articles with the lowest agreement by ``measure`` (on ``label``), lowest first."""
+        return sorted(self.articles, key=lambda art: (art.by_label[label][measure], art.article_id))[:limit]
 
     def to_json(self, lowest: int = 20) -> dict[str, Any]:
         def figures(counts: Counts) -> dict[str, Any]:
@@ -252,26 +258,30 @@ def _labels(conn: Any, wanted: Sequence[str], articles: Iterable[_Article]) -> l
 def agreement_of(articles: dict[int, _Article], done: dict[str, set[int]], labels: list[str]) -> AgreementReport:
     annotators = sorted(done)
     pairs = []
-    per_article: dict[int, list[dict[str, float | None]]] = defaultdict(list)
+    per_article: dict[int, list[dict[str, dict[str, float | None]]]] = defaultdict(list)
     for a, b in combinations(annotators, 2):
         shared = sorted(done[a] & done[b] & articles.keys())
         totals = {name: Counts() for name in (*labels, OVERALL)}
         for art_id in shared:
             art = articles[art_id]
             overall = Counts()
+            figures = {}
             for name in labels:
                 counts = _compare(art.layers[a], art.layers[b], name, art.tokens)
                 totals[name].add(counts)
                 overall.add(counts)
+                figures[name] = counts.figures()
             totals[OVERALL].add(overall)
-            per_article[art_id].append(overall.figures())
+            figures[OVERALL] = overall.figures()
+            per_article[art_id].append(figures)
         pairs.append(PairAgreement(a, b, len(shared), totals))
     alpha, alpha_articles = _alpha(articles, labels)
     return AgreementReport(
         annotators=annotators, finished={who: len(ids) for who, ids in sorted(done.items())}, labels=labels,
         pairs=pairs, alpha=alpha, alpha_articles=alpha_articles,
         articles=[ArticleAgreement(art_id, articles[art_id].uid, articles[art_id].title,
-                                   tuple(sorted(articles[art_id].layers)), _mean_figures(figures))
+                                   tuple(sorted(articles[art_id].layers)),
+                                   {name: _mean_figures([f[name] for f in figures]) for name in (*labels, OVERALL)})
                   for art_id, figures in per_article.items()])
 
 

@@ -18,11 +18,11 @@ from PySide6.QtCore import QEvent, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QLinearGradient, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QAbstractScrollArea,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QSplitter,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -39,8 +39,9 @@ from app.widgets.tasks import run_task
 REFRESH_DELAY_MS = 400  # a burst of edits computes the figures once
 LOWEST = 50  # articles listed
 ALL_LABELS = "All labels"
-# Low to high agreement: a diverging scale that stays apart for red-green colour blindness (ColorBrewer RdYlBu).
-SCALE = ("#d73027", "#fc8d59", "#fee090", "#91bfdb", "#4575b4")
+# Low to high agreement: a diverging scale that stays apart for red-green colour blindness (ColorBrewer
+# RdYlBu, all nine classes: with fewer, the colours mixed between them turn grey).
+SCALE = ("#d73027", "#f46d43", "#fdae61", "#fee090", "#ffffbf", "#e0f3f8", "#abd9e9", "#74add1", "#4575b4")
 NO_FIGURE = "#e5e7eb"  # a pair without a figure (nothing shared, or nothing labelled)
 _MOVES_FIGURES = (ChangeKind.STATUS_CHANGED, ChangeKind.ARTICLES_ADDED, ChangeKind.ARTICLES_DELETED,
                   ChangeKind.LABELS_CHANGED, ChangeKind.ROLLED_BACK)
@@ -122,6 +123,8 @@ class AgreementView(QWidget):
             header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
             header.setDefaultSectionSize(96)
         self.matrix.verticalHeader().setDefaultSectionSize(56)
+        # As large as its cells, not the page: a few annotators' matrix is not a sea of white.
+        self.matrix.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustToContents)
         self.lowest = QTableWidget(0, 4, self)
         self.lowest.setObjectName("lowest_agreement")
         self.lowest.setHorizontalHeaderLabels(["Agreement", "Title", "Annotators", "Id"])
@@ -145,24 +148,16 @@ class AgreementView(QWidget):
             choosers.addWidget(combo)
         choosers.addSpacing(16)
         choosers.addWidget(self.alpha, 1)
-        top = QWidget(self)
-        top_layout = QVBoxLayout(top)
-        top_layout.setContentsMargins(0, 0, 0, 0)
-        top_layout.addWidget(self.matrix, 1)
-        top_layout.addWidget(ScaleLegend(self), 0, Qt.AlignmentFlag.AlignLeft)
-        bottom = QWidget(self)
-        bottom_layout = QVBoxLayout(bottom)
-        bottom_layout.setContentsMargins(0, 0, 0, 0)
         self.lowest_caption = QLabel("Lowest agreement", self)
-        bottom_layout.addWidget(self.lowest_caption)
-        bottom_layout.addWidget(self.lowest, 1)
-        splitter = QSplitter(Qt.Orientation.Vertical, self)
-        splitter.addWidget(top)
-        splitter.addWidget(bottom)
+        self.lowest_caption.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addLayout(choosers)
         layout.addWidget(self.summary)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(self.matrix, 0, Qt.AlignmentFlag.AlignLeft)  # whole, however many annotators fit
+        layout.addWidget(ScaleLegend(self), 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addSpacing(8)
+        layout.addWidget(self.lowest_caption)
+        layout.addWidget(self.lowest, 1)
 
     # -- computing ------------------------------------------------------------------------
     @property
@@ -226,7 +221,8 @@ class AgreementView(QWidget):
                                  f"{done}.")
         alpha = report.alpha.get(label)
         self.alpha.setText(f"Krippendorff's alpha ({'all labels' if label == OVERALL else label}): {_shown(alpha)}"
-                           f"   ·   tokens of {report.alpha_articles:,} articles done by two or more")
+                           f"   ·   over the tokens of the {report.alpha_articles:,} articles done by two or more "
+                           "annotators")
         self._fill_matrix(report, measure, label)
         self._fill_lowest(report, measure, label)
 
@@ -276,8 +272,8 @@ class AgreementView(QWidget):
                     item.setForeground(text_on(colour))
                     item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 self.lowest.setItem(row, column, item)
-        self.lowest.resizeColumnToContents(0)
-        self.lowest.resizeColumnToContents(2)
+        for column in (0, 2, 3):
+            self.lowest.resizeColumnToContents(column)
 
     def _open(self, index: QModelIndex) -> None:
         article_id = index.data(_ARTICLE_ROLE)

@@ -76,7 +76,7 @@ EXPECTED_ALPHA = {"PERSON": 1 - 174 / 378, "ORG": 1 - 58 / 162, agreement.OVERAL
 def _add(store: Any, layers: dict[str, dict[str, list[tuple[int, int, str]]]]) -> dict[str, int]:
     """Store each text once with every annotator's spans, mark it done for those who labelled it."""
     texts = list(dict.fromkeys(t for spans in layers.values() for t in spans))
-    articles = [NewArticle(text=t, title=t[:12], source_kind="paste",
+    articles = [NewArticle(text=t, title=t.rstrip("."), source_kind="paste",
                            spans=[NewSpan(start=s, end=e, label=lb, annotator=who)
                                   for who, by_text in layers.items() for s, e, lb in by_text.get(t, [])])
                 for t in texts]
@@ -99,7 +99,7 @@ def _check(report: agreement.AgreementReport) -> None:
         assert report.alpha[label] == pytest.approx(expected), label
     assert report.alpha_articles == 2
     lowest = report.lowest("strict_f1")
-    assert [art.title for art in lowest] == [A2[:12], A1[:12]]
+    assert [art.title for art in lowest] == [A2.rstrip("."), A1.rstrip(".")]
     assert [art.figures["strict_f1"] for art in lowest] == pytest.approx([0.4, 11 / 18])
 
 
@@ -207,7 +207,7 @@ def _native_file(path: Path, who: str, status_field: bool) -> Path:
     lines = []
     for n, (body, spans) in enumerate(SPANS[who].items()):
         record: dict[str, Any] = {"id": f"{who}-{n}", "url": f"https://example.org/{'a1' if body == A1 else 'a2'}",
-                                  "title": body[:12], "text": body,
+                                  "title": body.rstrip("."), "text": body,
                                   "spans": [{"start": s, "end": e, "label": lb, "text": body[s:e],
                                              "annotator": "whoever"} for s, e, lb in spans]}
         if status_field:
@@ -238,7 +238,7 @@ def test_files_labelled_by_different_people_imported_then_agreement_json(tmp_pat
             assert (got["strict_f1"], got["relaxed_f1"], got["kappa"]) == pytest.approx(expected)
     assert figures["alpha"]["overall"] == pytest.approx(EXPECTED_ALPHA[agreement.OVERALL])
     assert figures["alpha"]["labels"]["PERSON"] == pytest.approx(EXPECTED_ALPHA["PERSON"])
-    assert [art["title"] for art in figures["lowest_articles"]] == [A2[:12], A1[:12]]
+    assert [art["title"] for art in figures["lowest_articles"]] == [A2.rstrip("."), A1.rstrip(".")]
     assert main(["agreement", "--db", str(db), "--label", "PERSON", "--annotators", "ana,ben"]) == 0
     table = capsys.readouterr().out
     assert "ana – ben" in table and "0.333" in table and "ana – cho" not in table

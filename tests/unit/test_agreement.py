@@ -152,6 +152,28 @@ def _generated(seed: int) -> tuple[dict[str, dict[str, list[tuple[int, int, str]
     return layers, texts
 
 
+Placed = tuple[int, int, int, str]  # article, start, end, label
+
+
+def _matched(x: list[Placed], y: list[Placed]) -> float:
+    """The share of ``x`` overlapping a span of ``y`` in the same article with the same label."""
+    hits = sum(any(art == art2 and lb == lb2 and s < e2 and s2 < e for art2, s2, e2, lb2 in y) for art, s, e, lb in x)
+    return hits / len(x) if x else 0.0
+
+
+def _f1(a: list[Placed], b: list[Placed]) -> tuple[float | None, float | None]:
+    """Strict and relaxed span F1 of two layers, every pair of spans compared."""
+    a, b = sorted(set(a)), sorted(set(b))
+    if not a and not b:
+        return None, None
+    p, r = _matched(a, b), _matched(b, a)
+    return 2 * len(set(a) & set(b)) / (len(a) + len(b)), 2 * p * r / (p + r) if p + r else 0.0
+
+
+def _placed(layer: dict[str, list[tuple[int, int, str]]], texts: list[str], label: str) -> list[Placed]:
+    return [(n, s, e, lb) for n, t in enumerate(texts) for s, e, lb in layer[t] if label in (lb, agreement.OVERALL)]
+
+
 def _in_out(text: str, spans: list[tuple[int, int, str]], label: str) -> list[int]:
     """Each token of ``text``: 1 when it overlaps a span of ``label``."""
     return [int(any(lb == label and s < te and ts < e for s, e, lb in spans)) for ts, te in tokenize(text)]
@@ -178,6 +200,10 @@ def test_kappa_and_alpha_match_reference_implementations(store: Any, seed: int) 
             pooled[1].extend(b)
             assert pair.figure("kappa", label) == pytest.approx(cohen_kappa_score(a, b)), (pair.a, pair.b, label)
         assert pair.figure("kappa") == pytest.approx(cohen_kappa_score(*pooled))
+        for label in (*labels, agreement.OVERALL):
+            expected_f1 = _f1(_placed(layers[pair.a], shared, label), _placed(layers[pair.b], shared, label))
+            got = (pair.figure("strict_f1", label), pair.figure("relaxed_f1", label))
+            assert got == pytest.approx(expected_f1), (pair.a, pair.b, label)
     rows = {who: [] for who in sorted(layers)}  # type: ignore[var-annotated]
     pooled_rows = {who: [] for who in sorted(layers)}  # type: ignore[var-annotated]
     for label in labels:

@@ -32,7 +32,7 @@ from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import combinations
+from itertools import accumulate, combinations
 from typing import Any
 
 from sqlalchemy import text
@@ -191,7 +191,7 @@ class AgreementReport:
 class _Layer:
     """One annotator's spans of one article, and the tokens each label covers."""
 
-    spans: set[tuple[int, int, str]] = field(default_factory=set)
+    spans: dict[str, set[tuple[int, int]]] = field(default_factory=dict)  # label: (start, end) of its spans
     covered: dict[str, set[int]] = field(default_factory=dict)  # label: indexes of the tokens it covers
 
 
@@ -236,7 +236,7 @@ def _read_articles(conn: Any, ids: set[int], done: dict[str, set[int]], labels: 
         layer = articles[art_id].layers.get(who) if art_id in articles else None
         if layer is None or (labels and label not in labels):
             continue
-        layer.spans.add((start, end, label))
+        layer.spans.setdefault(label, set()).add((start, end))
         starts, ends = starts_ends[art_id]
         # The tokens a span overlaps: those ending after its start and starting before its end.
         layer.covered.setdefault(label, set()).update(range(bisect_right(ends, start), bisect_left(starts, end)))
@@ -251,7 +251,7 @@ def _labels(conn: Any, wanted: Sequence[str], articles: Iterable[_Article]) -> l
     if wanted:
         return list(dict.fromkeys(wanted))
     names = [n for (n,) in conn.execute(text("SELECT name FROM label ORDER BY position, id"))]
-    used = {label for art in articles for layer in art.layers.values() for _, _, label in layer.spans}
+    used = {label for art in articles for layer in art.layers.values() for label in layer.spans}
     return [n for n in names if n in used] + sorted(used - set(names))
 
 
@@ -286,17 +286,30 @@ def agreement_of(articles: dict[int, _Article], done: dict[str, set[int]], label
 
 
 def _compare(a: _Layer, b: _Layer, label: str, tokens: int) -> Counts:
-    spans_a = [(s, e) for s, e, lb in a.spans if lb == label]
-    spans_b = [(s, e) for s, e, lb in b.spans if lb == label]
+    spans_a, spans_b = a.spans.get(label, set()), b.spans.get(label, set())
     counts = Counts(spans_a=len(spans_a), spans_b=len(spans_b))
     if spans_a and spans_b:
-        counts.strict = len(set(spans_a) & set(spans_b))
-        counts.relaxed_a = sum(1 for s, e in spans_a if any(s < e2 and s2 < e for s2, e2 in spans_b))
-        counts.relaxed_b = sum(1 for s, e in spans_b if any(s < e2 and s2 < e for s2, e2 in spans_a))
+        counts.strict = len(spans_a & spans_b)
+        counts.relaxed_a = _overlapping(spans_a, spans_b)
+        counts.relaxed_b = _overlapping(spans_b, spans_a)
     in_a, in_b = a.covered.get(label, set()), b.covered.get(label, set())
     both = len(in_a & in_b)
     counts.tokens = [both, len(in_a) - both, len(in_b) - both, tokens - len(in_a | in_b)]
     return counts
+
+
+def _overlapping(spans: set[tuple[int, int]], others: set[tuple[int, int]]) -> int:
+    """How many of ``spans`` overlap one of ``others``: those starting before a span's end, the furthest
+    reaching of them ending after its start (a sweep, not every pair: long articles have many spans)."""
+    ordered = sorted(others)
+    starts = [s for s, _ in ordered]
+    reach = list(accumulate((e for _, e in ordered), max))
+    found = 0
+    for start, end in spans:
+        before = bisect_left(starts, end)
+        if before and reach[before - 1] > start:
+            found += 1
+    return found
 
 
 def _mean_figures(figures: list[dict[str, float | None]]) -> dict[str, float]:

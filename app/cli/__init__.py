@@ -379,8 +379,8 @@ def cmd_import(store: object, args: argparse.Namespace) -> int:
         display.close()
     print(f"Imported: {report.imported}   Duplicates: {report.duplicates}   Failed: {len(report.failures)}"
           f"   Dataset: {store.where}")  # type: ignore[attr-defined]
-    if args.annotator:
-        added, articles = report.spans_added
+    added, articles = report.spans_added
+    if args.annotator and (added or report.duplicates):  # what became of the copies of stored articles
         print(f"Added to articles already in the dataset: {_count(added, 'span')} of {args.annotator}'s layer in "
               f"{_count(articles, 'article')}")
     if report.skipped:

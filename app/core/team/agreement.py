@@ -376,9 +376,12 @@ def _alpha(articles: dict[int, _Article], labels: list[str]) -> tuple[dict[str, 
             continue
         counted += 1
         for name in labels:
-            raters = Counter(i for layer in art.layers.values() for i in layer.covered.get(name, ()))
+            raters: Counter[int] = Counter()  # token index: how many annotators have it in a span of the label
+            for layer in art.layers.values():
+                raters.update(layer.covered.get(name, ()))
             tally = units[name]
-            tally.update((m, k) for k in raters.values())
+            for k, tokens in Counter(raters.values()).items():
+                tally[(m, k)] += tokens
             tally[(m, 0)] += art.tokens - len(raters)
     pooled: Counter[tuple[int, int]] = Counter()
     for tally in units.values():

@@ -93,3 +93,14 @@ def test_an_exports_annotators_keep_what_they_finished(store: Any, tmp_path: Pat
     report = _import(store, path)
     assert report.imported == 2
     assert _own(store) == [("ana", "done"), ("ben", "done")]  # the new article is new for ana: no row
+
+
+def test_the_dry_run_counts_every_span_as_the_annotators(store: Any, tmp_path: Path, capsys: Any) -> None:
+    from app.cli import main
+
+    _import(store, _file(tmp_path / "a.jsonl", [{"text": BODY, "spans": [_span(0, 12, "PERSON", "ana")]}]), "ana")
+    path = _file(tmp_path / "b.jsonl", [{"text": BODY, "spans": [_span(0, 12, "PERSON", "x"), _span(22, 26, "ORG")]}])
+    assert main(["import", "--dry-run", "--annotator", "ben", str(path), "--db", str(store.path)]) == 0
+    out = capsys.readouterr().out
+    assert "of which 1 already in the dataset (would be duplicates; ben's spans would be added to them)" in out
+    assert "Layers (annotator: spans):\n  ben: 2\n" in out

@@ -3,6 +3,7 @@
     python benchmarks/agreement_bench.py                             # builds the dataset in a temp folder
     python benchmarks/agreement_bench.py --db /tmp/agree10k.sqlite   # builds it there once, reuses it after
     python benchmarks/agreement_bench.py --n 2000                    # quicker
+    python benchmarks/agreement_bench.py --labelled 0.33             # spans in a third of the sentences
 
 Each article (about 2,500 characters, 450 tokens) is done by each annotator with
 a chance of 0.8 (so most are shared by two or three), with about 45 PERSON, ORG
@@ -40,8 +41,9 @@ ORGS = ["Meta", "Mistral", "OpenAI", "Acme Corp", "the European Commission"]
 FILLER = ["said", "on", "Tuesday", "that", "the", "plan", "would", "go", "ahead", "despite", "the", "cost", ",", "and", "analysts", "expected", "further", "delays", "before", "the", "end", "of", "the", "year", "."]
 
 
-def _article(rng: random.Random, n: int) -> tuple[str, list[tuple[int, int, str]]]:
-    """A text of sentences naming people and organisations, and the true spans in it."""
+def _article(rng: random.Random, n: int, labelled: float) -> tuple[str, list[tuple[int, int, str]]]:
+    """A text of sentences naming people and organisations, and the true spans in it (in about
+    ``labelled`` of its sentences)."""
     parts: list[str] = []
     spans: list[tuple[int, int, str]] = []
     length = 0
@@ -49,10 +51,11 @@ def _article(rng: random.Random, n: int) -> tuple[str, list[tuple[int, int, str]
         person, org = rng.choice(NAMES), rng.choice(ORGS)
         sentence = f"{person} of {org} " + " ".join(rng.sample(FILLER, 12)) + f" ({n}-{len(parts)})."
         start = length + (1 if parts else 0)
-        spans += [(start, start + len(person), "PERSON"),
-                  (start + len(person) + 4, start + len(person) + 4 + len(org), "ORG")]
-        if rng.random() < 0.3:
-            spans.append((start, start + len(sentence) - 1, "CLAIM"))
+        if rng.random() < labelled:
+            spans += [(start, start + len(person), "PERSON"),
+                      (start + len(person) + 4, start + len(person) + 4 + len(org), "ORG")]
+            if rng.random() < 0.3:
+                spans.append((start, start + len(sentence) - 1, "CLAIM"))
         parts.append(sentence)
         length = start + len(sentence)
     return " ".join(parts), spans
@@ -72,7 +75,7 @@ def _as_annotated(rng: random.Random, body: str, spans: list[tuple[int, int, str
     return out
 
 
-def build(store: Store, n: int) -> None:
+def build(store: Store, n: int, labelled: float) -> None:
     with store.begin() as conn:
         have = int(conn.execute(text("SELECT count(*) FROM article")).scalar_one())
     if have >= n:
@@ -83,7 +86,7 @@ def build(store: Store, n: int) -> None:
     for first in range(0, n, 500):
         batch, done = [], []
         for i in range(first, min(n, first + 500)):
-            body, spans = _article(rng, i)
+            body, spans = _article(rng, i, labelled)
             finished = [who for who in ANNOTATORS if rng.random() < 0.8]
             batch.append(NewArticle(text=body, title=f"Article {i}", source_kind="paste",
                                     spans=[s for who in finished for s in _as_annotated(rng, body, spans, who)]))
@@ -99,9 +102,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", type=Path)
     parser.add_argument("--n", type=int, default=10_000)
+    parser.add_argument("--labelled", type=float, default=1.0,
+                        help="share of sentences with spans (default 1: about 45 spans per annotator and article)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, open_store(args.db or Path(tmp) / "agreement.sqlite") as store:
-        build(store, args.n)
+        build(store, args.n, args.labelled)
         with store.begin() as conn:
             spans = int(conn.execute(text("SELECT count(*) FROM span")).scalar_one())
         for run in ("first", "again (tokens kept)"):

@@ -231,8 +231,9 @@ class AgreementView(QWidget):
         self.matrix.clear()
         self.matrix.setRowCount(len(names))
         self.matrix.setColumnCount(len(names))
-        self.matrix.setHorizontalHeaderLabels(names)
-        self.matrix.setVerticalHeaderLabels(names)
+        shown = [who or "(no name)" for who in names]  # spans imported without an annotator
+        self.matrix.setHorizontalHeaderLabels(shown)
+        self.matrix.setVerticalHeaderLabels(shown)
         title = MEASURES[measure]
         for row, a in enumerate(names):
             for column, b in enumerate(names):

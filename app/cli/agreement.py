@@ -11,7 +11,7 @@ from app.core.team.agreement import MEASURES, OVERALL, AgreementOptions, Agreeme
 LOWEST = 10  # articles listed under "lowest agreement"
 
 
-def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("agreement", parents=[common], help="agreement between annotators (F1, kappa, alpha)",
                        description="For every pair of annotators, on the articles both marked done: strict span F1 "
                        "(same start, end and label), relaxed span F1 (overlapping, same label) and Cohen's kappa "

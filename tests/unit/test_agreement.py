@@ -76,10 +76,10 @@ EXPECTED_ALPHA = {"PERSON": 1 - 174 / 378, "ORG": 1 - 58 / 162, agreement.OVERAL
 def _add(store: Any, layers: dict[str, dict[str, list[tuple[int, int, str]]]]) -> dict[str, int]:
     """Store each text once with every annotator's spans, mark it done for those who labelled it."""
     texts = list(dict.fromkeys(t for spans in layers.values() for t in spans))
-    articles = [NewArticle(text=t, title=t.rstrip("."), source_kind="paste",
+    articles = [NewArticle(text=t, title=t.rstrip("."), uid=f"a{n + 1}", source_kind="paste",
                            spans=[NewSpan(start=s, end=e, label=lb, annotator=who)
                                   for who, by_text in layers.items() for s, e, lb in by_text.get(t, [])])
-                for t in texts]
+                for n, t in enumerate(texts)]
     ids = {t: o.article_id for t, o in zip(texts, store_articles(store, articles), strict=True)}
     with store.begin() as conn:
         status.set_each(conn, [(ids[t], who, "done") for who, by_text in layers.items() for t in by_text], utcnow())

@@ -231,11 +231,13 @@ class _TokenCache:
 
     Tokenizing is most of the work (about half of it at 10,000 news articles); the
     window computes again after every stored change, and a text seldom changes.
-    Boundaries as arrays of 32-bit offsets (about 4 KB per news article), at most
-    ``LIMIT`` articles, the least recently used dropped first.
+    Boundaries as arrays of 32-bit offsets (about 4 KB per news article of 450
+    tokens), at most ``LIMIT`` articles (some 40 MB), the least recently used
+    dropped first. Only the process that computes agreement holds it (the window
+    once View ▸ Agreement was opened).
     """
 
-    LIMIT = 20_000
+    LIMIT = 10_000
 
     def __init__(self) -> None:
         self._lock = Lock()

@@ -103,7 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="downloads at once (default %(default)d)")
     p.add_argument("--max-mb", type=float, default=FetchOptions.max_bytes / MB,
                    help="largest page to download, in MB (default %(default)g)")
-    p.add_argument("--annotator", default="", help="annotator name stored with imported spans")
+    p.add_argument("--annotator", default="", metavar="NAME",
+                   help="import the files' spans as NAME's layer (whatever annotator they name), also adding them "
+                        "to articles the dataset already holds; NAME's status of each article is the record's "
+                        "status, or done when it has spans")
     p.add_argument("--from", dest="source_format", choices=FORMAT_NAMES,
                    help="read the files as this tool's format (default: recognised from their content)")
     p.add_argument("--dry-run", action="store_true",
@@ -177,6 +180,10 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli.assign import add_parser as add_assign
 
     add_assign(sub, common)
+
+    from app.cli.agreement import add_parser as add_agreement
+
+    add_agreement(sub, common)
 
     p = sub.add_parser("search", parents=[common], help="full-text search over titles and texts")
     p.add_argument("query", nargs="+")
@@ -281,6 +288,7 @@ def _main(argv: Sequence[str] | None) -> int:
         if damage and args.command in WRITING_COMMANDS:
             print(f"article-curator {args.command}: {damage} {_NOTHING_WRITTEN[args.command]}", file=sys.stderr)
             return EXIT_SOME_FAILED
+        from app.cli.agreement import cmd_agreement
         from app.cli.assign import cmd_assign
         from app.cli.entities import cmd_entities, cmd_link
         from app.cli.near_copies import cmd_near_copies
@@ -289,7 +297,8 @@ def _main(argv: Sequence[str] | None) -> int:
 
         handler = {"import": cmd_import, "export": cmd_export, "stats": cmd_stats, "search": cmd_search,
                    "suggest": cmd_suggest, "entities": cmd_entities, "link": cmd_link,
-                   "near-copies": cmd_near_copies, "assign": cmd_assign, "users": cmd_users}
+                   "near-copies": cmd_near_copies, "assign": cmd_assign, "users": cmd_users,
+                   "agreement": cmd_agreement}
         status = handler[args.command](store, args)
         if damage:
             print(f"article-curator: {damage}", file=sys.stderr)
@@ -382,6 +391,7 @@ def cmd_import(store: object, args: argparse.Namespace) -> int:
         extract=ExtractOptions(),
         workers=max(0, args.workers),
         annotator=args.annotator,
+        layer=args.annotator,
         source_format=args.source_format or "",
         near_copy_threshold=load_settings().near_copy_threshold,
     )
@@ -396,6 +406,10 @@ def cmd_import(store: object, args: argparse.Namespace) -> int:
         display.close()
     print(f"Imported: {report.imported}   Duplicates: {report.duplicates}   Failed: {len(report.failures)}"
           f"   Dataset: {store.where}")  # type: ignore[attr-defined]
+    added, articles = report.spans_added
+    if args.annotator and (added or report.duplicates):  # what became of the copies of stored articles
+        print(f"Added to articles already in the dataset: {_count(added, 'span')} of {args.annotator}'s layer in "
+              f"{_count(articles, 'article')}")
     if report.skipped:
         print(f"Skipped on purpose: {len(report.skipped)} (e.g. {report.skipped[0]})")
     for note in report.label_notes():

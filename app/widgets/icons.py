@@ -44,6 +44,7 @@ ICONS: dict[str, str] = {
     "library": "fa5s.book",
     "annotate": "fa5s.highlighter",
     "overview": "fa5s.chart-bar",
+    "agreement": "fa5s.th",
     "all_occurrences": "fa5s.clone",
     "sample": "fa5s.book-open",
     "hint": "fa5s.lightbulb",

@@ -47,6 +47,7 @@ from app.widgets.tasks import run_task, wait_for_all
 from app.widgets.welcome_view import LibraryPage, WelcomeView
 
 if TYPE_CHECKING:
+    from app.widgets.agreement_view import AgreementView
     from app.widgets.live_updates import LiveUpdates
     from app.widgets.overview_view import OverviewView
 
@@ -100,6 +101,7 @@ class MainWindow(QMainWindow):
         library_page = LibraryPage(store, library_view, welcome, self)
         self.panes = _Panes(library_view, annotation, import_pane, dock, welcome, library_page)
         self.overview: OverviewView | None = None  # View ▸ Overview makes it
+        self.agreement: AgreementView | None = None  # View ▸ Agreement makes it
 
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
@@ -176,6 +178,8 @@ class MainWindow(QMainWindow):
             ActionSpec("show_import", "&Import Pane", "Ctrl+3", "import", lambda: self.show_pane("import")),
             ActionSpec("show_overview", "&Overview", "Ctrl+4", "overview", self.show_overview,
                        "The dataset at a glance, in charts"),
+            ActionSpec("show_agreement", "A&greement", "Ctrl+5", "agreement", self.show_agreement,
+                       "How far the annotators agree, on the articles they both marked done"),
             ActionSpec("find", "&Search Library", K.Find, "search", self.focus_search),
             ActionSpec("done_next", "Mark &Done and Next", "Ctrl+Return", "done", self.mark_done_and_next,
                        "Mark this article done and open the next one"),
@@ -225,7 +229,8 @@ class MainWindow(QMainWindow):
         edit_menu.addSeparator()
         edit_menu.addActions([a["find"], a["settings"]])
         view_menu = bar.addMenu("&View")
-        view_menu.addActions([a["show_library"], a["show_annotate"], a["show_import"], a["show_overview"]])
+        view_menu.addActions([a["show_library"], a["show_annotate"], a["show_import"], a["show_overview"],
+                              a["show_agreement"]])
         view_menu.addSeparator()
         view_menu.addAction(self.panes.annotation.suggestions.show_action)
         view_menu.addAction(self.panes.annotation.review.toggle_action)
@@ -278,6 +283,16 @@ class MainWindow(QMainWindow):
             self.overview.filter_requested.connect(self._show_filtered)
             self.tabs.addTab(self.overview, icon("overview"), "Overview")
         self.tabs.setCurrentWidget(self.overview)
+
+    def show_agreement(self) -> None:
+        """The annotators' agreement, in a tab made on first use."""
+        if self.agreement is None:
+            from app.widgets.agreement_view import AgreementView
+
+            self.agreement = AgreementView(self.store, self.gateway, self)
+            self.agreement.article_activated.connect(self.open_article)
+            self.tabs.addTab(self.agreement, icon("agreement"), "Agreement")
+        self.tabs.setCurrentWidget(self.agreement)
 
     def _show_filtered(self, flt: library.ArticleFilter) -> None:
         self.panes.library.show_filter(flt)

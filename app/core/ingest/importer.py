@@ -74,7 +74,10 @@ class ImportOptions:
     fetch: FetchOptions = field(default_factory=FetchOptions)
     extract: ExtractOptions = field(default_factory=ExtractOptions)
     workers: int = 0  # extraction processes; 0 = one per core
-    annotator: str = ""
+    annotator: str = ""  # the annotator of imported spans that name none
+    # An annotator whose layer the imported spans become (whatever annotator they name), also in the
+    # articles the dataset already holds: ``import --annotator NAME``. "" = each span's own annotator.
+    layer: str = ""
     source_format: str = ""  # read every file or folder as this tool's format (formats.FORMAT_NAMES); "" = sniff
     near_copy_threshold: float = DEFAULT_THRESHOLD  # the setting of that name
 
@@ -88,6 +91,7 @@ class ItemOutcome:
     uid: str | None = None
     title: str | None = None
     near_copy_of: int | None = None  # an imported article's closest near copy (its reason names it)
+    spans_added: int = 0  # a duplicate's spans added to the stored article as ImportOptions.layer's
 
 
 @dataclass
@@ -111,6 +115,12 @@ class ImportReport:
     @property
     def duplicates(self) -> int:
         return self.count("duplicate")
+
+    @property
+    def spans_added(self) -> tuple[int, int]:
+        """Spans added to articles the dataset already held (an annotator's layer), and to how many articles."""
+        added = [o.spans_added for o in self.outcomes if o.spans_added]
+        return sum(added), len(added)
 
     @property
     def near_copies(self) -> list[ItemOutcome]:
@@ -255,7 +265,7 @@ class _Run:
         batch, self.buffer = self.buffer, []
         try:
             results = store_articles_resilient(self.store, [r.article for r in batch], annotator=self.options.annotator,
-                                               new_labels=self.report.new_labels,
+                                               layer=self.options.layer, new_labels=self.report.new_labels,
                                                near_copy_threshold=self.options.near_copy_threshold)
         except SQLAlchemyError as exc:
             reason = f"Could not save to the dataset: {describe_db_error(exc)}; try again."
@@ -269,7 +279,7 @@ class _Run:
                     n for n in (result.reason, ready.note) if n)
                 art_id = result.article_id if result.article_id > 0 else None
                 outcomes.append(ItemOutcome(ready.source, result.outcome, reason, art_id, result.uid or None, title,
-                                            result.near_copy_of))
+                                            result.near_copy_of, result.spans_added))
             else:
                 reason = f"Could not save: {describe_db_error(result)}."
                 outcomes.append(ItemOutcome(ready.source, "failed", reason, title=title))

@@ -350,10 +350,11 @@ def record_to_article(record: Any, source: str) -> NewArticle:
         "language": _field(record, meta, "language"),
         "source_kind": source_kind,
         "source": kept_source,
-        "status": status or "new",
         "spans": _spans(record, body),
         "meta": meta,  # what the article's columns do not take is kept as its metadata
     }
+    if status:  # only a status the record gives: an annotator's layer takes it as theirs (storing._own_statuses)
+        data["status"] = status
     try:
         return NewArticle.model_validate(data)
     except ValidationError as exc:

@@ -53,16 +53,19 @@ class Preview:
         self.text_hashes[text_hash(article.text)] += 1
 
     def lines(self, annotator: str = "") -> list[str]:
-        """The dry run's report, line by line."""
+        """The dry run's report, line by line; with ``annotator``, the spans are all theirs (``import --annotator``)
+        and join the articles already in the dataset."""
+        joined = f"; {annotator}'s spans would be added to them" if annotator else ""
         out = [f"Would import {self.documents} document{'' if self.documents == 1 else 's'}"
                + (f" ({', '.join(f'{n} {f}' for f, n in self.per_format.items())})" if self.per_format else "")
-               + (f", of which {self.duplicates} already in the dataset (would be duplicates)" if self.duplicates
-                  else "") + "."]
+               + (f", of which {self.duplicates} already in the dataset (would be duplicates{joined})"
+                  if self.duplicates else "") + "."]
         out.append(f"Spans: {sum(self.spans_per_label.values())}")
         out += [f"  {label}: {n}" for label, n in sorted(self.spans_per_label.items())]
         if self.layers:
             out.append("Layers (annotator: spans):")
-            out += [f"  {who or annotator or '(no annotator)'}: {n}" for who, n in sorted(self.layers.items())]
+            layers = {annotator: self.layers.total()} if annotator else self.layers
+            out += [f"  {who or '(no annotator)'}: {n}" for who, n in sorted(layers.items())]
         if self.suggestions_per_label:
             out.append(f"Suggestions to review: {sum(self.suggestions_per_label.values())}")
             out += [f"  {label}: {n}" for label, n in sorted(self.suggestions_per_label.items())]

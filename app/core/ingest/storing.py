@@ -11,7 +11,7 @@ import uuid
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +24,7 @@ from app.core.db.in_lists import select_in
 from app.core.db.store import Store
 from app.core.entities import claim_columns
 from app.core.quality import clustering, near_copies
+from app.core.team import status as own_status
 from app.core.text_norm import canonical_url, text_hash
 from app.core.validation import NewArticle
 from app.models import Article, ArticleSource, Label, Span, utcnow
@@ -36,6 +37,7 @@ class StoreOutcome:
     uid: str
     reason: str = ""  # why a duplicate; for an imported article, the stored article it is a near copy of
     near_copy_of: int | None = None
+    spans_added: int = 0  # a duplicate's spans added to the stored article as an annotator's layer
 
 
 @dataclass
@@ -124,7 +126,7 @@ def duplicate_reason(article_id: int, uid: str, title: str, address: str | None 
     return f"Already in the dataset as {shown} (id {uid}){why}."
 
 
-def store_articles(store: Store, articles: Sequence[NewArticle], *, annotator: str = "",
+def store_articles(store: Store, articles: Sequence[NewArticle], *, annotator: str = "", layer: str = "",
                    new_labels: NewLabels | None = None,
                    near_copy_threshold: float = near_copies.DEFAULT_THRESHOLD) -> list[StoreOutcome]:
     """Store validated articles in one transaction; duplicates are reported, not stored.
@@ -134,6 +136,12 @@ def store_articles(store: Store, articles: Sequence[NewArticle], *, annotator: s
     the dataset lacks are created and recorded in ``new_labels``. An article at
     least ``near_copy_threshold`` similar to a stored one is stored as a near copy
     of it (app/core/quality/near_copies.py), and its outcome says so.
+
+    ``annotator`` is given to spans that name none. With ``layer``, every span is
+    that annotator's instead, and the spans of an article the dataset already
+    holds are added to it as their layer (two annotators' copies of the same
+    articles, labelled in separate files): see ``_add_layer``. Each annotator of
+    the stored spans gets their own status of the article (``_own_statuses``).
     """
     now = utcnow()
     outcomes: list[StoreOutcome | None] = [None] * len(articles)
@@ -153,16 +161,19 @@ def store_articles(store: Store, articles: Sequence[NewArticle], *, annotator: s
         addresses = [[u for u in (curl, art.canonical_page_url) if u]
                      for (_, curl), art in zip(keys, articles, strict=False)]
         stored_hash, stored_url = _find_duplicates(conn, (h for h, _ in keys), (u for a in addresses for u in a))
+        layered: list[int] = []  # index into ``articles`` of each duplicate whose spans join the stored article
         for i, art in enumerate(articles):
             thash, curl = keys[i]
             dup = stored_hash.get(thash)
             if dup is not None:
                 outcomes[i] = StoreOutcome("duplicate", dup[0], dup[1], duplicate_reason(*dup))
+                layered += [i] if layer and art.spans else []
                 continue
             address, dup = next(((u, stored_url[u]) for u in addresses[i] if u in stored_url), (None, None))
             if dup is not None:
                 via = address if address != curl else None
                 outcomes[i] = StoreOutcome("duplicate", dup[0], dup[1], duplicate_reason(*dup, via))
+                layered += [i] if layer and art.spans else []
                 continue
             earlier = seen_hash.get(thash, next((seen_url[u] for u in addresses[i] if u in seen_url), -1))
             if earlier >= 0:
@@ -195,7 +206,12 @@ def store_articles(store: Store, articles: Sequence[NewArticle], *, annotator: s
                     "updated_at": now,
                 }
             )
+        merged = _add_layer(conn, [(articles[i], outcomes[i]) for i in layered], layer, now)  # type: ignore[misc]
+        for i, outcome in zip(layered, merged.outcomes, strict=True):
+            outcomes[i] = outcome
         if not rows:
+            if new_labels is not None:
+                new_labels.add(merged.created, merged.per_label)
             return [o for o in outcomes if o is not None]
         taken = _existing_uids(conn, [str(r["uid"]) for r in rows])
         for r in rows:
@@ -208,7 +224,10 @@ def store_articles(store: Store, articles: Sequence[NewArticle], *, annotator: s
         id_by_uid = {uid: art_id for uid, art_id in select_in(conn, _IDS_BY_UID, [str(r["uid"]) for r in rows])}
         ids = [id_by_uid[str(r["uid"])] for r in rows]
         store.search.index_range(conn, min(ids), max(ids))
-        created, per_label = _insert_children(conn, [articles[i] for i in pending], ids, now, annotator)
+        created, per_label = _insert_children(conn, [articles[i] for i in pending], ids, now, layer or annotator,
+                                              overrides=bool(layer))
+        _own_statuses(conn, [(articles[i], art_id) for i, art_id in zip(pending, ids, strict=True)], layer,
+                      annotator, now)
         signed = [(art_id, signatures[i]) for i, art_id in zip(pending, ids, strict=True)]
         copies = near_copies.record(conn, index, signed)
         for i, art_id, row in zip(pending, ids, rows, strict=True):
@@ -219,8 +238,84 @@ def store_articles(store: Store, articles: Sequence[NewArticle], *, annotator: s
         for art_id, pending_signature in signed:
             index.add(art_id, pending_signature.blob)
     if new_labels is not None:  # only now: a batch rolled back created nothing
+        new_labels.add(merged.created, merged.per_label)
         new_labels.add(created, per_label)
     return [o for o in outcomes if o is not None]
+
+
+@dataclass
+class _Merged:
+    outcomes: list[StoreOutcome]
+    created: dict[int, str] = field(default_factory=dict)
+    per_label: Counter[int] = field(default_factory=Counter)
+
+
+def _add_layer(conn: Connection, duplicates: list[tuple[NewArticle, StoreOutcome]], layer: str,
+               now: datetime) -> _Merged:
+    """Add each duplicate's spans to the stored article it duplicates, as ``layer``'s.
+
+    A span ``layer`` already has there is not added again, nor one whose text the
+    stored article does not have at the same offsets (its text differs from the
+    file's there). ``layer``'s own status of each article is set as for an import.
+    """
+    if not duplicates:
+        return _Merged([])
+    ids = {o.article_id for _, o in duplicates}
+    bodies = dict(select_in(conn, "SELECT id, text FROM article WHERE id IN :values", ids))
+    lids, created = label_ids(conn, [s.label for art, _ in duplicates for s in art.spans])
+    held: dict[int, set[tuple[int, int, int]]] = {i: set() for i in ids}
+    for art_id, start, end, label_id in select_in(conn, 'SELECT article_id, start, "end", label_id FROM span '
+                                                        "WHERE annotator = :who AND article_id IN :values",
+                                                  ids, {"who": layer}):
+        held[art_id].add((start, end, label_id))
+    rows: list[dict[str, Any]] = []
+    outcomes = []
+    for art, outcome in duplicates:
+        body, have = bodies[outcome.article_id], held[outcome.article_id]
+        fitting = [s for s in art.spans if body[s.start:s.end] == art.text[s.start:s.end]]
+        new = []
+        for s in fitting:
+            if (key := (s.start, s.end, lids[s.label])) not in have:
+                have.add(key)
+                new.append(s)
+        rows += _span_rows(art.model_copy(update={"spans": new}), outcome.article_id, lids, layer, True, now)
+        outcomes.append(replace(outcome, spans_added=len(new),
+                                reason=outcome.reason + _layer_note(layer, len(new), len(art.spans) - len(fitting))))
+    if rows:
+        conn.execute(insert(Span.__table__), rows)
+        span_json.refresh(conn, {r["article_id"] for r in rows})
+    _own_statuses(conn, [(art, o.article_id) for art, o in duplicates], layer, "", now)
+    return _Merged(outcomes, {lids[name]: name for name in created}, Counter(r["label_id"] for r in rows))
+
+
+def _layer_note(layer: str, added: int, misfits: int) -> str:
+    said = f" Added {added} of {layer}'s spans to it." if added else ""
+    if not added and not misfits:
+        said = f" It already had {layer}'s spans."
+    if misfits:
+        said += (f" {misfits} span{'s were' if misfits != 1 else ' was'} not added: the stored text differs "
+                 "from the file's there.")
+    return said
+
+
+def _own_statuses(conn: Connection, stored: list[tuple[NewArticle, int]], layer: str, annotator: str,
+                  now: datetime) -> None:
+    """Each annotator's own status of the stored articles (table ``article_status``).
+
+    With ``layer``: the record's status when it gives one, else done when it has
+    spans (a file of someone's labelled articles). Without: the record's status
+    for each annotator of its spans, unless it is new, so that importing an export
+    again keeps who finished what.
+    """
+    rows: list[tuple[int, str, str]] = []
+    for art, art_id in stored:
+        if layer:
+            given = art.status if "status" in art.model_fields_set else ("done" if art.spans else None)
+            rows += [(art_id, layer, given)] if given else []
+        elif art.status != "new":
+            rows += [(art_id, who, art.status) for who in sorted({s.annotator or annotator for s in art.spans})
+                     if who]
+    own_status.set_each(conn, rows, now)
 
 
 def _near_copy_note(copy: near_copies.NearCopy | None) -> str:
@@ -235,9 +330,12 @@ def _existing_uids(conn: Connection, uids: list[str]) -> set[str]:
 
 
 def _insert_children(
-    conn: Connection, articles: list[NewArticle], ids: list[int], now: datetime, annotator: str
+    conn: Connection, articles: list[NewArticle], ids: list[int], now: datetime, annotator: str,
+    overrides: bool = False,
 ) -> tuple[dict[int, str], Counter[int]]:
-    """Store the articles' sources and spans; returns the labels created (id: name) and spans per label id."""
+    """Store the articles' sources and spans; returns the labels created (id: name) and spans per label id.
+
+    ``annotator`` is the annotator of the spans that name none, or with ``overrides`` of every span."""
     sources = [
         {
             "article_id": art_id,
@@ -256,31 +354,8 @@ def _insert_children(
     if not names:
         return {}, Counter()
     lids, created = label_ids(conn, names)
-    spans: list[dict[str, Any]] = []
-    for art, art_id in zip(articles, ids, strict=True):
-        seen: set[tuple[int, int, int, str]] = set()
-        for s in art.spans:
-            who = s.annotator or annotator
-            key = (s.start, s.end, lids[s.label], who)
-            if key in seen:
-                continue  # the same span twice in one record (perhaps spelt PERSON and person): keep one
-            seen.add(key)
-            spans.append(
-                {
-                    "article_id": art_id,
-                    "start": s.start,
-                    "end": s.end,
-                    "label_id": lids[s.label],
-                    "text": art.text[s.start : s.end],
-                    "annotator": who,
-                    "origin": s.origin,
-                    "attributes": orjson.dumps(s.attributes, option=orjson.OPT_SORT_KEYS).decode(),
-                    "entity_id": s.entity_id,
-                    "claimant_id": s.claimant_id,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            )
+    spans = [row for art, art_id in zip(articles, ids, strict=True)
+             for row in _span_rows(art, art_id, lids, annotator, overrides, now)]
     if spans:
         conn.execute(insert(Span.__table__), spans)
         with_spans = sorted({s["article_id"] for s in spans})
@@ -290,17 +365,46 @@ def _insert_children(
     return {lids[name]: name for name in created}, Counter(s["label_id"] for s in spans)
 
 
+def _span_rows(art: NewArticle, art_id: int, lids: dict[str, int], annotator: str, overrides: bool,
+               now: datetime) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    seen: set[tuple[int, int, int, str]] = set()
+    for s in art.spans:
+        who = annotator if overrides else s.annotator or annotator
+        key = (s.start, s.end, lids[s.label], who)
+        if key in seen:
+            continue  # the same span twice in one record (perhaps spelt PERSON and person): keep one
+        seen.add(key)
+        rows.append(
+            {
+                "article_id": art_id,
+                "start": s.start,
+                "end": s.end,
+                "label_id": lids[s.label],
+                "text": art.text[s.start : s.end],
+                "annotator": who,
+                "origin": s.origin,
+                "attributes": orjson.dumps(s.attributes, option=orjson.OPT_SORT_KEYS).decode(),
+                "entity_id": s.entity_id,
+                "claimant_id": s.claimant_id,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+    return rows
+
+
 def store_article(store: Store, article: NewArticle, *, annotator: str = "") -> StoreOutcome:
     return store_articles(store, [article], annotator=annotator)[0]
 
 
 def store_articles_resilient(
-    store: Store, articles: Sequence[NewArticle], *, annotator: str = "", new_labels: NewLabels | None = None,
-    near_copy_threshold: float = near_copies.DEFAULT_THRESHOLD,
+    store: Store, articles: Sequence[NewArticle], *, annotator: str = "", layer: str = "",
+    new_labels: NewLabels | None = None, near_copy_threshold: float = near_copies.DEFAULT_THRESHOLD,
 ) -> list[StoreOutcome | Exception]:
     """Like ``store_articles`` but a batch that fails is retried one article at a time,
     so one bad article cannot take its neighbours down with it."""
-    options: dict[str, Any] = {"annotator": annotator, "new_labels": new_labels,
+    options: dict[str, Any] = {"annotator": annotator, "layer": layer, "new_labels": new_labels,
                                "near_copy_threshold": near_copy_threshold}
     try:
         return list(store_articles(store, articles, **options))

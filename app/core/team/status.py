@@ -38,6 +38,13 @@ def set_own(conn: Any, article_ids: Sequence[int], annotator: str, status: str, 
         conn.execute(text(_SET), rows)
 
 
+def set_each(conn: Any, rows: Iterable[tuple[int, str, str]], now: datetime) -> None:
+    """Set (article id, annotator, status) for each row, e.g. the statuses an import brings."""
+    params = [{"a": int(a), "who": who, "s": s, "now": now} for a, who, s in rows]
+    if params:
+        conn.execute(text(_SET), params)
+
+
 def restore_own(conn: Any, statuses: dict[int, str], annotator: str, now: datetime) -> None:
     rows = [{"a": int(a), "who": annotator, "s": s, "now": now} for a, s in statuses.items()]
     if rows:

@@ -1,6 +1,6 @@
 """Near-copy clustering: quality against exact Jaccard, cost per imported article, re-cluster time.
 
-    python -m benchmarks.near_copies_bench [--stories 400] [--scale 100000]
+    python -m benchmarks.near_copies_bench [--stories 400] [--scale 100000] [--scale-db PATH]
 
 1. Quality. Generated syndicated stories: each wire story runs on several sites
    with a changed headline, inserted and deleted sentences, a few changed words
@@ -19,9 +19,12 @@
 from __future__ import annotations
 
 import argparse
+import gc
+import os
 import random
 import tempfile
 import time
+import tracemalloc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from itertools import accumulate, combinations
@@ -142,7 +145,7 @@ def _no_signatures() -> Iterator[None]:
     nothing = nc.Pending(np.empty(0, dtype=np.uint32), b"")
     with mock.patch.object(nc, "prepare", lambda texts: [nothing] * len(texts)), \
          mock.patch.object(nc, "record", lambda conn, index, new: {}), \
-         mock.patch.object(nc.CandidateIndex, "add", lambda self, a, b: None):
+         mock.patch.object(nc.CandidateIndex, "add_all", lambda self, signed: None):
         yield
 
 
@@ -188,9 +191,16 @@ def cost(n: int, folder: Path) -> None:
           f"{with_ / len(articles) * 1000:.2f} ms with (+{(with_ - without) / len(articles) * 1000:.2f} ms)")
 
 
-def scale(n: int, folder: Path) -> None:
+def scale(n: int, folder: Path, kept: Path | None = None) -> None:
+    if kept is not None and kept.exists():  # made by an earlier run: only the index is measured again
+        with open_store(kept) as store, store.begin() as conn:
+            made = conn.execute(text("SELECT count(*) FROM article")).scalar_one()
+        with open_store(kept) as store:
+            print(f"Scale: {made} articles of {kept}")
+            index_memory(store, made)
+        return
     gen = Generator(seed=5)
-    path = folder / "scale.sqlite"
+    path = kept or folder / "scale.sqlite"
     with open_store(path) as store:
         started = time.perf_counter()
         made = 0
@@ -217,11 +227,34 @@ def scale(n: int, folder: Path) -> None:
         print(f"  full re-cluster of {made}: {cluster_s:.1f} s (signatures read {secs.get('read', 0):.1f} s, "
               f"candidates {secs.get('candidates', 0):.1f} s, exact checks of {report.candidate_pairs} pairs "
               f"{secs.get('verify', 0):.1f} s); {len(set(cluster.values()))} clusters of {len(cluster)} articles")
-        nc.forget_index(store)
-        started = time.perf_counter()
-        with store.begin() as conn:
-            nc.index_for(store, nc.DEFAULT_THRESHOLD).catch_up(conn)
-        print(f"  in-memory index built from {made} stored signatures in {time.perf_counter() - started:.1f} s")
+        index_memory(store, made)
+
+
+def _rss() -> int:
+    """The process's resident memory, in bytes (Linux)."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def index_memory(store: object, made: int) -> None:
+    """The in-memory index's build time and memory: the first build untraced (time, and the
+    resident memory it added), a second under tracemalloc (what it keeps, and its peak)."""
+    nc.forget_index(store)  # type: ignore[arg-type]
+    gc.collect()
+    rss, started = _rss(), time.perf_counter()
+    with store.begin() as conn:  # type: ignore[attr-defined]
+        nc.index_for(store, nc.DEFAULT_THRESHOLD).catch_up(conn)  # type: ignore[arg-type]
+    built_s, rss_mb = time.perf_counter() - started, (_rss() - rss) / 2**20
+    nc.forget_index(store)  # type: ignore[arg-type]
+    gc.collect()
+    tracemalloc.start()
+    with store.begin() as conn:  # type: ignore[attr-defined]
+        index = nc.index_for(store, nc.DEFAULT_THRESHOLD)  # type: ignore[arg-type]
+        index.catch_up(conn)
+    kept, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"  in-memory index built from {made} stored signatures in {built_s:.1f} s; resident memory "
+          f"+{rss_mb:.0f} MB; traced: {kept / 2**20:.0f} MB kept, {peak / 2**20:.0f} MB at the peak")
 
 
 def main() -> None:
@@ -230,13 +263,15 @@ def main() -> None:
     ap.add_argument("--threshold", type=float, default=nc.DEFAULT_THRESHOLD)
     ap.add_argument("--cost", type=int, default=4000, help="articles stored with and without signatures")
     ap.add_argument("--scale", type=int, default=100_000)
+    ap.add_argument("--scale-db", type=Path, help="keep the scale dataset here; if it exists, measure only "
+                    "the in-memory index over it")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         quality(args.stories, args.threshold, folder)
         cost(args.cost, folder)
         if args.scale:
-            scale(args.scale, folder)
+            scale(args.scale, folder, args.scale_db)
 
 
 if __name__ == "__main__":

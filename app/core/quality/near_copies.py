@@ -67,6 +67,7 @@ _CANDIDATE_RECALL = 0.995
 
 _WORD = re.compile(r"\w+")
 _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # odd, with well-mixed bits (the golden ratio's)
+_BAND_BITS = 7  # a band's number in a key: NUM_PERM // 2 bands at most
 _PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
 
 
@@ -156,26 +157,27 @@ def lsh_params(threshold: float) -> tuple[int, int]:
 
 def band_keys(matrix: np.ndarray, bands: int, rows: int) -> np.ndarray:
     """One 64-bit key per LSH band of each signature (the rows of ``matrix``), shape (signatures,
-    bands): a polynomial in the band's values, so signatures that agree on a band share its key.
-    Unequal bands share one with a chance of about 2**-64: a false candidate, which the checks
-    that follow drop like any other."""
+    bands): a polynomial in the band's values, its low bits the band's number, so that keys of
+    all bands sort into one array and signatures that agree on a band share its key. Unequal
+    bands share one with a chance of about 2**-57: a false candidate, which the checks that
+    follow drop like any other."""
     values = matrix[:, : bands * rows].astype(np.uint64).reshape(len(matrix), bands, rows)
     keys = np.zeros((len(matrix), bands), dtype=np.uint64)
     for r in range(rows):
         keys = (keys + values[:, :, r]) * _MULTIPLIER  # wraps modulo 2**64, as meant
-    return keys
+    return (keys << np.uint64(_BAND_BITS)) | np.arange(bands, dtype=np.uint64)
 
 
 class CandidateIndex:
     """An LSH index over stored signatures, kept in memory and brought up to date from
     the table before each use (another process may have stored articles meanwhile).
 
-    Each band of each signature is one 64-bit key (``band_keys``), kept per band in a
-    numpy array sorted for ``searchsorted`` beside the article ids: 16 bytes per article
-    and band, 34 MB at 100,000 articles, where datasketch's ``MinHashLSH`` took 770 MB
-    in Python objects (a bytes key and a list per bucket). Articles added since the
-    arrays were last sorted wait in a short tail, compared with every query, and are
-    sorted in once it grows past a thirty-second of the rest.
+    Each band of each signature is one 64-bit key (``band_keys``), kept in a numpy array
+    sorted for ``searchsorted`` beside the article ids: 16 bytes per article and band,
+    34 MB at 100,000 articles, where datasketch's ``MinHashLSH`` took 770 MB in Python
+    objects (a bytes key and a list per bucket). Articles added since the array was
+    last sorted wait in a short tail, compared with every query, and are sorted in
+    once it grows past a thirty-second of the rest.
 
     Articles deleted since stay in it: a candidate is checked against the stored
     text, and one that is gone is dropped then.
@@ -186,15 +188,20 @@ class CandidateIndex:
     def __init__(self, threshold: float) -> None:
         self.threshold = threshold
         self.bands, self.rows = lsh_params(threshold)
-        self.keys = np.empty((self.bands, 0), dtype=np.uint64)  # per band, sorted
-        self.ids = np.empty((self.bands, 0), dtype=np.int64)  # the article of each key
+        self.keys = np.empty(0, dtype=np.uint64)  # every band's, sorted
+        self.ids = np.empty(0, dtype=np.int64)  # the article of each key
         self._tail_ids: list[np.ndarray] = []  # added since the arrays were sorted, in order of adding
         self._tail_keys: list[np.ndarray] = []  # their band keys, (articles, bands) each
         self.last_id = 0
         self.lock = threading.Lock()
 
     def __len__(self) -> int:
-        return self.keys.shape[1] + sum(len(ids) for ids in self._tail_ids)
+        return self.sorted_articles + sum(len(ids) for ids in self._tail_ids)
+
+    @property
+    def sorted_articles(self) -> int:
+        """The articles in the sorted array (the rest are in the tail)."""
+        return len(self.keys) // self.bands
 
     def catch_up(self, conn: Connection) -> None:
         """Add the signatures stored after the last one this index holds, a batch of rows at a time."""
@@ -237,18 +244,15 @@ class CandidateIndex:
         """Sort the tail into the arrays once it is long: a few hundred ms at 100,000 articles,
         once per 3,000 added there, where comparing each query with a longer tail would cost more."""
         tail = self._tail()
-        if tail is None or len(tail[0]) < max(1024, self.keys.shape[1] // 32):
+        if tail is None or len(tail[0]) < max(1024, self.sorted_articles // 32):
             return
         ids, keys = tail
-        size = self.keys.shape[1] + len(ids)
-        sorted_keys, sorted_ids = np.empty((self.bands, size), dtype=np.uint64), np.empty((self.bands, size), np.int64)
-        for band in range(self.bands):  # a band at a time: a copy of the whole would double the peak
-            band_keys_ = np.concatenate([self.keys[band], keys[:, band]])
-            # Stable: the articles of a bucket stay in the order they were added, the oldest first.
-            order = np.argsort(band_keys_, kind="stable")
-            sorted_keys[band] = band_keys_[order]
-            sorted_ids[band] = np.concatenate([self.ids[band], ids])[order]
-        self.keys, self.ids = sorted_keys, sorted_ids
+        all_keys = np.concatenate([self.keys, keys.ravel()])
+        # Stable: the articles of a bucket stay in the order they were added, the oldest first.
+        order = np.argsort(all_keys, kind="stable")
+        self.keys = all_keys[order]
+        del all_keys
+        self.ids = np.concatenate([self.ids, np.repeat(ids, self.bands)])[order]
         self._tail_ids, self._tail_keys = [], []
 
     def warm(self, store: Store) -> None:
@@ -264,10 +268,10 @@ class CandidateIndex:
         copy read a thousand signatures, more than the rest of its storing costs."""
         query = band_keys(np.frombuffer(blob, dtype="<u4").reshape(1, NUM_PERM), self.bands, self.rows)[0]
         hits: Counter[int] = Counter()
-        for band in range(self.bands):
-            keys = self.keys[band]
-            first, last = int(keys.searchsorted(query[band], "left")), int(keys.searchsorted(query[band], "right"))
-            hits.update(self.ids[band, first : min(last, first + limit)].tolist())
+        firsts, lasts = self.keys.searchsorted(query, "left"), self.keys.searchsorted(query, "right")
+        for band in np.flatnonzero(lasts > firsts):
+            first = int(firsts[band])
+            hits.update(self.ids[first : min(int(lasts[band]), first + limit)].tolist())
         tail = self._tail()
         if tail is not None:
             rows, bands = np.nonzero(tail[1] == query)

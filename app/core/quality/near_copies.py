@@ -23,9 +23,10 @@ Choices, measured with benchmarks/near_copies_bench.py:
 
 - The LSH index lives in memory, filled from the stored signatures on first use
   (once a session, before any write transaction) and kept current from then on:
-  a 64-bit key per band of each signature in numpy arrays sorted for lookup
-  (``CandidateIndex``), about 34 MB at 100,000 articles where datasketch's
-  ``MinHashLSH`` held 770 MB of Python objects. Band keys in a table would spare
+  a 64-bit key per band of each signature in a numpy array sorted for lookup
+  (``CandidateIndex``): at 100,000 articles 32 MB, built in 0.8 s of CPU, where
+  datasketch's ``MinHashLSH`` held 650 MB of Python objects and took 8 s to
+  fill (benchmarks/near_copies_bench.py). Band keys in a table would spare
   the start but add 21 rows to every stored article and an indexed lookup per
   band to every query; signing and checking already cost about 2 ms an article.
 
@@ -174,7 +175,7 @@ class CandidateIndex:
 
     Each band of each signature is one 64-bit key (``band_keys``), kept in a numpy array
     sorted for ``searchsorted`` beside the article ids: 16 bytes per article and band,
-    34 MB at 100,000 articles, where datasketch's ``MinHashLSH`` took 770 MB in Python
+    32 MB at 100,000 articles, where datasketch's ``MinHashLSH`` took 650 MB in Python
     objects (a bytes key and a list per bucket). Articles added since the array was
     last sorted wait in a short tail, compared with every query, and are sorted in
     once it grows past a thirty-second of the rest.

@@ -13,7 +13,9 @@
    signatures (``near_copies.prepare``/``record`` patched out), same run.
 3. Full re-cluster time (signatures stored, LSH built, candidates checked,
    cluster ids written) at ``--scale`` articles, and the in-memory index's build
-   time there.
+   time and memory there (resident memory added, and under tracemalloc what it
+   keeps and its peak). ``--scale-db PATH`` keeps that dataset; given again, only
+   the index is measured over it.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Near-copy clustering: quality against exact Jaccard, cost per imported article, re-cluster time.
 
-    python -m benchmarks.near_copies_bench [--stories 400] [--scale 100000]
+    python -m benchmarks.near_copies_bench [--stories 400] [--scale 100000] [--scale-db PATH]
 
 1. Quality. Generated syndicated stories: each wire story runs on several sites
    with a changed headline, inserted and deleted sentences, a few changed words
@@ -13,15 +13,20 @@
    signatures (``near_copies.prepare``/``record`` patched out), same run.
 3. Full re-cluster time (signatures stored, LSH built, candidates checked,
    cluster ids written) at ``--scale`` articles, and the in-memory index's build
-   time there.
+   time and memory there (resident memory added, and under tracemalloc what it
+   keeps and its peak). ``--scale-db PATH`` keeps that dataset; given again, only
+   the index is measured over it.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
+import os
 import random
 import tempfile
 import time
+import tracemalloc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from itertools import accumulate, combinations
@@ -142,16 +147,17 @@ def _no_signatures() -> Iterator[None]:
     nothing = nc.Pending(np.empty(0, dtype=np.uint32), b"")
     with mock.patch.object(nc, "prepare", lambda texts: [nothing] * len(texts)), \
          mock.patch.object(nc, "record", lambda conn, index, new: {}), \
-         mock.patch.object(nc.CandidateIndex, "add", lambda self, a, b: None):
+         mock.patch.object(nc.CandidateIndex, "add_all", lambda self, signed: None):
         yield
 
 
-def _store_all(path: Path, articles: list[NewArticle]) -> float:
+def _store_all(path: Path, articles: list[NewArticle]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of this process): CPU time stays meaningful when other programs share the cores."""
     with open_store(path) as store:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         for i in range(0, len(articles), 16):  # the importer's batch size
             storing.store_articles(store, articles[i : i + 16])
-        return time.perf_counter() - started
+        return time.perf_counter() - started, time.process_time() - cpu
 
 
 def quality(stories: int, threshold: float, folder: Path) -> None:
@@ -180,17 +186,25 @@ def quality(stories: int, threshold: float, folder: Path) -> None:
 def cost(n: int, folder: Path) -> None:
     articles = Generator(seed=11).articles(n // 8, unrelated=n - n // 8 * 4)[:n]
     with _no_signatures():
-        without = _store_all(folder / "without.sqlite", articles)
-    with_ = _store_all(folder / "with.sqlite", articles)
+        without, without_cpu = _store_all(folder / "without.sqlite", articles)
+    with_, with_cpu = _store_all(folder / "with.sqlite", articles)
     words = sum(len(a.text.split()) for a in articles) / len(articles)
+    ms = 1000 / len(articles)
     print(f"Cost: {len(articles)} articles (mean {words:.0f} words), stored in batches of 16: "
-          f"{without / len(articles) * 1000:.2f} ms each without signatures, "
-          f"{with_ / len(articles) * 1000:.2f} ms with (+{(with_ - without) / len(articles) * 1000:.2f} ms)")
+          f"{without * ms:.2f} ms each without signatures, {with_ * ms:.2f} ms with (+{(with_ - without) * ms:.2f} ms); "
+          f"CPU {without_cpu * ms:.2f} ms and {with_cpu * ms:.2f} ms (+{(with_cpu - without_cpu) * ms:.2f} ms)")
 
 
-def scale(n: int, folder: Path) -> None:
+def scale(n: int, folder: Path, kept: Path | None = None) -> None:
+    if kept is not None and kept.exists():  # made by an earlier run: only the index is measured again
+        with open_store(kept) as store, store.begin() as conn:
+            made = conn.execute(text("SELECT count(*) FROM article")).scalar_one()
+        with open_store(kept) as store:
+            print(f"Scale: {made} articles of {kept}")
+            index_memory(store, made)
+        return
     gen = Generator(seed=5)
-    path = folder / "scale.sqlite"
+    path = kept or folder / "scale.sqlite"
     with open_store(path) as store:
         started = time.perf_counter()
         made = 0
@@ -217,11 +231,34 @@ def scale(n: int, folder: Path) -> None:
         print(f"  full re-cluster of {made}: {cluster_s:.1f} s (signatures read {secs.get('read', 0):.1f} s, "
               f"candidates {secs.get('candidates', 0):.1f} s, exact checks of {report.candidate_pairs} pairs "
               f"{secs.get('verify', 0):.1f} s); {len(set(cluster.values()))} clusters of {len(cluster)} articles")
-        nc.forget_index(store)
-        started = time.perf_counter()
-        with store.begin() as conn:
-            nc.index_for(store, nc.DEFAULT_THRESHOLD).catch_up(conn)
-        print(f"  in-memory index built from {made} stored signatures in {time.perf_counter() - started:.1f} s")
+        index_memory(store, made)
+
+
+def _rss() -> int:
+    """The process's resident memory, in bytes (Linux)."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def index_memory(store: object, made: int) -> None:
+    """The in-memory index's build time and memory: the first build untraced (time, and the
+    resident memory it added), a second under tracemalloc (what it keeps, and its peak)."""
+    nc.forget_index(store)  # type: ignore[arg-type]
+    gc.collect()
+    rss, started, cpu = _rss(), time.perf_counter(), time.process_time()
+    with store.begin() as conn:  # type: ignore[attr-defined]
+        nc.index_for(store, nc.DEFAULT_THRESHOLD).catch_up(conn)  # type: ignore[arg-type]
+    built_s, cpu_s, rss_mb = time.perf_counter() - started, time.process_time() - cpu, (_rss() - rss) / 2**20
+    nc.forget_index(store)  # type: ignore[arg-type]
+    gc.collect()
+    tracemalloc.start()
+    with store.begin() as conn:  # type: ignore[attr-defined]
+        index = nc.index_for(store, nc.DEFAULT_THRESHOLD)  # type: ignore[arg-type]
+        index.catch_up(conn)
+    kept, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"  in-memory index built from {made} stored signatures in {built_s:.1f} s (CPU {cpu_s:.1f} s); resident memory "
+          f"+{rss_mb:.0f} MB; traced: {kept / 2**20:.0f} MB kept, {peak / 2**20:.0f} MB at the peak")
 
 
 def main() -> None:
@@ -230,13 +267,17 @@ def main() -> None:
     ap.add_argument("--threshold", type=float, default=nc.DEFAULT_THRESHOLD)
     ap.add_argument("--cost", type=int, default=4000, help="articles stored with and without signatures")
     ap.add_argument("--scale", type=int, default=100_000)
+    ap.add_argument("--scale-db", type=Path, help="keep the scale dataset here; if it exists, measure only "
+                    "the in-memory index over it")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        quality(args.stories, args.threshold, folder)
-        cost(args.cost, folder)
+        if args.stories:
+            quality(args.stories, args.threshold, folder)
+        if args.cost:
+            cost(args.cost, folder)
         if args.scale:
-            scale(args.scale, folder)
+            scale(args.scale, folder, args.scale_db)
 
 
 if __name__ == "__main__":

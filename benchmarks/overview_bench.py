@@ -129,6 +129,30 @@ def verdict(ms: float) -> str:
     return f"(budget {BUDGET_MS} ms: {'ok' if ms < BUDGET_MS else 'OVER'})"
 
 
+def bar_filters(store: Store, figures: object) -> None:
+    """What a click on each bar costs the library: the ids of the articles it lists, in the library's
+    order (``list_article_ids``, what its table reads), the slowest bar of each chart."""
+    from app.core.ops.library import list_article_ids
+    from app.core.ops.overview import BAR_CHARTS, bar_filter
+
+    bars = {"status": figures.by_status, "labels": figures.by_label,  # type: ignore[attr-defined]
+            "spans_per_article": figures.spans_per_article, "done_per_day": figures.done_per_day,  # type: ignore[attr-defined]
+            "sites": figures.by_site, "annotators": figures.by_annotator,  # type: ignore[attr-defined]
+            "near_copies": figures.near_copies.sizes if figures.near_copies else []}  # type: ignore[attr-defined]
+    print(f"  a bar's library filter (list_article_ids), slowest bar of each chart; budget {BUDGET_MS} ms:")
+    for chart in BAR_CHARTS:
+        slowest, slowest_cpu, rows, which = 0.0, 0.0, 0, None
+        for index in range(len(bars[chart])):
+            flt = bar_filter(figures, chart, index)  # type: ignore[arg-type]
+            if flt is None:
+                continue
+            ms, cpu, ids = timed_ms(lambda f=flt: list_article_ids(store, f))
+            if ms >= slowest:
+                slowest, slowest_cpu, rows, which = ms, cpu, len(ids), flt  # type: ignore[arg-type]
+        shown = {k: v for k, v in vars(which).items() if v not in ((), "", None, False)} if which else {}
+        print(f"    {chart:22s} {slowest:9.1f} ms  {verdict(slowest)}  CPU {slowest_cpu:.0f} ms  {rows:7,} rows  {shown}")
+
+
 def run(store: Store, rounds: int) -> int:
     from app.core.ops.overview import overview
 
@@ -145,6 +169,8 @@ def run(store: Store, rounds: int) -> int:
     print(f"  {'overview(store), first (cold)':44s} {times[0]:9.1f} ms")
     for name, ms in figures.timings.items():  # type: ignore[attr-defined]
         print(f"    {name:42s} {ms:9.1f} ms")
+
+    bar_filters(store, figures)  # type: ignore[arg-type]
 
     from PySide6.QtCore import QEventLoop
     from PySide6.QtWidgets import QApplication

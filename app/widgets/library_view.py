@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QTableView,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -39,6 +38,7 @@ from app.core.team import assignment
 from app.core.team.identity import sees_every_layer
 from app.widgets.article_table_model import ArticleTableModel
 from app.widgets.edits import EditGateway
+from app.widgets.filter_chips import FilterChips
 from app.widgets.icons import icon
 from app.widgets.near_copy_menu import add_near_copy_actions
 from app.widgets.palette import label_icon, status_icon
@@ -114,14 +114,9 @@ class LibraryView(QWidget):
         self._fill_label_filter()
         self.label_filter.currentIndexChanged.connect(self._apply_filter)
 
-        # A site chosen elsewhere (a bar of the overview): shown while it filters, a click lifts it.
-        self._site: str | None = None
-        self.site_filter = QToolButton(self)
-        self.site_filter.setIcon(icon("cancel"))
-        self.site_filter.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.site_filter.setToolTip("Show the articles of every site")
-        self.site_filter.hide()
-        self.site_filter.clicked.connect(lambda: self._set_site(None, apply=True))
+        # Filters chosen elsewhere (a bar of the overview): shown while they filter, a click lifts one.
+        self.chips = FilterChips(self)
+        self.chips.changed.connect(self._apply_filter)
 
     def _build_count_label(self) -> None:
         """How many articles are shown and selected, wide enough that it never shifts the filters."""
@@ -155,7 +150,7 @@ class LibraryView(QWidget):
         top.addWidget(self.search, 1)
         top.addWidget(self.status_filter)
         top.addWidget(self.label_filter)
-        top.addWidget(self.site_filter)
+        top.addWidget(self.chips)
         top.addWidget(self.count_label)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -370,10 +365,10 @@ class LibraryView(QWidget):
             query=self.search.text(),
             has_label=label if which == "has" else None,
             lacks_label=label if which == "lacks" else None,
-            site=self._site,
             near_copies=which == "near",
             cluster=int(label) if which == "cluster" else None,
             assigned_to=self.gateway.own_name if which == "assigned" else None,
+            **self.chips.fields(),  # type: ignore[arg-type]
         )
 
     def show_filter(self, flt: ArticleFilter) -> None:
@@ -387,14 +382,8 @@ class LibraryView(QWidget):
         self.search.blockSignals(True)
         self.search.setText(flt.query)
         self.search.blockSignals(False)
-        self._set_site(flt.site, apply=True)
-
-    def _set_site(self, site: str | None, *, apply: bool = False) -> None:
-        self._site = site
-        self.site_filter.setText(f"Site: {site or '(none)'}")
-        self.site_filter.setVisible(site is not None)
-        if apply:
-            self._apply_filter()
+        self.chips.set_from(flt)
+        self._apply_filter()
 
     # -- edits -------------------------------------------------------------------------------------
     def set_status(self, status: str) -> None:

@@ -22,18 +22,22 @@ CHART_HEIGHT = 220
 class _Bars(pg.BarGraphItem):
     """Bars that report which one was clicked (pyqtgraph's own bars do not)."""
 
-    def __init__(self, on_click: Callable[[int], None] | None, horizontal: bool, count: int, **opts: object) -> None:
+    def __init__(self, on_click: Callable[[int], None] | None, horizontal: bool, centres: Sequence[float],
+                 reach: float, **opts: object) -> None:
+        """``centres``: where each bar stands on the names (or days) axis; a click up to ``reach`` from a
+        bar's centre along that axis is the bar's (the gaps between bars too)."""
         super().__init__(**opts)
-        self._on_click, self._horizontal, self._count = on_click, horizontal, count
+        self._on_click, self._horizontal, self._centres, self._reach = on_click, horizontal, centres, reach
         if on_click is not None:
             self.setCursor(Qt.CursorShape.PointingHandCursor)
 
     def mouseClickEvent(self, ev: object) -> None:  # noqa: N802 (pyqtgraph's name)
-        if self._on_click is None or ev.button() != Qt.MouseButton.LeftButton:  # type: ignore[attr-defined]
+        if self._on_click is None or not self._centres or ev.button() != Qt.MouseButton.LeftButton:  # type: ignore[attr-defined]
             return
         pos = ev.pos()  # type: ignore[attr-defined]
-        index = round(pos.y() if self._horizontal else pos.x())
-        if 0 <= index < self._count:
+        at = pos.y() if self._horizontal else pos.x()
+        index = min(range(len(self._centres)), key=lambda i: abs(self._centres[i] - at))
+        if abs(self._centres[index] - at) <= self._reach:
             ev.accept()  # type: ignore[attr-defined]
             self._on_click(index)
 
@@ -52,6 +56,7 @@ class Chart(QFrame):
         self.names: list[str] = []  # what is shown, bar by bar (days for a series)
         self.values: list[int] = []
         self.brushes: list[QColor] = []  # each bar's colour, as drawn
+        self._centres: Sequence[float] = []  # where each bar stands on the names (or days) axis
         self.on_click: Callable[[int], None] | None = None
         self._colours: list[QColor | None] = []
         title_label = QLabel(title, self)
@@ -91,8 +96,8 @@ class Chart(QFrame):
 
     def bar_center(self, index: int) -> QPoint:
         """Where bar ``index`` is drawn, in the plot widget's coordinates (for a click)."""
-        middle = self.values[index] / 2
-        point = QPointF(middle, index) if self.horizontal else QPointF(index, middle)
+        middle, at = self.values[index] / 2, self._centres[index]
+        point = QPointF(middle, at) if self.horizontal else QPointF(at, middle)
         scene = self.plot.getViewBox().mapViewToScene(point)
         return self.plot.mapFromScene(scene)
 
@@ -126,7 +131,8 @@ class Chart(QFrame):
             opts.update(x0=0, y=positions, height=width, width=self.values)
         else:
             opts.update(x=positions, height=self.values, width=width)
-        item.addItem(_Bars(self.on_click, self.horizontal, n, **opts))
+        self._centres = positions
+        item.addItem(_Bars(self.on_click, self.horizontal, positions, 0.5, **opts))
         # Each bar's count goes with its name (charts are read for their numbers), and the value
         # axis goes: one text per bar instead of a text item each, which cost pyqtgraph far more.
         self._texts = texts = [f"{name}  {value:,}" if self.horizontal else f"{name}\n{value:,}"
@@ -182,8 +188,9 @@ class Chart(QFrame):
                           symbolBrush=colour, symbolPen=pg.mkPen(None), name=name or "(no name)")
             top = max((max(counts) for counts in self.series.values()), default=0)
         else:
-            item.addItem(pg.BarGraphItem(x=middles, height=self.values, width=day * 0.8,
-                                         brush=pal.color(QPalette.ColorRole.Highlight), pen=pg.mkPen(None)))
+            self._centres = middles
+            item.addItem(_Bars(self.on_click, False, middles, day / 2, x=middles, height=self.values,
+                               width=day * 0.8, brush=pal.color(QPalette.ColorRole.Highlight), pen=pg.mkPen(None)))
             top = max(self.values)
         # Four weeks at least, so that one day's bar stays a day wide, not a slab across the chart.
         first, last = min(stamps) - day, max(stamps) + 2 * day

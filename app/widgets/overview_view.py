@@ -19,8 +19,7 @@ from PySide6.QtWidgets import QApplication, QFrame, QGridLayout, QLabel, QScroll
 
 from app.core.changes import ChangeKind, Changes
 from app.core.db.store import Store, describe_db_error
-from app.core.ops.library import ArticleFilter
-from app.core.ops.overview import Overview, overview
+from app.core.ops.overview import BAR_CHARTS, Overview, bar_filter, overview
 from app.core.ops.span_edits import STATUS_TEXT
 from app.widgets.edits import EditGateway
 from app.widgets.palette import STATUS_COLORS
@@ -66,17 +65,18 @@ class OverviewView(QWidget):
             "status": Chart("Articles by status", "Click a bar to list those articles."),
             "labels": Chart("Spans per label", "Click a bar to list the articles with such spans."),
             "spans_per_article": Chart("Articles by number of spans", "Under each bar: a number of spans, then "
-                                       "how many articles have that many."),
+                                       "how many articles have that many. Click one to list them."),
             "done_per_day": Chart("Articles done per day", "Each done article counts on the day it was last "
-                                  "changed.", days=True, empty="No article is done yet."),
+                                  "changed. Click a bar to list that day's.", days=True,
+                                  empty="No article is done yet."),
             "sites": Chart("Articles per site", "Click a bar to list the site's articles.", horizontal=True),
-            "annotators": Chart("Spans per annotator", horizontal=True),
+            "annotators": Chart("Spans per annotator", "Click a bar to list the articles with their spans.",
+                                horizontal=True),
             "near_copies": Chart("Near-copy clusters by size"),
             "annotator_days": Chart("Spans per annotator per day", "The day each span was made.", days=True),
         }
-        self.charts["status"].on_click = self._status_clicked
-        self.charts["labels"].on_click = self._label_clicked
-        self.charts["sites"].on_click = self._site_clicked
+        for key in BAR_CHARTS:
+            self.charts[key].on_click = lambda index, key=key: self._bar_clicked(key, index)
         self._build_layout()
         gateway.changes_applied.connect(self._on_change)
 
@@ -162,7 +162,8 @@ class OverviewView(QWidget):
         near = f.near_copies
         if near is not None:  # a dataset without the near-copy index has no such chart
             c["near_copies"].set_bars([b.text for b in near.sizes], [b.count for b in near.sizes], adjacent=True)
-            c["near_copies"].note.setText(f"{near.clusters:,} clusters hold {near.articles:,} articles.")
+            c["near_copies"].note.setText(f"{near.clusters:,} clusters hold {near.articles:,} articles. "
+                                          "Click a bar to list those of clusters that size.")
             c["near_copies"].note.show()
         # Throughput per day: on a team server, where the figures have it.
         if f.annotator_days:
@@ -188,17 +189,10 @@ class OverviewView(QWidget):
             self._grid.addWidget(chart, i // 2, i % 2)
 
     # -- clicks --------------------------------------------------------------------------------
-    def _status_clicked(self, index: int) -> None:
-        if self.figures is not None:
-            self.filter_requested.emit(ArticleFilter(statuses=(list(self.figures.by_status)[index],)))
-
-    def _label_clicked(self, index: int) -> None:
-        if self.figures is not None:
-            self.filter_requested.emit(ArticleFilter(has_label=self.figures.by_label[index].name))
-
-    def _site_clicked(self, index: int) -> None:
-        if self.figures is not None and index < len(self.figures.by_site):  # not the other sites' bar
-            self.filter_requested.emit(ArticleFilter(site=self.figures.by_site[index].site))
+    def _bar_clicked(self, chart: str, index: int) -> None:
+        flt = bar_filter(self.figures, chart, index) if self.figures is not None else None
+        if flt is not None:  # not the other sites' bar
+            self.filter_requested.emit(flt)
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         super().changeEvent(event)

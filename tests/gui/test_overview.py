@@ -76,18 +76,12 @@ def test_the_shortcut_opens_the_overview_with_the_datasets_figures(qtbot, make_w
 
 
 def test_near_copy_clusters_show_once_the_dataset_has_its_index(qtbot, make_window, known_store):
-    from sqlalchemy import text
-
-    from app.core.ops.overview import SIGNATURE_TABLE
-
-    with known_store.begin() as conn:
-        conn.execute(text(f"UPDATE {SIGNATURE_TABLE} SET cluster_id = CASE WHEN article_id IN (1, 2) THEN 1 "
-                          "WHEN article_id IN (5, 6, 7) THEN 5 END"))
+    _clustered(known_store)
     overview = _open_overview(qtbot, make_window(known_store))
     chart = overview.charts["near_copies"]
     assert not chart.isHidden()
     assert chart.names[:2] == ["2", "3"] and chart.values[:2] == [1, 1] and sum(chart.values) == 2
-    assert chart.note.text() == "2 clusters hold 5 articles."
+    assert chart.note.text().startswith("2 clusters hold 5 articles.")
 
 
 def test_clicking_a_bar_filters_the_library(qtbot, make_window, known_store):
@@ -107,11 +101,106 @@ def test_clicking_a_bar_filters_the_library(qtbot, make_window, known_store):
 
     window.actions_by_id["show_overview"].trigger()
     _click_bar(qtbot, overview.charts["sites"], 1)  # DW
-    assert library.site_filter.isVisible() and library.site_filter.text() == "Site: DW"
+    site = library.chips.buttons["site"]
+    assert site.isVisible() and site.text() == "Site: DW"
     _library_shows(qtbot, window, 2)
-    qtbot.mouseClick(library.site_filter, Qt.MouseButton.LeftButton)  # lifts the site filter
-    assert not library.site_filter.isVisible()
+    qtbot.mouseClick(site, Qt.MouseButton.LeftButton)  # lifts the site filter
+    assert not site.isVisible()
     _library_shows(qtbot, window, 7)
+
+
+def _clustered(store) -> None:
+    """Articles 1 and 2 near copies of each other, and 5, 6 and 7."""
+    from sqlalchemy import text
+
+    from app.core.ops.overview import SIGNATURE_TABLE
+
+    with store.begin() as conn:
+        conn.execute(text(f"UPDATE {SIGNATURE_TABLE} SET cluster_id = CASE WHEN article_id IN (1, 2) THEN 1 "
+                          "WHEN article_id IN (5, 6, 7) THEN 5 END"))
+
+
+def _chips(library) -> list[str]:
+    return [button.text() for button in library.chips.buttons.values() if button.isVisible()]
+
+
+def _listed(library) -> list[int]:
+    return sorted(library.model.article_ids())
+
+
+@pytest.mark.parametrize(("chart", "bar", "chip", "ids"), [
+    ("spans_per_article", 0, "0 spans", [4, 5, 7]),
+    ("spans_per_article", 1, "1 span", [2, 3, 6]),
+    ("spans_per_article", 3, "3–4 spans", [1]),
+    ("near_copies", 0, "In near-copy clusters of 2", [1, 2]),
+    ("near_copies", 1, "In near-copy clusters of 3", [5, 6, 7]),
+    ("annotators", 0, "Spans by ana", [1, 2, 3, 6]),
+])
+def test_every_bar_filters_the_library(qtbot, make_window, known_store, chart, bar, chip, ids):
+    _clustered(known_store)
+    window = make_window(known_store)
+    overview = _open_overview(qtbot, window)
+    library = window.panes.library
+    _click_bar(qtbot, overview.charts[chart], bar)
+    assert window.tabs.currentIndex() == 0
+    _library_shows(qtbot, window, len(ids))
+    assert _listed(library) == ids and _chips(library) == [chip]
+    assert library.count_label.text() == f"{len(ids)} of 7 articles"
+    qtbot.mouseClick(library.chips.buttons[next(iter(library.chips.values))], Qt.MouseButton.LeftButton)
+    _library_shows(qtbot, window, 7)
+    assert _chips(library) == []
+
+
+def test_a_day_of_done_articles_filters_the_library(qtbot, make_window, known_store):
+    from datetime import date
+
+    from sqlalchemy import text
+
+    with known_store.begin() as conn:  # article 3 was done a day earlier
+        conn.execute(text("UPDATE article SET updated_at = '2026-05-01 23:59:00.000000' WHERE id = 3"))
+        conn.execute(text("UPDATE article SET updated_at = '2026-05-02 00:00:00.000000' WHERE id IN (1, 2, 4)"))
+    window = make_window(known_store)
+    overview = _open_overview(qtbot, window)
+    library = window.panes.library
+    assert overview.charts["done_per_day"].names == ["2026-05-01", "2026-05-02"]
+    _click_bar(qtbot, overview.charts["done_per_day"], 1)
+    _library_shows(qtbot, window, 2)  # not article 4, changed that day but not done
+    assert _listed(library) == [1, 2] and library.status_filter.currentData() == "done"
+    assert _chips(library) == [f"Changed on 2 {date(2026, 5, 2):%b} 2026"]
+    window.actions_by_id["show_overview"].trigger()
+    _click_bar(qtbot, overview.charts["done_per_day"], 0)
+    _library_shows(qtbot, window, 1)
+    assert _listed(library) == [3]
+
+
+def test_screenshot_of_the_library_filtered_by_a_bar(qtbot, make_window, tmp_path, screenshot):
+    """tests/screenshots/library_filtered_by_overview.png (docs/screenshots/ has a copy): the sample
+    dataset's library after a click on the near-copy chart's bar of pairs."""
+    from app.core.db.store import open_store
+    from app.core.ingest.sample_dataset import create_sample_dataset
+    from app.core.ops import library
+
+    store = open_store(create_sample_dataset(tmp_path / "sample.sqlite"))
+    # Syndicated copies of three stories: another site's headline and a line of its own added.
+    copies = []
+    for n, row in enumerate(library.list_articles(store, limit=3)):
+        original = library.get_article(store, row.id)
+        assert original is not None
+        for site in ("Wire Daily", "The Syndicate")[: 1 + (n == 0)]:
+            copies.append(NewArticle(text=f"{original.text}\n\nThis story first ran elsewhere; {site} ran it too.",
+                                     title=f"{original.title} ({site})", site_name=site, source_kind="paste"))
+    store_articles(store, copies)
+    window = make_window(store)
+    window.panes.import_dock.close()
+    window.resize(1400, 800)
+    overview = _open_overview(qtbot, window)
+    chart = overview.charts["near_copies"]
+    assert chart.values[0] > 0, "the sample dataset has pairs of near copies"
+    _click_bar(qtbot, chart, 0)
+    _library_shows(qtbot, window, 2 * chart.values[0])
+    assert _chips(window.panes.library) == ["In near-copy clusters of 2"]
+    qtbot.wait(100)
+    screenshot(window, "library_filtered_by_overview")
 
 
 def test_the_overview_follows_edits(qtbot, make_window, known_store):

@@ -70,6 +70,54 @@ def test_the_library_filters_by_site(known):
     assert count_articles(known, ArticleFilter(site="Nowhere")) == 0
 
 
+def test_every_bar_lists_the_articles_it_counts(known):
+    """What a click on each bar lists in the library: as many articles as a bar of articles counts,
+    and for a bar of spans or clusters the articles that hold them."""
+    from app.core.ops.library import count_articles, list_article_ids
+    from app.core.ops.overview import BAR_CHARTS, bar_filter
+
+    with known.begin() as conn:  # articles 1-3 one cluster, 4-5 another, 6 alone
+        conn.execute(text(f"UPDATE {SIGNATURE_TABLE} SET cluster_id = CASE WHEN article_id <= 3 THEN 1 "
+                          "WHEN article_id <= 5 THEN 4 END"))
+    f = overview(known, top_sites=2)
+    counted = {"status": list(f.by_status.values()), "spans_per_article": [b.count for b in f.spans_per_article],
+               "done_per_day": [n for _day, n in f.done_per_day], "sites": [s.articles for s in f.by_site]}
+    for chart, counts in counted.items():
+        for index, n in enumerate(counts):
+            assert count_articles(known, bar_filter(f, chart, index)) == n, (chart, index)
+    assert bar_filter(f, "sites", 2) is None  # the other sites together
+    listed = {chart: [list_article_ids(known, bar_filter(f, chart, i)) for i in range(len(bars))]
+              for chart, bars in (("labels", f.by_label), ("annotators", f.by_annotator),
+                                  ("near_copies", f.near_copies.sizes))}
+    assert listed["labels"] == [[1, 2, 3], [1, 4], [4]]  # PERSON, ORG, CLAIM
+    assert listed["annotators"] == [[1, 3], [1, 2, 4]]  # ben, ana
+    assert listed["near_copies"][:3] == [[4, 5], [1, 2, 3], []] and not any(listed["near_copies"][3:])
+    assert set(BAR_CHARTS) == set(counted) | set(listed)
+    with pytest.raises(ValueError, match="annotator_days"):
+        bar_filter(f, "annotator_days", 0)
+
+
+def test_the_library_filters_by_a_range_of_spans_and_a_day(known):
+    from app.core.ops.library import ArticleFilter, list_article_ids, list_articles
+
+    def ids(**fields: object) -> list[int]:
+        return list_article_ids(known, ArticleFilter(**fields))  # type: ignore[arg-type]
+
+    assert ids(span_count=(0, 0)) == [5, 6]
+    assert ids(span_count=(0, 2)) == [2, 4, 5, 6]
+    assert ids(span_count=(3, None)) == [1, 3]
+    assert ids(span_count=(0, None)) == [1, 2, 3, 4, 5, 6]
+    assert ids(changed_on="2026-03-01") == [1, 2]
+    assert ids(changed_on="2026-03-04", statuses=("done",)) == [3]
+    assert ids(changed_on="2026-03-02") == []
+    assert ids(annotator="") == [] and ids(annotator="ana", span_count=(2, 2)) == [4]
+    assert ids(cluster_size=(6, 9)) == [1, 2, 3, 4, 5, 6] and ids(cluster_size=(2, 5)) == []  # one cluster of six
+    # In the library's other orders, and a page of two statuses (a query per status).
+    assert list_article_ids(known, ArticleFilter(span_count=(1, None)), sort="status") == [4, 1, 2, 3]
+    two = ArticleFilter(statuses=("new", "done"), span_count=(0, 1), changed_on="2026-03-01")
+    assert [row.id for row in list_articles(known, two, sort="title")] == [2]
+
+
 def test_spans_per_article_counts_follow_edits(known):
     with known.begin() as conn:
         conn.execute(text("DELETE FROM span WHERE article_id = 3"))

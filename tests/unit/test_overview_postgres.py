@@ -41,5 +41,12 @@ def test_figures_and_throughput_per_day_on_postgresql(pg_url):  # type: ignore[n
         assert f.near_copies is None or f.near_copies.clusters == 0
         assert count_articles(store, ArticleFilter(site="BBC")) == 2
         assert count_articles(store, ArticleFilter(site="")) == 1
+        # The other bars' filters: a day of timestamps, a range of spans, an annotator's, a cluster size.
+        assert count_articles(store, ArticleFilter(statuses=("done",), changed_on="2026-05-02")) == 2
+        assert count_articles(store, ArticleFilter(changed_on="2026-05-03")) == 0
+        assert count_articles(store, ArticleFilter(span_count=(0, 1))) == 2
+        assert count_articles(store, ArticleFilter(span_count=(2, None))) == 1
+        assert count_articles(store, ArticleFilter(annotator="ben")) == 1
+        assert count_articles(store, ArticleFilter(cluster_size=(2, 2))) == 0
     finally:
         store.close()

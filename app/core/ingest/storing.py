@@ -235,8 +235,7 @@ def store_articles(store: Store, articles: Sequence[NewArticle], *, annotator: s
             outcomes[i] = StoreOutcome("imported", art_id, str(row["uid"]), _near_copy_note(copy),
                                        copy.article_id if copy else None)
     with index.lock:  # only now: a batch rolled back is in no index
-        for art_id, pending_signature in signed:
-            index.add(art_id, pending_signature.blob)
+        index.add_all([(art_id, pending_signature.blob) for art_id, pending_signature in signed])
     if new_labels is not None:  # only now: a batch rolled back created nothing
         new_labels.add(merged.created, merged.per_label)
         new_labels.add(created, per_label)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -75,6 +75,11 @@ class ArticleFilter:
     near_copies: bool = False  # only articles that have near copies
     cluster: int | None = None  # only the articles of this near-copy cluster
     assigned_to: str | None = None  # only the articles assigned to this annotator (app/core/team/assignment.py)
+    # The bars of View ▸ Overview, each a (lowest, highest) range, inclusive; None: no upper bound.
+    span_count: tuple[int, int | None] | None = None  # articles with this many spans
+    cluster_size: tuple[int, int | None] | None = None  # articles in near-copy clusters of this size
+    changed_on: str | None = None  # articles last changed on this ISO day (UTC, as stored)
+    annotator: str | None = None  # articles with spans by this annotator ("" for spans made without a name)
 
 
 @dataclass(frozen=True)
@@ -152,17 +157,52 @@ def _where(store: Store, flt: ArticleFilter) -> tuple[list[str], dict[str, Any]]
     if flt.site is not None:
         conds.append("coalesce(article.site_name, '') = :site")
         params["site"] = flt.site
-    if flt.near_copies:
-        # A cluster left with one article (its copies deleted) is no longer one.
+    if flt.near_copies or flt.cluster_size is not None:
+        # Clusters counted from ix_article_signature_cluster, their articles read from it too. A
+        # cluster left with one article (its copies deleted) is no longer one.
+        low, high = flt.cluster_size or (2, None)
         conds.append("article.id IN (SELECT article_id FROM article_signature WHERE cluster_id IN "
-                     "(SELECT cluster_id FROM article_signature WHERE cluster_id IS NOT NULL "
-                     "GROUP BY cluster_id HAVING count(*) > 1))")
+                     "(SELECT cluster_id FROM article_signature WHERE cluster_id IS NOT NULL GROUP BY cluster_id "
+                     f"HAVING {_in_range('count(*)', max(low, 2), high, 'size', params)}))")
     if flt.cluster is not None:
         conds.append("article.id IN (SELECT article_id FROM article_signature WHERE cluster_id = :cluster)")
         params["cluster"] = flt.cluster
     if flt.assigned_to is not None:
         conds.append(assignment.assigned_clause(params, flt.assigned_to))
+    if flt.span_count is not None:
+        conds.append(_span_count_condition(*flt.span_count, params))
+    if flt.changed_on is not None:
+        # A range of ix_article_status_updated (status, updated_at) where a status is chosen too. SQLite
+        # compares the stored text ("YYYY-MM-DD HH:MM:SS..."), a server the timestamps.
+        day = date.fromisoformat(flt.changed_on)
+        bounds = (day, day + timedelta(days=1))
+        params["day_from"], params["day_to"] = (str(d) for d in bounds) if store.is_sqlite else bounds
+        conds.append("article.updated_at >= :day_from AND article.updated_at < :day_to")
+    if flt.annotator is not None:
+        conds.append("article.id IN (SELECT span.article_id FROM span WHERE span.annotator = :annotator)")
+        params["annotator"] = flt.annotator
     return conds, params
+
+
+def _in_range(value: str, low: int, high: int | None, name: str, params: dict[str, Any]) -> str:
+    """SQL that ``value`` lies between ``low`` and ``high`` (inclusive; None: no upper bound)."""
+    params[f"{name}_low"] = low
+    if high is None:
+        return f"{value} >= :{name}_low"
+    params[f"{name}_high"] = high
+    return f"{value} >= :{name}_low AND {value} <= :{name}_high"
+
+
+def _span_count_condition(low: int, high: int | None, params: dict[str, Any]) -> str:
+    # Spans counted per article from ix_span_article (article_id, start), in its order. Articles
+    # without spans have no rows to count: a range from zero is "not among those with more".
+    if low > 0:
+        return "article.id IN (SELECT article_id FROM span GROUP BY article_id " \
+               f"HAVING {_in_range('count(*)', low, high, 'spans', params)})"
+    if high is None:
+        return "1 = 1"
+    params["spans_over"] = high
+    return "article.id NOT IN (SELECT article_id FROM span GROUP BY article_id HAVING count(*) > :spans_over)"
 
 
 def list_articles(

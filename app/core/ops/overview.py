@@ -30,6 +30,7 @@ from sqlalchemy import Connection, inspect, text
 
 from app.core.db.store import Store
 from app.core.ops.labels import list_labels
+from app.core.ops.library import ArticleFilter
 from app.models import ARTICLE_STATUSES
 
 TOP_SITES = 10
@@ -282,3 +283,31 @@ def _annotator_days(conn: Connection, dialect: _Dialect) -> list[AnnotatorDay]:
     rows = conn.execute(text(f"SELECT {dialect.day('created_at')} AS day, annotator, count(*) FROM span "
                              "GROUP BY day, annotator ORDER BY day, annotator"))
     return [AnnotatorDay(_iso_day(d), who, int(n)) for d, who, n in rows]
+
+
+# The charts whose bars filter the library, in the order of the overview.
+BAR_CHARTS = ("status", "labels", "spans_per_article", "done_per_day", "sites", "near_copies", "annotators")
+
+
+def bar_filter(f: Overview, chart: str, index: int) -> ArticleFilter | None:
+    """The library filter that lists the articles bar ``index`` of ``chart`` counts (one of
+    ``BAR_CHARTS``); None for a bar that is no one set of articles (the other sites together)."""
+    if chart == "status":
+        return ArticleFilter(statuses=(list(f.by_status)[index],))
+    if chart == "labels":
+        return ArticleFilter(has_label=f.by_label[index].name)
+    if chart == "spans_per_article":
+        return ArticleFilter(span_count=_range(f.spans_per_article[index]))
+    if chart == "done_per_day":
+        return ArticleFilter(statuses=("done",), changed_on=f.done_per_day[index][0])
+    if chart == "sites":
+        return ArticleFilter(site=f.by_site[index].site) if index < len(f.by_site) else None
+    if chart == "near_copies":
+        return None if f.near_copies is None else ArticleFilter(cluster_size=_range(f.near_copies.sizes[index]))
+    if chart == "annotators":
+        return ArticleFilter(annotator=list(f.by_annotator)[index])
+    raise ValueError(f"no bars to filter by in {chart!r}")
+
+
+def _range(b: Bin) -> tuple[int, int | None]:
+    return (b.low, b.high)

@@ -22,10 +22,13 @@ Choices, measured with benchmarks/near_copies_bench.py:
   0.8). The false candidates this lets in cost one exact comparison each.
 
 - The LSH index lives in memory, filled from the stored signatures on first use
-  (6 s for 100,000 articles, once a session, before any write transaction) and
-  kept current from then on. Band hashes in a table would spare that start but
-  add 21 rows to every stored article and an indexed lookup per band to every
-  query; signing and checking already cost about 2 ms an article.
+  (once a session, before any write transaction) and kept current from then on:
+  a 64-bit key per band of each signature in a numpy array sorted for lookup
+  (``CandidateIndex``): at 100,000 articles 32 MB, built in 0.8 s of CPU, where
+  datasketch's ``MinHashLSH`` held 650 MB of Python objects and took 8 s to
+  fill (benchmarks/near_copies_bench.py). Band keys in a table would spare
+  the start but add 21 rows to every stored article and an indexed lookup per
+  band to every query; signing and checking already cost about 2 ms an article.
 
 Measured at 100,000 articles: signing 1 ms an article (the upgrade of a dataset
 of that size: 100 s), a full re-cluster 23 s, precision 1.0 and recall 0.99
@@ -45,10 +48,9 @@ import zlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import islice
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash, MinHashLSH
+from datasketch import MinHash
 from sqlalchemy import Connection, text
 
 from app.core.db.in_lists import select_in
@@ -66,6 +68,7 @@ _CANDIDATE_RECALL = 0.995
 
 _WORD = re.compile(r"\w+")
 _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # odd, with well-mixed bits (the golden ratio's)
+_BAND_BITS = 7  # a band's number in a key: NUM_PERM // 2 bands at most
 _PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
 
 
@@ -128,10 +131,6 @@ def signature_of(text_: str) -> bytes:
     return signature(shingle_hashes(text_))
 
 
-def _minhash(blob: bytes) -> LeanMinHash:
-    return LeanMinHash(seed=SEED, hashvalues=np.frombuffer(blob, dtype="<u4"), scheme=SCHEME)
-
-
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:
     """Exact Jaccard similarity of two shingle sets (as ``shingle_hashes`` gives them)."""
     if not a.size or not b.size:
@@ -157,46 +156,105 @@ def lsh_params(threshold: float) -> tuple[int, int]:
     return best
 
 
+def band_keys(matrix: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """One 64-bit key per LSH band of each signature (the rows of ``matrix``), shape (signatures,
+    bands): a polynomial in the band's values, its low bits the band's number, so that keys of
+    all bands sort into one array and signatures that agree on a band share its key. Unequal
+    bands share one with a chance of about 2**-57: a false candidate, which the checks that
+    follow drop like any other."""
+    values = matrix[:, : bands * rows].astype(np.uint64).reshape(len(matrix), bands, rows)
+    keys = np.zeros((len(matrix), bands), dtype=np.uint64)
+    for r in range(rows):
+        keys = (keys + values[:, :, r]) * _MULTIPLIER  # wraps modulo 2**64, as meant
+    return (keys << np.uint64(_BAND_BITS)) | np.arange(bands, dtype=np.uint64)
+
+
 class CandidateIndex:
     """An LSH index over stored signatures, kept in memory and brought up to date from
     the table before each use (another process may have stored articles meanwhile).
+
+    Each band of each signature is one 64-bit key (``band_keys``), kept in a numpy array
+    sorted for ``searchsorted`` beside the article ids: 16 bytes per article and band,
+    32 MB at 100,000 articles, where datasketch's ``MinHashLSH`` took 650 MB in Python
+    objects (a bytes key and a list per bucket). Articles added since the array was
+    last sorted wait in a short tail, compared with every query, and are sorted in
+    once it grows past a thirty-second of the rest.
 
     Articles deleted since stay in it: a candidate is checked against the stored
     text, and one that is gone is dropped then.
     """
 
+    CATCH_UP_BATCH = 10_000  # signatures read at once: the rows, not the index, would fill memory
+
     def __init__(self, threshold: float) -> None:
         self.threshold = threshold
-        self.lsh = MinHashLSH(num_perm=NUM_PERM, params=lsh_params(threshold))
+        self.bands, self.rows = lsh_params(threshold)
+        self.keys = np.empty(0, dtype=np.uint64)  # every band's, sorted
+        self.ids = np.empty(0, dtype=np.int64)  # the article of each key
+        self._tail_ids: list[np.ndarray] = []  # added since the arrays were sorted, in order of adding
+        self._tail_keys: list[np.ndarray] = []  # their band keys, (articles, bands) each
         self.last_id = 0
         self.lock = threading.Lock()
 
-    def catch_up(self, conn: Connection) -> None:
-        """Add the signatures stored after the last one this index holds.
+    def __len__(self) -> int:
+        return self.sorted_articles + sum(len(ids) for ids in self._tail_ids)
 
-        Filled through the index's storage, with the band keys cut by numpy for all
-        rows at once (the keys ``MinHashLSH.insert`` makes, byte for byte): inserting
-        one MinHash at a time took 10 to 25 s at 100,000 articles, this takes a few.
-        """
-        rows = conn.execute(text(f"SELECT article_id, signature FROM {TABLE} WHERE article_id > :last "
-                                 "ORDER BY article_id"), {"last": self.last_id}).all()
-        if not rows:
-            return
-        matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype="<u4").reshape(len(rows), NUM_PERM)
-        bands = [matrix[:, start:end].byteswap() for start, end in self.lsh.hashranges]
-        tables = self.lsh.hashtables
-        for i, (article_id, _blob) in enumerate(rows):
-            keys = [band[i].tobytes() for band in bands]
-            self.lsh.keys.insert(article_id, *keys)
-            for key, table in zip(keys, tables, strict=True):
-                table.insert(key, article_id)
-        self.last_id = rows[-1][0]
+    @property
+    def sorted_articles(self) -> int:
+        """The articles in the sorted array (the rest are in the tail)."""
+        return len(self.keys) // self.bands
+
+    def catch_up(self, conn: Connection) -> None:
+        """Add the signatures stored after the last one this index holds, a batch of rows at a time."""
+        while True:
+            rows = conn.execute(text(f"SELECT article_id, signature FROM {TABLE} WHERE article_id > :last "
+                                     f"ORDER BY article_id LIMIT {self.CATCH_UP_BATCH}"),
+                                {"last": self.last_id}).all()
+            if not rows:
+                break
+            self._append([r[0] for r in rows], b"".join(r[1] for r in rows))
+            self.last_id = rows[-1][0]
+            del rows
+        self._sort_in_tail()
+
+    def add_all(self, signed: Sequence[tuple[int, bytes]]) -> None:
+        """Add these (article id, signature) pairs, stored since."""
+        if signed:
+            self._append([a for a, _blob in signed], b"".join(blob for _a, blob in signed))
+            self.last_id = max(self.last_id, max(a for a, _blob in signed))
+            self._sort_in_tail()
 
     def add(self, article_id: int, blob: bytes) -> None:
-        if article_id in self.lsh:  # an id given again after its article was deleted
-            self.lsh.remove(article_id)
-        self.lsh.insert(article_id, _minhash(blob), check_duplication=False)
-        self.last_id = max(self.last_id, article_id)
+        self.add_all([(article_id, blob)])
+
+    def _append(self, ids: Sequence[int], blobs: bytes) -> None:
+        matrix = np.frombuffer(blobs, dtype="<u4").reshape(len(ids), NUM_PERM)
+        self._tail_ids.append(np.asarray(ids, dtype=np.int64))
+        self._tail_keys.append(band_keys(matrix, self.bands, self.rows))
+
+    def _tail(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """The tail as one array of ids and one of keys (joined once, on first use)."""
+        if not self._tail_ids:
+            return None
+        if len(self._tail_ids) > 1:
+            self._tail_ids = [np.concatenate(self._tail_ids)]
+            self._tail_keys = [np.concatenate(self._tail_keys)]
+        return self._tail_ids[0], self._tail_keys[0]
+
+    def _sort_in_tail(self) -> None:
+        """Sort the tail into the arrays once it is long: a few hundred ms at 100,000 articles,
+        once per 3,000 added there, where comparing each query with a longer tail would cost more."""
+        tail = self._tail()
+        if tail is None or len(tail[0]) < max(1024, self.sorted_articles // 32):
+            return
+        ids, keys = tail
+        all_keys = np.concatenate([self.keys, keys.ravel()])
+        # Stable: the articles of a bucket stay in the order they were added, the oldest first.
+        order = np.argsort(all_keys, kind="stable")
+        self.keys = all_keys[order]
+        del all_keys
+        self.ids = np.concatenate([self.ids, np.repeat(ids, self.bands)])[order]
+        self._tail_ids, self._tail_keys = [], []
 
     def warm(self, store: Store) -> None:
         """Catch up on a connection of its own, before a write transaction: building the index
@@ -205,16 +263,21 @@ class CandidateIndex:
             self.catch_up(conn)
 
     def candidates(self, blob: bytes, limit: int = 32) -> list[int]:
-        """The stored articles sharing a band with this signature (``MinHashLSH.query``), at most
-        ``limit``: those sharing the most bands, which are the most alike. A template run a
-        thousand times would otherwise make every new copy read a thousand signatures."""
-        values = np.frombuffer(blob, dtype="<u4")
+        """The stored articles sharing a band with this signature, at most ``limit``: those
+        sharing the most bands, which are the most alike. Of a bucket of thousands (one
+        template's copies) its first ``limit`` are enough: reading all would make every new
+        copy read a thousand signatures, more than the rest of its storing costs."""
+        query = band_keys(np.frombuffer(blob, dtype="<u4").reshape(1, NUM_PERM), self.bands, self.rows)[0]
         hits: Counter[int] = Counter()
-        for (start, end), table in zip(self.lsh.hashranges, self.lsh.hashtables, strict=True):
-            # The bucket key as datasketch makes it (MinHashLSH._byteswap). Of a bucket of
-            # thousands (one template's copies) a few members are enough, and reading all
-            # would cost every new copy more than the rest of its storing.
-            hits.update(islice(table.get(bytes(values[start:end].byteswap().data)), limit))
+        firsts, lasts = self.keys.searchsorted(query, "left"), self.keys.searchsorted(query, "right")
+        for band in np.flatnonzero(lasts > firsts):
+            first = int(firsts[band])
+            hits.update(self.ids[first : min(int(lasts[band]), first + limit)].tolist())
+        tail = self._tail()
+        if tail is not None:
+            rows, bands = np.nonzero(tail[1] == query)
+            for band in np.unique(bands):
+                hits.update(tail[0][rows[bands == band][:limit]].tolist())
         return [a for a, _n in hits.most_common(limit)]
 
 

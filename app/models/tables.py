@@ -109,7 +109,7 @@ class Span(_Table, table=True):
               postgresql_where=sql_text("origin = 'suggested'")),
         Index("ix_span_entity", "entity_id", "article_id"),
         Index("ix_span_claimant", "claimant_id", "article_id"),
-        Index("ix_span_annotator", "annotator"),  # the overview's spans per annotator (migration 0014)
+        Index("ix_span_annotator", "annotator", "article_id"),  # one annotator's layer (migrations 0014, 0015)
         # The Claims view's orders and filters, over claims only (migration 0015).
         *(Index(name, *columns, sqlite_where=sql_text(f"{where} IS NOT NULL"),
                 postgresql_where=sql_text(f"{where} IS NOT NULL"))

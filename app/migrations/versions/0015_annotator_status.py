@@ -46,6 +46,10 @@ def upgrade() -> None:
     )
     op.create_index("ix_assignment_annotator", "assignment", ["annotator", "article_id"])
     _backfill_statuses()
+    # Spans of one annotator by article: the library's "spans by ana" filter, agreement and review read
+    # a layer article by article (the index of 0014 held the annotator alone).
+    op.drop_index("ix_span_annotator", "span")
+    op.create_index("ix_span_annotator", "span", ["annotator", "article_id"])
 
 
 def _backfill_statuses() -> None:
@@ -61,6 +65,8 @@ def _backfill_statuses() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_span_annotator", "span")
+    op.create_index("ix_span_annotator", "span", ["annotator"])
     op.drop_index("ix_assignment_annotator", "assignment")
     op.drop_table("assignment")
     op.drop_index("ix_article_status_annotator", "article_status")

@@ -47,7 +47,7 @@ CREATE INDEX ix_import_log_batch ON import_log (batch, id);
 CREATE INDEX ix_review_rejection_label ON review_rejection (label_id);
 
 -- index ix_span_annotator on span
-CREATE INDEX ix_span_annotator ON span (annotator);
+CREATE INDEX ix_span_annotator ON span (annotator, article_id);
 
 -- index ix_span_article on span
 CREATE INDEX ix_span_article ON span (article_id, start);

@@ -31,6 +31,7 @@ from app.core.quality.clustering import ReclusterReport, sign_and_cluster_missin
 from app.core.settings import load_settings, save_settings
 from app.resources import resource_path, resources_root
 from app.widgets.crash_dialog import ErrorReporter
+from app.widgets.first_paint import report_first_paint
 from app.widgets.main_window import MainWindow
 from app.widgets.tasks import run_task
 
@@ -161,6 +162,7 @@ class Application:
         save_settings(self.settings)
         window.dataset_switch_requested.connect(self.switch)
         self.window = window
+        report_first_paint(window)
         window.show()
         self.check_in_background(window)
 

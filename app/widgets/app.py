@@ -8,6 +8,7 @@ import platform
 import sys
 from collections.abc import Callable
 from logging.handlers import RotatingFileHandler
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QSize, QTimer
 from PySide6.QtGui import QGuiApplication, QIcon
@@ -27,13 +28,15 @@ from app.core.db.store import (
     open_store,
 )
 from app.core.paths import log_dir, resolve_dataset
-from app.core.quality.clustering import ReclusterReport, sign_and_cluster_missing
 from app.core.settings import load_settings, save_settings
 from app.resources import resource_path, resources_root
 from app.widgets.crash_dialog import ErrorReporter
-from app.widgets.first_paint import report_first_paint
+from app.widgets.first_paint import FirstPaint
 from app.widgets.main_window import MainWindow
 from app.widgets.tasks import run_task
+
+if TYPE_CHECKING:
+    from app.core.quality.clustering import ReclusterReport
 
 log = logging.getLogger(__name__)
 
@@ -162,9 +165,9 @@ class Application:
         save_settings(self.settings)
         window.dataset_switch_requested.connect(self.switch)
         self.window = window
-        report_first_paint(window)
+        # The background work starts once the window shows its rows, not before.
+        FirstPaint(window).painted.connect(lambda: self.check_in_background(window))
         window.show()
-        self.check_in_background(window)
 
     def check_in_background(self, window: MainWindow) -> None:
         # Damage in the middle of a file only shows when those pages are read:
@@ -187,6 +190,10 @@ class Application:
         store, threshold = window.store, self.settings.near_copy_threshold
 
         def work(progress: Callable[..., None], cancel: CancelToken) -> ReclusterReport | None:
+            # Loaded here, off the GUI thread and after the window is shown: near-copy
+            # signing brings numpy and datasketch, a second or more to import.
+            from app.core.quality.clustering import sign_and_cluster_missing
+
             try:
                 fill_missing(store, cancel)
             except DATABASE_ERRORS as exc:

@@ -1,11 +1,24 @@
-"""Icons by meaning, from qtawesome, coloured from the current palette (dark and light themes)."""
+"""Icons by meaning: Font Awesome 5 glyphs, coloured from the current palette (dark and light themes).
+
+The glyphs come from the Font Awesome font that qtawesome ships, drawn by the small icon
+engine below the way qtawesome draws them. qtawesome itself is not imported: it loads all
+its dozen fonts and Qt's OpenGL module first, which cost the window a second of its start.
+"""
 
 from __future__ import annotations
 
-import qtawesome as qta
-from PySide6.QtGui import QGuiApplication, QIcon, QPalette
+import importlib.util
+import json
+import logging
+from functools import cache
+from pathlib import Path
 
-# Meaning -> Font Awesome 5 / Material Design icon name.
+from PySide6.QtCore import QPoint, QRect, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QGuiApplication, QIcon, QIconEngine, QPainter, QPalette, QPixmap
+
+log = logging.getLogger(__name__)
+
+# Meaning -> Font Awesome 5 icon name, as qtawesome names them ("fa5s.": the solid style).
 ICONS: dict[str, str] = {
     "dataset.new": "fa5s.file",
     "dataset.open": "fa5s.folder-open",
@@ -50,12 +63,70 @@ ICONS: dict[str, str] = {
 }
 
 
+DISABLED_COLOR = "#888888"
+# The glyph's size as a share of the icon's height, as in qtawesome: room for the font's bearing
+# (a 16-pixel icon gets a 14-pixel glyph, pixel perfect for Font Awesome).
+GLYPH_SCALE = 0.875
+FONT_FILES = ("fontawesome5-solid-webfont-*.ttf", "fontawesome5-solid-webfont-charmap-*.json")
+
+
 def icon(meaning: str, color: str | None = None) -> QIcon:
     """The icon for ``meaning``, drawn in the palette's text colour unless told otherwise."""
-    name = ICONS.get(meaning, "fa5s.question")
+    name = ICONS.get(meaning, "fa5s.question").removeprefix("fa5s.")
     if color is None:
         app = QGuiApplication.instance()
         palette = app.palette() if isinstance(app, QGuiApplication) else QPalette()
         color = palette.color(QPalette.ColorRole.WindowText).name()
-    disabled = "#888888"
-    return qta.icon(name, color=color, color_disabled=disabled)
+    family, codes = _solid_font()
+    if not family or name not in codes:
+        return QIcon()
+    return QIcon(GlyphIconEngine(chr(int(codes[name], 16)), family, color, DISABLED_COLOR))
+
+
+class GlyphIconEngine(QIconEngine):
+    """One glyph of an icon font, centred, in one colour (another one when disabled)."""
+
+    def __init__(self, char: str, family: str, color: str, disabled_color: str) -> None:
+        super().__init__()
+        self.char, self.family, self.color, self.disabled_color = char, family, color, disabled_color
+
+    def paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode, state: QIcon.State) -> None:
+        painter.save()
+        painter.setPen(QColor(self.disabled_color if mode == QIcon.Mode.Disabled else self.color))
+        font = QFont()
+        font.setFamily(self.family)
+        font.setStyleName("Solid")
+        font.setPixelSize(max(1, round(GLYPH_SCALE * rect.height())))
+        painter.setFont(font)
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, self.char)
+        painter.restore()
+
+    def pixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QPixmap:
+        pixmap = QPixmap(size)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        self.paint(painter, QRect(QPoint(0, 0), size), mode, state)
+        painter.end()
+        return pixmap
+
+    def clone(self) -> QIconEngine:
+        return GlyphIconEngine(self.char, self.family, self.color, self.disabled_color)
+
+
+@cache
+def _solid_font() -> tuple[str, dict[str, str]]:
+    """The solid Font Awesome font, loaded once: its family, and its icon names' code points (hex).
+
+    An empty family when the font cannot be found or loaded: the icons are then blank, not fatal.
+    """
+    spec = importlib.util.find_spec("qtawesome")
+    folders = [Path(p) / "fonts" for p in (spec.submodule_search_locations or [])] if spec else []
+    for folder in folders:
+        font_file, charmap = (max(folder.glob(pattern), default=None) for pattern in FONT_FILES)
+        if font_file is None or charmap is None:
+            continue
+        families = QFontDatabase.applicationFontFamilies(QFontDatabase.addApplicationFont(str(font_file)))
+        if families:
+            return families[0], json.loads(charmap.read_text(encoding="utf-8"))
+    log.warning("The icon font (Font Awesome 5, from qtawesome) was not found in %s: icons are blank.", folders)
+    return "", {}

@@ -79,6 +79,9 @@ def run_gui(db: str | None, quit_after: float | None = None) -> int:
     ``quit_after`` closes the window and quits after that many seconds (the
     packaging smoke test). The exit status is 1 when no dataset could be opened.
     """
+    # Starting allocates a great many objects that all live on: the cyclic garbage collector
+    # would only scan them again and again. It rests until the window has painted (settle()).
+    gc.disable()
     setup_logging()
     log.info("Article Curator %s starting (Python %s, %s)", __version__, platform.python_version(),
              platform.platform())
@@ -120,12 +123,17 @@ class Application:
                 # exit(), not closing the window: that would leave a second request to
                 # quit queued behind this one. The window is closed below, as on any quit.
                 QTimer.singleShot(int(quit_after * 1000), lambda: self.qapp.exit(0))
-            # Everything built so far lives as long as the app: keep the cyclic garbage
-            # collector from re-scanning it, which shortens its pauses while scrolling.
-            gc.freeze()
             return int(self.qapp.exec())
         finally:
+            gc.enable()
             self.shut_down()
+
+    @staticmethod
+    def settle() -> None:
+        """Once the window has painted: everything built so far lives as long as the app, so keep
+        the cyclic garbage collector from re-scanning it (shorter pauses while scrolling), and let it run."""
+        gc.freeze()
+        gc.enable()
 
     def start(self, requested: str | None) -> bool:
         """A window on ``requested``, else on the default dataset; False (and why, said) when neither opens."""
@@ -166,7 +174,9 @@ class Application:
         window.dataset_switch_requested.connect(self.switch)
         self.window = window
         # The background work starts once the window shows its rows, not before.
-        FirstPaint(window).painted.connect(lambda: self.check_in_background(window))
+        painted = FirstPaint(window).painted
+        painted.connect(self.settle)
+        painted.connect(lambda: self.check_in_background(window))
         window.show()
 
     def check_in_background(self, window: MainWindow) -> None:

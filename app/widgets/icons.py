@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import logging
+import sys
 from functools import cache
 from pathlib import Path
 
@@ -109,9 +110,6 @@ class GlyphIconEngine(QIconEngine):
         painter.end()
         return pixmap
 
-    def clone(self) -> QIconEngine:
-        return GlyphIconEngine(self.char, self.family, self.color, self.disabled_color)
-
 
 @cache
 def _solid_font() -> tuple[str, dict[str, str]]:
@@ -119,9 +117,7 @@ def _solid_font() -> tuple[str, dict[str, str]]:
 
     An empty family when the font cannot be found or loaded: the icons are then blank, not fatal.
     """
-    spec = importlib.util.find_spec("qtawesome")
-    folders = [Path(p) / "fonts" for p in (spec.submodule_search_locations or [])] if spec else []
-    for folder in folders:
+    for folder in (folders := _font_folders()):
         font_file, charmap = (max(folder.glob(pattern), default=None) for pattern in FONT_FILES)
         if font_file is None or charmap is None:
             continue
@@ -130,3 +126,12 @@ def _solid_font() -> tuple[str, dict[str, str]]:
             return families[0], json.loads(charmap.read_text(encoding="utf-8"))
     log.warning("The icon font (Font Awesome 5, from qtawesome) was not found in %s: icons are blank.", folders)
     return "", {}
+
+
+def _font_folders() -> list[Path]:
+    """Where qtawesome's fonts are: in its installed package, found without importing it, or in
+    the PyInstaller bundle, which holds them as data (packaging/article_curator.spec)."""
+    spec = importlib.util.find_spec("qtawesome")
+    folders = [Path(p) / "fonts" for p in (spec.submodule_search_locations or [])] if spec else []
+    bundle = getattr(sys, "_MEIPASS", None)
+    return [*folders, Path(bundle) / "qtawesome" / "fonts"] if bundle else folders

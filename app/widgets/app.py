@@ -8,6 +8,7 @@ import platform
 import sys
 from collections.abc import Callable
 from logging.handlers import RotatingFileHandler
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QSize, QTimer
 from PySide6.QtGui import QGuiApplication, QIcon
@@ -27,15 +28,18 @@ from app.core.db.store import (
     open_store,
 )
 from app.core.paths import log_dir, resolve_dataset
-from app.core.quality.clustering import ReclusterReport, sign_and_cluster_missing
 from app.core.settings import load_settings, save_settings
 from app.core.team.credentials import set_password_prompt
 from app.core.team.identity import may_change_articles
 from app.resources import resource_path, resources_root
 from app.widgets.crash_dialog import ErrorReporter
+from app.widgets.first_paint import FirstPaint
 from app.widgets.main_window import MainWindow
 from app.widgets.password_dialog import ask_password
 from app.widgets.tasks import run_task
+
+if TYPE_CHECKING:
+    from app.core.quality.clustering import ReclusterReport
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +82,9 @@ def run_gui(db: str | None, quit_after: float | None = None) -> int:
     ``quit_after`` closes the window and quits after that many seconds (the
     packaging smoke test). The exit status is 1 when no dataset could be opened.
     """
+    # Starting allocates a great many objects that all live on: the cyclic garbage collector
+    # would only scan them again and again. It rests until the window has painted (settle()).
+    gc.disable()
     setup_logging()
     log.info("Article Curator %s starting (Python %s, %s)", __version__, platform.python_version(),
              platform.platform())
@@ -120,12 +127,17 @@ class Application:
                 # exit(), not closing the window: that would leave a second request to
                 # quit queued behind this one. The window is closed below, as on any quit.
                 QTimer.singleShot(int(quit_after * 1000), lambda: self.qapp.exit(0))
-            # Everything built so far lives as long as the app: keep the cyclic garbage
-            # collector from re-scanning it, which shortens its pauses while scrolling.
-            gc.freeze()
             return int(self.qapp.exec())
         finally:
+            gc.enable()
             self.shut_down()
+
+    @staticmethod
+    def settle() -> None:
+        """Once the window has painted: everything built so far lives as long as the app, so keep
+        the cyclic garbage collector from re-scanning it (shorter pauses while scrolling), and let it run."""
+        gc.freeze()
+        gc.enable()
 
     def start(self, requested: str | None) -> bool:
         """A window on ``requested``, else on the default dataset; False (and why, said) when neither opens."""
@@ -165,8 +177,11 @@ class Application:
         save_settings(self.settings)
         window.dataset_switch_requested.connect(self.switch)
         self.window = window
+        # The background work starts once the window shows its rows, not before.
+        painted = FirstPaint(window).painted
+        painted.connect(self.settle)
+        painted.connect(lambda: self.check_in_background(window))
         window.show()
-        self.check_in_background(window)
 
     def check_in_background(self, window: MainWindow) -> None:
         # Damage in the middle of a file only shows when those pages are read:
@@ -189,6 +204,10 @@ class Application:
         store, threshold = window.store, self.settings.near_copy_threshold
 
         def work(progress: Callable[..., None], cancel: CancelToken) -> ReclusterReport | None:
+            # Loaded here, off the GUI thread and after the window is shown: near-copy
+            # signing brings numpy and datasketch, a second or more to import.
+            from app.core.quality.clustering import sign_and_cluster_missing
+
             try:
                 fill_missing(store, cancel)
             except DATABASE_ERRORS as exc:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelection, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -36,21 +37,16 @@ from PySide6.QtWidgets import (
 from app.core.cancel import CancelToken
 from app.core.db.store import Store
 from app.core.ingest import import_log
-from app.core.ingest.fetch_options import MB, FetchOptions
-from app.core.ingest.importer import (
-    ImportOptions,
-    ImportReport,
-    ItemOutcome,
-    ProgressFn,
-    import_sources,
-    imported_changes,
-)
 from app.core.settings import Settings
 from app.widgets.edits import EditGateway
 from app.widgets.icons import icon
 from app.widgets.import_items_model import ImportBatchesModel, ImportItemsModel
 from app.widgets.palette import OUTCOME_COLORS
 from app.widgets.tasks import Task, run_task
+
+if TYPE_CHECKING:
+    # The importer (fetching, extraction) is loaded by the first import, not with the window.
+    from app.core.ingest.importer import ImportOptions, ImportReport, ItemOutcome, ProgressFn
 
 FLUSH_MS = 100  # how often gathered outcomes reach the table
 LIVE_IDS_S = 1.0  # how often, at most, the library hears about new articles during an import
@@ -60,6 +56,9 @@ FILE_FILTER = "Articles (*.html *.htm *.txt *.md *.jsonl *.json);;All files (*)"
 
 def import_options(settings: Settings) -> ImportOptions:
     """The importer's options from the user's settings."""
+    from app.core.ingest.fetch_options import MB, FetchOptions
+    from app.core.ingest.importer import ImportOptions
+
     fetch = FetchOptions(
         timeout=max(1.0, float(settings.fetch_timeout)),
         concurrency=max(1, int(settings.fetch_concurrency)),
@@ -301,6 +300,8 @@ class ImportPane(QWidget):
         if not sources:
             self._say("Paste at least one web address, or add files or a folder.", error=True)
             return False
+        from app.core.ingest.importer import import_sources
+
         store, options = self.store, import_options(self._settings)
 
         def work(progress: ProgressFn, cancel: CancelToken) -> ImportReport:  # runs on a worker thread
@@ -398,6 +399,8 @@ class ImportPane(QWidget):
             self._announce()
 
     def _announce(self) -> None:
+        from app.core.ingest.importer import imported_changes
+
         ids, self._new_ids = self._new_ids, []
         self._last_announce = time.monotonic()
         self.gateway.publish(imported_changes(ids), self)  # each id once; nothing when there are none
@@ -435,6 +438,8 @@ class ImportPane(QWidget):
 
     def _on_error(self, exc: BaseException) -> None:
         # import_sources reports bad input per item; reaching here means the dataset itself failed.
+        from app.core.ingest.importer import ImportReport
+
         cancelled = self._task is not None and self._task.cancel.cancelled
         self._finish()
         self.progress.setRange(0, 1)

@@ -1,4 +1,8 @@
-"""The library's near-copy actions: show an article's near copies, compare two, copy spans over."""
+"""The library's near-copy actions: show an article's near copies, compare two, copy spans over.
+
+Comparing and copying spans load their modules when first used: the span transfer
+brings near-copy signing (numpy, datasketch), which the library's start does not need.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +13,9 @@ from PySide6.QtWidgets import QMenu, QMessageBox
 from app.core.db.store import STORE_ERRORS, describe_db_error
 from app.core.errors import InvalidInput
 from app.core.ops.library import article_rows
-from app.core.quality.span_transfer import closest_near_copy, copy_spans_from
-from app.widgets.compare_view import CompareView
 
 if TYPE_CHECKING:
+    from app.widgets.compare_view import CompareView
     from app.widgets.library_view import LibraryView
 
 
@@ -35,6 +38,8 @@ def add_near_copy_actions(menu: QMenu, view: LibraryView, ids: list[int]) -> Non
 
 
 def open_compare(view: LibraryView, left_id: int, right_id: int) -> CompareView | None:
+    from app.widgets.compare_view import CompareView
+
     try:
         dialog = CompareView(view.store, left_id, right_id, view)
     except LookupError as exc:
@@ -47,12 +52,16 @@ def open_compare(view: LibraryView, left_id: int, right_id: int) -> CompareView 
 
 
 def _compare_closest(view: LibraryView, article_id: int) -> None:
+    from app.core.quality.span_transfer import closest_near_copy
+
     other = closest_near_copy(view.store, article_id)
     if other is not None:
         open_compare(view, other, article_id)
 
 
 def _copy_from_closest(view: LibraryView, article_id: int) -> None:
+    from app.core.quality.span_transfer import closest_near_copy
+
     other = closest_near_copy(view.store, article_id)
     if other is not None:
         copy_spans(view, article_id, other)
@@ -60,6 +69,8 @@ def _copy_from_closest(view: LibraryView, article_id: int) -> None:
 
 def copy_spans(view: LibraryView, target_id: int, source_id: int) -> None:
     """Offer ``source_id``'s spans on ``target_id`` as suggestions, and say what could not be placed."""
+    from app.core.quality.span_transfer import copy_spans_from
+
     try:
         report = copy_spans_from(view.store, target_id, source_id)
     except InvalidInput as exc:

@@ -179,6 +179,19 @@ def test_window_icon_desktop_name_and_error_handler(tmp_path: Path, start, monke
         pass
 
 
+def test_the_garbage_collector_rests_until_the_window_has_painted(tmp_path: Path, start, qtbot) -> None:
+    """Starting allocates much and frees little: the collector runs again once the rows are painted."""
+    during_start: list[bool] = []
+
+    def during(window: MainWindow) -> None:
+        during_start.append(gc.isenabled())
+        qtbot.waitUntil(gc.isenabled, timeout=10000)  # the first paint wakes it
+
+    assert start(str(make_dataset(tmp_path / "x.sqlite", articles=5)), during) == 0
+    assert during_start == [False]
+    assert gc.isenabled()
+
+
 def test_a_missing_icon_is_logged_not_fatal(tmp_path: Path, start, monkeypatch, caplog) -> None:
     from app import resources
 
@@ -229,6 +242,7 @@ def test_nothing_to_open_ends_with_a_message_and_status_1(tmp_path: Path, start,
     assert str(bogus) in text and str(default.resolve()) in text
     assert "cannot start without a dataset" in text and "--db FILE" in text
     assert visible_windows() == []
+    assert gc.isenabled()  # rested during the start, which ended without a window
 
 
 @pytest.mark.qt_no_exception_capture  # the library's rows cannot be read either: the app's handler reports it

@@ -184,12 +184,12 @@ def test_add_files_imports_what_the_file_dialog_returns(qtbot, pane, store, tmp_
 
 
 def test_a_dataset_error_ends_the_import_with_a_message(qtbot, pane, monkeypatch):
-    import app.widgets.import_pane as import_pane
+    import app.core.ingest.importer as importer  # the pane loads the importer when an import starts
 
     def broken(*_args, **_kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(import_pane, "import_sources", broken)
+    monkeypatch.setattr(importer, "import_sources", broken)
     report = run_import(qtbot, pane, lambda: pane.start_import(["https://example.org/a"]))
     assert report.outcomes == [] and not report.cancelled
     assert pane.summary.text().startswith("The import stopped:") and "No space left" in pane.summary.text()

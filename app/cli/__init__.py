@@ -436,6 +436,17 @@ def _parse_split(text: str | None) -> tuple[float, float, float] | None:
         raise ValueError("--split takes three numbers separated by commas, e.g. 0.8,0.1,0.1") from None
 
 
+def _say_unreviewed(store: object, options: object) -> None:
+    """The gold layer is exported by default: say which articles it leaves out, and how to have them."""
+    from app.core.export.exporter import left_unreviewed, with_layer
+
+    left = left_unreviewed(store, with_layer(store, options))  # type: ignore[arg-type]
+    if left:
+        print(f"  The gold layer (a reviewer's) is exported: {left} article{'s' if left != 1 else ''} no reviewer "
+              "has worked on yet were left out. --all-layers exports every annotator's spans of every article; "
+              "--annotator NAME one annotator's.")
+
+
 def cmd_export(store: object, args: argparse.Namespace) -> int:
     from app.cli.export_split import split_lines
     from app.core.errors import InvalidInput
@@ -476,6 +487,7 @@ def cmd_export(store: object, args: argparse.Namespace) -> int:
         display.close()
     claims = f"{sum(summary.spans_per_label.values())} claims from " if args.format in CLAIM_FORMATS else ""
     print(f"Exported {claims}{summary.articles} articles ({args.format}) from {store.where}.")  # type: ignore[attr-defined]
+    _say_unreviewed(store, options)
     for label, n in sorted(summary.spans_per_label.items()):
         print(f"  {label}: {n} {'claims' if claims else 'spans'}")
     from app.core.export.manifest import manifest_paths
@@ -582,7 +594,9 @@ def describe_repair(report: RepairReport) -> list[str]:
 
 _REPAIRED_ROWS = {"label": "labels", "article": "articles", "article_source": "downloaded pages of articles",
                   "span": "spans", "import_log": "import records", "suggestion_rejection": "rejected suggestions",
-                  "entity": "entities", "entity_alias": "entity aliases"}
+                  "entity": "entities", "entity_alias": "entity aliases",
+                  "article_status": "annotators' statuses of articles", "assignment": "assignments of articles",
+                  "review_rejection": "spans a reviewer turned down"}
 
 
 if __name__ == "__main__":

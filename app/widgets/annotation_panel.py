@@ -222,6 +222,7 @@ class AnnotationPanel(QWidget):
             self.pages.setCurrentIndex(0)
             self.view.set_article("", [])
             self.suggestions.set_article(None)
+            self.review.set_article(None)
             self.span_list.set_content(self._labels.values(), [])
             self.claim_details.set_claim(None)
             self.linker.show_span(None)
@@ -234,7 +235,6 @@ class AnnotationPanel(QWidget):
         spans = self.review.visible(detail.spans)  # in review mode the gold layer
         self.view.set_article(detail.text, spans)
         self.suggestions.set_article(detail)
-        self.review.set_article(detail)
         self.span_list.set_content(self._labels.values(), spans)
         self.linker.show_spans(spans)
         self.linker.show_span(None)
@@ -242,6 +242,7 @@ class AnnotationPanel(QWidget):
         self.pages.setCurrentIndex(1)
         self.view.moveCursor(QTextCursor.MoveOperation.Start)
         self.span_selection_changed.emit(None)
+        self.review.set_article(detail)  # last: the spans it accepts are drawn over what was just shown
 
     def reload_labels(self) -> None:
         labels = list_labels(self.store)

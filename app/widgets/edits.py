@@ -58,6 +58,7 @@ from app.core.settings import Settings
 from app.core.suggest import service as suggest_service
 from app.core.team import identity, review
 from app.widgets.claim_edits import ClaimantEdits
+from app.widgets.status_edits import StatusEdits
 from app.widgets.tasks import run_task
 
 log = logging.getLogger(__name__)
@@ -125,7 +126,7 @@ class _Command(QUndoCommand):
         self.gateway.apply(self, "undo", reverse, write)
 
 
-class EditGateway(ClaimantEdits, QObject):
+class EditGateway(ClaimantEdits, StatusEdits, QObject):
     changes_applied = Signal(object, object)  # Changes (applied, then saved), the initiator or None
     edit_failed = Signal(str)
     _written = Signal(object, object)  # _Unsaved, the error or None; from the writer's thread
@@ -147,7 +148,7 @@ class EditGateway(ClaimantEdits, QObject):
         # edited (None once removed) and each article's status. The window is the only
         # writer of existing spans and statuses (one window per dataset), so this is exact.
         self._spans: dict[int, dict[str, Any] | None] = {}
-        self._statuses: dict[int, str] = {}
+        self._init_statuses()
         self._texts: dict[int, str] = {}  # article texts never change
         self._next_id: int | None = None
         # Undoing a delete (or redoing an add) stores the span again under a new
@@ -243,7 +244,7 @@ class EditGateway(ClaimantEdits, QObject):
         failed, self._unsaved = self._unsaved[at:], self._unsaved[:at]
         self._generation += 1
         self._spans.clear()
-        self._statuses.clear()
+        self._forget_statuses()
         self._unwind(failed)
         ids = tuple(sorted({i for u in failed for i in u.change.article_ids}))
         self.publish(Changes.of(ChangeKind.ROLLED_BACK, article_ids=ids))
@@ -270,6 +271,11 @@ class EditGateway(ClaimantEdits, QObject):
 
     # -- export lists ----------------------------------------------------------------------
     def _note_span_change(self, change: Changes) -> None:
+        if change.has(ChangeKind.CHANGED_ELSEWHERE) and not change.saved:
+            # Someone else changed these articles: what this window knew of them is read again.
+            self._forget_statuses(change.article_ids)
+            gone = set(change.article_ids)
+            self._spans = {i: st for i, st in self._spans.items() if st is None or st["article_id"] not in gone}
         if change.saved and change.touches_spans():
             self._edited_articles.update(change.article_ids)
             self._export_lists_timer.start(self.export_lists_delay_ms)
@@ -340,21 +346,6 @@ class EditGateway(ClaimantEdits, QObject):
                 self._texts.clear()
             self._texts[article_id] = span_edits.read_article_text(self.store, article_id)
         return self._texts[article_id]
-
-    def status_of(self, article_id: int) -> str | None:
-        """The article's status with the edits made so far, stored or still queued."""
-        return self._current_statuses([article_id]).get(article_id)
-
-    def _current_statuses(self, article_ids: list[int]) -> dict[int, str]:
-        unknown = [i for i in article_ids if i not in self._statuses]
-        if unknown:
-            self._statuses.update(span_edits.read_statuses(self.store, unknown))
-        return {i: self._statuses[i] for i in article_ids if i in self._statuses}
-
-    def _touch(self, article_id: int) -> None:
-        # As span_edits._touch does when the edit is stored: labelling starts an article.
-        if self._current_statuses([article_id]).get(article_id) == "new":
-            self._statuses[article_id] = "in_progress"
 
     @staticmethod
     def describe(exc: BaseException, *, undoing: bool = False) -> str:
@@ -562,26 +553,7 @@ class EditGateway(ClaimantEdits, QObject):
                        lambda store: review.unreject(store, article_id, key)),
         )
 
-    # -- statuses and articles -----------------------------------------------------------------
-    def _plan_status(self, article_ids: list[int], status: str) -> Planned:
-        span_edits.check_status(status)
-        before = self._current_statuses(article_ids)
-        self._statuses.update(dict.fromkeys(article_ids, status))
-        return (Changes.edit(ChangeKind.STATUS_CHANGED, article_ids, before={"status": before},
-                             after={"status": status}),
-                lambda store: span_edits.set_status(store, article_ids, status, self.annotator))
-
-    def _plan_restore(self, statuses: dict[int, str]) -> Planned:
-        self._statuses.update(statuses)
-        return (Changes.edit(ChangeKind.STATUS_CHANGED, tuple(statuses), after={"status": dict(statuses)}),
-                lambda store: span_edits.restore_statuses(store, statuses, self.annotator))
-
-    def set_status(self, article_ids: list[int], status: str, initiator: object | None = None) -> Changes | None:
-        ids = [int(i) for i in article_ids]
-        shown = status.replace("_", " ")
-        what = f"Mark {len(ids)} articles {shown}" if len(ids) > 1 else f"Mark article {shown}"
-        return self._push(what, lambda: self._plan_status(ids, status),
-                          lambda c: self._plan_restore(c.before["status"]), initiator)
+    # -- articles ----------------------------------------------------------------------------------
 
     def delete_articles(self, article_ids: list[int], initiator: object | None = None) -> Changes | None:
         """Not undoable (the caller asks first); clears the stack since its edits may refer to them.
@@ -600,7 +572,7 @@ class EditGateway(ClaimantEdits, QObject):
         self.undo_stack.clear()
         self._handles.clear()
         self._spans.clear()
-        self._statuses.clear()
+        self._forget_statuses()
         self._texts.clear()
         self.publish(change, initiator)
         return change

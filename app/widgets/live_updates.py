@@ -32,7 +32,8 @@ GATHER_MS = 100
 # At most two announcements a second: an import elsewhere sends a notice per batch, and each makes the
 # library read its rows again.
 SPACING_MS = 500
-LOST = "The connection to the server is lost: edits made now are not saved. Reconnecting…"
+LOST = ("The connection to the server is lost: others' changes are not shown, and an edit that cannot be "
+        "saved is said and taken back. Reconnecting…")
 BACK = "Reconnected to the server; what others changed meanwhile is shown."
 
 

@@ -134,7 +134,7 @@ class ReviewController(QObject):
         self._rejected = review.rejected(self.store, detail.id)
         found = review.candidates(detail.spans, self._annotators, self._rejected)
         agreed = [c for c in found if c.agreed]
-        if agreed and not self.store.read_only:
+        if agreed and not self.store.read_only and not review.was_reviewed(self.store, detail.id):
             self._accept_agreed(detail.id, agreed)
         else:
             self._show(found)

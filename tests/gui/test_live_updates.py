@@ -67,6 +67,7 @@ def _label_words(window, words: str, key: Qt.Key) -> None:  # type: ignore[no-un
 def test_an_outage_is_said_its_edits_refused_and_the_window_reconnects(pg_server, server_window, qtbot,
                                                                         screenshot) -> None:  # type: ignore[no-untyped-def]
     window, other, article_id = server_window
+    me = window.gateway.annotator  # on a server: the login
     _label_words(window, "Elena Vasquez", Qt.Key.Key_1)  # PERSON, stored before the outage
     window.gateway.wait_until_saved()
     indicator = window.live.indicator
@@ -79,7 +80,7 @@ def test_an_outage_is_said_its_edits_refused_and_the_window_reconnects(pg_server
         QApplication.processEvents()
         panel = window.panes.annotation
         assert panel.banner.isVisible() and panel.banner.kind == "error"
-        qtbot.waitUntil(lambda: ("Harbor City Council", "ana") not in _panel_spans(window), timeout=3000)
+        qtbot.waitUntil(lambda: ("Harbor City Council", me) not in _panel_spans(window), timeout=3000)
         screenshot(window, "server_outage")
     finally:
         pg_server.start()
@@ -88,4 +89,4 @@ def test_an_outage_is_said_its_edits_refused_and_the_window_reconnects(pg_server
     _label_words(window, "Northgate Builders", Qt.Key.Key_2)
     window.gateway.wait_until_saved()
     stored = {(s.text, s.annotator) for s in library.get_article(other, article_id).spans}
-    assert stored == {("Elena Vasquez", "ana"), ("Northgate Builders", "ana")}  # nothing acknowledged lost
+    assert stored == {("Elena Vasquez", me), ("Northgate Builders", me)}  # nothing acknowledged lost

@@ -103,3 +103,36 @@ def test_labelling_in_review_mode_labels_the_gold_layer(window, sample_store, qt
     window.gateway.wait_until_saved()
     assert (start, start + len("library"), "ORG") in _layers(sample_store, article_id)["gold"]
     assert window.gateway.annotator == "gold" and window.gateway.own_name == "ana"
+
+
+def test_undoing_the_accepted_agreement_is_not_reversed_by_reopening(window, sample_store, qtbot) -> None:  # type: ignore[no-untyped-def]
+    article_id, _body = _prepare(sample_store)
+    other = library.list_article_ids(sample_store)[0]
+    window.open_article(article_id)
+    QTest.keyClick(window, Qt.Key.Key_R, CTRL | SHIFT)
+    window.gateway.wait_until_saved()
+    assert len(_layers(sample_store, article_id)["gold"]) == 1
+    QTest.keyClick(window, Qt.Key.Key_Z, CTRL)  # the reviewer keeps the agreed span out of gold
+    window.gateway.wait_until_saved()
+    assert "gold" not in _layers(sample_store, article_id)
+    window.open_article(other)
+    window.open_article(article_id)  # back: reviewed before, so nothing is accepted again
+    window.gateway.wait_until_saved()
+    assert "gold" not in _layers(sample_store, article_id)
+    assert window.gateway.undo_stack.canRedo()  # the redo history is kept
+
+
+def test_a_mark_made_in_review_mode_is_undone_in_the_gold_layer(window, sample_store, qtbot) -> None:  # type: ignore[no-untyped-def]
+    article_id, _body = _prepare(sample_store)
+    window.open_article(article_id)
+    QTest.keyClick(window, Qt.Key.Key_R, CTRL | SHIFT)
+    window.gateway.set_status([article_id], "done")  # the review is finished
+    window.gateway.wait_until_saved()
+    QTest.keyClick(window, Qt.Key.Key_R, CTRL | SHIFT)  # review mode off, then undo the mark
+    QTest.keyClick(window, Qt.Key.Key_Z, CTRL)
+    window.gateway.wait_until_saved()
+    with sample_store.begin() as conn:
+        rows = dict(conn.execute(text("SELECT annotator, status FROM article_status WHERE article_id = :a"),
+                                 {"a": article_id}).all())
+    # Gold is back to what it had (its agreed span had started it); the window's own layer was never touched.
+    assert rows == {"ana": "done", "ben": "done", "gold": "in_progress"}

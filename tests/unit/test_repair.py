@@ -228,3 +228,35 @@ def test_repair_refuses_another_programs_database_with_an_article_table(tmp_path
     assert "Traceback" not in result.stderr
     assert f"{foreign} is not an Article Curator dataset" in result.stderr
     assert not dest.exists()
+
+
+def test_repair_keeps_each_annotators_status_the_assignment_and_review_decisions(tmp_path: Path,
+                                                                                  isolated_home: Path) -> None:
+    from app.core.db.store import open_store
+    from app.core.ops import span_edits
+    from app.core.team import assignment, review
+
+    source = tmp_path / "articles.jsonl"
+    source.write_bytes(b"".join(orjson.dumps(native_record(i)) + b"\n" for i in range(6)))
+    path, dest = tmp_path / "team.sqlite", tmp_path / "copy.sqlite"
+    assert run_cli("import", str(source), "--db", str(path), home=isolated_home).returncode == 0
+    store = open_store(path)
+    span_edits.set_status(store, [1, 2], "done", "ana")
+    span_edits.set_status(store, [2], "skipped", "ben")
+    assignment.assign(store, ["ana", "ben"], per_article=2, overlap=0.5, status=None, seed=1)
+    review.reject(store, 1, (0, 4, "PERSON"), reviewer="rita")
+    store.close()
+    tables = ("article_status", "assignment", "review_rejection")
+
+    def rows(where: Path) -> dict[str, list[tuple[object, ...]]]:
+        conn = sqlite3.connect(where)
+        try:
+            return {t: sorted(conn.execute(f"SELECT * FROM {t}").fetchall()) for t in tables}
+        finally:
+            conn.close()
+
+    result = run_cli("repair", str(path), str(dest), home=isolated_home)
+    assert result.returncode == 0, result.stdout + result.stderr
+    before = rows(path)
+    assert all(before[t] for t in tables)
+    assert rows(dest) == before

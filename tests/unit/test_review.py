@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from app.core.export.exporter import ExportOptions, export_jsonl
+from app.core.export.exporter import ExportOptions, export_jsonl, left_unreviewed, with_layer
 from app.core.ingest.storing import NewArticle, store_articles
 from app.core.ops import span_edits
 from app.core.team import review
@@ -95,9 +95,9 @@ def test_a_rejection_is_kept_and_taken_back(store, article) -> None:  # type: ig
 def _exported(store, tmp_path: Path, **options: Any) -> tuple[list[tuple[str, str]], str]:  # type: ignore[no-untyped-def]
     out = tmp_path / "out.jsonl"
     export_jsonl(store, out, ExportOptions(**options))
-    [record] = [json.loads(line) for line in out.read_text().splitlines()]
+    records = [json.loads(line) for line in out.read_text().splitlines()]
     layer = json.loads(out.with_name("out.manifest.json").read_text())["layer"]
-    return sorted((s["text"], s["annotator"]) for s in record["spans"]), layer
+    return sorted((s["text"], s["annotator"]) for r in records for s in r["spans"]), layer
 
 
 def test_the_export_writes_gold_by_default_a_named_layer_or_all(store, article, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -105,12 +105,15 @@ def test_the_export_writes_gold_by_default_a_named_layer_or_all(store, article, 
     span_edits.add_span(store, article, 0, 4, "PERSON", annotator="ben")
     spans, layer = _exported(store, tmp_path)
     assert spans == [("Hugo", "ben"), ("Hugo Touvron", "ana")] and layer.startswith("all layers")  # no gold yet
+    [unreviewed] = store_articles(store, [NewArticle(text="Mistral hired Ana Ruiz.", title="u", source_kind="paste")])
+    span_edits.add_span(store, unreviewed.article_id, 14, 22, "PERSON", annotator="ana")
     span_edits.add_span(store, article, 0, 12, "PERSON", annotator="gold")
-    spans, layer = _exported(store, tmp_path)
+    spans, layer = _exported(store, tmp_path)  # the gold layer of the reviewed article; the other is left out
     assert spans == [("Hugo Touvron", "gold")] and layer.startswith("gold")
+    assert left_unreviewed(store, with_layer(store, ExportOptions())) == 1
     spans, layer = _exported(store, tmp_path, annotators=("ben",))
     assert spans == [("Hugo", "ben")] and "ben" in layer
     spans, layer = _exported(store, tmp_path, all_layers=True)
-    assert spans == [("Hugo", "ben"), ("Hugo Touvron", "ana"), ("Hugo Touvron", "gold")]
+    assert spans == [("Ana Ruiz", "ana"), ("Hugo", "ben"), ("Hugo Touvron", "ana"), ("Hugo Touvron", "gold")]
     with pytest.raises(InvalidInput, match="not both"):
         ExportOptions(annotators=("ben",), all_layers=True)

@@ -236,7 +236,7 @@ def test_a_reviewer_sees_every_layer_and_how_many_finished(team, tmp_path):
         span_edits.add_span(store, 1, 28, 30, "PERSON", annotator=identity.GOLD_LAYER)
         span_edits.set_status(store, [1], "done", identity.current_annotator(store, ""))
         out = tmp_path / "all.jsonl"
-        export_jsonl(store, out, ExportOptions())
+        export_jsonl(store, out, ExportOptions(all_layers=True))
         layers = {s["annotator"] for x in out.read_bytes().splitlines() for s in orjson.loads(x)["spans"]}
         assert layers == {"ana", "ben", "gold"}
     finally:

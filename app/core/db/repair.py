@@ -35,8 +35,10 @@ PROBE_WINDOW = BATCH
 # ready-made span lists are rebuilt instead of copied, and so is a layer of
 # suggestions (``article-curator suggest``). Rejected suggestions are the annotator's
 # decisions: they are copied, and so is the entity registry, before the spans that link to it.
-TABLES = ("label", "article", "article_source", "entity", "entity_alias", "span", "import_log",
-          "suggestion_rejection")
+TABLES = ("label", "article", "article_source", "article_status", "assignment", "entity", "entity_alias", "span",
+          "import_log", "suggestion_rejection", "review_rejection")
+# Tables keyed by the article (no id of their own): read article by article.
+BY_ARTICLE = ("article_source", "article_status", "assignment")
 # Columns without which a table is not ours: another program's "article" or "span" table.
 REQUIRED = {
     "label": {"id", "name"},
@@ -47,6 +49,9 @@ REQUIRED = {
     "entity_alias": {"id", "entity_id", "name", "name_key"},
     "import_log": {"id", "source", "outcome"},
     "suggestion_rejection": {"id", "article_id", "start", "end", "label_id", "text"},
+    "article_status": {"article_id", "annotator", "status"},
+    "assignment": {"article_id", "annotator"},
+    "review_rejection": {"id", "article_id", "start", "end", "label_id"},
 }
 
 ProgressFn = Callable[[str], None]
@@ -271,12 +276,12 @@ def _copy_all(src: sqlite3.Connection, out: Connection, report: RepairReport,
             progress(f"reading {table}")
         copy = report.tables.setdefault(table, TableCopy())
         src_columns = _columns(src, table)
-        key = "article_id" if table == "article_source" else "id"  # first: rows are known by it
+        key = "article_id" if table in BY_ARTICLE else "id"  # first: rows are known by it
         columns[table] = [key] + [c for c in dest_columns[table] if c in src_columns and c != key]
         if not src_columns:
             rows[table] = []  # an older dataset without this table, or its definition is unreadable
-        elif table == "article_source":
-            rows[table] = _read_sources(src, columns[table], rows["article"], copy)
+        elif table in BY_ARTICLE:
+            rows[table] = _read_by_article(src, table, columns[table], rows["article"], copy)
         else:
             known[table] = _known_ids(src, table)
             upper = max([_max_id(src, table), *known[table]], default=0)
@@ -286,8 +291,8 @@ def _copy_all(src: sqlite3.Connection, out: Connection, report: RepairReport,
         progress("writing the new dataset")
     label_ids = _write_labels(out, rows["label"], columns["label"], report)
     saved_articles = _write(out, "article", columns["article"], rows["article"], report)
-    _write(out, "article_source", columns["article_source"],
-           [r for r in rows["article_source"] if r[0] in saved_articles], report)
+    for table in BY_ARTICLE:
+        _write(out, table, columns[table], [r for r in rows[table] if r[0] in saved_articles], report)
     span_rows = _spans_to_write(out, rows["span"], columns["span"], saved_articles, label_ids)
     saved_entities = _write_entities(out, rows, columns, report)
     if "entity_id" in columns["span"]:
@@ -301,25 +306,22 @@ def _copy_all(src: sqlite3.Connection, out: Connection, report: RepairReport,
     log_rows = [r if at is None or r[at] in saved_articles else (*r[:at], None, *r[at + 1:])
                 for r in rows["import_log"]]
     _write(out, "import_log", columns["import_log"], log_rows, report)
-    _write(out, "suggestion_rejection", columns["suggestion_rejection"],
-           _of_saved_articles_and_labels(out, rows["suggestion_rejection"], columns["suggestion_rejection"],
-                                         saved_articles), report)
+    for table in ("suggestion_rejection", "review_rejection"):
+        _write(out, table, columns[table],
+               _of_saved_articles_and_labels(out, rows[table], columns[table], saved_articles), report)
     _account_losses(report, known, saved_articles, saved_spans)
 
 
-def _read_sources(src: sqlite3.Connection, columns: list[str], articles: list[tuple[Any, ...]],
-                  copy: TableCopy) -> list[tuple[Any, ...]]:
-    """Downloaded pages, keyed by article id (the table has no id of its own): one query per article."""
+def _read_by_article(src: sqlite3.Connection, table: str, columns: list[str], articles: list[tuple[Any, ...]],
+                     copy: TableCopy) -> list[tuple[Any, ...]]:
+    """Rows keyed by article id (downloaded pages, each annotator's status, assignments): a query per article."""
     names = ", ".join(f'"{c}"' for c in columns)
     out = []
     for article in articles:
         try:
-            row = src.execute(f'SELECT {names} FROM article_source WHERE article_id = ?', (article[0],)).fetchone()
+            out.extend(src.execute(f'SELECT {names} FROM "{table}" WHERE article_id = ?', (article[0],)).fetchall())
         except sqlite3.Error:
             copy.lost_ids.append(article[0])
-            continue
-        if row is not None:
-            out.append(row)
     return out
 
 

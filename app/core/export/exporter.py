@@ -107,6 +107,9 @@ class ExportOptions:
     labels: tuple[str, ...] = ()  # only these labels' spans; empty: all
     annotators: tuple[str, ...] = ()  # only these annotators' spans; empty: the gold layer if any, else all
     all_layers: bool = False  # every annotator's spans even when the dataset has a gold layer
+    # Only the articles a reviewer worked on (marked, or labelled in the gold layer): set with the gold
+    # layer as the default, so that an article nobody reviewed is left out rather than written without spans.
+    reviewed_only: bool = False
     split: tuple[float, float, float] | None = None  # train/dev/test ratios summing to 1
     seed: int = DEFAULT_SEED
     split_files: bool = False  # one file per split instead of a "split" field
@@ -318,6 +321,7 @@ def _articles_sql(options: ExportOptions, cached: bool = False) -> tuple[str, di
         # batch, so walk the ids instead and filter (an expression keeps the index out).
         column = "article.status" if len(options.statuses) == 1 else "(article.status || '')"
         where += f" AND {column} IN ({in_list(params, 'st', options.statuses)})"
+    where += _reviewed(options)
     columns = ", ".join(f"article.{c.strip()}" for c in _ARTICLE_COLUMNS.split(","))
     source = "article"
     if cached:
@@ -437,20 +441,39 @@ def _open_snapshot(store: Store) -> Connection:
 
 def _count(conn: Connection, options: ExportOptions) -> int:
     params: dict[str, Any] = {}
-    sql = "SELECT count(*) FROM article"
+    sql = "SELECT count(*) FROM article WHERE true"
     if options.statuses:
-        sql += f" WHERE status IN ({in_list(params, 'st', options.statuses)})"
-    return int(conn.execute(text(sql), params).scalar_one())
+        sql += f" AND status IN ({in_list(params, 'st', options.statuses)})"
+    return int(conn.execute(text(sql + _reviewed(options)), params).scalar_one())
+
+
+def _reviewed(options: ExportOptions) -> str:
+    """The articles of the gold layer's export: those a reviewer marked or labelled."""
+    if not options.reviewed_only:
+        return ""
+    from app.core.team.identity import GOLD_LAYER
+
+    return (f" AND (article.id IN (SELECT article_id FROM article_status WHERE annotator = '{GOLD_LAYER}') "
+            f"OR article.id IN (SELECT article_id FROM span WHERE annotator = '{GOLD_LAYER}'))")
+
+
+def left_unreviewed(store: Store, options: ExportOptions) -> int:
+    """How many articles of the export's statuses the gold layer's export leaves out, as nobody reviewed them."""
+    if not options.reviewed_only:
+        return 0
+    with store.begin() as conn:
+        every = _count(conn, replace(options, reviewed_only=False))
+        return every - _count(conn, options)
 
 
 def with_layer(store: Store, options: ExportOptions) -> ExportOptions:
-    """The layer exported: the reviewed (gold) layer by default once a reviewer made one, otherwise every
-    annotator's spans as before; ``annotators`` or ``all_layers`` choose otherwise."""
+    """The layer exported: the reviewed (gold) layer of the reviewed articles by default once a reviewer made
+    one, otherwise every annotator's spans as before; ``annotators`` or ``all_layers`` choose otherwise."""
     from app.core.team import review
 
     if options.annotators or options.all_layers or not review.has_gold(store):
         return options
-    return replace(options, annotators=(review.GOLD_LAYER,))
+    return replace(options, annotators=(review.GOLD_LAYER,), reviewed_only=True)
 
 
 def export_jsonl(

@@ -186,6 +186,12 @@ def read_statuses(store: Store, article_ids: Sequence[int]) -> dict[int, str]:
         return dict(select_in(conn, _STATUSES_SQL, ids))
 
 
+def read_own_statuses(store: Store, article_ids: Sequence[int], annotator: str) -> dict[int, str]:
+    """``annotator``'s own status of each article ("new" where they have none)."""
+    with store.begin() as conn:
+        return team_status.own_statuses(conn, [int(i) for i in article_ids], annotator)
+
+
 def own_status_only(store: Store) -> bool:
     """Whether edits set only the annotator's own status: an annotator on a team server, where
     ``article.status`` is the reviewers' (the server lets an annotator change no article)."""
@@ -442,8 +448,10 @@ def set_status(store: Store, article_ids: Sequence[int], status: str, annotator:
     return Changes.edit(ChangeKind.STATUS_CHANGED, tuple(ids), before={"status": before}, after={"status": status})
 
 
-def restore_statuses(store: Store, statuses: dict[int, str], annotator: str | None = None) -> Changes:
-    """Undo of ``set_status``: give each article back its own earlier status."""
+def restore_statuses(store: Store, statuses: dict[int, str], annotator: str | None = None,
+                     own: dict[int, str] | None = None) -> Changes:
+    """Undo of ``set_status``: give each article back its earlier status, and ``annotator`` their own earlier
+    status (``own``; without it, the article's)."""
     now = db_timestamp()
     own_only = own_status_only(store)
     if own_only:
@@ -453,7 +461,7 @@ def restore_statuses(store: Store, statuses: dict[int, str], annotator: str | No
             conn.execute(text("UPDATE article SET status = :s, updated_at = :now WHERE id = :i"),
                          {"s": status, "now": now, "i": art_id})
         if annotator is not None:
-            team_status.restore_own(conn, statuses, annotator, now)
+            team_status.restore_own(conn, own if own is not None else statuses, annotator, now)
     return Changes.edit(ChangeKind.STATUS_CHANGED, tuple(statuses), after={"status": statuses})
 
 

@@ -58,14 +58,14 @@ def plan(uids: Sequence[tuple[int, str]], annotators: Sequence[str], *, per_arti
     rank = {name: _order_key(seed, f"annotator:{name}") for name in names}
     ordered = sorted(uids, key=lambda item: (_order_key(seed, item[1]), item[0]))
     shared_count = round(len(ordered) * overlap) if per_article > 1 else 0
+    # The shared articles go round every group in turn: each pair (or trio) of annotators gets as many to
+    # compare as every other, and as every annotator is in as many groups, their totals even out too; the
+    # single articles then go to whoever has fewest.
     groups = sorted(itertools.combinations(names, per_article), key=lambda g: [rank[n] for n in g])
-    group_use = dict.fromkeys(groups, 0)
     chosen: dict[int, tuple[str, ...]] = {}
     for index, (article_id, _) in enumerate(ordered):
         if index < shared_count:
-            # The least used group, then the least loaded: pairs even out, and so do totals.
-            group = min(groups, key=lambda g: (group_use[g], sum(load[n] for n in g), [rank[n] for n in g]))
-            group_use[group] += 1
+            group = groups[index % len(groups)]
         else:
             group = (min(names, key=lambda n: (load[n], rank[n])),)
         for name in group:

@@ -129,6 +129,15 @@ def article_annotators(store: Store, article_id: int) -> list[str]:
         return sorted(r[0] for r in rows if r[0] != GOLD_LAYER)
 
 
+def was_reviewed(store: Store, article_id: int) -> bool:
+    """Whether a reviewer has worked on the article: the gold layer has a status there (its first span, or
+    a mark, made one). Agreed spans are accepted only on the first review: what a reviewer took out since,
+    or undid, stays out."""
+    with store.begin() as conn:
+        return conn.execute(text("SELECT 1 FROM article_status WHERE article_id = :a AND annotator = :g"),
+                            {"a": article_id, "g": GOLD_LAYER}).first() is not None
+
+
 def rejected(store: Store, article_id: int) -> set[Key]:
     with store.begin() as conn:
         return {(int(s), int(e), str(lb)) for s, e, lb in conn.execute(text(

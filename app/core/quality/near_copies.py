@@ -94,7 +94,7 @@ def percent(similarity: float) -> str:
 
 # --- signatures -----------------------------------------------------------------------------------
 
-def shingle_hashes(text_: str) -> np.ndarray:
+def shingle_hashes(text_: str, *, normalised: bool = False) -> np.ndarray:
     """Hashes of the text's 5-word shingles, sorted and unique (a text shorter than that is
     one shingle).
 
@@ -105,7 +105,7 @@ def shingle_hashes(text_: str) -> np.ndarray:
     article share a hash in about one article of 9,000, which moves its similarities by
     a tenth of a percent.
     """
-    words = _WORD.findall(normalise_for_hash(text_))
+    words = _WORD.findall(text_ if normalised else normalise_for_hash(text_))
     crc = zlib.crc32
     hashes = np.fromiter((crc(w.encode()) for w in words), dtype=np.uint64, count=len(words))
     n = max(len(words) - SHINGLE_WORDS + 1, 1 if words else 0)
@@ -256,10 +256,12 @@ class Pending:
     blob: bytes
 
 
-def prepare(texts: Sequence[str]) -> list[Pending]:
+def prepare(texts: Sequence[str], *, normalised: bool = False) -> list[Pending]:
+    """The signature work of new articles' texts (``normalised``: already passed through
+    ``normalise_for_hash``, as the store does once for both the text hash and this)."""
     out = []
     for t in texts:
-        grams = shingle_hashes(t)
+        grams = shingle_hashes(t, normalised=normalised)
         out.append(Pending(grams, signature(grams)))
     return out
 

@@ -221,6 +221,7 @@ def stages(db: Path, source: Path, n: int) -> None:
     patches: list[tuple[Any, str, Callable[..., Any]]] = [
         (jsonl_reader, "decode_json", "parse (JSON)"),
         (jsonl_reader, "record_to_article", "validate"),
+        (storing, "text_hash", "hash (normalising the text)"),  # before the text was normalised once
         (storing, "normalise_for_hash", "hash (normalising the text)"),
         (storing, "hash_of_normalised", "hash (normalising the text)"),
         (storing, "_find_duplicates", "dedup lookup"),
@@ -233,6 +234,7 @@ def stages(db: Path, source: Path, n: int) -> None:
         (store.search, "index_range", "FTS"),
         (store.engine.dialect, "do_commit", "commit"),
     ]
+    patches = [(obj, attr, name) for obj, attr, name in patches if hasattr(obj, attr)]  # also older versions
     originals = [(obj, attr, getattr(obj, attr)) for obj, attr, _ in patches]
     for obj, attr, name in patches:
         setattr(obj, attr, timed(name, getattr(obj, attr)))

@@ -191,21 +191,24 @@ class CandidateIndex:
                                  "ORDER BY article_id"), {"last": self.last_id}).all()
         if not rows:
             return
-        matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype="<u4").reshape(len(rows), NUM_PERM)
-        bands = [matrix[:, start:end].byteswap() for start, end in self.lsh.hashranges]
-        tables = self.lsh.hashtables
+        swapped = np.frombuffer(b"".join(r[1] for r in rows), dtype="<u4").reshape(len(rows), NUM_PERM).byteswap()
         for i, (article_id, _blob) in enumerate(rows):
-            keys = [band[i].tobytes() for band in bands]
-            self.lsh.keys.insert(article_id, *keys)
-            for key, table in zip(keys, tables, strict=True):
-                table.insert(key, article_id)
+            self._insert(article_id, swapped[i])
         self.last_id = rows[-1][0]
 
     def add(self, article_id: int, blob: bytes) -> None:
         if article_id in self.lsh:  # an id given again after its article was deleted
             self.lsh.remove(article_id)
-        self.lsh.insert(article_id, _minhash(blob), check_duplication=False)
+        self._insert(article_id, np.frombuffer(blob, dtype="<u4").byteswap())
         self.last_id = max(self.last_id, article_id)
+
+    def _insert(self, article_id: int, swapped: np.ndarray) -> None:
+        """Put one signature in the index's storage; ``swapped`` is its values byte-swapped, from
+        which each band's key is cut as ``MinHashLSH.insert`` makes it (``_byteswap``), byte for byte."""
+        keys = [swapped[start:end].tobytes() for start, end in self.lsh.hashranges]
+        self.lsh.keys.insert(article_id, *keys)
+        for key, table in zip(keys, self.lsh.hashtables, strict=True):
+            table.insert(key, article_id)
 
     def warm(self, store: Store) -> None:
         """Catch up on a connection of its own, before a write transaction: building the index
@@ -217,13 +220,13 @@ class CandidateIndex:
         """The stored articles sharing a band with this signature (``MinHashLSH.query``), at most
         ``limit``: those sharing the most bands, which are the most alike. A template run a
         thousand times would otherwise make every new copy read a thousand signatures."""
-        values = np.frombuffer(blob, dtype="<u4")
+        swapped = np.frombuffer(blob, dtype="<u4").byteswap()
         hits: Counter[int] = Counter()
         for (start, end), table in zip(self.lsh.hashranges, self.lsh.hashtables, strict=True):
             # The bucket key as datasketch makes it (MinHashLSH._byteswap). Of a bucket of
             # thousands (one template's copies) a few members are enough, and reading all
             # would cost every new copy more than the rest of its storing.
-            hits.update(islice(table.get(bytes(values[start:end].byteswap().data)), limit))
+            hits.update(islice(table.get(swapped[start:end].tobytes()), limit))
         return [a for a, _n in hits.most_common(limit)]
 
 

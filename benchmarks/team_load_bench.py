@@ -189,10 +189,11 @@ def main() -> int:
 
 
 def print_agreement(store: object) -> None:
+    from app.cli.agreement import describe
     from app.core.team import agreement
 
-    result = agreement.compute(store)  # type: ignore[arg-type]
-    print(agreement.summary_text(result))
+    for line in describe(agreement.compute(store)):  # type: ignore[arg-type]
+        print(line)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,12 @@ def normalise_for_hash(text: str) -> str:
 
 
 def text_hash(text: str) -> str:
-    return hashlib.sha256(normalise_for_hash(text).encode("utf-8")).hexdigest()
+    return hash_of_normalised(normalise_for_hash(text))
+
+
+def hash_of_normalised(normalised: str) -> str:
+    """``text_hash`` of a text already passed through ``normalise_for_hash`` (which costs more than hashing)."""
+    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
 
 
 def canonical_url(url: str | None) -> str | None:

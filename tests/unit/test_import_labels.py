@@ -52,6 +52,7 @@ def spans_per_label(store: Store) -> dict[str, int]:
 def test_labels_match_in_any_case_and_a_new_one_is_reported(store: Store, tmp_path: Path,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(importer, "STORE_BATCH", 2)  # several batches: the count spans all of them
+    monkeypatch.setattr(importer, "MAX_STORE_BATCH", 2)
     path = write_records(tmp_path / "spans.jsonl", records())
 
     report = import_sources(store, [path])

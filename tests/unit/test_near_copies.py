@@ -51,6 +51,17 @@ def test_shingles_ignore_case_spacing_and_punctuation():
     assert len(nc.signature(a)) == nc.NUM_PERM * 4
 
 
+@pytest.mark.parametrize("body", [BASE, COPY, "two words", "", "Ünïcode wörds, ÉMOJI 🎉 and digits 12345 " * 40])
+def test_signature_is_datasketchs_minhash_byte_for_byte(body):
+    # Signatures stored by earlier versions (datasketch's update_batch) must compare with new ones.
+    from datasketch import MinHash
+
+    hashes = nc.shingle_hashes(body)
+    mh = MinHash(num_perm=nc.NUM_PERM, seed=nc.SEED, hashfunc=lambda v: v, scheme=nc.SCHEME)
+    mh.update_batch(hashes)
+    assert nc.signature(hashes) == mh.hashvalues.astype("<u4").tobytes()
+
+
 def test_lsh_bands_favour_recall():
     bands, rows = nc.lsh_params(0.8)
     assert bands * rows <= nc.NUM_PERM

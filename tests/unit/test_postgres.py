@@ -126,3 +126,38 @@ def test_suggestions_and_rejections_work_on_postgresql(pg_url):
             assert conn.exec_driver_sql("SELECT count(*) FROM suggestion").scalar_one() == 0
     finally:
         store.close()
+
+
+def test_a_labelled_jsonl_import_stores_the_same_on_postgresql_and_sqlite(pg_url, tmp_path):
+    # Articles and spans go to the driver as plain tuples (storing.insert_many): psycopg's placeholders there.
+    from app.core.db.store import open_store
+    from app.core.export.exporter import ExportOptions, export_jsonl
+    from app.core.ingest.importer import import_sources
+    from app.core.ops import library
+
+    body = "Zoë Müller said the “Café Union” strike ends; Hugo Touvron stays at Meta."
+    source = tmp_path / "labelled.jsonl"
+    source.write_bytes(b"".join(orjson.dumps({
+        "id": f"rec{n}", "title": f"Strike {n}", "text": f"{body} Day {n}.", "status": "done",
+        "meta": {"source_kind": "url", "url": f"https://example.org/{n}", "desk": "labour"},
+        "spans": [{"start": 0, "end": 10, "label": "PERSON", "text": "Zoë Müller", "annotator": "ana"},
+                  {"start": 21, "end": 31, "label": "org", "text": "Café Union"},
+                  {"start": 0, "end": 43, "label": "CLAIM", "attributes": {"claimant": "Zoë Müller"}}],
+    }) + b"\n" for n in range(40)))
+    lines = {}
+    for name, location in (("pg", pg_url), ("sqlite", str(tmp_path / "same.sqlite"))):
+        store = open_store(location)
+        try:
+            report = import_sources(store, [source])
+            assert report.imported == 40 and not report.failures
+            assert len(library.search(store, "müller", 50)) == 40  # the server's database holds other tests' articles
+            with store.begin() as conn:
+                times = conn.exec_driver_sql("SELECT DISTINCT created_at = updated_at FROM span").all()
+            assert times == [(True,)]
+            out = tmp_path / f"{name}.jsonl"
+            export_jsonl(store, out, ExportOptions())
+            lines[name] = [r for x in out.read_bytes().splitlines() if (r := orjson.loads(x))["title"].startswith("Strike")]
+        finally:
+            store.close()
+    assert lines["pg"] == lines["sqlite"] and len(lines["pg"]) == 40
+    assert [s["label"] for s in lines["pg"][0]["spans"]] == ["PERSON", "CLAIM", "ORG"]

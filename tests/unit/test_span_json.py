@@ -54,6 +54,27 @@ def test_exports_are_identical_with_and_without_the_lists(dataset: Store, tmp_pa
         assert cached == rows and cached.count(b"\n") >= 2
 
 
+def test_a_labelled_jsonl_import_writes_the_lists_the_span_rows_give(store: Store, tmp_path: Path) -> None:
+    # The import writes each new article's list from the rows it inserts, without reading them back.
+    import orjson
+
+    from app.core.ingest.importer import import_sources
+
+    body = "Zoë Müller said the “Café Union” strike ends; Hugo Touvron stays at Meta."
+    source = tmp_path / "labelled.jsonl"
+    source.write_bytes(b"".join(orjson.dumps({
+        "title": f"Strike {n}", "text": f"{body} Day {n}.",
+        "spans": [{"start": 0, "end": 10, "label": "person", "annotator": "ana", "entity_id": 3},
+                  {"start": 21, "end": 31, "label": "NEWLABEL", "attributes": {"b": 1, "a": [2]}},
+                  {"start": 0, "end": 43, "label": "CLAIM", "attributes": {"claimant": "Zoë Müller"}}],
+    }) + b"\n" for n in range(5)))
+    report = import_sources(store, [source])
+    assert report.imported == 5
+    assert cached_ids(store) == span_ids(store) and len(cached_ids(store)) == 5
+    cached, rows = export_both_ways(store, tmp_path)
+    assert cached == rows and b'"label":"PERSON"' in cached and b'"label":"NEWLABEL"' in cached
+
+
 def test_every_edit_keeps_the_lists_current(dataset: Store, tmp_path: Path) -> None:  # noqa: F811
     with dataset.begin() as conn:
         art_id, body = conn.execute(text("SELECT id, text FROM article WHERE title = 'Unlabelled'")).one()

@@ -92,8 +92,19 @@ def _refresh_chunk(conn: Connection, ids: list[int]) -> None:
         "WHERE span.article_id IN :values",
         ids,
     )
+    _write(conn, [tuple(r) for r in rows], bodies)
+
+
+def store_new(conn: Connection, rows: Sequence[SpanRow], bodies: dict[int, str]) -> None:
+    """Write the lists of articles just inserted, from their span rows as stored (label names,
+    attributes JSON or None), without reading back what the caller has at hand."""
+    if conn.dialect.name == "sqlite":
+        _write(conn, rows, bodies)
+
+
+def _write(conn: Connection, rows: Sequence[SpanRow], bodies: dict[int, str]) -> None:
     # Plain tuples sort by (article, start, end, label name, annotator): the export's order.
-    ordered = sorted(tuple(r) for r in rows)
+    ordered = sorted(rows)
     values = []
     for article_id, group in groupby(ordered, key=lambda r: r[0]):
         spans = list(group)

@@ -51,6 +51,11 @@ def _adapt_datetime(value: datetime) -> str:
 sqlite3.register_adapter(datetime, _adapt_datetime)
 
 
+def sqlite_datetime(value: datetime) -> str:
+    """The text a datetime is stored as in a SQLite dataset (for rows handed to sqlite3 as they are)."""
+    return _adapt_datetime(value)
+
+
 # What a write to the dataset can fail with, for callers outside the core (the GUI)
 # that must report a failed save without knowing the database library.
 STORE_ERRORS: tuple[type[BaseException], ...] = (SQLAlchemyError, OSError)

@@ -63,6 +63,14 @@ CANCELLED_REASON = "Cancelled before it was imported; retry to import it."
 # longer (10.7 s instead of 8 s here); web imports wait on downloads and extraction instead.
 STORE_BATCH = 16
 STORE_INTERVAL = 0.25  # seconds: finished articles never wait longer than this to be saved
+# A file read as fast as it can be stored (a labelled JSONL file, another tool's export) would
+# otherwise pay two commits (a disk sync each: the articles, then the import log) per 16
+# articles, more than storing them. So a batch grows to as many articles as were stored in
+# STORE_SECONDS before, at most MAX_STORE_BATCH: an edit made in the window meanwhile waits
+# at most about that long for the write lock (its writer retries in the background; the
+# window never waits). Downloads and extraction rarely fill more than 16 in STORE_INTERVAL.
+STORE_SECONDS = 0.2
+MAX_STORE_BATCH = 512
 MAX_SITEMAP_DEPTH = 2
 # Why the predictions an article brought were not stored as its suggestions, by the article's outcome.
 _UNSTORED_PREDICTION = {"duplicate": "a prediction of an article the dataset already holds",
@@ -227,6 +235,7 @@ class _Run:
         self.report = ImportReport(batch=uuid.uuid4().hex[:12])
         self.total = 0
         self.buffer: list[_Ready] = []
+        self.batch_size = STORE_BATCH  # articles per transaction, see STORE_SECONDS
         self.last_flush = time.monotonic()
         self.seen_urls: set[str] = set()
         self.log_writer = ImportLogWriter(store, self.report.batch)
@@ -255,7 +264,7 @@ class _Run:
     # -- storing ---------------------------------------------------------------
     def add(self, ready: _Ready) -> None:
         self.buffer.append(ready)
-        if len(self.buffer) >= STORE_BATCH or time.monotonic() - self.last_flush > STORE_INTERVAL:
+        if len(self.buffer) >= self.batch_size or time.monotonic() - self.last_flush > STORE_INTERVAL:
             self.flush()
 
     def flush(self) -> None:
@@ -263,6 +272,7 @@ class _Run:
         if not self.buffer:
             return
         batch, self.buffer = self.buffer, []
+        started = time.monotonic()
         try:
             results = store_articles_resilient(self.store, [r.article for r in batch], annotator=self.options.annotator,
                                                layer=self.options.layer, new_labels=self.report.new_labels,
@@ -271,6 +281,9 @@ class _Run:
             reason = f"Could not save to the dataset: {describe_db_error(exc)}; try again."
             self.finish([ItemOutcome(r.source, "failed", reason, title=r.article.title) for r in batch])
             return
+        self.last_flush = time.monotonic()  # the interval counts from the last save, not from its start
+        per_article = (self.last_flush - started) / len(batch)
+        self.batch_size = max(STORE_BATCH, min(MAX_STORE_BATCH, int(STORE_SECONDS / max(per_article, 1e-6))))
         outcomes = []
         for ready, result in zip(batch, results, strict=True):
             title = ready.article.title or None

@@ -13,19 +13,20 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, insert, text
+from sqlalchemy import Connection, Table, insert, text
 from sqlalchemy.exc import IntegrityError
 
 from app.core.db import span_json
 from app.core.db.in_lists import select_in
-from app.core.db.store import Store
+from app.core.db.store import Store, sqlite_datetime
 from app.core.entities import claim_columns
 from app.core.quality import clustering, near_copies
 from app.core.team import status as own_status
-from app.core.text_norm import canonical_url, text_hash
+from app.core.text_norm import canonical_url, hash_of_normalised, normalise_for_hash
 from app.core.validation import NewArticle
 from app.models import Article, ArticleSource, Label, Span, utcnow
 
@@ -146,17 +147,20 @@ def store_articles(store: Store, articles: Sequence[NewArticle], *, annotator: s
     now = utcnow()
     outcomes: list[StoreOutcome | None] = [None] * len(articles)
     # Signatures before the transaction: its write lock is held for storing only.
-    signatures = near_copies.prepare([art.text for art in articles])
+    normalised = [normalise_for_hash(art.text) for art in articles]  # once, for the hash and the signature
+    signatures = near_copies.prepare(normalised, normalised=True)
     # Near copies are looked up among signed articles: sign those an upgrade left unsigned first.
     clustering.sign_and_cluster_missing(store, near_copy_threshold)
     index = near_copies.index_for(store, near_copy_threshold)
     index.warm(store)
     with store.begin() as conn:
+        stamp = _row_time(conn, now)
         seen_hash: dict[str, int] = {}
         seen_url: dict[str, int] = {}
         rows: list[dict[str, object]] = []
         pending: list[int] = []  # index into ``articles`` of each row
-        keys = [(text_hash(art.text), art.canonical_url or canonical_url(art.url)) for art in articles]
+        keys = [(hash_of_normalised(n), art.canonical_url or canonical_url(art.url))
+                for n, art in zip(normalised, articles, strict=True)]
         # Where an article can be found: the address it came from, and the one its page declares.
         addresses = [[u for u in (curl, art.canonical_page_url) if u]
                      for (_, curl), art in zip(keys, articles, strict=False)]
@@ -202,8 +206,8 @@ def store_articles(store: Store, articles: Sequence[NewArticle], *, annotator: s
                     "source": art.source,
                     "status": art.status,
                     "meta": orjson.dumps(art.meta, option=orjson.OPT_SORT_KEYS).decode(),
-                    "created_at": now,
-                    "updated_at": now,
+                    "created_at": stamp,
+                    "updated_at": stamp,
                 }
             )
         merged = _add_layer(conn, [(articles[i], outcomes[i]) for i in layered], layer, now)  # type: ignore[misc]
@@ -220,11 +224,11 @@ def store_articles(store: Store, articles: Sequence[NewArticle], *, annotator: s
             taken.add(str(r["uid"]))  # also when two items of this batch bring the same id
         # A plain executemany, then the new ids by their unique uid: RETURNING would make
         # SQLAlchemy build multi-row statements in Python, which costs more than the lookup.
-        conn.execute(insert(Article.__table__), rows)
+        insert_many(conn, Article.__table__, rows)
         id_by_uid = {uid: art_id for uid, art_id in select_in(conn, _IDS_BY_UID, [str(r["uid"]) for r in rows])}
         ids = [id_by_uid[str(r["uid"])] for r in rows]
         store.search.index_range(conn, min(ids), max(ids))
-        created, per_label = _insert_children(conn, [articles[i] for i in pending], ids, now, layer or annotator,
+        created, per_label = _insert_children(conn, [articles[i] for i in pending], ids, stamp, layer or annotator,
                                               overrides=bool(layer))
         _own_statuses(conn, [(articles[i], art_id) for i, art_id in zip(pending, ids, strict=True)], layer,
                       annotator, now)
@@ -317,6 +321,42 @@ def _own_statuses(conn: Connection, stored: list[tuple[NewArticle, int]], layer:
     own_status.set_each(conn, rows, now)
 
 
+# Placeholders of the drivers whose executemany takes plain tuples (sqlite3; psycopg).
+_PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+
+
+def insert_many(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` (all with the same keys) with one executemany of plain tuples.
+
+    SQLAlchemy's ``insert()`` processes every value of every row in Python on the
+    way to the driver: for 20 spans an article that cost more than SQLite's own
+    work of storing them. Values go to the driver as they are: strings, numbers,
+    None and datetimes (stored by sqlite3 exactly as SQLAlchemy stores them, see
+    ``store._adapt_datetime``).
+    """
+    if not rows:
+        return
+    mark = _PLACEHOLDERS.get(conn.dialect.paramstyle)
+    if mark is None:
+        conn.execute(insert(table), rows)
+        return
+    columns = list(rows[0])
+    quote = conn.dialect.identifier_preparer.quote
+    sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
+           f"VALUES ({', '.join([mark] * len(columns))})")
+    get = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
+    conn.exec_driver_sql(sql, [get(row) for row in rows])
+
+
+def _row_time(conn: Connection, now: datetime) -> datetime | str:
+    """``now`` as a batch's rows carry it: for SQLite the text sqlite3 would store for it
+    (``store._adapt_datetime``, the form SQLAlchemy stores too), made once rather than
+    once for each of a batch's thousands of rows."""
+    if conn.dialect.name != "sqlite":
+        return now
+    return sqlite_datetime(now)
+
+
 def _near_copy_note(copy: near_copies.NearCopy | None) -> str:
     if copy is None:
         return ""
@@ -329,7 +369,7 @@ def _existing_uids(conn: Connection, uids: list[str]) -> set[str]:
 
 
 def _insert_children(
-    conn: Connection, articles: list[NewArticle], ids: list[int], now: datetime, annotator: str,
+    conn: Connection, articles: list[NewArticle], ids: list[int], stamp: datetime | str, annotator: str,
     overrides: bool = False,
 ) -> tuple[dict[int, str], Counter[int]]:
     """Store the articles' sources and spans; returns the labels created (id: name) and spans per label id.
@@ -354,18 +394,18 @@ def _insert_children(
         return {}, Counter()
     lids, created = label_ids(conn, names)
     spans = [row for art, art_id in zip(articles, ids, strict=True)
-             for row in _span_rows(art, art_id, lids, annotator, overrides, now)]
+             for row in _span_rows(art, art_id, lids, annotator, overrides, stamp)]
     if spans:
-        conn.execute(insert(Span.__table__), spans)
+        insert_many(conn, Span.__table__, spans)
         with_spans = sorted({s["article_id"] for s in spans})
         # Before the export lists are built: the claims' dates and verdicts, from their articles.
         claim_columns.refresh_articles(conn, with_spans)
-        span_json.refresh(conn, with_spans)
+        _store_span_lists(conn, spans, {art_id: art.text for art, art_id in zip(articles, ids, strict=True)})
     return {lids[name]: name for name in created}, Counter(s["label_id"] for s in spans)
 
 
 def _span_rows(art: NewArticle, art_id: int, lids: dict[str, int], annotator: str, overrides: bool,
-               now: datetime) -> list[dict[str, Any]]:
+               now: datetime | str) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     seen: set[tuple[int, int, int, str]] = set()
     for s in art.spans:
@@ -391,6 +431,16 @@ def _span_rows(art: NewArticle, art_id: int, lids: dict[str, int], annotator: st
             }
         )
     return rows
+
+
+def _store_span_lists(conn: Connection, spans: list[dict[str, Any]], bodies: dict[int, str]) -> None:
+    """The new articles' cached span lists (``span_json``), from the rows just inserted."""
+    names = dict(select_in(conn, "SELECT id, name FROM label WHERE id IN :values", {s["label_id"] for s in spans}))
+    span_json.store_new(conn, [
+        (s["article_id"], s["start"], s["end"], names[s["label_id"]], s["annotator"], s["text"],
+         None if s["attributes"] == "{}" else s["attributes"], s["entity_id"], s["claimant_id"])
+        for s in spans
+    ], bodies)
 
 
 def store_article(store: Store, article: NewArticle, *, annotator: str = "") -> StoreOutcome:

@@ -70,6 +70,10 @@ _WORD = re.compile(r"\w+")
 _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # odd, with well-mixed bits (the golden ratio's)
 _BAND_BITS = 7  # a band's number in a key: NUM_PERM // 2 bands at most
 _PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
+# MurmurHash3's 32-bit finaliser (shifts and multipliers), as datasketch applies it to input hashes.
+_FMIX = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
+# An empty shingle set leaves every value at its start, the largest 32-bit number.
+_EMPTY_SIGNATURE = np.full(NUM_PERM, 0xFFFFFFFF, dtype="<u4").tobytes()
 
 
 @dataclass(frozen=True)
@@ -93,7 +97,7 @@ def percent(similarity: float) -> str:
 
 # --- signatures -----------------------------------------------------------------------------------
 
-def shingle_hashes(text_: str) -> np.ndarray:
+def shingle_hashes(text_: str, *, normalised: bool = False) -> np.ndarray:
     """Hashes of the text's 5-word shingles, sorted and unique (a text shorter than that is
     one shingle).
 
@@ -104,7 +108,7 @@ def shingle_hashes(text_: str) -> np.ndarray:
     article share a hash in about one article of 9,000, which moves its similarities by
     a tenth of a percent.
     """
-    words = _WORD.findall(normalise_for_hash(text_))
+    words = _WORD.findall(text_ if normalised else normalise_for_hash(text_))
     crc = zlib.crc32
     hashes = np.fromiter((crc(w.encode()) for w in words), dtype=np.uint64, count=len(words))
     n = max(len(words) - SHINGLE_WORDS + 1, 1 if words else 0)
@@ -115,16 +119,21 @@ def shingle_hashes(text_: str) -> np.ndarray:
 
 
 def signature(hashes: np.ndarray) -> bytes:
-    """The MinHash signature of a shingle set, as stored (little-endian uint32 values)."""
-    # The shingle hashes as datasketch's input hash, rather than its default SHA-1 of each:
-    # the "affine32" scheme mixes the input hash with MurmurHash3's finaliser anyway.
-    mh = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=_same, permutations=_PERMUTATIONS, scheme=SCHEME)
-    mh.update_batch(hashes)
-    return mh.hashvalues.astype("<u4").tobytes()
+    """The MinHash signature of a shingle set, as stored (little-endian uint32 values).
 
-
-def _same(value: int) -> int:
-    return value
+    The values of datasketch's ``MinHash.update_batch`` with the shingle hashes as its
+    input hashes ("affine32": MurmurHash3's finaliser, then 128 affine permutations,
+    the minimum of each), computed here for all shingles at once: datasketch calls its
+    hash function once per shingle in Python, which cost three times as much.
+    """
+    if not hashes.size:
+        return _EMPTY_SIGNATURE
+    hv = hashes.astype(np.uint32).reshape(-1, 1)
+    hv = (hv ^ (hv >> _FMIX[0])) * _FMIX[1]
+    hv = (hv ^ (hv >> _FMIX[2])) * _FMIX[3]
+    hv = hv ^ (hv >> _FMIX[4])
+    a, b = _PERMUTATIONS
+    return (hv * a + b).min(axis=0).astype("<u4").tobytes()  # wraps modulo 2**32, as datasketch's does
 
 
 def signature_of(text_: str) -> bytes:
@@ -310,10 +319,12 @@ class Pending:
     blob: bytes
 
 
-def prepare(texts: Sequence[str]) -> list[Pending]:
+def prepare(texts: Sequence[str], *, normalised: bool = False) -> list[Pending]:
+    """The signature work of new articles' texts (``normalised``: already passed through
+    ``normalise_for_hash``, as the store does once for both the text hash and this)."""
     out = []
     for t in texts:
-        grams = shingle_hashes(t)
+        grams = shingle_hashes(t, normalised=normalised)
         out.append(Pending(grams, signature(grams)))
     return out
 

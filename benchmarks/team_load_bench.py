@@ -136,7 +136,7 @@ def main() -> int:
     from tests.postgres_server import running_postgres_server
 
     logins = [f"annotator{n:02d}" for n in range(args.annotators)]
-    with running_postgres_server() as server:
+    with running_postgres_server(fsync=True) as server:  # durable commits, as a real server makes them
         admin = create_engine(server.url, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.execute(text("CREATE DATABASE team_load"))
@@ -151,9 +151,9 @@ def main() -> int:
         report = assignment.assign(owner, logins, per_article=2, overlap=0.2, seed=7)
         print(f"{args.articles} articles, {args.annotators} annotators: {report.shared} shared by two")
 
-        results: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
-        base = server.url.rsplit("@", 1)[1].rsplit("/", 1)[0]
         context = multiprocessing.get_context("spawn")
+        results = context.Queue()
+        base = server.url.rsplit("@", 1)[1].rsplit("/", 1)[0]
         workers = [context.Process(target=work, args=(f"postgresql+psycopg://{login}@{base}/team_load", login,
                                                       args.edits, n, results))
                    for n, login in enumerate(logins)]

@@ -42,8 +42,9 @@ def _unavailable(reason: str) -> None:
 class PostgresServer:
     """A PostgreSQL server in a temp folder that a test may stop and start again on the same port."""
 
-    def __init__(self, bindir: Path, prefix: list[str]) -> None:
+    def __init__(self, bindir: Path, prefix: list[str], fsync: bool = False) -> None:
         self.bindir, self.prefix = bindir, prefix
+        self.fsync = "on" if fsync else "off"  # off for the tests (nothing outlives them); on to measure
         self.folder = Path(tempfile.mkdtemp(prefix="curator-pg-"))
         self.data = self.folder / "data"
         if prefix:
@@ -56,7 +57,7 @@ class PostgresServer:
     def start(self) -> None:
         subprocess.run([*self.prefix, str(self.bindir / "pg_ctl"), "-D", str(self.data), "-l",
                         str(self.folder / "log"), "-w", "-o",
-                        f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off", "start"],
+                        f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync={self.fsync}", "start"],
                        check=True, capture_output=True)
 
     def stop(self, mode: str = "immediate") -> None:
@@ -65,7 +66,7 @@ class PostgresServer:
 
 
 @contextmanager
-def running_postgres_server() -> Iterator[PostgresServer]:
+def running_postgres_server(fsync: bool = False) -> Iterator[PostgresServer]:
     """Start PostgreSQL in a temp folder; the server (its ``url``: database ``postgres``) until the block ends."""
     try:
         import psycopg  # noqa: F401
@@ -81,7 +82,7 @@ def running_postgres_server() -> Iterator[PostgresServer]:
         if shutil.which("runuser") is None:
             _unavailable("running as root without runuser")
         prefix = ["runuser", "-u", "postgres", "--"]
-    server = PostgresServer(bindir, prefix)
+    server = PostgresServer(bindir, prefix, fsync)
     server.start()
     try:
         yield server

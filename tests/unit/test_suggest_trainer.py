@@ -112,6 +112,10 @@ def _alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    # A terminated child not yet reaped is a zombie: gone for every purpose here.
-    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-        return stat.read().split(") ", 1)[1][0] != "Z"
+    # A terminated child not yet reaped is a zombie: gone for every purpose here. It may be reaped
+    # between the two looks, and its /proc entry gone with it.
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().split(") ", 1)[1][0] != "Z"
+    except (ProcessLookupError, FileNotFoundError):
+        return False

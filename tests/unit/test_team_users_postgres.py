@@ -72,16 +72,22 @@ def _as(url: str, user: str, password: str | None = None) -> str:
 
 @pytest.fixture(scope="module")
 def server(pg_url: str) -> str:
-    """The server with the dataset; the login pat must give a password (SCRAM), every other login is trusted."""
+    """The server with the dataset; the logins pat and pam must give a password (SCRAM), every other is trusted."""
     import psycopg
 
     from app.core.db.store import open_store
+    from app.core.team import access
 
-    open_store(pg_url).close()
+    store = open_store(pg_url)
+    try:  # pam, the login of the password tests, made here: each test may run in a process of its own
+        access.add_user(store, "pam", "annotator", SECRET)
+    finally:
+        store.close()
     conninfo = make_url(pg_url).set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(conninfo, autocommit=True) as conn:
         hba = Path(conn.execute("SHOW hba_file").fetchone()[0])  # type: ignore[index]
-        hba.write_text("host all pat 127.0.0.1/32 scram-sha-256\n" + hba.read_text())
+        hba.write_text("host all pat 127.0.0.1/32 scram-sha-256\nhost all pam 127.0.0.1/32 scram-sha-256\n"
+                       + hba.read_text())
         conn.execute("SELECT pg_reload_conf()")
     return pg_url
 
@@ -95,7 +101,7 @@ def test_users_add_list_and_remove(server, monkeypatch):
                 stdin="another one\n")[0] == 0
     status, out, _err = _cli(["users", "list", "--db", server], monkeypatch)
     assert status == 0
-    assert [line.split() for line in out.splitlines()] == [["pat", "annotator"], ["rex", "reviewer"]]
+    assert [line.split() for line in out.splitlines()] == [["pam", "annotator"], ["pat", "annotator"], ["rex", "reviewer"]]
     import psycopg
 
     conninfo = make_url(server).set(drivername="postgresql").render_as_string(hide_password=False)
@@ -137,17 +143,17 @@ def test_a_server_password_is_asked_once_then_comes_from_the_keyring(server, mem
         return next(answers)
 
     credentials.set_password_prompt(prompt)
-    store = open_store(_as(server, "pat"))
+    store = open_store(_as(server, "pam"))
     try:
-        assert identity.current_annotator(store, "typed") == "pat"
+        assert identity.current_annotator(store, "typed") == "pam"
     finally:
         store.close()
-    assert [user for _where, user in asked] == ["pat", "pat"]  # a wrong password is asked again
+    assert [user for _where, user in asked] == ["pam", "pam"]  # a wrong password is asked again
     assert SECRET not in asked[0][0]
     assert list(memory_keyring.kept.values()) == [SECRET]
     credentials._known.clear()  # a new process: the keyring answers, nobody is asked
     credentials.set_password_prompt(lambda *_: pytest.fail("asked although the keyring has it"))
-    open_store(_as(server, "pat")).close()
+    open_store(_as(server, "pam")).close()
     assert all(SECRET not in record.getMessage() for record in caplog.records)
 
 
@@ -156,7 +162,7 @@ def test_a_password_in_the_address_is_never_shown(server, memory_keyring, caplog
     from app.core.settings import Settings
 
     caplog.set_level(logging.DEBUG)
-    store = open_store(_as(server, "pat", SECRET) + "?sslmode=disable")
+    store = open_store(_as(server, "pam", SECRET) + "?sslmode=disable")
     try:
         assert SECRET not in store.where and SECRET not in store.location
         assert "sslmode=disable" in store.location  # the TLS settings pass through
@@ -167,9 +173,9 @@ def test_a_password_in_the_address_is_never_shown(server, memory_keyring, caplog
         store.close()
     assert memory_keyring.kept == {}  # given in the address, not kept
     with pytest.raises(StoreError) as refused:
-        open_store(_as(server, "pat", "not-" + SECRET))
+        open_store(_as(server, "pam", "not-" + SECRET))
     with pytest.raises(StoreError) as no_tls:  # sslmode reaches the driver: this server has no TLS
-        open_store(_as(server, "pat", SECRET) + "?sslmode=require")
+        open_store(_as(server, "pam", SECRET) + "?sslmode=require")
     assert "SSL" in str(no_tls.value) or "ssl" in str(no_tls.value)
     for message in (str(refused.value), str(no_tls.value), *(r.getMessage() for r in caplog.records)):
         assert SECRET not in message

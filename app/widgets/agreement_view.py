@@ -14,7 +14,7 @@ them again, debounced, while the view is shown, or when it is shown next.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QLinearGradient, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -29,22 +29,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.changes import ChangeKind, Changes
 from app.core.db.store import Store, describe_db_error
 from app.core.team.agreement import MEASURES, OVERALL, AgreementReport, compute
 from app.widgets.edits import EditGateway
+from app.widgets.figures_page import FiguresPage
 from app.widgets.palette import text_on
-from app.widgets.tasks import run_task
 
-REFRESH_DELAY_MS = 400  # a burst of edits computes the figures once
 LOWEST = 50  # articles listed
 ALL_LABELS = "All labels"
 # Low to high agreement: a diverging scale that stays apart for red-green colour blindness (ColorBrewer
 # RdYlBu, all nine classes: with fewer, the colours mixed between them turn grey).
 SCALE = ("#d73027", "#f46d43", "#fdae61", "#fee090", "#ffffbf", "#e0f3f8", "#abd9e9", "#74add1", "#4575b4")
 NO_FIGURE = "#e5e7eb"  # a pair without a figure (nothing shared, or nothing labelled)
-_MOVES_FIGURES = (ChangeKind.STATUS_CHANGED, ChangeKind.ARTICLES_ADDED, ChangeKind.ARTICLES_DELETED,
-                  ChangeKind.LABELS_CHANGED, ChangeKind.ROLLED_BACK)
 _ARTICLE_ROLE = Qt.ItemDataRole.UserRole
 
 
@@ -85,22 +81,15 @@ class ScaleLegend(QWidget):
         painter.end()
 
 
-class AgreementView(QWidget):
+class AgreementView(FiguresPage):
     """The agreement page; ``article_activated`` carries the id of a low-agreement article to open."""
 
     article_activated = Signal(int)
-    figures_shown = Signal()
 
     def __init__(self, store: Store, gateway: EditGateway, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(gateway, lambda: compute(store), parent)
         self.store = store
         self.report: AgreementReport | None = None
-        self._loading = False
-        self._stale = True
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(REFRESH_DELAY_MS)
-        self._timer.timeout.connect(self.refresh)
         self.refresh()
 
         self.measure = QComboBox(self)
@@ -137,7 +126,6 @@ class AgreementView(QWidget):
         self._build_layout()
         self.measure.currentIndexChanged.connect(self._fill)
         self.label.currentIndexChanged.connect(self._fill)
-        gateway.changes_applied.connect(self._on_change)
 
     def _build_layout(self) -> None:
         choosers = QHBoxLayout()
@@ -159,39 +147,11 @@ class AgreementView(QWidget):
         layout.addWidget(self.lowest_caption)
         layout.addWidget(self.lowest, 1)
 
-    # -- computing ------------------------------------------------------------------------
-    @property
-    def is_loading(self) -> bool:
-        return self._loading or self._stale
-
-    def refresh(self) -> None:
-        """Compute the figures again in the background; once more afterwards if asked meanwhile."""
-        self._timer.stop()
-        if self._loading:
-            self._stale = True
-            return
-        self._loading, self._stale = True, False
-        store = self.store
-        run_task(lambda: compute(store), self._show, self._failed)
-
-    def showEvent(self, event: QEvent) -> None:  # noqa: N802
-        super().showEvent(event)  # type: ignore[arg-type]
-        if self._stale and not self._loading:
-            self.refresh()
-
-    def _on_change(self, change: Changes, _initiator: object) -> None:
-        if not change.saved or not (change.has(*_MOVES_FIGURES) or change.touches_spans()):
-            return
-        self._stale = True
-        if self.isVisible():
-            self._timer.start()
-
-    def _failed(self, exc: BaseException) -> None:
-        self._loading = False
+    # -- showing ------------------------------------------------------------------------------------
+    def show_failure(self, exc: BaseException) -> None:
         self.summary.setText(f"Agreement could not be computed: {describe_db_error(exc)}.")
 
-    def _show(self, report: AgreementReport) -> None:
-        self._loading = False
+    def show_figures(self, report: AgreementReport) -> None:
         self.report = report
         chosen = self.label.currentData()
         self.label.blockSignals(True)
@@ -202,11 +162,7 @@ class AgreementView(QWidget):
         self.label.setCurrentIndex(max(0, self.label.findData(chosen)))
         self.label.blockSignals(False)
         self._fill()
-        if self._stale and self.isVisible():
-            self.refresh()
-        self.figures_shown.emit()
 
-    # -- showing ------------------------------------------------------------------------------
     def _fill(self) -> None:
         report = self.report
         if report is None:

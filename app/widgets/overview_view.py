@@ -13,44 +13,32 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QFrame, QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
-from app.core.changes import ChangeKind, Changes
 from app.core.db.store import Store, describe_db_error
 from app.core.ops.overview import BAR_CHARTS, Overview, bar_filter, overview
 from app.core.ops.span_edits import STATUS_TEXT
 from app.widgets.edits import EditGateway
+from app.widgets.figures_page import FiguresPage
 from app.widgets.palette import STATUS_COLORS
-from app.widgets.tasks import run_task
 
 if TYPE_CHECKING:
     from app.widgets.overview_charts import Chart
 
-REFRESH_DELAY_MS = 400  # a burst of edits (an import, a bulk relabel) reads the figures once
 NO_SITE = "(no site)"
-# Changes after which the figures are read again.
-_MOVES_FIGURES = (ChangeKind.STATUS_CHANGED, ChangeKind.ARTICLES_ADDED, ChangeKind.ARTICLES_DELETED,
-                  ChangeKind.LABELS_CHANGED, ChangeKind.ROLLED_BACK)
 
 
-class OverviewView(QWidget):
+class OverviewView(FiguresPage):
     """The overview page; ``filter_requested`` carries the library filter of a clicked bar."""
 
     filter_requested = Signal(object)  # an ArticleFilter
-    figures_shown = Signal()
 
     def __init__(self, store: Store, gateway: EditGateway, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(gateway, lambda: overview(store), parent)
         self.store = store
         self.figures: Overview | None = None
-        self._loading = False
-        self._stale = True  # the figures shown are not the dataset's: read them when next shown
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(REFRESH_DELAY_MS)
-        self._timer.timeout.connect(self.refresh)
         # The figures take longer to read than the charts to make: the reading starts first.
         self.refresh()
 
@@ -78,7 +66,6 @@ class OverviewView(QWidget):
         for key in BAR_CHARTS:
             self.charts[key].on_click = lambda index, key=key: self._bar_clicked(key, index)
         self._build_layout()
-        gateway.changes_applied.connect(self._on_change)
 
     def _build_layout(self) -> None:
         grid_host = QWidget(self)
@@ -96,46 +83,14 @@ class OverviewView(QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(self.charts_area, 1)
 
-    # -- reading the figures ------------------------------------------------------------------
-    @property
-    def is_loading(self) -> bool:
-        """True from the moment the figures are out of date (or being read) until they are shown."""
-        return self._loading or self._stale
-
-    def refresh(self) -> None:
-        """Read the figures again in the background; once more afterwards if asked while reading."""
-        self._timer.stop()
-        if self._loading:
-            self._stale = True
-            return
-        self._loading, self._stale = True, False
-        store = self.store
-        run_task(lambda: overview(store), self._show, self._failed)
-
-    def showEvent(self, event: QEvent) -> None:  # noqa: N802
-        super().showEvent(event)  # type: ignore[arg-type]
-        if self._stale and not self._loading:
-            self.refresh()
-
-    def _on_change(self, change: Changes, _initiator: object) -> None:
-        if not change.saved or not (change.has(*_MOVES_FIGURES) or change.touches_spans()):
-            return
-        self._stale = True
-        if self.isVisible():
-            self._timer.start()
-
-    def _failed(self, exc: BaseException) -> None:
-        self._loading = False
+    # -- showing ----------------------------------------------------------------------------------
+    def show_failure(self, exc: BaseException) -> None:
         self.summary.setText(f"The figures could not be read: {describe_db_error(exc)}.")
 
-    def _show(self, figures: Overview) -> None:
-        self._loading = False
+    def show_figures(self, figures: Overview) -> None:
         self.figures = figures
         self._fill()
         self.charts_area.show()
-        if self._stale and self.isVisible():
-            self.refresh()  # something changed while they were read
-        self.figures_shown.emit()
 
     def _fill(self) -> None:
         f = self.figures

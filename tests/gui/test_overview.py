@@ -213,7 +213,7 @@ def test_the_overview_follows_edits(qtbot, make_window, known_store):
 
 
 def test_a_hidden_overview_reads_the_figures_when_shown_again(qtbot, make_window, known_store):
-    from app.widgets.overview_view import REFRESH_DELAY_MS
+    from app.widgets.figures_page import REFRESH_DELAY_MS
 
     window = make_window(known_store)
     overview = _open_overview(qtbot, window)

@@ -112,25 +112,27 @@ def _connect_with_password(dialect: Any, cargs: tuple[Any, ...], cparams: dict[s
     with _lock:
         if key in _known:  # another connection asked meanwhile
             return dialect.connect(*cargs, **cparams, password=_known[key])
-        stored = _stored(key)
-        if stored is not None:
+        def attempt(password: str, keep: bool) -> Any:
+            """The connection the password opens, or the server's refusal of it."""
             try:
-                return _worked(key, dialect.connect(*cargs, **cparams, password=stored), stored, keep=False)
+                return _worked(key, dialect.connect(*cargs, **cparams, password=password), password, keep=keep)
             except dialect.loaded_dbapi.OperationalError as exc:
                 if not _password_refused(exc):
                     raise
-                refused = exc
-        for _attempt in range(3):
+                return exc
+
+        stored = _stored(key)
+        answer = attempt(stored, keep=False) if stored is not None else refused
+        for _asked in range(3):
+            if not isinstance(answer, BaseException):
+                return answer
             password = _prompt(key[0].removeprefix(f"{SERVICE} "), key[1]) if _prompt is not None else None
             if password is None:
-                raise refused
-            try:
-                return _worked(key, dialect.connect(*cargs, **cparams, password=password), password, keep=True)
-            except dialect.loaded_dbapi.OperationalError as exc:
-                if not _password_refused(exc):
-                    raise
-                refused = exc
-        raise refused
+                raise answer
+            answer = attempt(password, keep=True)
+        if isinstance(answer, BaseException):
+            raise answer
+        return answer
 
 
 def _worked(key: tuple[str, str], conn: Any, password: str, *, keep: bool) -> Any:

@@ -227,6 +227,23 @@ def _first_at_or_after(starts: list[int], offset: int) -> int:
     return bisect.bisect_left(starts, offset)
 
 
+TrainingSequence = tuple[pycrfsuite.ItemSequence, list[str]]  # a sentence's features and BIO tags
+
+
+def training_sequences(doc: Mapping[str, Any], labels: set[str] | None = None) -> list[TrainingSequence]:
+    """The sentences of a labelled document as the CRF learns them: each one's features
+    (built once, in the form CRFsuite holds them, so that several trainings share them)
+    and tags of ``labels`` (every label when None)."""
+    text, spans = _doc_spans(doc, labels)
+    tokens = tokenize(text)
+    tags = bio_tags(tokens, spans)
+    features = _FEATURES
+    return [
+        (pycrfsuite.ItemSequence(features.sequence([token.text for token in tokens[first:last]])), tags[first:last])
+        for first, last in sentences(text, tokens)
+    ]
+
+
 def _doc_spans(doc: Mapping[str, Any], labels: set[str] | None) -> tuple[str, list[GoldSpan]]:
     text, spans = valid_document(doc)
     return text, [span for span in spans if labels is None or span[2] in labels]
@@ -248,16 +265,15 @@ class CrfModel:
         """A model trained on ``docs`` (``{"text", "spans": [{"start", "end", "label"}]}``),
         for ``labels`` only when given, else for every label the spans use."""
         wanted = set(labels) if labels is not None else None
+        return cls.fit([sequence for doc in docs for sequence in training_sequences(doc, wanted)])
+
+    @classmethod
+    def fit(cls, sequences: Iterable[TrainingSequence]) -> CrfModel:
+        """A model trained on sentences' features and tags (``training_sequences``)."""
         trainer = pycrfsuite.Trainer(verbose=False)
         trainer.set_params(TRAINING_PARAMS)
-        features = _FEATURES
-        for doc in docs:
-            text, spans = _doc_spans(doc, wanted)
-            tokens = tokenize(text)
-            tags = bio_tags(tokens, spans)
-            for first, last in sentences(text, tokens):
-                words = [token.text for token in tokens[first:last]]
-                trainer.append(features.sequence(words), tags[first:last])
+        for features, tags in sequences:
+            trainer.append(features, tags)
         # CRFsuite trains into a file only; the model is kept as its bytes.
         handle, name = tempfile.mkstemp(suffix=".crfsuite")
         os.close(handle)

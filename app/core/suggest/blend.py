@@ -287,43 +287,40 @@ def _best_move(
     return None if best is None else best[1:]
 
 
-# An item of _Evaluator: score, group number, start, end, whether gold, and the fallback item (or None).
-_Item = tuple[float, int, int, int, bool, "_Item | None"]
+# A suggestion as _Evaluator holds it: score, group number, whether gold, and the suggestions of
+# the earlier layers it overlaps, each as (its number in the document, 1 itself or 2 its fallback).
+_Variant = tuple[float, int, bool, list[tuple[int, int]]]
+_Entry = tuple[_Variant, "_Variant | None"]  # a suggestion and its fallback
 
 
 class _Evaluator:
     """``HeldOut.evaluate_document`` for the layers of one order, for choosing cut-offs:
     the same counts, fast enough to be asked ~100,000 times per training. Groups are
-    numbered (``groups``; a list of cut-offs holds one per group), gold membership is
-    looked up once, and each document's counts are kept per cut-offs of the groups it
-    has: a step of ``choose_cutoffs`` asks again about documents no earlier move changed."""
+    numbered (``groups``; a list of cut-offs holds one per group); whether a suggestion
+    is gold and which suggestions of earlier layers it overlaps is found once; and each
+    document's counts are kept per cut-offs of the groups it has, as a step of
+    ``choose_cutoffs`` asks again about documents no earlier move changed."""
 
     def __init__(self, held_out: HeldOut, order: Sequence[str]) -> None:
         self.groups: list[Group] = []
+        self.scored: list[list[tuple[float, int]]] = []  # per group: (score, document) of its suggestions
         number: dict[Group, int] = {}
-        self.scored: list[list[tuple[float, int]]] = []  # per group: (score, document) of its items
-
-        def item(scored: Scored, index: int) -> _Item:
-            group = scored[4]
-            if group not in number:
-                number[group] = len(self.groups)
-                self.groups.append(group)
-                self.scored.append([])
-            fallback = None if scored[5] is None else item(scored[5], index)
-            self.scored[number[group]].append((scored[3], index))
-            gold = (scored[0], scored[1], scored[2]) in held_out.gold[index]
-            return (scored[3], number[group], scored[0], scored[1], gold, fallback)
-
-        # Groups are numbered layer by layer, as choose_cutoffs tries them in that order.
-        layers = [
-            [[item(scored, index) for scored in document] for index, document in enumerate(held_out.predictions[name])]
-            for name in order
+        for name in order:  # groups numbered layer by layer, as choose_cutoffs tries them in that order
+            for index, document in enumerate(held_out.predictions[name]):
+                for item in document:
+                    for scored in (item, item[5]) if item[5] is not None else (item,):
+                        if scored[4] not in number:
+                            number[scored[4]] = len(self.groups)
+                            self.groups.append(scored[4])
+                            self.scored.append([])
+                        self.scored[number[scored[4]]].append((scored[3], index))
+        self.documents = [
+            _entries(gold, [held_out.predictions[name][index] for name in order], number)
+            for index, gold in enumerate(held_out.gold)
         ]
-        # per document, per layer in order: its items
-        self.documents = [[layer[index] for layer in layers] for index in range(len(held_out.gold))]
         self._groups_of = [
-            sorted({g for layer in document for entry in layer for g in _item_groups(entry)})
-            for document in self.documents
+            sorted({variant[1] for entry in entries for variant in entry if variant is not None})
+            for entries in self.documents
         ]
         self._counts: dict[tuple[int, tuple[float, ...]], tuple[int, int]] = {}
 
@@ -337,30 +334,47 @@ class _Evaluator:
 
     def evaluate_uncached(self, index: int, cutoffs: list[float]) -> tuple[int, int]:
         hits = misses = 0
-        before: list[tuple[int, int]] = []  # spans kept from the layers before
-        for layer in self.documents[index]:
-            kept = []
-            for entry in layer:
-                if entry[0] < cutoffs[entry[1]]:
-                    fallback = entry[5]
-                    if fallback is None or fallback[0] < cutoffs[fallback[1]]:
-                        continue
-                    entry = fallback
-                start, end = entry[2], entry[3]
-                # A layer's own spans do not overlap: only the earlier layers' are compared.
-                if before and any(s < end and start < e for s, e in before):
+        entries = self.documents[index]
+        kept = [0] * len(entries)  # 1: the suggestion kept, 2: its fallback
+        for position, (variant, fallback) in enumerate(entries):
+            which = 1
+            if variant[0] < cutoffs[variant[1]]:
+                if fallback is None or fallback[0] < cutoffs[fallback[1]]:
                     continue
-                kept.append((start, end))
-                if entry[4]:
-                    hits += 1
-                else:
-                    misses += 1
-            before.extend(kept)
+                variant, which = fallback, 2
+            if variant[3] and any(kept[other] == was for other, was in variant[3]):
+                continue
+            kept[position] = which
+            if variant[2]:
+                hits += 1
+            else:
+                misses += 1
         return hits, misses
 
 
-def _item_groups(entry: _Item) -> list[int]:
-    return [entry[1]] if entry[5] is None else [entry[1], *_item_groups(entry[5])]
+def _entries(gold: set[GoldSpan], layers: list[list[Scored]], number: Mapping[Group, int]) -> list[_Entry]:
+    """A document's suggestions, layer after layer, as ``_Evaluator`` holds them."""
+    entries: list[_Entry] = []
+    spans: list[tuple[int, int, int, int]] = []  # start, end, number, 1 or 2 of the earlier layers' suggestions
+    for layer in layers:
+        first = len(entries)
+        for item in layer:
+            variants = [
+                None if scored is None else (
+                    scored[3],
+                    number[scored[4]],
+                    (scored[0], scored[1], scored[2]) in gold,
+                    # A layer's own spans do not overlap: only the earlier layers' are compared.
+                    [(other, was) for start, end, other, was in spans if start < scored[1] and scored[0] < end],
+                )
+                for scored in (item, item[5])
+            ]
+            entries.append((variants[0], variants[1]))
+        for position, item in enumerate(layer, first):
+            spans.append((item[0], item[1], position, 1))
+            if item[5] is not None:
+                spans.append((item[5][0], item[5][1], position, 2))
+    return entries
 
 
 def describe_cutoffs(cutoffs: Mapping[Group, float]) -> str:

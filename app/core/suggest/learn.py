@@ -91,6 +91,7 @@ MIN_STARTER_GOLD = 150
 # 16 documents over-fit its cut-offs (measured on GUM at 50 documents: held-out
 # precision 0.75, on new documents 0.63).
 MIN_CRF_DOCS = 80
+CRF_WINDOWS = True
 CRF_HOLD_OUT_EVERY = 5  # every fifth document is held out of the CRF tried
 DICTIONARY, CRF = "dictionary", "crf"
 # Untuned cut-offs: the labelled strings themselves, not what the rules guess from them;
@@ -135,7 +136,7 @@ def train_suggester(
     plan = _dictionary_plan(texts, gold, rejections, layers)
     if crf and len(texts) >= MIN_CRF_DOCS and entity_labels:
         # Each document's features are built once, for the CRF tried and the one kept.
-        sequences = [training_sequences(doc, entity_labels) for doc in _as_docs(texts)]
+        sequences = [training_sequences(doc, entity_labels, windows=CRF_WINDOWS) for doc in _as_docs(texts)]
         plan = _crf_plan(texts, gold, rejections, layers, sequences, plan)
         if CRF in plan[0]:
             layers[CRF] = ModelLayer(CrfModel.fit(chain.from_iterable(sequences)), CRF)

@@ -69,16 +69,18 @@ def shape(word: str) -> str:
 
 
 _OFFSETS = (-2, -1, 1, 2)  # the neighbours whose word and shape a token's features hold
-_EDGE = tuple([f"{offset}edge"] for offset in _OFFSETS)  # a neighbour beyond the sentence
+_EDGE = tuple([f"{offset}edge".encode()] for offset in _OFFSETS)  # a neighbour beyond the sentence
 MAX_CACHED_WORDS = 30_000  # ~1.5 KB of feature strings a word
+_START = b"start"  # the feature of a sentence's first token
 # A word's own features, its features as each neighbour (see _OFFSETS), and whether it is worth tagging.
-_Word = tuple[list[str], tuple[list[str], ...], bool]
+_Word = tuple[list[bytes], tuple[list[bytes], ...], bool]
 
 
 class _Features:
     """Feature strings of tokens. Those of each word (its own, and as each neighbour)
     are built once and cached: a text repeats most of its words, and a 50 KB article
-    has 9,000 tokens to tag."""
+    has 9,000 tokens to tag. They are kept UTF-8 encoded, as CRFsuite holds them:
+    handing it strings would encode each one every time (half its reading time)."""
 
     def __init__(self) -> None:
         self._words: dict[str, _Word] = {}
@@ -87,7 +89,7 @@ class _Features:
         cached = self._words.get(word)
         if cached is None:
             lower, form = word.casefold(), shape(word)
-            own = [
+            names = [
                 "b",
                 "w=" + lower,
                 "s=" + form,
@@ -99,14 +101,15 @@ class _Features:
                 "x4=" + lower[-4:],
             ]
             if word[:1].isupper():
-                own.append("cap")
+                names.append("cap")
             if word.isupper() and len(word) > 1:
-                own.append("upper")
+                names.append("upper")
             if any(char.isdigit() for char in word):
-                own.append("digit")
+                names.append("digit")
             if "-" in word:
-                own.append("hyphen")
-            context = tuple([f"{offset}w={lower}", f"{offset}s={form}"] for offset in _OFFSETS)
+                names.append("hyphen")
+            own = [name.encode() for name in names]
+            context = tuple([f"{offset}w={lower}".encode(), f"{offset}s={form}".encode()] for offset in _OFFSETS)
             if len(self._words) >= MAX_CACHED_WORDS:  # a long-lived model meets many words
                 self._words.clear()
             cached = self._words[word] = (own, context, worth_tagging(word))
@@ -116,11 +119,11 @@ class _Features:
         cached = self._words.get  # most words are known: no method call for them
         return [cached(word) or self._word(word) for word in words]
 
-    def sequence(self, words: list[str]) -> list[list[str]]:
+    def sequence(self, words: list[str]) -> list[list[bytes]]:
         """The features of a sentence's tokens (the first one marked as its start)."""
         return self.sequences(self.known(words), [(0, len(words))])[0]
 
-    def sequences(self, known: list[_Word], parts: list[tuple[int, int]]) -> list[list[list[str]]]:
+    def sequences(self, known: list[_Word], parts: list[tuple[int, int]]) -> list[list[list[bytes]]]:
         """The features of the tokens of each part ``(first, end)`` of a sentence, from ``known(words)``."""
         last = len(known) - 1
         sequences = []
@@ -134,7 +137,7 @@ class _Features:
                 for i in range(first, end)
             ]
             if sequence and first == 0:
-                sequence[0].append("start")
+                sequence[0].append(_START)
             sequences.append(sequence)
         return sequences
 

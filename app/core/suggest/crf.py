@@ -46,7 +46,7 @@ TRAINING_PARAMS: dict[str, Any] = {
 WINDOW = 2  # tokens tagged on each side of a capitalised one (see _windows)
 MAX_SENTENCE_TOKENS = 120
 _LINE_BREAK = re.compile("\n")
-_SENTENCE_ENDS = frozenset(".!?")  # long runs without a sentence end (lists, tables) are cut
+_SENTENCE_END = re.compile("[.!?]")  # long runs without a sentence end (lists, tables) are cut
 
 GoldSpan = tuple[int, int, str]
 
@@ -128,12 +128,14 @@ class _Features:
         last = len(known) - 1
         sequences = []
         for first, end in parts:
-            sequence = [
-                known[i][0]
-                + (known[i - 2][1][0] if i >= 2 else _EDGE[0])
-                + (known[i - 1][1][1] if i >= 1 else _EDGE[1])
-                + (known[i + 1][1][2] if i < last else _EDGE[2])
-                + (known[i + 2][1][3] if i < last - 1 else _EDGE[3])
+            sequence = [  # one list each, unpacked: no lists in between
+                [
+                    *known[i][0],
+                    *(known[i - 2][1][0] if i >= 2 else _EDGE[0]),
+                    *(known[i - 1][1][1] if i >= 1 else _EDGE[1]),
+                    *(known[i + 1][1][2] if i < last else _EDGE[2]),
+                    *(known[i + 2][1][3] if i < last - 1 else _EDGE[3]),
+                ]
                 for i in range(first, end)
             ]
             if sequence and first == 0:
@@ -197,9 +199,10 @@ def sentences(text: str, tokens: list[Token]) -> list[tuple[int, int]]:
         return []
     # Only tokens after a line break or after "." "!" "?" can start a sentence: the
     # others are not asked (a 50 KB article has 9,000 tokens).
-    starts = [token.start for token in tokens]
+    starts = list(map(itemgetter(1), tokens))
+    # "." "!" "?" are tokens of their own: a sentence end's token starts where the character is.
     candidates = {bisect.bisect_left(starts, match.start()) for match in _LINE_BREAK.finditer(text)}
-    candidates.update(i + 1 for i, token in enumerate(tokens) if token.text in _SENTENCE_ENDS)
+    candidates.update(bisect.bisect_left(starts, match.start()) + 1 for match in _SENTENCE_END.finditer(text))
     n = len(tokens)
     bounds = [0, *sorted(i for i in candidates if 0 < i < n and sentence_start(text, tokens, i)), n]
     return [

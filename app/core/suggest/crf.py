@@ -161,10 +161,13 @@ def _prepared(text: str) -> _Prepared:
         return last[1]
     tokens = tokenize(text)
     every = _FEATURES.known(list(map(itemgetter(0), tokens)))
+    worth = list(map(itemgetter(2), every))
     parts: list[tuple[int, pycrfsuite.ItemSequence]] = []
     for first, end in sentences(text, tokens):
+        windows = _windows(worth[first:end])
+        if not windows:
+            continue
         known = every[first:end]
-        windows = _windows([word[2] for word in known])
         for (start, _), sequence in zip(windows, _FEATURES.sequences(known, windows), strict=True):
             parts.append((first + start, pycrfsuite.ItemSequence(sequence)))
     prepared = (tokens, parts)
@@ -246,11 +249,12 @@ def training_sequences(doc: Mapping[str, Any], labels: set[str] | None = None, *
     text, spans = _doc_spans(doc, labels)
     tokens = tokenize(text)
     tags = bio_tags(tokens, spans)
-    every = _FEATURES.known([token.text for token in tokens])
+    every = _FEATURES.known(list(map(itemgetter(0), tokens)))
+    worth = list(map(itemgetter(2), every))
     sequences = []
     for first, end in sentences(text, tokens):
         known = every[first:end]
-        parts = _windows([word[2] for word in known]) if windows else [(0, end - first)]
+        parts = _windows(worth[first:end]) if windows else [(0, end - first)]
         for (start, stop), sequence in zip(parts, _FEATURES.sequences(known, parts), strict=True):
             sequences.append((pycrfsuite.ItemSequence(sequence), tags[first + start : first + stop]))
     return sequences

@@ -306,7 +306,9 @@ class CrfModel:
         found: list[Suggestion] = []
         with self._lock:
             for offset, sequence in parts:
-                found.extend(self._spans(tagger.tag(sequence), tokens, offset))
+                tags = tagger.tag(sequence)
+                if tags.count(OUTSIDE) < len(tags):  # most parts hold no name: counted in C
+                    found.extend(self._spans(tags, tokens, offset))
         return found
 
     def _spans(self, tags: list[str], tokens: list[Token], offset: int) -> list[Suggestion]:

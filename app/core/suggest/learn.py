@@ -17,9 +17,10 @@ Each layer's score cut-offs (per rule and label) and the order of the layers are
 chosen on held-out documents (``app.core.suggest.blend.choose_cutoffs``): for the
 dictionary and the starter, each document as suggested for by a dictionary trained
 on the others (k-fold); for the CRF, the last fifth of every five documents, by a
-CRF and a dictionary trained on the rest. The CRF is then trained again on all, from the same features
-(each document's built once). The CRF learns from the parts of sentences it tags
-(``crf._windows``), as tagging the rest would only teach it "O" at thrice the time.
+CRF and a dictionary trained on the rest. The CRF is then trained again on all,
+from the same features (each document's built once). The CRF learns from the parts
+of sentences it tags (``crf._windows``): the rest would only teach it "O", at three
+times the training time.
 With too few labelled spans to judge by, fixed conservative cut-offs apply.
 
 The dictionary's entries (``train_dictionary``):

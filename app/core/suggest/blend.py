@@ -265,6 +265,7 @@ def _best_move(
     """The lowering of one group's cut-off whose added suggestions are the most precise
     (ties: the most true positives), with the new counts of the documents it changes."""
     best: tuple[tuple[float, int], int, float, dict[int, tuple[int, int]]] | None = None
+    evaluator.next_step()
     for g, scored in items.items():
         current = cutoffs[g]
         for value in CANDIDATE_CUTOFFS:
@@ -322,14 +323,24 @@ class _Evaluator:
             sorted({variant[1] for entry in entries for variant in entry if variant is not None})
             for entries in self.documents
         ]
+        # The counts of this step and the step before (all a step asks again about, and no
+        # more: the steps of a large dataset would fill the memory).
         self._counts: dict[tuple[int, tuple[float, ...]], tuple[int, int]] = {}
+        self._before: dict[tuple[int, tuple[float, ...]], tuple[int, int]] = {}
+
+    def next_step(self) -> None:
+        """Forget the counts of steps before the one that ends."""
+        self._before, self._counts = self._counts, {}
 
     def evaluate(self, index: int, cutoffs: list[float]) -> tuple[int, int]:
         """(true positives, false positives) of the blend on document ``index`` with ``cutoffs``."""
         key = (index, tuple([cutoffs[g] for g in self._groups_of[index]]))
         counts = self._counts.get(key)
         if counts is None:
-            counts = self._counts[key] = self.evaluate_uncached(index, cutoffs)
+            counts = self._before.get(key)
+            if counts is None:
+                counts = self.evaluate_uncached(index, cutoffs)
+            self._counts[key] = counts
         return counts
 
     def evaluate_uncached(self, index: int, cutoffs: list[float]) -> tuple[int, int]:

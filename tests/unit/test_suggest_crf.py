@@ -10,6 +10,7 @@ from typing import Any
 
 from app.core.suggest.crf import (
     MAX_SENTENCE_TOKENS,
+    TRAINING_WINDOW,
     CrfModel,
     _windows,
     bio_tags,
@@ -157,7 +158,7 @@ def test_windowed_training_keeps_the_parts_tagged_with_their_tags() -> None:
     expected = []
     for first, end in sentences(doc["text"], tokens):
         worth = [worth_tagging(token.text) for token in tokens[first:end]]
-        expected += [tags[first + start : first + stop] for start, stop in _windows(worth)]
+        expected += [tags[first + start : first + stop] for start, stop in _windows(worth, TRAINING_WINDOW)]
     assert [sentence_tags for _, sentence_tags in parts] == expected
     assert sum(map(len, expected)) < len(tags)  # the quiet sentence is left out
     assert all(tag == "O" for tag in tags[-15:])

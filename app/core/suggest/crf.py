@@ -44,6 +44,7 @@ TRAINING_PARAMS: dict[str, Any] = {
     "feature.possible_transitions": True,
 }
 WINDOW = 2  # tokens tagged on each side of a capitalised one (see _windows)
+TRAINING_WINDOW = 4  # and learned from: more of the words around names, to learn where they end
 MAX_SENTENCE_TOKENS = 120
 _LINE_BREAK = re.compile("\n")
 _SENTENCE_END = re.compile("[.!?]")  # long runs without a sentence end (lists, tables) are cut
@@ -180,7 +181,7 @@ def worth_tagging(word: str) -> bool:
     return word[:1].isupper() and word.casefold() not in FUNCTION_WORDS
 
 
-def _windows(worth: list[bool]) -> list[tuple[int, int]]:
+def _windows(worth: list[bool], width: int = WINDOW) -> list[tuple[int, int]]:
     """The parts of a sentence worth tagging: the words ``worth_tagging`` with ``WINDOW``
     words on each side, overlapping parts merged. Names are capitalised, and away
     from them the model tags "O"; tagging only these parts takes a third of the time
@@ -188,7 +189,7 @@ def _windows(worth: list[bool]) -> list[tuple[int, int]]:
     windows: list[tuple[int, int]] = []
     n = len(worth)
     for i in compress(range(n), worth):  # only the words worth tagging are visited
-        start, end = max(0, i - WINDOW), min(n, i + WINDOW + 1)
+        start, end = max(0, i - width), min(n, i + width + 1)
         if windows and windows[-1][1] >= start:
             windows[-1] = (windows[-1][0], end)
         else:
@@ -244,8 +245,10 @@ def training_sequences(doc: Mapping[str, Any], labels: set[str] | None = None, *
     """The sentences of a labelled document as the CRF learns them: each one's features
     (built once, in the form CRFsuite holds them, so that several trainings share them)
     and tags of ``labels`` (every label when None). ``windows``: only the parts of the
-    sentences that ``predict`` tags (see ``_windows``), which are a third of a news
-    article's tokens, so the CRF trains in a third of the time."""
+    sentences around the words ``predict`` tags (see ``_windows``), ``TRAINING_WINDOW``
+    words on each side, about half of a news article's tokens: the CRF trains in about
+    half the time. (With only the parts it tags, ``WINDOW`` words on each side, its
+    precision fell by about 0.01 on held-out news.)"""
     text, spans = _doc_spans(doc, labels)
     tokens = tokenize(text)
     tags = bio_tags(tokens, spans)
@@ -254,7 +257,7 @@ def training_sequences(doc: Mapping[str, Any], labels: set[str] | None = None, *
     sequences = []
     for first, end in sentences(text, tokens):
         known = every[first:end]
-        parts = _windows(worth[first:end]) if windows else [(0, end - first)]
+        parts = _windows(worth[first:end], TRAINING_WINDOW) if windows else [(0, end - first)]
         for (start, stop), sequence in zip(parts, _FEATURES.sequences(known, parts), strict=True):
             sequences.append((pycrfsuite.ItemSequence(sequence), tags[first + start : first + stop]))
     return sequences

@@ -19,8 +19,8 @@ dictionary and the starter, each document as suggested for by a dictionary train
 on the others (k-fold); for the CRF, the last fifth of every five documents, by a
 CRF and a dictionary trained on the rest. The CRF is then trained again on all,
 from the same features (each document's built once). The CRF learns from the parts
-of sentences it tags (``crf._windows``): the rest would only teach it "O", at three
-times the training time.
+of sentences around the words it tags (``crf.training_sequences``): the rest would
+only teach it "O", at twice the training time.
 With too few labelled spans to judge by, fixed conservative cut-offs apply.
 
 The dictionary's entries (``train_dictionary``):

@@ -10,11 +10,13 @@ from typing import Any
 
 from app.core.suggest.crf import (
     MAX_SENTENCE_TOKENS,
+    TRAINING_WINDOW,
     CrfModel,
     _windows,
     bio_tags,
     sentences,
     shape,
+    training_sequences,
     worth_tagging,
 )
 from app.core.suggest.starter import load_starter
@@ -135,3 +137,28 @@ def test_one_model_tags_from_several_threads_at_once() -> None:
     for thread in threads:
         thread.join()
     assert wrong == []
+
+
+def test_features_built_once_train_the_same_model_twice() -> None:
+    docs = pattern_docs(30)
+    sequences = [sequence for doc in docs for sequence in training_sequences(doc)]
+    trained = CrfModel.train(docs).to_bytes()
+    assert CrfModel.fit(sequences).to_bytes() == trained
+    assert CrfModel.fit(sequences).to_bytes() == trained  # the built features serve a second training
+
+
+def test_windowed_training_keeps_the_parts_tagged_with_their_tags() -> None:
+    doc = pattern_docs(1)[0]
+    doc["text"] += " it was a quiet day and nothing else happened at all in the town that week."
+    tokens = tokenize(doc["text"])
+    tags = bio_tags(tokens, [(s["start"], s["end"], s["label"]) for s in doc["spans"]])
+    whole = training_sequences(doc)
+    parts = training_sequences(doc, windows=True)
+    assert [tag for _, sentence in whole for tag in sentence] == tags
+    expected = []
+    for first, end in sentences(doc["text"], tokens):
+        worth = [worth_tagging(token.text) for token in tokens[first:end]]
+        expected += [tags[first + start : first + stop] for start, stop in _windows(worth, TRAINING_WINDOW)]
+    assert [sentence_tags for _, sentence_tags in parts] == expected
+    assert sum(map(len, expected)) < len(tags)  # the quiet sentence is left out
+    assert all(tag == "O" for tag in tags[-15:])

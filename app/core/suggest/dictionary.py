@@ -26,6 +26,7 @@ every suggestion with its rule, before the cut-offs.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from itertools import compress
 from typing import NamedTuple, TypedDict
 
 from app.core.suggest.tokens import Token, fold, fold_all, is_capitalised, is_initial, is_word, sentence_start, tokenize
@@ -116,12 +117,11 @@ def build_trie(entries: Mapping[tuple[str, ...], Entry]) -> _Node:
 def scan(root: _Node, keys: list[str], taken: list[bool]) -> list[Match]:
     """Leftmost-longest matches over the tokens not yet taken; marks the matched ones taken."""
     matches: list[Match] = []
-    first_keys = root.children
     n = len(keys)
-    i = 0
-    while i < n:
-        if keys[i] not in first_keys or taken[i]:  # most tokens start no entry
-            i += 1
+    # Most tokens start no entry: only those that do are visited (found in C). The tokens
+    # of a match are taken, so the search goes on after it.
+    for i in compress(range(n), map(root.children.__contains__, keys)):
+        if taken[i]:
             continue
         node: _Node | None = root
         best: Match | None = None
@@ -131,13 +131,10 @@ def scan(root: _Node, keys: list[str], taken: list[bool]) -> list[Match]:
             j += 1
             if node is not None and node.entry is not None:
                 best = (i, j, *node.entry)
-        if best is None:
-            i += 1
-            continue
-        matches.append(best)
-        for k in range(best[0], best[1]):
-            taken[k] = True
-        i = best[1]
+        if best is not None:
+            matches.append(best)
+            for k in range(best[0], best[1]):
+                taken[k] = True
     return matches
 
 

@@ -42,7 +42,7 @@ from __future__ import annotations
 import functools
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from itertools import chain, compress
 from typing import Any
 
@@ -171,7 +171,7 @@ def _starter_layer(starter: bool | CrfModel, dataset_labels: set[str] | None) ->
     return StarterLayer(label_map) if starter is True else ModelLayer(model, STARTER, label_map)
 
 
-def _orders(layers: Iterable[str]) -> list[tuple[str, ...]]:
+def _orders(layers: Collection[str]) -> list[tuple[str, ...]]:
     """The layer orders worth comparing: the CRF (when there) before the dictionary,
     the starter first, last or not at all."""
     own = tuple(name for name in (CRF, DICTIONARY) if name in layers)
@@ -231,7 +231,7 @@ def _crf_plan(texts: list[Document], gold: list[set[GoldSpan]], rejected: list[t
     held_texts = [text for (text, _), out in zip(texts, held, strict=True) if out]
     held_out = HeldOut.collect(held_gold, held_texts, {name: _scorer(layer) for name, layer in trial.items()})
     with_crf = _best(held_out, _orders(trial))
-    alone = _best(held_out, _orders(name for name in trial if name != CRF))
+    alone = _best(held_out, _orders([name for name in trial if name != CRF]))
     assert with_crf[2] is not None and alone[2] is not None
     return with_crf if with_crf[2].key() > alone[2].key() else without
 

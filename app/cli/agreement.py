@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import TYPE_CHECKING
 
-from app.core.team.agreement import MEASURES, OVERALL, AgreementOptions, AgreementReport, PairAgreement, compute
+if TYPE_CHECKING:  # the agreement core loads when the command runs, not with every command line
+    from app.core.team.agreement import AgreementReport, PairAgreement
 
 LOWEST = 10  # articles listed under "lowest agreement"
 
@@ -25,6 +27,8 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
 
 
 def cmd_agreement(store: object, args: argparse.Namespace) -> int:
+    from app.core.team.agreement import AgreementOptions, compute
+
     names = tuple(n.strip() for n in (args.annotators or "").split(",") if n.strip())
     options = AgreementOptions(labels=tuple(args.label), annotators=names, include_gold=args.gold)
     report = compute(store, options)  # type: ignore[arg-type]
@@ -42,6 +46,8 @@ def _shown(value: float | None) -> str:
 
 
 def _table(pairs: list[PairAgreement], label: str) -> list[str]:
+    from app.core.team.agreement import MEASURES
+
     width = max((len(f"{p.a} – {p.b}") for p in pairs), default=4)
     header = f"  {'Pair':<{width}}  {'Shared':>6}" + "".join(f"  {title:>13}" for title in MEASURES.values())
     rows = [f"  {p.a + ' – ' + p.b:<{width}}  {p.shared:>6}"
@@ -51,6 +57,8 @@ def _table(pairs: list[PairAgreement], label: str) -> list[str]:
 
 def describe(report: AgreementReport, where: str = "") -> list[str]:
     """The report as the terminal shows it."""
+    from app.core.team.agreement import OVERALL
+
     lines = [f"Agreement on the articles both annotators of a pair marked done{' (' + where + ')' if where else ''}"]
     done = ", ".join(f"{who or '(no name)'} {n}" for who, n in report.finished.items())
     lines.append(f"Articles done per annotator: {done or 'none'}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import importlib
 import logging
 import platform
 import sys
@@ -181,6 +182,7 @@ class Application:
         painted = FirstPaint(window).painted
         painted.connect(self.settle)
         painted.connect(lambda: self.check_in_background(window))
+        painted.connect(_load_what_edits_need)
         window.show()
 
     def check_in_background(self, window: MainWindow) -> None:
@@ -282,3 +284,8 @@ class Application:
             if window.isVisible():
                 window.close()  # saves the window's state and waits for background work
             window.store.close()  # gives up the dataset's lock
+
+
+def _load_what_edits_need() -> None:
+    """The first label key press must not wait for the validation library: load it now, off the GUI thread."""
+    run_task(lambda: importlib.import_module("app.core.validation"))

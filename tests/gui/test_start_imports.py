@@ -19,7 +19,8 @@ from tests.unit.test_store_open_errors import make_dataset
 # dialogs opened from the menus.
 NOT_BEFORE_FIRST_PAINT = (
     "pyqtgraph", "numpy", "scipy", "datasketch", "trafilatura", "httpx", "lxml",
-    "app.core.quality.near_copies", "app.core.quality.clustering", "alembic",
+    "app.core.quality.near_copies", "app.core.quality.clustering", "alembic", "sqlmodel", "pydantic",
+    "app.core.validation", "app.core.team.agreement",
     "app.core.ingest.importer", "app.core.ingest.fetcher", "app.core.export.exporter",
     "app.widgets.overview_view", "app.widgets.export_dialog", "app.widgets.settings_dialog",
     "app.widgets.compare_view",

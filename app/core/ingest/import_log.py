@@ -16,15 +16,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, insert, select
+from sqlalchemy import ColumnElement, DateTime, Integer, String, case, column, func, insert, select, table
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.core.db.store import Store, describe_db_error
-from app.models import ImportLog, utcnow
+from app.models import utcnow
 
 log = logging.getLogger(__name__)
 
-_LOG = ImportLog.__table__.c
+# The table as plain SQL names (the columns of app.models.ImportLog): the window lists earlier imports
+# as it opens, without loading the table classes (SQLModel, pydantic) first.
+_TABLE = table("import_log", column("id", Integer), column("batch", String), column("source", String),
+               column("outcome", String), column("reason", String), column("article_id", Integer),
+               column("title", String), column("created_at", DateTime))
+_LOG = _TABLE.c
 # A failed JSONL record is logged as "<file>:<line>"; retrying means re-reading the file.
 _RECORD_SOURCE = re.compile(r"^(?P<path>.+):(?P<line>\d+)$")
 
@@ -76,7 +81,7 @@ class ImportLogWriter:
                  "article_id": o.article_id, "title": o.title, "created_at": now} for o in outcomes]
         try:
             with self.store.begin() as conn:
-                conn.execute(insert(ImportLog.__table__), rows)
+                conn.execute(insert(_TABLE), rows)
         except SQLAlchemyError as exc:
             if not self.unsaved:
                 log.warning("Could not write the import log of %s: %s. This import's articles are kept, but its "

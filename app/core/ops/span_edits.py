@@ -28,9 +28,9 @@ from app.core.changes import ChangeKind, Changes
 from app.core.db.in_lists import execute_in, select_in
 from app.core.db.store import Store
 from app.core.entities import claim_columns
+from app.core.errors import InvalidInput
 from app.core.team import identity
 from app.core.team import status as team_status
-from app.core.validation import InvalidInput, NewSpan, validate
 from app.models import ARTICLE_STATUSES, db_timestamp
 from app.models import STATUS_TEXT as STATUS_TEXT  # the names statuses are shown by, for the widgets
 
@@ -258,6 +258,9 @@ def new_spans(
     wanted = sorted({(int(s), int(e)) for s, e in ranges})
     if not wanted:
         return []
+    # Loaded with the first edit (pydantic is a tenth of a second): the window warms it after its first paint.
+    from app.core.validation import NewSpan, validate
+
     first = validate(NewSpan, {"start": wanted[0][0], "end": wanted[0][1], "label": label, "annotator": annotator,
                                "origin": origin, "attributes": attributes or {}})
     for s, e in wanted:

@@ -31,7 +31,6 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Self
 
 from app.core.suggest.dictionary import Suggestion
-from app.core.suggest.learn import train_suggester
 
 Suggester = Callable[[str], list[Suggestion]]
 TrainFn = Callable[[Sequence[Mapping[str, Any]], Sequence[tuple[str, str]], Sequence[str]], Suggester]
@@ -45,6 +44,9 @@ def train_with_rejections(
 ) -> Suggester:
     """``train_suggester`` on a dataset: its done documents, its rejected ``(text, label)`` pairs and
     its entity labels (which name the starter model's labels before anything is labelled)."""
+    # Imported here, in the process that trains: the window that only starts the worker never needs it.
+    from app.core.suggest.learn import train_suggester
+
     return train_suggester(docs, rejected=rejected, labels=labels or None)
 
 

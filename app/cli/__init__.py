@@ -443,7 +443,7 @@ def _say_unreviewed(store: object, options: object) -> None:
     left = left_unreviewed(store, with_layer(store, options))  # type: ignore[arg-type]
     if left:
         print(f"  The gold layer (a reviewer's) is exported: {left} article{'s' if left != 1 else ''} no reviewer "
-              "has worked on yet were left out. --all-layers exports every annotator's spans of every article; "
+              "has finished yet were left out. --all-layers exports every annotator's spans of every article; "
               "--annotator NAME one annotator's.")
 
 

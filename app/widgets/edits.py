@@ -272,9 +272,11 @@ class EditGateway(ClaimantEdits, StatusEdits, QObject):
     # -- export lists ----------------------------------------------------------------------
     def _note_span_change(self, change: Changes) -> None:
         if change.has(ChangeKind.CHANGED_ELSEWHERE) and not change.saved:
-            # Someone else changed these articles: what this window knew of them is read again.
-            self._forget_statuses(change.article_ids)
-            gone = set(change.article_ids)
+            # Someone else changed these articles: what this window knew of them is read again, but for those
+            # with edits of its own still on their way (their spans and statuses are what the queue says).
+            unsaved = self.unsaved_article_ids()
+            gone = set(change.article_ids) - unsaved
+            self._forget_statuses(tuple(gone))
             self._spans = {i: st for i, st in self._spans.items() if st is None or st["article_id"] not in gone}
         if change.saved and change.touches_spans():
             self._edited_articles.update(change.article_ids)

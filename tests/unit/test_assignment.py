@@ -120,3 +120,15 @@ def test_the_assign_command_reports_what_it_did(store, capsys) -> None:  # type:
     assert "ana" in out and "ben" in out
     assert main(["--db", path, "assign", "--annotators", "ana", "--per-article", "2"]) == 2
     assert "needs at least 2 annotators" in capsys.readouterr().err
+
+
+def test_runs_one_after_another_spread_the_shared_articles_over_every_pair(store) -> None:  # type: ignore[no-untyped-def]
+    names = ["ana", "ben", "cho", "dan", "eve"]
+    for run in range(20):  # articles arriving in small imports, assigned after each
+        _articles(store, 10, start=run * 10)
+        assignment.assign(store, names, per_article=2, overlap=0.2, seed=3)
+    pairs = Counter(group for group in _assigned(store).values() if len(group) == 2)
+    assert set(pairs) == set(itertools.combinations(names, 2))
+    assert max(pairs.values()) - min(pairs.values()) <= 1
+    totals = Counter(name for group in _assigned(store).values() for name in group)
+    assert max(totals.values()) - min(totals.values()) <= 1

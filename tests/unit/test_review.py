@@ -108,6 +108,9 @@ def test_the_export_writes_gold_by_default_a_named_layer_or_all(store, article, 
     [unreviewed] = store_articles(store, [NewArticle(text="Mistral hired Ana Ruiz.", title="u", source_kind="paste")])
     span_edits.add_span(store, unreviewed.article_id, 14, 22, "PERSON", annotator="ana")
     span_edits.add_span(store, article, 0, 12, "PERSON", annotator="gold")
+    spans, layer = _exported(store, tmp_path)  # gold exists, but no reviewer finished an article yet
+    assert spans == [] and layer.startswith("gold")
+    span_edits.set_status(store, [article], "done", "gold")  # the review of it is finished
     spans, layer = _exported(store, tmp_path)  # the gold layer of the reviewed article; the other is left out
     assert spans == [("Hugo Touvron", "gold")] and layer.startswith("gold")
     assert left_unreviewed(store, with_layer(store, ExportOptions())) == 1

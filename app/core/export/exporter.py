@@ -107,8 +107,8 @@ class ExportOptions:
     labels: tuple[str, ...] = ()  # only these labels' spans; empty: all
     annotators: tuple[str, ...] = ()  # only these annotators' spans; empty: the gold layer if any, else all
     all_layers: bool = False  # every annotator's spans even when the dataset has a gold layer
-    # Only the articles a reviewer worked on (marked, or labelled in the gold layer): set with the gold
-    # layer as the default, so that an article nobody reviewed is left out rather than written without spans.
+    # Only the articles a reviewer finished: set with the gold layer as the default, so that an article
+    # nobody reviewed is left out rather than written without spans.
     reviewed_only: bool = False
     split: tuple[float, float, float] | None = None  # train/dev/test ratios summing to 1
     seed: int = DEFAULT_SEED
@@ -448,17 +448,18 @@ def _count(conn: Connection, options: ExportOptions) -> int:
 
 
 def _reviewed(options: ExportOptions) -> str:
-    """The articles of the gold layer's export: those a reviewer marked or labelled."""
+    """The articles of the gold layer's export: those a reviewer finished (marked done in review mode).
+    One only opened in review mode has the agreed spans at most, not yet the reviewer's decisions."""
     if not options.reviewed_only:
         return ""
     from app.core.team.identity import GOLD_LAYER
 
-    return (f" AND (article.id IN (SELECT article_id FROM article_status WHERE annotator = '{GOLD_LAYER}') "
-            f"OR article.id IN (SELECT article_id FROM span WHERE annotator = '{GOLD_LAYER}'))")
+    return (f" AND article.id IN (SELECT article_id FROM article_status WHERE annotator = '{GOLD_LAYER}' "
+            "AND status = 'done')")
 
 
 def left_unreviewed(store: Store, options: ExportOptions) -> int:
-    """How many articles of the export's statuses the gold layer's export leaves out, as nobody reviewed them."""
+    """How many articles of the export's statuses the gold layer's export leaves out, as no reviewer finished them."""
     if not options.reviewed_only:
         return 0
     with store.begin() as conn:

@@ -46,7 +46,7 @@ def layer_description(options: ExportOptions) -> str:
     from app.core.team.review import GOLD_LAYER
 
     if options.annotators == (GOLD_LAYER,):
-        which = " of the articles a reviewer worked on" if options.reviewed_only else ""
+        which = " of the articles a reviewer finished" if options.reviewed_only else ""
         return f"gold: the reviewed layer, the spans a reviewer accepted{which}" + _NOT_SUGGESTIONS
     if options.annotators:
         return f"annotators: the spans of {', '.join(options.annotators)}" + _NOT_SUGGESTIONS

@@ -286,7 +286,9 @@ def _add_layer(conn: Connection, duplicates: list[tuple[NewArticle, StoreOutcome
                                 reason=outcome.reason + _layer_note(layer, len(new), len(art.spans) - len(fitting))))
     if rows:
         conn.execute(insert(Span.__table__), rows)
-        span_json.refresh(conn, {r["article_id"] for r in rows})
+        added_to = sorted({r["article_id"] for r in rows})
+        claim_columns.refresh_articles(conn, added_to)  # the added claims' dates and verdicts, as for new ones
+        span_json.refresh(conn, added_to)
     _own_statuses(conn, [(art, o.article_id) for art, o in duplicates], layer, "", now)
     return _Merged(outcomes, {lids[name]: name for name in created}, Counter(r["label_id"] for r in rows))
 

@@ -14,9 +14,11 @@ every pair gets about as many articles to compare as every other.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import text
 
@@ -49,8 +51,12 @@ def _order_key(seed: int, uid: str) -> bytes:
 
 
 def plan(uids: Sequence[tuple[int, str]], annotators: Sequence[str], *, per_article: int, overlap: float,
-         seed: int, loads: dict[str, int] | None = None) -> dict[int, tuple[str, ...]]:
-    """The annotators of each article ``(id, uid)``: pure, so it is tested without a dataset."""
+         seed: int, loads: dict[str, int] | None = None,
+         group_uses: dict[tuple[str, ...], int] | None = None) -> dict[int, tuple[str, ...]]:
+    """The annotators of each article ``(id, uid)``: pure, so it is tested without a dataset.
+
+    ``loads`` are the articles each annotator has already, ``group_uses`` the shared articles each group
+    of annotators (names sorted) has already: a later run goes on where the earlier ones left off."""
     names = list(dict.fromkeys(a.strip() for a in annotators if a.strip()))
     _check(names, per_article, overlap)
     load = {name: (loads or {}).get(name, 0) for name in names}
@@ -58,14 +64,20 @@ def plan(uids: Sequence[tuple[int, str]], annotators: Sequence[str], *, per_arti
     rank = {name: _order_key(seed, f"annotator:{name}") for name in names}
     ordered = sorted(uids, key=lambda item: (_order_key(seed, item[1]), item[0]))
     shared_count = round(len(ordered) * overlap) if per_article > 1 else 0
-    # The shared articles go round every group in turn: each pair (or trio) of annotators gets as many to
-    # compare as every other, and as every annotator is in as many groups, their totals even out too; the
-    # single articles then go to whoever has fewest.
-    groups = sorted(itertools.combinations(names, per_article), key=lambda g: [rank[n] for n in g])
+    # The shared articles go to the group (pair, trio) of annotators that has had fewest, in a seeded order
+    # among equals: every pair gets about as many to compare as every other, and as every annotator is in
+    # as many groups, their totals even out too. The single articles then go to whoever has fewest.
+    heap = []
+    if shared_count:
+        for combo in itertools.combinations(sorted(names), per_article):
+            uses = (group_uses or {}).get(combo, 0)
+            heap.append((uses, _order_key(seed, "group:" + "\x00".join(combo)), combo))
+        heapq.heapify(heap)
     chosen: dict[int, tuple[str, ...]] = {}
     for index, (article_id, _) in enumerate(ordered):
         if index < shared_count:
-            group = groups[index % len(groups)]
+            uses, key, group = heapq.heappop(heap)
+            heapq.heappush(heap, (uses + 1, key, group))
         else:
             group = (min(names, key=lambda n: (load[n], rank[n])),)
         for name in group:
@@ -99,7 +111,11 @@ def assign(store: Store, annotators: Sequence[str], *, per_article: int = 2, ove
     with store.begin() as conn:
         uids = [(int(i), str(u)) for i, u in conn.execute(text(f"SELECT id, uid FROM article WHERE {where}"), params)]
         loads: dict[str, int] = dict(conn.execute(text(_LOADS)).all())
-        chosen = plan(uids, annotators, per_article=per_article, overlap=overlap, seed=seed, loads=loads)
+        uses: dict[tuple[str, ...], int] = {}
+        for group in _stored_groups(conn):
+            uses[group] = uses.get(group, 0) + 1
+        chosen = plan(uids, annotators, per_article=per_article, overlap=overlap, seed=seed, loads=loads,
+                      group_uses=uses)
         now = db_timestamp()
         rows = [{"a": a, "who": who, "now": now} for a, group in chosen.items() for who in group]
         if rows:
@@ -112,6 +128,14 @@ def assign(store: Store, annotators: Sequence[str], *, per_article: int = 2, ove
             report.per_annotator[name] = report.per_annotator.get(name, 0) + 1
     report.totals = {name: int(totals.get(name, 0)) for name in report.per_annotator or totals}
     return report
+
+
+def _stored_groups(conn: Any) -> list[tuple[str, ...]]:
+    """The group of annotators of each article assigned to several."""
+    found: dict[int, list[str]] = {}
+    for article_id, who in conn.execute(text("SELECT article_id, annotator FROM assignment ORDER BY article_id")):
+        found.setdefault(int(article_id), []).append(str(who))
+    return [tuple(sorted(names)) for names in found.values() if len(names) > 1]
 
 
 def has_assignments(store: Store, annotator: str) -> bool:

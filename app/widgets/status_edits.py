@@ -20,7 +20,7 @@ from app.core.changes import ChangeKind, Changes
 from app.core.ops import span_edits
 
 if TYPE_CHECKING:
-    from app.core.db.edit_writer import Write
+    from app.core.db.edit_writer import EditWriter, Write
     from app.core.db.store import Store
 
     Planned = tuple[Changes, Write]
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 class StatusEdits:
     if TYPE_CHECKING:
         store: Store
+        writer: EditWriter
 
         @property
         def annotator(self) -> str: ...
@@ -60,10 +61,9 @@ class StatusEdits:
         return {i: self._statuses[i] for i in article_ids if i in self._statuses}
 
     def _own_statuses(self, article_ids: list[int], who: str) -> dict[int, str]:
-        # What this window's queued edits do to an annotator's status is already here (``_touch``, the
-        # plans below): the dataset is read only for the rest, without waiting for the queue.
         unknown = [i for i in article_ids if (i, who) not in self._own]
         if unknown:
+            self.writer.wait_until_idle(2.0)  # queued edits may start an article: read it after them
             found = span_edits.read_own_statuses(self.store, unknown, who)
             self._own.update({(i, who): s for i, s in found.items()})
         return {i: self._own[(i, who)] for i in article_ids}
@@ -72,9 +72,8 @@ class StatusEdits:
         # As span_edits._touch does when the edit is stored: labelling starts an article.
         if self._current_statuses([article_id]).get(article_id) == "new":
             self._statuses[article_id] = "in_progress"
-        who = self.annotator
-        if self._own_statuses([article_id], who)[article_id] == "new":
-            self._own[(article_id, who)] = "in_progress"
+        if self._own.get((article_id, self.annotator)) == "new":
+            self._own[(article_id, self.annotator)] = "in_progress"
 
     def set_status(self, article_ids: list[int], status: str, initiator: object | None = None) -> Changes | None:
         ids = [int(i) for i in article_ids]

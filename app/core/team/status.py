@@ -16,7 +16,6 @@ from typing import Any
 from sqlalchemy import text
 
 from app.core.db.in_lists import select_in
-from app.core.team.identity import GOLD_LAYER
 
 _UPSERT = ("INSERT INTO article_status (article_id, annotator, status, updated_at) VALUES (:a, :who, :s, :now) "
            "ON CONFLICT (article_id, annotator) DO UPDATE SET ")
@@ -73,5 +72,5 @@ def finished(conn: Any, annotators: Sequence[str] = ()) -> dict[str, set[int]]:
 def finished_counts(conn: Any, article_ids: Sequence[int]) -> dict[int, int]:
     """How many annotators marked each article done (absent: none); the gold layer's review is not one."""
     return {int(a): int(n) for a, n in select_in(
-        conn, "SELECT article_id, count(*) FROM article_status WHERE status = 'done' AND annotator <> :gold "
-              "AND article_id IN :values GROUP BY article_id", [int(a) for a in article_ids], {"gold": GOLD_LAYER})}
+        conn, "SELECT article_id, count(*) FROM article_status WHERE status = 'done' AND annotator <> 'gold' "
+              "AND article_id IN :values GROUP BY article_id", [int(a) for a in article_ids])}

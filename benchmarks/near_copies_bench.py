@@ -145,7 +145,7 @@ def precision_recall(found: set[frozenset[str]], truth: set[frozenset[str]]) -> 
 @contextmanager
 def _no_signatures() -> Iterator[None]:
     nothing = nc.Pending(np.empty(0, dtype=np.uint32), b"")
-    with mock.patch.object(nc, "prepare", lambda texts: [nothing] * len(texts)), \
+    with mock.patch.object(nc, "prepare", lambda texts, **_: [nothing] * len(texts)), \
          mock.patch.object(nc, "record", lambda conn, index, new: {}), \
          mock.patch.object(nc.CandidateIndex, "add_all", lambda self, signed: None):
         yield

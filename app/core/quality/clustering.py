@@ -26,6 +26,7 @@ from app.core.cancel import CancelToken
 from app.core.db.in_lists import select_in
 from app.core.db.store import Store
 from app.core.quality import near_copies as nc
+from app.core.quality.shingling import shingle_sets, signatures
 
 BATCH = 500
 # A bucket this full (say, a thousand copies of one boilerplate page) would make half a
@@ -68,7 +69,8 @@ def sign_missing(conn: Connection, progress: ProgressFn | None = None, cancel: C
             # The batch before, now that it is not the last; signing this one holds no lock,
             # and its transaction starts with a write (a snapshot read first could not write).
             commit()
-        blobs = [{"a": art_id, "s": nc.signature_of(body)} for art_id, body in rows]
+        signed = signatures(shingle_sets([body for _art_id, body in rows]))
+        blobs = [{"a": art_id, "s": blob} for (art_id, _body), blob in zip(rows, signed, strict=True)]
         conn.execute(text(f"INSERT INTO {nc.TABLE} (article_id, signature) VALUES (:a, :s)"), blobs)
         done += len(rows)
         if progress is not None:
@@ -155,9 +157,8 @@ def near_pairs(conn: Connection, threshold: float, report: ReclusterReport,
     for i in range(0, len(involved), BATCH):
         if cancel is not None:
             cancel.raise_if_cancelled()
-        for art_id, body in select_in(conn, "SELECT id, text FROM article WHERE id IN :values",
-                                      involved[i : i + BATCH]):
-            grams[art_id] = nc.shingle_hashes(body)
+        rows = select_in(conn, "SELECT id, text FROM article WHERE id IN :values", involved[i : i + BATCH])
+        grams.update(zip([r[0] for r in rows], shingle_sets([r[1] for r in rows]), strict=True))
     found = [(a, b) for a, b in sorted(pairs)
              if a in grams and b in grams and nc.jaccard(grams[a], grams[b]) >= threshold]
     report.near_pairs = len(found)

@@ -41,39 +41,29 @@ is a near copy of articles in two clusters joins them into one.
 
 from __future__ import annotations
 
-import re
 import threading
 import weakref
-import zlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from datasketch import MinHash
 from sqlalchemy import Connection, text
 
 from app.core.db.in_lists import select_in
 from app.core.db.store import Store
-from app.core.text_norm import normalise_for_hash
+from app.core.quality.shingling import NUM_PERM, shingle_sets, signatures
+from app.core.quality.shingling import SCHEME as SCHEME  # the signature's parameters, named here too
+from app.core.quality.shingling import SEED as SEED
+from app.core.quality.shingling import SHINGLE_WORDS as SHINGLE_WORDS
 
-SHINGLE_WORDS = 5
-NUM_PERM = 128
-SEED = 1
-SCHEME = "affine32"
 DEFAULT_THRESHOLD = 0.8
 TABLE = "article_signature"
 # Recall of the candidate search at the threshold itself; see lsh_params.
 _CANDIDATE_RECALL = 0.995
 
-_WORD = re.compile(r"\w+")
 _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # odd, with well-mixed bits (the golden ratio's)
 _BAND_BITS = 7  # a band's number in a key: NUM_PERM // 2 bands at most
-_PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
-# MurmurHash3's 32-bit finaliser (shifts and multipliers), as datasketch applies it to input hashes.
-_FMIX = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
-# An empty shingle set leaves every value at its start, the largest 32-bit number.
-_EMPTY_SIGNATURE = np.full(NUM_PERM, 0xFFFFFFFF, dtype="<u4").tobytes()
 
 
 @dataclass(frozen=True)
@@ -99,41 +89,18 @@ def percent(similarity: float) -> str:
 
 def shingle_hashes(text_: str, *, normalised: bool = False) -> np.ndarray:
     """Hashes of the text's 5-word shingles, sorted and unique (a text shorter than that is
-    one shingle).
+    one shingle): see shingling.py.
 
-    Each word is hashed once (CRC-32) and a shingle's hash combines its five words'
-    (a polynomial in them, computed for all shingles at once by numpy): three times
-    faster than hashing each shingle's string. Hashes rather than strings: a tenth of
-    the memory, and sets compared by ``np.intersect1d``. Two shingles of a 1,000-shingle
-    article share a hash in about one article of 9,000, which moves its similarities by
-    a tenth of a percent.
+    Hashes rather than strings: a tenth of the memory, and sets compared by
+    ``np.intersect1d``. Two shingles of a 1,000-shingle article share a hash in about
+    one article of 9,000, which moves its similarities by a tenth of a percent.
     """
-    words = _WORD.findall(text_ if normalised else normalise_for_hash(text_))
-    crc = zlib.crc32
-    hashes = np.fromiter((crc(w.encode()) for w in words), dtype=np.uint64, count=len(words))
-    n = max(len(words) - SHINGLE_WORDS + 1, 1 if words else 0)
-    combined = np.zeros(n, dtype=np.uint64)
-    for i in range(min(SHINGLE_WORDS, len(words))):
-        combined = combined * _MULTIPLIER + hashes[i : i + n]  # wraps modulo 2**64, as meant
-    return np.unique(((combined ^ (combined >> np.uint64(32))) & np.uint64(0xFFFFFFFF)).astype(np.uint32))
+    return shingle_sets([text_], normalised=normalised)[0]
 
 
 def signature(hashes: np.ndarray) -> bytes:
-    """The MinHash signature of a shingle set, as stored (little-endian uint32 values).
-
-    The values of datasketch's ``MinHash.update_batch`` with the shingle hashes as its
-    input hashes ("affine32": MurmurHash3's finaliser, then 128 affine permutations,
-    the minimum of each), computed here for all shingles at once: datasketch calls its
-    hash function once per shingle in Python, which cost three times as much.
-    """
-    if not hashes.size:
-        return _EMPTY_SIGNATURE
-    hv = hashes.astype(np.uint32).reshape(-1, 1)
-    hv = (hv ^ (hv >> _FMIX[0])) * _FMIX[1]
-    hv = (hv ^ (hv >> _FMIX[2])) * _FMIX[3]
-    hv = hv ^ (hv >> _FMIX[4])
-    a, b = _PERMUTATIONS
-    return (hv * a + b).min(axis=0).astype("<u4").tobytes()  # wraps modulo 2**32, as datasketch's does
+    """The MinHash signature of a shingle set, as stored (little-endian uint32 values)."""
+    return signatures([hashes])[0]
 
 
 def signature_of(text_: str) -> bytes:
@@ -186,8 +153,10 @@ class CandidateIndex:
     sorted for ``searchsorted`` beside the article ids: 16 bytes per article and band,
     32 MB at 100,000 articles, where datasketch's ``MinHashLSH`` took 650 MB in Python
     objects (a bytes key and a list per bucket). Articles added since the array was
-    last sorted wait in a short tail, compared with every query, and are sorted in
-    once it grows past a thirty-second of the rest.
+    last sorted wait in a short tail, sorted too (a batch's keys merged into it), and
+    are merged into the rest once it grows past a thirty-second of it: merging the
+    tail into millions of keys costs a copy of them, too much for each batch of an
+    import. Equal keys stay in the order they were added in both, the oldest first.
 
     Articles deleted since stay in it: a candidate is checked against the stored
     text, and one that is gone is dropped then.
@@ -200,13 +169,13 @@ class CandidateIndex:
         self.bands, self.rows = lsh_params(threshold)
         self.keys = np.empty(0, dtype=np.uint64)  # every band's, sorted
         self.ids = np.empty(0, dtype=np.int64)  # the article of each key
-        self._tail_ids: list[np.ndarray] = []  # added since the arrays were sorted, in order of adding
-        self._tail_keys: list[np.ndarray] = []  # their band keys, (articles, bands) each
+        self.tail_keys = np.empty(0, dtype=np.uint64)  # those added since, sorted on their own
+        self.tail_ids = np.empty(0, dtype=np.int64)
         self.last_id = 0
         self.lock = threading.Lock()
 
     def __len__(self) -> int:
-        return self.sorted_articles + sum(len(ids) for ids in self._tail_ids)
+        return (len(self.keys) + len(self.tail_keys)) // self.bands
 
     @property
     def sorted_articles(self) -> int:
@@ -221,7 +190,7 @@ class CandidateIndex:
                                 {"last": self.last_id}).all()
             if not rows:
                 break
-            self._append([r[0] for r in rows], b"".join(r[1] for r in rows))
+            self._append([r[0] for r in rows], [r[1] for r in rows])
             self.last_id = rows[-1][0]
             del rows
         self._sort_in_tail()
@@ -229,41 +198,25 @@ class CandidateIndex:
     def add_all(self, signed: Sequence[tuple[int, bytes]]) -> None:
         """Add these (article id, signature) pairs, stored since."""
         if signed:
-            self._append([a for a, _blob in signed], b"".join(blob for _a, blob in signed))
+            self._append([a for a, _blob in signed], [blob for _a, blob in signed])
             self.last_id = max(self.last_id, max(a for a, _blob in signed))
             self._sort_in_tail()
 
     def add(self, article_id: int, blob: bytes) -> None:
         self.add_all([(article_id, blob)])
 
-    def _append(self, ids: Sequence[int], blobs: bytes) -> None:
-        matrix = np.frombuffer(blobs, dtype="<u4").reshape(len(ids), NUM_PERM)
-        self._tail_ids.append(np.asarray(ids, dtype=np.int64))
-        self._tail_keys.append(band_keys(matrix, self.bands, self.rows))
-
-    def _tail(self) -> tuple[np.ndarray, np.ndarray] | None:
-        """The tail as one array of ids and one of keys (joined once, on first use)."""
-        if not self._tail_ids:
-            return None
-        if len(self._tail_ids) > 1:
-            self._tail_ids = [np.concatenate(self._tail_ids)]
-            self._tail_keys = [np.concatenate(self._tail_keys)]
-        return self._tail_ids[0], self._tail_keys[0]
+    def _append(self, ids: Sequence[int], blobs: Sequence[bytes]) -> None:
+        keys = band_keys(signature_matrix(blobs), self.bands, self.rows)
+        self.tail_keys, self.tail_ids = _merged(self.tail_keys, self.tail_ids, keys.ravel(),
+                                                np.repeat(np.asarray(ids, dtype=np.int64), self.bands))
 
     def _sort_in_tail(self) -> None:
-        """Sort the tail into the arrays once it is long: a few hundred ms at 100,000 articles,
-        once per 3,000 added there, where comparing each query with a longer tail would cost more."""
-        tail = self._tail()
-        if tail is None or len(tail[0]) < max(1024, self.sorted_articles // 32):
+        """Merge the tail into the sorted array once it is long: a few tens of ms at 100,000
+        articles, once per 3,000 added there, where searching a longer tail would cost more."""
+        if len(self.tail_keys) // self.bands < max(1024, self.sorted_articles // 32):
             return
-        ids, keys = tail
-        all_keys = np.concatenate([self.keys, keys.ravel()])
-        # Stable: the articles of a bucket stay in the order they were added, the oldest first.
-        order = np.argsort(all_keys, kind="stable")
-        self.keys = all_keys[order]
-        del all_keys
-        self.ids = np.concatenate([self.ids, np.repeat(ids, self.bands)])[order]
-        self._tail_ids, self._tail_keys = [], []
+        self.keys, self.ids = _merged(self.keys, self.ids, self.tail_keys, self.tail_ids)
+        self.tail_keys, self.tail_ids = np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)
 
     def warm(self, store: Store) -> None:
         """Catch up on a connection of its own, before a write transaction: building the index
@@ -276,18 +229,77 @@ class CandidateIndex:
         sharing the most bands, which are the most alike. Of a bucket of thousands (one
         template's copies) its first ``limit`` are enough: reading all would make every new
         copy read a thousand signatures, more than the rest of its storing costs."""
-        query = band_keys(np.frombuffer(blob, dtype="<u4").reshape(1, NUM_PERM), self.bands, self.rows)[0]
+        return self.candidates_of(band_keys(signature_matrix([blob]), self.bands, self.rows), limit)[0]
+
+    def candidates_of(self, keys: np.ndarray, limit: int = 32) -> list[list[int]]:
+        """``candidates`` of each row of band keys (``band_keys``), looked up all at once: most
+        new articles share no band with any stored one, and cost no Python step of their own."""
+        parts = [(self.keys, self.ids), (self.tail_keys, self.tail_ids)]
+        spans = [(part.searchsorted(keys, "left"), part.searchsorted(keys, "right")) for part, _ids in parts]
+        found: list[list[int]] = [[] for _ in range(len(keys))]
+        for row in np.flatnonzero(np.any([(lasts > firsts).any(axis=1) for firsts, lasts in spans], axis=0)):
+            hits: Counter[int] = Counter()
+            for (_part, ids), (firsts, lasts) in zip(parts, spans, strict=True):
+                for band in np.flatnonzero(lasts[row] > firsts[row]):
+                    first = int(firsts[row, band])
+                    hits.update(ids[first : min(int(lasts[row, band]), first + limit)].tolist())
+            found[row] = [a for a, _n in hits.most_common(limit)]
+        return found
+
+
+def signature_matrix(blobs: Sequence[bytes]) -> np.ndarray:
+    """Stored signatures as the rows of one array."""
+    return np.frombuffer(b"".join(blobs), dtype="<u4").reshape(len(blobs), NUM_PERM)
+
+
+def _merged(keys: np.ndarray, ids: np.ndarray, new_keys: np.ndarray,
+            new_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted keys with new ones merged in after their equals, and the ids beside them: what a stable
+    sort of both would give, for a copy of the old instead of sorting them again."""
+    order = np.argsort(new_keys, kind="stable")
+    new_keys, new_ids = new_keys[order], new_ids[order]
+    at = keys.searchsorted(new_keys, "right")
+    return np.insert(keys, at, new_keys), np.insert(ids, at, new_ids)
+
+
+def earlier_sharing_a_band(keys: np.ndarray, limit: int = 32) -> list[list[int]]:
+    """For each row of band keys, the earlier rows sharing a band with it: the ``candidates`` a
+    ``CandidateIndex`` given the rows one by one would return before adding each (with its split
+    into the sorted part and the tail), found for all at once by one sort of the keys, so that a
+    row sharing no band with an earlier one costs no Python step."""
+    flat = keys.ravel()
+    order = np.argsort(flat, kind="stable")  # equal keys: the earlier row first
+    ordered = flat[order]
+    group_start = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    first_of = np.repeat(group_start, np.diff(np.r_[group_start, len(flat)]))  # of each sorted position
+    bands = keys.shape[1]
+    found: list[list[int]] = [[] for _ in range(len(keys))]
+    sharing = np.unique(order[np.arange(len(flat)) > first_of] // bands)
+    if not sharing.size:
+        return found
+    position = np.empty_like(order)
+    position[order] = np.arange(len(flat))
+    split = _sorted_before(len(keys))
+    for row in sharing.tolist():
         hits: Counter[int] = Counter()
-        firsts, lasts = self.keys.searchsorted(query, "left"), self.keys.searchsorted(query, "right")
-        for band in np.flatnonzero(lasts > firsts):
-            first = int(firsts[band])
-            hits.update(self.ids[first : min(int(lasts[band]), first + limit)].tolist())
-        tail = self._tail()
-        if tail is not None:
-            rows, bands = np.nonzero(tail[1] == query)
-            for band in np.unique(bands):
-                hits.update(tail[0][rows[bands == band][:limit]].tolist())
-        return [a for a, _n in hits.most_common(limit)]
+        for in_tail in (False, True):  # the sorted part, then the tail
+            for band in range(bands):
+                p = position[row * bands + band]
+                rows = order[first_of[p] : p] // bands
+                hits.update(rows[(rows >= split[row]) == in_tail][:limit].tolist())
+        found[row] = [r for r, _n in hits.most_common(limit)]
+    return found
+
+
+def _sorted_before(count: int) -> list[int]:
+    """How many rows a ``CandidateIndex`` given rows one by one holds in its sorted part when each
+    is looked up (``_sort_in_tail``): none until the tail first reaches 1,024."""
+    split, done = [0] * count, 0
+    for row in range(min(1023, count), count):
+        split[row] = done
+        if row + 1 - done >= max(1024, done // 32):
+            done = row + 1
+    return split
 
 
 _indexes: weakref.WeakKeyDictionary[Store, CandidateIndex] = weakref.WeakKeyDictionary()
@@ -322,11 +334,8 @@ class Pending:
 def prepare(texts: Sequence[str], *, normalised: bool = False) -> list[Pending]:
     """The signature work of new articles' texts (``normalised``: already passed through
     ``normalise_for_hash``, as the store does once for both the text hash and this)."""
-    out = []
-    for t in texts:
-        grams = shingle_hashes(t, normalised=normalised)
-        out.append(Pending(grams, signature(grams)))
-    return out
+    sets = shingle_sets(texts, normalised=normalised)
+    return [Pending(grams, blob) for grams, blob in zip(sets, signatures(sets), strict=True)]
 
 
 def record(conn: Connection, index: CandidateIndex, new: Sequence[tuple[int, Pending]]) -> dict[int, NearCopy]:
@@ -335,19 +344,21 @@ def record(conn: Connection, index: CandidateIndex, new: Sequence[tuple[int, Pen
     each new article that has one. Call ``index.add`` for each only once committed."""
     if not new:
         return {}
+    keys = band_keys(signature_matrix([p.blob for _a, p in new]), index.bands, index.rows)
     with index.lock:  # before the new rows are in the table: the index is of stored articles
         index.catch_up(conn)
-        candidates = {art_id: index.candidates(p.blob) for art_id, p in new}
+        stored = index.candidates_of(keys)
     conn.execute(text(f"INSERT INTO {TABLE} (article_id, signature) VALUES (:a, :s)"),
                  [{"a": art_id, "s": p.blob} for art_id, p in new])
-    batch = CandidateIndex(index.threshold)
-    for art_id, p in new:  # earlier articles of the same batch are candidates too
-        candidates[art_id] += batch.candidates(p.blob)
-        batch.add(art_id, p.blob)
+    ids = [art_id for art_id, _p in new]
+    # Earlier articles of the same batch are candidates too.
+    candidates = {art_id: stored[i] + [ids[r] for r in earlier]
+                  for i, (art_id, earlier) in enumerate(zip(ids, earlier_sharing_a_band(keys), strict=True))}
     ours = {art_id: p for art_id, p in new}
     candidates = _likely(conn, candidates, {a: p.blob for a, p in new}, index.threshold)
     texts = _texts(conn, {c for cands in candidates.values() for c in cands} - set(ours))
-    grams = {art_id: (title, shingle_hashes(body)) for art_id, (title, body) in texts.items()}
+    grams = {art_id: (title, grams) for (art_id, (title, _body)), grams in
+             zip(texts.items(), shingle_sets([body for _title, body in texts.values()]), strict=True)}
     grams.update({art_id: ("", p.grams) for art_id, p in ours.items()})  # titles read at the end
     found: dict[int, NearCopy] = {}
     edges: list[tuple[int, int]] = []

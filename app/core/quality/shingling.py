@@ -1,0 +1,248 @@
+"""Shingle sets and MinHash signatures of many texts at once (see near_copies.py for why these).
+
+A text's shingles are its runs of 5 words (``\\w+`` of the normalised text); a word's
+hash is the CRC-32 of its UTF-8 bytes and a shingle's a polynomial in its five words'
+hashes, folded to 32 bits. A signature is datasketch's ``MinHash`` ("affine32", 128
+permutations, seed 1) of those hashes. The values are the ones stored in datasets, so
+they must never change: ``shingle_hashes_one`` is the plain definition, kept beside the
+fast path for texts it cannot take and to check it against (tests/unit/test_shingling.py).
+
+The fast path does each step for a whole batch of texts in a few numpy operations,
+with no Python call per word or shingle, where calling ``re.findall`` and
+``zlib.crc32`` per word cost 300 us of a 4 KB article's 350: texts are joined by a
+space, the characters classified as word or not by a table of all code points, the
+CRC-32 of every word computed at once a byte position at a time (the words sorted
+longest first, so each step takes a prefix), shingles combined over the whole batch
+and made unique by one sort of (text, hash) keys. MinHash over the shingles of many
+texts at once, in blocks that stay in the processor's cache, the minimum of each
+text's part taken by ``np.minimum.reduceat``.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Callable, Sequence
+from functools import cache
+
+import numpy as np
+from datasketch import MinHash
+
+from app.core.text_norm import normalise_for_hash
+
+SHINGLE_WORDS = 5
+NUM_PERM = 128
+SEED = 1
+SCHEME = "affine32"
+
+_WORD = re.compile(r"\w+")
+_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # odd, with well-mixed bits (the golden ratio's)
+_LOW32 = np.uint64(0xFFFFFFFF)
+_PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
+# MurmurHash3's 32-bit finaliser (shifts and multipliers), as datasketch applies it to input hashes.
+_FMIX = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
+# An empty shingle set leaves every value at its start, the largest 32-bit number.
+_EMPTY_SIGNATURE = np.full(NUM_PERM, 0xFFFFFFFF, dtype="<u4").tobytes()
+_ASCII_WORD = np.array([bool(_WORD.fullmatch(chr(c))) for c in range(128)])
+# Words longer than this (in UTF-8 bytes) are hashed one by one: one step per byte for a few.
+_LONG_WORD = 48
+# Shingles per block of MinHash: 128 x 4096 uint32 values, 2 MB, in the cache while reduced.
+_BLOCK = 4096
+
+
+# --- the definition ---------------------------------------------------------------------------------
+
+def shingle_hashes_one(text_: str, *, normalised: bool = False) -> np.ndarray:
+    """Hashes of the text's 5-word shingles, sorted and unique (a text shorter than that is one
+    shingle), computed word by word: the definition ``shingle_sets`` computes faster."""
+    words = _WORD.findall(text_ if normalised else normalise_for_hash(text_))
+    crc = zlib.crc32
+    hashes = np.fromiter((crc(w.encode()) for w in words), dtype=np.uint64, count=len(words))
+    return _fold_unique(_short_shingle(hashes) if len(words) < SHINGLE_WORDS else _combine(hashes))
+
+
+def _combine(hashes: np.ndarray) -> np.ndarray:
+    """The shingle hash at each position with ``SHINGLE_WORDS`` words from there (64 bits)."""
+    n = len(hashes) - SHINGLE_WORDS + 1
+    combined = hashes[:n].copy()
+    for i in range(1, SHINGLE_WORDS):
+        combined *= _MULTIPLIER  # wraps modulo 2**64, as meant
+        combined += hashes[i : i + n]
+    return combined
+
+
+def _short_shingle(hashes: np.ndarray) -> np.ndarray:
+    """The one shingle of a text of fewer words than a shingle has (none of a text without words)."""
+    if not hashes.size:
+        return hashes
+    combined = np.zeros(1, dtype=np.uint64)
+    for h in hashes:
+        combined = combined * _MULTIPLIER + h
+    return combined
+
+
+def _fold(combined: np.ndarray) -> np.ndarray:
+    return ((combined ^ (combined >> np.uint64(32))) & _LOW32).astype(np.uint32)
+
+
+def _fold_unique(combined: np.ndarray) -> np.ndarray:
+    return np.unique(_fold(combined))
+
+
+# --- many texts at once ------------------------------------------------------------------------------
+
+def shingle_sets(texts: Sequence[str], *, normalised: bool = False) -> list[np.ndarray]:
+    """``shingle_hashes_one`` of each text, computed for all of them at once."""
+    if not normalised:
+        texts = [normalise_for_hash(t) for t in texts]
+    if not texts:
+        return []
+    joined = " ".join(texts)  # a space is no word character: no word spans two texts
+    starts_of_texts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])
+    data, is_word, byte_at = _classified(joined)
+    edges = np.diff(is_word.view(np.int8), prepend=np.int8(0), append=np.int8(0))
+    word_starts, word_ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    words_per_text = np.diff(np.append(np.searchsorted(word_starts, starts_of_texts), len(word_starts)))
+    if byte_at is not None:
+        word_starts, word_ends = byte_at(word_starts), byte_at(word_ends)
+    hashes = _crc32_each(data, word_starts, word_ends - word_starts)
+    return _sets(hashes, words_per_text)
+
+
+def _classified(joined: str) -> tuple[np.ndarray, np.ndarray, Callable[[np.ndarray], np.ndarray] | None]:
+    """The text's UTF-8 bytes, whether each character is a word character, and a function from
+    character positions to byte positions (None for ASCII, where they are the same)."""
+    if joined.isascii():
+        data = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
+        return data, _ASCII_WORD[data], None
+    # Lone surrogates are never word characters; passed through, they only keep the positions.
+    points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    data = np.frombuffer(joined.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+    # A byte position is the character position plus the extra bytes of the characters before
+    # it; those are few (a curly quote here and there), so counted at them only.
+    wide = np.flatnonzero(points >= 0x80)
+    extra = 1 + (points[wide] >= 0x800).astype(np.intp) + (points[wide] >= 0x10000)
+
+    def byte_at(positions: np.ndarray) -> np.ndarray:
+        """Byte positions of these character positions (sorted)."""
+        first_after = np.searchsorted(positions, wide, "right")  # the first position each is before
+        added = np.bincount(first_after, weights=extra, minlength=len(positions) + 1)[: len(positions)]
+        return positions + added.cumsum().astype(np.intp)
+
+    return data, _is_word(points), byte_at
+
+
+@cache
+def _word_table() -> np.ndarray:
+    """Whether each code point of the Basic Multilingual Plane is a word character (``\\w`` of
+    ``re``): found by ``re`` itself, over a string of all of them, once (2 ms)."""
+    table = np.zeros(0x10000, dtype=bool)
+    everything = np.arange(0x10000, dtype="<u4").tobytes().decode("utf-32-le", "surrogatepass")
+    for m in _WORD.finditer(everything):
+        table[m.start() : m.end()] = True
+    return table
+
+
+def _is_word(points: np.ndarray) -> np.ndarray:
+    """Whether each code point is a word character; those past the table (rare) asked one by one."""
+    is_word = np.take(_word_table(), np.minimum(points, 0xFFFF))
+    for i in np.flatnonzero(points > 0xFFFF):
+        is_word[i] = _WORD.match(chr(points[i])) is not None
+    return is_word
+
+
+@cache
+def _crc_table() -> np.ndarray:
+    """The byte table of zlib's CRC-32 (the reflected polynomial 0xEDB88320)."""
+    table = np.arange(256, dtype=np.uint32)
+    for _ in range(8):
+        table = np.where(table & 1, (table >> np.uint32(1)) ^ np.uint32(0xEDB88320), table >> np.uint32(1))
+    return table.astype(np.uint32)
+
+
+def _crc32_each(data: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """``zlib.crc32`` of each run ``data[start : start + length]``, as uint64: one step per byte
+    position for all runs at once, the runs sorted longest first so each step takes a prefix."""
+    out = np.empty(len(starts), dtype=np.uint64)
+    long = lengths > _LONG_WORD
+    for i in np.flatnonzero(long):
+        out[i] = zlib.crc32(data[starts[i] : starts[i] + lengths[i]].tobytes())
+    short = np.flatnonzero(~long) if long.any() else np.arange(len(starts))
+    order = short[np.argsort(_LONG_WORD - lengths[short].astype(np.uint8), kind="stable")]
+    remaining = np.bincount(lengths[order], minlength=1)[::-1].cumsum()[::-1]  # runs at least so long
+    crc = np.full(len(order), 0xFFFFFFFF, dtype=np.uint32)
+    low_byte = crc.view(np.uint8)[::4]  # little-endian: the low byte of each value
+    position = starts[order]
+    byte = np.empty(len(order), dtype=np.uint8)
+    looked_up = np.empty(len(order), dtype=np.uint32)
+    table = _crc_table()
+    for step in range(1, len(remaining)):
+        k = int(remaining[step])
+        np.take(data[step - 1 :], position[:k], out=byte[:k])
+        np.bitwise_xor(byte[:k], low_byte[:k], out=byte[:k])
+        np.take(table, byte[:k], out=looked_up[:k])
+        crc[:k] >>= np.uint32(8)
+        crc[:k] ^= looked_up[:k]
+    out[order] = crc ^ np.uint32(0xFFFFFFFF)
+    return out
+
+
+def _sets(hashes: np.ndarray, words_per_text: np.ndarray) -> list[np.ndarray]:
+    """Each text's sorted unique shingle hashes, from the hashes of all texts' words in order."""
+    count = len(words_per_text)
+    text_of_word = np.repeat(np.arange(count), words_per_text)
+    full = np.empty(0, dtype=np.uint64)
+    if len(hashes) >= SHINGLE_WORDS:
+        combined = _combine(hashes)
+        inside = text_of_word[: len(combined)] == text_of_word[SHINGLE_WORDS - 1 :]  # no shingle spans two texts
+        keys = (text_of_word[: len(combined)][inside].astype(np.uint64) << np.uint64(32)) | _fold(combined[inside])
+        keys.sort()
+        keep = np.empty(len(keys), dtype=bool)
+        keep[:1] = True
+        np.not_equal(keys[1:], keys[:-1], out=keep[1:])
+        full = keys[keep]
+    text_of_key = (full >> np.uint64(32)).astype(np.intp)
+    bounds = np.searchsorted(text_of_key, np.arange(count + 1))
+    values = (full & _LOW32).astype(np.uint32)
+    sets = [values[bounds[i] : bounds[i + 1]] for i in range(count)]
+    first_word = np.concatenate([np.zeros(1, dtype=np.intp), np.cumsum(words_per_text)])
+    for i in np.flatnonzero((words_per_text > 0) & (words_per_text < SHINGLE_WORDS)):
+        sets[i] = _fold_unique(_short_shingle(hashes[first_word[i] : first_word[i + 1]]))
+    return sets
+
+
+def signatures(sets: Sequence[np.ndarray]) -> list[bytes]:
+    """The MinHash signature of each shingle set, as stored (little-endian uint32 values).
+
+    The values of datasketch's ``MinHash.update_batch`` with the shingle hashes as its
+    input hashes ("affine32": MurmurHash3's finaliser, then 128 affine permutations,
+    the minimum of each), computed for all shingles of all sets at once, a block of
+    shingles at a time, laid out permutation by row so that each set's minimum is a
+    ``reduceat`` along contiguous memory.
+    """
+    sizes = np.array([len(s) for s in sets], dtype=np.intp)
+    filled = np.flatnonzero(sizes)
+    out = np.full((len(sets), NUM_PERM), 0xFFFFFFFF, dtype=np.uint32)
+    if filled.size:
+        hv = _fmix(np.concatenate([sets[i] for i in filled]).astype(np.uint32))
+        starts = np.concatenate([np.zeros(1, dtype=np.intp), np.cumsum(sizes[filled])[:-1]])
+        a, b = (p.astype(np.uint32).reshape(-1, 1) for p in _PERMUTATIONS)
+        block = np.empty((NUM_PERM, _BLOCK), dtype=np.uint32)
+        for lo in range(0, len(hv), _BLOCK):
+            hi = min(lo + _BLOCK, len(hv))
+            values = block[:, : hi - lo]
+            np.multiply(a, hv[lo:hi], out=values)  # wraps modulo 2**32, as datasketch's does
+            np.add(values, b, out=values)
+            # The sets with shingles in this block: the one it starts inside, and those starting in it.
+            first = int(np.searchsorted(starts, lo, "right")) - 1
+            last = int(np.searchsorted(starts, hi, "left"))
+            cuts = np.maximum(starts[first:last], lo) - lo
+            rows = filled[first:last]
+            out[rows] = np.minimum(out[rows], np.minimum.reduceat(values, cuts, axis=1).T)
+    return [row.astype("<u4").tobytes() for row in out]
+
+
+def _fmix(hv: np.ndarray) -> np.ndarray:
+    hv = (hv ^ (hv >> _FMIX[0])) * _FMIX[1]
+    hv = (hv ^ (hv >> _FMIX[2])) * _FMIX[3]
+    return hv ^ (hv >> _FMIX[4])

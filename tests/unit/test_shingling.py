@@ -106,3 +106,17 @@ def test_the_values_are_those_stored_by_earlier_versions():
     assert hashlib.sha256(nc.signature_of(text)).hexdigest()[:16] == "a43ed37dc30b2f6a"
     german = "Zwölf Boxkämpfer jagen Viktor quer über den großen Sylter Deich — „schnell“!"
     assert hashlib.sha256(nc.signature_of(german)).hexdigest()[:16] == "759fcb3a3c2acd3b"
+
+
+def test_words_past_ascii_are_hashed_as_utf8_whether_few_or_many(monkeypatch):
+    """A few accented words among English are hashed one by one; Greek, every word at once."""
+    english = SAMPLE.read_text(encoding="utf-8")
+    few = english.replace(" the ", " thé ", 3).replace(" and ", " ánd ", 2)
+    greek = "Η γρήγορη καφέ αλεπού πηδάει πάνω από τον τεμπέλη σκύλο, είπε ο δήμαρχος τη Δευτέρα. " * 20
+    all_at_once, original = [], sh._byte_positions
+    monkeypatch.setattr(sh, "_byte_positions", lambda *a: all_at_once.append(1) or original(*a))
+    for batch, at_once in (([english], 0), ([few], 0), ([greek], 1), ([few, greek, english], 1)):
+        all_at_once.clear()
+        found = sh.shingle_sets(batch)
+        assert len(all_at_once) == at_once
+        assert all(np.array_equal(f, sh.shingle_hashes_one(t)) for f, t in zip(found, batch, strict=True))

@@ -184,31 +184,42 @@ class CandidateIndex:
 
     def catch_up(self, conn: Connection) -> None:
         """Add the signatures stored after the last one this index holds, a batch of rows at a time."""
+        ids: list[np.ndarray] = []
+        keys: list[np.ndarray] = []
         while True:
             rows = conn.execute(text(f"SELECT article_id, signature FROM {TABLE} WHERE article_id > :last "
                                      f"ORDER BY article_id LIMIT {self.CATCH_UP_BATCH}"),
                                 {"last": self.last_id}).all()
             if not rows:
                 break
-            self._append([r[0] for r in rows], [r[1] for r in rows])
+            ids.append(np.array([r[0] for r in rows], dtype=np.int64))
+            keys.append(band_keys(signature_matrix([r[1] for r in rows]), self.bands, self.rows))
             self.last_id = rows[-1][0]
             del rows
+        if ids:  # sorted once, not a batch at a time into what came before
+            all_ids, all_keys = np.concatenate(ids), np.concatenate(keys)
+            del ids, keys  # 16 MB at 100,000 articles: not kept while sorting
+            self._append(all_ids, all_keys)
         self._sort_in_tail()
 
     def add_all(self, signed: Sequence[tuple[int, bytes]]) -> None:
         """Add these (article id, signature) pairs, stored since."""
         if signed:
-            self._append([a for a, _blob in signed], [blob for _a, blob in signed])
+            keys = band_keys(signature_matrix([blob for _a, blob in signed]), self.bands, self.rows)
+            self._append(np.array([a for a, _blob in signed], dtype=np.int64), keys)
             self.last_id = max(self.last_id, max(a for a, _blob in signed))
             self._sort_in_tail()
 
     def add(self, article_id: int, blob: bytes) -> None:
         self.add_all([(article_id, blob)])
 
-    def _append(self, ids: Sequence[int], blobs: Sequence[bytes]) -> None:
-        keys = band_keys(signature_matrix(blobs), self.bands, self.rows)
-        self.tail_keys, self.tail_ids = _merged(self.tail_keys, self.tail_ids, keys.ravel(),
-                                                np.repeat(np.asarray(ids, dtype=np.int64), self.bands))
+    def _append(self, ids: np.ndarray, keys: np.ndarray) -> None:
+        """Merge the band keys of these articles (a row each) into the tail."""
+        flat = keys.ravel()
+        order = np.argsort(flat, kind="stable")  # equal keys stay in the order of adding
+        sorted_keys = flat[order]
+        order //= self.bands  # the row of each key, in place: the arrays are large when the index is built
+        self.tail_keys, self.tail_ids = _merged(self.tail_keys, self.tail_ids, sorted_keys, ids[order])
 
     def _sort_in_tail(self) -> None:
         """Merge the tail into the sorted array once it is long: a few tens of ms at 100,000
@@ -265,12 +276,17 @@ def signature_matrix(blobs: Sequence[bytes]) -> np.ndarray:
 
 def _merged(keys: np.ndarray, ids: np.ndarray, new_keys: np.ndarray,
             new_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted keys with new ones merged in after their equals, and the ids beside them: what a stable
-    sort of both would give, for a copy of the old instead of sorting them again."""
-    order = np.argsort(new_keys, kind="stable")
-    new_keys, new_ids = new_keys[order], new_ids[order]
-    at = keys.searchsorted(new_keys, "right")
-    return np.insert(keys, at, new_keys), np.insert(ids, at, new_ids)
+    """Two sorted arrays of keys merged, the new after their equals, and the ids beside them:
+    what a stable sort of both would give, for a copy of each instead of sorting them again."""
+    if not len(keys):
+        return new_keys, new_ids
+    at = keys.searchsorted(new_keys, "right") + np.arange(len(new_keys))  # where each new one lands
+    old = np.ones(len(keys) + len(new_keys), dtype=bool)
+    old[at] = False
+    merged_keys, merged_ids = np.empty(len(old), dtype=keys.dtype), np.empty(len(old), dtype=ids.dtype)
+    merged_keys[at], merged_keys[old] = new_keys, keys
+    merged_ids[at], merged_ids[old] = new_ids, ids
+    return merged_keys, merged_ids
 
 
 def earlier_sharing_a_band(keys: np.ndarray, limit: int = 32) -> list[list[int]]:

@@ -1,0 +1,70 @@
+"""The span rows of stored articles: made from their validated spans, written with what depends on them.
+
+A batch of an import writes thousands of span rows, so each is a plain tuple
+(``COLUMNS``, in that order) from the article's spans to the driver: one dict
+per span cost more than SQLite's own work of storing it. With the rows come,
+in the same transaction, the claims' sort columns (``claim_columns``) and the
+articles' ready-made export lists (``span_json``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection
+
+from app.core.db import span_json
+from app.core.db.bulk import insert_tuples
+from app.core.db.in_lists import select_in
+from app.core.entities import claim_columns
+from app.core.validation import NewArticle
+
+COLUMNS = ("article_id", "start", "end", "label_id", "text", "annotator", "origin", "attributes", "entity_id",
+           "claimant_id", "created_at", "updated_at")
+SpanRow = tuple[int, int, int, int, str, str, str, str, "int | None", "int | None", "datetime | str",
+                "datetime | str"]
+ARTICLE, LABEL = 0, 3  # positions in a row
+
+_SORTED_KEYS = orjson.OPT_SORT_KEYS
+
+
+def rows_of(art: NewArticle, art_id: int, lids: dict[str, int], annotator: str, overrides: bool,
+            now: datetime | str) -> list[SpanRow]:
+    """The rows of an article's spans; ``annotator`` is the annotator of those that name none, or with
+    ``overrides`` of every span. ``lids`` gives each label name's id."""
+    rows: list[SpanRow] = []
+    seen: set[tuple[int, int, int, str]] = set()
+    text = art.text
+    for s in art.spans:
+        who = annotator if overrides else s.annotator or annotator
+        label_id = lids[s.label]
+        key = (s.start, s.end, label_id, who)
+        if key in seen:
+            continue  # the same span twice in one record (perhaps spelt PERSON and person): keep one
+        seen.add(key)
+        attributes = orjson.dumps(s.attributes, option=_SORTED_KEYS).decode() if s.attributes else "{}"
+        rows.append((art_id, s.start, s.end, label_id, text[s.start : s.end], who, s.origin, attributes,
+                     s.entity_id, s.claimant_id, now, now))
+    return rows
+
+
+def insert(conn: Connection, rows: Sequence[SpanRow]) -> Counter[int]:
+    """Insert span rows, then compute their claims' sort columns; returns the rows per label id."""
+    insert_tuples(conn, "span", COLUMNS, rows)
+    # Before the export lists are built: the claims' dates and verdicts, from their articles.
+    claim_columns.refresh_articles(conn, sorted({r[ARTICLE] for r in rows}))
+    return Counter(r[LABEL] for r in rows)
+
+
+def store_lists(conn: Connection, rows: Sequence[SpanRow], bodies: dict[int, str]) -> None:
+    """The cached span lists (``span_json``) of articles just inserted, from their rows as inserted."""
+    names: dict[int, Any] = dict(select_in(conn, "SELECT id, name FROM label WHERE id IN :values",
+                                           {r[LABEL] for r in rows}))
+    span_json.store_new(conn, [
+        (art_id, start, end, names[label_id], who, text, None if attributes == "{}" else attributes, entity, claimant)
+        for art_id, start, end, label_id, text, who, _origin, attributes, entity, claimant, _c, _u in rows
+    ], bodies)

@@ -2,8 +2,9 @@
 
 A batch of an import writes thousands of span rows, so each is a plain tuple
 (``COLUMNS``, in that order) from the article's spans to the driver: one dict
-per span cost more than SQLite's own work of storing it. With the rows come,
-in the same transaction, the claims' sort columns (``claim_columns``) and the
+per span cost more than SQLite's own work of storing it. A claim's row holds
+its sort columns (``claim_columns.values_of``) where they can be computed here;
+the others are computed in SQL right after, in the same transaction, as are the
 articles' ready-made export lists (``span_json``).
 """
 
@@ -21,19 +22,38 @@ from app.core.db import span_json
 from app.core.db.bulk import insert_tuples
 from app.core.db.in_lists import select_in
 from app.core.entities import claim_columns
-from app.core.validation import NewArticle
+from app.core.validation import NewArticle, NewSpan
 
 COLUMNS = ("article_id", "start", "end", "label_id", "text", "annotator", "origin", "attributes", "entity_id",
-           "claimant_id", "created_at", "updated_at")
-SpanRow = tuple[int, int, int, int, str, str, str, str, "int | None", "int | None", "datetime | str",
-                "datetime | str"]
+           "claimant_id", "created_at", "updated_at", *claim_columns.COLUMNS)
+SpanRow = tuple[Any, ...]
 ARTICLE, LABEL = 0, 3  # positions in a row
+_NO_CLAIM = (None,) * len(claim_columns.COLUMNS)
+
+
+class Claims:
+    """The claim labels of a dataset, and the articles of a batch whose claims SQL must compute."""
+
+    def __init__(self, conn: Connection, *, stored: bool = False) -> None:
+        """``stored``: the spans go to articles the dataset held before, so that the articles at hand
+        may not be what it holds: SQL computes all their claims."""
+        self.labels = frozenset(r[0] for r in conn.exec_driver_sql("SELECT id FROM label WHERE kind = 'claim'"))
+        self.stored = stored
+        self.unsure: set[int] = set()
+
+    def values(self, art: NewArticle, art_id: int, span: NewSpan) -> tuple[str | None, ...]:
+        values = None if self.stored else claim_columns.values_of(span.attributes, span.claimant_id, art.published,
+                                                                  art.site_name)
+        if values is None:
+            self.unsure.add(art_id)
+            return _NO_CLAIM
+        return values
 
 _SORTED_KEYS = orjson.OPT_SORT_KEYS
 
 
 def rows_of(art: NewArticle, art_id: int, lids: dict[str, int], annotator: str, overrides: bool,
-            now: datetime | str) -> list[SpanRow]:
+            now: datetime | str, claims: Claims) -> list[SpanRow]:
     """The rows of an article's spans; ``annotator`` is the annotator of those that name none, or with
     ``overrides`` of every span. ``lids`` gives each label name's id."""
     rows: list[SpanRow] = []
@@ -48,15 +68,17 @@ def rows_of(art: NewArticle, art_id: int, lids: dict[str, int], annotator: str, 
         seen.add(key)
         attributes = orjson.dumps(s.attributes, option=_SORTED_KEYS).decode() if s.attributes else "{}"
         rows.append((art_id, s.start, s.end, label_id, text[s.start : s.end], who, s.origin, attributes,
-                     s.entity_id, s.claimant_id, now, now))
+                     s.entity_id, s.claimant_id, now, now,
+                     *(claims.values(art, art_id, s) if label_id in claims.labels else _NO_CLAIM)))
     return rows
 
 
-def insert(conn: Connection, rows: Sequence[SpanRow]) -> Counter[int]:
-    """Insert span rows, then compute their claims' sort columns; returns the rows per label id."""
+def insert(conn: Connection, rows: Sequence[SpanRow], claims: Claims) -> Counter[int]:
+    """Insert span rows, then have SQL compute the claims' sort columns ``rows_of`` left to it; returns
+    the rows per label id."""
     insert_tuples(conn, "span", COLUMNS, rows)
     # Before the export lists are built: the claims' dates and verdicts, from their articles.
-    claim_columns.refresh_articles(conn, sorted({r[ARTICLE] for r in rows}))
+    claim_columns.refresh_articles(conn, sorted(claims.unsure))
     return Counter(r[LABEL] for r in rows)
 
 
@@ -66,5 +88,5 @@ def store_lists(conn: Connection, rows: Sequence[SpanRow], bodies: dict[int, str
                                            {r[LABEL] for r in rows}))
     span_json.store_new(conn, [
         (art_id, start, end, names[label_id], who, text, None if attributes == "{}" else attributes, entity, claimant)
-        for art_id, start, end, label_id, text, who, _origin, attributes, entity, claimant, _c, _u in rows
+        for art_id, start, end, label_id, text, who, _origin, attributes, entity, claimant, *_rest in rows
     ], bodies)

@@ -273,7 +273,7 @@ def _add_layer(conn: Connection, duplicates: list[tuple[NewArticle, StoreOutcome
         held[art_id].add((start, end, label_id))
     rows: list[span_rows.SpanRow] = []
     outcomes = []
-    stamp = _row_time(conn, now)
+    stamp, claims = _row_time(conn, now), span_rows.Claims(conn, stored=True)
     for art, outcome in duplicates:
         body, have = bodies[outcome.article_id], held[outcome.article_id]
         fitting = [s for s in art.spans if body[s.start:s.end] == art.text[s.start:s.end]]
@@ -283,10 +283,10 @@ def _add_layer(conn: Connection, duplicates: list[tuple[NewArticle, StoreOutcome
                 have.add(key)
                 new.append(s)
         rows += span_rows.rows_of(art.model_copy(update={"spans": new}), outcome.article_id, lids, layer, True,
-                                  stamp)
+                                  stamp, claims)
         outcomes.append(replace(outcome, spans_added=len(new),
                                 reason=outcome.reason + _layer_note(layer, len(new), len(art.spans) - len(fitting))))
-    per_label = span_rows.insert(conn, rows) if rows else Counter()
+    per_label = span_rows.insert(conn, rows, claims) if rows else Counter()
     span_json.refresh(conn, sorted({r[span_rows.ARTICLE] for r in rows}))
     _own_statuses(conn, [(art, o.article_id) for art, o in duplicates], layer, "", now)
     return _Merged(outcomes, {lids[name]: name for name in created}, per_label)
@@ -367,9 +367,10 @@ def _insert_children(
     if not names:
         return {}, Counter()
     lids, created = label_ids(conn, names)
+    claims = span_rows.Claims(conn)
     spans = [row for art, art_id in zip(articles, ids, strict=True)
-             for row in span_rows.rows_of(art, art_id, lids, annotator, overrides, stamp)]
-    per_label = span_rows.insert(conn, spans)
+             for row in span_rows.rows_of(art, art_id, lids, annotator, overrides, stamp, claims)]
+    per_label = span_rows.insert(conn, spans, claims)
     span_rows.store_lists(conn, spans, {art_id: art.text for art, art_id in zip(articles, ids, strict=True)})
     return {lids[name]: name for name in created}, per_label
 

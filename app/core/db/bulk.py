@@ -20,6 +20,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from functools import lru_cache
+from itertools import chain
 from operator import itemgetter
 from typing import Any
 
@@ -67,7 +68,7 @@ def insert_tuples(conn: Connection, table: str, columns: Sequence[str], rows: Se
     per_statement = max(1, min(ROWS_PER_STATEMENT, _variable_limit(conn) // len(columns)))
     for first in range(0, len(rows), per_statement):
         chunk = rows[first : first + per_statement]
-        conn.exec_driver_sql(_values_sql(head, len(columns), len(chunk)), tuple(v for row in chunk for v in row))
+        conn.exec_driver_sql(_values_sql(head, len(columns), len(chunk)), tuple(chain.from_iterable(chunk)))
 
 
 @lru_cache(maxsize=256)

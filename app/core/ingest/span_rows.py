@@ -29,6 +29,7 @@ COLUMNS = ("article_id", "start", "end", "label_id", "text", "annotator", "origi
 SpanRow = tuple[Any, ...]
 ARTICLE, LABEL = 0, 3  # positions in a row
 _NO_CLAIM = (None,) * len(claim_columns.COLUMNS)
+_SORTED_KEYS = orjson.OPT_SORT_KEYS
 
 
 class Claims:
@@ -42,14 +43,13 @@ class Claims:
         self.unsure: set[int] = set()
 
     def values(self, art: NewArticle, art_id: int, span: NewSpan) -> tuple[str | None, ...]:
+        """A claim's sort columns; NULL for now where SQL must compute them."""
         values = None if self.stored else claim_columns.values_of(span.attributes, span.claimant_id, art.published,
                                                                   art.site_name)
         if values is None:
             self.unsure.add(art_id)
             return _NO_CLAIM
         return values
-
-_SORTED_KEYS = orjson.OPT_SORT_KEYS
 
 
 def rows_of(art: NewArticle, art_id: int, lids: dict[str, int], annotator: str, overrides: bool,

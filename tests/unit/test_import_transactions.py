@@ -29,7 +29,9 @@ def _import_counting(store, tmp_path: Path) -> list[tuple[int, float]]:
         if statement.lstrip().upper().startswith("INSERT INTO ARTICLE "):
             if not current["articles"]:
                 current["since"] = time.monotonic()
-            current["articles"] += len(parameters) if executemany else 1
+            # Several rows a statement (bulk.insert_tuples), or one statement run for each row.
+            rows = statement.upper().partition(" VALUES ")[2].count("(")
+            current["articles"] += len(parameters) if executemany else rows
 
     def committed(conn):
         if current["articles"]:

@@ -207,6 +207,16 @@ def test_span_text_mismatch(tmp_path: Path) -> None:
     ([{"start": "0", "end": 4, "label": "ORG"}], "span 1 has a start that is not a whole number ('0')."),
     ([{"start": 0, "end": 4.5, "label": "ORG"}], "span 1 has an end that is not a whole number (4.5)."),
     ([{"start": 0, "end": True, "label": "ORG"}], "span 1 has an end that is not a whole number (True)."),
+    ([{"start": False, "end": 4, "label": "ORG"}], "span 1 has a start that is not a whole number (False)."),
+    ([{"start": 0, "end": None, "label": "ORG"}], 'span 1 has no "end".'),
+    ([{"start": 0, "end": 4, "label": " \t"}], "span 0-4 has no label."),
+    ([{"start": 0, "end": 4, "label": ""}], "span 0-4 has no label."),
+    ([{"start": 0, "end": 4, "label": 7}], "span 0-4 has no label."),
+    ([{"start": 0, "end": 4, "label": "L" * 65}], "span 0-4 has a label longer than 64 characters."),
+    ([{"start": 4, "end": 2, "label": "ORG"}], "span 4-2 is empty or reversed."),
+    ([{"start": 0, "end": len(TEXT) + 1, "label": "ORG"}],
+     f"span 0-{len(TEXT) + 1} ends past the end of the text ({len(TEXT)} characters)."),
+    ([[0, "4", "ORG"]], "span 1 has an end that is not a whole number ('4')."),
     ([{"start": 0, "end": 4, "label": "ORG", "attributes": [1]}],
      "span 1 has attributes that are a list, not an object."),
     ([[0, 4]], "span 1 is a list, not a span (an object or [start, end, label])."),
@@ -216,6 +226,15 @@ def test_bad_spans(tmp_path: Path, spans: Any, reason: str) -> None:
     path = write(tmp_path / "s.jsonl", record(spans=spans))
     (err,) = list(iter_jsonl_records(path))
     assert err == RecordError(1, f"line 1: {reason}")
+
+
+def test_spans_at_the_edges_of_what_is_allowed_are_read(tmp_path: Path) -> None:
+    spans = [{"start": 0, "end": len(TEXT), "label": "L" * 64}, {"start_offset": 0, "end_offset": 4, "label": " x "},
+             [5, 12, "PERSON"]]
+    path = write(tmp_path / "s.jsonl", record(spans=spans))
+    (art,) = articles(list(iter_jsonl_records(path)))
+    assert [(s.start, s.end, s.label) for s in art.spans] == [(0, len(TEXT), "L" * 64), (0, 4, " x "),
+                                                               (5, 12, "PERSON")]
 
 
 @pytest.mark.parametrize(("line", "reason"), [

@@ -129,7 +129,7 @@ def test_suggestions_and_rejections_work_on_postgresql(pg_url):
 
 
 def test_a_labelled_jsonl_import_stores_the_same_on_postgresql_and_sqlite(pg_url, tmp_path):
-    # Articles and spans go to the driver as plain tuples (storing.insert_many): psycopg's placeholders there.
+    # Articles and spans go to the driver as plain tuples (bulk.insert_tuples): psycopg's placeholders there.
     from app.core.db.store import open_store
     from app.core.export.exporter import ExportOptions, export_jsonl
     from app.core.ingest.importer import import_sources

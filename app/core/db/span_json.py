@@ -27,12 +27,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from app.core.cancel import CancelToken
+from app.core.db.bulk import insert_tuples
 from app.core.db.in_lists import chunked, execute_in, select_in
 from app.core.db.store import Store
 
@@ -106,19 +108,17 @@ def _write(conn: Connection, rows: Sequence[SpanRow], bodies: dict[int, str]) ->
     # Plain tuples sort by (article, start, end, label name, annotator): the export's order.
     ordered = sorted(rows)
     values = []
-    for article_id, group in groupby(ordered, key=lambda r: r[0]):
+    for article_id, group in groupby(ordered, key=itemgetter(0)):
         spans = list(group)
         body = bodies.get(article_id)
-        if body is None or any(body[s:e] != t for _a, s, e, _l, _w, t, *_rest in spans):
+        if body is None or any(body[span[1]:span[2]] != span[5] for span in spans):
             continue  # left to the export's full check, which names the mismatch
         counts: dict[str, int] = {}
         for span in spans:
             counts[span[3]] = counts.get(span[3], 0) + 1
-        values.append({"a": article_id, "s": orjson.dumps(native_spans(spans)).decode(),
-                       "c": orjson.dumps(counts).decode(), "f": FORMAT})
-    if values:
-        conn.execute(text(f"INSERT INTO {TABLE} (article_id, spans, label_counts, format) "
-                          "VALUES (:a, :s, :c, :f)"), values)
+        values.append((article_id, orjson.dumps(native_spans(spans)).decode(), orjson.dumps(counts).decode(),
+                       FORMAT))
+    insert_tuples(conn, TABLE, ("article_id", "spans", "label_counts", "format"), values)
 
 
 def refresh_articles(store: Store, article_ids: Iterable[int]) -> None:

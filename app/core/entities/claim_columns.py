@@ -18,7 +18,9 @@ another claimant (``span_edits``), articles imported with their spans
 entity renamed, merged or deleted (``registry``, ``linking``), an article's
 publication date changed (``set_published``), a dataset repaired (``repair``).
 The values are computed in SQL, by the same rules as the migration that filled
-them, so that the claims of an import batch cost one statement.
+them, so that the claims of an import batch cost one statement; an import
+computes the claims it stores in Python instead (``values_of``), where it can
+be sure of SQL's answer, and leaves the rest to SQL.
 """
 
 from __future__ import annotations
@@ -66,6 +68,26 @@ def _update_sql(conn: Any, where: str) -> str:
     """
     sets = ", ".join(f"{column} = CASE WHEN {_CLAIM} THEN {value} END" for column, value in _values(conn).items())
     return f"UPDATE span SET {sets} WHERE ({where}) AND ({_CLAIM} OR span.claim_date IS NOT NULL)"
+
+
+def values_of(attributes: dict[str, Any], claimant_id: int | None, published: str | None,
+              site_name: str | None) -> tuple[str, str, str, str] | None:
+    """A new claim's columns, computed in Python as ``_values`` computes them in SQL; None where Python
+    cannot be sure of SQL's answer, and SQL must compute them (``refresh_articles``).
+
+    An import stores its claims with their columns rather than writing every claim row twice. Sure are
+    text values, or none: SQL's ``trim`` takes spaces only, its ``lower`` ASCII letters only (unless
+    built with ICU), and a claimant entity's name is in the dataset.
+    """
+    date, verdict, claimant = attributes.get("date"), attributes.get("verdict"), attributes.get("claimant")
+    if claimant_id is not None or not all(v is None or (type(v) is str and "\x00" not in v)
+                                          for v in (date, verdict, claimant, published, site_name)):
+        return None
+    if (claimant and not claimant.isascii()) or (site_name and not site_name.isascii()):
+        return None
+    own_date = date.strip(" ") if date is not None else ""
+    return (own_date or (published.strip(" ")[:10] if published is not None else ""), verdict or "",
+            (claimant or "").lower(), (site_name or "").lower())
 
 
 def refresh_spans(conn: Any, span_ids: Sequence[int]) -> None:

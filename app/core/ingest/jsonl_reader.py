@@ -386,8 +386,8 @@ def _span(item: Any, n: int, key: str, body: str) -> dict[str, Any]:
     attributes: dict[str, Any] = {}
     claimed: Any = None
     if isinstance(item, dict):
-        start = item.get("start", item.get("start_offset"))
-        end = item.get("end", item.get("end_offset"))
+        start = item["start"] if "start" in item else item.get("start_offset")
+        end = item["end"] if "end" in item else item.get("end_offset")
         label = item.get("label")
         claimed = item.get("text")
         if isinstance(item.get("annotator"), str):
@@ -397,8 +397,8 @@ def _span(item: Any, n: int, key: str, body: str) -> dict[str, Any]:
             if not isinstance(raw_attrs, dict):
                 raise RecordProblem(f"span {n} has attributes that are {_kind(raw_attrs)}, not an object.")
             # orjson reads deeper nesting than it writes; the attributes are written inside an
-            # export line ({"spans": [{"attributes": ...}]}), three levels down.
-            if problem := _unstorable({"spans": [{"attributes": raw_attrs}]}):
+            # export line ({"spans": [{"attributes": ...}]}), three levels down. (Nothing to write: nothing to check.)
+            if raw_attrs and (problem := _unstorable({"spans": [{"attributes": raw_attrs}]})):
                 raise RecordProblem(f"span {n} has attributes with {problem}.")
             attributes = raw_attrs
     elif isinstance(item, list) and len(item) >= 3:
@@ -408,21 +408,10 @@ def _span(item: Any, n: int, key: str, body: str) -> dict[str, Any]:
     else:
         raise RecordProblem(f"span {n} is {_kind(item)}, not a span (an object or [start, end, label]).")
 
-    for name, value in (("start", start), ("end", end)):
-        if value is None:
-            raise RecordProblem(f'span {n} has no "{name}".')
-        if not isinstance(value, int) or isinstance(value, bool):
-            article = "an" if name == "end" else "a"
-            raise RecordProblem(f"span {n} has {article} {name} that is not a whole number ({_shown(value)}).")
-    assert isinstance(start, int) and isinstance(end, int)  # the loop above refused anything else
-    if not isinstance(label, str) or not label.strip():
-        raise RecordProblem(f"span {start}-{end} has no label.")
-    if len(label) > 64:
-        raise RecordProblem(f"span {start}-{end} has a label longer than 64 characters.")
-    if start < 0 or end <= start:
-        raise RecordProblem(f"span {start}-{end} is empty or reversed.")
-    if end > len(body):
-        raise RecordProblem(f"span {start}-{end} ends past the end of the text ({len(body)} characters).")
+    # What nearly every span of a file is, in one test; anything else goes through the checks one by one.
+    if not (type(start) is int and type(end) is int and type(label) is str  # bool is no offset
+            and 0 <= start < end <= len(body) and 0 < len(label) <= 64 and not label.isspace()):
+        _check_span(start, end, label, n, body)
     if claimed is not None:
         found = body[start:end]
         if claimed != found:
@@ -431,9 +420,28 @@ def _span(item: Any, n: int, key: str, body: str) -> dict[str, Any]:
     span = {"start": start, "end": end, "label": label, "annotator": annotator, "origin": "imported",
             "attributes": attributes}
     if isinstance(item, dict):
-        span["entity_id"] = _link(item.get("entity_id", item.get("kb_id")))
-        span["claimant_id"] = _link(item.get("claimant_id"))
+        entity, claimant = item["entity_id"] if "entity_id" in item else item.get("kb_id"), item.get("claimant_id")
+        span["entity_id"] = None if entity is None else _link(entity)
+        span["claimant_id"] = None if claimant is None else _link(claimant)
     return span
+
+
+def _check_span(start: Any, end: Any, label: Any, n: int, body: str) -> None:
+    """Raise ``RecordProblem`` for the first thing wrong with a span's offsets and label."""
+    for name, value in (("start", start), ("end", end)):
+        if value is None:
+            raise RecordProblem(f'span {n} has no "{name}".')
+        if not isinstance(value, int) or isinstance(value, bool):
+            article = "an" if name == "end" else "a"
+            raise RecordProblem(f"span {n} has {article} {name} that is not a whole number ({_shown(value)}).")
+    if not isinstance(label, str) or not label.strip():
+        raise RecordProblem(f"span {start}-{end} has no label.")
+    if len(label) > 64:
+        raise RecordProblem(f"span {start}-{end} has a label longer than 64 characters.")
+    if start < 0 or end <= start:
+        raise RecordProblem(f"span {start}-{end} is empty or reversed.")
+    if end > len(body):
+        raise RecordProblem(f"span {start}-{end} ends past the end of the text ({len(body)} characters).")
 
 
 def _link(value: Any) -> int | None:

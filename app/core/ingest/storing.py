@@ -13,22 +13,22 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from operator import itemgetter
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Table, insert, text
+from sqlalchemy import Connection, insert, text
 from sqlalchemy.exc import IntegrityError
 
 from app.core.db import span_json
+from app.core.db.bulk import insert_many
 from app.core.db.in_lists import select_in
 from app.core.db.store import Store, sqlite_datetime
-from app.core.entities import claim_columns
+from app.core.ingest import span_rows
 from app.core.quality import clustering, near_copies
 from app.core.team import status as own_status
 from app.core.text_norm import canonical_url, hash_of_normalised, normalise_for_hash
 from app.core.validation import NewArticle
-from app.models import Article, ArticleSource, Label, Span, utcnow
+from app.models import Article, ArticleSource, Label, utcnow
 
 
 @dataclass(frozen=True)
@@ -271,8 +271,9 @@ def _add_layer(conn: Connection, duplicates: list[tuple[NewArticle, StoreOutcome
                                                         "WHERE annotator = :who AND article_id IN :values",
                                                   ids, {"who": layer}):
         held[art_id].add((start, end, label_id))
-    rows: list[dict[str, Any]] = []
+    rows: list[span_rows.SpanRow] = []
     outcomes = []
+    stamp, claims = _row_time(conn, now), span_rows.Claims(conn, stored=True)
     for art, outcome in duplicates:
         body, have = bodies[outcome.article_id], held[outcome.article_id]
         fitting = [s for s in art.spans if body[s.start:s.end] == art.text[s.start:s.end]]
@@ -281,16 +282,14 @@ def _add_layer(conn: Connection, duplicates: list[tuple[NewArticle, StoreOutcome
             if (key := (s.start, s.end, lids[s.label])) not in have:
                 have.add(key)
                 new.append(s)
-        rows += _span_rows(art.model_copy(update={"spans": new}), outcome.article_id, lids, layer, True, now)
+        rows += span_rows.rows_of(art.model_copy(update={"spans": new}), outcome.article_id, lids, layer, True,
+                                  stamp, claims)
         outcomes.append(replace(outcome, spans_added=len(new),
                                 reason=outcome.reason + _layer_note(layer, len(new), len(art.spans) - len(fitting))))
-    if rows:
-        conn.execute(insert(Span.__table__), rows)
-        added_to = sorted({r["article_id"] for r in rows})
-        claim_columns.refresh_articles(conn, added_to)  # the added claims' dates and verdicts, as for new ones
-        span_json.refresh(conn, added_to)
+    per_label = span_rows.insert(conn, rows, claims) if rows else Counter()
+    span_json.refresh(conn, sorted({r[span_rows.ARTICLE] for r in rows}))
     _own_statuses(conn, [(art, o.article_id) for art, o in duplicates], layer, "", now)
-    return _Merged(outcomes, {lids[name]: name for name in created}, Counter(r["label_id"] for r in rows))
+    return _Merged(outcomes, {lids[name]: name for name in created}, per_label)
 
 
 def _layer_note(layer: str, added: int, misfits: int) -> str:
@@ -321,33 +320,6 @@ def _own_statuses(conn: Connection, stored: list[tuple[NewArticle, int]], layer:
             rows += [(art_id, who, art.status) for who in sorted({s.annotator or annotator for s in art.spans})
                      if who]
     own_status.set_each(conn, rows, now)
-
-
-# Placeholders of the drivers whose executemany takes plain tuples (sqlite3; psycopg).
-_PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
-
-
-def insert_many(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert ``rows`` (all with the same keys) with one executemany of plain tuples.
-
-    SQLAlchemy's ``insert()`` processes every value of every row in Python on the
-    way to the driver: for 20 spans an article that cost more than SQLite's own
-    work of storing them. Values go to the driver as they are: strings, numbers,
-    None and datetimes (stored by sqlite3 exactly as SQLAlchemy stores them, see
-    ``store._adapt_datetime``).
-    """
-    if not rows:
-        return
-    mark = _PLACEHOLDERS.get(conn.dialect.paramstyle)
-    if mark is None:
-        conn.execute(insert(table), rows)
-        return
-    columns = list(rows[0])
-    quote = conn.dialect.identifier_preparer.quote
-    sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
-           f"VALUES ({', '.join([mark] * len(columns))})")
-    get = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
-    conn.exec_driver_sql(sql, [get(row) for row in rows])
 
 
 def _row_time(conn: Connection, now: datetime) -> datetime | str:
@@ -395,54 +367,12 @@ def _insert_children(
     if not names:
         return {}, Counter()
     lids, created = label_ids(conn, names)
+    claims = span_rows.Claims(conn)
     spans = [row for art, art_id in zip(articles, ids, strict=True)
-             for row in _span_rows(art, art_id, lids, annotator, overrides, stamp)]
-    if spans:
-        insert_many(conn, Span.__table__, spans)
-        with_spans = sorted({s["article_id"] for s in spans})
-        # Before the export lists are built: the claims' dates and verdicts, from their articles.
-        claim_columns.refresh_articles(conn, with_spans)
-        _store_span_lists(conn, spans, {art_id: art.text for art, art_id in zip(articles, ids, strict=True)})
-    return {lids[name]: name for name in created}, Counter(s["label_id"] for s in spans)
-
-
-def _span_rows(art: NewArticle, art_id: int, lids: dict[str, int], annotator: str, overrides: bool,
-               now: datetime | str) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    seen: set[tuple[int, int, int, str]] = set()
-    for s in art.spans:
-        who = annotator if overrides else s.annotator or annotator
-        key = (s.start, s.end, lids[s.label], who)
-        if key in seen:
-            continue  # the same span twice in one record (perhaps spelt PERSON and person): keep one
-        seen.add(key)
-        rows.append(
-            {
-                "article_id": art_id,
-                "start": s.start,
-                "end": s.end,
-                "label_id": lids[s.label],
-                "text": art.text[s.start : s.end],
-                "annotator": who,
-                "origin": s.origin,
-                "attributes": orjson.dumps(s.attributes, option=orjson.OPT_SORT_KEYS).decode(),
-                "entity_id": s.entity_id,
-                "claimant_id": s.claimant_id,
-                "created_at": now,
-                "updated_at": now,
-            }
-        )
-    return rows
-
-
-def _store_span_lists(conn: Connection, spans: list[dict[str, Any]], bodies: dict[int, str]) -> None:
-    """The new articles' cached span lists (``span_json``), from the rows just inserted."""
-    names = dict(select_in(conn, "SELECT id, name FROM label WHERE id IN :values", {s["label_id"] for s in spans}))
-    span_json.store_new(conn, [
-        (s["article_id"], s["start"], s["end"], names[s["label_id"]], s["annotator"], s["text"],
-         None if s["attributes"] == "{}" else s["attributes"], s["entity_id"], s["claimant_id"])
-        for s in spans
-    ], bodies)
+             for row in span_rows.rows_of(art, art_id, lids, annotator, overrides, stamp, claims)]
+    per_label = span_rows.insert(conn, spans, claims)
+    span_rows.store_lists(conn, spans, {art_id: art.text for art, art_id in zip(articles, ids, strict=True)})
+    return {lids[name]: name for name in created}, per_label
 
 
 def store_article(store: Store, article: NewArticle, *, annotator: str = "") -> StoreOutcome:

@@ -26,10 +26,12 @@ from collections.abc import Iterable, Mapping
 from itertools import compress
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
+import numpy as np
 import pycrfsuite
 
+from app.core.suggest.crf_weights import WordScores, marginals, read_weights, viterbi
 from app.core.suggest.dictionary import FUNCTION_WORDS, Suggestion
 from app.core.suggest.documents import valid_document
 from app.core.suggest.tokens import Token, sentence_start, tokenize
@@ -147,31 +149,46 @@ class _Features:
 
 # Every model has the same features: one cache serves them all (the starter's and the dataset's).
 _FEATURES = _Features()
-_Prepared = tuple[list[Token], list[tuple[int, pycrfsuite.ItemSequence]]]
+
+
+class _Prepared(NamedTuple):
+    """What tagging a text needs of it, whichever the model (see ``_prepared``)."""
+
+    tokens: list[Token]
+    words: list[str]
+    sentence_first: np.ndarray  # per token, the first token of its sentence
+    sentence_end: np.ndarray  # and the token after its sentence's last
+    parts: list[tuple[int, int]]  # the tokens (first, after the last) of each part worth tagging
+
+
 _last_prepared: tuple[str, _Prepared] | None = None
 
 
 def _prepared(text: str) -> _Prepared:
-    """The text's tokens and the parts worth tagging, each as (index of its first token,
-    its features as CRFsuite holds them). Building them is a third of a prediction's
-    time, so the last text's parts are kept for the next model asked about the same
-    text (the app asks the dataset's model, then the starter's)."""
+    """The text's tokens, sentences and the parts of them worth tagging. The last
+    text's are kept for the next model asked about the same text (the app asks the
+    dataset's model, then the starter's)."""
     global _last_prepared
     last = _last_prepared
     if last is not None and last[0] is text:
         return last[1]
     tokens = tokenize(text)
-    every = _FEATURES.known(list(map(itemgetter(0), tokens)))
-    worth = list(map(itemgetter(2), every))
-    parts: list[tuple[int, pycrfsuite.ItemSequence]] = []
-    for first, end in sentences(text, tokens):
-        windows = _windows(worth[first:end])
-        if not windows:
-            continue
-        known = every[first:end]
-        for (start, _), sequence in zip(windows, _FEATURES.sequences(known, windows), strict=True):
-            parts.append((first + start, pycrfsuite.ItemSequence(sequence)))
-    prepared = (tokens, parts)
+    words = list(map(itemgetter(0), tokens))
+    worth = list(map(itemgetter(2), _FEATURES.known(words)))
+    bounds = sentences(text, tokens)
+    parts = [
+        (first + start, first + end)
+        for first, stop in bounds
+        for start, end in _windows(worth[first:stop])
+    ]
+    lengths = [end - first for first, end in bounds]
+    prepared = _Prepared(
+        tokens,
+        words,
+        np.repeat(np.array([first for first, _ in bounds], np.intp), lengths),
+        np.repeat(np.array([end for _, end in bounds], np.intp), lengths),
+        parts,
+    )
     _last_prepared = (text, prepared)
     return prepared
 
@@ -273,11 +290,12 @@ class CrfModel:
 
     def __init__(self, data: bytes) -> None:
         self._data = data
-        self._tagger = pycrfsuite.Tagger()
-        self._tagger.open_inmemory(data)
-        # A tagger holds the sequence it tagged last, which marginal() reads: one thread at a time.
+        tagger = pycrfsuite.Tagger()
+        tagger.open_inmemory(data)  # checks the model
+        self.labels = sorted({tag[2:] for tag in tagger.labels() if tag != OUTSIDE})
+        # Tagging keeps its word types' scores: one thread at a time.
         self._lock = threading.Lock()
-        self.labels = sorted({tag[2:] for tag in self._tagger.labels() if tag != OUTSIDE})
+        self._scores: WordScores | None = None  # read from the model when first asked (the starter's is large)
 
     @classmethod
     def train(cls, docs: Iterable[Mapping[str, Any]], labels: Iterable[str] | None = None) -> CrfModel:
@@ -303,38 +321,61 @@ class CrfModel:
             os.unlink(name)
 
     def predict(self, text: str) -> list[Suggestion]:
-        """The spans the model tags in ``text``, sorted by start (see the module for the score)."""
-        tokens, parts = _prepared(text)
-        tagger = self._tagger
-        found: list[Suggestion] = []
+        """The spans the model tags in ``text``, sorted by start (see the module for the score).
+
+        Tags as CRFsuite would each part worth tagging (``_windows``) with the features
+        of ``_Features``, all parts at once (see ``crf_weights``)."""
+        prepared = _prepared(text)
+        if not prepared.parts:
+            return []
         with self._lock:
-            for offset, sequence in parts:
-                tags = tagger.tag(sequence)
-                if tags.count(OUTSIDE) < len(tags):  # most parts hold no name: counted in C
-                    found.extend(self._spans(tags, tokens, offset))
+            if self._scores is None:
+                self._scores = WordScores(read_weights(self._data), _FEATURES.known)
+            scores = self._scores
+            states = self._states(scores, prepared)
+        weights = scores.weights
+        # Parts longest first: at each position only the parts that reach it are computed.
+        by_length = sorted(prepared.parts, key=lambda part: part[0] - part[1])
+        firsts = np.array([first for first, _ in by_length], np.intp)
+        lengths = np.array([end - first for first, end in by_length], np.intp)
+        positions = np.arange(lengths[0])
+        inside = positions < lengths[:, None]
+        parts = np.where(inside[:, :, None], states[np.minimum(firsts[:, None] + positions, len(states) - 1)], 0.0)
+        tags = viterbi(parts, lengths, weights.transition)
+        outside = weights.labels.index(OUTSIDE) if OUTSIDE in weights.labels else -1
+        named = np.flatnonzero(((tags != outside) & inside).any(axis=1))  # most parts hold no name
+        if not len(named):
+            return []
+        sure = marginals(parts[named], lengths[named], weights.transition)
+        found: list[Suggestion] = []
+        for row in sorted(range(len(named)), key=lambda row: firsts[named[row]]):
+            part = named[row]
+            length = int(lengths[part])
+            labels = tags[part, :length]
+            found.extend(_spans(
+                [weights.labels[label] for label in labels.tolist()],
+                sure[row, np.arange(length), labels].tolist(),
+                prepared.tokens,
+                int(firsts[part]),
+            ))
         return found
 
-    def _spans(self, tags: list[str], tokens: list[Token], offset: int) -> list[Suggestion]:
-        """Spans of the BIO tags of one sentence (an "I-" without its "B-" opens a span too)."""
-        spans: list[Suggestion] = []
-        i = 0
-        while i < len(tags):
-            tag = tags[i]
-            if tag == OUTSIDE:
-                i += 1
-                continue
-            label = tag[2:]
-            j = i + 1
-            while j < len(tags) and tags[j] == "I-" + label:
-                j += 1
-            score = min(self._tagger.marginal(tags[k], k) for k in range(i, j))
-            spans.append(
-                Suggestion(
-                    start=tokens[offset + i].start, end=tokens[offset + j - 1].end, label=label, score=round(score, 4)
-                )
-            )
-            i = j
-        return spans
+    @staticmethod
+    def _states(scores: WordScores, prepared: _Prepared) -> np.ndarray:
+        """The state score of every token of the text (tokens, labels): the weights of its
+        own word's features, of each neighbour's in the sentence (or of the edge beyond
+        it), and of the sentence start at a sentence's first token (see ``_Features``)."""
+        rows = scores.rows(prepared.words)
+        count = len(rows)
+        states = scores.own[rows]
+        index = np.arange(count)
+        for k, offset in enumerate(_OFFSETS):
+            neighbour = index + offset
+            within = (neighbour >= prepared.sentence_first) & (neighbour < prepared.sentence_end)
+            beside = scores.context[k][rows[np.clip(neighbour, 0, count - 1)]]
+            states += np.where(within[:, None], beside, scores.scores(_EDGE[k]))
+        states[prepared.sentence_first == index] += scores.scores([_START])
+        return states
 
     def __call__(self, text: str) -> list[Suggestion]:
         return self.predict(text)
@@ -355,3 +396,24 @@ class CrfModel:
 
     def __reduce__(self) -> tuple[Any, tuple[bytes]]:
         return (CrfModel, (self._data,))
+
+
+def _spans(tags: list[str], sure: list[float], tokens: list[Token], offset: int) -> list[Suggestion]:
+    """Spans of the BIO tags of one part (an "I-" without its "B-" opens a span too), each
+    scored by the least marginal probability ``sure`` of its tags."""
+    spans: list[Suggestion] = []
+    i = 0
+    while i < len(tags):
+        tag = tags[i]
+        if tag == OUTSIDE:
+            i += 1
+            continue
+        label = tag[2:]
+        j = i + 1
+        while j < len(tags) and tags[j] == "I-" + label:
+            j += 1
+        spans.append(Suggestion(
+            start=tokens[offset + i].start, end=tokens[offset + j - 1].end, label=label, score=round(min(sure[i:j]), 4)
+        ))
+        i = j
+    return spans

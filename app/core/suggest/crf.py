@@ -176,11 +176,7 @@ def _prepared(text: str) -> _Prepared:
     words = list(map(itemgetter(0), tokens))
     worth = list(map(itemgetter(2), _FEATURES.known(words)))
     bounds = sentences(text, tokens)
-    parts = [
-        (first + start, first + end)
-        for first, stop in bounds
-        for start, end in _windows(worth[first:stop])
-    ]
+    parts = _sentence_windows(worth, bounds)
     lengths = [end - first for first, end in bounds]
     prepared = _Prepared(
         tokens,
@@ -203,14 +199,22 @@ def _windows(worth: list[bool], width: int = WINDOW) -> list[tuple[int, int]]:
     words on each side, overlapping parts merged. Names are capitalised, and away
     from them the model tags "O"; tagging only these parts takes a third of the time
     on a news article. Each part's tokens keep the features of the whole sentence."""
+    return _sentence_windows(worth, [(0, len(worth))], width)
+
+
+def _sentence_windows(worth: list[bool], bounds: list[tuple[int, int]], width: int = WINDOW) -> list[tuple[int, int]]:
+    """``_windows`` of each sentence ``bounds`` (token ranges, in order) of a text, in one pass over its words."""
     windows: list[tuple[int, int]] = []
-    n = len(worth)
-    for i in compress(range(n), worth):  # only the words worth tagging are visited
-        start, end = max(0, i - width), min(n, i + width + 1)
-        if windows and windows[-1][1] >= start:
-            windows[-1] = (windows[-1][0], end)
+    sentence = iter(bounds)
+    first = end = 0
+    for i in compress(range(len(worth)), worth):  # only the words worth tagging are visited
+        while i >= end:
+            first, end = next(sentence)
+        start, stop = max(first, i - width), min(end, i + width + 1)
+        if windows and windows[-1][1] >= start and windows[-1][0] >= first:  # overlapping, in the same sentence
+            windows[-1] = (windows[-1][0], stop)
         else:
-            windows.append((start, end))
+            windows.append((start, stop))
     return windows
 
 

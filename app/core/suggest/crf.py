@@ -34,7 +34,7 @@ import pycrfsuite
 from app.core.suggest.crf_weights import WordScores, marginals, read_weights, viterbi
 from app.core.suggest.dictionary import FUNCTION_WORDS, Suggestion
 from app.core.suggest.documents import valid_document
-from app.core.suggest.tokens import Token, sentence_start, tokenize
+from app.core.suggest.tokens import Columns, Token, columns, starts_sentence, tokenize
 
 OUTSIDE = "O"
 # L-BFGS with light L1 and L2 regularisation: L1 keeps the model small (most of
@@ -154,8 +154,7 @@ _FEATURES = _Features()
 class _Prepared(NamedTuple):
     """What tagging a text needs of it, whichever the model (see ``_prepared``)."""
 
-    tokens: list[Token]
-    words: list[str]
+    tokens: Columns
     sentence_first: np.ndarray  # per token, the first token of its sentence
     sentence_end: np.ndarray  # and the token after its sentence's last
     parts: list[tuple[int, int]]  # the tokens (first, after the last) of each part worth tagging
@@ -172,15 +171,14 @@ def _prepared(text: str) -> _Prepared:
     last = _last_prepared
     if last is not None and last[0] is text:
         return last[1]
-    tokens = tokenize(text)
-    words = list(map(itemgetter(0), tokens))
+    tokens = columns(text)
+    words = tokens.words
     worth = list(map(itemgetter(2), _FEATURES.known(words)))
-    bounds = sentences(text, tokens)
+    bounds = sentence_bounds(text, tokens)
     parts = _sentence_windows(worth, bounds)
     lengths = [end - first for first, end in bounds]
     prepared = _Prepared(
         tokens,
-        words,
         np.repeat(np.array([first for first, _ in bounds], np.intp), lengths),
         np.repeat(np.array([end for _, end in bounds], np.intp), lengths),
         parts,
@@ -220,16 +218,21 @@ def _sentence_windows(worth: list[bool], bounds: list[tuple[int, int]], width: i
 
 def sentences(text: str, tokens: list[Token]) -> list[tuple[int, int]]:
     """Token ranges (first, after last) of the text's sentences (``tokens.sentence_start``), long ones cut."""
-    if not tokens:
+    return sentence_bounds(text, Columns.of(tokens))
+
+
+def sentence_bounds(text: str, tokens: Columns) -> list[tuple[int, int]]:
+    """``sentences`` of the text's :class:`Columns`."""
+    if not tokens.words:
         return []
     # Only tokens after a line break or after "." "!" "?" can start a sentence: the
     # others are not asked (a 50 KB article has 9,000 tokens).
-    starts = list(map(itemgetter(1), tokens))
+    starts = tokens.starts
     # "." "!" "?" are tokens of their own: a sentence end's token starts where the character is.
     candidates = {bisect.bisect_left(starts, match.start()) for match in _LINE_BREAK.finditer(text)}
     candidates.update(bisect.bisect_left(starts, match.start()) + 1 for match in _SENTENCE_END.finditer(text))
-    n = len(tokens)
-    bounds = [0, *sorted(i for i in candidates if 0 < i < n and sentence_start(text, tokens, i)), n]
+    n = len(starts)
+    bounds = [0, *sorted(i for i in candidates if 0 < i < n and starts_sentence(text, tokens, i)), n]
     return [
         (cut, min(cut + MAX_SENTENCE_TOKENS, end))
         for first, end in zip(bounds, bounds[1:], strict=False)
@@ -273,10 +276,11 @@ def training_sequences(doc: Mapping[str, Any], labels: set[str] | None = None, *
     text, spans = _doc_spans(doc, labels)
     tokens = tokenize(text)
     tags = bio_tags(tokens, spans)
-    every = _FEATURES.known(list(map(itemgetter(0), tokens)))
+    by_column = Columns.of(tokens)
+    every = _FEATURES.known(by_column.words)
     worth = list(map(itemgetter(2), every))
     sequences = []
-    for first, end in sentences(text, tokens):
+    for first, end in sentence_bounds(text, by_column):
         known = every[first:end]
         parts = _windows(worth[first:end], TRAINING_WINDOW) if windows else [(0, end - first)]
         for (start, stop), sequence in zip(parts, _FEATURES.sequences(known, parts), strict=True):
@@ -369,7 +373,7 @@ class CrfModel:
         """The state score of every token of the text (tokens, labels): the weights of its
         own word's features, of each neighbour's in the sentence (or of the edge beyond
         it), and of the sentence start at a sentence's first token (see ``_Features``)."""
-        rows = scores.rows(prepared.words)
+        rows = scores.rows(prepared.tokens.words)
         count = len(rows)
         states = scores.own[rows]
         index = np.arange(count)
@@ -402,7 +406,7 @@ class CrfModel:
         return (CrfModel, (self._data,))
 
 
-def _spans(tags: list[str], sure: list[float], tokens: list[Token], offset: int) -> list[Suggestion]:
+def _spans(tags: list[str], sure: list[float], tokens: Columns, offset: int) -> list[Suggestion]:
     """Spans of the BIO tags of one part (an "I-" without its "B-" opens a span too), each
     scored by the least marginal probability ``sure`` of its tags."""
     spans: list[Suggestion] = []
@@ -416,8 +420,7 @@ def _spans(tags: list[str], sure: list[float], tokens: list[Token], offset: int)
         j = i + 1
         while j < len(tags) and tags[j] == "I-" + label:
             j += 1
-        spans.append(Suggestion(
-            start=tokens[offset + i].start, end=tokens[offset + j - 1].end, label=label, score=round(min(sure[i:j]), 4)
-        ))
+        start, end = tokens.starts[offset + i], tokens.ends[offset + j - 1]
+        spans.append(Suggestion(start=start, end=end, label=label, score=round(min(sure[i:j]), 4)))
         i = j
     return spans

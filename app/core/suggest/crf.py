@@ -336,53 +336,52 @@ class CrfModel:
         prepared = _prepared(text)
         if not prepared.parts:
             return []
-        with self._lock:
-            if self._scores is None:
-                self._scores = WordScores(read_weights(self._data), _FEATURES.known)
-            scores = self._scores
-            states = self._states(scores, prepared)
-        weights = scores.weights
         # Parts longest first: at each position only the parts that reach it are computed.
         by_length = sorted(prepared.parts, key=lambda part: part[0] - part[1])
         firsts = np.array([first for first, _ in by_length], np.intp)
         lengths = np.array([end - first for first, end in by_length], np.intp)
-        positions = np.arange(lengths[0])
-        inside = positions < lengths[:, None]
-        parts = np.where(inside[:, :, None], states[np.minimum(firsts[:, None] + positions, len(states) - 1)], 0.0)
+        # The parts' tokens one after the other, and where each goes in a (part, position) table.
+        tokens = np.repeat(firsts - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths) + np.arange(lengths.sum())
+        inside = np.arange(lengths[0]) < lengths[:, None]
+        with self._lock:
+            if self._scores is None:
+                self._scores = WordScores(read_weights(self._data), _FEATURES.known)
+            scores = self._scores
+            states = self._states(scores, prepared, tokens)
+        weights = scores.weights
+        parts = np.zeros((*inside.shape, len(weights.labels)))
+        parts[inside] = states
         tags = viterbi(parts, lengths, weights.transition)
         outside = weights.labels.index(OUTSIDE) if OUTSIDE in weights.labels else -1
         named = np.flatnonzero(((tags != outside) & inside).any(axis=1))  # most parts hold no name
         if not len(named):
             return []
         sure = marginals(parts[named], lengths[named], weights.transition)
+        named_tags = tags[named]
+        tag_rows = named_tags.tolist()
+        sure_rows = np.take_along_axis(sure, named_tags[:, :, None], axis=2)[:, :, 0].tolist()
+        starts, ends = firsts[named].tolist(), lengths[named].tolist()
         found: list[Suggestion] = []
-        for row in sorted(range(len(named)), key=lambda row: firsts[named[row]]):
-            part = named[row]
-            length = int(lengths[part])
-            labels = tags[part, :length]
-            found.extend(_spans(
-                [weights.labels[label] for label in labels.tolist()],
-                sure[row, np.arange(length), labels].tolist(),
-                prepared.tokens,
-                int(firsts[part]),
-            ))
+        for row in sorted(range(len(named)), key=starts.__getitem__):
+            length = ends[row]
+            labels = [weights.labels[label] for label in tag_rows[row][:length]]
+            found.extend(_spans(labels, sure_rows[row][:length], prepared.tokens, starts[row]))
         return found
 
     @staticmethod
-    def _states(scores: WordScores, prepared: _Prepared) -> np.ndarray:
-        """The state score of every token of the text (tokens, labels): the weights of its
-        own word's features, of each neighbour's in the sentence (or of the edge beyond
-        it), and of the sentence start at a sentence's first token (see ``_Features``)."""
+    def _states(scores: WordScores, prepared: _Prepared, tokens: np.ndarray) -> np.ndarray:
+        """The state scores (tokens, labels) of the text's ``tokens`` (indices): the weights
+        of each one's own word's features, of each neighbour's in the sentence (or of the
+        edge beyond it), and of the sentence start at a sentence's first token (see ``_Features``)."""
         rows = scores.rows(prepared.tokens.words)
-        count = len(rows)
-        states = scores.own[rows]
-        index = np.arange(count)
+        first, end = prepared.sentence_first[tokens], prepared.sentence_end[tokens]
+        states = scores.own[rows[tokens]]
         for k, offset in enumerate(_OFFSETS):
-            neighbour = index + offset
-            within = (neighbour >= prepared.sentence_first) & (neighbour < prepared.sentence_end)
-            beside = scores.context[k][rows[np.clip(neighbour, 0, count - 1)]]
+            neighbour = tokens + offset
+            within = (neighbour >= first) & (neighbour < end)
+            beside = scores.context[k][rows[np.where(within, neighbour, tokens)]]
             states += np.where(within[:, None], beside, scores.scores(_EDGE[k]))
-        states[prepared.sentence_first == index] += scores.scores([_START])
+        states[first == tokens] += scores.scores([_START])
         return states
 
     def __call__(self, text: str) -> list[Suggestion]:

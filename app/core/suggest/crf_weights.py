@@ -103,14 +103,14 @@ class WordScores:
 
     def rows(self, words: list[str]) -> np.ndarray:
         """The rows of the words, those not seen before added."""
-        rows = self._rows
-        if len(rows) >= MAX_WORDS:
+        try:  # most texts bring no new word after the first few
+            return np.fromiter(map(self._rows.__getitem__, words), np.intp, len(words))
+        except KeyError:
+            pass
+        if len(self._rows) >= MAX_WORDS:
             self._clear()
-            rows = self._rows
-        new = [word for word in dict.fromkeys(words) if word not in rows]
-        if new:
-            self._add(new)
-        return np.fromiter(map(rows.__getitem__, words), np.intp, len(words))
+        self._add([word for word in dict.fromkeys(words) if word not in self._rows])
+        return np.fromiter(map(self._rows.__getitem__, words), np.intp, len(words))
 
     def _add(self, words: list[str]) -> None:
         ids = self.weights.attributes

@@ -23,7 +23,7 @@ import re
 import tempfile
 import threading
 from collections.abc import Iterable, Mapping
-from itertools import compress
+from itertools import compress, count
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -49,7 +49,7 @@ WINDOW = 2  # tokens tagged on each side of a capitalised one (see _windows)
 TRAINING_WINDOW = 4  # and learned from: more of the words around names, to learn where they end
 MAX_SENTENCE_TOKENS = 120
 _LINE_BREAK = re.compile("\n")
-_SENTENCE_END = re.compile("[.!?]")  # long runs without a sentence end (lists, tables) are cut
+_SENTENCE_END = frozenset(".!?")  # long runs without a sentence end (lists, tables) are cut
 
 GoldSpan = tuple[int, int, str]
 
@@ -228,9 +228,9 @@ def sentence_bounds(text: str, tokens: Columns) -> list[tuple[int, int]]:
     # Only tokens after a line break or after "." "!" "?" can start a sentence: the
     # others are not asked (a 50 KB article has 9,000 tokens).
     starts = tokens.starts
-    # "." "!" "?" are tokens of their own: a sentence end's token starts where the character is.
     candidates = {bisect.bisect_left(starts, match.start()) for match in _LINE_BREAK.finditer(text)}
-    candidates.update(bisect.bisect_left(starts, match.start()) + 1 for match in _SENTENCE_END.finditer(text))
+    # "." "!" "?" are tokens of their own: the tokens after them are found in C.
+    candidates.update(compress(count(1), map(_SENTENCE_END.__contains__, tokens.words)))
     n = len(starts)
     bounds = [0, *sorted(i for i in candidates if 0 < i < n and starts_sentence(text, tokens, i)), n]
     return [

@@ -72,7 +72,7 @@ def shape(word: str) -> str:
 
 
 _OFFSETS = (-2, -1, 1, 2)  # the neighbours whose word and shape a token's features hold
-_EDGE = tuple([f"{offset}edge".encode()] for offset in _OFFSETS)  # a neighbour beyond the sentence
+_EDGE = tuple((f"{offset}edge".encode(),) for offset in _OFFSETS)  # a neighbour beyond the sentence
 MAX_CACHED_WORDS = 30_000  # ~1.5 KB of feature strings a word
 _START = b"start"  # the feature of a sentence's first token
 # A word's own features, its features as each neighbour (see _OFFSETS), and whether it is worth tagging.
@@ -359,13 +359,13 @@ class CrfModel:
         sure = marginals(parts[named], lengths[named], weights.transition)
         named_tags = tags[named]
         tag_rows = named_tags.tolist()
-        sure_rows = np.take_along_axis(sure, named_tags[:, :, None], axis=2)[:, :, 0].tolist()
+        sure_rows = np.take_along_axis(sure, named_tags[:, :, None], axis=2).tolist()
         starts, ends = firsts[named].tolist(), lengths[named].tolist()
         found: list[Suggestion] = []
         for row in sorted(range(len(named)), key=starts.__getitem__):
             length = ends[row]
             labels = [weights.labels[label] for label in tag_rows[row][:length]]
-            found.extend(_spans(labels, sure_rows[row][:length], prepared.tokens, starts[row]))
+            found.extend(_spans(labels, [sure for (sure,) in sure_rows[row][:length]], prepared.tokens, starts[row]))
         return found
 
     @staticmethod
@@ -381,7 +381,7 @@ class CrfModel:
             within = (neighbour >= first) & (neighbour < end)
             beside = scores.context[k][rows[np.where(within, neighbour, tokens)]]
             states += np.where(within[:, None], beside, scores.scores(_EDGE[k]))
-        states[first == tokens] += scores.scores([_START])
+        states[first == tokens] += scores.scores((_START,))
         return states
 
     def __call__(self, text: str) -> list[Suggestion]:

@@ -93,6 +93,7 @@ class WordScores:
     def __init__(self, weights: Weights, known: _Known) -> None:
         self.weights = weights
         self._known = known  # words → their own and neighbour feature strings (crf._Features.known)
+        self._fixed: dict[tuple[bytes, ...], np.ndarray] = {}
         self._clear()
 
     def _clear(self) -> None:
@@ -136,10 +137,14 @@ class WordScores:
         summed[counts == 0] = 0.0  # reduceat gives the row at an empty list's start
         return summed
 
-    def scores(self, attributes: list[bytes]) -> np.ndarray:
+    def scores(self, attributes: tuple[bytes, ...]) -> np.ndarray:
         """The summed weights of a few feature strings (the sentence start, the edges)."""
-        ids = self.weights.attributes
-        return self.weights.state[[ids.get(name, len(ids)) for name in attributes]].sum(axis=0)
+        summed = self._fixed.get(attributes)
+        if summed is None:
+            ids = self.weights.attributes
+            rows = [ids.get(name, len(ids)) for name in attributes]
+            summed = self._fixed[attributes] = self.weights.state[rows].sum(axis=0)
+        return summed
 
 
 def viterbi(scores: np.ndarray, lengths: np.ndarray, transition: np.ndarray) -> np.ndarray:
@@ -149,18 +154,19 @@ def viterbi(scores: np.ndarray, lengths: np.ndarray, transition: np.ndarray) -> 
     parts, longest, width = scores.shape
     reaching = _reaching(lengths, longest)
     best = scores[:, 0].copy()
-    back = np.zeros((parts, longest, width), np.intp)
+    back = np.zeros((longest, parts, width), np.intp)
     for t in range(1, longest):
         k = reaching[t]
         candidates = best[:k, :, None] + transition  # (part, from, to)
-        back[:k, t] = candidates.argmax(axis=1)  # the first of equal maxima, as CRFsuite
+        back[t, :k] = candidates.argmax(axis=1)  # the first of equal maxima, as CRFsuite
         best[:k] = candidates.max(axis=1) + scores[:k, t]
     labels = np.zeros((parts, longest), np.intp)
     current = best.argmax(axis=1)  # each part's last label
+    everyone = np.arange(parts)
     for t in range(longest - 1, -1, -1):
         if t + 1 < longest:  # the parts that go on after t step back; the others end at t
             k = reaching[t + 1]
-            current[:k] = back[np.arange(k), t + 1, current[:k]]
+            current[:k] = back[t + 1, everyone[:k], current[:k]]
         labels[: reaching[t], t] = current[: reaching[t]]
     return labels
 
@@ -170,23 +176,23 @@ def marginals(scores: np.ndarray, lengths: np.ndarray, transition: np.ndarray) -
     by forward-backward with the probabilities scaled at each position, as CRFsuite does."""
     parts, longest, _ = scores.shape
     reaching = _reaching(lengths, longest)
-    state = np.exp(scores)
+    state = np.exp(scores.transpose(1, 0, 2))  # (position, part, label): each step reads one block
     edge = np.exp(transition)
-    forward = np.zeros(scores.shape)
-    scale = np.ones((parts, longest, 1))
-    forward[:, 0] = state[:, 0]
+    forward = np.zeros(state.shape)
+    scale = np.ones((longest, parts, 1))
+    alpha = state[0]
     for t in range(longest):
         k = reaching[t]
         if t:
-            forward[:k, t] = (forward[:k, t - 1] @ edge) * state[:k, t]
-        scale[:k, t] = forward[:k, t].sum(axis=1, keepdims=True)
-        forward[:k, t] /= scale[:k, t]
-    backward = np.zeros(scores.shape)
-    backward[np.arange(parts), lengths - 1] = 1.0
+            alpha = (alpha[:k] @ edge) * state[t, :k]
+        scale[t, :k] = total = alpha.sum(axis=1, keepdims=True)
+        forward[t, :k] = alpha = alpha / total
+    backward = np.zeros(state.shape)
+    backward[lengths - 1, np.arange(parts)] = 1.0
     for t in range(longest - 2, -1, -1):
         k = reaching[t + 1]
-        backward[:k, t] = ((state[:k, t + 1] * backward[:k, t + 1]) @ edge.T) / scale[:k, t + 1]
-    return forward * backward
+        backward[t, :k] = ((state[t + 1, :k] * backward[t + 1, :k]) @ edge.T) / scale[t + 1, :k]
+    return (forward * backward).transpose(1, 0, 2)
 
 
 def _reaching(lengths: np.ndarray, longest: int) -> list[int]:

@@ -16,8 +16,10 @@ A floor measured in the same run puts the times in proportion: tokenising the 50
 article (ratios to it compare runs made under different loads). Each measurement
 is followed by its stages, the time spent in each (exclusive of the stages it calls):
 
-- suggesting: tokenise, features (the CRF's per token), CRF tagging (CRFsuite and
-  reading its tags), dictionary matching, blend (cut-offs and merging the layers);
+- suggesting: tokenise, features (the CRF's sentences and the parts of them worth
+  tagging, shared by its models), CRF tagging (state scores from the model's weights,
+  best tags and their probabilities), dictionary matching, blend (cut-offs and
+  merging the layers);
 - training: dictionary (learning its entries, also for the hold-outs), feature
   extraction (the CRF's), crfsuite training, held-out suggestions of the CRF and of
   the starter model, cut-off choice (with and without the starter: each order of the

@@ -10,6 +10,8 @@ before"): with them the model leans on the dictionary and over-suggests.
 ``predict(text)`` returns ``[{"start", "end", "label", "score"}, ...]`` like the
 dictionary suggester, ``score`` being the least marginal probability of the
 predicted tags over the span's tokens (how sure the model is of every token in it).
+CRFsuite trains the model; tagging reads its weights and tags a whole text at once
+(``app.core.suggest.crf_weights``), with the tags and probabilities CRFsuite gives.
 
 The model is bytes (``to_bytes``/``from_bytes``, ``save``/``load``), and pickles as
 those bytes, so it travels between processes.

@@ -1,5 +1,6 @@
 """The CRF's tagging from the model's weights (app.core.suggest.crf_weights) gives what
-CRFsuite gives for the same model, on real text."""
+CRFsuite gives for the same model, on real text; so does ``CrfModel.predict`` either way
+it tags (CRFsuite part by part for short texts, all parts at once from the weights)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import numpy as np
 import pycrfsuite
 import pytest
 
+from app.core.suggest import crf
 from app.core.suggest.crf import _FEATURES, OUTSIDE, CrfModel, _windows, sentences
 from app.core.suggest.crf_weights import marginals, read_weights, viterbi
 from app.core.suggest.starter import load_starter
@@ -24,6 +26,13 @@ SAMPLE = ROOT / "tests" / "data" / "meta-llama-turnover.txt"
 
 def corpus() -> list[dict[str, Any]]:
     return [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture(params=["part by part", "all at once"])
+def way(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Which way ``predict`` tags, whatever the text's length."""
+    monkeypatch.setattr(crf, "ALL_AT_ONCE_FROM", 10**9 if request.param == "part by part" else 0)
+    return str(request.param)
 
 
 @pytest.fixture(scope="module")
@@ -89,19 +98,19 @@ def test_the_weights_are_those_crfsuite_reads(trained: tuple[CrfModel, list[str]
         assert weights.transition[at] == pytest.approx(weight, abs=1e-6)
 
 
-def test_a_trained_model_tags_held_out_articles_as_crfsuite_does(trained: tuple[CrfModel, list[str]]) -> None:
+def test_a_trained_model_tags_held_out_articles_as_crfsuite_does(trained: tuple[CrfModel, list[str]], way: str) -> None:
     model, texts = trained
     found = sum(assert_same(model, text) for text in texts)
     assert found > 100  # the comparison is about names, not only about their absence
 
 
-def test_the_whole_corpus_as_one_text_too(trained: tuple[CrfModel, list[str]]) -> None:
+def test_the_whole_corpus_as_one_text_too(trained: tuple[CrfModel, list[str]], way: str) -> None:
     """One long text: many parts of every length tagged together."""
     model, texts = trained
     assert assert_same(model, "\n\n".join(texts[:60])) > 100
 
 
-def test_the_starter_model_tags_as_crfsuite_does() -> None:
+def test_the_starter_model_tags_as_crfsuite_does(way: str) -> None:
     starter = load_starter()
     if starter is None:
         pytest.skip("the starter model is not installed")
@@ -140,3 +149,18 @@ def test_viterbi_and_marginals_match_crfsuite_on_random_scores(tmp_path: Path) -
         for t in range(len(sequence)):
             for label, name in enumerate(weights.labels):
                 assert sure[p, t, label] == pytest.approx(tagger.marginal(name, t), abs=1e-9)
+
+
+def test_short_texts_are_tagged_part_by_part_and_long_ones_all_at_once() -> None:
+    starter = load_starter()
+    if starter is None:
+        pytest.skip("the starter model is not installed")
+    text = SAMPLE.read_text(encoding="utf-8")
+    short = text[:300]
+    assert sum(end - first for first, end in crf._prepared(short).parts) < crf.ALL_AT_ONCE_FROM
+    assert sum(end - first for first, end in crf._prepared(text).parts) >= crf.ALL_AT_ONCE_FROM
+    model = CrfModel(starter.to_bytes())
+    model.predict(short)
+    assert model._scores is None  # the weights are not even read
+    model.predict(text)
+    assert model._scores is not None

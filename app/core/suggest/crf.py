@@ -50,6 +50,9 @@ TRAINING_PARAMS: dict[str, Any] = {
 WINDOW = 2  # tokens tagged on each side of a capitalised one (see _windows)
 TRAINING_WINDOW = 4  # and learned from: more of the words around names, to learn where they end
 MAX_SENTENCE_TOKENS = 120
+# Tokens to tag from which all parts are tagged at once (CrfModel.predict): about where
+# the two ways take the same time.
+ALL_AT_ONCE_FROM = 150
 _LINE_BREAK = re.compile("\n")
 _SENTENCE_END = frozenset(".!?")  # long runs without a sentence end (lists, tables) are cut
 
@@ -160,6 +163,8 @@ class _Prepared(NamedTuple):
     sentence_first: np.ndarray  # per token, the first token of its sentence
     sentence_end: np.ndarray  # and the token after its sentence's last
     parts: list[tuple[int, int]]  # the tokens (first, after the last) of each part worth tagging
+    # The parts' features as CRFsuite holds them, built by the first model that tags part by part.
+    item_sequences: list[list[pycrfsuite.ItemSequence]]
 
 
 _last_prepared: tuple[str, _Prepared] | None = None
@@ -184,9 +189,21 @@ def _prepared(text: str) -> _Prepared:
         np.repeat(np.array([first for first, _ in bounds], np.intp), lengths),
         np.repeat(np.array([end for _, end in bounds], np.intp), lengths),
         parts,
+        [],
     )
     _last_prepared = (text, prepared)
     return prepared
+
+
+def _item_sequences(prepared: _Prepared) -> list[pycrfsuite.ItemSequence]:
+    """The features of the text's parts, as CRFsuite holds them."""
+    every = _FEATURES.known(prepared.tokens.words)
+    sequences = []
+    for first, end in prepared.parts:
+        sentence, after = int(prepared.sentence_first[first]), int(prepared.sentence_end[first])
+        part = [(first - sentence, end - sentence)]
+        sequences.append(pycrfsuite.ItemSequence(_FEATURES.sequences(every[sentence:after], part)[0]))
+    return sequences
 
 
 def worth_tagging(word: str) -> bool:
@@ -300,10 +317,11 @@ class CrfModel:
 
     def __init__(self, data: bytes) -> None:
         self._data = data
-        tagger = pycrfsuite.Tagger()
-        tagger.open_inmemory(data)  # checks the model
-        self.labels = sorted({tag[2:] for tag in tagger.labels() if tag != OUTSIDE})
-        # Tagging keeps its word types' scores: one thread at a time.
+        self._tagger = pycrfsuite.Tagger()
+        self._tagger.open_inmemory(data)
+        self.labels = sorted({tag[2:] for tag in self._tagger.labels() if tag != OUTSIDE})
+        # A tagger holds the sequence it tagged last, which marginal() reads, and tagging
+        # all parts at once keeps its word types' scores: one thread at a time.
         self._lock = threading.Lock()
         self._scores: WordScores | None = None  # read from the model when first asked (the starter's is large)
 
@@ -333,11 +351,14 @@ class CrfModel:
     def predict(self, text: str) -> list[Suggestion]:
         """The spans the model tags in ``text``, sorted by start (see the module for the score).
 
-        Tags as CRFsuite would each part worth tagging (``_windows``) with the features
-        of ``_Features``, all parts at once (see ``crf_weights``)."""
+        Tags each part worth tagging (``_windows``) with the features of ``_Features``:
+        CRFsuite one part after the other in a short text, else all parts at once from the
+        model's weights (see ``crf_weights``), which costs less per token but more to set up."""
         prepared = _prepared(text)
         if not prepared.parts:
             return []
+        if sum(end - first for first, end in prepared.parts) < ALL_AT_ONCE_FROM:
+            return self._tag_each(prepared)
         # Parts longest first: at each position only the parts that reach it are computed.
         by_length = sorted(prepared.parts, key=lambda part: part[0] - part[1])
         firsts = np.array([first for first, _ in by_length], np.intp)
@@ -368,6 +389,20 @@ class CrfModel:
             length = ends[row]
             labels = [weights.labels[label] for label in tag_rows[row][:length]]
             found.extend(_spans(labels, [sure for (sure,) in sure_rows[row][:length]], prepared.tokens, starts[row]))
+        return found
+
+    def _tag_each(self, prepared: _Prepared) -> list[Suggestion]:
+        """``predict`` by CRFsuite, one part at a time."""
+        if not prepared.item_sequences:  # one list in it, whichever thread appends first
+            prepared.item_sequences.append(_item_sequences(prepared))
+        found: list[Suggestion] = []
+        with self._lock:
+            tagger = self._tagger
+            for (first, _), sequence in zip(prepared.parts, prepared.item_sequences[0], strict=True):
+                tags = tagger.tag(sequence)
+                if tags.count(OUTSIDE) < len(tags):  # most parts hold no name: counted in C
+                    sure = [0.0 if tag == OUTSIDE else tagger.marginal(tag, k) for k, tag in enumerate(tags)]
+                    found.extend(_spans(tags, sure, prepared.tokens, first))
         return found
 
     @staticmethod

@@ -50,9 +50,10 @@ TRAINING_PARAMS: dict[str, Any] = {
 WINDOW = 2  # tokens tagged on each side of a capitalised one (see _windows)
 TRAINING_WINDOW = 4  # and learned from: more of the words around names, to learn where they end
 MAX_SENTENCE_TOKENS = 120
-# Tokens to tag from which all parts are tagged at once (CrfModel.predict): about where
-# the two ways take the same time.
-ALL_AT_ONCE_FROM = 150
+# Tokens to tag from which all parts are tagged at once (CrfModel.predict): about where the
+# two ways take the same time, for a model that meets most of the text's words for the first
+# time (with words it has met, and two models asking about the same text, from about 200).
+ALL_AT_ONCE_FROM = 500
 _LINE_BREAK = re.compile("\n")
 _SENTENCE_END = frozenset(".!?")  # long runs without a sentence end (lists, tables) are cut
 

@@ -10,6 +10,8 @@ before"): with them the model leans on the dictionary and over-suggests.
 ``predict(text)`` returns ``[{"start", "end", "label", "score"}, ...]`` like the
 dictionary suggester, ``score`` being the least marginal probability of the
 predicted tags over the span's tokens (how sure the model is of every token in it).
+CRFsuite trains the model; tagging reads its weights and tags a whole text at once
+(``app.core.suggest.crf_weights``), with the tags and probabilities CRFsuite gives.
 
 The model is bytes (``to_bytes``/``from_bytes``, ``save``/``load``), and pickles as
 those bytes, so it travels between processes.
@@ -23,16 +25,18 @@ import re
 import tempfile
 import threading
 from collections.abc import Iterable, Mapping
-from itertools import compress
+from itertools import compress, count
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
+import numpy as np
 import pycrfsuite
 
+from app.core.suggest.crf_weights import WordScores, marginals, read_weights, viterbi
 from app.core.suggest.dictionary import FUNCTION_WORDS, Suggestion
 from app.core.suggest.documents import valid_document
-from app.core.suggest.tokens import Token, sentence_start, tokenize
+from app.core.suggest.tokens import Columns, Token, columns, starts_sentence, tokenize
 
 OUTSIDE = "O"
 # L-BFGS with light L1 and L2 regularisation: L1 keeps the model small (most of
@@ -46,8 +50,12 @@ TRAINING_PARAMS: dict[str, Any] = {
 WINDOW = 2  # tokens tagged on each side of a capitalised one (see _windows)
 TRAINING_WINDOW = 4  # and learned from: more of the words around names, to learn where they end
 MAX_SENTENCE_TOKENS = 120
+# Tokens to tag from which all parts are tagged at once (CrfModel.predict): about where the
+# two ways take the same time, for a model that meets most of the text's words for the first
+# time (with words it has met, and two models asking about the same text, from about 200).
+ALL_AT_ONCE_FROM = 500
 _LINE_BREAK = re.compile("\n")
-_SENTENCE_END = re.compile("[.!?]")  # long runs without a sentence end (lists, tables) are cut
+_SENTENCE_END = frozenset(".!?")  # long runs without a sentence end (lists, tables) are cut
 
 GoldSpan = tuple[int, int, str]
 
@@ -70,7 +78,7 @@ def shape(word: str) -> str:
 
 
 _OFFSETS = (-2, -1, 1, 2)  # the neighbours whose word and shape a token's features hold
-_EDGE = tuple([f"{offset}edge".encode()] for offset in _OFFSETS)  # a neighbour beyond the sentence
+_EDGE = tuple((f"{offset}edge".encode(),) for offset in _OFFSETS)  # a neighbour beyond the sentence
 MAX_CACHED_WORDS = 30_000  # ~1.5 KB of feature strings a word
 _START = b"start"  # the feature of a sentence's first token
 # A word's own features, its features as each neighbour (see _OFFSETS), and whether it is worth tagging.
@@ -147,33 +155,56 @@ class _Features:
 
 # Every model has the same features: one cache serves them all (the starter's and the dataset's).
 _FEATURES = _Features()
-_Prepared = tuple[list[Token], list[tuple[int, pycrfsuite.ItemSequence]]]
+
+
+class _Prepared(NamedTuple):
+    """What tagging a text needs of it, whichever the model (see ``_prepared``)."""
+
+    tokens: Columns
+    sentence_first: np.ndarray  # per token, the first token of its sentence
+    sentence_end: np.ndarray  # and the token after its sentence's last
+    parts: list[tuple[int, int]]  # the tokens (first, after the last) of each part worth tagging
+    # The parts' features as CRFsuite holds them, built by the first model that tags part by part.
+    item_sequences: list[list[pycrfsuite.ItemSequence]]
+
+
 _last_prepared: tuple[str, _Prepared] | None = None
 
 
 def _prepared(text: str) -> _Prepared:
-    """The text's tokens and the parts worth tagging, each as (index of its first token,
-    its features as CRFsuite holds them). Building them is a third of a prediction's
-    time, so the last text's parts are kept for the next model asked about the same
-    text (the app asks the dataset's model, then the starter's)."""
+    """The text's tokens, sentences and the parts of them worth tagging. The last
+    text's are kept for the next model asked about the same text (the app asks the
+    dataset's model, then the starter's)."""
     global _last_prepared
     last = _last_prepared
     if last is not None and last[0] is text:
         return last[1]
-    tokens = tokenize(text)
-    every = _FEATURES.known(list(map(itemgetter(0), tokens)))
-    worth = list(map(itemgetter(2), every))
-    parts: list[tuple[int, pycrfsuite.ItemSequence]] = []
-    for first, end in sentences(text, tokens):
-        windows = _windows(worth[first:end])
-        if not windows:
-            continue
-        known = every[first:end]
-        for (start, _), sequence in zip(windows, _FEATURES.sequences(known, windows), strict=True):
-            parts.append((first + start, pycrfsuite.ItemSequence(sequence)))
-    prepared = (tokens, parts)
+    tokens = columns(text)
+    words = tokens.words
+    worth = list(map(itemgetter(2), _FEATURES.known(words)))
+    bounds = sentence_bounds(text, tokens)
+    parts = _sentence_windows(worth, bounds)
+    lengths = [end - first for first, end in bounds]
+    prepared = _Prepared(
+        tokens,
+        np.repeat(np.array([first for first, _ in bounds], np.intp), lengths),
+        np.repeat(np.array([end for _, end in bounds], np.intp), lengths),
+        parts,
+        [],
+    )
     _last_prepared = (text, prepared)
     return prepared
+
+
+def _item_sequences(prepared: _Prepared) -> list[pycrfsuite.ItemSequence]:
+    """The features of the text's parts, as CRFsuite holds them."""
+    every = _FEATURES.known(prepared.tokens.words)
+    sequences = []
+    for first, end in prepared.parts:
+        sentence, after = int(prepared.sentence_first[first]), int(prepared.sentence_end[first])
+        part = [(first - sentence, end - sentence)]
+        sequences.append(pycrfsuite.ItemSequence(_FEATURES.sequences(every[sentence:after], part)[0]))
+    return sequences
 
 
 def worth_tagging(word: str) -> bool:
@@ -186,29 +217,42 @@ def _windows(worth: list[bool], width: int = WINDOW) -> list[tuple[int, int]]:
     words on each side, overlapping parts merged. Names are capitalised, and away
     from them the model tags "O"; tagging only these parts takes a third of the time
     on a news article. Each part's tokens keep the features of the whole sentence."""
+    return _sentence_windows(worth, [(0, len(worth))], width)
+
+
+def _sentence_windows(worth: list[bool], bounds: list[tuple[int, int]], width: int = WINDOW) -> list[tuple[int, int]]:
+    """``_windows`` of each sentence ``bounds`` (token ranges, in order) of a text, in one pass over its words."""
     windows: list[tuple[int, int]] = []
-    n = len(worth)
-    for i in compress(range(n), worth):  # only the words worth tagging are visited
-        start, end = max(0, i - width), min(n, i + width + 1)
-        if windows and windows[-1][1] >= start:
-            windows[-1] = (windows[-1][0], end)
+    sentence = iter(bounds)
+    first = end = 0
+    for i in compress(range(len(worth)), worth):  # only the words worth tagging are visited
+        while i >= end:
+            first, end = next(sentence)
+        start, stop = max(first, i - width), min(end, i + width + 1)
+        if windows and windows[-1][1] >= start and windows[-1][0] >= first:  # overlapping, in the same sentence
+            windows[-1] = (windows[-1][0], stop)
         else:
-            windows.append((start, end))
+            windows.append((start, stop))
     return windows
 
 
 def sentences(text: str, tokens: list[Token]) -> list[tuple[int, int]]:
     """Token ranges (first, after last) of the text's sentences (``tokens.sentence_start``), long ones cut."""
-    if not tokens:
+    return sentence_bounds(text, Columns.of(tokens))
+
+
+def sentence_bounds(text: str, tokens: Columns) -> list[tuple[int, int]]:
+    """``sentences`` of the text's :class:`Columns`."""
+    if not tokens.words:
         return []
     # Only tokens after a line break or after "." "!" "?" can start a sentence: the
     # others are not asked (a 50 KB article has 9,000 tokens).
-    starts = list(map(itemgetter(1), tokens))
-    # "." "!" "?" are tokens of their own: a sentence end's token starts where the character is.
+    starts = tokens.starts
     candidates = {bisect.bisect_left(starts, match.start()) for match in _LINE_BREAK.finditer(text)}
-    candidates.update(bisect.bisect_left(starts, match.start()) + 1 for match in _SENTENCE_END.finditer(text))
-    n = len(tokens)
-    bounds = [0, *sorted(i for i in candidates if 0 < i < n and sentence_start(text, tokens, i)), n]
+    # "." "!" "?" are tokens of their own: the tokens after them are found in C.
+    candidates.update(compress(count(1), map(_SENTENCE_END.__contains__, tokens.words)))
+    n = len(starts)
+    bounds = [0, *sorted(i for i in candidates if 0 < i < n and starts_sentence(text, tokens, i)), n]
     return [
         (cut, min(cut + MAX_SENTENCE_TOKENS, end))
         for first, end in zip(bounds, bounds[1:], strict=False)
@@ -252,10 +296,11 @@ def training_sequences(doc: Mapping[str, Any], labels: set[str] | None = None, *
     text, spans = _doc_spans(doc, labels)
     tokens = tokenize(text)
     tags = bio_tags(tokens, spans)
-    every = _FEATURES.known(list(map(itemgetter(0), tokens)))
+    by_column = Columns.of(tokens)
+    every = _FEATURES.known(by_column.words)
     worth = list(map(itemgetter(2), every))
     sequences = []
-    for first, end in sentences(text, tokens):
+    for first, end in sentence_bounds(text, by_column):
         known = every[first:end]
         parts = _windows(worth[first:end], TRAINING_WINDOW) if windows else [(0, end - first)]
         for (start, stop), sequence in zip(parts, _FEATURES.sequences(known, parts), strict=True):
@@ -275,9 +320,11 @@ class CrfModel:
         self._data = data
         self._tagger = pycrfsuite.Tagger()
         self._tagger.open_inmemory(data)
-        # A tagger holds the sequence it tagged last, which marginal() reads: one thread at a time.
-        self._lock = threading.Lock()
         self.labels = sorted({tag[2:] for tag in self._tagger.labels() if tag != OUTSIDE})
+        # A tagger holds the sequence it tagged last, which marginal() reads, and tagging
+        # all parts at once keeps its word types' scores: one thread at a time.
+        self._lock = threading.Lock()
+        self._scores: WordScores | None = None  # read from the model when first asked (the starter's is large)
 
     @classmethod
     def train(cls, docs: Iterable[Mapping[str, Any]], labels: Iterable[str] | None = None) -> CrfModel:
@@ -303,38 +350,77 @@ class CrfModel:
             os.unlink(name)
 
     def predict(self, text: str) -> list[Suggestion]:
-        """The spans the model tags in ``text``, sorted by start (see the module for the score)."""
-        tokens, parts = _prepared(text)
-        tagger = self._tagger
-        found: list[Suggestion] = []
+        """The spans the model tags in ``text``, sorted by start (see the module for the score).
+
+        Tags each part worth tagging (``_windows``) with the features of ``_Features``:
+        CRFsuite one part after the other in a short text, else all parts at once from the
+        model's weights (see ``crf_weights``), which costs less per token but more to set up."""
+        prepared = _prepared(text)
+        if not prepared.parts:
+            return []
+        if sum(end - first for first, end in prepared.parts) < ALL_AT_ONCE_FROM:
+            return self._tag_each(prepared)
+        # Parts longest first: at each position only the parts that reach it are computed.
+        by_length = sorted(prepared.parts, key=lambda part: part[0] - part[1])
+        firsts = np.array([first for first, _ in by_length], np.intp)
+        lengths = np.array([end - first for first, end in by_length], np.intp)
+        # The parts' tokens one after the other, and where each goes in a (part, position) table.
+        tokens = np.repeat(firsts - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths) + np.arange(lengths.sum())
+        inside = np.arange(lengths[0]) < lengths[:, None]
         with self._lock:
-            for offset, sequence in parts:
-                tags = tagger.tag(sequence)
-                if tags.count(OUTSIDE) < len(tags):  # most parts hold no name: counted in C
-                    found.extend(self._spans(tags, tokens, offset))
+            if self._scores is None:
+                self._scores = WordScores(read_weights(self._data), _FEATURES.known)
+            scores = self._scores
+            states = self._states(scores, prepared, tokens)
+        weights = scores.weights
+        parts = np.zeros((*inside.shape, len(weights.labels)))
+        parts[inside] = states
+        tags = viterbi(parts, lengths, weights.transition)
+        outside = weights.labels.index(OUTSIDE) if OUTSIDE in weights.labels else -1
+        named = np.flatnonzero(((tags != outside) & inside).any(axis=1))  # most parts hold no name
+        if not len(named):
+            return []
+        sure = marginals(parts[named], lengths[named], weights.transition)
+        named_tags = tags[named]
+        tag_rows = named_tags.tolist()
+        sure_rows = np.take_along_axis(sure, named_tags[:, :, None], axis=2).tolist()
+        starts, ends = firsts[named].tolist(), lengths[named].tolist()
+        found: list[Suggestion] = []
+        for row in sorted(range(len(named)), key=starts.__getitem__):
+            length = ends[row]
+            labels = [weights.labels[label] for label in tag_rows[row][:length]]
+            found.extend(_spans(labels, [sure for (sure,) in sure_rows[row][:length]], prepared.tokens, starts[row]))
         return found
 
-    def _spans(self, tags: list[str], tokens: list[Token], offset: int) -> list[Suggestion]:
-        """Spans of the BIO tags of one sentence (an "I-" without its "B-" opens a span too)."""
-        spans: list[Suggestion] = []
-        i = 0
-        while i < len(tags):
-            tag = tags[i]
-            if tag == OUTSIDE:
-                i += 1
-                continue
-            label = tag[2:]
-            j = i + 1
-            while j < len(tags) and tags[j] == "I-" + label:
-                j += 1
-            score = min(self._tagger.marginal(tags[k], k) for k in range(i, j))
-            spans.append(
-                Suggestion(
-                    start=tokens[offset + i].start, end=tokens[offset + j - 1].end, label=label, score=round(score, 4)
-                )
-            )
-            i = j
-        return spans
+    def _tag_each(self, prepared: _Prepared) -> list[Suggestion]:
+        """``predict`` by CRFsuite, one part at a time."""
+        if not prepared.item_sequences:  # one list in it, whichever thread appends first
+            prepared.item_sequences.append(_item_sequences(prepared))
+        found: list[Suggestion] = []
+        with self._lock:
+            tagger = self._tagger
+            for (first, _), sequence in zip(prepared.parts, prepared.item_sequences[0], strict=True):
+                tags = tagger.tag(sequence)
+                if tags.count(OUTSIDE) < len(tags):  # most parts hold no name: counted in C
+                    sure = [0.0 if tag == OUTSIDE else tagger.marginal(tag, k) for k, tag in enumerate(tags)]
+                    found.extend(_spans(tags, sure, prepared.tokens, first))
+        return found
+
+    @staticmethod
+    def _states(scores: WordScores, prepared: _Prepared, tokens: np.ndarray) -> np.ndarray:
+        """The state scores (tokens, labels) of the text's ``tokens`` (indices): the weights
+        of each one's own word's features, of each neighbour's in the sentence (or of the
+        edge beyond it), and of the sentence start at a sentence's first token (see ``_Features``)."""
+        rows = scores.rows(prepared.tokens.words)
+        first, end = prepared.sentence_first[tokens], prepared.sentence_end[tokens]
+        states = scores.own[rows[tokens]]
+        for k, offset in enumerate(_OFFSETS):
+            neighbour = tokens + offset
+            within = (neighbour >= first) & (neighbour < end)
+            beside = scores.context[k][rows[np.where(within, neighbour, tokens)]]
+            states += np.where(within[:, None], beside, scores.scores(_EDGE[k]))
+        states[first == tokens] += scores.scores((_START,))
+        return states
 
     def __call__(self, text: str) -> list[Suggestion]:
         return self.predict(text)
@@ -355,3 +441,23 @@ class CrfModel:
 
     def __reduce__(self) -> tuple[Any, tuple[bytes]]:
         return (CrfModel, (self._data,))
+
+
+def _spans(tags: list[str], sure: list[float], tokens: Columns, offset: int) -> list[Suggestion]:
+    """Spans of the BIO tags of one part (an "I-" without its "B-" opens a span too), each
+    scored by the least marginal probability ``sure`` of its tags."""
+    spans: list[Suggestion] = []
+    i = 0
+    while i < len(tags):
+        tag = tags[i]
+        if tag == OUTSIDE:
+            i += 1
+            continue
+        label = tag[2:]
+        j = i + 1
+        while j < len(tags) and tags[j] == "I-" + label:
+            j += 1
+        start, end = tokens.starts[offset + i], tokens.ends[offset + j - 1]
+        spans.append(Suggestion(start=start, end=end, label=label, score=round(min(sure[i:j]), 4)))
+        i = j
+    return spans

@@ -29,7 +29,16 @@ from collections.abc import Mapping
 from itertools import compress
 from typing import NamedTuple, TypedDict
 
-from app.core.suggest.tokens import Token, fold, fold_all, is_capitalised, is_initial, is_word, sentence_start, tokenize
+from app.core.suggest.tokens import (
+    Columns,
+    columns,
+    fold,
+    fold_words,
+    is_capitalised,
+    is_initial,
+    is_word,
+    starts_sentence,
+)
 
 # Labels that name people: their last names are looked for on their own (step 3).
 PERSON_LABELS = frozenset({"PERSON", "PER", "PEOPLE"})
@@ -162,19 +171,22 @@ class DictionarySuggester:
 
     def scored(self, text: str) -> list[RuledSuggestion]:
         """Every suggestion with the rule it comes from, cut-offs not applied."""
-        tokens = tokenize(text)
-        keys = fold_all(tokens)
-        taken = [False] * len(tokens)
+        tokens = columns(text)
+        keys = fold_words(tokens.words)
+        taken = [False] * len(keys)
         matches = scan(self._root, keys, taken)
         if not matches:
             return []
         extender = _Extender(text, tokens, keys, taken)
         matches = extender.extend_all(matches)
-        matches = _with_same_text(matches, scan(_same_text_trie(matches, tokens, keys), keys, [False] * len(keys)))
+        again = scan(_same_text_trie(matches, tokens.words, keys), keys, [False] * len(keys))
+        matches = _with_same_text(matches, again)
+
+        starts, ends = tokens.starts, tokens.ends
 
         def ruled(match: Match, rule: str, fallback: RuledSuggestion | None = None) -> RuledSuggestion:
             i, j, label, score, _ = match
-            suggestion = Suggestion(start=tokens[i].start, end=tokens[j - 1].end, label=label, score=round(score, 4))
+            suggestion = Suggestion(start=starts[i], end=ends[j - 1], label=label, score=round(score, 4))
             return RuledSuggestion(suggestion, rule, fallback)
 
         grown_from = extender.grown_from
@@ -187,9 +199,10 @@ class DictionarySuggester:
 class _Extender:
     """Grows matches over the name words next to them (step 2)."""
 
-    def __init__(self, text: str, tokens: list[Token], keys: list[str], taken: list[bool]) -> None:
+    def __init__(self, text: str, tokens: Columns, keys: list[str], taken: list[bool]) -> None:
         self.text = text
         self.tokens = tokens
+        self.words = tokens.words
         self.taken = taken
         # A word the text also writes lower-case is a common word, not a name; the keys
         # of capitalised words are marked (see ``fold``), so these are the others.
@@ -197,7 +210,7 @@ class _Extender:
         self.grown_from: dict[Match, Match] = {}  # extended match → the entry's match it grew from
 
     def starts(self, i: int) -> bool:
-        return sentence_start(self.text, self.tokens, i)
+        return starts_sentence(self.text, self.tokens, i)
 
     def extend_all(self, matches: list[Match]) -> list[Match]:
         extended: list[Match] = []
@@ -226,9 +239,9 @@ class _Extender:
         return joined
 
     def _name_word(self, k: int) -> bool:
-        if k < 0 or k >= len(self.tokens) or self.taken[k]:
+        if k < 0 or k >= len(self.words) or self.taken[k]:
             return False
-        word = self.tokens[k].text
+        word = self.words[k]
         return (
             len(word) > 1
             and is_capitalised(word)
@@ -242,8 +255,8 @@ class _Extender:
         """Tokens k-1, k are an initial and its period ("J", ".")."""
         return (
             k >= 1
-            and self.tokens[k].text == "."
-            and is_initial(self.tokens[k - 1].text)
+            and self.words[k] == "."
+            and is_initial(self.words[k - 1])
             and not (self.taken[k] or self.taken[k - 1])
         )
 
@@ -259,7 +272,7 @@ class _Extender:
                 before = first - 1
             else:
                 break
-            if self.starts(before) and (not person or self.tokens[before].text.endswith(VERB_ENDINGS)):
+            if self.starts(before) and (not person or self.words[before].endswith(VERB_ENDINGS)):
                 break
             first = before
             added += 1
@@ -267,21 +280,21 @@ class _Extender:
 
     def _right(self, end: int) -> int:
         added = 0
-        while added < MAX_EXTENSION and end < len(self.tokens) and not self.starts(end) and self._name_word(end):
+        while added < MAX_EXTENSION and end < len(self.words) and not self.starts(end) and self._name_word(end):
             end += 1
             added += 1
         return end
 
 
-def _same_text_trie(matches: list[Match], tokens: list[Token], keys: list[str]) -> _Node:
+def _same_text_trie(matches: list[Match], words: list[str], keys: list[str]) -> _Node:
     """The strings suggested in a text, and the last names of its multi-word persons (step 3)."""
     found: dict[tuple[str, ...], Entry] = {}
     for i, j, label, score, _ in matches:
         found.setdefault(tuple(keys[i:j]), (label, score * PROPAGATED_FACTOR, REPEAT))
     for i, j, label, score, _ in matches:
-        words = [k for k in range(i, j) if is_word(tokens[k].text)]
-        last = tokens[words[-1]].text if words else ""
-        if label.upper() in PERSON_LABELS and len(words) >= 2 and len(last) > 1 and is_capitalised(last):
+        inside = [k for k in range(i, j) if is_word(words[k])]
+        last = words[inside[-1]] if inside else ""
+        if label.upper() in PERSON_LABELS and len(inside) >= 2 and len(last) > 1 and is_capitalised(last):
             found.setdefault((fold(last),), (label, score * LAST_NAME_FACTOR, LAST_NAME))
     return build_trie(found)
 

@@ -5,10 +5,12 @@
 inner hyphens and apostrophes, so "O'Brien" and "Jean-Luc" stay whole; a trailing
 possessive is its own token ("Meta's" → "Meta", "'s"). Any other character that is
 neither a letter, a digit nor a space is a one-character token ("." "," "(").
+``columns(text)`` gives the same tokens as three lists (words, starts, ends).
 
 ``fold(word)`` is the dictionary's matching key: capitalised words compare without
 case ("Meta", "META"), others exactly ("meta", "apple").
-``sentence_start(text, tokens, i)`` says whether token i begins a sentence.
+``sentence_start(text, tokens, i)`` says whether token i begins a sentence
+(``starts_sentence`` of columns).
 """
 
 from __future__ import annotations
@@ -32,8 +34,25 @@ class Token(NamedTuple):
     end: int
 
 
-# The last text tokenized and its tokens: the layers of a suggester each tokenize the same text.
+class Columns(NamedTuple):
+    """A text's tokens as three lists: their words, start and end offsets. The suggesters
+    read a long text's tokens this way: building 9,000 ``Token`` s of a 50 KB article
+    took longer than finding them."""
+
+    words: list[str]
+    starts: list[int]
+    ends: list[int]
+
+    @classmethod
+    def of(cls, tokens: list[Token]) -> Columns:
+        return cls(list(map(itemgetter(0), tokens)), list(map(itemgetter(1), tokens)), list(map(itemgetter(2), tokens)))
+
+
+# The last long text tokenized and its tokens, in either form: the layers of a
+# suggester each tokenize the same text.
 _last: list[tuple[str, list[Token]]] = [("", [])]
+_last_columns: list[tuple[str, Columns]] = [("", Columns([], [], []))]
+_KEPT_FROM = 1000  # characters: short texts (labelled strings) are not worth keeping
 
 
 def tokenize(text: str) -> list[Token]:
@@ -44,19 +63,30 @@ def tokenize(text: str) -> list[Token]:
     last = _last[0]  # one read: another thread may replace it meanwhile
     if last[0] is text:
         return last[1]
-    tokens = _tokenize(text)
-    if len(text) > 1000:  # short texts (labelled strings) are not worth keeping
+    tokens = list(map(tuple.__new__, repeat(Token), zip(*columns(text), strict=True)))
+    if len(text) > _KEPT_FROM:
         _last[0] = (text, tokens)
     return tokens
 
 
-def _tokenize(text: str) -> list[Token]:
+def columns(text: str) -> Columns:
+    """``tokenize(text)`` as :class:`Columns` (kept and given again for the same text likewise)."""
+    last = _last_columns[0]
+    if last[0] is text:
+        return last[1]
+    found = _tokenize(text)
+    if len(text) > _KEPT_FROM:
+        _last_columns[0] = (text, found)
+    return found
+
+
+def _tokenize(text: str) -> Columns:
     # Splitting keeps the tokens and the whitespace between them, so the offsets are
-    # running sums of their lengths; tokens are built as plain tuples. All of it in C:
-    # a 50 KB article has 9,000 tokens. (The last offset, after the final whitespace, starts no token.)
+    # running sums of their lengths. All of it in C: a 50 KB article has 9,000 tokens.
+    # (The last offset, after the final whitespace, starts no token.)
     parts = _TOKEN.split(text)
     offsets = list(accumulate(map(len, parts)))
-    return list(map(tuple.__new__, repeat(Token), zip(parts[1::2], offsets[0::2], offsets[1::2], strict=False)))
+    return Columns(parts[1::2], offsets[0:-1:2], offsets[1::2])
 
 
 # Folded words (``fold``): a text repeats its words, and a 50 KB article has 9,000 tokens
@@ -67,7 +97,11 @@ MAX_FOLDED = 50_000
 
 def fold_all(tokens: list[Token]) -> list[str]:
     """``fold`` of each token."""
-    words = list(map(itemgetter(0), tokens))
+    return fold_words(list(map(itemgetter(0), tokens)))
+
+
+def fold_words(words: list[str]) -> list[str]:
+    """``fold`` of each word."""
     folded = _folded[0]
     new = [word for word in set(words) if word not in folded]
     if len(folded) + len(new) > MAX_FOLDED:  # a long-lived process meets many words
@@ -105,10 +139,23 @@ def sentence_start(text: str, tokens: list[Token], i: int) -> bool:
     such as "Mr.")."""
     if i == 0:
         return True
-    previous = tokens[i - 1]
-    if "\n" in text[previous.end : tokens[i].start]:
-        return True
-    if previous.text not in _SENTENCE_END:
-        return False
     before = tokens[i - 2].text if i >= 2 else ""
-    return not (previous.text == "." and (is_initial(before) or before.casefold() in _ABBREVIATIONS))
+    return _starts(text, tokens[i - 1].text, tokens[i - 1].end, tokens[i].start, before)
+
+
+def starts_sentence(text: str, tokens: Columns, i: int) -> bool:
+    """``sentence_start`` of :class:`Columns`."""
+    if i == 0:
+        return True
+    words = tokens.words
+    return _starts(text, words[i - 1], tokens.ends[i - 1], tokens.starts[i], words[i - 2] if i >= 2 else "")
+
+
+def _starts(text: str, previous: str, previous_end: int, start: int, before: str) -> bool:
+    """Whether a token at ``start`` begins a sentence after the token ``previous`` (ending
+    at ``previous_end``), itself after ``before`` ("" at the text's start)."""
+    if "\n" in text[previous_end:start]:
+        return True
+    if previous not in _SENTENCE_END:
+        return False
+    return not (previous == "." and (is_initial(before) or before.casefold() in _ABBREVIATIONS))

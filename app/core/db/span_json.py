@@ -27,14 +27,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from itertools import groupby
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import Connection, text
 
-from app.core.cancel import CancelToken
 from app.core.db.in_lists import chunked, execute_in, select_in
-from app.core.db.store import Store
+
+if TYPE_CHECKING:  # the export reads the lists without SQLAlchemy; only writing them needs it
+    from sqlalchemy import Connection
+
+    from app.core.cancel import CancelToken
+    from app.core.db.store import Store
 
 TABLE = "article_span_json"
 # The layout of the lists ``native_spans`` writes. Raise it whenever that layout
@@ -117,6 +120,8 @@ def _write(conn: Connection, rows: Sequence[SpanRow], bodies: dict[int, str]) ->
         values.append({"a": article_id, "s": orjson.dumps(native_spans(spans)).decode(),
                        "c": orjson.dumps(counts).decode(), "f": FORMAT})
     if values:
+        from sqlalchemy import text
+
         conn.execute(text(f"INSERT INTO {TABLE} (article_id, spans, label_counts, format) "
                           "VALUES (:a, :s, :c, :f)"), values)
 

@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
+import os
 import re
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +27,19 @@ from app.core.ingest.storing import store_articles
 from app.core.paths import resolve_dataset
 from app.core.validation import NewArticle
 from tests.unit.test_export import plain_articles, sample_article, span, unicode_article
+
+ROOT = Path(__file__).resolve().parents[2]
+# ``python -m app ARGS``, then the database libraries it loaded.
+AS_MAIN = """
+import json, runpy, sys
+sys.argv = ["app", *sys.argv[1:]]
+try:
+    runpy.run_module("app", run_name="__main__", alter_sys=True)
+except SystemExit as done:
+    status = done.code
+print(json.dumps([status, sorted(m for m in sys.modules
+                                 if m.startswith(("sqlalchemy", "sqlmodel", "pydantic", "alembic")))]))
+"""
 
 
 def _varied(store: Store, sample_text: str, *, gold: bool) -> None:
@@ -194,3 +211,13 @@ def test_options_that_need_the_store_take_it(varied: Path, tmp_path: Path, monke
                  ["export", str(folder / "x.conll"), "--format", "conll"], ["entities"]):
         run = Run([*args, "--db", str(varied)], folder, True, monkeypatch)
         assert run.status == 0 and not run.quick, args
+
+
+def test_python_m_app_reads_without_the_database_libraries(varied: Path, tmp_path: Path,
+                                                            isolated_home: Path) -> None:
+    env = {**os.environ, "ARTICLE_CURATOR_HOME": str(isolated_home), "PYTHONPATH": str(ROOT)}
+    for args in (["search", "priya", "raman"], ["stats"], ["export", str(tmp_path / "x.jsonl")]):
+        done = subprocess.run([sys.executable, "-c", AS_MAIN, *args, "--db", str(varied)], capture_output=True,
+                              text=True, env=env, timeout=120, check=True)
+        assert json.loads(done.stdout.splitlines()[-1]) == [0, []], (args, done.stderr)
+    assert (tmp_path / "x.jsonl").read_text(encoding="utf-8").count("Priya Raman") > 1

@@ -2,7 +2,7 @@
 
 One dataset is one SQLite file by default; a SQLAlchemy URL (e.g.
 ``postgresql+psycopg://...``) points the same code at a server. Everything that
-differs between the two lives in ``search_backend`` and ``configure_sqlite``.
+differs between the two lives in ``search_backend`` and ``sqlite_file``.
 """
 
 from __future__ import annotations

@@ -334,7 +334,7 @@ def insert_many(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
     way to the driver: for 20 spans an article that cost more than SQLite's own
     work of storing them. Values go to the driver as they are: strings, numbers,
     None and datetimes (stored by sqlite3 exactly as SQLAlchemy stores them, see
-    ``store._adapt_datetime``).
+    ``sqlite_file._adapt_datetime``).
     """
     if not rows:
         return
@@ -352,7 +352,7 @@ def insert_many(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
 
 def _row_time(conn: Connection, now: datetime) -> datetime | str:
     """``now`` as a batch's rows carry it: for SQLite the text sqlite3 would store for it
-    (``store._adapt_datetime``, the form SQLAlchemy stores too), made once rather than
+    (``sqlite_file._adapt_datetime``, the form SQLAlchemy stores too), made once rather than
     once for each of a batch's thousands of rows."""
     if conn.dialect.name != "sqlite":
         return now

@@ -56,7 +56,6 @@ cluster by default, so that no story is in train and test at once.
 from __future__ import annotations
 
 import gc
-import hashlib
 import os
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
@@ -81,7 +80,7 @@ from app.core.export.formats import (
     SPLIT_NAMES,
     TOKEN_FORMATS,
 )
-from app.core.export.grouping import GROUP_BY, Grouping, SplitTally
+from app.core.export.grouping import GROUP_BY, Grouping, SplitTally, split_for, split_paths
 from app.core.export.labelstudio import JsonList, labelstudio_task
 from app.core.export.output import Output, remove_stale_temp_files, sync_folder
 from app.models import ARTICLE_STATUSES
@@ -173,34 +172,6 @@ class ExportSummary:
         which = "1 article is" if n == 1 else f"{n} articles are"
         return [*self.notes, f"{which} longer than spaCy's default limit of {SPACY_MAX_LENGTH:,} characters "
                 f"(nlp.max_length): ids {shown}; raise nlp.max_length before loading."]
-
-
-def split_for(key: str, seed: int, ratios: Sequence[float]) -> str:
-    """The split ("train", "dev" or "test") of an article's group (its uid, when grouped by
-    nothing), from the group key and the seed alone."""
-    digest = hashlib.blake2b(f"{seed}\x00{key}".encode(), digest_size=8).digest()
-    point = int.from_bytes(digest, "big") / 2.0**64  # uniform in [0, 1)
-    bound = 0.0
-    last = SPLIT_NAMES[0]
-    for name, ratio in zip(SPLIT_NAMES, ratios, strict=True):
-        if ratio <= 0:
-            continue
-        bound += ratio
-        last = name
-        if point < bound:
-            return name
-    return last  # only reached through rounding when the ratios sum to a hair under 1
-
-
-def split_paths(out_path: Path) -> dict[str, Path]:
-    """``OUT.train.jsonl``, ``OUT.dev.jsonl`` and ``OUT.test.jsonl`` for ``OUT.jsonl``.
-
-    All three are written even when a ratio is 0 (the file is then empty), so no
-    file left from an earlier export with other ratios can pass for part of this one.
-    """
-    suffix = out_path.suffix or ".jsonl"
-    stem = out_path.stem if out_path.suffix else out_path.name
-    return {name: out_path.with_name(f"{stem}.{name}{suffix}") for name in SPLIT_NAMES}
 
 
 # --- line encoders ------------------------------------------------------------------------------

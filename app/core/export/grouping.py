@@ -14,10 +14,14 @@ when a new article joins two groups into one.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+
+from app.core.export.formats import SPLIT_NAMES
 
 if TYPE_CHECKING:
     from app.core.db.reader import Reader
@@ -156,3 +160,31 @@ class SplitTally:
         export grouped by nothing (or something is wrong). Checked by cluster, not by group key, as
         a group is in one split by construction."""
         return {cluster for cluster, splits in self.cluster_splits.items() if len(splits) > 1}
+
+
+def split_for(key: str, seed: int, ratios: Sequence[float]) -> str:
+    """The split ("train", "dev" or "test") of an article's group (its uid, when grouped by
+    nothing), from the group key and the seed alone."""
+    digest = hashlib.blake2b(f"{seed}\x00{key}".encode(), digest_size=8).digest()
+    point = int.from_bytes(digest, "big") / 2.0**64  # uniform in [0, 1)
+    bound = 0.0
+    last = SPLIT_NAMES[0]
+    for name, ratio in zip(SPLIT_NAMES, ratios, strict=True):
+        if ratio <= 0:
+            continue
+        bound += ratio
+        last = name
+        if point < bound:
+            return name
+    return last  # only reached through rounding when the ratios sum to a hair under 1
+
+
+def split_paths(out_path: Path) -> dict[str, Path]:
+    """``OUT.train.jsonl``, ``OUT.dev.jsonl`` and ``OUT.test.jsonl`` for ``OUT.jsonl``.
+
+    All three are written even when a ratio is 0 (the file is then empty), so no
+    file left from an earlier export with other ratios can pass for part of this one.
+    """
+    suffix = out_path.suffix or ".jsonl"
+    stem = out_path.stem if out_path.suffix else out_path.name
+    return {name: out_path.with_name(f"{stem}.{name}{suffix}") for name in SPLIT_NAMES}

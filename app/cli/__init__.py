@@ -345,7 +345,7 @@ def _handler(command: str) -> Callable[[Any, argparse.Namespace], int]:
     if command in here:
         return here[command]
     module, name = _HANDLERS[command]
-    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+    return getattr(importlib.import_module(module), name)
 
 
 def _damage(store: Any) -> str | None:

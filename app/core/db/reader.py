@@ -51,13 +51,25 @@ class Reader(Protocol):
 class Dataset(Protocol):
     """What the reads of stats, search and export need of an open dataset."""
 
-    where: str
-    path: Path | None
-    is_sqlite: bool
     read_only: bool
-    search: SearchBackend
-    # What its reads fail with when the database does (not when another file does).
-    database_errors: tuple[type[BaseException], ...]
+
+    @property
+    def where(self) -> str:
+        """The dataset as a person names it in a message."""
+
+    @property
+    def path(self) -> Path | None:
+        """The dataset file (None on a server)."""
+
+    @property
+    def is_sqlite(self) -> bool: ...
+
+    @property
+    def search(self) -> SearchBackend: ...
+
+    @property
+    def database_errors(self) -> tuple[type[BaseException], ...]:
+        """What its reads fail with when the database does (not when another file does)."""
 
     def reader(self) -> AbstractContextManager[Reader]:
         """A reader for a few statements."""
@@ -111,7 +123,7 @@ class ConnectionReader:
     def sqlite_connection(self) -> sqlite3.Connection | None:
         if self.dialect != "sqlite":
             return None
-        return self.conn.connection.driver_connection  # type: ignore[return-value]
+        return self.conn.connection.driver_connection
 
     def rows(self, sql: str, params: Params = None) -> list[tuple[Any, ...]]:
         # Through SQLAlchemy, so that a failure is the SQLAlchemy error its callers expect.

@@ -53,7 +53,6 @@ import orjson
 
 from app.core.cancel import CancelToken
 from app.core.db.in_lists import in_list
-from app.core.db.store import Store
 from app.core.entities.claimant import PERSON_LABELS
 from app.core.export.exporter import (
     BATCH,
@@ -68,7 +67,7 @@ from app.core.export.grouping import Grouping, SplitTally
 from app.core.export.output import Output
 
 if TYPE_CHECKING:
-    from app.core.db.reader import Reader
+    from app.core.db.reader import Dataset, Reader
 
 _QID = re.compile(r"^[Qq][1-9][0-9]*$")
 _DUMP_OPTS = orjson.OPT_APPEND_NEWLINE
@@ -201,7 +200,7 @@ class _ArrayWriter:
 
 
 def write_claims(
-    store: Store,
+    store: Dataset,
     options: ExportOptions,
     outputs: dict[str, Output],
     split_field: bool,

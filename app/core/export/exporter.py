@@ -460,7 +460,8 @@ def export_jsonl(
         # them gets them first.
         from app.core.quality.clustering import sign_and_cluster_missing
 
-        sign_and_cluster_missing(store, cancel=cancel)
+        # (Only a store is exported with a split: the command line's quick reads take none.)
+        sign_and_cluster_missing(store, cancel=cancel)  # type: ignore[arg-type]
     if options.format in TOKEN_FORMATS:
         from app.core.export.token_formats import export_tokens
 

@@ -35,12 +35,11 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 
 from app.core.cancel import CancelToken
-from app.core.db.store import Store
 from app.core.export.exporter import (
     ExportOptions,
     ExportSummary,
@@ -58,6 +57,9 @@ from app.core.export.grouping import Grouping, SplitTally
 from app.core.export.output import Output, remove_stale_temp_files, sync_folder
 from app.core.export.tokenizer import NAME as TOKENIZER_NAME
 from app.core.export.tokenizer import Token, sentences, tokenize
+
+if TYPE_CHECKING:
+    from app.core.db.reader import Dataset
 
 __all__ = ["ALIGN_MODES", "SCHEMES", "TOKEN_FORMATS", "export_tokens"]
 FORMAT_VERSIONS = {"conll": "1", "hf": "1", "spacy-docbin": "1"}
@@ -150,7 +152,7 @@ class TokenWriter(Protocol):
 
 
 def export_tokens(
-    store: Store,
+    store: Dataset,
     out_path: str | os.PathLike[str],
     options: ExportOptions,
     progress: ProgressFn | None = None,
@@ -200,7 +202,7 @@ def _writer(options: ExportOptions, out: Path, entity_labels: list[str]) -> Toke
     return DocBinWriter()
 
 
-def _export(store: Store, options: ExportOptions, writer: TokenWriter, kinds: dict[str, str],
+def _export(store: Dataset, options: ExportOptions, writer: TokenWriter, kinds: dict[str, str],
             progress: ProgressFn | None, cancel: CancelToken | None) -> TokenExportSummary:
     align = options.align
     summary = TokenExportSummary(format=options.format, tokenizer=writer.tokenizer,
@@ -240,7 +242,7 @@ def _export(store: Store, options: ExportOptions, writer: TokenWriter, kinds: di
     return summary
 
 
-def _articles(store: Store, options: ExportOptions, progress: ProgressFn | None,
+def _articles(store: Dataset, options: ExportOptions, progress: ProgressFn | None,
               cancel: CancelToken | None) -> Iterator[tuple[str, str, tuple[Any, ...], list[Span]]]:
     """(split or "", group key or "", article row, its spans, alike spans of several annotators once),
     in id order.

@@ -319,7 +319,8 @@ def _run(store: Any, args: argparse.Namespace) -> int:
         print("\nInterrupted: what was finished is kept.", file=sys.stderr)
         return EXIT_SOME_FAILED
     except store.database_errors as exc:
-        # SQLAlchemy's errors, and sqlite3's own from the export's direct reads.
+        # The store's: SQLAlchemy's errors, and sqlite3's own from the export's direct reads; sqlite3's alone
+        # on the quick reads.
         if is_damage(exc):
             from app.core.db.repair import damaged_message
 

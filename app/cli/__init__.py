@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import Any, TextIO
 
 from app import __version__
 from app.core.cancel import CancelToken
-
-if TYPE_CHECKING:
-    from app.core.db.repair import RepairReport
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
 # Subcommands that change the dataset they open: refused on a read-only one.
@@ -27,6 +25,9 @@ WRITING_COMMANDS = ("import", "suggest", "link", "assign")
 # they would not meet damage themselves: stats reads only counts, and an import (or a
 # suggest) must not write into a damaged file. Export and search meet it where it matters.
 CHECKED_COMMANDS = ("import", "suggest", "stats", "link")
+# Whether stats, search and export read an up-to-date dataset file without SQLAlchemy (app/core/db/file_reader.py);
+# tests turn it off to compare the two ways.
+QUICK_READS = True
 _NOTHING_WRITTEN = {"import": "Nothing was imported.", "suggest": "No suggestions were stored.",
                     "link": "No spans were linked.", "assign": "Nothing was assigned."}
 
@@ -73,7 +74,7 @@ def _positive_int(text: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     from app.core.export.formats import ALIGN_MODES, DEFAULT_SEED, FORMATS, SCHEMES
     from app.core.ingest.fetch_options import MB, FetchOptions
-    from app.core.ingest.formats import FORMAT_NAMES
+    from app.core.ingest.format_names import FORMAT_NAMES
     from app.models import ARTICLE_STATUSES
 
     db_help = "dataset file or database URL (default: the dataset in your data folder, or $ARTICLE_CURATOR_DB)"
@@ -246,6 +247,8 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.command is None:
         return _start_gui(db, args.quit_after)
     if args.command == "repair":
+        from app.cli.repair import cmd_repair
+
         return cmd_repair(args)
     if args.command == "copy":
         from app.cli.copy import cmd_copy
@@ -260,15 +263,15 @@ def _main(argv: Sequence[str] | None) -> int:
         from app.cli.import_tools import cmd_import_dry_run
 
         return cmd_import_dry_run(db, args)
+    if QUICK_READS and _reads_quickly(args):
+        from app.core.db.file_reader import open_for_reading
+
+        # An up-to-date dataset file is read through sqlite3 alone: no SQLAlchemy to load.
+        dataset = open_for_reading(db)
+        if dataset is not None:
+            return _run(dataset, args)
     from app.cli.users import ask_password
-    from app.core.db.store import (
-        DATABASE_ERRORS,
-        StoreError,
-        describe_db_error,
-        is_damage,
-        open_store,
-        read_only_message,
-    )
+    from app.core.db.store import StoreError, open_store
     from app.core.team.credentials import set_password_prompt
 
     set_password_prompt(ask_password)  # a team server's password, when the keyring lacks it
@@ -280,6 +283,25 @@ def _main(argv: Sequence[str] | None) -> int:
     except StoreError as exc:
         print(f"article-curator: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    return _run(store, args)
+
+
+def _reads_quickly(args: argparse.Namespace) -> bool:
+    """Whether the command only reads what ``file_reader`` offers (no upgrade, no writes, no overview)."""
+    if args.command == "search":
+        return True
+    if args.command == "stats":
+        return not args.json
+    if args.command == "export":
+        # The formats of the exporter's own loop; a split may first cluster the articles (a write).
+        return args.format in ("native", "spacy", "doccano", "labelstudio") and args.split is None
+    return False
+
+
+def _run(store: Any, args: argparse.Namespace) -> int:
+    """Run the subcommand on the open dataset ``store`` (a ``Store`` or a ``FileDataset``), then close it."""
+    from app.core.db.sqlite_file import describe_db_error, is_damage, read_only_message
+
     try:
         if args.command in WRITING_COMMANDS and store.read_only:
             print(f"article-curator {args.command}: {read_only_message(store.where)}", file=sys.stderr)
@@ -288,18 +310,7 @@ def _main(argv: Sequence[str] | None) -> int:
         if damage and args.command in WRITING_COMMANDS:
             print(f"article-curator {args.command}: {damage} {_NOTHING_WRITTEN[args.command]}", file=sys.stderr)
             return EXIT_SOME_FAILED
-        from app.cli.agreement import cmd_agreement
-        from app.cli.assign import cmd_assign
-        from app.cli.entities import cmd_entities, cmd_link
-        from app.cli.near_copies import cmd_near_copies
-        from app.cli.suggest import cmd_suggest
-        from app.cli.users import cmd_users
-
-        handler = {"import": cmd_import, "export": cmd_export, "stats": cmd_stats, "search": cmd_search,
-                   "suggest": cmd_suggest, "entities": cmd_entities, "link": cmd_link,
-                   "near-copies": cmd_near_copies, "assign": cmd_assign, "users": cmd_users,
-                   "agreement": cmd_agreement}
-        status = handler[args.command](store, args)
+        status = _handler(args.command)(store, args)
         if damage:
             print(f"article-curator: {damage}", file=sys.stderr)
             return EXIT_SOME_FAILED
@@ -307,8 +318,9 @@ def _main(argv: Sequence[str] | None) -> int:
     except KeyboardInterrupt:
         print("\nInterrupted: what was finished is kept.", file=sys.stderr)
         return EXIT_SOME_FAILED
-    except DATABASE_ERRORS as exc:
-        # SQLAlchemy's errors, and sqlite3's own from the export's direct reads.
+    except store.database_errors as exc:
+        # The store's: SQLAlchemy's errors, and sqlite3's own from the export's direct reads; sqlite3's alone
+        # on the quick reads.
         if is_damage(exc):
             from app.core.db.repair import damaged_message
 
@@ -322,12 +334,30 @@ def _main(argv: Sequence[str] | None) -> int:
         store.close()
 
 
-def _damage(store: object) -> str | None:
-    """The damaged-dataset sentence when the dataset's pages do not all read back, else None."""
-    from app.core.db.repair import damaged_message
-    from app.core.db.store import check_integrity
+# The subcommands defined in modules of their own, loaded only when they run.
+_HANDLERS = {"suggest": ("app.cli.suggest", "cmd_suggest"), "entities": ("app.cli.entities", "cmd_entities"),
+             "link": ("app.cli.entities", "cmd_link"), "near-copies": ("app.cli.near_copies", "cmd_near_copies"),
+             "assign": ("app.cli.assign", "cmd_assign"), "users": ("app.cli.users", "cmd_users"),
+             "agreement": ("app.cli.agreement", "cmd_agreement")}
 
-    return damaged_message(store) if check_integrity(store) else None  # type: ignore[arg-type]
+
+def _handler(command: str) -> Callable[[Any, argparse.Namespace], int]:
+    here = {"import": cmd_import, "export": cmd_export, "stats": cmd_stats, "search": cmd_search}
+    if command in here:
+        return here[command]
+    module, name = _HANDLERS[command]
+    return getattr(importlib.import_module(module), name)
+
+
+def _damage(store: Any) -> str | None:
+    """The damaged-dataset sentence when the dataset's pages do not all read back, else None."""
+    from app.core.db.sqlite_file import check_integrity
+
+    if not check_integrity(store):
+        return None
+    from app.core.db.repair import damaged_message
+
+    return damaged_message(store)
 
 
 def _start_gui(db: str | None, quit_after: float | None = None) -> int:
@@ -507,7 +537,7 @@ def cmd_export(store: object, args: argparse.Namespace) -> int:
 
 
 def cmd_stats(store: object, args: argparse.Namespace) -> int:
-    from app.core.ops import library
+    from app.core.ops import library_reads as library
     from app.core.suggest.acceptance import acceptance_percent, acceptance_rates
     from app.models import ARTICLE_STATUSES
 
@@ -537,7 +567,7 @@ def _count(n: int, noun: str, plural: str = "") -> str:
 
 
 def cmd_search(store: object, args: argparse.Namespace) -> int:
-    from app.core.ops import library
+    from app.core.ops import library_reads as library
 
     query = " ".join(args.query)
     rows = library.search(store, query, limit=max(1, args.limit))  # type: ignore[arg-type]
@@ -547,56 +577,6 @@ def cmd_search(store: object, args: argparse.Namespace) -> int:
     for row in rows:
         print(f"{row.uid}  [{row.status}]  {row.title or '(untitled)'}  {row.url or ''}".rstrip())
     return EXIT_OK
-
-
-def cmd_repair(args: argparse.Namespace) -> int:
-    from app.core.db.repair import RepairRefused, repair_dataset
-    from app.core.db.store import StoreError
-
-    try:
-        report = repair_dataset(Path(args.src), Path(args.dest),
-                                progress=lambda step: print(f"Repairing: {step}", file=sys.stderr, flush=True))
-    except (RepairRefused, StoreError) as exc:
-        print(f"article-curator repair: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    for line in describe_repair(report):
-        print(line)
-    return EXIT_OK if report.complete else EXIT_SOME_FAILED
-
-
-def describe_repair(report: RepairReport) -> list[str]:
-    """The summary of a repair: both datasets, what was saved, what was not."""
-    articles, spans = report.tables["article"], report.tables["span"]
-    lines = [f"Repaired {report.source} into {report.dest}: saved {articles.saved} articles, {spans.saved} spans, "
-             f"{report.saved('label')} labels and {report.saved('import_log')} import records."]
-    if report.complete:
-        lines.append("Nothing was lost.")
-        return lines
-    lines.append("Could not be saved:")
-    lost = report.lost_articles
-    if lost:
-        named = ", ".join(f"{i} ({uid})" if uid else str(i) for i, uid in lost[:50])
-        more = f" and {len(lost) - 50} more" if len(lost) > 50 else ""
-        lines.append(f"  {len(lost)} articles, by id (uid): {named}{more}")
-    if report.articles_missing_spans:
-        ids = ", ".join(str(i) for i in report.articles_missing_spans[:50])
-        lines.append(f"  some spans of {len(report.articles_missing_spans)} saved articles, ids: {ids}")
-    for table, copy in report.tables.items():
-        what = _REPAIRED_ROWS[table]
-        if copy.lost_ids and table != "article":  # articles are listed above
-            lines.append(f"  {len(copy.lost_ids)} {what}" + (" (of lost articles, or on damaged pages)"
-                                                               if table == "span" else ""))
-        if copy.unreadable:
-            ranges = ", ".join(f"{a}-{b}" if a != b else str(a) for a, b in copy.unreadable[:20])
-            lines.append(f"  the {what} in unreadable parts of the file (ids {ranges}), however many there were")
-    return lines
-
-
-_REPAIRED_ROWS = {"label": "labels", "article": "articles", "article_source": "downloaded pages of articles",
-                  "span": "spans", "import_log": "import records", "suggestion_rejection": "rejected suggestions",
-                  "entity": "entities", "entity_alias": "entity aliases",
-                  "article_status": "annotators' statuses of articles", "assignment": "assignments of articles",
-                  "review_rejection": "spans a reviewer turned down"}
 
 
 if __name__ == "__main__":

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import TYPE_CHECKING
 
@@ -33,6 +32,8 @@ def cmd_agreement(store: object, args: argparse.Namespace) -> int:
     options = AgreementOptions(labels=tuple(args.label), annotators=names, include_gold=args.gold)
     report = compute(store, options)  # type: ignore[arg-type]
     if args.json:
+        import json
+
         json.dump(report.to_json(LOWEST), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
         return 0

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
-
-from sqlalchemy.exc import DBAPIError
 
 from app.cli import EXIT_OK, EXIT_USAGE
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    from app.core.team.access import ROLES
+    from app.core.team.identity import ROLES
 
     p = sub.add_parser("users", help="add, list or remove the users of a team server (PostgreSQL)",
                        description="Logins of a team server and their roles: an annotator reads the articles "
@@ -32,6 +29,8 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
 def ask_password(server: str, user: str) -> str | None:
     """The command line's way to ask for a server password the keyring lacks."""
     try:
+        import getpass
+
         return getpass.getpass(f"Password for {user or 'you'} on {server}: ") or None
     except (EOFError, KeyboardInterrupt):
         return None
@@ -40,6 +39,8 @@ def ask_password(server: str, user: str) -> str | None:
 def _new_password(args: argparse.Namespace) -> str | None:
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\r\n") or None
+    import getpass
+
     first = getpass.getpass(f"Password for the new user {args.name}: ")
     if first != getpass.getpass("The same password again: "):
         print("article-curator users: the two passwords differ; no user was added.", file=sys.stderr)
@@ -48,6 +49,8 @@ def _new_password(args: argparse.Namespace) -> str | None:
 
 
 def cmd_users(store: object, args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import DBAPIError
+
     from app.core.team import access
 
     try:

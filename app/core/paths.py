@@ -10,9 +10,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import platformdirs
-from sqlalchemy.engine import URL
-
 APP_DIR_NAME = "ArticleCurator"
 HOME_ENV = "ARTICLE_CURATOR_HOME"
 DB_ENV = "ARTICLE_CURATOR_DB"
@@ -22,6 +19,8 @@ def _base(kind: str) -> Path:
     home = os.environ.get(HOME_ENV)
     if home:
         return Path(home) / kind
+    import platformdirs  # not needed when a dataset is named, which the command line's quick reads rely on
+
     dirs = platformdirs.PlatformDirs(APP_DIR_NAME, appauthor=False)
     return Path(
         {
@@ -54,16 +53,28 @@ def default_dataset_path() -> Path:
     return datasets_dir() / "default.curator.sqlite"
 
 
-def resolve_dataset(location: str | os.PathLike[str] | None) -> str:
-    """Turn ``--db``'s value (a path, a SQLAlchemy URL, or nothing) into a SQLAlchemy URL."""
+def _chosen(location: str | os.PathLike[str] | None) -> str:
+    """``--db``'s value, or the dataset chosen without it."""
     if location is None or str(location) == "":
         location = os.environ.get(DB_ENV) or default_dataset_path()
-    text = str(location)
-    if "://" in text:
+    return str(location)
+
+
+def dataset_file(location: str | os.PathLike[str] | None) -> Path | None:
+    """The dataset file ``--db``'s value (a path, a URL, or nothing) names; None for a database URL."""
+    text = _chosen(location)
+    return None if "://" in text else Path(text).expanduser().resolve()
+
+
+def resolve_dataset(location: str | os.PathLike[str] | None) -> str:
+    """Turn ``--db``'s value (a path, a SQLAlchemy URL, or nothing) into a SQLAlchemy URL."""
+    from sqlalchemy.engine import URL
+
+    path = dataset_file(location)
+    if path is None:
         # A password in the address goes to the connections, never into what is shown or remembered.
         from app.core.team.credentials import without_password
 
-        return without_password(text)
-    path = Path(text).expanduser().resolve()
+        return without_password(_chosen(location))
     # Built, not formatted: a "?" or "#" in a folder name must stay part of the path.
     return URL.create("sqlite", database=str(path)).render_as_string(hide_password=False)

@@ -99,11 +99,12 @@ def test_a_cluster_left_with_one_article_offers_no_near_copy_actions(make_window
 
 def test_a_read_only_dataset_offers_no_copying_of_spans(make_window, store, db_path, sample_text, qtbot,
                                                         monkeypatch):
+    from app.core.db import sqlite_file
     from app.core.db import store as store_module
 
     first, second = store_articles(store, list(syndicated(sample_text)))
     store.close()
-    monkeypatch.setattr(store_module, "_writable", lambda path: False)
+    monkeypatch.setattr(sqlite_file, "writable", lambda path: False)
     read_only = store_module.open_store(db_path)
     assert read_only.read_only
     window = make_window(read_only)

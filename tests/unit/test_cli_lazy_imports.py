@@ -85,4 +85,5 @@ def test_the_revisions_read_from_the_scripts_are_alembics() -> None:
 
     scripts = ScriptDirectory.from_config(migrations.alembic_config())
     assert migrations.head_revision() == scripts.get_current_head()
+    assert scripts.get_current_head() == migrations.HEAD_REVISION  # the command line's quick reads rely on it
     assert migrations.known_revisions() == {script.revision for script in scripts.walk_revisions()}

@@ -124,7 +124,7 @@ def test_switching_a_new_dataset_to_wal_waits_for_a_writer_instead_of_failing(tm
     import threading
     import time
 
-    from app.core.db.store import _configure_sqlite
+    from app.core.db.sqlite_file import configure_sqlite
 
     path = tmp_path / "new.sqlite"
     writer = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
@@ -136,7 +136,7 @@ def test_switching_a_new_dataset_to_wal_waits_for_a_writer_instead_of_failing(tm
     opener = sqlite3.connect(path, isolation_level=None, timeout=5)
     try:
         started = time.monotonic()
-        _configure_sqlite(opener, 5000)
+        configure_sqlite(opener, 5000)
         assert time.monotonic() - started >= 0.25  # it waited for the writer's commit
         assert opener.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     finally:

@@ -55,7 +55,7 @@ def insert_tuples(conn: Connection, table: str, columns: Sequence[str], rows: Se
     way to the driver: for 20 spans an article that cost more than SQLite's own
     work of storing them. Values go to the driver as they are: strings, numbers,
     bytes, None and datetimes (stored by sqlite3 exactly as SQLAlchemy stores
-    them, see ``store._adapt_datetime``).
+    them, see ``sqlite_file._adapt_datetime``).
     """
     if not rows:
         return

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, TextClause, bindparam, text
+if TYPE_CHECKING:  # loaded when a statement is first made: reading a dataset file can do without it
+    from sqlalchemy import Connection, TextClause
 
 # Values per statement: under SQLite's 999, with room for the statement's other parameters.
 CHUNK = 500
@@ -36,6 +37,8 @@ def chunked(values: Iterable[Any]) -> Iterator[list[Any]]:
 
 @lru_cache(maxsize=64)
 def _statement(sql: str) -> TextClause:
+    from sqlalchemy import bindparam, text
+
     return text(sql).bindparams(bindparam("values", expanding=True))
 
 

@@ -12,11 +12,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from sqlalchemy import Connection, text
+if TYPE_CHECKING:  # writing to the index needs SQLAlchemy; searching does not (app/core/db/reader.py)
+    from sqlalchemy import Connection
 
-from app.core.db.in_lists import execute_in
+    from app.core.db.reader import Reader
 
 MAX_QUERY_TERMS = 16
 
@@ -104,7 +105,7 @@ class SearchBackend(Protocol):
     def unindex(self, conn: Connection, article_ids: list[int]) -> None:
         """Drop articles from the index; call before deleting or retitling them."""
 
-    def search_ids(self, conn: Connection, query: str, limit: int) -> list[int]:
+    def search_ids(self, reader: Reader, query: str, limit: int) -> list[int]:
         """Ids of the best ``limit`` matches, best first."""
 
     def match_clause(self, query: str) -> tuple[str, dict[str, object]] | None:
@@ -138,6 +139,8 @@ class SqliteFts5Backend:
         self._index_symbols(conn, "SELECT id, title, text FROM article", {})
 
     def index_range(self, conn: Connection, first_id: int, last_id: int) -> None:
+        from sqlalchemy import text
+
         conn.execute(
             text(
                 f"INSERT INTO {self.table}(rowid, title, text) "
@@ -149,6 +152,8 @@ class SqliteFts5Backend:
                             {"a": first_id, "b": last_id})
 
     def _index_symbols(self, conn: Connection, select: str, params: dict[str, object]) -> None:
+        from sqlalchemy import text
+
         rows = []
         for art_id, title, body in conn.execute(text(select), params):
             title_symbols, text_symbols = symbols_of(title), symbols_of(body)
@@ -158,6 +163,8 @@ class SqliteFts5Backend:
             conn.execute(text(f"INSERT INTO {self.symbols}(rowid, title, text) VALUES (:id, :title, :text)"), rows)
 
     def unindex(self, conn: Connection, article_ids: list[int]) -> None:
+        from app.core.db.in_lists import execute_in
+
         # External-content FTS5 needs the old values to remove a row.
         ids = [int(i) for i in article_ids]
         execute_in(conn, f"INSERT INTO {self.table}({self.table}, rowid, title, text) "
@@ -179,7 +186,7 @@ class SqliteFts5Backend:
         fts = " ".join('"' + s + '"' for s in symbols)
         return f"rowid IN (SELECT rowid FROM {self.symbols} WHERE {self.symbols} MATCH :sym_q)", {"sym_q": fts}
 
-    def search_ids(self, conn: Connection, query: str, limit: int) -> list[int]:
+    def search_ids(self, reader: Reader, query: str, limit: int) -> list[int]:
         words, symbols = _split_terms(query)
         where = self._symbols_clause(symbols) if symbols else None
         exact = self._fts_query(words, prefix=False)
@@ -187,9 +194,9 @@ class SqliteFts5Backend:
             if where is None:
                 return []
             # Only symbols: the symbol index ranks, a symbol in the title first.
-            rows = conn.execute(
-                text(f"SELECT rowid FROM {self.symbols} WHERE {self.symbols} MATCH :sym_q "
-                     f"ORDER BY bm25({self.symbols}, {TITLE_WEIGHT}, 1.0), rowid DESC LIMIT :n"),
+            rows = reader.rows(
+                f"SELECT rowid FROM {self.symbols} WHERE {self.symbols} MATCH :sym_q "
+                f"ORDER BY bm25({self.symbols}, {TITLE_WEIGHT}, 1.0), rowid DESC LIMIT :n",
                 {**where[1], "n": limit},
             )
             return [r[0] for r in rows]
@@ -197,25 +204,23 @@ class SqliteFts5Backend:
         # fill the page is the last word also taken as a prefix: expanding a short
         # prefix ("the*": the, their, them, then, ...) merges the lists of every
         # such word, 20-30 ms on 100k articles before anything is ranked.
-        ids = self._ranked(conn, exact, limit, where)
+        ids = self._ranked(reader, exact, limit, where)
         if len(ids) < limit:
             seen = set(ids)
-            more = self._ranked(conn, self._fts_query(words) or exact, limit + len(ids), where)
+            more = self._ranked(reader, self._fts_query(words) or exact, limit + len(ids), where)
             ids += [i for i in more if i not in seen][: limit - len(ids)]
         return ids
 
-    def _ranked(self, conn: Connection, fts: str, limit: int,
+    def _ranked(self, reader: Reader, fts: str, limit: int,
                 where: tuple[str, dict[str, object]] | None = None) -> list[int]:
         # bm25 is computed for every row that reaches the sort: for a word in most of
         # 100k articles that is ~0.5 s. Matches come cheaply in rowid order, so only
         # the newest RANK_CANDIDATES are ranked: exact for any query matching fewer
         # articles, and the newest articles for a word that is everywhere.
-        rows = conn.execute(
-            text(
-                f"SELECT rowid FROM (SELECT rowid, bm25({self.table}, {TITLE_WEIGHT}, 1.0) AS score "
-                f"FROM {self.table} WHERE {self.table} MATCH :q {'AND ' + where[0] if where else ''} "
-                "ORDER BY rowid DESC LIMIT :cap) ORDER BY score, rowid DESC LIMIT :n"
-            ),
+        rows = reader.rows(
+            f"SELECT rowid FROM (SELECT rowid, bm25({self.table}, {TITLE_WEIGHT}, 1.0) AS score "
+            f"FROM {self.table} WHERE {self.table} MATCH :q {'AND ' + where[0] if where else ''} "
+            "ORDER BY rowid DESC LIMIT :cap) ORDER BY score, rowid DESC LIMIT :n",
             {"q": fts, "n": limit, "cap": RANK_CANDIDATES, **(where[1] if where else {})},
         )
         return [r[0] for r in rows]
@@ -270,17 +275,15 @@ class PostgresTsvectorBackend:
         return " AND ".join(f"(strpos(coalesce(article.title, ''), :{k}) > 0 OR strpos(article.text, :{k}) > 0)"
                             for k in params), params
 
-    def search_ids(self, conn: Connection, query: str, limit: int) -> list[int]:
+    def search_ids(self, reader: Reader, query: str, limit: int) -> list[int]:
         clause = self.match_clause(query)
         if clause is None:
             return []
         words, _symbols = _split_terms(query)
         tsq = self._tsquery(words)
         rank = "ts_rank(search_vector, to_tsquery('simple', :fts_q)) DESC, " if tsq else ""
-        rows = conn.execute(
-            text(f"SELECT id FROM article WHERE {clause[0]} ORDER BY {rank}id LIMIT :n"),
-            {**clause[1], "n": limit},
-        )
+        rows = reader.rows(f"SELECT id FROM article WHERE {clause[0]} ORDER BY {rank}id LIMIT :n",
+                           {**clause[1], "n": limit})
         return [r[0] for r in rows]
 
     def match_clause(self, query: str) -> tuple[str, dict[str, object]] | None:

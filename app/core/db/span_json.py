@@ -28,15 +28,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from itertools import groupby
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import Connection
 
-from app.core.cancel import CancelToken
-from app.core.db.bulk import insert_tuples
 from app.core.db.in_lists import chunked, execute_in, select_in
-from app.core.db.store import Store
+
+if TYPE_CHECKING:  # the export reads the lists without SQLAlchemy; only writing them needs it
+    from sqlalchemy import Connection
+
+    from app.core.cancel import CancelToken
+    from app.core.db.store import Store
 
 TABLE = "article_span_json"
 # The layout of the lists ``native_spans`` writes. Raise it whenever that layout
@@ -118,6 +120,8 @@ def _write(conn: Connection, rows: Sequence[SpanRow], bodies: dict[int, str]) ->
             counts[span[3]] = counts.get(span[3], 0) + 1
         values.append((article_id, orjson.dumps(native_spans(spans)).decode(), orjson.dumps(counts).decode(),
                        FORMAT))
+    from app.core.db.bulk import insert_tuples  # only writing the lists needs SQLAlchemy
+
     insert_tuples(conn, TABLE, ("article_id", "spans", "label_counts", "format"), values)
 
 

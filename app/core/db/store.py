@@ -2,7 +2,7 @@
 
 One dataset is one SQLite file by default; a SQLAlchemy URL (e.g.
 ``postgresql+psycopg://...``) points the same code at a server. Everything that
-differs between the two lives in ``search_backend`` and ``_configure_sqlite``.
+differs between the two lives in ``search_backend`` and ``sqlite_file``.
 """
 
 from __future__ import annotations
@@ -10,11 +10,9 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Self
 from urllib.parse import unquote, urlsplit
@@ -25,36 +23,33 @@ from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, SQLA
 from sqlalchemy.pool import QueuePool
 
 from app import __version__
-from app.core.cancel import CancelToken
-from app.core.db import dataset_lock, migrations
+from app.core.db import dataset_lock, migrations, sqlite_file
+from app.core.db.reader import ConnectionReader, Reader
 from app.core.db.search_backend import SearchBackend, backend_for
+
+# The settings of SQLite's connections, and what their errors mean, live beside the store so that
+# an up-to-date dataset file can be read without SQLAlchemy (file_reader); they are the store's all the same.
+from app.core.db.sqlite_file import (  # noqa: F401 - the store's names for them, used elsewhere
+    BUSY_TIMEOUT_MS,
+    SQLITE_MAGIC,
+    backup_hint,
+    check_integrity,
+    configure_read_only_sqlite,
+    configure_sqlite,
+    describe_db_error,
+    error_kind,
+    existing_but_read_only,
+    is_busy,
+    is_damage,
+    latest_backup,
+    read_only_message,
+    read_only_uri,
+    sqlite_datetime,
+)
 from app.core.paths import resolve_dataset
 from app.core.team import credentials
 
 log = logging.getLogger(__name__)
-
-BUSY_TIMEOUT_MS = 5000
-
-
-def _adapt_datetime(value: datetime) -> str:
-    """A datetime bound in plain SQL, stored exactly as SQLAlchemy's DateTime stores it.
-
-    sqlite3's default adapter drops ".000000" at whole seconds, so a timestamp
-    written or compared in plain SQL could differ in text from the same instant
-    written through the ORM; keyset paging on ``updated_at`` compares that text.
-    """
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
-    return value.isoformat(" ", "microseconds")
-
-
-sqlite3.register_adapter(datetime, _adapt_datetime)
-
-
-def sqlite_datetime(value: datetime) -> str:
-    """The text a datetime is stored as in a SQLite dataset (for rows handed to sqlite3 as they are)."""
-    return _adapt_datetime(value)
-
 
 # What a write to the dataset can fail with, for callers outside the core (the GUI)
 # that must report a failed save without knowing the database library.
@@ -63,102 +58,14 @@ STORE_ERRORS: tuple[type[BaseException], ...] = (SQLAlchemyError, OSError)
 DATABASE_ERRORS: tuple[type[BaseException], ...] = (SQLAlchemyError, sqlite3.Error)
 
 
-def _error_kind(exc: BaseException) -> tuple[str, str]:
-    """What kind of database failure ``exc`` is, from SQLite's message, and that message's first line.
-
-    One reading of SQLite's messages for both the clause an edit reports
-    (``describe_db_error``) and the sentence a failed open gives (``_open_error``).
-    """
-    message = str(getattr(exc, "orig", exc)).split("\n")[0]
-    lowered = message.lower()
-    kinds = (("busy", ("locked", "busy")), ("full", ("disk is full", "no space")),
-             ("readonly", ("readonly", "read-only")), ("cannot_open", ("unable to open",)),
-             ("io", ("i/o error",)), ("damaged", ("malformed", "corrupt")),
-             ("not_database", ("not a database", "encrypted")))
-    for kind, needles in kinds:
-        if any(needle in lowered for needle in needles):
-            return kind, message
-    return "other", message
-
-
-_ERROR_CLAUSES = {
-    "busy": "the dataset is locked by another program",
-    "full": "the disk is full",
-    "readonly": "the dataset is read-only (a write-protected file, or a read-only folder or disk)",
-    "cannot_open": ("the dataset file cannot be opened (its folder may be read-only, or on a drive "
-                    "that is no longer connected)"),
-    "io": "the disk could not be read or written (a failing or disconnected drive)",
-    "damaged": "the dataset file is damaged",
-    "not_database": "the dataset file is damaged",
-}
-
-
-def describe_db_error(exc: BaseException) -> str:
-    """Why a database operation failed, as a clause a user understands (no trailing period)."""
-    kind, message = _error_kind(exc)
-    return _ERROR_CLAUSES.get(kind) or message.rstrip(".")
-
-
-def is_damage(exc: BaseException) -> bool:
-    """Whether a database error says the dataset file itself is damaged (not busy, full or read-only)."""
-    return _error_kind(exc)[0] in ("damaged", "not_database")
-
-
-def is_busy(exc: BaseException) -> bool:
-    """Whether ``exc`` says another connection holds the dataset's lock (worth trying again)."""
-    return _error_kind(exc)[0] == "busy"
-
-
 class StoreError(Exception):
     """A dataset could not be opened or used; ``str()`` is a sentence for the user."""
 
 
-def _configure_sqlite(dbapi_conn: sqlite3.Connection, busy_timeout_ms: int) -> None:
-    cur = dbapi_conn.cursor()
-    # WAL lets the GUI read while an import writes; FULL makes every committed
-    # annotation survive a power loss (it costs well under a millisecond).
-    _switch_to_wal(cur, busy_timeout_ms)
-    cur.execute("PRAGMA synchronous=FULL")
-    # SQLite leaves foreign keys off unless asked, on every connection.
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
-    cur.close()
-
-
-def _switch_to_wal(cur: sqlite3.Cursor, busy_timeout_ms: int) -> None:
-    """Put the dataset in WAL mode, waiting up to ``busy_timeout_ms`` for another process.
-
-    Switching a new file to WAL needs its exclusive lock, and SQLite answers "database
-    is locked" at once, without its busy handler, when another process creating the
-    same file holds a lock on it; so wait here as the busy handler would.
-    """
-    deadline = time.monotonic() + busy_timeout_ms / 1000
-    while True:
-        try:
-            cur.execute("PRAGMA journal_mode=WAL")
-            return
-        except sqlite3.OperationalError as exc:
-            if not is_busy(exc) or time.monotonic() >= deadline:
-                raise
-            time.sleep(0.02)
-
-
-def _configure_read_only_sqlite(dbapi_conn: sqlite3.Connection, busy_timeout_ms: int) -> None:
-    cur = dbapi_conn.cursor()
-    # Nothing to set up for writing; query_only makes any write fail at once, in words
-    # SQLite shares with a read-only disk ("attempt to write a readonly database").
-    cur.execute("PRAGMA query_only=ON")
-    cur.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
-    cur.close()
-
-
-def read_only_message(where: object) -> str:
-    """The one sentence that says a dataset was opened read-only, and what to do to edit it."""
-    return f"The dataset {where} is read-only: copy it to a writable folder to edit it."
-
-
 class Store:
     """An open dataset. Thread-safe to share; each thread takes its own sessions."""
+
+    database_errors = DATABASE_ERRORS
 
     def __init__(self, engine: Engine, location: str) -> None:
         self.engine = engine
@@ -204,6 +111,30 @@ class Store:
         with self.engine.begin() as conn:
             yield conn
 
+    @contextmanager
+    def reader(self) -> Iterator[Reader]:
+        """Plain-SQL reads (``app.core.db.reader``) inside one transaction."""
+        with self.begin() as conn:
+            yield ConnectionReader(conn)
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Reader]:
+        """Reads that see one consistent state of the dataset until the block ends (an export's)."""
+        with self.engine.connect() as conn:
+            if self.is_sqlite:
+                # pysqlite runs SELECTs outside any transaction; an explicit BEGIN pins one
+                # WAL snapshot (writers carry on meanwhile), so batches agree with each other.
+                conn.exec_driver_sql("BEGIN")
+                snapshot = conn
+            else:
+                snapshot = conn.execution_options(isolation_level="REPEATABLE READ")
+            yield ConnectionReader(snapshot)
+            snapshot.rollback()  # read-only: end the snapshot (on an error, closing the connection does)
+
+    def revision(self) -> str | None:
+        """The schema revision stored in the dataset."""
+        return migrations.current_revision(self.engine)
+
     def close(self) -> None:
         self.engine.dispose()
         if self.lock is not None:
@@ -236,7 +167,7 @@ def create_store_engine(url: str | URL, read_only: bool = False, *, busy_timeout
             max_overflow=16,
             connect_args={"check_same_thread": False, "timeout": wait_ms / 1000},
         )
-        configure = _configure_read_only_sqlite if read_only else _configure_sqlite
+        configure = configure_read_only_sqlite if read_only else configure_sqlite
         event.listen(engine, "connect", lambda dbapi_conn, _record: configure(dbapi_conn, wait_ms))
         return engine
     # Each engine names its connections, so that the change notices of its own writes are told apart
@@ -279,7 +210,7 @@ def open_store(location: str | os.PathLike[str] | None = None, *, upgrade: bool 
             if exclusive:
                 store.lock = _lock(path)
             _refuse_foreign_file(path)
-            if _existing_but_read_only(path):
+            if existing_but_read_only(path):
                 _reopen_read_only(store, path)
         _bring_up_to_date(store, upgrade)
     except BaseException:
@@ -298,39 +229,6 @@ def _lock(path: Path) -> dataset_lock.DatasetLock | None:
         # dataset says what is wrong if it cannot be used; otherwise go on unlocked.
         log.warning("Could not lock %s (%s); opening it without a lock.", path, exc)
         return None
-
-
-def _existing_but_read_only(path: Path) -> bool:
-    """A dataset file with content that this process may read but not change (or not beside)."""
-    try:
-        return path.stat().st_size > 0 and os.access(path, os.R_OK) and not _writable(path)
-    except OSError:
-        return False
-
-
-def read_only_uri(path: Path) -> str:
-    """SQLite's URI that reads ``path`` without writing anything, file or folder.
-
-    ``mode=ro`` sees the latest commits, also those still in a -wal file, but a
-    dataset in WAL mode needs its -shm file, which a read-only folder without one
-    cannot get; there ``immutable=1`` reads the main file alone (nothing can
-    change it on a read-only disk), without what a -wal left by a crash holds.
-    """
-    # as_uri() percent-encodes the path: a "#" or "?" in a folder name would otherwise
-    # end the path early, open some other file and lose the read-only parameter.
-    base = path.resolve().as_uri()
-    try:
-        conn = sqlite3.connect(f"{base}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
-        try:
-            conn.execute("SELECT count(*) FROM sqlite_master").fetchall()
-        finally:
-            conn.close()
-        return f"{base}?mode=ro"
-    except sqlite3.Error:
-        if path.with_name(path.name + "-wal").exists():
-            log.warning("%s has a -wal file that a read-only folder keeps from being read; the dataset is "
-                        "shown as it was at its last checkpoint.", path)
-        return f"{base}?immutable=1"
 
 
 def _reopen_read_only(store: Store, path: Path) -> None:
@@ -396,7 +294,6 @@ def _migration_lock(path: Path | None) -> Iterator[None]:
 
 # --- files that are not datasets, damaged or read-only ------------------------------------------
 
-SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 def _refuse_foreign_file(path: Path) -> None:
@@ -424,7 +321,7 @@ def _refuse_foreign_file(path: Path) -> None:
     # through an ordinary one, which tidies its -wal and -shm files on close instead
     # of leaving them behind as a read-only one would.
     rollback = len(header) >= 20 and header[18] == 1 and header[19] == 1
-    read_only = rollback or _existing_but_read_only(path)
+    read_only = rollback or existing_but_read_only(path)
     target = read_only_uri(path) if read_only else str(path)
     try:
         conn = sqlite3.connect(target, uri=read_only, timeout=BUSY_TIMEOUT_MS / 1000)
@@ -456,28 +353,9 @@ def _unknown_format_message(where: object, revision: str) -> str:
             f"({revision}) is unknown to version {__version__}. Update Article Curator to open it.")
 
 
-def _writable(path: Path) -> bool:
-    """Whether SQLite can write the dataset and create its -wal and -shm files beside it.
-
-    ``os.access`` also answers False on a read-only file system for root.
-    """
-    folder_ok = os.access(path.parent, os.W_OK | os.X_OK)
-    return folder_ok and (not path.exists() or os.access(path, os.W_OK))
-
-
-def _backups_of(path: Path) -> list[Path]:
-    return sorted(path.parent.glob(f"{path.name}.before-*.bak"), key=lambda p: p.stat().st_mtime)
-
-
-def latest_backup(path: Path | None) -> Path | None:
-    """The copy made before the dataset's last format upgrade, when there is one."""
-    backups = _backups_of(path) if path is not None else []
-    return backups[-1] if backups else None
-
-
 def _open_error(path: Path | None, location: str, exc: BaseException) -> StoreError:
     """The StoreError for a database error met while opening a dataset: what happened, what to do."""
-    kind, reason = _error_kind(exc)
+    kind, reason = error_kind(exc)
     where = path or location
     if kind == "busy":
         return StoreError(f"The dataset {where} is busy: another program is writing to it. "
@@ -487,7 +365,7 @@ def _open_error(path: Path | None, location: str, exc: BaseException) -> StoreEr
         if path.exists() and not os.access(path, os.R_OK):
             return StoreError(f"Cannot open {path}: you do not have permission to read it. "
                               "Ask its owner for access, or open a copy of it.")
-        if readonly or not _writable(path):
+        if readonly or not sqlite_file.writable(path):
             new_file = not path.exists() or path.stat().st_size == 0
             if new_file and not os.access(path.parent, os.W_OK | os.X_OK):
                 return StoreError(f"Cannot create the dataset {path}: its folder {path.parent} is read-only. "
@@ -506,45 +384,4 @@ def _open_error(path: Path | None, location: str, exc: BaseException) -> StoreEr
 
 def _damaged_message(where: object, reason: str) -> str:
     return (f"{where} is damaged ({reason.rstrip('.')}), so Article Curator cannot use it safely. "
-            f"Open a backup copy of it instead{_backup_hint(where)}.")
-
-
-def _backup_hint(where: object) -> str:
-    backups = _backups_of(where) if isinstance(where, Path) else []
-    if backups:
-        return f", such as {backups[-1]} (made before its last format upgrade)"
-    return ", if you have one"
-
-
-def check_integrity(store: Store, cancel: CancelToken | None = None) -> str | None:
-    """Read every page of a SQLite dataset (``PRAGMA quick_check``); a sentence when it is damaged.
-
-    Damage in the middle of a file shows only when those pages are read, so
-    opening a dataset does not find it; this does, in about a second per
-    100,000 articles. Returns None when the dataset is sound, is not SQLite, or
-    ``cancel`` stopped the check.
-    """
-    if not store.is_sqlite:
-        return None
-    where = store.where
-    try:
-        with store.engine.connect() as conn:
-            raw = conn.connection.dbapi_connection
-            if cancel is not None and raw is not None:
-                raw.set_progress_handler(lambda: 1 if cancel.cancelled else 0, 10_000)
-            try:
-                rows = [str(r[0]) for r in conn.exec_driver_sql("PRAGMA quick_check(5)").all()]
-            finally:
-                if cancel is not None and raw is not None:
-                    raw.set_progress_handler(None, 0)
-    except DatabaseError as exc:
-        if cancel is not None and cancel.cancelled:
-            return None
-        rows = [str(getattr(exc, "orig", exc))]
-    if rows == ["ok"]:
-        return None
-    first = next((line.strip() for row in rows for line in row.splitlines()
-                  if line.strip() and not line.startswith("***")), "unknown damage")
-    return (f"{where} is damaged ({first.rstrip('.')}): some articles or spans may be missing or unreadable, "
-            "and saving may fail. Export what you still need, then work on a backup copy of the dataset "
-            f"instead{_backup_hint(where)}.")
+            f"Open a backup copy of it instead{backup_hint(where)}.")

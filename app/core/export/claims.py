@@ -47,14 +47,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import Connection, text
 
 from app.core.cancel import CancelToken
 from app.core.db.in_lists import in_list
-from app.core.db.store import Store
 from app.core.entities.claimant import PERSON_LABELS
 from app.core.export.exporter import (
     BATCH,
@@ -62,12 +60,14 @@ from app.core.export.exporter import (
     ExportOptions,
     ExportSummary,
     ProgressFn,
-    _open_snapshot,
     split_for,
 )
 from app.core.export.formats import SPLIT_NAMES
 from app.core.export.grouping import Grouping, SplitTally
 from app.core.export.output import Output
+
+if TYPE_CHECKING:
+    from app.core.db.reader import Dataset, Reader
 
 _QID = re.compile(r"^[Qq][1-9][0-9]*$")
 _DUMP_OPTS = orjson.OPT_APPEND_NEWLINE
@@ -200,7 +200,7 @@ class _ArrayWriter:
 
 
 def write_claims(
-    store: Store,
+    store: Dataset,
     options: ExportOptions,
     outputs: dict[str, Output],
     split_field: bool,
@@ -218,15 +218,15 @@ def write_claims(
     without_verdict = done = 0
     where, params = _filters(options)
     claims_sql = _claims_sql(where)
-    with _open_snapshot(store) as conn:
-        total = int(conn.execute(text(f"SELECT count(*) {_FROM} WHERE {where}"), params).scalar_one())
-        grouping = Grouping(conn, options.group_by)
+    with store.snapshot() as reader:
+        total = int(reader.scalar(f"SELECT count(*) {_FROM} WHERE {where}", params))
+        grouping = Grouping(reader, options.group_by)
         if progress is not None:
             progress(0, total, "")
-        for lo, hi in _article_ranges(conn, where, params):
+        for lo, hi in _article_ranges(reader, where, params):
             if cancel is not None:
                 cancel.raise_if_cancelled()
-            rows = conn.execute(text(claims_sql), {**params, "lo": lo, "hi": hi}).all()
+            rows = reader.rows(claims_sql, {**params, "lo": lo, "hi": hi})
             # A claim goes to its article's split, which keeps near copies (or a site) together.
             keys = grouping.article_keys([row[1] for row in rows]) if ratios else {}
             for row in rows:
@@ -252,7 +252,6 @@ def write_claims(
             done += len(rows)
             if progress is not None and rows:
                 progress(done, total, rows[-1][12] or rows[-1][10])
-        conn.rollback()  # read-only: end the snapshot
     if array is not None:
         array.close(outputs)
     notes = []
@@ -267,13 +266,13 @@ def write_claims(
                          straddling_groups=len(tally.straddling()))
 
 
-def _article_ranges(conn: Connection, where: str, params: dict[str, Any]) -> Iterator[tuple[int, int]]:
+def _article_ranges(reader: Reader, where: str, params: dict[str, Any]) -> Iterator[tuple[int, int]]:
     """(first, last) article ids of successive batches of the articles that have claims passing the filters."""
     sql = (f"SELECT DISTINCT span.article_id {_FROM} WHERE {where} AND span.article_id > :last "
            f"ORDER BY span.article_id LIMIT {BATCH}")
     last = 0
     while True:
-        ids = [int(r[0]) for r in conn.execute(text(sql), {**params, "last": last})]
+        ids = [int(r[0]) for r in reader.rows(sql, {**params, "last": last})]
         if not ids:
             return
         yield ids[0], ids[-1]

@@ -21,13 +21,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import Connection, text
 
 from app.core.db.in_lists import in_list
 from app.core.export.formats import SPLIT_NAMES
+
+if TYPE_CHECKING:
+    from app.core.db.reader import Reader
 
 FORMATS = ("native", "spacy")  # the exports that carry entity ids
 SUFFIX = ".entities.jsonl"
@@ -72,26 +74,26 @@ def _linked_ids_sql(options: Any) -> tuple[str, dict[str, Any]]:
     return sql, params
 
 
-def entity_lines(conn: Connection, options: Any) -> Iterator[dict[str, Any]]:
+def entity_lines(reader: Reader, options: Any) -> Iterator[dict[str, Any]]:
     """The entities file's records for an export with these options, by id (read in the export's snapshot)."""
     ids_sql, params = _linked_ids_sql(options)
     aliases: dict[int, list[str]] = {}
-    for entity_id, name in conn.execute(text(
-            f"SELECT entity_id, name FROM entity_alias WHERE entity_id IN ({ids_sql}) ORDER BY entity_id, id"),
+    for entity_id, name in reader.rows(
+            f"SELECT entity_id, name FROM entity_alias WHERE entity_id IN ({ids_sql}) ORDER BY entity_id, id",
             params):
         aliases.setdefault(int(entity_id), []).append(name)
-    rows = conn.execute(text(
+    rows = reader.rows(
         "SELECT entity.id, label.name, entity.name, entity.external_id, entity.note FROM entity "
-        f"JOIN label ON label.id = entity.label_id WHERE entity.id IN ({ids_sql}) ORDER BY entity.id"), params)
+        f"JOIN label ON label.id = entity.label_id WHERE entity.id IN ({ids_sql}) ORDER BY entity.id", params)
     for entity_id, kind, name, external_id, note in rows:
         yield dict(zip(KEYS, (int(entity_id), kind, name, aliases.get(int(entity_id), []), external_id or "",
                               note or ""), strict=True))
 
 
-def write_entities(conn: Connection, options: Any, write: Any) -> int:
+def write_entities(reader: Reader, options: Any, write: Any) -> int:
     """Write the entities file's lines with ``write``; returns how many entities it lists."""
     n = 0
-    for record in entity_lines(conn, options):
+    for record in entity_lines(reader, options):
         write(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE))
         n += 1
     return n

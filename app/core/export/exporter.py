@@ -56,22 +56,19 @@ cluster by default, so that no story is in train and test at once.
 from __future__ import annotations
 
 import gc
-import hashlib
 import os
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import Connection, text
 
-from app.core.cancel import CancelToken
 from app.core.db import span_json
 from app.core.db.in_lists import in_list
-from app.core.db.store import Store
+from app.core.db.reader import SqliteReader
 from app.core.errors import InvalidInput
 from app.core.export import entities_file
 from app.core.export.formats import (
@@ -83,10 +80,14 @@ from app.core.export.formats import (
     SPLIT_NAMES,
     TOKEN_FORMATS,
 )
-from app.core.export.grouping import GROUP_BY, Grouping, SplitTally
+from app.core.export.grouping import GROUP_BY, Grouping, SplitTally, split_for, split_paths
 from app.core.export.labelstudio import JsonList, labelstudio_task
 from app.core.export.output import Output, remove_stale_temp_files, sync_folder
 from app.models import ARTICLE_STATUSES
+
+if TYPE_CHECKING:  # read through app/core/db/reader.py: the command line exports a dataset file without SQLAlchemy
+    from app.core.cancel import CancelToken
+    from app.core.db.reader import Dataset, Reader
 
 BATCH = 1000
 # spaCy's nlp.max_length default: longer texts raise E088 unless the user raises it before loading.
@@ -171,34 +172,6 @@ class ExportSummary:
         which = "1 article is" if n == 1 else f"{n} articles are"
         return [*self.notes, f"{which} longer than spaCy's default limit of {SPACY_MAX_LENGTH:,} characters "
                 f"(nlp.max_length): ids {shown}; raise nlp.max_length before loading."]
-
-
-def split_for(key: str, seed: int, ratios: Sequence[float]) -> str:
-    """The split ("train", "dev" or "test") of an article's group (its uid, when grouped by
-    nothing), from the group key and the seed alone."""
-    digest = hashlib.blake2b(f"{seed}\x00{key}".encode(), digest_size=8).digest()
-    point = int.from_bytes(digest, "big") / 2.0**64  # uniform in [0, 1)
-    bound = 0.0
-    last = SPLIT_NAMES[0]
-    for name, ratio in zip(SPLIT_NAMES, ratios, strict=True):
-        if ratio <= 0:
-            continue
-        bound += ratio
-        last = name
-        if point < bound:
-            return name
-    return last  # only reached through rounding when the ratios sum to a hair under 1
-
-
-def split_paths(out_path: Path) -> dict[str, Path]:
-    """``OUT.train.jsonl``, ``OUT.dev.jsonl`` and ``OUT.test.jsonl`` for ``OUT.jsonl``.
-
-    All three are written even when a ratio is 0 (the file is then empty), so no
-    file left from an earlier export with other ratios can pass for part of this one.
-    """
-    suffix = out_path.suffix or ".jsonl"
-    stem = out_path.stem if out_path.suffix else out_path.name
-    return {name: out_path.with_name(f"{stem}.{name}{suffix}") for name in SPLIT_NAMES}
 
 
 # --- line encoders ------------------------------------------------------------------------------
@@ -305,7 +278,7 @@ _ARTICLE_COLUMNS = "id, uid, url, title, author, published, site_name, language,
 # --- the export -------------------------------------------------------------------------------------
 
 
-def _uses_span_json(store: Store, options: ExportOptions) -> bool:
+def _uses_span_json(store: Dataset, options: ExportOptions) -> bool:
     """Whether the articles' ready-made span lists (``span_json``) can be copied as they are:
     they hold every span in the native layout, so not with span filters or other formats."""
     return (options.format == "native" and not options.labels and not options.annotators
@@ -373,31 +346,28 @@ def _spans_sql(options: ExportOptions, labels: list[tuple[int, str]]) -> tuple[s
     return sql, params
 
 
-def _fetch(conn: Connection, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+def _fetch(reader: Reader, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
     """All rows of a query as plain tuples."""
-    if conn.dialect.name == "sqlite":
+    raw = reader.sqlite_connection
+    if raw is not None:
         # Straight from sqlite3 (which takes :name parameters itself): no Row objects
         # in between, which matters at a few hundred thousand span rows per second.
         # Same connection, so the same snapshot.
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        try:
-            return cursor.execute(sql, params).fetchall()
-        finally:
-            cursor.close()
-    return [tuple(r) for r in conn.execute(text(sql), params)]
+        return SqliteReader(raw).rows(sql, params)
+    return reader.rows(sql, params)
 
 
-def _article_batches(conn: Connection, options: ExportOptions, sql: str, params: dict[str, Any],
+def _article_batches(reader: Reader, options: ExportOptions, sql: str, params: dict[str, Any],
                      progress: ProgressFn | None, cancel: CancelToken | None) -> Iterator[list[tuple[Any, ...]]]:
     """The exported articles, ``BATCH`` rows at a time in id order (keyset paging), with progress and cancel."""
-    total = _count(conn, options)
+    total = _count(reader, options)
     if progress is not None:
         progress(0, total, "")
     last = done = 0
     while True:
         if cancel is not None:
             cancel.raise_if_cancelled()
-        rows = _fetch(conn, sql, {**params, "last": last})
+        rows = _fetch(reader, sql, {**params, "last": last})
         if not rows:
             return
         last = rows[-1][0]
@@ -427,24 +397,12 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _open_snapshot(store: Store) -> Connection:
-    """A connection that sees one consistent state of the dataset for the whole export."""
-    conn = store.engine.connect()
-    if store.is_sqlite:
-        # pysqlite runs SELECTs outside any transaction; an explicit BEGIN pins one
-        # WAL snapshot (writers carry on meanwhile), so batches agree with each other.
-        conn.exec_driver_sql("BEGIN")
-    else:
-        conn = conn.execution_options(isolation_level="REPEATABLE READ")
-    return conn
-
-
-def _count(conn: Connection, options: ExportOptions) -> int:
+def _count(reader: Reader, options: ExportOptions) -> int:
     params: dict[str, Any] = {}
     sql = "SELECT count(*) FROM article WHERE true"
     if options.statuses:
         sql += f" AND status IN ({in_list(params, 'st', options.statuses)})"
-    return int(conn.execute(text(sql + _reviewed(options)), params).scalar_one())
+    return int(reader.scalar(sql + _reviewed(options), params))
 
 
 def _reviewed(options: ExportOptions) -> str:
@@ -458,27 +416,27 @@ def _reviewed(options: ExportOptions) -> str:
             "AND status = 'done')")
 
 
-def left_unreviewed(store: Store, options: ExportOptions) -> int:
+def left_unreviewed(store: Dataset, options: ExportOptions) -> int:
     """How many articles of the export's statuses the gold layer's export leaves out, as no reviewer finished them."""
     if not options.reviewed_only:
         return 0
-    with store.begin() as conn:
-        every = _count(conn, replace(options, reviewed_only=False))
-        return every - _count(conn, options)
+    with store.reader() as reader:
+        every = _count(reader, replace(options, reviewed_only=False))
+        return every - _count(reader, options)
 
 
-def with_layer(store: Store, options: ExportOptions) -> ExportOptions:
+def with_layer(store: Dataset, options: ExportOptions) -> ExportOptions:
     """The layer exported: the reviewed (gold) layer of the reviewed articles by default once a reviewer made
     one, otherwise every annotator's spans as before; ``annotators`` or ``all_layers`` choose otherwise."""
-    from app.core.team import review
+    from app.core.team.identity import GOLD_LAYER, has_gold
 
-    if options.annotators or options.all_layers or not review.has_gold(store):
+    if options.annotators or options.all_layers or not has_gold(store):
         return options
-    return replace(options, annotators=(review.GOLD_LAYER,), reviewed_only=True)
+    return replace(options, annotators=(GOLD_LAYER,), reviewed_only=True)
 
 
 def export_jsonl(
-    store: Store,
+    store: Dataset,
     out_path: str | os.PathLike[str],
     options: ExportOptions = ExportOptions(),
     progress: ProgressFn | None = None,
@@ -502,7 +460,8 @@ def export_jsonl(
         # them gets them first.
         from app.core.quality.clustering import sign_and_cluster_missing
 
-        sign_and_cluster_missing(store, cancel=cancel)
+        # (Only a store is exported with a split: the command line's quick reads take none.)
+        sign_and_cluster_missing(store, cancel=cancel)  # type: ignore[arg-type]
     if options.format in TOKEN_FORMATS:
         from app.core.export.token_formats import export_tokens
 
@@ -542,7 +501,7 @@ def export_jsonl(
 
 
 def _write(
-    store: Store,
+    store: Dataset,
     options: ExportOptions,
     outputs: dict[str, Output],
     split_field: bool,
@@ -562,19 +521,19 @@ def _write(
     json_list = JsonList() if options.format == "labelstudio" else None  # one JSON list, not lines
     done = 0
 
-    with _open_snapshot(store) as conn, _no_cyclic_gc():
-        labels = sorted(((int(i), n) for i, n in conn.execute(text("SELECT id, name FROM label"))),
+    with store.snapshot() as reader, _no_cyclic_gc():
+        labels = sorted(((int(i), n) for i, n in reader.rows("SELECT id, name FROM label")),
                         key=lambda label: label[1])
         names = [name for _id, name in labels]
         counts = [0] * len(names)
         articles_sql, art_params = _articles_sql(options, cached)
         spans_sql, span_params = _spans_sql(options, labels)
-        grouping = Grouping(conn, options.group_by)
-        for rows in _article_batches(conn, options, articles_sql, art_params, progress, cancel):
+        grouping = Grouping(reader, options.group_by)
+        for rows in _article_batches(reader, options, articles_sql, art_params, progress, cancel):
             last = rows[-1][0]
             spans: list[tuple[Any, ...]] = []
             if not cached or any(row[14] for row in rows):
-                spans = _fetch(conn, spans_sql, {**span_params, "lo": rows[0][0], "hi": last})
+                spans = _fetch(reader, spans_sql, {**span_params, "lo": rows[0][0], "hi": last})
                 spans.sort()  # into (article, start, end, label name, annotator) order; see _spans_sql
             owners = [s[0] for s in spans]  # article id of each span row, ascending
             keys = grouping.keys(rows) if ratios else []
@@ -618,8 +577,7 @@ def _write(
             done += len(rows)
             del rows, spans, owners  # only one batch is ever alive
         entities_output = outputs.get(ENTITIES)
-        linked = 0 if entities_output is None else entities_file.write_entities(conn, options, entities_output.write)
-        conn.rollback()  # read-only: end the snapshot
+        linked = 0 if entities_output is None else entities_file.write_entities(reader, options, entities_output.write)
     if json_list is not None:
         json_list.close(list(outputs.values()))
     for name, n in zip(names, counts, strict=True):

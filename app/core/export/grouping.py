@@ -14,12 +14,18 @@ when a new article joins two groups into one.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Connection, text
+from app.core.export.formats import SPLIT_NAMES
+
+if TYPE_CHECKING:
+    from app.core.db.reader import Reader
+
 
 GROUP_BY = ("cluster", "site", "none")
 
@@ -28,13 +34,13 @@ _ID, _UID, _URL, _SITE = 0, 1, 2, 6
 
 
 class Grouping:
-    """The group key of each article of one export, read from the export's snapshot ``conn``."""
+    """The group key of each article of one export, read from the export's snapshot ``reader``."""
 
-    def __init__(self, conn: Connection, group_by: str) -> None:
-        self.conn = conn
+    def __init__(self, reader: Reader, group_by: str) -> None:
+        self.reader = reader
         self.group_by = group_by
         # Sites joined by clusters are known only from the whole dataset, so they are read once.
-        self._site_groups = _site_components(conn) if group_by == "site" else {}
+        self._site_groups = _site_components(reader) if group_by == "site" else {}
 
     def keys(self, rows: Sequence[Sequence[Any]]) -> list[str]:
         """The group key of each article row of one export batch (rows in id order)."""
@@ -44,21 +50,21 @@ class Grouping:
             return [row[_UID] for row in rows]
         # The cluster's first article's uid; "cluster:<id>" should that article be gone, so
         # its copies still stay together.
-        clustered: dict[int, str] = dict(self.conn.execute(text(
+        clustered: dict[int, str] = dict(self.reader.rows(
             "SELECT s.article_id, coalesce(c.uid, 'cluster:' || s.cluster_id) FROM article_signature s "
             "LEFT JOIN article c ON c.id = s.cluster_id "
-            "WHERE s.article_id BETWEEN :lo AND :hi AND s.cluster_id IS NOT NULL"),
-            {"lo": rows[0][_ID], "hi": rows[-1][_ID]}).all())
+            "WHERE s.article_id BETWEEN :lo AND :hi AND s.cluster_id IS NOT NULL",
+            {"lo": rows[0][_ID], "hi": rows[-1][_ID]}))
         return [clustered.get(row[_ID], row[_UID]) for row in rows]
 
     def clusters(self, rows: Sequence[Sequence[Any]]) -> list[int | None]:
         """The near-copy cluster of each article row (None: in none), checked whatever the grouping."""
         if not rows:
             return []
-        cluster_of: dict[int, int] = dict(self.conn.execute(text(
+        cluster_of: dict[int, int] = dict(self.reader.rows(
             "SELECT article_id, cluster_id FROM article_signature "
-            "WHERE article_id BETWEEN :lo AND :hi AND cluster_id IS NOT NULL"),
-            {"lo": rows[0][_ID], "hi": rows[-1][_ID]}).all())
+            "WHERE article_id BETWEEN :lo AND :hi AND cluster_id IS NOT NULL",
+            {"lo": rows[0][_ID], "hi": rows[-1][_ID]}))
         return [cluster_of.get(int(row[_ID])) for row in rows]
 
     def article_keys(self, article_ids: Sequence[int]) -> dict[int, str]:
@@ -66,29 +72,29 @@ class Grouping:
         wanted = {int(i) for i in article_ids}
         if not wanted:
             return {}
-        rows = [row for row in _key_rows(self.conn, "WHERE a.id BETWEEN :lo AND :hi",
+        rows = [row for row in _key_rows(self.reader, "WHERE a.id BETWEEN :lo AND :hi",
                                          {"lo": min(wanted), "hi": max(wanted)}) if row[_ID] in wanted]
         return {int(row[_ID]): key for row, key in zip(rows, self.keys(rows), strict=True)}
 
 
-def group_keys(conn: Connection, rows: Sequence[Sequence[Any]], group_by: str) -> list[str]:
+def group_keys(reader: Reader, rows: Sequence[Sequence[Any]], group_by: str) -> list[str]:
     """The group key of each article row of one batch; an export of many batches keeps one Grouping."""
-    return Grouping(conn, group_by).keys(rows)
+    return Grouping(reader, group_by).keys(rows)
 
 
-def article_group_keys(conn: Connection, article_ids: Sequence[int], group_by: str) -> dict[int, str]:
+def article_group_keys(reader: Reader, article_ids: Sequence[int], group_by: str) -> dict[int, str]:
     """The group key of each of these articles; an export of many batches keeps one Grouping."""
-    return Grouping(conn, group_by).article_keys(article_ids)
+    return Grouping(reader, group_by).article_keys(article_ids)
 
 
-def _key_rows(conn: Connection, where: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+def _key_rows(reader: Reader, where: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
     """Article rows in the export's layout, read for just what the keys need, with the cluster last."""
-    return [(i, uid, url, None, None, None, site, cluster) for i, uid, url, site, cluster in conn.execute(text(
+    return [(i, uid, url, None, None, None, site, cluster) for i, uid, url, site, cluster in reader.rows(
         "SELECT a.id, a.uid, a.url, a.site_name, s.cluster_id FROM article a "
-        f"LEFT JOIN article_signature s ON s.article_id = a.id {where} ORDER BY a.id"), params)]
+        f"LEFT JOIN article_signature s ON s.article_id = a.id {where} ORDER BY a.id", params)]
 
 
-def _site_components(conn: Connection) -> dict[str, str]:
+def _site_components(reader: Reader) -> dict[str, str]:
     """The group of each site that shares a cluster with another: the least site key of its component.
 
     A union-find over site keys joined through each cluster; a site that shares no cluster is its
@@ -110,7 +116,7 @@ def _site_components(conn: Connection) -> dict[str, str]:
             parent[high] = low  # the least key is the root, so the group's name is deterministic
 
     sites: set[str] = set()
-    for row in _key_rows(conn, "WHERE s.cluster_id IS NOT NULL", {}):
+    for row in _key_rows(reader, "WHERE s.cluster_id IS NOT NULL", {}):
         site = _site_key(row)
         sites.add(site)
         union(site, f"~cluster:{row[-1]}")  # "~" sorts after site keys: a root is always a site
@@ -154,3 +160,31 @@ class SplitTally:
         export grouped by nothing (or something is wrong). Checked by cluster, not by group key, as
         a group is in one split by construction."""
         return {cluster for cluster, splits in self.cluster_splits.items() if len(splits) > 1}
+
+
+def split_for(key: str, seed: int, ratios: Sequence[float]) -> str:
+    """The split ("train", "dev" or "test") of an article's group (its uid, when grouped by
+    nothing), from the group key and the seed alone."""
+    digest = hashlib.blake2b(f"{seed}\x00{key}".encode(), digest_size=8).digest()
+    point = int.from_bytes(digest, "big") / 2.0**64  # uniform in [0, 1)
+    bound = 0.0
+    last = SPLIT_NAMES[0]
+    for name, ratio in zip(SPLIT_NAMES, ratios, strict=True):
+        if ratio <= 0:
+            continue
+        bound += ratio
+        last = name
+        if point < bound:
+            return name
+    return last  # only reached through rounding when the ratios sum to a hair under 1
+
+
+def split_paths(out_path: Path) -> dict[str, Path]:
+    """``OUT.train.jsonl``, ``OUT.dev.jsonl`` and ``OUT.test.jsonl`` for ``OUT.jsonl``.
+
+    All three are written even when a ratio is 0 (the file is then empty), so no
+    file left from an earlier export with other ratios can pass for part of this one.
+    """
+    suffix = out_path.suffix or ".jsonl"
+    stem = out_path.stem if out_path.suffix else out_path.name
+    return {name: out_path.with_name(f"{stem}.{name}{suffix}") for name in SPLIT_NAMES}

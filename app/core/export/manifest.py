@@ -21,16 +21,14 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import text
 
 from app import APP_NAME, __version__
-from app.core.db import migrations
 from app.core.db.in_lists import in_list
 from app.core.export.formats import SPLIT_NAMES, TOKEN_FORMATS
 from app.core.export.output import Output, remove_stale_temp_files, sync_folder
 
 if TYPE_CHECKING:
-    from app.core.db.store import Store
+    from app.core.db.reader import Dataset
     from app.core.export.exporter import ExportOptions, ExportSummary
 
 MANIFEST_VERSION = 1
@@ -43,7 +41,7 @@ _NOT_SUGGESTIONS = " (suggestions not yet accepted are not exported)"
 
 def layer_description(options: ExportOptions) -> str:
     """Which annotators' spans the export holds, as the manifest and the dataset card say it."""
-    from app.core.team.review import GOLD_LAYER
+    from app.core.team.identity import GOLD_LAYER
 
     if options.annotators == (GOLD_LAYER,):
         which = " of the articles a reviewer finished" if options.reviewed_only else ""
@@ -60,7 +58,7 @@ def manifest_paths(out_path: Path) -> tuple[Path, Path]:
     return out_path.with_name(f"{stem}.manifest.json"), out_path.with_name(f"{stem}.README.md")
 
 
-def write_manifest(out_path: Path, options: ExportOptions, summary: ExportSummary, store: Store) -> list[Path]:
+def write_manifest(out_path: Path, options: ExportOptions, summary: ExportSummary, store: Dataset) -> list[Path]:
     """Write the manifest and the dataset card of the export to ``out_path``; their paths.
 
     Reads from ``summary``: ``articles``, ``paths``, ``spans_per_label``, ``per_split``,
@@ -78,7 +76,7 @@ def write_manifest(out_path: Path, options: ExportOptions, summary: ExportSummar
     return [manifest_path, card_path]
 
 
-def build_manifest(out_path: Path, options: ExportOptions, summary: ExportSummary, store: Store) -> dict[str, Any]:
+def build_manifest(out_path: Path, options: ExportOptions, summary: ExportSummary, store: Dataset) -> dict[str, Any]:
     binary = options.format in BINARY_FORMATS
     split_of = _split_of_paths(summary.paths)
     files = [file_entry(path, out_path.parent, split_of.get(path), binary) for path in summary.paths]
@@ -107,7 +105,7 @@ def build_manifest(out_path: Path, options: ExportOptions, summary: ExportSummar
         "manifest_version": MANIFEST_VERSION,
         "created": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         "app": {"name": APP_NAME, "version": __version__},
-        "dataset": {"schema_version": migrations.current_revision(store.engine), "name": _dataset_name(store)},
+        "dataset": {"schema_version": store.revision(), "name": _dataset_name(store)},
         "export": export,
         "filters": {"statuses": list(options.statuses), "labels": list(options.labels),
                     "annotators": list(options.annotators)},
@@ -131,7 +129,7 @@ def build_manifest(out_path: Path, options: ExportOptions, summary: ExportSummar
     return manifest
 
 
-def _dataset_name(store: Store) -> str:
+def _dataset_name(store: Dataset) -> str:
     # The file's name only: a manifest travels with the data, the folders of the machine it came from need not.
     return store.path.name if store.path is not None else "database"
 
@@ -171,7 +169,7 @@ def file_facts(path: Path) -> tuple[str, int, int]:
     return sha.hexdigest(), size, lines + (last != b"\n")
 
 
-def exported_annotators(store: Store, options: ExportOptions) -> list[str]:
+def exported_annotators(store: Dataset, options: ExportOptions) -> list[str]:
     """The annotators whose spans the export holds ("" for spans imported without a name)."""
     params: dict[str, Any] = {}
     where = []
@@ -183,8 +181,8 @@ def exported_annotators(store: Store, options: ExportOptions) -> list[str]:
         where.append(f"span.annotator IN ({in_list(params, 'an', options.annotators)})")
     sql = ("SELECT DISTINCT span.annotator FROM span JOIN article ON article.id = span.article_id "
            "JOIN label ON label.id = span.label_id" + (" WHERE " + " AND ".join(where) if where else ""))
-    with store.engine.connect() as conn:
-        return sorted(row[0] for row in conn.execute(text(sql), params))
+    with store.reader() as reader:
+        return sorted(row[0] for row in reader.rows(sql, params))
 
 
 @dataclass(frozen=True)
@@ -195,15 +193,15 @@ class DatasetFacts:
     languages: list[str]
 
 
-def dataset_facts(store: Store, options: ExportOptions) -> DatasetFacts:
+def dataset_facts(store: Dataset, options: ExportOptions) -> DatasetFacts:
     params: dict[str, Any] = {}
     where = f" WHERE status IN ({in_list(params, 'st', options.statuses)})" if options.statuses else ""
-    with store.engine.connect() as conn:
-        labels = [{"name": n, "kind": k, "color": c, "description": d or ""} for n, k, c, d in conn.execute(text(
-            "SELECT name, kind, color, description FROM label ORDER BY position, name"))
+    with store.reader() as reader:
+        labels = [{"name": n, "kind": k, "color": c, "description": d or ""} for n, k, c, d in reader.rows(
+            "SELECT name, kind, color, description FROM label ORDER BY position, name")
             if not options.labels or n in options.labels]
-        languages = sorted(row[0] for row in conn.execute(
-            text(f"SELECT DISTINCT language FROM article{where}"), params) if row[0])
+        languages = sorted(row[0] for row in reader.rows(f"SELECT DISTINCT language FROM article{where}", params)
+                           if row[0])
     return DatasetFacts(labels, languages)
 
 

@@ -35,13 +35,11 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
-from sqlalchemy import text
 
 from app.core.cancel import CancelToken
-from app.core.db.store import Store
 from app.core.export.exporter import (
     ExportOptions,
     ExportSummary,
@@ -50,7 +48,6 @@ from app.core.export.exporter import (
     _articles_sql,
     _fetch,
     _mismatch,
-    _open_snapshot,
     _spans_sql,
     split_for,
     split_paths,
@@ -60,6 +57,9 @@ from app.core.export.grouping import Grouping, SplitTally
 from app.core.export.output import Output, remove_stale_temp_files, sync_folder
 from app.core.export.tokenizer import NAME as TOKENIZER_NAME
 from app.core.export.tokenizer import Token, sentences, tokenize
+
+if TYPE_CHECKING:
+    from app.core.db.reader import Dataset
 
 __all__ = ["ALIGN_MODES", "SCHEMES", "TOKEN_FORMATS", "export_tokens"]
 FORMAT_VERSIONS = {"conll": "1", "hf": "1", "spacy-docbin": "1"}
@@ -152,7 +152,7 @@ class TokenWriter(Protocol):
 
 
 def export_tokens(
-    store: Store,
+    store: Dataset,
     out_path: str | os.PathLike[str],
     options: ExportOptions,
     progress: ProgressFn | None = None,
@@ -161,9 +161,8 @@ def export_tokens(
     """Write the dataset in a token-level format; the files are replaced only when all is written."""
     out = Path(out_path)
     targets = split_paths(out) if options.split else {"": out}
-    with _open_snapshot(store) as conn:
-        labels = conn.execute(text("SELECT name, kind FROM label")).all()
-        conn.rollback()
+    with store.snapshot() as reader:
+        labels = reader.rows("SELECT name, kind FROM label")
     kinds = {name: kind for name, kind in labels}
     writer = _writer(options, out, sorted(n for n, k in kinds.items() if k == "entity"
                                           and (not options.labels or n in options.labels)))
@@ -203,7 +202,7 @@ def _writer(options: ExportOptions, out: Path, entity_labels: list[str]) -> Toke
     return DocBinWriter()
 
 
-def _export(store: Store, options: ExportOptions, writer: TokenWriter, kinds: dict[str, str],
+def _export(store: Dataset, options: ExportOptions, writer: TokenWriter, kinds: dict[str, str],
             progress: ProgressFn | None, cancel: CancelToken | None) -> TokenExportSummary:
     align = options.align
     summary = TokenExportSummary(format=options.format, tokenizer=writer.tokenizer,
@@ -243,25 +242,25 @@ def _export(store: Store, options: ExportOptions, writer: TokenWriter, kinds: di
     return summary
 
 
-def _articles(store: Store, options: ExportOptions, progress: ProgressFn | None,
+def _articles(store: Dataset, options: ExportOptions, progress: ProgressFn | None,
               cancel: CancelToken | None) -> Iterator[tuple[str, str, tuple[Any, ...], list[Span]]]:
     """(split or "", group key or "", article row, its spans, alike spans of several annotators once),
     in id order.
 
     The same batched reads as the JSONL export (``exporter._articles_sql``/``_spans_sql``)."""
     # Unlike the JSONL export, the cyclic collector stays on: spaCy's objects may form cycles.
-    with _open_snapshot(store) as conn:
-        labels = sorted(((int(i), n) for i, n in conn.execute(text("SELECT id, name FROM label"))),
+    with store.snapshot() as reader:
+        labels = sorted(((int(i), n) for i, n in reader.rows("SELECT id, name FROM label")),
                         key=lambda label: label[1])
         names = [name for _id, name in labels]
         articles_sql, art_params = _articles_sql(options)
-        grouping = Grouping(conn, options.group_by)
+        grouping = Grouping(reader, options.group_by)
         spans_sql, span_params = _spans_sql(options, labels)
-        for rows in _article_batches(conn, options, articles_sql, art_params, progress, cancel):
+        for rows in _article_batches(reader, options, articles_sql, art_params, progress, cancel):
             last = rows[-1][0]
             by_article: dict[int, list[Span]] = {}
             seen: set[tuple[int, int, int, int]] = set()
-            span_rows = _fetch(conn, spans_sql, {**span_params, "lo": rows[0][0], "hi": last})
+            span_rows = _fetch(reader, spans_sql, {**span_params, "lo": rows[0][0], "hi": last})
             span_rows.sort()
             bodies = {row[0]: row for row in rows}
             for aid, s, e, rank, _who, t, attributes, entity_id, _claimant in span_rows:
@@ -277,7 +276,6 @@ def _articles(store: Store, options: ExportOptions, progress: ProgressFn | None,
                 key = keys[n_row] if options.split else ""
                 split = split_for(key, options.seed, options.split) if options.split else ""
                 yield split, key, row, by_article.get(row[0], [])
-        conn.rollback()
 
 
 # --- placing spans on tokens -------------------------------------------------------------------------

@@ -324,7 +324,7 @@ def _own_statuses(conn: Connection, stored: list[tuple[NewArticle, int]], layer:
 
 def _row_time(conn: Connection, now: datetime) -> datetime | str:
     """``now`` as a batch's rows carry it: for SQLite the text sqlite3 would store for it
-    (``store._adapt_datetime``, the form SQLAlchemy stores too), made once rather than
+    (``sqlite_file._adapt_datetime``, the form SQLAlchemy stores too), made once rather than
     once for each of a batch's thousands of rows."""
     if conn.dialect.name != "sqlite":
         return now

@@ -14,11 +14,22 @@ from typing import Any
 import orjson
 from sqlalchemy import text
 
-from app.core.db.in_lists import in_list, select_in
+from app.core.db.in_lists import in_list
 from app.core.db.store import Store
+from app.core.ops.library_reads import (  # noqa: F401 - the library's own names for them, used elsewhere
+    ArticleRow,
+    as_datetime,
+    cluster_sizes,
+    label_counts,
+    rows_by_id,
+    search,
+    span_counts,
+    status_column,
+    status_counts,
+    team_statuses,
+)
 from app.core.ops.span_rules import SPAN_ORDER_SQL
-from app.core.team import assignment, identity
-from app.core.team import status as team_status
+from app.core.team import assignment
 from app.models import ARTICLE_STATUSES
 
 # Sort keys the library offers, and the column each maps to.
@@ -44,25 +55,6 @@ def _order_by(sort: str, columns: dict[str, str], params: dict[str, Any]) -> str
         params["sort_label"] = sort.removeprefix(LABEL_SORT)
         return _LABEL_COUNT
     return columns[sort]
-
-
-@dataclass(frozen=True)
-class ArticleRow:
-    """What the library shows of an article (no text)."""
-
-    id: int
-    uid: str
-    title: str
-    site_name: str | None
-    published: str | None
-    status: str
-    url: str | None
-    updated_at: datetime
-    span_counts: dict[str, int] = field(default_factory=dict)
-    cluster_id: int | None = None  # its near-copy cluster (app/core/quality/near_copies.py)
-    near_copies: int = 0  # the other articles of that cluster
-    # On a team server, for all but an annotator: how many annotators marked it done (None on a dataset file).
-    finished: int | None = None
 
 
 @dataclass(frozen=True)
@@ -119,24 +111,12 @@ class ArticleDetail:
     spans: list[SpanRecord] = field(default_factory=list)
 
 
-# An annotator's own status of an article on a team server (no row: new), what their library shows.
-_OWN_STATUS = ("coalesce((SELECT own.status FROM article_status own WHERE own.article_id = article.id "
-               "AND own.annotator = CURRENT_USER::text), 'new')")
-
-
-def _status_column(store: Store) -> str:
-    """The status the library filters and counts by: the article's, or an annotator's own on a team server."""
-    if not store.is_sqlite and identity.team_role(store) == "annotator":
-        return _OWN_STATUS
-    return "article.status"
-
-
 def _where(store: Store, flt: ArticleFilter) -> tuple[list[str], dict[str, Any]] | None:
     """SQL conditions for a filter; None when it can match nothing (e.g. a query of punctuation)."""
     conds: list[str] = []
     params: dict[str, Any] = {}
     if flt.statuses:
-        conds.append(f"{_status_column(store)} IN ({in_list(params, 'st', flt.statuses)})")
+        conds.append(f"{status_column(store)} IN ({in_list(params, 'st', flt.statuses)})")
     if flt.query.strip():
         clause = store.search.match_clause(flt.query)
         if clause is None:
@@ -235,7 +215,7 @@ def list_articles(
     order = f"article.id {direction}" if sort == "id" else f"{column} {direction}, article.id {direction}"
     select = "SELECT id, uid, title, site_name, published, status, url, updated_at FROM article"
     statuses = list(dict.fromkeys(flt.statuses))
-    by_article = _status_column(store) == "article.status"
+    by_article = status_column(store) == "article.status"
     if len(statuses) > 1 and column in SORT_COLUMNS.values() and by_article:  # a count is computed anyway
         # "status IN (a, b)" leaves the planner free to pick any status-led index
         # and sort every article of those statuses (over a second on 100k). One
@@ -253,13 +233,13 @@ def list_articles(
     else:
         sql = select + (" WHERE " + " AND ".join(conds) if conds else "") + f" ORDER BY {order} LIMIT :limit"
     params["limit"] = limit
-    with store.begin() as conn:
-        rows = conn.execute(text(sql), params).all()
-        counts = span_counts(conn, [r[0] for r in rows])
+    with store.reader() as reader:
+        rows = reader.rows(sql, params)
+        counts = span_counts(reader, [r[0] for r in rows])
     return [
         ArticleRow(
             id=r[0], uid=r[1], title=r[2], site_name=r[3], published=r[4], status=r[5], url=r[6],
-            updated_at=_as_datetime(r[7]), span_counts=counts.get(r[0], {}),
+            updated_at=as_datetime(r[7]), span_counts=counts.get(r[0], {}),
         )
         for r in rows
     ]
@@ -273,28 +253,6 @@ def sort_key(row: ArticleRow, sort: str) -> tuple[Any, int]:
     return (value, row.id)
 
 
-def span_counts(conn: Any, article_ids: list[int]) -> dict[int, dict[str, int]]:
-    result: dict[int, dict[str, int]] = {}
-    for art_id, name, n in select_in(
-        conn,
-        "SELECT span.article_id, label.name, count(*) FROM span JOIN label ON label.id = span.label_id "
-        "WHERE span.article_id IN :values GROUP BY span.article_id, label.name",
-        [int(i) for i in article_ids],
-    ):
-        result.setdefault(art_id, {})[name] = n
-    return result
-
-
-def cluster_sizes(conn: Any, article_ids: list[int]) -> dict[int, tuple[int, int]]:
-    """Article id: (cluster id, articles in the cluster), for those of these articles in a cluster."""
-    return {a: (c, n) for a, c, n in select_in(
-        conn,
-        "SELECT s.article_id, s.cluster_id, (SELECT count(*) FROM article_signature c "
-        "WHERE c.cluster_id = s.cluster_id) FROM article_signature s "
-        "WHERE s.article_id IN :values AND s.cluster_id IS NOT NULL",
-        [int(i) for i in article_ids])}
-
-
 def count_articles(store: Store, flt: ArticleFilter = ArticleFilter()) -> int:
     where = _where(store, flt)
     if where is None:
@@ -303,66 +261,6 @@ def count_articles(store: Store, flt: ArticleFilter = ArticleFilter()) -> int:
     sql = "SELECT count(*) FROM article" + (" WHERE " + " AND ".join(conds) if conds else "")
     with store.begin() as conn:
         return int(conn.execute(text(sql), params).scalar_one())
-
-
-def status_counts(store: Store) -> dict[str, int]:
-    # Left to itself SQLite counts through the widest status-led index
-    # (status, title, id): twice the pages of (status, id).
-    hint = " INDEXED BY ix_article_status_id" if store.is_sqlite else ""
-    status = _status_column(store)
-    with store.begin() as conn:
-        return {s: n for s, n in conn.execute(text(f"SELECT {status}, count(*) FROM article{hint} GROUP BY 1"))}
-
-
-def label_counts(store: Store) -> dict[str, int]:
-    """Spans per label, every label listed (zero when unused)."""
-    with store.begin() as conn:
-        rows = conn.execute(
-            text(
-                "SELECT label.name, count(span.id) FROM label LEFT JOIN span ON span.label_id = label.id "
-                "GROUP BY label.id, label.name ORDER BY label.position, label.name"
-            )
-        )
-        return {name: n for name, n in rows}
-
-
-def search(store: Store, query: str, limit: int = 50) -> list[ArticleRow]:
-    """The best ``limit`` matches for what a user typed, best first. Never raises on odd input."""
-    with store.begin() as conn:
-        ids = store.search.search_ids(conn, query, limit)
-    if not ids:
-        return []
-    rows = {r.id: r for r in _rows_by_id(store, ids)}
-    return [rows[i] for i in ids if i in rows]
-
-
-def _rows_by_id(store: Store, ids: list[int]) -> list[ArticleRow]:
-    with store.begin() as conn:
-        rows = select_in(conn, "SELECT id, uid, title, site_name, published, status, url, updated_at "
-                         "FROM article WHERE id IN :values", [int(i) for i in ids])
-        counts = span_counts(conn, ids)
-        clusters = cluster_sizes(conn, ids)
-        own, finished = _team_statuses(store, conn, ids)
-    return [
-        ArticleRow(
-            id=r[0], uid=r[1], title=r[2], site_name=r[3], published=r[4], status=own.get(r[0], r[5]), url=r[6],
-            updated_at=_as_datetime(r[7]), span_counts=counts.get(r[0], {}),
-            cluster_id=clusters[r[0]][0] if r[0] in clusters else None,
-            near_copies=clusters[r[0]][1] - 1 if r[0] in clusters else 0,
-            finished=None if finished is None else finished.get(r[0], 0),
-        )
-        for r in rows
-    ]
-
-
-def _team_statuses(store: Store, conn: Any, ids: list[int]) -> tuple[dict[int, str], dict[int, int] | None]:
-    """On a team server: an annotator's own status of each article (shown instead of the review status),
-    or, for everyone else, how many annotators finished each. Nothing on a dataset file."""
-    if store.is_sqlite:
-        return {}, None
-    if identity.team_role(store) == "annotator":
-        return team_status.own_statuses(conn, ids, identity.current_annotator(store, "")), None
-    return {}, team_status.finished_counts(conn, ids)
 
 
 def get_article(store: Store, article_id: int) -> ArticleDetail | None:
@@ -390,17 +288,12 @@ def get_article(store: Store, article_id: int) -> ArticleDetail | None:
                 {"i": article_id},
             )
         ]
-        own, _finished = _team_statuses(store, conn, [article_id])
+        own, _finished = team_statuses(store, conn, [article_id])
     return ArticleDetail(
         id=row[0], uid=row[1], url=row[2], title=row[3], author=row[4], published=row[5], site_name=row[6],
         language=row[7], text=row[8], status=own.get(article_id, str(row[9])), source_kind=row[10], source=row[11],
-        updated_at=_as_datetime(row[12]), spans=spans,
+        updated_at=as_datetime(row[12]), spans=spans,
     )
-
-
-def _as_datetime(value: Any) -> datetime:
-    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return parsed.replace(tzinfo=None)
 
 
 # Orders the library table offers (a superset of SORT_COLUMNS, and label counts); the id breaks ties.
@@ -470,4 +363,4 @@ def list_article_ids(
 
 def article_rows(store: Store, article_ids: Sequence[int]) -> dict[int, ArticleRow]:
     """The library rows of these articles by id; ids no longer stored are left out."""
-    return {r.id: r for r in _rows_by_id(store, [int(i) for i in article_ids])}
+    return {r.id: r for r in rows_by_id(store, [int(i) for i in article_ids])}

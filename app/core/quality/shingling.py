@@ -238,7 +238,7 @@ def signatures(sets: Sequence[np.ndarray]) -> list[bytes]:
     # An empty set leaves every value at its start, the largest 32-bit number.
     out = np.full((len(sets), NUM_PERM), 0xFFFFFFFF, dtype=np.uint32)
     if filled.size:
-        hv = _fmix(np.concatenate([sets[i] for i in filled]).astype(np.uint32))
+        hv = _fmix(np.concatenate([sets[int(i)] for i in filled]).astype(np.uint32))
         starts = np.concatenate([np.zeros(1, dtype=np.intp), np.cumsum(sizes[filled])[:-1]])
         a, b = (p.astype(np.uint32).reshape(-1, 1) for p in _PERMUTATIONS)
         block = np.empty((NUM_PERM, _BLOCK), dtype=np.uint32)

@@ -6,23 +6,24 @@ reads these figures without loading the suggester and the validation models.
 
 from __future__ import annotations
 
-from sqlalchemy import text
+from typing import TYPE_CHECKING
 
-from app.core.db.store import Store
+if TYPE_CHECKING:
+    from app.core.db.reader import Dataset
 
 
-def acceptance_rates(store: Store) -> dict[str, tuple[int, int]]:
+def acceptance_rates(store: Dataset) -> dict[str, tuple[int, int]]:
     """Per label, ``(accepted, rejected)``: spans with origin "suggested", and rejections.
 
     Only labels with at least one of either, in the label list's order.
     """
-    with store.begin() as conn:
+    with store.reader() as reader:
         # origin = 'suggested' as a literal, so that the planner sees the partial index ix_span_suggested.
-        accepted: dict[int, int] = dict(conn.execute(text(
-            "SELECT label_id, count(*) FROM span WHERE origin = 'suggested' GROUP BY label_id")).all())
-        rejected: dict[int, int] = dict(conn.execute(text(
-            "SELECT label_id, count(*) FROM suggestion_rejection GROUP BY label_id")).all())
-        labels = conn.execute(text("SELECT id, name FROM label ORDER BY position, name")).all()
+        accepted: dict[int, int] = dict(reader.rows(
+            "SELECT label_id, count(*) FROM span WHERE origin = 'suggested' GROUP BY label_id"))
+        rejected: dict[int, int] = dict(reader.rows(
+            "SELECT label_id, count(*) FROM suggestion_rejection GROUP BY label_id"))
+        labels = reader.rows("SELECT id, name FROM label ORDER BY position, name")
     return {str(name): (int(accepted.get(i, 0)), int(rejected.get(i, 0)))
             for i, name in labels if i in accepted or i in rejected}
 

@@ -17,9 +17,8 @@ from dataclasses import dataclass
 from sqlalchemy import text
 
 from app.core.db.store import Store
-from app.core.team.identity import GOLD_LAYER, GROUP_ROLES
+from app.core.team.identity import GOLD_LAYER, GROUP_ROLES, ROLES
 
-ROLES = tuple(GROUP_ROLES)  # admin, reviewer, annotator
 _NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 # Names PostgreSQL keeps for itself, and the groups: never made into logins here.
 _RESERVED = {GOLD_LAYER, "public", "postgres", "none", "current_user", "session_user", "user", "current_role",

@@ -11,11 +11,11 @@ open dataset; a connection keeps its login for its whole life.
 from __future__ import annotations
 
 import weakref
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from sqlalchemy import text
-
-from app.core.db.store import Store
+if TYPE_CHECKING:  # the gold layer's name and check are read by the command line's quick reads too
+    from app.core.db.reader import Dataset
+    from app.core.db.store import Store
 
 GOLD_LAYER = "gold"  # the reviewers' layer: the adjudicated spans of an article
 
@@ -23,6 +23,7 @@ Role = Literal["owner", "admin", "reviewer", "annotator"]
 # The group roles of a team server, most rights first (migration 0019 creates them).
 GROUP_ROLES: dict[Role, str] = {"admin": "curator_admin", "reviewer": "curator_reviewer",
                                 "annotator": "curator_annotator"}
+ROLES = tuple(GROUP_ROLES)  # admin, reviewer, annotator
 
 _users: weakref.WeakKeyDictionary[Store, str] = weakref.WeakKeyDictionary()
 _roles: weakref.WeakKeyDictionary[Store, Role] = weakref.WeakKeyDictionary()
@@ -35,6 +36,8 @@ def current_annotator(store: Store, settings_name: str) -> str:
     user = _users.get(store)
     if user is None:
         with store.engine.connect() as conn:
+            from sqlalchemy import text
+
             user = str(conn.execute(text("SELECT current_user")).scalar_one())
         _users[store] = user
     return user
@@ -62,6 +65,8 @@ def team_role(store: Store) -> Role:
     if known is not None:
         return known
     with store.engine.connect() as conn:
+        from sqlalchemy import text
+
         owner, *members = conn.execute(text(_ROLE_SQL)).one()
     held = [name for name, member in zip(GROUP_ROLES, members, strict=True) if member]
     role: Role = "owner" if owner else (held[0] if held else "annotator")
@@ -77,3 +82,9 @@ def sees_every_layer(store: Store) -> bool:
 def may_change_articles(store: Store) -> bool:
     """Whether the current user may import, delete or re-cluster articles (the owner or an admin)."""
     return team_role(store) in ("owner", "admin")
+
+
+def has_gold(store: Dataset) -> bool:
+    """Whether a reviewer made a gold layer (of any article)."""
+    with store.reader() as reader:
+        return reader.scalar("SELECT 1 FROM span WHERE annotator = :g LIMIT 1", {"g": GOLD_LAYER}) is not None

@@ -26,7 +26,7 @@ from sqlalchemy import text
 from app.core.changes import ChangeKind, Changes
 from app.core.db.store import Store
 from app.core.errors import InvalidInput
-from app.core.team.identity import GOLD_LAYER
+from app.core.team.identity import GOLD_LAYER, has_gold  # noqa: F401 - review's name for it too
 from app.models import db_timestamp
 
 Key = tuple[int, int, str]  # start, end, label
@@ -187,7 +187,3 @@ def describe(candidate: Candidate) -> str:
     return said
 
 
-def has_gold(store: Store) -> bool:
-    with store.begin() as conn:
-        found = conn.execute(text("SELECT 1 FROM span WHERE annotator = :g LIMIT 1"), {"g": GOLD_LAYER}).first()
-    return found is not None

@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from app.core.ingest.format_names import FORMAT_NAMES  # noqa: F401 - the package's name for them too
+
 log = logging.getLogger(__name__)
 
-FORMAT_NAMES = ("labelstudio", "brat", "conll", "prodigy")
 _ONE_FILE_FORMATS = ("conll", "prodigy")  # a folder of these is many sources, not one
 # What happened to a span (or a whole annotation) on its way in, in the order a summary names them.
 KINDS = ("converted", "trimmed", "repaired", "refused", "skipped", "not imported", "noted")

@@ -28,15 +28,18 @@ from collections.abc import Iterable, Mapping
 from itertools import compress, count
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-import numpy as np
 import pycrfsuite
 
-from app.core.suggest.crf_weights import WordScores, marginals, read_weights, viterbi
 from app.core.suggest.dictionary import FUNCTION_WORDS, Suggestion
 from app.core.suggest.documents import valid_document
 from app.core.suggest.tokens import Columns, Token, columns, starts_sentence, tokenize
+
+if TYPE_CHECKING:  # numpy loads when a text is first tagged, not before the window's first paint
+    import numpy as np
+
+    from app.core.suggest.crf_weights import WordScores
 
 OUTSIDE = "O"
 # L-BFGS with light L1 and L2 regularisation: L1 keeps the model small (most of
@@ -175,6 +178,8 @@ def _prepared(text: str) -> _Prepared:
     """The text's tokens, sentences and the parts of them worth tagging. The last
     text's are kept for the next model asked about the same text (the app asks the
     dataset's model, then the starter's)."""
+    import numpy as np
+
     global _last_prepared
     last = _last_prepared
     if last is not None and last[0] is text:
@@ -360,6 +365,10 @@ class CrfModel:
             return []
         if sum(end - first for first, end in prepared.parts) < ALL_AT_ONCE_FROM:
             return self._tag_each(prepared)
+        import numpy as np
+
+        from app.core.suggest.crf_weights import WordScores, marginals, read_weights, viterbi
+
         # Parts longest first: at each position only the parts that reach it are computed.
         by_length = sorted(prepared.parts, key=lambda part: part[0] - part[1])
         firsts = np.array([first for first, _ in by_length], np.intp)
@@ -411,6 +420,8 @@ class CrfModel:
         """The state scores (tokens, labels) of the text's ``tokens`` (indices): the weights
         of each one's own word's features, of each neighbour's in the sentence (or of the
         edge beyond it), and of the sentence start at a sentence's first token (see ``_Features``)."""
+        import numpy as np
+
         rows = scores.rows(prepared.tokens.words)
         first, end = prepared.sentence_first[tokens], prepared.sentence_end[tokens]
         states = scores.own[rows[tokens]]

@@ -458,7 +458,7 @@ def keyset_positions(store: Store, sort: str, descending: bool, flt: ArticleFilt
                 ),
                 {**params, "o": off - 1},
             ).one()
-            key = library._as_datetime(row[0]) if sort == "updated" else row[0]
+            key = library.as_datetime(row[0]) if sort == "updated" else row[0]
             positions.append((key, row[1]))
     return positions
 

@@ -264,10 +264,16 @@ def _main(argv: Sequence[str] | None) -> int:
 
         return cmd_import_dry_run(db, args)
     if QUICK_READS and _reads_quickly(args):
-        from app.core.db.file_reader import open_for_reading
+        from app.core.db.file_reader import DatasetBusy, open_for_reading
 
         # An up-to-date dataset file is read through sqlite3 alone: no SQLAlchemy to load.
-        dataset = open_for_reading(db)
+        try:
+            dataset = open_for_reading(db)
+        except DatasetBusy as busy:
+            from app.core.db.store import _open_error
+
+            print(f"article-curator: {_open_error(busy.path, str(busy.path), busy.error)}", file=sys.stderr)
+            return EXIT_USAGE
         if dataset is not None:
             return _run(dataset, args)
     from app.cli.users import ask_password

@@ -221,3 +221,40 @@ def test_python_m_app_reads_without_the_database_libraries(varied: Path, tmp_pat
                               text=True, env=env, timeout=120, check=True)
         assert json.loads(done.stdout.splitlines()[-1]) == [0, []], (args, done.stderr)
     assert (tmp_path / "x.jsonl").read_text(encoding="utf-8").count("Priya Raman") > 1
+
+
+def test_a_busy_dataset_is_said_once_without_waiting_twice(varied: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    import app.core.db.store as store_module
+
+    monkeypatch.setattr(sqlite_file, "BUSY_TIMEOUT_MS", 200)
+    waited_again: list[object] = []
+    monkeypatch.setattr(store_module, "open_store", lambda *a, **k: waited_again.append(a))
+    holder = sqlite3.connect(varied, isolation_level=None)
+    try:
+        holder.execute("PRAGMA locking_mode=EXCLUSIVE")
+        holder.execute("BEGIN EXCLUSIVE")
+        holder.execute("UPDATE article SET title = title")
+        status = main(["stats", "--db", str(varied)])
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert status == 2
+    assert "is busy: another program is writing to it" in capsys.readouterr().err
+    assert waited_again == []  # the store would have waited its own timeout again
+
+
+def test_an_export_cut_short_ends_its_snapshot(varied: Path, tmp_path: Path) -> None:
+    from app.core.export import exporter
+
+    def stop(done: int, total: int, item: str, *rest: object) -> None:
+        raise RuntimeError("stopped")
+
+    with file_reader.open_for_reading(varied) as dataset:
+        assert dataset is not None
+        with pytest.raises(RuntimeError):
+            exporter.export_jsonl(dataset, tmp_path / "a.jsonl", exporter.ExportOptions(all_layers=True),
+                                  progress=stop)
+        assert not dataset.conn.in_transaction
+        exporter.export_jsonl(dataset, tmp_path / "b.jsonl", exporter.ExportOptions(all_layers=True))
+    assert (tmp_path / "b.jsonl").read_text(encoding="utf-8").count("\n") >= 5

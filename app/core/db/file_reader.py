@@ -29,6 +29,16 @@ from app.core.db.search_backend import SqliteFts5Backend
 from app.core.paths import dataset_file
 
 
+class DatasetBusy(Exception):
+    """Another program held the dataset file locked for longer than the busy timeout.
+
+    Said as it is rather than left to the store, which would wait as long again."""
+
+    def __init__(self, path: Path, error: sqlite3.Error) -> None:
+        super().__init__(str(error))
+        self.path, self.error = path, error
+
+
 class FileDataset:
     """A dataset file read through one sqlite3 connection (a ``reader.Dataset``)."""
 
@@ -48,10 +58,14 @@ class FileDataset:
 
     @contextmanager
     def snapshot(self) -> Iterator[Reader]:
-        # An explicit BEGIN pins one WAL snapshot for the whole export, as the store's does.
+        # An explicit BEGIN pins one WAL snapshot for the whole export, as the store's does;
+        # ended however the block ends, so that later reads see the file as it is now.
         self.conn.execute("BEGIN")
-        yield SqliteReader(self.conn)
-        self.conn.rollback()
+        try:
+            yield SqliteReader(self.conn)
+        finally:
+            if self.conn.in_transaction:
+                self.conn.rollback()
 
     def revision(self) -> str:
         return HEAD_REVISION  # the only revision it is opened at
@@ -94,7 +108,9 @@ def open_for_reading(location: str | os.PathLike[str] | None) -> FileDataset | N
             return None
         configure = sqlite_file.configure_read_only_sqlite if read_only else sqlite_file.configure_sqlite
         configure(conn, sqlite_file.BUSY_TIMEOUT_MS)
-    except sqlite3.Error:
+    except sqlite3.Error as exc:
         conn.close()
+        if sqlite_file.is_busy(exc):
+            raise DatasetBusy(path, exc) from exc
         return None
     return FileDataset(path, conn, read_only)

@@ -37,9 +37,10 @@ class Claims:
 
     def __init__(self, conn: Connection, *, stored: bool = False) -> None:
         """``stored``: the spans go to articles the dataset held before, so that the articles at hand
-        may not be what it holds: SQL computes all their claims."""
+        may not be what it holds: SQL computes all their claims. So it does on a database server,
+        whose ``lower`` follows its own locale (a Turkish one lowers "I" to "ı", Python does not)."""
         self.labels = frozenset(r[0] for r in conn.exec_driver_sql("SELECT id FROM label WHERE kind = 'claim'"))
-        self.stored = stored
+        self.stored = stored or conn.dialect.name != "sqlite"
         self.unsure: set[int] = set()
 
     def values(self, art: NewArticle, art_id: int, span: NewSpan) -> tuple[str | None, ...]:

@@ -179,7 +179,8 @@ def named_parts(
     first = 0
     while first < len(lengths):
         longest = int(lengths[first])
-        stop = min(len(lengths), first + max(1, GROUP_VALUES // (longest * width)))
+        # A group's tables: (parts, longest, labels), and viterbi's (parts, labels, labels) at each step.
+        stop = min(len(lengths), first + max(1, GROUP_VALUES // (max(longest, width) * width)))
         group = lengths[first:stop]
         inside = np.arange(longest) < group[:, None]
         scores = np.zeros((*inside.shape, width))

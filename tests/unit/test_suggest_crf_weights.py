@@ -13,9 +13,9 @@ import numpy as np
 import pycrfsuite
 import pytest
 
-from app.core.suggest import crf
+from app.core.suggest import crf, crf_weights
 from app.core.suggest.crf import _FEATURES, OUTSIDE, CrfModel, _windows, sentences
-from app.core.suggest.crf_weights import marginals, read_weights, viterbi
+from app.core.suggest.crf_weights import WordScores, marginals, read_weights, viterbi
 from app.core.suggest.starter import load_starter
 from app.core.suggest.tokens import tokenize
 
@@ -108,6 +108,63 @@ def test_the_whole_corpus_as_one_text_too(trained: tuple[CrfModel, list[str]], w
     """One long text: many parts of every length tagged together."""
     model, texts = trained
     assert assert_same(model, "\n\n".join(texts[:60])) > 100
+
+
+class Tables:
+    """Counts the tables ``viterbi`` is given (one per group of parts) and their sizes."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.shapes: list[tuple[int, ...]] = []
+        real = crf_weights.viterbi
+
+        def counted(scores: np.ndarray, lengths: np.ndarray, transition: np.ndarray) -> np.ndarray:
+            self.shapes.append(scores.shape)
+            return real(scores, lengths, transition)
+
+        monkeypatch.setattr(crf_weights, "viterbi", counted)
+
+
+def test_parts_tagged_in_many_groups_as_crfsuite_does(trained: tuple[CrfModel, list[str]],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Groups of a few parts each, of every length, give the spans and scores of all parts at once."""
+    model, texts = trained
+    monkeypatch.setattr(crf, "ALL_AT_ONCE_FROM", 0)
+    monkeypatch.setattr(crf_weights, "GROUP_VALUES", 2000)
+    tables = Tables(monkeypatch)
+    assert assert_same(model, "\n\n".join(texts[:60])) > 100
+    assert len(tables.shapes) > 10
+    assert len({parts for parts, _, _ in tables.shapes}) > 3  # groups of short parts hold more of them
+    assert len({longest for _, longest, _ in tables.shapes}) > 3
+
+
+def test_a_long_text_is_tagged_in_small_tables(trained: tuple[CrfModel, list[str]],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Thousands of parts are not padded all together to the longest one."""
+    model, texts = trained
+    tables = Tables(monkeypatch)
+    text = "\n\n".join(texts * 2)
+    assert len(crf._prepared(text).parts) > 2000
+    model.predict(text)
+    assert len(tables.shapes) > 1
+    assert max(int(np.prod(shape)) * 8 for shape in tables.shapes) <= 2 * 1024 * 1024
+
+
+def test_word_scores_grow_by_doubling_with_the_same_rows(trained: tuple[CrfModel, list[str]]) -> None:
+    model, texts = trained
+    weights = read_weights(model.to_bytes())
+    words = list(dict.fromkeys(token.text for text in texts[:20] for token in tokenize(text)))
+    at_once = WordScores(weights, _FEATURES.known)
+    rows = at_once.rows(words)
+    batches = WordScores(weights, _FEATURES.known)
+    copies = 0
+    for start in range(0, len(words), 50):
+        before = batches.own
+        batches.rows(words[start : start + 50])
+        copies += batches.own is not before
+    assert copies <= len(words).bit_length()  # not once per batch
+    again = batches.rows(words)
+    assert np.array_equal(batches.own[again], at_once.own[rows])
+    assert np.array_equal(batches.context[:, again], at_once.context[:, rows])
 
 
 def test_the_starter_model_tags_as_crfsuite_does(way: str) -> None:

@@ -367,38 +367,26 @@ class CrfModel:
             return self._tag_each(prepared)
         import numpy as np
 
-        from app.core.suggest.crf_weights import WordScores, marginals, read_weights, viterbi
+        from app.core.suggest.crf_weights import WordScores, named_parts, read_weights
 
         # Parts longest first: at each position only the parts that reach it are computed.
         by_length = sorted(prepared.parts, key=lambda part: part[0] - part[1])
         firsts = np.array([first for first, _ in by_length], np.intp)
         lengths = np.array([end - first for first, end in by_length], np.intp)
-        # The parts' tokens one after the other, and where each goes in a (part, position) table.
+        # The parts' tokens one after the other.
         tokens = np.repeat(firsts - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths) + np.arange(lengths.sum())
-        inside = np.arange(lengths[0]) < lengths[:, None]
         with self._lock:
             if self._scores is None:
                 self._scores = WordScores(read_weights(self._data), _FEATURES.known)
             scores = self._scores
             states = self._states(scores, prepared, tokens)
-        weights = scores.weights
-        parts = np.zeros((*inside.shape, len(weights.labels)))
-        parts[inside] = states
-        tags = viterbi(parts, lengths, weights.transition)
-        outside = weights.labels.index(OUTSIDE) if OUTSIDE in weights.labels else -1
-        named = np.flatnonzero(((tags != outside) & inside).any(axis=1))  # most parts hold no name
-        if not len(named):
-            return []
-        sure = marginals(parts[named], lengths[named], weights.transition)
-        named_tags = tags[named]
-        tag_rows = named_tags.tolist()
-        sure_rows = np.take_along_axis(sure, named_tags[:, :, None], axis=2).tolist()
-        starts, ends = firsts[named].tolist(), lengths[named].tolist()
+        labels = scores.weights.labels
+        outside = labels.index(OUTSIDE) if OUTSIDE in labels else -1
+        starts = firsts.tolist()
         found: list[Suggestion] = []
-        for row in sorted(range(len(named)), key=starts.__getitem__):
-            length = ends[row]
-            labels = [weights.labels[label] for label in tag_rows[row][:length]]
-            found.extend(_spans(labels, [sure for (sure,) in sure_rows[row][:length]], prepared.tokens, starts[row]))
+        for part, tags, sure in sorted(named_parts(states, lengths, scores.weights.transition, outside),
+                                       key=lambda named: starts[named[0]]):
+            found.extend(_spans([labels[tag] for tag in tags], sure, prepared.tokens, starts[part]))
         return found
 
     def _tag_each(self, prepared: _Prepared) -> list[Suggestion]:

@@ -24,7 +24,7 @@ of offsets; a record is (id, size with the final NUL: uint32, the string).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from itertools import chain, repeat
 from operator import itemgetter
 from typing import NamedTuple
@@ -90,7 +90,8 @@ _Known = Callable[[list[str]], list[tuple[list[bytes], tuple[list[bytes], ...], 
 
 class WordScores:
     """Per word type, the state scores of its own features and of its features as each
-    neighbour (rows of ``own`` and ``context[offset]``), summed once per model."""
+    neighbour (rows of ``own`` and ``context[offset]``, which hold spare rows beyond
+    those of the words seen), summed once per model."""
 
     def __init__(self, weights: Weights, known: _Known) -> None:
         self.weights = weights
@@ -120,10 +121,26 @@ class WordScores:
         own = self._summed(list(map(itemgetter(0), known)))
         neighbours = list(map(itemgetter(1), known))
         context = np.stack([self._summed(list(map(itemgetter(k), neighbours))) for k in range(len(neighbours[0]))])
+        size = len(self._rows)
+        self._reserve(size + len(words), len(context))
+        self.own[size : size + len(words)] = own
+        self.context[:, size : size + len(words)] = context
         for word in words:
             self._rows[word] = len(self._rows)
-        self.own = np.concatenate([self.own, own]) if len(self.own) else own
-        self.context = np.concatenate([self.context, context], axis=1) if self.context.shape[1] else context
+
+    def _reserve(self, needed: int, offsets: int) -> None:
+        """Room for ``needed`` rows: the capacity doubles (up to ``MAX_WORDS``), so that
+        the rows are copied a few times per model, not once per text bringing new words."""
+        if needed <= len(self.own):
+            return
+        capacity = max(needed, min(2 * len(self.own), MAX_WORDS))
+        size = len(self._rows)
+        own = np.zeros((capacity, self.own.shape[1]))
+        context = np.zeros((offsets, capacity, self.own.shape[1]))
+        if size:
+            own[:size] = self.own[:size]
+            context[:, :size] = self.context[:, :size]
+        self.own, self.context = own, context
 
     def _summed(self, names: list[list[bytes]]) -> np.ndarray:
         """Per list of feature strings, the sum of their weights (looked up in C: a new
@@ -144,6 +161,41 @@ class WordScores:
             rows = [ids.get(name, len(ids)) for name in attributes]
             summed = self._fixed[attributes] = self.weights.state[rows].sum(axis=0)
         return summed
+
+
+GROUP_VALUES = 1 << 18  # values (positions x labels) of a group's tables: 2 MB each, whatever the labels
+
+
+def named_parts(
+    states: np.ndarray, lengths: np.ndarray, transition: np.ndarray, outside: int
+) -> Iterator[tuple[int, list[int], list[float]]]:
+    """Each part whose best labels are not all ``outside``: its index, its best labels and
+    their probabilities. ``states`` (tokens, labels) holds the parts' state scores one part
+    after the other, ``lengths`` the parts' lengths, longest first. The parts go in groups,
+    each padded only to its own longest part: a table for all of a long text's parts at
+    once, padded to the longest, took hundreds of MB."""
+    width = states.shape[1]
+    starts = np.concatenate([[0], np.cumsum(lengths)]).tolist()
+    first = 0
+    while first < len(lengths):
+        longest = int(lengths[first])
+        # A group's tables: (parts, longest, labels), and viterbi's (parts, labels, labels) at each step.
+        stop = min(len(lengths), first + max(1, GROUP_VALUES // (max(longest, width) * width)))
+        group = lengths[first:stop]
+        inside = np.arange(longest) < group[:, None]
+        scores = np.zeros((*inside.shape, width))
+        scores[inside] = states[starts[first] : starts[stop]]
+        tags = viterbi(scores, group, transition)
+        named = np.flatnonzero(((tags != outside) & inside).any(axis=1))  # most parts hold no name
+        if len(named):
+            sure = marginals(scores[named], group[named], transition)
+            within = inside[named]
+            best = tags[named][within]  # the named parts' labels one part after the other
+            ends = np.cumsum(group[named]).tolist()
+            best_rows, sure_rows = best.tolist(), sure[within][np.arange(len(best)), best].tolist()
+            for part, begin, end in zip((named + first).tolist(), [0, *ends[:-1]], ends, strict=True):
+                yield part, best_rows[begin:end], sure_rows[begin:end]
+        first = stop
 
 
 def viterbi(scores: np.ndarray, lengths: np.ndarray, transition: np.ndarray) -> np.ndarray:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import random
 import re
+import time
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -113,10 +115,61 @@ def test_words_past_ascii_are_hashed_as_utf8_whether_few_or_many(monkeypatch):
     english = SAMPLE.read_text(encoding="utf-8")
     few = english.replace(" the ", " thé ", 3).replace(" and ", " ánd ", 2)
     greek = "Η γρήγορη καφέ αλεπού πηδάει πάνω από τον τεμπέλη σκύλο, είπε ο δήμαρχος τη Δευτέρα. " * 20
-    all_at_once, original = [], sh._byte_positions
-    monkeypatch.setattr(sh, "_byte_positions", lambda *a: all_at_once.append(1) or original(*a))
+    all_at_once, original = [], sh._utf8_hashes
+    monkeypatch.setattr(sh, "_utf8_hashes", lambda *a: all_at_once.append(1) or original(*a))
     for batch, at_once in (([english], 0), ([few], 0), ([greek], 1), ([few, greek, english], 1)):
         all_at_once.clear()
         found = sh.shingle_sets(batch)
         assert len(all_at_once) == at_once
         assert all(np.array_equal(f, sh.shingle_hashes_one(t)) for f, t in zip(found, batch, strict=True))
+
+
+def test_a_batch_is_shingled_a_run_of_texts_at_a_time(texts, monkeypatch):
+    """Runs of any size, down to one text each and texts longer than a run, give the same sets."""
+    whole = sh.shingle_sets(texts)
+    for run_chars in (1, 50, 3000):
+        monkeypatch.setattr(sh, "_RUN_CHARS", run_chars)
+        found = sh.shingle_sets(texts)
+        assert len(found) == len(whole)
+        assert all(np.array_equal(f, w) for f, w in zip(found, whole, strict=True))
+    assert sh.shingle_sets([]) == []
+
+
+def _cyrillic(articles: int) -> list[str]:
+    """Generated articles of 2,000 Cyrillic words (about 13,000 characters)."""
+    rng = random.Random(2)
+    letters = "оеаинтсрвлкмдпуяызьбгчйхжшюцщэфъё"
+    vocab = ["".join(rng.choice(letters) for _ in range(rng.randint(2, 10))) for _ in range(2000)]
+    return [" ".join(rng.choices(vocab, k=2000)) for _ in range(articles)]
+
+
+def test_a_script_past_ascii_is_shingled_faster_at_once_than_word_by_word():
+    """Each character past ASCII once cost a sort and a search: Cyrillic took twice the definition's time."""
+    batch = _cyrillic(30)
+
+    def best(shingle) -> float:
+        times = []
+        for _ in range(3):
+            started = time.perf_counter()
+            shingle()
+            times.append(time.perf_counter() - started)
+        return min(times)
+
+    at_once = best(lambda: sh.shingle_sets(batch, normalised=True))
+    word_by_word = best(lambda: [sh.shingle_hashes_one(t, normalised=True) for t in batch])
+    assert at_once < word_by_word  # about half, measured
+
+
+def test_the_memory_of_a_batch_is_that_of_one_run(monkeypatch):
+    """A batch of many long articles takes the memory of a run, not of the whole batch."""
+    batch = _cyrillic(60)
+    chars = sum(map(len, batch))
+    monkeypatch.setattr(sh, "_RUN_CHARS", chars // 10, raising=False)
+    tracemalloc.start()
+    try:
+        sets = sh.shingle_sets(batch, normalised=True)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    kept = sum(s.nbytes for s in sets)
+    assert peak - kept < 8 * chars  # one run alone takes about 25 bytes a character

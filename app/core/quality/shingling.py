@@ -7,15 +7,18 @@ permutations, seed 1) of those hashes. The values are the ones stored in dataset
 they must never change: ``shingle_hashes_one`` is the plain definition, kept to check
 the fast path against (tests/unit/test_shingling.py pins values of earlier versions too).
 
-The fast path does each step for a whole import batch in a few numpy operations, with
-no Python call per word or shingle: texts are joined by a space; characters classified
-as word or not by a table of the Basic Multilingual Plane; the CRC-32 of every word
-computed at once a byte position at a time (the words sorted longest first, so each
-step takes a prefix of them); shingles combined over the whole batch and made unique
-by one sort of (text, hash) keys; MinHash in blocks of shingles of many texts, each
-text's minimum taken by ``np.minimum.reduceat``. For a 4 KB article (batches of 80)
-that is about 60 us for the shingle set and 20 for the signature, where ``re.findall``
-and ``zlib.crc32`` word by word took 250 and MinHash one text at a time 75.
+The fast path does each step for a run of texts (a few million characters of an import
+batch) in a few numpy operations, with no Python call per word or shingle: texts are
+joined by a space; characters classified as word or not by a table of the Basic
+Multilingual Plane; a word's UTF-8 byte positions found by a running sum of the extra
+bytes of the characters before it; the CRC-32 of every word computed at once a byte
+position at a time (the words sorted longest first, so each step takes a prefix of
+them); shingles combined over the whole run and made unique by one sort of (text, hash)
+keys; MinHash in blocks of shingles of many texts, each text's minimum taken by
+``np.minimum.reduceat``. For a 4 KB article (batches of 80) that is about 60 us for the
+shingle set and 20 for the signature, where ``re.findall`` and ``zlib.crc32`` word by
+word took 250 and MinHash one text at a time 75; Cyrillic, Greek or Arabic take about a
+third more than English (benchmarks/shingling_bench.py).
 """
 
 from __future__ import annotations
@@ -50,6 +53,9 @@ _LONG_WORD = 48
 # Shingles per block of MinHash (128 x 8192 uint32 values, 4 MB): measured fastest, larger
 # or smaller, on batches of 80 to 500 articles.
 _BLOCK = 8192
+# Characters shingled at once: the arrays of a run take about 15 bytes a character of ASCII
+# and 26 of other scripts (45 and 80 MB), whatever the number and length of the articles.
+_RUN_CHARS = 3_000_000
 
 
 # --- the definition ---------------------------------------------------------------------------------
@@ -94,48 +100,78 @@ def _fold_unique(combined: np.ndarray) -> np.ndarray:
 # --- many texts at once ------------------------------------------------------------------------------
 
 def shingle_sets(texts: Sequence[str], *, normalised: bool = False) -> list[np.ndarray]:
-    """``shingle_hashes_one`` of each text, computed for all of them at once."""
-    if not normalised:
-        texts = [normalise_for_hash(t) for t in texts]
-    if not texts:
-        return []
+    """``shingle_hashes_one`` of each text, computed for all of them at once, a run of texts
+    of about ``_RUN_CHARS`` characters at a time."""
+    sets: list[np.ndarray] = []
+    for lo, hi in _runs([len(t) for t in texts]):
+        run = texts[lo:hi] if normalised else [normalise_for_hash(t) for t in texts[lo:hi]]
+        sets += _run_sets(run)
+    return sets
+
+
+def _runs(lengths: Sequence[int]) -> list[tuple[int, int]]:
+    """Bounds of consecutive texts of at most ``_RUN_CHARS`` characters together (a longer
+    text alone)."""
+    bounds, start, size = [], 0, 0
+    for i, n in enumerate(lengths):
+        if size and size + n > _RUN_CHARS:
+            bounds.append((start, i))
+            start, size = i, 0
+        size += n + 1
+    if start < len(lengths):
+        bounds.append((start, len(lengths)))
+    return bounds
+
+
+def _run_sets(texts: Sequence[str]) -> list[np.ndarray]:
+    """``shingle_sets`` of some normalised texts, at least one."""
     joined = " ".join(texts)  # a space is no word character: no word spans two texts
     starts_of_texts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])
-    points, wide, is_word = _classified(joined)
+    points, is_word = _classified(joined)
     # Where a run of word characters starts or ends: a word's start, its end, the next's start...
     edges = np.flatnonzero(np.diff(is_word.view(np.int8), prepend=np.int8(0), append=np.int8(0)))
     words_per_text = np.diff(np.append(np.searchsorted(edges[::2], starts_of_texts), len(edges) // 2))
+    starts, ends = edges[::2], edges[1::2]
+    if points.itemsize == 1:  # ASCII: each character is its own UTF-8 byte
+        return _sets(_crc32_each(points, starts, ends - starts), words_per_text)
+    extra = _extra_bytes(points)
     # The words with a character past ASCII, whose UTF-8 bytes are not their characters.
-    unlike = np.unique(np.searchsorted(edges[::2], wide[is_word[wide]], "right") - 1)
-    if len(unlike) * _FEW_WIDE_WORDS > len(edges) // 2:
-        edges = _byte_positions(points, wide, edges)
-        data = np.frombuffer(joined.encode("utf-8", "surrogatepass"), dtype=np.uint8)
-        return _sets(_crc32_each(data, edges[::2], edges[1::2] - edges[::2]), words_per_text)
-    hashes = _crc32_each(points.astype(np.uint8, copy=False), edges[::2], edges[1::2] - edges[::2])
-    for word in unlike.tolist():  # a few accented names: one by one
-        hashes[word] = zlib.crc32(joined[edges[2 * word] : edges[2 * word + 1]].encode())
+    unlike = extra[ends] != extra[starts]
+    if np.count_nonzero(unlike) * _FEW_WIDE_WORDS > len(starts):
+        return _sets(_utf8_hashes(joined, starts + extra[starts], ends + extra[ends]), words_per_text)
+    hashes = _crc32_each(points.astype(np.uint8), starts, ends - starts)  # wrong for the unlike only
+    for word in np.flatnonzero(unlike).tolist():  # a few accented names: one by one
+        hashes[word] = zlib.crc32(joined[starts[word] : ends[word]].encode())
     return _sets(hashes, words_per_text)
 
 
-def _classified(joined: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The text's code points, the positions of those past ASCII, and whether each is a word
-    character."""
+def _utf8_hashes(joined: str, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """The CRC-32 of each word, from its start and end in the text's UTF-8 bytes."""
+    data = np.frombuffer(joined.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+    return _crc32_each(data, starts, ends - starts)
+
+
+def _classified(joined: str) -> tuple[np.ndarray, np.ndarray]:
+    """The text's code points (as uint8 if all are ASCII) and whether each is a word character."""
     if joined.isascii():
         points = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
-        return points, np.empty(0, dtype=np.intp), _ASCII_WORD[points]
+        return points, _ASCII_WORD[points]
     # Lone surrogates are never word characters; passed through, they only keep the positions.
     points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype="<u4")
-    wide = np.flatnonzero(points >= 0x80)
-    return points, wide, _is_word(points, wide)
+    return points, _is_word(points)
 
 
-def _byte_positions(points: np.ndarray, wide: np.ndarray, positions: np.ndarray) -> np.ndarray:
-    """The UTF-8 byte positions of these (sorted) character positions: each plus the extra bytes
-    of the characters past ASCII before it, counted at those characters only."""
-    extra = 1 + (points[wide] >= 0x800).astype(np.intp) + (points[wide] >= 0x10000)
-    first_after = np.searchsorted(positions, wide, "right")  # the first position each is before
-    added = np.bincount(first_after, weights=extra, minlength=len(positions) + 1)[: len(positions)]
-    return positions + added.cumsum().astype(np.intp)
+def _extra_bytes(points: np.ndarray) -> np.ndarray:
+    """For each character position (and the end), the UTF-8 bytes past the first of the characters
+    before it: a position's byte position is the two added. A running sum over all characters
+    costs less than finding the characters past ASCII when, as in Cyrillic, most are."""
+    per_char = (points >= 0x80).view(np.int8)
+    per_char += points >= 0x800
+    per_char += points >= 0x10000
+    extra = np.empty(len(points) + 1, dtype=np.int32 if 3 * len(points) < 2**31 else np.int64)
+    extra[0] = 0
+    np.cumsum(per_char, dtype=extra.dtype, out=extra[1:])
+    return extra
 
 
 @cache
@@ -149,12 +185,12 @@ def _word_table() -> np.ndarray:
     return table
 
 
-def _is_word(points: np.ndarray, wide: np.ndarray) -> np.ndarray:
-    """Whether each code point is a word character; those past the table (rare, among the
-    ``wide`` positions) asked one by one."""
+def _is_word(points: np.ndarray) -> np.ndarray:
+    """Whether each code point is a word character; those past the table (rare) asked one by one."""
     is_word = np.take(_word_table(), points, mode="clip")
-    for i in wide[points[wide] > 0xFFFF]:
-        is_word[i] = _WORD.match(chr(points[i])) is not None
+    if points.max() > 0xFFFF:
+        for i in np.flatnonzero(points > 0xFFFF).tolist():
+            is_word[i] = _WORD.match(chr(points[i])) is not None
     return is_word
 
 
@@ -178,7 +214,6 @@ def _crc32_each(data: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np
     order = short[np.argsort(_LONG_WORD - lengths[short].astype(np.uint8), kind="stable")]
     remaining = np.bincount(lengths[order], minlength=1)[::-1].cumsum()[::-1]  # runs at least so long
     crc = np.full(len(order), 0xFFFFFFFF, dtype=np.uint32)
-    low_byte = crc.view(np.uint8)[::4]  # little-endian: the low byte of each value
     position = starts[order]
     byte = np.empty(len(order), dtype=np.uint8)
     looked_up = np.empty(len(order), dtype=np.uint32)
@@ -186,7 +221,7 @@ def _crc32_each(data: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np
     for step in range(1, len(remaining)):
         k = int(remaining[step])
         np.take(data[step - 1 :], position[:k], out=byte[:k])
-        np.bitwise_xor(byte[:k], low_byte[:k], out=byte[:k])
+        np.bitwise_xor(byte[:k], (crc[:k] & np.uint32(0xFF)).astype(np.uint8), out=byte[:k])
         np.take(table, byte[:k], out=looked_up[:k])
         crc[:k] >>= np.uint32(8)
         crc[:k] ^= looked_up[:k]

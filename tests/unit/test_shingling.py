@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import random
 import re
-import time
 import tracemalloc
 from pathlib import Path
 
@@ -141,23 +140,6 @@ def _cyrillic(articles: int) -> list[str]:
     letters = "оеаинтсрвлкмдпуяызьбгчйхжшюцщэфъё"
     vocab = ["".join(rng.choice(letters) for _ in range(rng.randint(2, 10))) for _ in range(2000)]
     return [" ".join(rng.choices(vocab, k=2000)) for _ in range(articles)]
-
-
-def test_a_script_past_ascii_is_shingled_faster_at_once_than_word_by_word():
-    """Each character past ASCII once cost a sort and a search: Cyrillic took twice the definition's time."""
-    batch = _cyrillic(30)
-
-    def best(shingle) -> float:
-        times = []
-        for _ in range(3):
-            started = time.perf_counter()
-            shingle()
-            times.append(time.perf_counter() - started)
-        return min(times)
-
-    at_once = best(lambda: sh.shingle_sets(batch, normalised=True))
-    word_by_word = best(lambda: [sh.shingle_hashes_one(t, normalised=True) for t in batch])
-    assert at_once < word_by_word  # about half, measured
 
 
 def test_the_memory_of_a_batch_is_that_of_one_run(monkeypatch):

@@ -55,11 +55,9 @@ cluster by default, so that no story is in train and test at once.
 
 from __future__ import annotations
 
-import gc
 import os
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -83,6 +81,7 @@ from app.core.export.formats import (
 from app.core.export.grouping import GROUP_BY, Grouping, SplitTally, split_for, split_paths
 from app.core.export.labelstudio import JsonList, labelstudio_task
 from app.core.export.output import Output, remove_stale_temp_files, sync_folder
+from app.core.gc_pause import no_cyclic_gc
 from app.models import ARTICLE_STATUSES
 
 if TYPE_CHECKING:  # read through app/core/db/reader.py: the command line exports a dataset file without SQLAlchemy
@@ -378,25 +377,6 @@ def _article_batches(reader: Reader, options: ExportOptions, sql: str, params: d
         del rows  # the caller deletes its name too: only one batch is ever alive
 
 
-@contextmanager
-def _no_cyclic_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector for the duration of the export.
-
-    The export allocates tens of millions of short-lived, acyclic containers
-    (span dicts, row tuples); reference counting frees every one of them, yet
-    each 700 allocations trigger a collector pass over them, which measured at
-    about a fifth of the export's time. Nothing here creates cycles, and
-    collection resumes (if it was on) as soon as the export ends.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def _count(reader: Reader, options: ExportOptions) -> int:
     params: dict[str, Any] = {}
     sql = "SELECT count(*) FROM article WHERE true"
@@ -521,7 +501,7 @@ def _write(
     json_list = JsonList() if options.format == "labelstudio" else None  # one JSON list, not lines
     done = 0
 
-    with store.snapshot() as reader, _no_cyclic_gc():
+    with store.snapshot() as reader, no_cyclic_gc():
         labels = sorted(((int(i), n) for i, n in reader.rows("SELECT id, name FROM label")),
                         key=lambda label: label[1])
         names = [name for _id, name in labels]

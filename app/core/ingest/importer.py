@@ -29,6 +29,7 @@ from app.core.cancel import Cancelled, CancelToken
 from app.core.changes import ChangeKind, Changes
 from app.core.db.store import Store, describe_db_error
 from app.core.export.entities_file import is_entities_file
+from app.core.gc_pause import collect_young, no_cyclic_gc
 from app.core.ingest import feeds, formats
 from app.core.ingest.entity_links import EntityLinks, links_for
 from app.core.ingest.extraction import ExtractionError, ExtractOptions
@@ -305,6 +306,7 @@ class _Run:
                 self.report.tally.add("skipped", _UNSTORED_PREDICTION.get(outcome.outcome, _UNSTORED_PREDICTION[""]),
                                       len(ready.suggestions))
         self.finish(outcomes)
+        collect_young()
 
     def existing_by_url(self, url: str) -> ItemOutcome | None:
         curl = canonical_url(url)
@@ -376,15 +378,16 @@ def import_sources(
                                          *(str(p) for p, _ in tool_sources)]))
 
     try:
-        for path, fmt in tool_sources:
-            if cancel.cancelled:
-                break
-            _import_tool_source(run, path, fmt)
-        for path in other_files:
-            if cancel.cancelled:
-                break
-            _import_plain_file(run, path)
-        run.flush()
+        with no_cyclic_gc():  # files are read as fast as they are stored: see gc_pause; flush collects
+            for path, fmt in tool_sources:
+                if cancel.cancelled:
+                    break
+                _import_tool_source(run, path, fmt)
+            for path in other_files:
+                if cancel.cancelled:
+                    break
+                _import_plain_file(run, path)
+            run.flush()
         if (urls or html_files) and not cancel.cancelled:
             _import_web_items(run, urls, html_files)
     except BaseException:
@@ -447,7 +450,7 @@ def _import_jsonl_file(run: _Run, path: Path) -> None:
         run.total += 1
         if isinstance(result, NewArticle):
             result = links.apply(result)
-            run.add(_Ready(_record_source(path, result), result))
+            run.add(_Ready(result.url or result.source or str(path), result))
         elif result.skipped:  # e.g. a Prodigy answer "reject": not an error, not an article
             run.total -= 1
             run.report.skipped.append(f"{path}:{result.line}: {result.reason}")
@@ -472,10 +475,6 @@ def _import_tool_source(run: _Run, path: Path, fmt: str) -> None:
         else:
             run.fail(record.source, record.reason)
     run.unfinished.pop(str(path), None)
-
-
-def _record_source(path: Path, article: NewArticle) -> str:
-    return article.url or article.source or str(path)
 
 
 # -- URLs and HTML files: download and extraction off the calling thread ---------

@@ -41,9 +41,10 @@ from __future__ import annotations
 
 import functools
 import statistics
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from itertools import chain, compress
+from itertools import accumulate, chain, compress
 from typing import Any
 
 from app.core.suggest.blend import (
@@ -334,7 +335,7 @@ class Taught:
     key (that of its trimmed words, ``_span_words``), label, number of words and the keys
     it derives (``_derived``, when it has words)."""
 
-    __slots__ = ("_covered", "_spans_of", "keys", "labelled", "spans", "text", "tokens")
+    __slots__ = ("_reach", "keys", "labelled", "spans", "text", "tokens")
 
     def __init__(self, document: Document) -> None:
         self.text, self.spans = document
@@ -345,23 +346,27 @@ class Taught:
             words = _span_words(self.text[start:end])
             derived = [_key(part) for part in _derived(words, label)] if words else []
             self.labelled.append((_key(words), label, _word_count(words), derived))
-        self._spans_of: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        # Per label, its spans' starts in order and the furthest end of the spans up to each:
+        # whether a span holds a match is then one search, as each hold-out asks about its matches.
+        by_label: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for start, end, label in self.spans:
-            self._spans_of[label].append((start, end))
-        self._covered: dict[tuple[int, int, str], bool] = {}
+            by_label[label].append((start, end))
+        self._reach = {
+            label: ([start for start, _ in spans], list(accumulate((end for _, end in spans), max)))
+            for label, spans in ((label, sorted(spans)) for label, spans in by_label.items())
+        }
 
     def sizes(self) -> Iterable[tuple[str, int]]:
         """Each span's label and number of words."""
         return ((label, words) for _, label, words, _ in self.labelled)
 
     def covers(self, i: int, j: int, label: str) -> bool:
-        """Whether a span of ``label`` holds tokens i..j-1 (remembered: the hold-outs' dictionaries
-        find mostly the same matches)."""
-        found = self._covered.get((i, j, label))
-        if found is None:
-            start, end = self.tokens.starts[i], self.tokens.ends[j - 1]
-            found = self._covered[i, j, label] = any(s <= start and end <= e for s, e in self._spans_of.get(label, ()))
-        return found
+        """Whether a span of ``label`` holds tokens i..j-1."""
+        reach = self._reach.get(label)
+        if reach is None:
+            return False
+        before = bisect_right(reach[0], self.tokens.starts[i])  # the spans that start no later
+        return before > 0 and reach[1][before - 1] >= self.tokens.ends[j - 1]
 
 
 def taught_documents(texts: Iterable[Document]) -> list[Taught]:

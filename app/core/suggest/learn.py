@@ -260,7 +260,7 @@ def _blocked(texts: list[Taught], rejected: list[tuple[Key, str]]) -> set[tuple[
     times_labelled: Counter[tuple[Key, str]] = Counter()
     wanted = {key for key, _ in times_rejected}
     for doc in texts:
-        for key, label, _, _ in doc.labelled:
+        for key, _, _, label in doc.labelled:
             if key in wanted:
                 times_labelled[key, label] += 1
     return {pair for pair, count in times_rejected.items() if count > times_labelled[pair]}
@@ -290,7 +290,7 @@ def dictionary_of(texts: Sequence[Taught], rejected: Iterable[tuple[Key, str]] =
     counts: dict[Key, Counter[str]] = defaultdict(Counter)
     labelled_whole: set[Key] = set()
     for doc in texts:
-        for key, label, words, derived in doc.labelled:
+        for key, words, derived, label in doc.labelled:
             if label in labels and key and words <= MAX_SPAN_WORDS:
                 counts[key][label] += 1
                 labelled_whole.add(key)
@@ -332,8 +332,8 @@ def span_labels(texts: list[Document]) -> set[str]:
 class Taught:
     """What one document teaches a dictionary, read once per training (the hold-outs learn
     from most documents several times): its tokens and their keys, and for each span its
-    key (that of its trimmed words, ``_span_words``), label, number of words and the keys
-    it derives (``_derived``, when it has words)."""
+    key (that of its trimmed words, ``_span_words``), number of words, the keys it derives
+    (``_derived``) and its label."""
 
     __slots__ = ("_reach", "keys", "labelled", "spans", "text", "tokens")
 
@@ -341,11 +341,9 @@ class Taught:
         self.text, self.spans = document
         self.tokens = columns(self.text)
         self.keys = fold_words(self.tokens.words)
-        self.labelled: list[tuple[Key, str, int, list[Key]]] = []
-        for start, end, label in self.spans:
-            words = _span_words(self.text[start:end])
-            derived = [_key(part) for part in _derived(words, label)] if words else []
-            self.labelled.append((_key(words), label, _word_count(words), derived))
+        self.labelled: list[tuple[Key, int, tuple[Key, ...], str]] = [
+            (*_span_teaching(self.text[start:end], label), label) for start, end, label in self.spans
+        ]
         # Per label, its spans' starts in order and the furthest end of the spans up to each:
         # whether a span holds a match is then one search, as each hold-out asks about its matches.
         by_label: dict[str, list[tuple[int, int]]] = defaultdict(list)
@@ -358,7 +356,7 @@ class Taught:
 
     def sizes(self) -> Iterable[tuple[str, int]]:
         """Each span's label and number of words."""
-        return ((label, words) for _, label, words, _ in self.labelled)
+        return ((label, words) for _, words, _, label in self.labelled)
 
     def covers(self, i: int, j: int, label: str) -> bool:
         """Whether a span of ``label`` holds tokens i..j-1."""
@@ -371,6 +369,15 @@ class Taught:
 
 def taught_documents(texts: Iterable[Document]) -> list[Taught]:
     return [Taught(document) for document in texts]
+
+
+@functools.lru_cache(maxsize=65536)
+def _span_teaching(surface: str, label: str) -> tuple[Key, int, tuple[Key, ...]]:
+    """A labelled string's key, number of words and the keys it derives (``_derived``, when
+    it has words); cached: names repeat."""
+    words = _span_words(surface)
+    derived = tuple(_key(part) for part in _derived(words, label)) if words else ()
+    return _key(words), _word_count(words), derived
 
 
 @functools.lru_cache(maxsize=65536)

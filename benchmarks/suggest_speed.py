@@ -143,6 +143,8 @@ def suggest_stages(stages: Stages) -> None:
 def training_stages(stages: Stages) -> None:
     stages.wrap(tokens, "_tokenize", "tokenise")
     stages.wrap(learn, "train_dictionary", "dictionary")
+    stages.wrap(learn, "dictionary_of", "dictionary")
+    stages.wrap(learn, "taught_documents", "dictionary")
     stages.wrap(learn, "training_sequences", "feature extraction")
     stages.wrap(crf.CrfModel, "train", "feature extraction")  # what fit (crfsuite) leaves of it
     stages.wrap(crf.CrfModel, "fit", "crfsuite training")

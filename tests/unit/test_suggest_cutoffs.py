@@ -121,3 +121,27 @@ def test_a_document_counted_again_from_what_was_kept_counts_as_afresh(seed: int)
             assert evaluator.evaluate_uncached(index, cutoffs) == afresh
             assert evaluator.evaluate(index, cutoffs) == afresh  # kept the first time, the same the next
             assert evaluator.evaluate(index, list(cutoffs)) == afresh
+
+
+def _on_candidates(rng: random.Random, item: Scored | None) -> Scored | None:
+    """The suggestion (and its fallback) scored at a candidate cut-off: at the edge of passing."""
+    if item is None:
+        return None
+    return (*item[:3], rng.choice(CANDIDATE_CUTOFFS[:-1]), item[4], _on_candidates(rng, item[5]))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_cutoffs_that_pass_the_same_suggestions_share_counts_and_only_those(seed: int) -> None:
+    rng = random.Random(seed)
+    drawn = random_held_out(rng, ("crf", "dictionary"))
+    predictions = {name: [[_on_candidates(rng, item) for item in document] for document in documents]
+                   for name, documents in drawn.predictions.items()}
+    held_out = HeldOut(drawn.gold, predictions)
+    evaluator = _Evaluator(held_out, ("crf", "dictionary"))
+    for _ in range(100):
+        cutoffs = [rng.choice(CANDIDATE_CUTOFFS) for _ in evaluator.groups]
+        as_dict = dict(zip(evaluator.groups, cutoffs, strict=True))
+        for index in range(len(held_out.gold)):
+            assert evaluator.evaluate(index, cutoffs) == held_out.evaluate_document(index, ("crf", "dictionary"), as_dict)
+    for order in (("dictionary",), ("crf", "dictionary"), ("dictionary", "crf")):
+        assert choose_cutoffs(held_out, order) == plain_choose_cutoffs(held_out, order)

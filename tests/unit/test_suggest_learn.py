@@ -17,7 +17,13 @@ from app.core.suggest import train_suggester
 from app.core.suggest.blend import NEVER, BlendedSuggester, HeldOut, ModelLayer, choose_cutoffs, fill_in
 from app.core.suggest.crf import CrfModel
 from app.core.suggest.dictionary import EXTENDED, RuledSuggestion, Suggestion
-from app.core.suggest.learn import MIN_CRF_DOCS, train_dictionary, valid_documents
+from app.core.suggest.learn import (
+    MIN_CRF_DOCS,
+    dictionary_of,
+    taught_documents,
+    train_dictionary,
+    valid_documents,
+)
 from app.core.suggest.starter import StarterLayer, load_starter, starter_label_map
 from tests.unit.test_suggest_crf import pattern_docs
 
@@ -136,6 +142,36 @@ def test_the_crf_finds_names_no_document_labelled_when_it_beats_the_dictionary()
     suggest = train_suggester(docs, starter=False)
     assert "crf" in suggest.describe().splitlines()[0]
     assert found(suggest, text) == [("Zebulon Quaxley", "PERSON"), ("Vorpal Industries", "ORG")]
+
+
+def _mixed(count: int = 30) -> list[dict[str, Any]]:
+    """Persons, organisations with corporate suffixes, and names some documents leave unlabelled."""
+    rng = random.Random(3)
+    names = [_name(rng) for _ in range(8)]
+    docs = []
+    for index in range(count):
+        first, last, company = rng.sample(names, 3)
+        text = f"{first} {last} of {company} Corp. met {last}'s team. {company} grew, {first} said."
+        labelled = [(f"{first} {last}", "PERSON"), (f"{company} Corp.", "ORG")]
+        if index % 3:
+            labelled.append((f"{last}'s", "PERSON"))
+        docs.append(doc(text, *labelled))
+    return docs
+
+
+def test_documents_read_once_teach_every_hold_out_what_reading_them_again_would() -> None:
+    documents = valid_documents(_mixed())
+    taught = taught_documents(documents)  # shared by the folds, as train_suggester shares it
+    rejected = [(("\x00" + documents[0][0].split()[0].casefold(),), "PERSON")]
+    for fold in range(5):
+        kept = [index for index in range(len(documents)) if index % 5 != fold]
+        shared = dictionary_of([taught[index] for index in kept], rejected)
+        alone = train_dictionary([documents[index] for index in kept], rejected)
+        assert shared.entries == alone.entries
+        assert len(shared) > 5
+        for index in range(fold, len(documents), 5):  # the held-out texts, their tokens given or not
+            text = documents[index][0]
+            assert shared.scored(text, taught[index].tokens, taught[index].keys) == alone.scored(text)
 
 
 def test_no_crf_below_its_minimum_of_documents() -> None:

@@ -299,8 +299,9 @@ class _Evaluator:
     the same counts, fast enough to be asked ~100,000 times per training. Groups are
     numbered (``groups``; a list of cut-offs holds one per group); whether a suggestion
     is gold and which suggestions of earlier layers it overlaps is found once; and each
-    document's counts are kept per cut-offs of the groups it has, as a step of
-    ``choose_cutoffs`` asks again about documents no earlier move changed."""
+    document's counts are kept per suggestions of its groups that pass their cut-offs, as a
+    step of ``choose_cutoffs`` asks again about documents no earlier move changed (and
+    about cut-offs that pass the same suggestions)."""
 
     def __init__(self, held_out: HeldOut, order: Sequence[str]) -> None:
         self.groups: list[Group] = []
@@ -323,10 +324,17 @@ class _Evaluator:
             sorted({variant[1] for entry in entries for variant in entry if variant is not None})
             for entries in self.documents
         ]
+        # Per document, the scores of each of its groups in order: the counts depend on a cut-off
+        # only through which of them pass, so cut-offs that pass the same ones share their counts.
+        self._scores_of = [
+            [sorted(variant[0] for entry in entries for variant in entry if variant is not None and variant[1] == g)
+             for g in groups]
+            for entries, groups in zip(self.documents, self._groups_of, strict=True)
+        ]
         # The counts of this step and the step before (all a step asks again about, and no
         # more: the steps of a large dataset would fill the memory).
-        self._counts: dict[tuple[int, tuple[float, ...]], tuple[int, int]] = {}
-        self._before: dict[tuple[int, tuple[float, ...]], tuple[int, int]] = {}
+        self._counts: dict[tuple[int, tuple[int, ...]], tuple[int, int]] = {}
+        self._before: dict[tuple[int, tuple[int, ...]], tuple[int, int]] = {}
 
     def next_step(self) -> None:
         """Forget the counts of steps before the one that ends."""
@@ -334,7 +342,11 @@ class _Evaluator:
 
     def evaluate(self, index: int, cutoffs: list[float]) -> tuple[int, int]:
         """(true positives, false positives) of the blend on document ``index`` with ``cutoffs``."""
-        key = (index, tuple([cutoffs[g] for g in self._groups_of[index]]))
+        # How many of each group's scores fall below its cut-off (those are cut off).
+        key = (index, tuple([
+            bisect.bisect_left(scores, cutoffs[g])
+            for g, scores in zip(self._groups_of[index], self._scores_of[index], strict=True)
+        ]))
         counts = self._counts.get(key)
         if counts is None:
             counts = self._before.get(key)

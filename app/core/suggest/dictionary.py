@@ -169,10 +169,14 @@ class DictionarySuggester:
         """The same dictionary with other cut-offs."""
         return DictionarySuggester(self.entries, cutoffs)
 
-    def scored(self, text: str) -> list[RuledSuggestion]:
-        """Every suggestion with the rule it comes from, cut-offs not applied."""
-        tokens = columns(text)
-        keys = fold_words(tokens.words)
+    def scored(self, text: str, tokens: Columns | None = None, keys: list[str] | None = None) -> list[RuledSuggestion]:
+        """Every suggestion with the rule it comes from, cut-offs not applied. ``tokens`` and
+        ``keys``: the text's ``columns`` and their ``fold_words``, when the caller has them
+        (training asks dictionaries of its hold-outs about the same texts)."""
+        if tokens is None:
+            tokens = columns(text)
+        if keys is None:
+            keys = fold_words(tokens.words)
         taken = [False] * len(keys)
         matches = scan(self._root, keys, taken)
         if not matches:

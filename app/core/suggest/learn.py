@@ -41,9 +41,10 @@ from __future__ import annotations
 
 import functools
 import statistics
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from itertools import chain, compress
+from itertools import accumulate, chain, compress
 from typing import Any
 
 from app.core.suggest.blend import (
@@ -70,12 +71,13 @@ from app.core.suggest.dictionary import (
     DictionarySuggester,
     Entry,
     Group,
+    RuledSuggestion,
     build_trie,
     scan,
 )
 from app.core.suggest.documents import Document, GoldSpan, valid_document
 from app.core.suggest.starter import STARTER, StarterLayer, load_starter, starter_label_map
-from app.core.suggest.tokens import Token, fold, fold_all, is_capitalised, is_initial, is_word, tokenize
+from app.core.suggest.tokens import Token, columns, fold, fold_words, is_capitalised, is_initial, is_word, tokenize
 
 MAX_SPAN_WORDS = 8
 MAX_MEDIAN_WORDS = 6
@@ -129,23 +131,24 @@ def train_suggester(
     """
     texts = valid_documents(docs)
     rejections = rejected_keys(rejected)
-    entity_labels = span_labels(texts)
+    # What each document teaches is found once: the hold-outs learn from most documents again.
+    taught = taught_documents(texts)
+    entity_labels = _short_labels(pair for doc in taught for pair in doc.sizes())
     gold = [{span for span in spans if span[2] in entity_labels} for _, spans in texts]
-    dictionary = train_dictionary(texts, rejections)
+    dictionary = dictionary_of(taught, rejections)
     layers: dict[str, Layer] = {DICTIONARY: dictionary}
     starter_layer = _starter_layer(starter, entity_labels | set(labels or ()) if texts or labels else None)
     if starter_layer is not None:
         layers[STARTER] = starter_layer
-    plan = _dictionary_plan(texts, gold, rejections, layers)
+    plan = _dictionary_plan(taught, gold, rejections, layers)
     if crf and len(texts) >= MIN_CRF_DOCS and entity_labels:
         # Each document's features are built once, for the CRF tried and the one kept.
         sequences = [training_sequences(doc, entity_labels, windows=CRF_WINDOWS) for doc in _as_docs(texts)]
-        plan = _crf_plan(texts, gold, rejections, layers, sequences, plan)
+        plan = _crf_plan(taught, gold, rejections, layers, sequences, plan)
         if CRF in plan[0]:
             layers[CRF] = ModelLayer(CrfModel.fit(chain.from_iterable(sequences)), CRF)
     order, cutoffs, held_out = plan
-    blocked = _blocked(texts, rejections)
-    _tokens_and_keys.cache_clear()  # the texts' tokens served the hold-outs; a trainer process lives on
+    blocked = _blocked(taught, rejections)
     return BlendedSuggester(
         [layers[name] for name in order],
         cutoffs,
@@ -190,7 +193,7 @@ def _best(held_out: HeldOut, orders: Sequence[tuple[str, ...]]) -> Plan:
     return best
 
 
-def _dictionary_plan(texts: list[Document], gold: list[set[GoldSpan]], rejected: list[tuple[Key, str]],
+def _dictionary_plan(texts: list[Taught], gold: list[set[GoldSpan]], rejected: list[tuple[Key, str]],
                      layers: Mapping[str, Layer]) -> Plan:
     """Order and cut-offs of the dictionary and the starter, from k-fold hold-outs."""
     folds = min(FOLDS, len(texts))
@@ -198,13 +201,17 @@ def _dictionary_plan(texts: list[Document], gold: list[set[GoldSpan]], rejected:
         order: tuple[str, ...] = (STARTER, DICTIONARY) if STARTER in layers else (DICTIONARY,)
         return order, dict(FIXED_CUTOFFS), None
     trained = [
-        train_dictionary([doc for index, doc in enumerate(texts) if index % folds != fold], rejected)
+        dictionary_of([doc for index, doc in enumerate(texts) if index % folds != fold], rejected)
         for fold in range(folds)
     ]
-    scorers = {DICTIONARY: lambda index, text: trained[index % folds].scored(text)}
+
+    def held_out_dictionary(index: int, text: str) -> list[RuledSuggestion]:
+        return trained[index % folds].scored(text, texts[index].tokens, texts[index].keys)
+
+    scorers = {DICTIONARY: held_out_dictionary}
     if STARTER in layers:
         scorers[STARTER] = _scorer(layers[STARTER])
-    held_out = HeldOut.collect(gold, [text for text, _ in texts], scorers)
+    held_out = HeldOut.collect(gold, [doc.text for doc in texts], scorers)
     if STARTER in layers and held_out.gold_count < MIN_STARTER_GOLD:
         order = (STARTER, DICTIONARY)
         cutoffs, result = choose_cutoffs(held_out, order, FIXED_CUTOFFS, fixed_rules=[STARTER])
@@ -212,7 +219,7 @@ def _dictionary_plan(texts: list[Document], gold: list[set[GoldSpan]], rejected:
     return _best(held_out, _orders(layers))
 
 
-def _crf_plan(texts: list[Document], gold: list[set[GoldSpan]], rejected: list[tuple[Key, str]],
+def _crf_plan(texts: list[Taught], gold: list[set[GoldSpan]], rejected: list[tuple[Key, str]],
               layers: Mapping[str, Layer], sequences: list[list[TrainingSequence]], without: Plan) -> Plan:
     """The plan with a CRF when, on held-out documents, it beats the plan without.
     ``sequences``: each document's training sentences (``crf.training_sequences``)."""
@@ -223,12 +230,12 @@ def _crf_plan(texts: list[Document], gold: list[set[GoldSpan]], rejected: list[t
     if sum(map(len, held_gold)) < MIN_HELD_OUT_GOLD:
         return without
     trial: dict[str, Layer] = {
-        DICTIONARY: train_dictionary(training, rejected),
+        DICTIONARY: dictionary_of(training, rejected),
         CRF: ModelLayer(CrfModel.fit(chain.from_iterable(compress(sequences, kept))), CRF),
     }
     if STARTER in layers:
         trial[STARTER] = layers[STARTER]
-    held_texts = [text for (text, _), out in zip(texts, held, strict=True) if out]
+    held_texts = [doc.text for doc, out in zip(texts, held, strict=True) if out]
     held_out = HeldOut.collect(held_gold, held_texts, {name: _scorer(layer) for name, layer in trial.items()})
     with_crf = _best(held_out, _orders(trial))
     alone = _best(held_out, _orders([name for name in trial if name != CRF]))
@@ -247,14 +254,13 @@ def _as_docs(texts: list[Document]) -> list[dict[str, Any]]:
     ]
 
 
-def _blocked(texts: list[Document], rejected: list[tuple[Key, str]]) -> set[tuple[Key, str]]:
+def _blocked(texts: list[Taught], rejected: list[tuple[Key, str]]) -> set[tuple[Key, str]]:
     """Rejected strings rejected more often than the documents label them."""
     times_rejected = Counter(rejected)
     times_labelled: Counter[tuple[Key, str]] = Counter()
     wanted = {key for key, _ in times_rejected}
-    for text, spans in texts:
-        for start, end, label in spans:
-            key = _key(_span_words(text[start:end]))
+    for doc in texts:
+        for key, _, _, label in doc.labelled:
             if key in wanted:
                 times_labelled[key, label] += 1
     return {pair for pair, count in times_rejected.items() if count > times_labelled[pair]}
@@ -275,16 +281,21 @@ def _description(order: Sequence[str], cutoffs: Mapping[Group, float], held_out:
 def train_dictionary(texts: list[Document], rejected: Iterable[tuple[Key, str]] = ()) -> DictionarySuggester:
     """The dictionary learned from documents' labelled strings (see the module); each
     ``(key, label)`` in ``rejected`` (see ``rejected_keys``) counts as one occurrence left unlabelled."""
-    surfaces = [(_span_words(text[start:end]), label) for text, spans in texts for start, end, label in spans]
-    labels = learnable_labels(surfaces)
+    return dictionary_of(taught_documents(texts), rejected)
+
+
+def dictionary_of(texts: Sequence[Taught], rejected: Iterable[tuple[Key, str]] = ()) -> DictionarySuggester:
+    """``train_dictionary`` of documents already read (``taught_documents``)."""
+    labels = _short_labels(pair for doc in texts for pair in doc.sizes())
     counts: dict[Key, Counter[str]] = defaultdict(Counter)
     labelled_whole: set[Key] = set()
-    for words, label in surfaces:
-        if label in labels and words and _word_count(words) <= MAX_SPAN_WORDS:
-            counts[_key(words)][label] += 1
-            labelled_whole.add(_key(words))
-            for derived in _derived(words, label):
-                counts[_key(derived)][label] += 1
+    for doc in texts:
+        for key, words, derived, label in doc.labelled:
+            if label in labels and key and words <= MAX_SPAN_WORDS:
+                counts[key][label] += 1
+                labelled_whole.add(key)
+                for part in derived:
+                    counts[part][label] += 1
     majority = {key: min(counter.items(), key=lambda item: (-item[1], item[0])) for key, counter in counts.items()}
     unlabelled = _unlabelled_counts(texts, {key: (label, 1.0, ENTRY) for key, (label, _) in majority.items()})
     for key, label in rejected:
@@ -318,12 +329,55 @@ def span_labels(texts: list[Document]) -> set[str]:
     return learnable_labels([(_span_words(text[s:e]), label) for text, spans in texts for s, e, label in spans])
 
 
-@functools.lru_cache(maxsize=512)
-def _tokens_and_keys(text: str) -> tuple[list[Token], list[str]]:
-    """A text's tokens and their keys; cached, as the held-out choice of cut-offs
-    trains a dictionary on most of the same texts several times."""
-    tokens = tokenize(text)
-    return tokens, fold_all(tokens)
+class Taught:
+    """What one document teaches a dictionary, read once per training (the hold-outs learn
+    from most documents several times): its tokens and their keys, and for each span its
+    key (that of its trimmed words, ``_span_words``), number of words, the keys it derives
+    (``_derived``) and its label."""
+
+    __slots__ = ("_reach", "keys", "labelled", "spans", "text", "tokens")
+
+    def __init__(self, document: Document) -> None:
+        self.text, self.spans = document
+        self.tokens = columns(self.text)
+        self.keys = fold_words(self.tokens.words)
+        self.labelled: list[tuple[Key, int, tuple[Key, ...], str]] = [
+            (*_span_teaching(self.text[start:end], label), label) for start, end, label in self.spans
+        ]
+        # Per label, its spans' starts in order and the furthest end of the spans up to each:
+        # whether a span holds a match is then one search, as each hold-out asks about its matches.
+        by_label: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for start, end, label in self.spans:
+            by_label[label].append((start, end))
+        self._reach = {
+            label: ([start for start, _ in spans], list(accumulate((end for _, end in spans), max)))
+            for label, spans in ((label, sorted(spans)) for label, spans in by_label.items())
+        }
+
+    def sizes(self) -> Iterable[tuple[str, int]]:
+        """Each span's label and number of words."""
+        return ((label, words) for _, words, _, label in self.labelled)
+
+    def covers(self, i: int, j: int, label: str) -> bool:
+        """Whether a span of ``label`` holds tokens i..j-1."""
+        reach = self._reach.get(label)
+        if reach is None:
+            return False
+        before = bisect_right(reach[0], self.tokens.starts[i])  # the spans that start no later
+        return before > 0 and reach[1][before - 1] >= self.tokens.ends[j - 1]
+
+
+def taught_documents(texts: Iterable[Document]) -> list[Taught]:
+    return [Taught(document) for document in texts]
+
+
+@functools.lru_cache(maxsize=65536)
+def _span_teaching(surface: str, label: str) -> tuple[Key, int, tuple[Key, ...]]:
+    """A labelled string's key, number of words and the keys it derives (``_derived``, when
+    it has words); cached: names repeat."""
+    words = _span_words(surface)
+    derived = tuple(_key(part) for part in _derived(words, label)) if words else ()
+    return _key(words), _word_count(words), derived
 
 
 @functools.lru_cache(maxsize=65536)
@@ -364,9 +418,14 @@ def _key(tokens: list[Token]) -> Key:
 
 def learnable_labels(surfaces: list[tuple[list[Token], str]]) -> set[str]:
     """The labels whose median span is short enough for a dictionary."""
+    return _short_labels((label, _word_count(words)) for words, label in surfaces)
+
+
+def _short_labels(sizes: Iterable[tuple[str, int]]) -> set[str]:
+    """``learnable_labels`` of each span's label and number of words."""
     lengths: dict[str, list[int]] = defaultdict(list)
-    for words, label in surfaces:
-        lengths[label].append(_word_count(words))
+    for label, words in sizes:
+        lengths[label].append(words)
     return {label for label, counts in lengths.items() if statistics.median(counts) <= MAX_MEDIAN_WORDS}
 
 
@@ -392,17 +451,13 @@ def _name_part(word: str) -> bool:
     return len(word) > 1 and is_capitalised(word) and word.casefold() not in FUNCTION_WORDS
 
 
-def _unlabelled_counts(texts: list[Document], entries: Mapping[Key, Entry]) -> Counter[Key]:
+def _unlabelled_counts(texts: Sequence[Taught], entries: Mapping[Key, Entry]) -> Counter[Key]:
     """How often each entry occurs in the texts outside every span of its label."""
     root = build_trie(entries)
     missed: Counter[Key] = Counter()
-    for text, spans in texts:
-        by_label: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        for start, end, label in spans:
-            by_label[label].append((start, end))
-        tokens, keys = _tokens_and_keys(text)
-        for i, j, label, *_ in scan(root, keys, [False] * len(tokens)):
-            start, end = tokens[i].start, tokens[j - 1].end
-            if not any(s <= start and end <= e for s, e in by_label[label]):
+    for doc in texts:
+        keys = doc.keys
+        for i, j, label, *_ in scan(root, keys, [False] * len(keys)):
+            if not doc.covers(i, j, label):
                 missed[tuple(keys[i:j])] += 1
     return missed

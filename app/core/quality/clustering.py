@@ -70,8 +70,7 @@ def sign_missing(conn: Connection, progress: ProgressFn | None = None, cancel: C
             # and its transaction starts with a write (a snapshot read first could not write).
             commit()
         signed = signatures(shingle_sets([body for _art_id, body in rows]))
-        blobs = [{"a": art_id, "s": blob} for (art_id, _body), blob in zip(rows, signed, strict=True)]
-        conn.execute(text(f"INSERT INTO {nc.TABLE} (article_id, signature) VALUES (:a, :s)"), blobs)
+        nc.insert_signatures(conn, [(art_id, blob) for (art_id, _body), blob in zip(rows, signed, strict=True)])
         done += len(rows)
         if progress is not None:
             progress("signatures", done, total)

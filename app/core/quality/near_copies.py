@@ -57,6 +57,7 @@ from dataclasses import dataclass
 import numpy as np
 from sqlalchemy import Connection, text
 
+from app.core.db.bulk import insert_tuples
 from app.core.db.in_lists import select_in
 from app.core.db.store import Store
 from app.core.quality.shingling import NUM_PERM, shingle_sets, signatures
@@ -384,7 +385,7 @@ def record(conn: Connection, index: CandidateIndex, new: Sequence[tuple[int, Pen
     with index.lock:  # before the new rows are in the table: the index is of stored articles
         index.catch_up(conn)
         stored = index.candidates_of(keys)
-    _insert_signatures(conn, [(art_id, p.blob) for art_id, p in new])
+    insert_signatures(conn, [(art_id, p.blob) for art_id, p in new])
     ids = [art_id for art_id, _p in new]
     # Earlier articles of the same batch are candidates too.
     candidates = {art_id: stored[i] + [ids[r] for r in earlier]
@@ -408,14 +409,9 @@ def record(conn: Connection, index: CandidateIndex, new: Sequence[tuple[int, Pen
     return _with_titles(conn, found)
 
 
-def _insert_signatures(conn: Connection, rows: list[tuple[int, bytes]]) -> None:
-    """Insert (article id, signature) rows: for SQLite as plain tuples to the driver, which spares
-    SQLAlchemy's processing of each row's parameters (a tenth of the rest of this)."""
-    if conn.dialect.paramstyle == "qmark":
-        conn.exec_driver_sql(f"INSERT INTO {TABLE} (article_id, signature) VALUES (?, ?)", rows)
-    else:
-        conn.execute(text(f"INSERT INTO {TABLE} (article_id, signature) VALUES (:a, :s)"),
-                     [{"a": a, "s": s} for a, s in rows])
+def insert_signatures(conn: Connection, rows: list[tuple[int, bytes]]) -> None:
+    """Insert (article id, signature) rows as plain tuples (see ``bulk.insert_tuples``)."""
+    insert_tuples(conn, TABLE, ("article_id", "signature"), rows)
 
 
 # How far under the threshold a candidate's estimated similarity may be and still be checked:
